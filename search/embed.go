@@ -1,0 +1,200 @@
+package search
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// An Embedder turns texts into vectors for semantic ranking. It must
+// return one vector per text, in order, all of the same length.
+// Implementations must be safe for concurrent use.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// OpenAIEmbedder calls an OpenAI-compatible embeddings endpoint
+// (POST {BaseURL}/embeddings), as served by OpenAI, Ollama, vLLM and
+// Hugging Face TEI.
+type OpenAIEmbedder struct {
+	// BaseURL is the API root, for example "https://api.openai.com/v1"
+	// or "http://127.0.0.1:11434/v1".
+	BaseURL string
+	// Model is the embedding model, for example "text-embedding-3-small".
+	Model string
+	// APIKey, if set, is sent as a bearer token.
+	APIKey string
+	// Dimensions, if positive, asks the server for shorter vectors
+	// (supported by some models).
+	Dimensions int
+	// BatchSize bounds the number of texts per request; zero means 64.
+	BatchSize int
+	// HTTPClient is the client used; nil means http.DefaultClient.
+	HTTPClient *http.Client
+}
+
+type embeddingRequest struct {
+	Model          string   `json:"model,omitempty"`
+	Input          []string `json:"input"`
+	Dimensions     int      `json:"dimensions,omitempty"`
+	EncodingFormat string   `json:"encoding_format"`
+}
+
+type embeddingResponse struct {
+	Data []struct {
+		Index     int       `json:"index"`
+		Embedding []float32 `json:"embedding"`
+	} `json:"data"`
+}
+
+// Embed implements [Embedder].
+func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	batch := e.BatchSize
+	if batch <= 0 {
+		batch = 64
+	}
+	out := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); start += batch {
+		end := min(start+batch, len(texts))
+		vecs, err := e.embedBatch(ctx, texts[start:end])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vecs...)
+	}
+	return out, nil
+}
+
+func (e *OpenAIEmbedder) embedBatch(ctx context.Context, texts []string) ([][]float32, error) {
+	body, err := json.Marshal(embeddingRequest{Model: e.Model, Input: texts, Dimensions: e.Dimensions, EncodingFormat: "float"})
+	if err != nil {
+		return nil, fmt.Errorf("search: embeddings: %w", err)
+	}
+	url := strings.TrimRight(e.BaseURL, "/") + "/embeddings"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("search: embeddings: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if e.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+e.APIKey)
+	}
+	client := e.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("search: embeddings: %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("search: embeddings: reading response: %w", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("search: embeddings: %s: %s", resp.Status, excerpt(data))
+	}
+	var r embeddingResponse
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("search: embeddings: decoding response: %w", err)
+	}
+	if len(r.Data) != len(texts) {
+		return nil, fmt.Errorf("search: embeddings: got %d vectors for %d texts", len(r.Data), len(texts))
+	}
+	out := make([][]float32, len(texts))
+	for _, d := range r.Data {
+		if d.Index < 0 || d.Index >= len(texts) || out[d.Index] != nil {
+			return nil, fmt.Errorf("search: embeddings: bad or repeated index %d", d.Index)
+		}
+		if len(d.Embedding) == 0 {
+			return nil, fmt.Errorf("search: embeddings: empty vector at index %d", d.Index)
+		}
+		out[d.Index] = d.Embedding
+	}
+	return out, nil
+}
+
+func excerpt(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// embedText is the text of a document given to an Embedder.
+func embedText(d *Document) string {
+	var b strings.Builder
+	name := d.Tool.Name
+	if name == "" {
+		name = d.Name
+	}
+	b.WriteString(name)
+	if d.Tool.Title != "" {
+		b.WriteString(" (" + d.Tool.Title + ")")
+	}
+	if d.Tool.Description != "" {
+		b.WriteString(": " + d.Tool.Description)
+	}
+	if len(d.Tool.InputSchema) > 0 {
+		var params []string
+		var s struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		}
+		if json.Unmarshal(d.Tool.InputSchema, &s) == nil {
+			for p := range s.Properties {
+				params = append(params, p)
+			}
+		}
+		if len(params) > 0 {
+			slices.Sort(params)
+			b.WriteString("\nParameters: " + strings.Join(params, ", "))
+		}
+	}
+	if d.TargetDescription != "" {
+		b.WriteString("\nService: " + d.TargetDescription)
+	}
+	return b.String()
+}
+
+type contentHash [sha256.Size]byte
+
+func hashText(s string) contentHash { return sha256.Sum256([]byte(s)) }
+
+// normalize scales v to unit length in place; a zero vector stays zero.
+func normalize(v []float32) []float32 {
+	var n float64
+	for _, x := range v {
+		n += float64(x) * float64(x)
+	}
+	if n == 0 {
+		return v
+	}
+	inv := float32(1 / math.Sqrt(n))
+	for i := range v {
+		v[i] *= inv
+	}
+	return v
+}
+
+func dot(a, b []float32) float32 {
+	if len(a) != len(b) {
+		return float32(math.Inf(-1))
+	}
+	var s float32
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+var errNoVectors = errors.New("search: embedder returned no vectors")

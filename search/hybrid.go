@@ -1,0 +1,232 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+)
+
+// HybridOptions tune a [Hybrid] searcher.
+type HybridOptions struct {
+	// Candidates is how many hits each ranker contributes to the fusion;
+	// zero means 50.
+	Candidates int
+	// RRFK is the k constant of reciprocal rank fusion; zero means 60.
+	RRFK float64
+	// LexicalWeight and VectorWeight scale each ranker's share of the
+	// fused score; zero means 1.
+	LexicalWeight, VectorWeight float64
+}
+
+// Hybrid ranks tools with both the lexical [Index] and an [Embedder],
+// fusing the two rankings by weighted reciprocal rank fusion. Tool
+// embeddings are computed on first use and whenever the index changes;
+// they are cached by a hash of the embedded text, so a tool whose text did
+// not change is never embedded twice.
+//
+// When the embedder fails, Search falls back to the lexical ranking and
+// says so in Result.Mode and Result.Fallback.
+type Hybrid struct {
+	ix   *Index
+	emb  Embedder
+	opts HybridOptions
+	// Logger receives a warning on each fallback; nil means slog.Default().
+	Logger *slog.Logger
+
+	mu    sync.RWMutex
+	gen   uint64
+	ready bool
+	names []string
+	vecs  [][]float32
+	cache map[contentHash][]float32
+}
+
+// NewHybrid returns a hybrid searcher over ix using e. opts may be nil.
+func NewHybrid(ix *Index, e Embedder, opts *HybridOptions) *Hybrid {
+	h := &Hybrid{ix: ix, emb: e, cache: make(map[contentHash][]float32)}
+	if opts != nil {
+		h.opts = *opts
+	}
+	if h.opts.Candidates <= 0 {
+		h.opts.Candidates = 50
+	}
+	if h.opts.RRFK <= 0 {
+		h.opts.RRFK = 60
+	}
+	if h.opts.LexicalWeight <= 0 {
+		h.opts.LexicalWeight = 1
+	}
+	if h.opts.VectorWeight <= 0 {
+		h.opts.VectorWeight = 1
+	}
+	return h
+}
+
+// Ranking modes reported in [Result].
+const (
+	ModeHybrid  = "hybrid"
+	ModeLexical = "lexical"
+)
+
+// Result is the answer of [Hybrid.Search].
+type Result struct {
+	Hits []Hit `json:"hits"`
+	// Mode is ModeHybrid, or ModeLexical when the embedder could not be
+	// used.
+	Mode string `json:"mode"`
+	// Fallback is the embedder's error when Mode is ModeLexical.
+	Fallback error `json:"-"`
+}
+
+// Search ranks tools for query. It returns an error only when ctx is done;
+// an embedder failure degrades to lexical ranking.
+func (h *Hybrid) Search(ctx context.Context, query string, opts *SearchOptions) (*Result, error) {
+	limit := opts.limit()
+	var filter func(string) bool
+	if opts != nil {
+		filter = opts.Filter
+	}
+	cand := max(h.opts.Candidates, limit)
+	lex := h.ix.Search(query, &SearchOptions{Limit: cand, Filter: filter})
+
+	vec, err := h.vectorSearch(ctx, query, cand, filter)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("search: %w", ctx.Err())
+		}
+		h.logger().WarnContext(ctx, "search: embedder failed, using lexical ranking", "err", err)
+		if len(lex) > limit {
+			lex = lex[:limit]
+		}
+		return &Result{Hits: lex, Mode: ModeLexical, Fallback: err}, nil
+	}
+	return &Result{Hits: h.fuse(lex, vec, limit), Mode: ModeHybrid}, nil
+}
+
+func (h *Hybrid) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.Default()
+}
+
+// fuse combines two rankings by weighted reciprocal rank fusion.
+func (h *Hybrid) fuse(lex, vec []Hit, limit int) []Hit {
+	scores := map[string]float64{}
+	for i, hit := range lex {
+		scores[hit.Name] += h.opts.LexicalWeight / (h.opts.RRFK + float64(i+1))
+	}
+	for i, hit := range vec {
+		scores[hit.Name] += h.opts.VectorWeight / (h.opts.RRFK + float64(i+1))
+	}
+	out := make([]Hit, 0, len(scores))
+	for n, s := range scores {
+		out = append(out, Hit{Name: n, Score: s})
+	}
+	sortHits(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+func sortHits(h []Hit) {
+	sort.Slice(h, func(i, j int) bool {
+		if h[i].Score != h[j].Score {
+			return h[i].Score > h[j].Score
+		}
+		return h[i].Name < h[j].Name
+	})
+}
+
+// vectorSearch embeds the query and ranks tools by cosine similarity.
+func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter func(string) bool) ([]Hit, error) {
+	if err := h.refresh(ctx); err != nil {
+		return nil, err
+	}
+	qv, err := h.emb.Embed(ctx, []string{query})
+	if err != nil {
+		return nil, err
+	}
+	if len(qv) != 1 {
+		return nil, errNoVectors
+	}
+	q := normalize(qv[0])
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	hits := make([]Hit, 0, len(h.names))
+	for i, v := range h.vecs {
+		if len(v) != len(q) {
+			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", len(q), len(v))
+		}
+		if filter != nil && !filter(h.names[i]) {
+			continue
+		}
+		hits = append(hits, Hit{Name: h.names[i], Score: float64(dot(q, v))})
+	}
+	sortHits(hits)
+	if len(hits) > k {
+		hits = hits[:k]
+	}
+	return hits, nil
+}
+
+// refresh brings the tool vectors up to date with the index, embedding
+// only texts not in the cache.
+func (h *Hybrid) refresh(ctx context.Context) error {
+	gen := h.ix.generation()
+	h.mu.RLock()
+	fresh := h.ready && h.gen == gen
+	h.mu.RUnlock()
+	if fresh {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	gen, docs := h.ix.snapshot()
+	if h.ready && h.gen == gen {
+		return nil
+	}
+	hashes := make([]contentHash, len(docs))
+	var missing []string
+	var missingHash []contentHash
+	seen := map[contentHash]bool{}
+	for i := range docs {
+		t := embedText(&docs[i])
+		hashes[i] = hashText(t)
+		if _, ok := h.cache[hashes[i]]; !ok && !seen[hashes[i]] {
+			seen[hashes[i]] = true
+			missing = append(missing, t)
+			missingHash = append(missingHash, hashes[i])
+		}
+	}
+	if len(missing) > 0 {
+		vecs, err := h.emb.Embed(ctx, missing)
+		if err != nil {
+			return err
+		}
+		if len(vecs) != len(missing) {
+			return fmt.Errorf("search: embedder returned %d vectors for %d texts", len(vecs), len(missing))
+		}
+		for i, v := range vecs {
+			h.cache[missingHash[i]] = normalize(v)
+		}
+	}
+	live := make(map[contentHash]bool, len(hashes))
+	h.names = h.names[:0]
+	h.vecs = h.vecs[:0]
+	for i := range docs {
+		live[hashes[i]] = true
+		h.names = append(h.names, docs[i].Name)
+		h.vecs = append(h.vecs, h.cache[hashes[i]])
+	}
+	for k := range h.cache { // drop vectors of tools no longer indexed
+		if !live[k] {
+			delete(h.cache, k)
+		}
+	}
+	h.gen, h.ready = gen, true
+	return nil
+}

@@ -1,0 +1,550 @@
+package search
+
+import (
+	"encoding/json"
+	"hash/fnv"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/toolgate/toolgate"
+)
+
+// A Document is one tool as the index sees it: the published tool and,
+// optionally, a description of the target that owns it (see
+// [toolgate.Describer]).
+type Document struct {
+	toolgate.ToolInfo
+	// TargetDescription describes the owning target; it is indexed with
+	// the tool at a low weight, so that a query naming what a service is
+	// for finds its tools.
+	TargetDescription string
+}
+
+// A Hit is one search result: a published tool name and its score. Scores
+// are comparable within one result list only.
+type Hit struct {
+	Name  string  `json:"name"`
+	Score float64 `json:"score"`
+}
+
+// SearchOptions tune one search.
+type SearchOptions struct {
+	// Limit is the largest number of hits returned; zero means 10.
+	Limit int
+	// Filter, if set, is asked about each candidate tool by published
+	// name; tools for which it returns false are never returned. Use it
+	// to show a caller only the tools it may call.
+	Filter func(name string) bool
+}
+
+func (o *SearchOptions) limit() int {
+	if o == nil || o.Limit <= 0 {
+		return 10
+	}
+	return o.Limit
+}
+
+// The indexed fields of a tool, each with its own weight.
+const (
+	fieldName   = iota // the tool's name, identifiers split
+	fieldTitle         // the title
+	fieldDesc          // the description
+	fieldParams        // parameter names, titles, descriptions, enum values
+	fieldTarget        // target name and description
+	numFields
+)
+
+// An Index is a lexical index over tools, ranked with BM25F over the
+// fields above plus a few general rules (see doc.go). It is safe for
+// concurrent use; updates are incremental and searches see either the
+// state before or after an update, never a part of it.
+//
+// Results are deterministic: equal scores are ordered by name.
+type Index struct {
+	mu       sync.RWMutex
+	p        params
+	termID   map[string]uint32
+	terms    []string    // by term id
+	postings [][]posting // by term id
+	docs     []docEntry  // by slot; a free slot has name ""
+	free     []uint32
+	byName   map[string]uint32
+	lenSum   [numFields]float64
+	live     int
+	gen      uint64 // bumped on every change
+	scratch  sync.Pool // *[]float64 accumulators
+}
+
+type posting struct {
+	doc uint32
+	tf  [numFields]uint8
+}
+
+type docEntry struct {
+	name  string
+	hash  uint64
+	lens  [numFields]uint16
+	terms []uint32 // distinct term ids, for removal
+	doc   Document
+}
+
+// NewIndex returns an empty index.
+func NewIndex() *Index {
+	return &Index{
+		p:      defaultParams,
+		termID: make(map[string]uint32),
+		byName: make(map[string]uint32),
+	}
+}
+
+// Len reports the number of tools in the index.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.live
+}
+
+// Document returns the indexed document of the named tool.
+func (ix *Index) Document(name string) (Document, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	slot, ok := ix.byName[name]
+	if !ok {
+		return Document{}, false
+	}
+	return ix.docs[slot].doc, true
+}
+
+// Names returns the names of all indexed tools, sorted.
+func (ix *Index) Names() []string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	out := make([]string, 0, ix.live)
+	for name := range ix.byName {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Upsert adds documents, replacing any indexed tool of the same name.
+// A document whose content has not changed costs only a hash.
+func (ix *Index) Upsert(docs ...Document) {
+	prepared := make([]preparedDoc, 0, len(docs))
+	for i := range docs {
+		prepared = append(prepared, prepare(&docs[i]))
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for i := range prepared {
+		ix.upsertLocked(&prepared[i])
+	}
+}
+
+// Remove removes the named tools; unknown names are ignored.
+func (ix *Index) Remove(names ...string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for _, n := range names {
+		ix.removeLocked(n)
+	}
+}
+
+// Sync makes the index hold exactly docs: new tools are added, changed
+// ones re-indexed, missing ones removed, unchanged ones left alone. It
+// reports how many tools were added or changed and how many removed.
+func (ix *Index) Sync(docs []Document) (changed, removed int) {
+	want := make(map[string]struct{}, len(docs))
+	for i := range docs {
+		want[docs[i].Name] = struct{}{}
+	}
+	var prepared []preparedDoc
+	ix.mu.RLock()
+	var todo []int
+	for i := range docs {
+		if slot, ok := ix.byName[docs[i].Name]; ok && ix.docs[slot].hash == docs[i].hash() {
+			continue
+		}
+		todo = append(todo, i)
+	}
+	ix.mu.RUnlock()
+	for _, i := range todo {
+		prepared = append(prepared, prepare(&docs[i]))
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for i := range prepared {
+		ix.upsertLocked(&prepared[i])
+	}
+	var gone []string
+	for name := range ix.byName {
+		if _, ok := want[name]; !ok {
+			gone = append(gone, name)
+		}
+	}
+	for _, n := range gone {
+		ix.removeLocked(n)
+	}
+	return len(prepared), len(gone)
+}
+
+// preparedDoc is a document analysed outside the lock.
+type preparedDoc struct {
+	doc  Document
+	hash uint64
+	lens [numFields]uint16
+	tf   map[string]*[numFields]uint8
+}
+
+func prepare(d *Document) preparedDoc {
+	p := preparedDoc{doc: *d, hash: d.hash(), tf: make(map[string]*[numFields]uint8)}
+	add := func(f int) func(string) {
+		return func(t string) {
+			c := p.tf[t]
+			if c == nil {
+				c = new([numFields]uint8)
+				p.tf[t] = c
+			}
+			if c[f] < math.MaxUint8 {
+				c[f]++
+			}
+			if p.lens[f] < math.MaxUint16 {
+				p.lens[f]++
+			}
+		}
+	}
+	name := d.Tool.Name
+	if name == "" {
+		name = d.Name
+	}
+	analyze(name, add(fieldName))
+	analyze(d.Tool.Title, add(fieldTitle))
+	analyze(d.Tool.Description, add(fieldDesc))
+	if len(d.Tool.InputSchema) > 0 {
+		schemaText(d.Tool.InputSchema, add(fieldParams))
+	}
+	analyze(d.Target, add(fieldTarget))
+	analyze(d.TargetDescription, add(fieldTarget))
+	return p
+}
+
+// hash is a content hash of everything the index reads from d.
+func (d *Document) hash() uint64 {
+	h := fnv.New64a()
+	for _, s := range []string{d.Name, d.Target, d.TargetDescription, d.Tool.Name, d.Tool.Title, d.Tool.Description} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	h.Write(d.Tool.InputSchema)
+	return h.Sum64()
+}
+
+func (ix *Index) upsertLocked(p *preparedDoc) {
+	if slot, ok := ix.byName[p.doc.Name]; ok {
+		if ix.docs[slot].hash == p.hash {
+			return
+		}
+		ix.removeLocked(p.doc.Name)
+	}
+	var slot uint32
+	if n := len(ix.free); n > 0 {
+		slot = ix.free[n-1]
+		ix.free = ix.free[:n-1]
+	} else {
+		slot = uint32(len(ix.docs))
+		ix.docs = append(ix.docs, docEntry{})
+	}
+	// Insert terms in sorted order so term ids do not depend on map order.
+	keys := make([]string, 0, len(p.tf))
+	for t := range p.tf {
+		keys = append(keys, t)
+	}
+	slices.Sort(keys)
+	ids := make([]uint32, 0, len(keys))
+	for _, t := range keys {
+		id, ok := ix.termID[t]
+		if !ok {
+			id = uint32(len(ix.terms))
+			ix.termID[t] = id
+			ix.terms = append(ix.terms, t)
+			ix.postings = append(ix.postings, nil)
+		}
+		ix.postings[id] = append(ix.postings[id], posting{doc: slot, tf: *p.tf[t]})
+		ids = append(ids, id)
+	}
+	ix.docs[slot] = docEntry{name: p.doc.Name, hash: p.hash, lens: p.lens, terms: ids, doc: p.doc}
+	ix.byName[p.doc.Name] = slot
+	for f := range numFields {
+		ix.lenSum[f] += float64(p.lens[f])
+	}
+	ix.live++
+	ix.gen++
+}
+
+func (ix *Index) removeLocked(name string) {
+	slot, ok := ix.byName[name]
+	if !ok {
+		return
+	}
+	e := &ix.docs[slot]
+	for _, id := range e.terms {
+		pl := ix.postings[id]
+		for i := range pl {
+			if pl[i].doc == slot {
+				// Keep the list ordered by insertion: order does not
+				// change scores, but a stable layout keeps runs repeatable.
+				ix.postings[id] = append(pl[:i], pl[i+1:]...)
+				break
+			}
+		}
+	}
+	for f := range numFields {
+		ix.lenSum[f] -= float64(e.lens[f])
+	}
+	*e = docEntry{}
+	delete(ix.byName, name)
+	ix.free = append(ix.free, slot)
+	ix.live--
+	ix.gen++
+}
+
+// schemaText feeds the text of a JSON Schema's properties to emit:
+// property names, titles, descriptions and string enum values, nested
+// objects and array items included.
+func schemaText(raw json.RawMessage, emit func(string)) {
+	var s any
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return
+	}
+	walkSchema(s, emit, 0)
+}
+
+func walkSchema(v any, emit func(string), depth int) {
+	m, ok := v.(map[string]any)
+	if !ok || depth > 4 {
+		return
+	}
+	if props, ok := m["properties"].(map[string]any); ok {
+		names := make([]string, 0, len(props))
+		for n := range props {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			analyze(n, emit)
+			pm, _ := props[n].(map[string]any)
+			if pm == nil {
+				continue
+			}
+			for _, k := range []string{"title", "description"} {
+				if s, ok := pm[k].(string); ok {
+					analyze(s, emit)
+				}
+			}
+			if enum, ok := pm["enum"].([]any); ok {
+				for _, e := range enum {
+					if s, ok := e.(string); ok {
+						analyze(s, emit)
+					}
+				}
+			}
+			walkSchema(pm, emit, depth+1)
+		}
+	}
+	if items, ok := m["items"]; ok {
+		walkSchema(items, emit, depth+1)
+	}
+}
+
+// Search returns the tools that best match query, most relevant first.
+func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
+	q := ix.parseQuery(query)
+	if len(q) == 0 {
+		return nil
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.searchLocked(q, opts)
+}
+
+type queryTerm struct {
+	term   string
+	weight float64
+}
+
+// parseQuery analyses the query text into distinct terms with weights
+// (term frequency in the query, dampened).
+func (ix *Index) parseQuery(query string) []queryTerm {
+	counts := map[string]int{}
+	var order []string
+	analyze(query, func(t string) {
+		if counts[t] == 0 {
+			order = append(order, t)
+		}
+		counts[t]++
+	})
+	slices.Sort(order)
+	q := make([]queryTerm, 0, len(order))
+	for _, t := range order {
+		q = append(q, queryTerm{term: t, weight: 1 + math.Log(float64(counts[t]))})
+	}
+	return q
+}
+
+func (ix *Index) searchLocked(q []queryTerm, opts *SearchOptions) []Hit {
+	if ix.live == 0 {
+		return nil
+	}
+	p := &ix.p
+	n := float64(ix.live)
+	var avg [numFields]float64
+	for f := range numFields {
+		avg[f] = ix.lenSum[f] / n
+		if avg[f] <= 0 {
+			avg[f] = 1
+		}
+	}
+	accp, _ := ix.scratch.Get().(*[]float64)
+	if accp == nil || cap(*accp) < len(ix.docs) {
+		s := make([]float64, len(ix.docs))
+		accp = &s
+	}
+	acc := (*accp)[:len(ix.docs)]
+	touched := make([]uint32, 0, 256)
+	for _, qt := range q {
+		id, ok := ix.termID[qt.term]
+		if !ok {
+			continue
+		}
+		pl := ix.postings[id]
+		if len(pl) == 0 {
+			continue
+		}
+		df := float64(len(pl))
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		w := qt.weight * idf
+		for i := range pl {
+			e := &pl[i]
+			lens := &ix.docs[e.doc].lens
+			var tfw float64
+			for f := range numFields {
+				if tf := e.tf[f]; tf > 0 {
+					norm := 1 - p.b[f] + p.b[f]*float64(lens[f])/avg[f]
+					tfw += p.w[f] * float64(tf) / norm
+				}
+			}
+			if acc[e.doc] == 0 {
+				touched = append(touched, e.doc)
+			}
+			acc[e.doc] += w * tfw / (p.k1 + tfw)
+		}
+	}
+	hits := ix.topK(acc, touched, opts)
+	for _, d := range touched {
+		acc[d] = 0
+	}
+	ix.scratch.Put(accp)
+	return hits
+}
+
+// topK selects the best-scoring touched documents that pass the filter.
+func (ix *Index) topK(acc []float64, touched []uint32, opts *SearchOptions) []Hit {
+	k := opts.limit()
+	var filter func(string) bool
+	if opts != nil {
+		filter = opts.Filter
+	}
+	less := func(a, b Hit) bool { // a ranks below b
+		if a.Score != b.Score {
+			return a.Score < b.Score
+		}
+		return a.Name > b.Name
+	}
+	h := make([]Hit, 0, k+1)
+	for _, d := range touched {
+		hit := Hit{Name: ix.docs[d].name, Score: acc[d]}
+		if len(h) == k && !less(h[0], hit) {
+			continue
+		}
+		if filter != nil && !filter(hit.Name) {
+			continue
+		}
+		if len(h) < k {
+			h = append(h, hit)
+			up(h, len(h)-1, less)
+			continue
+		}
+		h[0] = hit
+		down(h, 0, less)
+	}
+	sort.Slice(h, func(i, j int) bool { return less(h[j], h[i]) })
+	return h
+}
+
+// up and down maintain a min-heap ordered by less.
+func up(h []Hit, i int, less func(a, b Hit) bool) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(h[i], h[p]) {
+			return
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func down(h []Hit, i int, less func(a, b Hit) bool) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && less(h[r], h[l]) {
+			m = r
+		}
+		if !less(h[m], h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// params are the ranking constants.
+type params struct {
+	k1 float64
+	w  [numFields]float64 // field weights
+	b  [numFields]float64 // length normalisation per field
+}
+
+var defaultParams = params{
+	k1: 1.2,
+	w:  [numFields]float64{fieldName: 3, fieldTitle: 2, fieldDesc: 1, fieldParams: 0.5, fieldTarget: 0.5},
+	b:  [numFields]float64{fieldName: 0.5, fieldTitle: 0.5, fieldDesc: 0.75, fieldParams: 0.75, fieldTarget: 0.75},
+}
+
+
+// generation returns a number that changes whenever the index does.
+func (ix *Index) generation() uint64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.gen
+}
+
+// snapshot returns the generation and the indexed documents, by name order.
+func (ix *Index) snapshot() (uint64, []Document) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	docs := make([]Document, 0, ix.live)
+	for i := range ix.docs {
+		if ix.docs[i].name != "" {
+			docs = append(docs, ix.docs[i].doc)
+		}
+	}
+	slices.SortFunc(docs, func(a, b Document) int { return strings.Compare(a.Name, b.Name) })
+	return ix.gen, docs
+}

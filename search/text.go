@@ -1,0 +1,200 @@
+package search
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// analyze turns text into index terms. It splits identifiers (camelCase,
+// PascalCase, snake_case, kebab-case, letter/digit boundaries), lower-cases,
+// drops stop words, expands common abbreviations, stems English words with
+// the Porter algorithm, and turns runs of CJK characters into overlapping
+// bigrams. The whole of a compound identifier is kept as a term as well, so
+// that an exact tool name in a query still matches.
+//
+// emit is called once per term, in text order.
+func analyze(text string, emit func(term string)) {
+	var word []rune // current run of letters/digits (non-CJK)
+	var cjk []rune  // current run of CJK characters
+	flushWord := func() {
+		if len(word) > 0 {
+			analyzeWord(word, emit)
+			word = word[:0]
+		}
+	}
+	flushCJK := func() {
+		switch len(cjk) {
+		case 0:
+			return
+		case 1:
+			emit(string(cjk))
+		default:
+			for i := 0; i+1 < len(cjk); i++ {
+				emit(string(cjk[i : i+2]))
+			}
+		}
+		cjk = cjk[:0]
+	}
+	for _, r := range text {
+		switch {
+		case isCJK(r):
+			flushWord()
+			cjk = append(cjk, r)
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+			flushCJK()
+			word = append(word, r)
+		case r == '\'' || r == '’':
+			// Possessives and contractions: "user's" -> "user", "don't" -> "don".
+			flushCJK()
+			flushWord()
+		default:
+			flushCJK()
+			flushWord()
+		}
+	}
+	flushWord()
+	flushCJK()
+}
+
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+// analyzeWord handles one run of letters and digits.
+func analyzeWord(w []rune, emit func(string)) {
+	parts := splitIdentifier(w)
+	if len(parts) > 1 {
+		whole := strings.ToLower(string(w))
+		if utf8.RuneCountInString(whole) <= maxTermLen && !isStopWord(whole) {
+			emit(whole)
+		}
+	}
+	for _, p := range parts {
+		emitWord(strings.ToLower(string(p)), emit)
+	}
+}
+
+// maxTermLen bounds the length of a term, in runes. Longer runs (hashes,
+// base64) are cut: they carry no meaning for retrieval.
+const maxTermLen = 40
+
+func emitWord(lw string, emit func(string)) {
+	if utf8.RuneCountInString(lw) > maxTermLen {
+		lw = string([]rune(lw)[:maxTermLen])
+	}
+	if isStopWord(lw) {
+		return
+	}
+	if exp, ok := abbreviations[lw]; ok {
+		emit(lw)
+		for _, e := range strings.Fields(exp) {
+			emit(porterStem(e))
+		}
+		return
+	}
+	if len(lw) == 1 && lw[0] < utf8.RuneSelf && !isDigit(lw[0]) {
+		return // single ASCII letters carry nothing
+	}
+	emit(porterStem(lw))
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// splitIdentifier splits a run of letters and digits at case changes and
+// letter/digit boundaries: "getHTTPResponse2" -> get, HTTP, Response, 2.
+func splitIdentifier(w []rune) [][]rune {
+	var parts [][]rune
+	start := 0
+	for i := 1; i < len(w); i++ {
+		prev, cur := w[i-1], w[i]
+		split := false
+		switch {
+		case unicode.IsLower(prev) && unicode.IsUpper(cur):
+			split = true // fooBar
+		case unicode.IsUpper(prev) && unicode.IsUpper(cur) && i+1 < len(w) && unicode.IsLower(w[i+1]):
+			split = true // HTTPResponse: split before R
+		case unicode.IsDigit(prev) != unicode.IsDigit(cur):
+			split = true // v2, 3d
+		}
+		if split {
+			parts = append(parts, w[start:i])
+			start = i
+		}
+	}
+	return append(parts, w[start:])
+}
+
+// Terms returns the index terms of text, as the index sees them. It is
+// exported for diagnostics ("why did this tool match?").
+func Terms(text string) []string {
+	var out []string
+	analyze(text, func(t string) { out = append(out, t) })
+	return out
+}
+
+func isStopWord(w string) bool {
+	_, ok := stopWords[w]
+	return ok
+}
+
+// stopWords are English function words plus the filler of requests made
+// to an assistant ("please", "could", "want"). They carry no evidence
+// about which tool is meant.
+var stopWords = setOf(`a about above after again against all am an and any are as at be
+because been before being below between both but by can could did do does doing down
+during each few for from further had has have having he her here hers herself him himself
+his how i if in into is it its itself just me more most my myself no nor not now of off on
+once only or other our ours ourselves out over own same she should so some such than that
+the their theirs them themselves then there these they this those through to too under
+until up very was we were what when where which while who whom why will with would you
+your yours yourself yourselves s t don let please could would might may shall must
+also like want wanted need needs get gets got give given tell know use using used via etc
+e g ie eg something anything someone anyone thing things way lot lots really much many
+able us hi hello thanks thank help ok okay sure yes`)
+
+// abbreviations maps common short forms to their expansion. Both the short
+// form and the expansion become terms, so either spelling matches.
+var abbreviations = map[string]string{
+	"db": "database", "repo": "repository", "repos": "repositories", "info": "information",
+	"img": "image", "imgs": "images", "pic": "picture", "pics": "pictures", "msg": "message",
+	"msgs": "messages", "doc": "document", "docs": "documents", "config": "configuration",
+	"cfg": "configuration", "auth": "authentication", "calc": "calculate", "temp": "temperature",
+	"addr": "address", "num": "number", "qty": "quantity", "desc": "description",
+	"dir": "directory", "dirs": "directories", "env": "environment", "k8s": "kubernetes",
+	"id": "identifier", "ids": "identifiers", "stats": "statistics", "stat": "statistic",
+	"app": "application", "apps": "applications", "max": "maximum", "min": "minimum",
+	"avg": "average", "txn": "transaction", "tx": "transaction", "usr": "user",
+	"pwd": "password", "tz": "timezone", "dt": "datetime", "ts": "timestamp",
+	"btc": "bitcoin", "eth": "ethereum", "crypto": "cryptocurrency", "fx": "foreign exchange",
+	"ppt": "presentation", "pptx": "presentation", "xls": "spreadsheet", "xlsx": "spreadsheet",
+	"csv": "spreadsheet", "docx": "document", "sms": "text message", "tv": "television",
+	"gps": "location", "geo": "geographic", "lat": "latitude", "lng": "longitude",
+	"lon": "longitude", "approx": "approximate", "admin": "administrator", "org": "organization",
+	"orgs": "organizations", "dept": "department", "emp": "employee", "mgmt": "management",
+	"req": "request", "res": "response", "resp": "response", "param": "parameter",
+	"params": "parameters", "arg": "argument", "args": "arguments", "attr": "attribute",
+	"attrs": "attributes", "pkg": "package", "lib": "library", "fn": "function",
+	"func": "function", "src": "source", "dst": "destination", "dest": "destination",
+	"del": "delete", "rm": "remove", "ls": "list", "mkdir": "make directory",
+	"cd": "change directory", "ai": "artificial intelligence", "ml": "machine learning",
+	"llm": "language model", "nlp": "natural language", "ocr": "text recognition",
+	"tts": "text speech", "stt": "speech text", "asr": "speech recognition", "qr": "qr code",
+	"url": "link", "urls": "links", "dns": "domain", "ip": "address", "cpu": "processor",
+	"mem": "memory", "ram": "memory", "os": "operating system", "vm": "virtual machine",
+	"ci": "continuous integration", "pr": "pull request", "prs": "pull requests",
+	"ui": "interface", "ux": "experience", "hr": "human resources", "kpi": "indicator",
+	"roi": "return investment", "eta": "arrival time", "nyc": "new york", "uk": "united kingdom",
+	"usa": "united states", "eu": "europe", "yr": "year", "yrs": "years",
+	"mo": "month", "wk": "week", "hrs": "hours", "mins": "minutes", "sec": "second",
+	"secs": "seconds", "ms": "milliseconds", "km": "kilometer", "kg": "kilogram",
+	"lb": "pound", "lbs": "pounds", "ft": "feet", "mi": "mile", "mph": "speed",
+}
+
+func setOf(words string) map[string]struct{} {
+	m := make(map[string]struct{})
+	for _, w := range strings.Fields(words) {
+		m[w] = struct{}{}
+	}
+	return m
+}
