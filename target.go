@@ -73,9 +73,6 @@ type CallRequest struct {
 	Arguments json.RawMessage
 	// Meta is the request's _meta object from the client, if any.
 	Meta map[string]any
-	// RequestID is the JSON-RPC id of the tools/call request, as JSON
-	// text (for example `7` or `"abc"`); empty for in-process calls.
-	RequestID string
 	// SessionID is the MCP session id; empty in stateless mode.
 	SessionID string
 	// Header holds the inbound HTTP request's headers, for targets that
