@@ -530,7 +530,9 @@ func (g *Gateway) rebuildLocked() {
 
 const renamePrefix = "renamed: "
 
-func isRenameProblem(s string) bool { return len(s) >= len(renamePrefix) && s[:len(renamePrefix)] == renamePrefix }
+func isRenameProblem(s string) bool {
+	return len(s) >= len(renamePrefix) && s[:len(renamePrefix)] == renamePrefix
+}
 
 func cmpString(a, b string) int {
 	switch {
@@ -754,6 +756,9 @@ func (g *Gateway) dispatch(ctx context.Context, req *CallRequest) (res *Result, 
 			}
 		}
 		defer func() { <-g.sem }()
+		if ctx.Err() != nil { // the slot came free as time ran out
+			return ErrorResult(fmt.Sprintf("tool %q not started: the gateway is at its limit of %d concurrent calls", req.Name, cap(g.sem))), nil
+		}
 	}
 	start := time.Now()
 	defer func() {

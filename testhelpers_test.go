@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -65,6 +66,12 @@ func serve(t *testing.T, gw *Gateway) string {
 
 func mustGateway(t *testing.T, opts *Options, targets ...Target) *Gateway {
 	t.Helper()
+	if opts == nil {
+		opts = &Options{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = discardLogger()
+	}
 	gw, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -99,3 +106,5 @@ func textOf(r *mcp.CallToolResult) string {
 	}
 	return b.String()
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

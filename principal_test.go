@@ -1,0 +1,142 @@
+package toolgate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+type headerTransport struct {
+	base http.RoundTripper
+	hdr  http.Header
+}
+
+func (h *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	for k, v := range h.hdr {
+		r.Header[k] = v
+	}
+	return h.base.RoundTrip(r)
+}
+
+type authErr struct{}
+
+func (authErr) Error() string       { return "bad key" }
+func (authErr) HTTPStatus() int     { return http.StatusUnauthorized }
+func (authErr) HTTPHeader() http.Header {
+	return http.Header{"Www-Authenticate": {`Bearer resource_metadata="https://x/.well-known/oauth-protected-resource"`}}
+}
+
+// keyAuth maps an X-Key header to a principal.
+var keyAuth = AuthorizerFunc(func(r *http.Request) (*Principal, error) {
+	switch r.Header.Get("X-Key") {
+	case "alice":
+		return &Principal{Subject: "alice", Scopes: []string{"math"}, Token: "secret-alice"}, nil
+	case "bob":
+		return &Principal{Subject: "bob", Token: "secret-bob"}, nil
+	}
+	return nil, authErr{}
+})
+
+func TestPrincipalFiltersAndInterceptors(t *testing.T) {
+	var order []string
+	seen := make(chan string, 10)
+	whoami := Funcs("me", Func("whoami", "Who is calling", func(ctx context.Context, _ struct{}) (string, error) {
+		p := PrincipalFrom(ctx)
+		seen <- p.Subject
+		return p.Subject, nil
+	}))
+	gw := mustGateway(t, &Options{
+		Authorizer: keyAuth,
+		ToolFilter: func(_ context.Context, p *Principal, ti *ToolInfo) bool {
+			return ti.Target != "math" || p.HasScope("math")
+		},
+		Interceptors: []Interceptor{
+			func(next CallFunc) CallFunc {
+				return func(ctx context.Context, r *CallRequest) (*Result, error) {
+					order = append(order, "outer:"+PrincipalFrom(ctx).Subject)
+					return next(ctx, r)
+				}
+			},
+			func(next CallFunc) CallFunc {
+				return func(ctx context.Context, r *CallRequest) (*Result, error) {
+					order = append(order, "inner:"+r.Name)
+					return next(ctx, r)
+				}
+			},
+		},
+	}, mathTarget(), whoami)
+	url := serve(t, gw)
+
+	conn := func(key string) *mcp.ClientSession {
+		hc := &http.Client{Transport: &headerTransport{base: http.DefaultTransport, hdr: http.Header{"X-Key": {key}}}}
+		c := mcp.NewClient(&mcp.Implementation{Name: "t", Version: "0"}, nil)
+		cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: hc}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cs.Close() })
+		return cs
+	}
+	ctx := context.Background()
+	alice, bob := conn("alice"), conn("bob")
+	for _, c := range []struct {
+		cs    *mcp.ClientSession
+		who   string
+		tools int
+	}{{alice, "alice", 6}, {bob, "bob", 1}} {
+		res, err := c.cs.ListTools(ctx, nil)
+		if err != nil || len(res.Tools) != c.tools {
+			t.Fatalf("%s sees %d tools (%v), want %d", c.who, len(res.Tools), err, c.tools)
+		}
+		r, err := c.cs.CallTool(ctx, &mcp.CallToolParams{Name: "me___whoami", Arguments: map[string]any{}})
+		if err != nil || textOf(r) != c.who || <-seen != c.who {
+			t.Fatalf("whoami as %s: %q %v", c.who, textOf(r), err)
+		}
+	}
+	// A hidden tool is exactly as unknown as a missing one.
+	_, errHidden := bob.CallTool(ctx, &mcp.CallToolParams{Name: "math___add", Arguments: map[string]any{"a": 1, "b": 2}})
+	_, errMissing := bob.CallTool(ctx, &mcp.CallToolParams{Name: "math___zzz", Arguments: map[string]any{}})
+	if errHidden == nil || errMissing == nil ||
+		strings.Replace(errHidden.Error(), "math___add", "X", 1) != strings.Replace(errMissing.Error(), "math___zzz", "X", 1) {
+		t.Fatalf("hidden %v vs missing %v", errHidden, errMissing)
+	}
+	if got := strings.Join(order, ","); got != "outer:alice,inner:me___whoami,outer:bob,inner:me___whoami" {
+		t.Fatalf("interceptor order %q", got)
+	}
+
+	// Rejected requests: 401 with the authorizer's headers, JSON-RPC -32001, no call.
+	status, body := rawPost(t, url, []byte(initBody), map[string]string{"X-Key": "mallory"})
+	if status != 401 || !strings.Contains(body, `"code":-32001`) {
+		t.Fatalf("no key: %d %s", status, body)
+	}
+	// A session opened by alice cannot be used by bob.
+	sid := alice.ID()
+	if sid == "" {
+		t.Fatal("no session id")
+	}
+	status, _ = rawPost(t, url, []byte(`{"jsonrpc":"2.0","id":9,"method":"tools/list"}`), map[string]string{"X-Key": "bob", "Mcp-Session-Id": sid, "Mcp-Protocol-Version": "2025-06-18"})
+	if status != http.StatusForbidden {
+		t.Fatalf("session hijack: status %d, want 403", status)
+	}
+}
+
+func TestPrincipalNeverPrintsToken(t *testing.T) {
+	p := &Principal{Subject: "alice", ClientID: "app", Token: "s3cr3t-token"}
+	var logs strings.Builder
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "p", p)
+	for _, s := range []string{fmt.Sprint(p), fmt.Sprintf("%v %+v %#v %s", p, p, p, p), logs.String()} {
+		if strings.Contains(s, "s3cr3t") {
+			t.Fatalf("token printed: %s", s)
+		}
+	}
+	if !errors.Is(fmt.Errorf("w: %w", ErrUnknownTool), ErrUnknownTool) {
+		t.Fatal("ErrUnknownTool does not wrap")
+	}
+}
