@@ -27,8 +27,8 @@ func (h *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 type authErr struct{}
 
-func (authErr) Error() string       { return "bad key" }
-func (authErr) HTTPStatus() int     { return http.StatusUnauthorized }
+func (authErr) Error() string   { return "bad key" }
+func (authErr) HTTPStatus() int { return http.StatusUnauthorized }
 func (authErr) HTTPHeader() http.Header {
 	return http.Header{"Www-Authenticate": {`Bearer resource_metadata="https://x/.well-known/oauth-protected-resource"`}}
 }
