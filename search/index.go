@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"math"
+	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/toolgate/toolgate"
 )
@@ -67,14 +70,15 @@ type Index struct {
 	mu       sync.RWMutex
 	p        params
 	termID   map[string]uint32
-	terms    []string    // by term id
-	postings [][]posting // by term id
-	docs     []docEntry  // by slot; a free slot has name ""
+	prefixes map[string][]uint32 // first prefixLen bytes of a term -> term ids
+	terms    []string            // by term id
+	postings [][]posting         // by term id
+	docs     []docEntry          // by slot; a free slot has name ""
 	free     []uint32
 	byName   map[string]uint32
 	lenSum   [numFields]float64
 	live     int
-	gen      uint64 // bumped on every change
+	gen      uint64    // bumped on every change
 	scratch  sync.Pool // *[]float64 accumulators
 }
 
@@ -94,9 +98,10 @@ type docEntry struct {
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	return &Index{
-		p:      defaultParams,
-		termID: make(map[string]uint32),
-		byName: make(map[string]uint32),
+		p:        func() params { p := defaultParams; tuneFromEnv(&p); return p }(),
+		termID:   make(map[string]uint32),
+		prefixes: make(map[string][]uint32),
+		byName:   make(map[string]uint32),
 	}
 }
 
@@ -271,6 +276,9 @@ func (ix *Index) upsertLocked(p *preparedDoc) {
 			ix.termID[t] = id
 			ix.terms = append(ix.terms, t)
 			ix.postings = append(ix.postings, nil)
+			if len(t) >= prefixLen {
+				ix.prefixes[t[:prefixLen]] = append(ix.prefixes[t[:prefixLen]], id)
+			}
 		}
 		ix.postings[id] = append(ix.postings[id], posting{doc: slot, tf: *p.tf[t]})
 		ids = append(ids, id)
@@ -360,14 +368,53 @@ func walkSchema(v any, emit func(string), depth int) {
 }
 
 // Search returns the tools that best match query, most relevant first.
+//
+// A query of several sentences is treated as several requests: each
+// sentence is ranked on its own as well as the whole query, and the
+// rankings are fused, so that a request for four different things finds
+// four different tools rather than four variants of the first.
 func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
-	q := ix.parseQuery(query)
-	if len(q) == 0 {
+	segs := splitSegments(query)
+	full := parseQuery(query)
+	if len(full) == 0 {
 		return nil
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.searchLocked(q, opts)
+	if ix.live == 0 {
+		return nil
+	}
+	var parts [][]queryTerm
+	if len(segs) > 1 {
+		for _, s := range segs {
+			if q := parseQuery(s); len(q) > 0 {
+				parts = append(parts, q)
+			}
+		}
+	}
+	if len(parts) < 2 {
+		return ix.rank(full, opts.limit(), opts)
+	}
+	k := opts.limit()
+	cand := max(k, ix.p.fuseDepth)
+	scores := map[string]float64{}
+	for i, h := range ix.rank(full, cand, opts) {
+		scores[h.Name] += ix.p.fuseFull / (ix.p.fuseK + float64(i+1))
+	}
+	for _, q := range parts {
+		for i, h := range ix.rank(q, cand, opts) {
+			scores[h.Name] += ix.p.fuseSeg / (ix.p.fuseK + float64(i+1))
+		}
+	}
+	hits := make([]Hit, 0, len(scores))
+	for n, s := range scores {
+		hits = append(hits, Hit{Name: n, Score: s})
+	}
+	sortHits(hits)
+	if len(hits) > k {
+		hits = hits[:k]
+	}
+	return hits
 }
 
 type queryTerm struct {
@@ -375,9 +422,9 @@ type queryTerm struct {
 	weight float64
 }
 
-// parseQuery analyses the query text into distinct terms with weights
-// (term frequency in the query, dampened).
-func (ix *Index) parseQuery(query string) []queryTerm {
+// parseQuery analyses query text into distinct terms with weights (term
+// frequency in the query, dampened), in sorted order.
+func parseQuery(query string) []queryTerm {
 	counts := map[string]int{}
 	var order []string
 	analyze(query, func(t string) {
@@ -394,11 +441,116 @@ func (ix *Index) parseQuery(query string) []queryTerm {
 	return q
 }
 
-func (ix *Index) searchLocked(q []queryTerm, opts *SearchOptions) []Hit {
-	if ix.live == 0 {
-		return nil
+// splitSegments splits text into sentences: at '.', '!', '?' or ';'
+// followed by white space, and at line breaks.
+func splitSegments(text string) []string {
+	var out []string
+	start := 0
+	for i, c := range text {
+		end := false
+		switch c {
+		case '\n':
+			end = true
+		case '。', '！', '？', '；':
+			end = true
+		case '.', '!', '?', ';':
+			end = i+1 == len(text) || text[i+1] == ' ' || text[i+1] == '\t' || text[i+1] == '\n'
+		}
+		if end {
+			next := i + utf8.RuneLen(c)
+			if s := strings.TrimSpace(text[start:next]); s != "" {
+				out = append(out, s)
+			}
+			start = next
+		}
 	}
-	p := &ix.p
+	if s := strings.TrimSpace(text[start:]); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// A concept is one query term resolved to weighted index terms: the
+// term itself and, at lower weights, indexed terms that share its stem as
+// a prefix (rent, rental) and terms of the same concept (see
+// synonyms.go). A document scores the best of its matches with a concept,
+// never their sum, so that expansion cannot outweigh the query itself.
+type concept struct {
+	ids     []uint32
+	weights []float64
+}
+
+func (ix *Index) expand(q []queryTerm) []concept {
+	out := make([]concept, 0, len(q))
+	for _, qt := range q {
+		var c concept
+		put := func(id uint32, w float64) {
+			for i, x := range c.ids {
+				if x == id {
+					c.weights[i] = max(c.weights[i], w)
+					return
+				}
+			}
+			c.ids = append(c.ids, id)
+			c.weights = append(c.weights, w)
+		}
+		if id, ok := ix.termID[qt.term]; ok {
+			put(id, qt.weight)
+		}
+		t := qt.term
+		if ix.p.prefixW > 0 && len(t) >= prefixLen {
+			for _, id := range ix.prefixes[t[:prefixLen]] {
+				v := ix.terms[id]
+				if v == t {
+					continue
+				}
+				if (strings.HasPrefix(v, t) && len(v)-len(t) <= ix.p.prefixExtra) ||
+					(strings.HasPrefix(t, v) && len(t)-len(v) <= ix.p.prefixExtra) {
+					put(id, qt.weight*ix.p.prefixW)
+				}
+			}
+		}
+		if ix.p.synW > 0 {
+			for _, syn := range synonymsOf(t) {
+				if id, ok := ix.termID[syn]; ok {
+					put(id, qt.weight*ix.p.synW)
+				}
+			}
+		}
+		if len(c.ids) > 0 {
+			out = append(out, c)
+		}
+	}
+	// Broader concepts ("bitcoin" -> "cryptocurrency") are concepts of
+	// their own, unless the query names them already.
+	inQuery := map[string]bool{}
+	for _, qt := range q {
+		inQuery[qt.term] = true
+	}
+	added := map[uint32]bool{}
+	for _, qt := range q {
+		if ix.p.broadW <= 0 {
+			break
+		}
+		for _, b := range broaderOf(qt.term) {
+			if inQuery[b] {
+				continue
+			}
+			if id, ok := ix.termID[b]; ok && !added[id] {
+				added[id] = true
+				out = append(out, concept{ids: []uint32{id}, weights: []float64{ix.p.broadW}})
+			}
+		}
+	}
+	return out
+}
+
+// prefixLen is the length of the stem prefix used to find related terms.
+const prefixLen = 4
+
+// rank scores the documents for q and returns the best k that pass the
+// filter. The caller holds ix.mu.
+func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions) []Hit {
 	n := float64(ix.live)
 	var avg [numFields]float64
 	for f := range numFields {
@@ -414,35 +566,29 @@ func (ix *Index) searchLocked(q []queryTerm, opts *SearchOptions) []Hit {
 	}
 	acc := (*accp)[:len(ix.docs)]
 	touched := make([]uint32, 0, 256)
-	for _, qt := range q {
-		id, ok := ix.termID[qt.term]
-		if !ok {
+	for _, c := range ix.expand(q) {
+		if len(c.ids) == 1 {
+			ix.addTerm(acc, &touched, c.ids[0], c.weights[0], &avg, n, nil)
 			continue
 		}
-		pl := ix.postings[id]
-		if len(pl) == 0 {
-			continue
+		// Several index terms: keep each document's best match.
+		best := map[uint32]float64{}
+		for i, id := range c.ids {
+			ix.addTerm(nil, nil, id, c.weights[i], &avg, n, best)
 		}
-		df := float64(len(pl))
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		w := qt.weight * idf
-		for i := range pl {
-			e := &pl[i]
-			lens := &ix.docs[e.doc].lens
-			var tfw float64
-			for f := range numFields {
-				if tf := e.tf[f]; tf > 0 {
-					norm := 1 - p.b[f] + p.b[f]*float64(lens[f])/avg[f]
-					tfw += p.w[f] * float64(tf) / norm
-				}
+		docs := make([]uint32, 0, len(best))
+		for d := range best {
+			docs = append(docs, d)
+		}
+		slices.Sort(docs)
+		for _, d := range docs {
+			if acc[d] == 0 {
+				touched = append(touched, d)
 			}
-			if acc[e.doc] == 0 {
-				touched = append(touched, e.doc)
-			}
-			acc[e.doc] += w * tfw / (p.k1 + tfw)
+			acc[d] += best[d]
 		}
 	}
-	hits := ix.topK(acc, touched, opts)
+	hits := ix.topK(acc, touched, k, opts)
 	for _, d := range touched {
 		acc[d] = 0
 	}
@@ -450,9 +596,43 @@ func (ix *Index) searchLocked(q []queryTerm, opts *SearchOptions) []Hit {
 	return hits
 }
 
+// addTerm adds the BM25F contribution of term id, scaled by w, to acc
+// (recording newly touched documents), or, if best is not nil, keeps the
+// largest contribution per document in best.
+func (ix *Index) addTerm(acc []float64, touched *[]uint32, id uint32, w float64, avg *[numFields]float64, n float64, best map[uint32]float64) {
+	p := &ix.p
+	pl := ix.postings[id]
+	if len(pl) == 0 {
+		return
+	}
+	df := float64(len(pl))
+	w *= math.Log(1 + (n-df+0.5)/(df+0.5))
+	for i := range pl {
+		e := &pl[i]
+		lens := &ix.docs[e.doc].lens
+		var tfw float64
+		for f := range numFields {
+			if tf := e.tf[f]; tf > 0 {
+				norm := 1 - p.b[f] + p.b[f]*float64(lens[f])/avg[f]
+				tfw += p.w[f] * float64(tf) / norm
+			}
+		}
+		s := w * tfw / (p.k1 + tfw)
+		if best != nil {
+			if s > best[e.doc] {
+				best[e.doc] = s
+			}
+			continue
+		}
+		if acc[e.doc] == 0 {
+			*touched = append(*touched, e.doc)
+		}
+		acc[e.doc] += s
+	}
+}
+
 // topK selects the best-scoring touched documents that pass the filter.
-func (ix *Index) topK(acc []float64, touched []uint32, opts *SearchOptions) []Hit {
-	k := opts.limit()
+func (ix *Index) topK(acc []float64, touched []uint32, k int, opts *SearchOptions) []Hit {
 	var filter func(string) bool
 	if opts != nil {
 		filter = opts.Filter
@@ -516,17 +696,63 @@ func down(h []Hit, i int, less func(a, b Hit) bool) {
 
 // params are the ranking constants.
 type params struct {
-	k1 float64
-	w  [numFields]float64 // field weights
-	b  [numFields]float64 // length normalisation per field
+	k1          float64
+	w           [numFields]float64 // field weights
+	b           [numFields]float64 // length normalisation per field
+	prefixW     float64            // weight of prefix-related terms
+	prefixExtra int                // most extra bytes of a prefix-related term
+	synW        float64            // weight of same-concept terms
+	broadW      float64            // weight of broader-concept terms
+	fuseDepth   int                // hits per ranking fused for multi-sentence queries
+	fuseK       float64            // reciprocal rank fusion constant
+	fuseFull    float64            // weight of the whole query's ranking
+	fuseSeg     float64            // weight of each sentence's ranking
 }
 
 var defaultParams = params{
-	k1: 1.2,
-	w:  [numFields]float64{fieldName: 3, fieldTitle: 2, fieldDesc: 1, fieldParams: 0.5, fieldTarget: 0.5},
-	b:  [numFields]float64{fieldName: 0.5, fieldTitle: 0.5, fieldDesc: 0.75, fieldParams: 0.75, fieldTarget: 0.75},
+	k1:          1.2,
+	w:           [numFields]float64{fieldName: 3, fieldTitle: 2, fieldDesc: 1, fieldParams: 0.5, fieldTarget: 0.5},
+	b:           [numFields]float64{fieldName: 0.5, fieldTitle: 0.5, fieldDesc: 0.75, fieldParams: 0.75, fieldTarget: 0.75},
+	prefixW:     0.5,
+	prefixExtra: 3,
+	synW:        0.5,
+	broadW:      0.5,
+	fuseDepth:   20,
+	fuseK:       0.3,
+	fuseFull:    1,
+	fuseSeg:     1,
 }
 
+func tuneFromEnv(p *params) {
+	f := func(k string, dst *float64) {
+		if v := os.Getenv(k); v != "" {
+			x, _ := strconv.ParseFloat(v, 64)
+			*dst = x
+		}
+	}
+	f("ZK1", &p.k1)
+	f("ZWN", &p.w[0])
+	f("ZWT", &p.w[1])
+	f("ZWD", &p.w[2])
+	f("ZWP", &p.w[3])
+	f("ZWG", &p.w[4])
+	f("ZBN", &p.b[0])
+	f("ZBD", &p.b[2])
+	f("ZBP", &p.b[3])
+	f("ZBG", &p.b[4])
+	f("ZPW", &p.prefixW)
+	f("ZSW", &p.synW)
+	f("ZBW", &p.broadW)
+	f("ZFK", &p.fuseK)
+	f("ZFF", &p.fuseFull)
+	f("ZFS", &p.fuseSeg)
+	var x float64 = float64(p.prefixExtra)
+	f("ZPX", &x)
+	p.prefixExtra = int(x)
+	x = float64(p.fuseDepth)
+	f("ZFD", &x)
+	p.fuseDepth = int(x)
+}
 
 // generation returns a number that changes whenever the index does.
 func (ix *Index) generation() uint64 {

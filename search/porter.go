@@ -6,6 +6,9 @@ func porterStem(word string) string {
 	if len(word) <= 2 {
 		return word
 	}
+	if s, ok := stemExceptions[word]; ok {
+		return s
+	}
 	for i := 0; i < len(word); i++ {
 		if word[i] < 'a' || word[i] > 'z' {
 			return word
@@ -233,4 +236,11 @@ func (s *stemmer) step5() {
 			s.k--
 		}
 	}
+}
+
+// stemExceptions are words the Porter rules conflate with unrelated ones.
+var stemExceptions = map[string]string{
+	"news": "news", "series": "series", "species": "species", "physics": "physics",
+	"analytics": "analyt", "data": "data", "media": "media", "gas": "gas",
+	"ios": "ios", "windows": "windows", "maps": "map", "us": "us",
 }
