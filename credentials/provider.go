@@ -1,0 +1,353 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/toolgate/toolgate"
+)
+
+// A Provider adds credentials to an outbound HTTP request: the
+// CredentialProvider of a target. Apply may block (to fetch a token) and
+// must honour ctx. It is called on a request the caller owns (Transport
+// passes a clone), so it may change headers, the URL and the body.
+//
+// Implementations must be safe for concurrent use.
+type Provider interface {
+	Apply(ctx context.Context, req *http.Request) error
+}
+
+// ProviderFunc adapts a function to a Provider.
+type ProviderFunc func(ctx context.Context, req *http.Request) error
+
+// Apply calls f(ctx, req).
+func (f ProviderFunc) Apply(ctx context.Context, req *http.Request) error { return f(ctx, req) }
+
+// ErrInboundCredential is returned by a Transport that was about to send
+// the inbound caller's token to a backend without a provider configured to
+// forward it ([NewPassthrough]).
+var ErrInboundCredential = errors.New("credentials: request carries the inbound caller's token; configure a passthrough provider to forward it")
+
+// ErrNoInboundToken is returned by providers acting on behalf of the caller
+// ([NewTokenExchange], [NewPassthrough]) when the context's principal has
+// no token.
+var ErrNoInboundToken = errors.New("credentials: the call has no inbound token to act on behalf of")
+
+// Transport returns an http.RoundTripper that applies p to a clone of every
+// request and sends it with base (http.DefaultTransport if nil). The
+// original request is never modified, and the response's Request is the
+// original, so credentials do not escape through it.
+//
+// Unless p forwards inbound credentials ([NewPassthrough]), a request that
+// carries the token of the principal in its context (in any header or in
+// the query) is refused with ErrInboundCredential.
+func Transport(base http.RoundTripper, p Provider) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	_, fwd := p.(inboundForwarder)
+	return &transport{base: base, p: p, forwards: fwd}
+}
+
+// inboundForwarder marks providers that forward the inbound credential.
+type inboundForwarder interface{ forwardsInbound() }
+
+type transport struct {
+	base     http.RoundTripper
+	p        Provider
+	forwards bool
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	out := req.Clone(ctx)
+	if err := t.p.Apply(ctx, out); err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	if !t.forwards && carriesInbound(ctx, out) {
+		closeBody(req)
+		return nil, ErrInboundCredential
+	}
+	resp, err := t.base.RoundTrip(out)
+	if resp != nil {
+		resp.Request = req
+	}
+	return resp, err
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+// minTokenLen keeps very short test tokens from matching by accident.
+const minTokenLen = 8
+
+// carriesInbound reports whether req holds the context principal's token.
+func carriesInbound(ctx context.Context, req *http.Request) bool {
+	tok := toolgate.PrincipalFrom(ctx).Token
+	if len(tok) < minTokenLen {
+		return false
+	}
+	for _, vs := range req.Header {
+		for _, v := range vs {
+			if strings.Contains(v, tok) {
+				return true
+			}
+		}
+	}
+	return strings.Contains(req.URL.RawQuery, tok)
+}
+
+// Client returns a copy of base (a zero http.Client if nil) whose
+// transport applies p. Unless base sets CheckRedirect, the client does not
+// follow a redirect to another host, so credentials meant for one backend
+// are not sent to another.
+func Client(base *http.Client, p Provider) *http.Client {
+	c := &http.Client{}
+	if base != nil {
+		*c = *base
+	}
+	c.Transport = Transport(c.Transport, p)
+	if c.CheckRedirect == nil {
+		c.CheckRedirect = sameHostRedirects
+	}
+	return c
+}
+
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("credentials: stopped after 10 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host {
+		return http.ErrUseLastResponse
+	}
+	return nil
+}
+
+// printable gives provider types a description that never holds a secret,
+// for fmt and slog.
+type printable struct{ desc string }
+
+func (p printable) String() string   { return p.desc }
+func (p printable) GoString() string { return "credentials." + p.desc }
+
+// Format keeps secrets out of every fmt verb.
+func (p printable) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte(p.GoString()))
+		return
+	}
+	_, _ = f.Write([]byte(p.desc))
+}
+
+// LogValue keeps secrets out of structured logs.
+func (p printable) LogValue() slog.Value { return slog.StringValue(p.desc) }
+
+// Location says where an API key goes.
+type Location string
+
+// API key locations, named as AgentCore names them.
+const (
+	Header Location = "HEADER"
+	Query  Location = "QUERY_PARAMETER"
+)
+
+// APIKeyConfig configures an API key provider.
+type APIKeyConfig struct {
+	// Key is the API key.
+	Key Secret
+	// In is where the key goes: Header (the default) or Query.
+	In Location
+	// Name is the header or query parameter name. It defaults to
+	// "Authorization" for a header and is required for a query parameter.
+	Name string
+	// Prefix is put before the key, for example "Bearer". A prefix that
+	// ends in a letter or digit is separated from the key by a space;
+	// any other prefix ("token=", "Bearer ") is used as is.
+	Prefix string
+}
+
+type apiKey struct {
+	printable
+	in    Location
+	name  string
+	value string
+}
+
+// NewAPIKey returns a provider that sends an API key in a header or query
+// parameter, as AgentCore's API key credential provider does. The secret
+// is resolved now.
+func NewAPIKey(cfg APIKeyConfig) (Provider, error) {
+	in := cfg.In
+	if in == "" {
+		in = Header
+	}
+	name := cfg.Name
+	switch in {
+	case Header:
+		if name == "" {
+			name = "Authorization"
+		}
+		if !validHeaderName(name) {
+			return nil, fmt.Errorf("credentials: api key: invalid header name %q", name)
+		}
+	case Query:
+		if name == "" {
+			return nil, errors.New("credentials: api key: a query parameter needs a Name")
+		}
+	default:
+		return nil, fmt.Errorf("credentials: api key: unknown location %q (want %q or %q)", in, Header, Query)
+	}
+	key, err := resolve("credentials: api key", cfg.Key)
+	if err != nil {
+		return nil, err
+	}
+	return &apiKey{
+		printable: printable{desc: fmt.Sprintf("APIKey(%s %s, key %s)", in, name, cfg.Key)},
+		in:        in,
+		name:      name,
+		value:     withPrefix(cfg.Prefix, key),
+	}, nil
+}
+
+func withPrefix(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	last := rune(prefix[len(prefix)-1])
+	if unicode.IsLetter(last) || unicode.IsDigit(last) {
+		return prefix + " " + key
+	}
+	return prefix + key
+}
+
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (k *apiKey) Apply(_ context.Context, req *http.Request) error {
+	if k.in == Query {
+		q := req.URL.Query()
+		q.Set(k.name, k.value)
+		req.URL.RawQuery = q.Encode()
+		return nil
+	}
+	req.Header.Set(k.name, k.value)
+	return nil
+}
+
+// NewBearer returns a provider that sends "Authorization: Bearer <token>".
+// The secret is resolved now.
+func NewBearer(token Secret) (Provider, error) {
+	v, err := resolve("credentials: bearer", token)
+	if err != nil {
+		return nil, err
+	}
+	return &apiKey{
+		printable: printable{desc: fmt.Sprintf("Bearer(%s)", token)},
+		in:        Header,
+		name:      "Authorization",
+		value:     "Bearer " + v,
+	}, nil
+}
+
+type basic struct {
+	printable
+	user, password string
+}
+
+// NewBasic returns a provider that sends HTTP basic authentication
+// (RFC 7617). The secret is resolved now.
+func NewBasic(username string, password Secret) (Provider, error) {
+	if strings.Contains(username, ":") {
+		return nil, errors.New("credentials: basic: the user name must not contain ':'")
+	}
+	v, err := resolve("credentials: basic", password)
+	if err != nil {
+		return nil, err
+	}
+	return &basic{
+		printable: printable{desc: fmt.Sprintf("Basic(%s, password %s)", username, password)},
+		user:      username,
+		password:  v,
+	}, nil
+}
+
+func (b *basic) Apply(_ context.Context, req *http.Request) error {
+	req.SetBasicAuth(b.user, b.password)
+	return nil
+}
+
+// PassthroughConfig configures a passthrough provider.
+type PassthroughConfig struct {
+	// Header receives the token; default "Authorization".
+	Header string
+	// Scheme is put before the token; default "Bearer". Set it to "-" to
+	// send the bare token.
+	Scheme string
+}
+
+type passthrough struct {
+	printable
+	header, scheme string
+}
+
+func (passthrough) forwardsInbound() {}
+
+// NewPassthrough returns a provider that forwards the inbound principal's
+// token ([toolgate.Principal].Token) to the backend: JWT passthrough, for
+// backends that trust the same issuer and audience as the gateway. It is
+// the only provider that forwards an inbound credential, and only where
+// configured. A call without a token, or with an expired one, is refused.
+func NewPassthrough(cfg PassthroughConfig) (Provider, error) {
+	h := cfg.Header
+	if h == "" {
+		h = "Authorization"
+	}
+	if !validHeaderName(h) {
+		return nil, fmt.Errorf("credentials: passthrough: invalid header name %q", h)
+	}
+	scheme := cfg.Scheme
+	switch scheme {
+	case "":
+		scheme = "Bearer "
+	case "-":
+		scheme = ""
+	default:
+		scheme += " "
+	}
+	return &passthrough{
+		printable: printable{desc: fmt.Sprintf("Passthrough(%s)", h)},
+		header:    h,
+		scheme:    scheme,
+	}, nil
+}
+
+func (p *passthrough) Apply(ctx context.Context, req *http.Request) error {
+	pr := toolgate.PrincipalFrom(ctx)
+	if pr.Token == "" {
+		return ErrNoInboundToken
+	}
+	if !pr.ExpiresAt.IsZero() && time.Now().After(pr.ExpiresAt) {
+		return errors.New("credentials: passthrough: the inbound token has expired")
+	}
+	req.Header.Set(p.header, p.scheme+pr.Token)
+	return nil
+}
