@@ -1,0 +1,90 @@
+package examples_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// TestExamplesServe builds and runs each example program as a user would
+// and talks to it with the go-sdk client.
+func TestExamplesServe(t *testing.T) {
+	for _, ex := range []string{"quickstart", "mount"} {
+		t.Run(ex, func(t *testing.T) {
+			bin := t.TempDir() + "/" + ex
+			if out, err := exec.Command("go", "build", "-o", bin, "./"+ex).CombinedOutput(); err != nil {
+				t.Fatalf("build: %v\n%s", err, out)
+			}
+			cmd := exec.Command(bin)
+			cmd.Env = append(cmd.Environ(), "TOOLGATE_ADDR=127.0.0.1:0")
+			stdout, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+			url := waitURL(t, stdout)
+
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c := mcp.NewClient(&mcp.Implementation{Name: "examples-test", Version: "0"}, nil)
+			cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cs.Close()
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "units___convert", Arguments: map[string]any{"value": 100, "from": "C", "to": "F"}})
+			if err != nil || res.IsError {
+				t.Fatalf("call: %v %+v", err, res)
+			}
+			if b, _ := res.StructuredContent.(map[string]any); b["value"] != 212.0 {
+				t.Fatalf("100 C = %v F", b["value"])
+			}
+			res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "clock___now", Arguments: map[string]any{"timezone": "Mars/Olympus"}})
+			if err != nil || !res.IsError {
+				t.Fatalf("bad time zone: %v %+v", err, res)
+			}
+			if ex == "mount" {
+				resp, err := http.Get(strings.TrimSuffix(url, "mcp") + "status")
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if !strings.Contains(string(body), `"Name":"clock"`) || !strings.Contains(string(body), `"Healthy":true`) {
+					t.Fatalf("status: %s", body)
+				}
+			}
+		})
+	}
+}
+
+func waitURL(t *testing.T, r io.Reader) string {
+	t.Helper()
+	re := regexp.MustCompile(`http://127\.0\.0\.1:\d+/mcp`)
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if m := re.FindString(sc.Text()); m != "" {
+				found <- m
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, r)
+	}()
+	select {
+	case u := <-found:
+		return u
+	case <-time.After(60 * time.Second):
+		t.Fatal("example did not print its URL")
+	}
+	return ""
+}

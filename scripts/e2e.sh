@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Black-box checks with clients nobody on this project wrote: the official
+# TypeScript SDK client and MCP Inspector CLI against the quickstart (stateful
+# and stateless), and the official conformance suite against the gateway.
+# Needs ../shared/scripts/mcp/setup.sh to have run (scripts/test.sh does that).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SHARED=${TOOLGATE_SHARED:-$(cd .. && pwd)/shared}
+MCP=$SHARED/scripts/mcp
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+pass=0 fail=0
+check() { # check NAME COMMAND... : runs the command, which must succeed
+  local name=$1; shift
+  if out=$("$@" 2>&1); then
+    pass=$((pass + 1)); echo "PASS $name"
+  else
+    fail=$((fail + 1)); echo "FAIL $name"; echo "$out" | tail -30 | sed 's/^/    /'
+  fi
+}
+contains() { # contains TEXT NEEDLE...
+  local text=$1; shift
+  for n in "$@"; do grep -qF -- "$n" <<<"$text" || { echo "missing: $n"; echo "$text" | tail -20; return 1; }; done
+}
+
+go build -o "$WORK/quickstart" ./examples/quickstart || exit 1
+go build -o "$WORK/conformance" ./internal/cmd/conformance || exit 1
+
+# start NAME CMD... : starts a server on a free port and sets URL from its first line.
+start() {
+  local name=$1; shift
+  "$@" >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do
+    URL=$(grep -oE 'http://127\.0\.0\.1:[0-9]+/mcp' "$WORK/$name.log" | head -1)
+    [[ -n $URL ]] && return 0
+    sleep 0.1
+  done
+  echo "server $name did not start:"; cat "$WORK/$name.log"; exit 1
+}
+
+client_check() { # client_check URL: TS SDK client lists every page and calls a tool
+  local out; out=$("$MCP/client.sh" "$1" --tool clock___now --args '{"timezone":"Europe/Paris"}') || { echo "$out"; return 1; }
+  contains "$out" "tools/list: 3 tool(s) in 3 page(s)" "clock___now, units___convert, units___list" '\"timezone\":\"Europe/Paris\"' '"structuredContent"'
+}
+inspector_check() { # inspector_check URL: Inspector CLI lists (following pages) and calls
+  local out; out=$("$MCP/inspector.sh" "$1" --tool units___convert --args '{"value":10,"from":"km","to":"mi"}') || { echo "$out"; return 1; }
+  contains "$out" '"name":"clock___now"' '"name":"units___convert"' '"name":"units___list"' '10 km = 6.213711922 mi'
+  [[ $(grep -c '^\[exit 0\]' <<<"$out") == 2 ]] || { echo "inspector did not exit 0 twice"; echo "$out"; return 1; }
+}
+invalid_check() { # a bad argument is an isError result naming the field
+  local out; out=$("$MCP/client.sh" "$1" --tool units___convert --args '{"value":"ten","from":"km","to":"mi"}')
+  contains "$out" '"isError":true' '/value: got string, want number'
+}
+
+for mode in stateful stateless; do
+  env=(TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_PAGE_SIZE=1)
+  [[ $mode == stateless ]] && env+=(TOOLGATE_STATELESS=1)
+  start "quickstart-$mode" env "${env[@]}" "$WORK/quickstart"
+  check "ts-sdk-client/$mode" client_check "$URL"
+  check "inspector-cli/$mode" inspector_check "$URL"
+  check "invalid-arguments/$mode" invalid_check "$URL"
+done
+
+# Conformance: the scenarios that apply to a tools-only server (README lists the rest).
+SCENARIOS=(server-initialize ping logging-set-level tools-list tools-call-simple-text tools-call-image
+  tools-call-audio tools-call-embedded-resource tools-call-mixed-content tools-call-error
+  json-schema-2020-12 resources-list prompts-list dns-rebinding-protection)
+for mode in stateful stateless; do
+  flags=(-addr 127.0.0.1:0)
+  [[ $mode == stateless ]] && flags+=(-stateless)
+  start "conformance-$mode" "$WORK/conformance" "${flags[@]}"
+  scen=("${SCENARIOS[@]}")
+  [[ $mode == stateful ]] && scen+=(server-sse-multiple-streams) # needs sessions
+  for s in "${scen[@]}"; do
+    check "conformance/$mode/$s" bash -c "out=\$('$MCP/run-conformance.sh' '$URL' --scenario '$s' 2>&1); echo \"\$out\" | tail -15; grep -qE '^Passed: ([0-9]+)/\\1, 0 failed' <<<\"\$out\""
+  done
+done
+
+echo "e2e: $pass passed, $fail failed"
+(( fail == 0 ))

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole toolgate test suite, on a fresh machine with Go, node/npm and apt:
+# installs the real components the tests use, checks formatting and vet, runs
+# every Go test with the race detector, runs each fuzz target briefly, and the
+# black-box checks with the official MCP clients and conformance suite.
+#
+#   bash scripts/test.sh            (FUZZTIME=10s to fuzz longer; default 5s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TOOLGATE_SHARED=${TOOLGATE_SHARED:-$(cd .. && pwd)/shared}
+export TOOLGATE_TOOLS_DIR=${TOOLGATE_TOOLS_DIR:-$HOME/.cache/toolgate-tools}
+export MCP_TOOLS_DIR=${MCP_TOOLS_DIR:-$HOME/.cache/mcp-tools}
+FUZZTIME=${FUZZTIME:-5s}
+step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%T)"; }
+
+step "gofmt and go vet"
+bad=$(gofmt -l $(git ls-files '*.go') 2>&1 || true)
+if [[ -n $bad ]]; then echo "gofmt would change: $bad"; exit 1; fi
+go vet ./...
+
+step "install real components"
+bash "$TOOLGATE_SHARED/scripts/mcp/setup.sh"
+for s in scripts/setup/*.sh; do
+  [[ -e $s ]] || continue
+  echo "--- $s"; bash "$s"
+done
+
+step "go test -race ./..."
+go test -race -count=1 -timeout 25m ./...
+
+step "fuzz targets, $FUZZTIME each"
+while read -r file fn; do
+  pkg=./$(dirname "$file")
+  echo "--- $pkg $fn"
+  go test -run '^$' -fuzz "^$fn\$" -fuzztime "$FUZZTIME" "$pkg" >/tmp/toolgate-fuzz.log 2>&1 || { cat /tmp/toolgate-fuzz.log; exit 1; }
+done < <(git ls-files '*_test.go' | xargs grep -oE '^func Fuzz[A-Za-z0-9_]+' | sed -E 's/:func / /')
+
+step "official MCP clients and conformance suite"
+bash scripts/e2e.sh
