@@ -272,6 +272,12 @@ func (x *TokenExchange) exchange(ctx context.Context, subjectToken string) (*oau
 		return nil, fmt.Errorf("reading response: %w", err)
 	}
 	tok, err := parseExchangeResponse(resp.StatusCode, resp.Header.Get("Content-Type"), body, time.Now())
+	var xe *ExchangeError
+	if errors.As(err, &xe) {
+		xe.Code = scrub(xe.Code, subjectToken, x.secret)
+		xe.Description = scrub(xe.Description, subjectToken, x.secret)
+		return nil, xe
+	}
 	if err != nil {
 		return nil, scrubErr(err, subjectToken, x.secret)
 	}

@@ -1,0 +1,351 @@
+package credentials_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/internal/testenv/oidc"
+)
+
+func principal(sub, token string) *toolgate.Principal {
+	return &toolgate.Principal{Subject: sub, ClientID: "agent", Issuer: "https://idp.test", Token: token}
+}
+
+func TestTokenExchangeWithProvider(t *testing.T) {
+	p := oidc.Start(t)
+	c := p.Register(t, oidc.Client{Scopes: []string{"tools.read"}})
+	x, err := credentials.NewTokenExchange(t.Context(), credentials.TokenExchangeConfig{
+		ClientID: c.ID, ClientSecret: credentials.Literal(c.Secret), DiscoveryURL: p.DiscoveryURL(),
+		Audience: "https://down.test/", Scopes: []string{"tools.read"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := newRecorder(t)
+	client := credentials.Client(nil, x)
+	call := func(pr *toolgate.Principal) (*http.Request, error) {
+		ctx := toolgate.WithPrincipal(t.Context(), pr)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, backend.srv.URL, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		_ = resp.Body.Close()
+		got, _ := backend.last(t)
+		return got, nil
+	}
+
+	alice := p.Mint(t, map[string]any{"sub": "alice", "aud": "https://gateway.test/", "scope": "mcp"}, "ES256", time.Hour)
+	bob := p.Mint(t, map[string]any{"sub": "bob", "aud": "https://gateway.test/"}, "RS256", time.Hour)
+	p.ResetStats(t)
+
+	var aliceAuth string
+	for i := range 3 {
+		got, err := call(principal("alice", alice))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := strings.TrimPrefix(got.Header.Get("Authorization"), "Bearer ")
+		if tok == alice {
+			t.Fatal("the inbound token was forwarded")
+		}
+		v := p.Verify(t, tok)
+		if v.Subject() != "alice" || !slices.Equal(v.Audience(), []string{"https://down.test/"}) || v.Claims["scope"] != "tools.read" {
+			t.Errorf("exchanged token claims = %v", v.Claims)
+		}
+		if act, _ := v.Claims["act"].(map[string]any); act["sub"] != c.ID {
+			t.Errorf("act = %v, want the gateway's client %s", v.Claims["act"], c.ID)
+		}
+		if i == 0 {
+			aliceAuth = got.Header.Get("Authorization")
+		} else if got.Header.Get("Authorization") != aliceAuth {
+			t.Error("cached token not reused for the same subject")
+		}
+	}
+	got, err := call(principal("bob", bob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := p.Verify(t, strings.TrimPrefix(got.Header.Get("Authorization"), "Bearer ")); v.Subject() != "bob" {
+		t.Errorf("bob's call carried a token for %q", v.Subject())
+	}
+
+	st := p.Stats(t)
+	if len(st.Exchanges) != 2 {
+		t.Fatalf("exchanges = %d, want 2 (one per subject)", len(st.Exchanges))
+	}
+	want := map[string]string{
+		"grant_type":         credentials.GrantTypeTokenExchange,
+		"subject_token":      alice,
+		"subject_token_type": credentials.TokenTypeAccessToken,
+		"audience":           "https://down.test/",
+		"scope":              "tools.read",
+	}
+	if !mapsEqual(st.Exchanges[0].Params, want) {
+		t.Errorf("exchange form = %v\nwant %v", st.Exchanges[0].Params, want)
+	}
+	if st.Exchanges[0].AuthMethod != oidc.AuthSecretBasic {
+		t.Errorf("client auth = %s, want basic", st.Exchanges[0].AuthMethod)
+	}
+
+	t.Run("concurrent callers share one exchange", func(t *testing.T) {
+		carol := p.Mint(t, map[string]any{"sub": "carol"}, "RS256", time.Hour)
+		p.ResetStats(t)
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				if _, err := x.Token(toolgate.WithPrincipal(context.Background(), principal("carol", carol))); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := len(p.Stats(t).Exchanges); n != 1 {
+			t.Errorf("20 concurrent calls made %d exchanges, want 1", n)
+		}
+	})
+
+	t.Run("rejected subject token", func(t *testing.T) {
+		forged := alice[:len(alice)-4] + "AAAA"
+		_, err := x.Token(toolgate.WithPrincipal(t.Context(), principal("mallory", forged)))
+		var xe *credentials.ExchangeError
+		if !errors.As(err, &xe) || xe.Code != "invalid_grant" || xe.Status != http.StatusBadRequest {
+			t.Fatalf("err = %v, want invalid_grant", err)
+		}
+		if strings.Contains(err.Error(), forged) {
+			t.Error("error contains the subject token")
+		}
+	})
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// rfc8693Endpoint is a token endpoint that checks a token exchange request
+// field by field as RFC 8693 section 2.1 and RFC 6749 section 2.3.1 define
+// it, and answers as section 2.2.1 does.
+type rfc8693Endpoint struct {
+	t                  *testing.T
+	clientID, secret   string
+	post               bool              // client_secret_post expected
+	want               map[string]string // exact form, without client credentials
+	calls              atomic.Int32
+	echoSubjectInError bool
+	expiresIn          int
+}
+
+func (e *rfc8693Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.calls.Add(1)
+	t := e.t
+	fail := func(format string, args ...any) {
+		t.Errorf(format, args...)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_request"})
+	}
+	if r.Method != http.MethodPost {
+		fail("method %s, want POST", r.Method)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+		fail("Content-Type %q", ct)
+		return
+	}
+	if len(r.URL.RawQuery) > 0 {
+		fail("parameters in the query: %s", r.URL.RawQuery)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		fail("form: %v", err)
+		return
+	}
+	form := r.PostForm
+	for k, vs := range form {
+		if len(vs) != 1 {
+			fail("parameter %s sent %d times", k, len(vs))
+			return
+		}
+	}
+	if e.post {
+		if r.Header.Get("Authorization") != "" {
+			fail("client_secret_post request also has an Authorization header")
+			return
+		}
+		if form.Get("client_id") != e.clientID || form.Get("client_secret") != e.secret {
+			fail("client_secret_post credentials wrong")
+			return
+		}
+		form.Del("client_id")
+		form.Del("client_secret")
+	} else {
+		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Basic ")
+		b, err := base64.StdEncoding.DecodeString(raw)
+		if !ok || err != nil {
+			fail("no basic Authorization")
+			return
+		}
+		id, secret, _ := strings.Cut(string(b), ":")
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+		if id != e.clientID || secret != e.secret {
+			fail("basic credentials %q wrong (RFC 6749 2.3.1 form-encodes them first)", id)
+			return
+		}
+		if form.Has("client_secret") {
+			fail("client_secret in the body with basic auth")
+			return
+		}
+	}
+	got := map[string]string{}
+	for k := range form {
+		got[k] = form.Get(k)
+	}
+	if !mapsEqual(got, e.want) {
+		fail("form = %v\nwant   %v", got, e.want)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if e.echoSubjectInError {
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant", "error_description": "bad token " + form.Get("subject_token")})
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"access_token":      "downstream-for-" + form.Get("subject_token")[:5],
+		"issued_token_type": credentials.TokenTypeAccessToken,
+		"token_type":        "Bearer",
+		"expires_in":        e.expiresIn,
+	})
+}
+
+func TestTokenExchangeRequestFields(t *testing.T) {
+	const subject = "eyJhbGciOiJSUzI1NiJ9.subject-token.sig"
+	cases := []struct {
+		name string
+		cfg  credentials.TokenExchangeConfig
+		want map[string]string
+	}{
+		{
+			name: "basic, audience",
+			cfg:  credentials.TokenExchangeConfig{ClientID: "gate way:1", ClientSecret: credentials.Literal("p@ss:w/rd+%"), Audience: "urn:example:backend"},
+			want: map[string]string{"grant_type": credentials.GrantTypeTokenExchange, "subject_token": subject, "subject_token_type": credentials.TokenTypeAccessToken, "audience": "urn:example:backend"},
+		},
+		{
+			name: "post, resource, scopes, requested and subject types",
+			cfg: credentials.TokenExchangeConfig{
+				ClientID: "gw", ClientSecret: credentials.Literal("s3cret-value"), AuthStyle: credentials.AuthPost,
+				Resource: "https://api.test/v1", Scopes: []string{"a", "b"},
+				SubjectTokenType: credentials.TokenTypeJWT, RequestedTokenType: credentials.TokenTypeJWT,
+			},
+			want: map[string]string{
+				"grant_type": credentials.GrantTypeTokenExchange, "subject_token": subject, "subject_token_type": credentials.TokenTypeJWT,
+				"resource": "https://api.test/v1", "scope": "a b", "requested_token_type": credentials.TokenTypeJWT,
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			secret, _ := tc.cfg.ClientSecret.Resolve()
+			ep := &rfc8693Endpoint{t: t, clientID: tc.cfg.ClientID, secret: secret, post: tc.cfg.AuthStyle == credentials.AuthPost, want: tc.want, expiresIn: 600}
+			srv := httptest.NewServer(ep)
+			defer srv.Close()
+			cfg := tc.cfg
+			cfg.TokenURL = srv.URL + "/token"
+			x, err := credentials.NewTokenExchange(t.Context(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := toolgate.WithPrincipal(t.Context(), &toolgate.Principal{Subject: "alice", Token: subject, ExpiresAt: time.Now().Add(time.Minute)})
+			tok, err := x.Token(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.AccessToken != "downstream-for-eyJhb" {
+				t.Errorf("token = %q", tok.AccessToken)
+			}
+			// expires_in 600s is capped at the inbound token's minute.
+			if d := time.Until(tok.Expiry); d > time.Minute || d < 50*time.Second {
+				t.Errorf("expiry in %v, want capped at the inbound token's expiry", d)
+			}
+			if _, err := x.Token(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := ep.calls.Load(); n != 1 {
+				t.Errorf("token endpoint called %d times, want 1", n)
+			}
+		})
+	}
+}
+
+func TestTokenExchangeFailures(t *testing.T) {
+	const subject = "inbound-token-that-must-not-leak"
+	ep := &rfc8693Endpoint{t: t, clientID: "gw", secret: "client-secret-value", echoSubjectInError: true,
+		want: map[string]string{"grant_type": credentials.GrantTypeTokenExchange, "subject_token": subject, "subject_token_type": credentials.TokenTypeAccessToken, "audience": "aud"}}
+	srv := httptest.NewServer(ep)
+	defer srv.Close()
+	x, err := credentials.NewTokenExchange(t.Context(), credentials.TokenExchangeConfig{
+		ClientID: "gw", ClientSecret: credentials.Literal("client-secret-value"), TokenURL: srv.URL, Audience: "aud",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		p    *toolgate.Principal
+		want error
+		code string
+	}{
+		{"anonymous", nil, credentials.ErrNoInboundToken, ""},
+		{"no token", &toolgate.Principal{Subject: "alice"}, credentials.ErrNoInboundToken, ""},
+		{"expired", &toolgate.Principal{Subject: "alice", Token: subject, ExpiresAt: time.Now().Add(-time.Second)}, nil, ""},
+		{"rejected, description echoes the token", &toolgate.Principal{Subject: "alice", Token: subject}, nil, "invalid_grant"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			if tc.p != nil {
+				ctx = toolgate.WithPrincipal(ctx, tc.p)
+			}
+			_, err := x.Token(ctx)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+			var xe *credentials.ExchangeError
+			if tc.code != "" && (!errors.As(err, &xe) || xe.Code != tc.code || !strings.Contains(xe.Description, "[REDACTED]")) {
+				t.Errorf("err = %v, want %s with the echoed token redacted", err, tc.code)
+			}
+			if strings.Contains(err.Error(), subject) || strings.Contains(err.Error(), "client-secret-value") {
+				t.Errorf("error leaks a credential: %v", err)
+			}
+		})
+	}
+	if _, err := credentials.NewTokenExchange(t.Context(), credentials.TokenExchangeConfig{ClientID: "gw", ClientSecret: credentials.Literal("x"), TokenURL: srv.URL}); err == nil {
+		t.Error("no error without Audience or Resource")
+	}
+}
