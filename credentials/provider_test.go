@@ -1,0 +1,264 @@
+package credentials_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/credentials"
+)
+
+func mustProvider(t *testing.T) func(credentials.Provider, error) credentials.Provider {
+	return func(p credentials.Provider, err error) credentials.Provider {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+}
+
+func TestStaticProviders(t *testing.T) {
+	must := mustProvider(t)
+	cases := []struct {
+		name      string
+		p         credentials.Provider
+		url       string
+		header    string
+		want      string
+		wantQuery string
+	}{
+		{"api key default header, prefix", must(credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("k-123"), Prefix: "Bearer"})), "/", "Authorization", "Bearer k-123", ""},
+		{"api key named header", must(credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("k-123"), Name: "X-Api-Key"})), "/", "X-Api-Key", "k-123", ""},
+		{"api key prefix without space", must(credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("k-123"), Name: "X-Auth", Prefix: "token="})), "/", "X-Auth", "token=k-123", ""},
+		{"api key query keeps other params", must(credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("k 1&2"), In: credentials.Query, Name: "api_key"})), "/?city=Z%C3%BCrich", "", "", "api_key=k+1%262&city=Z%C3%BCrich"},
+		{"api key query replaces a caller's value", must(credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("real"), In: credentials.Query, Name: "key"})), "/?key=forged", "", "", "key=real"},
+		{"bearer", must(credentials.NewBearer(credentials.Literal("tok-xyz"))), "/", "Authorization", "Bearer tok-xyz", ""},
+		{"basic", must(credentials.NewBasic("user", credentials.Literal("p:ss"))), "/", "Authorization", "Basic dXNlcjpwOnNz", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			backend := newRecorder(t)
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, backend.srv.URL+tc.url, nil)
+			orig := req.URL.String()
+			resp, err := credentials.Client(nil, tc.p).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			got, _ := backend.last(t)
+			if tc.header != "" && got.Header.Get(tc.header) != tc.want {
+				t.Errorf("%s = %q, want %q", tc.header, got.Header.Get(tc.header), tc.want)
+			}
+			if tc.wantQuery != "" && got.URL.RawQuery != tc.wantQuery {
+				t.Errorf("query = %q, want %q", got.URL.RawQuery, tc.wantQuery)
+			}
+			if req.URL.String() != orig || len(req.Header) != 0 {
+				t.Errorf("caller's request was modified: %s %v", req.URL, req.Header)
+			}
+			if resp.Request != req {
+				t.Error("response does not point at the caller's request")
+			}
+		})
+	}
+}
+
+func TestProviderConfigErrors(t *testing.T) {
+	t.Setenv("TOOLGATE_TEST_EMPTY", "")
+	cases := map[string]func() error{
+		"query without name": func() error {
+			_, err := credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("k"), In: credentials.Query})
+			return err
+		},
+		"bad header name": func() error {
+			_, err := credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("k"), Name: "X Bad"})
+			return err
+		},
+		"unknown location": func() error {
+			_, err := credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("k"), In: "COOKIE"})
+			return err
+		},
+		"no key":       func() error { _, err := credentials.NewAPIKey(credentials.APIKeyConfig{}); return err },
+		"unset env":    func() error { _, err := credentials.NewBearer(credentials.FromEnv("TOOLGATE_TEST_UNSET_VARIABLE")); return err },
+		"empty env":    func() error { _, err := credentials.NewBearer(credentials.FromEnv("TOOLGATE_TEST_EMPTY")); return err },
+		"missing file": func() error { _, err := credentials.NewBearer(credentials.FromFile("/nonexistent/secret")); return err },
+		"colon in user": func() error {
+			_, err := credentials.NewBasic("a:b", credentials.Literal("p"))
+			return err
+		},
+		"client credentials without URL": func() error {
+			_, err := credentials.NewClientCredentials(context.Background(), credentials.ClientCredentialsConfig{ClientID: "c", ClientSecret: credentials.Literal("s")})
+			return err
+		},
+		"client credentials with both URLs": func() error {
+			_, err := credentials.NewClientCredentials(context.Background(), credentials.ClientCredentialsConfig{ClientID: "c", ClientSecret: credentials.Literal("s"), TokenURL: "https://a/t", DiscoveryURL: "https://a/.well-known/openid-configuration"})
+			return err
+		},
+		"client credentials bad auth style": func() error {
+			_, err := credentials.NewClientCredentials(context.Background(), credentials.ClientCredentialsConfig{ClientID: "c", ClientSecret: credentials.Literal("s"), TokenURL: "https://a/t", AuthStyle: "private_key_jwt"})
+			return err
+		},
+	}
+	for name, f := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := f()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.HasPrefix(err.Error(), "credentials: ") {
+				t.Errorf("error %q does not say where it comes from", err)
+			}
+		})
+	}
+}
+
+func TestSecretSources(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "secret")
+	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TOOLGATE_TEST_SECRET", "from-env")
+	cases := []struct {
+		s    credentials.Secret
+		want string
+		desc string
+	}{
+		{credentials.Literal("lit"), "lit", "[REDACTED]"},
+		{credentials.FromEnv("TOOLGATE_TEST_SECRET"), "from-env", "env:TOOLGATE_TEST_SECRET"},
+		{credentials.FromFile(file), "from-file", "file:" + file},
+	}
+	for _, tc := range cases {
+		got, err := tc.s.Resolve()
+		if err != nil || got != tc.want {
+			t.Errorf("%v.Resolve() = %q, %v, want %q", tc.s, got, err, tc.want)
+		}
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+			out := fmt.Sprintf(verb, tc.s)
+			if strings.Contains(out, tc.want) || strings.Contains(out, fmt.Sprintf("%x", tc.want)) {
+				t.Errorf("%s of a secret prints its value: %s", verb, out)
+			}
+		}
+		if tc.s.String() != tc.desc {
+			t.Errorf("String() = %q, want %q", tc.s.String(), tc.desc)
+		}
+	}
+	if !(credentials.Secret{}).IsZero() || credentials.Literal("x").IsZero() {
+		t.Error("IsZero is wrong")
+	}
+}
+
+func TestInboundCredentialNeverForwardedByDefault(t *testing.T) {
+	const inbound = "eyJhbGciOiJFUzI1NiJ9.inbound.token"
+	ctx := toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "alice", Token: inbound, ExpiresAt: time.Now().Add(time.Hour)})
+	key, err := credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("backend-key"), Name: "X-Api-Key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass, err := credentials.NewPassthrough(credentials.PassthroughConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom, err := credentials.NewPassthrough(credentials.PassthroughConfig{Header: "X-Forwarded-Token", Scheme: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := newRecorder(t)
+	cases := []struct {
+		name    string
+		p       credentials.Provider
+		ctx     context.Context
+		copy    func(*http.Request) // what a careless target does
+		wantErr error
+		header  string
+		want    string
+	}{
+		{"api key, target copies Authorization", key, ctx, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+inbound) }, credentials.ErrInboundCredential, "", ""},
+		{"api key, token in a custom header", key, ctx, func(r *http.Request) { r.Header.Set("X-User-Token", inbound) }, credentials.ErrInboundCredential, "", ""},
+		{"api key, token in the query", key, ctx, func(r *http.Request) { r.URL.RawQuery = "access_token=" + inbound }, credentials.ErrInboundCredential, "", ""},
+		{"api key, clean request", key, ctx, nil, nil, "X-Api-Key", "backend-key"},
+		{"passthrough", pass, ctx, nil, nil, "Authorization", "Bearer " + inbound},
+		{"passthrough, custom header, bare", custom, ctx, nil, nil, "X-Forwarded-Token", inbound},
+		{"passthrough, anonymous", pass, context.Background(), nil, credentials.ErrNoInboundToken, "", ""},
+		{"passthrough, expired", pass, toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "a", Token: inbound, ExpiresAt: time.Now().Add(-time.Minute)}), nil, nil, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := backend.count()
+			req, _ := http.NewRequestWithContext(tc.ctx, http.MethodGet, backend.srv.URL, nil)
+			if tc.copy != nil {
+				tc.copy(req)
+			}
+			resp, err := credentials.Client(nil, tc.p).Do(req)
+			if tc.header == "" {
+				if err == nil {
+					_ = resp.Body.Close()
+					t.Fatal("request was sent")
+				}
+				if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+					t.Errorf("err = %v, want %v", err, tc.wantErr)
+				}
+				if backend.count() != before {
+					t.Error("backend received the request")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			got, _ := backend.last(t)
+			if got.Header.Get(tc.header) != tc.want {
+				t.Errorf("%s = %q, want %q", tc.header, got.Header.Get(tc.header), tc.want)
+			}
+		})
+	}
+}
+
+func TestClientDoesNotFollowCrossHostRedirects(t *testing.T) {
+	other := newRecorder(t)
+	var redirector *httptest.Server
+	redirector = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, other.srv.URL+"/stolen", http.StatusFound)
+		case "/same":
+			http.Redirect(w, r, "/final", http.StatusFound)
+		default:
+			if r.Header.Get("Authorization") != "Bearer secret-token" {
+				t.Errorf("same-host redirect lost the credential")
+			}
+			w.WriteHeader(http.StatusOK)
+		}
+	}))
+	defer redirector.Close()
+	bearer, err := credentials.NewBearer(credentials.Literal("secret-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := credentials.Client(&http.Client{Timeout: 5 * time.Second}, bearer)
+	resp, err := c.Get(redirector.URL + "/away")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || other.count() != 0 {
+		t.Errorf("cross-host redirect followed: status %d, other host got %d requests", resp.StatusCode, other.count())
+	}
+	resp, err = c.Get(redirector.URL + "/same")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("same-host redirect: status %d", resp.StatusCode)
+	}
+}
