@@ -264,24 +264,24 @@ func (x *TokenExchange) exchange(ctx context.Context, subjectToken string) (*oau
 	}
 	resp, err := x.hc.Do(req)
 	if err != nil {
-		return nil, scrubErr(err, subjectToken, x.secret)
+		return nil, scrubErr(err, x.secrets(subjectToken)...)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading response: %w", err)
 	}
-	tok, err := parseExchangeResponse(resp.StatusCode, resp.Header.Get("Content-Type"), body, time.Now())
-	var xe *ExchangeError
-	if errors.As(err, &xe) {
-		xe.Code = scrub(xe.Code, subjectToken, x.secret)
-		xe.Description = scrub(xe.Description, subjectToken, x.secret)
-		return nil, xe
-	}
+	tok, err := parseExchangeResponse(resp.StatusCode, resp.Header.Get("Content-Type"), body, time.Now(), x.secrets(subjectToken)...)
 	if err != nil {
-		return nil, scrubErr(err, subjectToken, x.secret)
+		return nil, err
 	}
 	return tok, nil
+}
+
+// secrets lists what must never appear in an error or log line of an
+// exchange of subjectToken.
+func (x *TokenExchange) secrets(subjectToken string) []string {
+	return append(basicForms(x.cfg.ClientID, x.secret), x.secret, subjectToken)
 }
 
 // ExchangeError is an error response from a token endpoint (RFC 6749
@@ -317,19 +317,21 @@ type exchangeResponse struct {
 }
 
 // parseExchangeResponse parses a token endpoint's answer to a token
-// exchange request received at now.
-func parseExchangeResponse(status int, contentType string, body []byte, now time.Time) (*oauth2.Token, error) {
+// exchange request received at now. Error texts taken from the response
+// have secrets removed before they are shortened.
+func parseExchangeResponse(status int, contentType string, body []byte, now time.Time, secrets ...string) (*oauth2.Token, error) {
 	if len(body) > maxDocument {
 		return nil, fmt.Errorf("response larger than %d bytes", maxDocument)
 	}
+	clean := func(b []byte) string { return excerpt([]byte(scrub(string(b), secrets...))) }
 	var r exchangeResponse
 	jsonErr := json.Unmarshal(body, &r)
 	if status != http.StatusOK {
 		e := &ExchangeError{Status: status}
 		if jsonErr == nil && r.Error != "" {
-			e.Code, e.Description = excerpt([]byte(r.Error)), excerpt([]byte(r.ErrorDesc))
+			e.Code, e.Description = clean([]byte(r.Error)), clean([]byte(r.ErrorDesc))
 		} else {
-			e.Description = excerpt(body)
+			e.Description = clean(body)
 		}
 		return nil, e
 	}
@@ -356,10 +358,10 @@ func parseExchangeResponse(status int, contentType string, body []byte, now time
 		if err := json.Unmarshal(r.ExpiresIn, &secs); err != nil {
 			var s string
 			if json.Unmarshal(r.ExpiresIn, &s) != nil {
-				return nil, fmt.Errorf("expires_in %s is not a number", excerpt(r.ExpiresIn))
+				return nil, fmt.Errorf("expires_in %s is not a number", clean(r.ExpiresIn))
 			}
 			if _, err := fmt.Sscanf(s, "%g", &secs); err != nil {
-				return nil, fmt.Errorf("expires_in %q is not a number", excerpt([]byte(s)))
+				return nil, fmt.Errorf("expires_in %q is not a number", clean([]byte(s)))
 			}
 		}
 		if secs <= 0 || secs > 1e9 {

@@ -139,7 +139,7 @@ func (c *ClientCredentials) fetch(ctx context.Context) (*oauth2.Token, error) {
 	start := time.Now()
 	tok, err := c.cfg.Token(ctx)
 	if err != nil {
-		err = scrubErr(err, c.secret)
+		err = scrubErr(err, append(basicForms(c.cfg.ClientID, c.secret), c.secret)...)
 		c.log.Warn("credentials: token request failed", slog.String("error", err.Error()), slog.Duration("elapsed", time.Since(start)))
 		return nil, err
 	}

@@ -86,8 +86,11 @@ func TestProviderConfigErrors(t *testing.T) {
 			_, err := credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("k"), In: "COOKIE"})
 			return err
 		},
-		"no key":       func() error { _, err := credentials.NewAPIKey(credentials.APIKeyConfig{}); return err },
-		"unset env":    func() error { _, err := credentials.NewBearer(credentials.FromEnv("TOOLGATE_TEST_UNSET_VARIABLE")); return err },
+		"no key": func() error { _, err := credentials.NewAPIKey(credentials.APIKeyConfig{}); return err },
+		"unset env": func() error {
+			_, err := credentials.NewBearer(credentials.FromEnv("TOOLGATE_TEST_UNSET_VARIABLE"))
+			return err
+		},
 		"empty env":    func() error { _, err := credentials.NewBearer(credentials.FromEnv("TOOLGATE_TEST_EMPTY")); return err },
 		"missing file": func() error { _, err := credentials.NewBearer(credentials.FromFile("/nonexistent/secret")); return err },
 		"colon in user": func() error {

@@ -1,9 +1,11 @@
 package credentials
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 )
@@ -150,4 +152,15 @@ func scrubErr(err error, secrets ...string) error {
 		return &scrubbedError{msg: clean, err: err}
 	}
 	return err
+}
+
+// basicForms returns the encodings of client credentials in an HTTP basic
+// Authorization header (plain and RFC 6749 form-encoded), which a server
+// may echo back in an error.
+func basicForms(id, secret string) []string {
+	return []string{
+		base64.StdEncoding.EncodeToString([]byte(id + ":" + secret)),
+		base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(secret))),
+		url.QueryEscape(secret),
+	}
 }
