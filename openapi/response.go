@@ -1,0 +1,106 @@
+package openapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate"
+)
+
+// errorExcerpt bounds the body text of an error result.
+const errorExcerpt = 2048
+
+// mapResponse turns an HTTP response into a tool result: JSON becomes
+// structuredContent plus its text, text stays text, images and audio become
+// image and audio content, other bodies an embedded resource, and any
+// status >= 300 an IsError result with the status and a bounded excerpt.
+func (t *Target) mapResponse(op *operation, req *http.Request, resp *http.Response) (*toolgate.Result, error) {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, t.maxResp+1))
+	if err != nil {
+		return nil, fmt.Errorf("openapi: operation %s: read response: %w", op.id(), err)
+	}
+	if int64(len(data)) > t.maxResp {
+		return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response body larger than %d bytes", resp.Status, t.maxResp)), nil
+	}
+	ct := resp.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	if resp.StatusCode >= 300 {
+		msg := "HTTP " + resp.Status
+		if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode < 400 {
+			msg += " (redirect to " + loc + " not followed)"
+		}
+		if ex := excerpt(data, mt); ex != "" {
+			msg += "\n" + ex
+		}
+		return toolgate.ErrorResult(msg), nil
+	}
+	if len(data) == 0 {
+		return toolgate.TextResult("HTTP " + resp.Status), nil
+	}
+	switch {
+	case isJSON(mt) || (mt == "" && json.Valid(data)):
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return toolgate.TextResult(string(data)), nil
+		}
+		res := &toolgate.Result{Content: []mcp.Content{&mcp.TextContent{Text: string(data)}}}
+		_, isObj := v.(map[string]any)
+		switch {
+		case op.wrapOutput:
+			sc, err := json.Marshal(map[string]json.RawMessage{"result": json.RawMessage(bytes.TrimSpace(data))})
+			if err == nil {
+				res.StructuredContent = json.RawMessage(sc)
+			}
+		case isObj:
+			res.StructuredContent = json.RawMessage(bytes.TrimSpace(data))
+		}
+		return res, nil
+	case strings.HasPrefix(mt, "image/"):
+		return &toolgate.Result{Content: []mcp.Content{&mcp.ImageContent{Data: data, MIMEType: mt}}}, nil
+	case strings.HasPrefix(mt, "audio/"):
+		return &toolgate.Result{Content: []mcp.Content{&mcp.AudioContent{Data: data, MIMEType: mt}}}, nil
+	case isTextual(mt, data):
+		return toolgate.TextResult(string(data)), nil
+	}
+	u := *req.URL
+	u.RawQuery, u.User = "", nil
+	return &toolgate.Result{Content: []mcp.Content{&mcp.EmbeddedResource{Resource: &mcp.ResourceContents{
+		URI: u.String(), MIMEType: firstNonEmpty(mt, "application/octet-stream"), Blob: data,
+	}}}}, nil
+}
+
+func isTextual(mt string, data []byte) bool {
+	if mt == "" {
+		return utf8.Valid(data) && !bytes.ContainsRune(data, 0)
+	}
+	return classify(mt) == bodyText || isJSON(mt) || mt == "application/x-www-form-urlencoded"
+}
+
+// excerpt returns at most errorExcerpt bytes of a textual body, cut on a
+// rune boundary; binary bodies are summarised by size.
+func excerpt(data []byte, mt string) string {
+	if len(data) == 0 {
+		return ""
+	}
+	if !isTextual(mt, data) && !utf8.Valid(data) {
+		return fmt.Sprintf("(%d bytes of %s)", len(data), firstNonEmpty(mt, "binary data"))
+	}
+	s := strings.TrimSpace(string(data))
+	if len(s) <= errorExcerpt {
+		return s
+	}
+	cut := errorExcerpt
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("… (%d bytes in all)", len(data))
+}
