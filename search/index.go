@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -78,6 +79,7 @@ type Index struct {
 	byName   map[string]uint32
 	lenSum   [numFields]float64
 	live     int
+	nameIDF  []float64 // by slot; see refreshStats
 	gen      uint64    // bumped on every change
 	scratch  sync.Pool // *[]float64 accumulators
 }
@@ -85,14 +87,19 @@ type Index struct {
 type posting struct {
 	doc uint32
 	tf  [numFields]uint8
+	// sat is the BM25F term-frequency saturation tf/(k1+tf) of the
+	// field-weighted, length-normalised tf; it depends on the average
+	// field lengths, so refreshStats recomputes it after each change.
+	sat float32
 }
 
 type docEntry struct {
-	name  string
-	hash  uint64
-	lens  [numFields]uint16
-	terms []uint32 // distinct term ids, for removal
-	doc   Document
+	name      string
+	hash      uint64
+	lens      [numFields]uint16
+	terms     []uint32 // distinct term ids, for removal
+	nameTerms []uint32 // distinct term ids of the name field
+	doc       Document
 }
 
 // NewIndex returns an empty index.
@@ -138,15 +145,17 @@ func (ix *Index) Names() []string {
 // Upsert adds documents, replacing any indexed tool of the same name.
 // A document whose content has not changed costs only a hash.
 func (ix *Index) Upsert(docs ...Document) {
-	prepared := make([]preparedDoc, 0, len(docs))
-	for i := range docs {
-		prepared = append(prepared, prepare(&docs[i]))
+	idx := make([]int, len(docs))
+	for i := range idx {
+		idx[i] = i
 	}
+	prepared := prepareAll(docs, idx)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for i := range prepared {
 		ix.upsertLocked(&prepared[i])
 	}
+	ix.refreshStats()
 }
 
 // Remove removes the named tools; unknown names are ignored.
@@ -156,6 +165,7 @@ func (ix *Index) Remove(names ...string) {
 	for _, n := range names {
 		ix.removeLocked(n)
 	}
+	ix.refreshStats()
 }
 
 // Sync makes the index hold exactly docs: new tools are added, changed
@@ -176,9 +186,7 @@ func (ix *Index) Sync(docs []Document) (changed, removed int) {
 		todo = append(todo, i)
 	}
 	ix.mu.RUnlock()
-	for _, i := range todo {
-		prepared = append(prepared, prepare(&docs[i]))
-	}
+	prepared = prepareAll(docs, todo)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for i := range prepared {
@@ -193,6 +201,7 @@ func (ix *Index) Sync(docs []Document) (changed, removed int) {
 	for _, n := range gone {
 		ix.removeLocked(n)
 	}
+	ix.refreshStats()
 	return len(prepared), len(gone)
 }
 
@@ -204,7 +213,7 @@ type preparedDoc struct {
 	tf   map[string]*[numFields]uint8
 }
 
-func prepare(d *Document) preparedDoc {
+func prepare(a *analyzer, d *Document) preparedDoc {
 	p := preparedDoc{doc: *d, hash: d.hash(), tf: make(map[string]*[numFields]uint8)}
 	add := func(f int) func(string) {
 		return func(t string) {
@@ -225,15 +234,36 @@ func prepare(d *Document) preparedDoc {
 	if name == "" {
 		name = d.Name
 	}
-	analyze(name, add(fieldName))
-	analyze(d.Tool.Title, add(fieldTitle))
-	analyze(d.Tool.Description, add(fieldDesc))
+	a.analyze(name, add(fieldName))
+	a.analyze(d.Tool.Title, add(fieldTitle))
+	a.analyze(d.Tool.Description, add(fieldDesc))
 	if len(d.Tool.InputSchema) > 0 {
-		schemaText(d.Tool.InputSchema, add(fieldParams))
+		schemaText(a, d.Tool.InputSchema, add(fieldParams))
 	}
-	analyze(d.Target, add(fieldTarget))
-	analyze(d.TargetDescription, add(fieldTarget))
+	if len(d.Tool.OutputSchema) > 0 {
+		schemaText(a, d.Tool.OutputSchema, add(fieldParams))
+	}
+	a.analyze(d.Target, add(fieldTarget))
+	a.analyze(d.TargetDescription, add(fieldTarget))
 	return p
+}
+
+// prepareAll analyses docs[i] for each i in idx, on several goroutines
+// when there are many.
+func prepareAll(docs []Document, idx []int) []preparedDoc {
+	out := make([]preparedDoc, len(idx))
+	workers := min(runtime.GOMAXPROCS(0), len(idx)/256+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var a analyzer
+			for j := w; j < len(idx); j += workers {
+				out[j] = prepare(&a, &docs[idx[j]])
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // hash is a content hash of everything the index reads from d.
@@ -244,6 +274,8 @@ func (d *Document) hash() uint64 {
 		h.Write([]byte{0})
 	}
 	h.Write(d.Tool.InputSchema)
+	h.Write([]byte{0})
+	h.Write(d.Tool.OutputSchema)
 	return h.Sum64()
 }
 
@@ -269,6 +301,7 @@ func (ix *Index) upsertLocked(p *preparedDoc) {
 	}
 	slices.Sort(keys)
 	ids := make([]uint32, 0, len(keys))
+	var nameIDs []uint32
 	for _, t := range keys {
 		id, ok := ix.termID[t]
 		if !ok {
@@ -282,8 +315,11 @@ func (ix *Index) upsertLocked(p *preparedDoc) {
 		}
 		ix.postings[id] = append(ix.postings[id], posting{doc: slot, tf: *p.tf[t]})
 		ids = append(ids, id)
+		if p.tf[t][fieldName] > 0 {
+			nameIDs = append(nameIDs, id)
+		}
 	}
-	ix.docs[slot] = docEntry{name: p.doc.Name, hash: p.hash, lens: p.lens, terms: ids, doc: p.doc}
+	ix.docs[slot] = docEntry{name: p.doc.Name, hash: p.hash, lens: p.lens, terms: ids, nameTerms: nameIDs, doc: p.doc}
 	ix.byName[p.doc.Name] = slot
 	for f := range numFields {
 		ix.lenSum[f] += float64(p.lens[f])
@@ -322,48 +358,53 @@ func (ix *Index) removeLocked(name string) {
 // schemaText feeds the text of a JSON Schema's properties to emit:
 // property names, titles, descriptions and string enum values, nested
 // objects and array items included.
-func schemaText(raw json.RawMessage, emit func(string)) {
-	var s any
+func schemaText(a *analyzer, raw json.RawMessage, emit func(string)) {
+	var s schemaNode
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return
 	}
-	walkSchema(s, emit, 0)
+	s.walk(a, emit, 0)
 }
 
-func walkSchema(v any, emit func(string), depth int) {
-	m, ok := v.(map[string]any)
-	if !ok || depth > 4 {
+// schemaNode is the part of a JSON Schema the index reads.
+type schemaNode struct {
+	Title       string                 `json:"title"`
+	Description string                 `json:"description"`
+	Enum        []json.RawMessage      `json:"enum"`
+	Properties  map[string]*schemaNode `json:"properties"`
+	Items       json.RawMessage        `json:"items"` // a schema, or an array of them in old drafts
+}
+
+func (s *schemaNode) walk(a *analyzer, emit func(string), depth int) {
+	if s == nil || depth > 4 {
 		return
 	}
-	if props, ok := m["properties"].(map[string]any); ok {
-		names := make([]string, 0, len(props))
-		for n := range props {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		for _, n := range names {
-			analyze(n, emit)
-			pm, _ := props[n].(map[string]any)
-			if pm == nil {
-				continue
-			}
-			for _, k := range []string{"title", "description"} {
-				if s, ok := pm[k].(string); ok {
-					analyze(s, emit)
-				}
-			}
-			if enum, ok := pm["enum"].([]any); ok {
-				for _, e := range enum {
-					if s, ok := e.(string); ok {
-						analyze(s, emit)
-					}
-				}
-			}
-			walkSchema(pm, emit, depth+1)
-		}
+	names := make([]string, 0, len(s.Properties))
+	for n := range s.Properties {
+		names = append(names, n)
 	}
-	if items, ok := m["items"]; ok {
-		walkSchema(items, emit, depth+1)
+	slices.Sort(names)
+	for _, n := range names {
+		a.analyze(n, emit)
+		pm := s.Properties[n]
+		if pm == nil {
+			continue
+		}
+		a.analyze(pm.Title, emit)
+		a.analyze(pm.Description, emit)
+		for _, e := range pm.Enum {
+			var v string
+			if json.Unmarshal(e, &v) == nil {
+				a.analyze(v, emit)
+			}
+		}
+		pm.walk(a, emit, depth+1)
+	}
+	if len(s.Items) > 0 && s.Items[0] == '{' {
+		var items schemaNode
+		if json.Unmarshal(s.Items, &items) == nil {
+			items.walk(a, emit, depth+1)
+		}
 	}
 }
 
@@ -374,8 +415,9 @@ func walkSchema(v any, emit func(string), depth int) {
 // rankings are fused, so that a request for four different things finds
 // four different tools rather than four variants of the first.
 func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
+	var a analyzer
 	segs := splitSegments(query)
-	full := parseQuery(query)
+	full := parseQuery(&a, query)
 	if len(full) == 0 {
 		return nil
 	}
@@ -387,7 +429,7 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	var parts [][]queryTerm
 	if len(segs) > 1 {
 		for _, s := range segs {
-			if q := parseQuery(s); len(q) > 0 {
+			if q := parseQuery(&a, s); len(q) > 0 {
 				parts = append(parts, q)
 			}
 		}
@@ -424,10 +466,10 @@ type queryTerm struct {
 
 // parseQuery analyses query text into distinct terms with weights (term
 // frequency in the query, dampened), in sorted order.
-func parseQuery(query string) []queryTerm {
+func parseQuery(a *analyzer, query string) []queryTerm {
 	counts := map[string]int{}
 	var order []string
-	analyze(query, func(t string) {
+	a.analyze(query, func(t string) {
 		if counts[t] == 0 {
 			order = append(order, t)
 		}
@@ -550,84 +592,166 @@ const prefixLen = 4
 
 // rank scores the documents for q and returns the best k that pass the
 // filter. The caller holds ix.mu.
+//
+// The score of a document is its BM25F score, raised by the share of its
+// name the query covers (idf-weighted): a query that names every part of
+// a tool's name is about that tool more surely than one that mentions a
+// part of a long description.
 func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions) []Hit {
-	n := float64(ix.live)
-	var avg [numFields]float64
-	for f := range numFields {
-		avg[f] = ix.lenSum[f] / n
-		if avg[f] <= 0 {
-			avg[f] = 1
-		}
-	}
-	accp, _ := ix.scratch.Get().(*[]float64)
-	if accp == nil || cap(*accp) < len(ix.docs) {
-		s := make([]float64, len(ix.docs))
-		accp = &s
-	}
-	acc := (*accp)[:len(ix.docs)]
-	touched := make([]uint32, 0, 256)
+	st := ix.newState()
+	defer ix.scratch.Put(st.buf)
+	ix.score(st, q)
+	return ix.finish(st, k, opts)
+}
+
+// score adds the BM25F scores of the documents matching q to st.
+func (ix *Index) score(st *scoreState, q []queryTerm) {
 	for _, c := range ix.expand(q) {
 		if len(c.ids) == 1 {
-			ix.addTerm(acc, &touched, c.ids[0], c.weights[0], &avg, n, nil)
+			ix.addTerm(st, c.ids[0], c.weights[0], false)
 			continue
 		}
 		// Several index terms: keep each document's best match.
-		best := map[uint32]float64{}
 		for i, id := range c.ids {
-			ix.addTerm(nil, nil, id, c.weights[i], &avg, n, best)
+			ix.addTerm(st, id, c.weights[i], true)
 		}
-		docs := make([]uint32, 0, len(best))
-		for d := range best {
-			docs = append(docs, d)
+		for _, d := range st.bestTouched {
+			st.add(d, match{score: st.best[d], name: st.bestName[d]})
+			st.best[d], st.bestName[d] = 0, 0
 		}
-		slices.Sort(docs)
-		for _, d := range docs {
-			if acc[d] == 0 {
-				touched = append(touched, d)
+		st.bestTouched = st.bestTouched[:0]
+	}
+}
+
+// finish applies the name-coverage boost, selects the best k documents
+// that pass the filter, and clears st for reuse.
+func (ix *Index) finish(st *scoreState, k int, opts *SearchOptions) []Hit {
+	if g := ix.p.nameCover; g > 0 {
+		for _, d := range st.touched {
+			if st.name[d] > 0 {
+				if total := ix.nameIDF[d]; total > 0 {
+					st.acc[d] *= 1 + g*min(1, st.name[d]/total)
+				}
 			}
-			acc[d] += best[d]
 		}
 	}
-	hits := ix.topK(acc, touched, k, opts)
-	for _, d := range touched {
-		acc[d] = 0
+	hits := ix.topK(st.acc, st.touched, k, opts)
+	for _, d := range st.touched {
+		st.acc[d], st.name[d] = 0, 0
 	}
-	ix.scratch.Put(accp)
+	st.touched = st.touched[:0]
 	return hits
 }
 
-// addTerm adds the BM25F contribution of term id, scaled by w, to acc
-// (recording newly touched documents), or, if best is not nil, keeps the
-// largest contribution per document in best.
-func (ix *Index) addTerm(acc []float64, touched *[]uint32, id uint32, w float64, avg *[numFields]float64, n float64, best map[uint32]float64) {
+// refreshStats recomputes, after a change, what depends on collection
+// statistics: each posting's saturated term frequency, and the summed idf
+// of the distinct terms of each document's name. The caller holds ix.mu
+// for writing.
+func (ix *Index) refreshStats() {
 	p := &ix.p
+	n := float64(ix.live)
+	var avg [numFields]float64
+	for f := range numFields {
+		avg[f] = 1
+		if n > 0 && ix.lenSum[f] > 0 {
+			avg[f] = ix.lenSum[f] / n
+		}
+	}
+	for _, pl := range ix.postings {
+		for i := range pl {
+			e := &pl[i]
+			lens := &ix.docs[e.doc].lens
+			var tfw float64
+			for f := range numFields {
+				if tf := e.tf[f]; tf > 0 {
+					norm := 1 - p.b[f] + p.b[f]*float64(lens[f])/avg[f]
+					tfw += p.w[f] * float64(tf) / norm
+				}
+			}
+			e.sat = float32(tfw / (p.k1 + tfw))
+		}
+	}
+	ix.nameIDF = slices.Grow(ix.nameIDF[:0], len(ix.docs))[:len(ix.docs)]
+	for d := range ix.docs {
+		var t float64
+		for _, id := range ix.docs[d].nameTerms {
+			t += idf(float64(len(ix.postings[id])), n)
+		}
+		ix.nameIDF[d] = t
+	}
+}
+
+func idf(df, n float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
+
+// scoreState holds one ranking's accumulators.
+type scoreState struct {
+	buf      *[]float64 // pooled: the four slices below, back to back
+	acc      []float64  // BM25F score per document slot
+	name     []float64  // idf of the name terms matched, per document slot
+	best     []float64  // best match with the current concept
+	bestName []float64
+	touched  []uint32
+	// bestTouched lists the documents with a best match.
+	bestTouched []uint32
+	n           float64
+	avg         [numFields]float64
+}
+
+type match struct{ score, name float64 }
+
+func (st *scoreState) add(d uint32, m match) {
+	if st.acc[d] == 0 {
+		st.touched = append(st.touched, d)
+	}
+	st.acc[d] += m.score
+	st.name[d] += m.name
+}
+
+func (ix *Index) newState() *scoreState {
+	st := &scoreState{n: float64(ix.live), touched: make([]uint32, 0, 256)}
+	for f := range numFields {
+		st.avg[f] = ix.lenSum[f] / st.n
+		if st.avg[f] <= 0 {
+			st.avg[f] = 1
+		}
+	}
+	nd := len(ix.docs)
+	st.buf, _ = ix.scratch.Get().(*[]float64)
+	if st.buf == nil || cap(*st.buf) < 4*nd {
+		b := make([]float64, 4*nd)
+		st.buf = &b
+	}
+	all := (*st.buf)[:4*nd]
+	st.acc, st.name, st.best, st.bestName = all[:nd], all[nd:2*nd], all[2*nd:3*nd], all[3*nd:]
+	return st
+}
+
+// addTerm adds the BM25F contribution of term id, scaled by w, to st, or,
+// if best is set, keeps the largest contribution per document in st.best.
+func (ix *Index) addTerm(st *scoreState, id uint32, w float64, best bool) {
 	pl := ix.postings[id]
 	if len(pl) == 0 {
 		return
 	}
-	df := float64(len(pl))
-	w *= math.Log(1 + (n-df+0.5)/(df+0.5))
+	termIDF := idf(float64(len(pl)), st.n)
+	nameW := min(w, 1) * termIDF
+	w *= termIDF
 	for i := range pl {
 		e := &pl[i]
-		lens := &ix.docs[e.doc].lens
-		var tfw float64
-		for f := range numFields {
-			if tf := e.tf[f]; tf > 0 {
-				norm := 1 - p.b[f] + p.b[f]*float64(lens[f])/avg[f]
-				tfw += p.w[f] * float64(tf) / norm
-			}
+		m := match{score: w * float64(e.sat)}
+		if e.tf[fieldName] > 0 {
+			m.name = nameW
 		}
-		s := w * tfw / (p.k1 + tfw)
-		if best != nil {
-			if s > best[e.doc] {
-				best[e.doc] = s
+		if best {
+			d := e.doc
+			if st.best[d] == 0 && st.bestName[d] == 0 {
+				st.bestTouched = append(st.bestTouched, d)
 			}
+			st.best[d] = max(st.best[d], m.score)
+			st.bestName[d] = max(st.bestName[d], m.name)
 			continue
 		}
-		if acc[e.doc] == 0 {
-			*touched = append(*touched, e.doc)
-		}
-		acc[e.doc] += s
+		st.add(e.doc, m)
 	}
 }
 
@@ -703,6 +827,7 @@ type params struct {
 	prefixExtra int                // most extra bytes of a prefix-related term
 	synW        float64            // weight of same-concept terms
 	broadW      float64            // weight of broader-concept terms
+	nameCover   float64            // boost for covering a tool's name
 	fuseDepth   int                // hits per ranking fused for multi-sentence queries
 	fuseK       float64            // reciprocal rank fusion constant
 	fuseFull    float64            // weight of the whole query's ranking
@@ -717,6 +842,7 @@ var defaultParams = params{
 	prefixExtra: 3,
 	synW:        0.5,
 	broadW:      0.5,
+	nameCover:   0.5,
 	fuseDepth:   20,
 	fuseK:       0.3,
 	fuseFull:    1,
@@ -743,6 +869,7 @@ func tuneFromEnv(p *params) {
 	f("ZPW", &p.prefixW)
 	f("ZSW", &p.synW)
 	f("ZBW", &p.broadW)
+	f("ZNC", &p.nameCover)
 	f("ZFK", &p.fuseK)
 	f("ZFF", &p.fuseFull)
 	f("ZFS", &p.fuseSeg)

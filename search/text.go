@@ -15,49 +15,90 @@ import (
 //
 // emit is called once per term, in text order.
 func analyze(text string, emit func(term string)) {
-	var word []rune // current run of letters/digits (non-CJK)
-	var cjk []rune  // current run of CJK characters
-	flushWord := func() {
-		if len(word) > 0 {
-			analyzeWord(word, emit)
-			word = word[:0]
+	var a analyzer
+	a.analyze(text, emit)
+}
+
+// An analyzer analyses text, remembering the terms of each word it has
+// seen: catalogues repeat their vocabulary, so most words cost a lookup.
+// An analyzer is not safe for concurrent use.
+type analyzer struct {
+	words map[string][]string
+}
+
+func (a *analyzer) analyze(text string, emit func(term string)) {
+	start, cjkStart := -1, -1
+	flushWord := func(end int) {
+		if start >= 0 {
+			a.word(text[start:end], emit)
+			start = -1
 		}
 	}
-	flushCJK := func() {
-		switch len(cjk) {
-		case 0:
+	flushCJK := func(end int) {
+		if cjkStart < 0 {
 			return
-		case 1:
-			emit(string(cjk))
-		default:
-			for i := 0; i+1 < len(cjk); i++ {
-				emit(string(cjk[i : i+2]))
-			}
 		}
-		cjk = cjk[:0]
+		run := []rune(text[cjkStart:end])
+		cjkStart = -1
+		if len(run) == 1 {
+			emit(string(run))
+			return
+		}
+		for i := 0; i+1 < len(run); i++ {
+			emit(string(run[i : i+2]))
+		}
 	}
-	for _, r := range text {
+	for i, r := range text {
 		switch {
+		case r < utf8.RuneSelf:
+			if c := byte(r); 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+				flushCJK(i)
+				if start < 0 {
+					start = i
+				}
+				continue
+			}
 		case isCJK(r):
-			flushWord()
-			cjk = append(cjk, r)
+			flushWord(i)
+			if cjkStart < 0 {
+				cjkStart = i
+			}
+			continue
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
-			flushCJK()
-			word = append(word, r)
-		case r == '\'' || r == '’':
-			// Possessives and contractions: "user's" -> "user", "don't" -> "don".
-			flushCJK()
-			flushWord()
-		default:
-			flushCJK()
-			flushWord()
+			flushCJK(i)
+			if start < 0 {
+				start = i
+			}
+			continue
 		}
+		// Anything else separates words, apostrophes included:
+		// "user's" -> "user", "don't" -> "don".
+		flushCJK(i)
+		flushWord(i)
 	}
-	flushWord()
-	flushCJK()
+	flushWord(len(text))
+	flushCJK(len(text))
+}
+
+// word emits the terms of one run of letters and digits.
+func (a *analyzer) word(w string, emit func(string)) {
+	terms, ok := a.words[w]
+	if !ok {
+		analyzeWord([]rune(w), func(t string) { terms = append(terms, t) })
+		if a.words == nil {
+			a.words = make(map[string][]string)
+		}
+		a.words[strings.Clone(w)] = terms
+	}
+	for _, t := range terms {
+		emit(t)
+	}
 }
 
 func isCJK(r rune) bool {
+	if r < 0x1100 {
+		return false
+	}
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
 

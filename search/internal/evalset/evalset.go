@@ -137,7 +137,11 @@ func loadSeal(dir string) (*Set, error) {
 				Type        string `json:"type"`
 				Description string `json:"description"`
 			} `json:"parameters"`
-			Required []string `json:"required"`
+			Required  []string `json:"required"`
+			Responses map[string]struct {
+				Type        string `json:"type"`
+				Description string `json:"description"`
+			} `json:"responses"`
 		}
 		if err := json.Unmarshal(line, &t); err != nil {
 			return err
@@ -154,8 +158,18 @@ func loadSeal(dir string) (*Set, error) {
 		if err != nil {
 			return err
 		}
+		var out json.RawMessage
+		if len(t.Responses) > 0 {
+			props := map[string]any{}
+			for n, p := range t.Responses {
+				props[n] = map[string]any{"type": jsonType(p.Type), "description": p.Description}
+			}
+			if out, err = json.Marshal(map[string]any{"type": "object", "properties": props}); err != nil {
+				return err
+			}
+		}
 		s.Docs = append(s.Docs, search.Document{ToolInfo: toolgate.ToolInfo{
-			Name: t.Name, Tool: toolgate.Tool{Name: t.Name, Description: t.Desc, InputSchema: raw},
+			Name: t.Name, Tool: toolgate.Tool{Name: t.Name, Description: t.Desc, InputSchema: raw, OutputSchema: out},
 		}})
 		return nil
 	})

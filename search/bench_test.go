@@ -1,0 +1,85 @@
+package search_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/search"
+	"github.com/toolgate/toolgate/search/internal/evalset"
+)
+
+// corpus10k returns 10,000 tools: every tool of the three tool-retrieval
+// sets (4,802 real tools), then copies of them under other target names
+// until there are 10,000, and the queries of all three sets.
+func corpus10k(b *testing.B) ([]search.Document, []string) {
+	b.Helper()
+	var base []search.Document
+	var queries []string
+	for _, name := range []string{"seal-tools", "livemcpbench", "metatool"} {
+		s, err := evalset.Load(corpusDir, name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		base = append(base, s.Docs...)
+		for i, q := range s.Queries {
+			if len(s.Queries) < 1000 || i%20 == 0 { // keep the sets balanced
+				queries = append(queries, q.Text)
+			}
+		}
+	}
+	docs := make([]search.Document, 0, 10000)
+	for copyN := 0; len(docs) < 10000; copyN++ {
+		for _, d := range base {
+			if len(docs) == 10000 {
+				break
+			}
+			if copyN > 0 {
+				d.Target = fmt.Sprintf("replica%d", copyN)
+				d.Name = d.Target + "___" + d.Name
+				d.ToolInfo = toolgate.ToolInfo{Name: d.Name, Target: d.Target, Tool: d.Tool}
+			}
+			docs = append(docs, d)
+		}
+	}
+	return docs, queries
+}
+
+func BenchmarkSearch10k(b *testing.B) {
+	docs, queries := corpus10k(b)
+	ix := search.NewIndex()
+	ix.Upsert(docs...)
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		ix.Search(queries[i%len(queries)], nil)
+		i++
+	}
+}
+
+func BenchmarkBuild10k(b *testing.B) {
+	docs, _ := corpus10k(b)
+	b.ResetTimer()
+	for b.Loop() {
+		ix := search.NewIndex()
+		ix.Upsert(docs...)
+	}
+}
+
+// BenchmarkMemory10k reports the heap an index of 10,000 tools holds,
+// per tool, beyond the documents themselves.
+func BenchmarkMemory10k(b *testing.B) {
+	docs, _ := corpus10k(b)
+	var ix *search.Index
+	var before, after runtime.MemStats
+	for b.Loop() {
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		ix = search.NewIndex()
+		ix.Upsert(docs...)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+	}
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(ix.Len()), "bytes/tool")
+}
