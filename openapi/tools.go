@@ -822,7 +822,10 @@ func templateVars(path string) []string {
 	return out
 }
 
-var nameUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+var (
+	nameUnsafe      = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+	multiUnderscore = regexp.MustCompile(`__+`)
+)
 
 // sanitizeName maps s to A-Z, a-z, 0-9, '_' and '-', at most max bytes; a
 // name cut short ends with a hash of the whole, so it stays unique.
@@ -845,7 +848,8 @@ func truncate(s string, n int) string {
 // fallbackName makes a name from method and path: GET /pets/{id}/photos ->
 // get_pets_id_photos.
 func fallbackName(method, path string) string {
-	n := sanitizeName(strings.ToLower(method)+"_"+strings.NewReplacer("{", "", "}", "", "/", "_").Replace(path), 64)
+	n := strings.ToLower(method) + "_" + strings.NewReplacer("{", "", "}", "", "/", "_").Replace(path)
+	n = sanitizeName(multiUnderscore.ReplaceAllString(nameUnsafe.ReplaceAllString(n, "_"), "_"), 64)
 	if n == "" {
 		n = strings.ToLower(method)
 	}
