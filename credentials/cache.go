@@ -23,6 +23,7 @@ const (
 type cachedToken struct {
 	tok       *oauth2.Token
 	refreshAt time.Time // zero: never
+	header    []string  // {"Bearer <token>"}, built once, never modified
 }
 
 // tokenCache holds one token and fetches a new one when it is about to
@@ -60,11 +61,35 @@ func newTokenCache(fetch func(context.Context) (*oauth2.Token, error), delta, ti
 
 // usable returns the cached token if it is not due for refresh.
 func (c *tokenCache) usable() *oauth2.Token {
+	if ct := c.usableEntry(); ct != nil {
+		return ct.tok
+	}
+	return nil
+}
+
+func (c *tokenCache) usableEntry() *cachedToken {
 	ct := c.cur.Load()
 	if ct == nil || (!ct.refreshAt.IsZero() && !c.now().Before(ct.refreshAt)) {
 		return nil
 	}
-	return ct.tok
+	return ct
+}
+
+// authorization returns the Authorization header value {"Bearer <token>"}
+// for a usable token, fetching one if needed. It is the hot path of every
+// request: the slice is shared between requests, with its capacity capped
+// so that an append copies it.
+func (c *tokenCache) authorization(ctx context.Context) ([]string, error) {
+	if ct := c.usableEntry(); ct != nil {
+		return ct.header[:1:1], nil
+	}
+	if _, err := c.token(ctx); err != nil {
+		return nil, err
+	}
+	if ct := c.cur.Load(); ct != nil {
+		return ct.header[:1:1], nil
+	}
+	return nil, fmt.Errorf("no token cached")
 }
 
 // token returns a usable token, fetching one if needed.
@@ -108,7 +133,7 @@ func (c *tokenCache) run(f *tokenFetch) {
 		err = fmt.Errorf("token response has no access_token")
 	}
 	if err == nil {
-		ct := &cachedToken{tok: tok}
+		ct := &cachedToken{tok: tok, header: []string{"Bearer " + tok.AccessToken}}
 		if !tok.Expiry.IsZero() {
 			delta := c.delta
 			if life := tok.Expiry.Sub(start); life < 2*delta {

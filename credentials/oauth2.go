@@ -169,11 +169,11 @@ func (f tokenSourceFunc) Token() (*oauth2.Token, error) { return f() }
 
 // Apply sets "Authorization: Bearer <token>".
 func (c *ClientCredentials) Apply(ctx context.Context, req *http.Request) error {
-	tok, err := c.Token(ctx)
+	h, err := c.cache.authorization(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("credentials: client credentials token from %s: %w", c.tokenURL, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header["Authorization"] = h
 	return nil
 }
 

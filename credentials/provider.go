@@ -15,8 +15,11 @@ import (
 
 // A Provider adds credentials to an outbound HTTP request: the
 // CredentialProvider of a target. Apply may block (to fetch a token) and
-// must honour ctx. It is called on a request the caller owns (Transport
-// passes a clone), so it may change headers, the URL and the body.
+// must honour ctx.
+//
+// Transport calls Apply on a shallow copy of the caller's request with its
+// own Header: Apply may change headers and replace the Body, but must
+// replace req.URL with a copy rather than modify the URL in place.
 //
 // Implementations must be safe for concurrent use.
 type Provider interface {
@@ -66,7 +69,11 @@ type transport struct {
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	out := req.Clone(ctx)
+	// A shallow copy with its own Header, as golang.org/x/oauth2 does:
+	// cheaper than Clone, and providers replace rather than edit the URL.
+	out := new(http.Request)
+	*out = *req
+	out.Header = cloneHeader(req.Header)
 	if err := t.p.Apply(ctx, out); err != nil {
 		closeBody(req)
 		return nil, err
@@ -80,6 +87,31 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Request = req
 	}
 	return resp, err
+}
+
+// cloneHeader copies h like http.Header.Clone, with room for the headers a
+// provider adds, so that adding them does not grow the map.
+func cloneHeader(h http.Header) http.Header {
+	const room = 4
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	out := make(http.Header, len(h)+room)
+	if n == 0 {
+		return out
+	}
+	all := make([]string, n)
+	for k, vs := range h {
+		if vs == nil {
+			out[k] = nil
+			continue
+		}
+		m := copy(all, vs)
+		out[k] = all[:m:m]
+		all = all[m:]
+	}
+	return out
 }
 
 func closeBody(req *http.Request) {
@@ -244,9 +276,11 @@ func validHeaderName(name string) bool {
 
 func (k *apiKey) Apply(_ context.Context, req *http.Request) error {
 	if k.in == Query {
-		q := req.URL.Query()
+		u := *req.URL
+		q := u.Query()
 		q.Set(k.name, k.value)
-		req.URL.RawQuery = q.Encode()
+		u.RawQuery = q.Encode()
+		req.URL = &u
 		return nil
 	}
 	req.Header.Set(k.name, k.value)

@@ -195,7 +195,9 @@ func TestSigV4(t *testing.T) {
 			if err := s.Apply(ctx, r); err != nil {
 				return err
 			}
-			r.URL.RawQuery = "a=2" // changed after signing
+			u := *r.URL
+			u.RawQuery = "a=2" // changed after signing
+			r.URL = &u
 			return nil
 		})
 		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/?a=1", nil)
