@@ -2,6 +2,8 @@ package credentials
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -202,6 +204,12 @@ func (x *TokenExchange) Token(ctx context.Context) (*oauth2.Token, error) {
 // token is valid: the cache is per subject and audience.
 func (x *TokenExchange) entry(p *toolgate.Principal) *exchangeEntry {
 	key := exchangeKey{issuer: p.Issuer, subject: p.Subject, client: p.ClientID, audience: x.form.Get("audience") + " " + x.form.Get("resource")}
+	anonymous := p.Subject == "" && p.ClientID == ""
+	if anonymous {
+		// No identity to share a token between: one entry per token.
+		sum := sha256.Sum256([]byte(p.Token))
+		key.subject = "token:" + hex.EncodeToString(sum[:])
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if e, ok := x.cache[key]; ok {

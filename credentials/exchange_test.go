@@ -349,3 +349,49 @@ func TestTokenExchangeFailures(t *testing.T) {
 		t.Error("no error without Audience or Resource")
 	}
 }
+
+func TestTokenExchangeCacheKeys(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"access_token": "for:" + r.PostForm.Get("subject_token"), "issued_token_type": credentials.TokenTypeAccessToken,
+			"token_type": "Bearer", "expires_in": 300,
+		})
+	}))
+	defer srv.Close()
+	x, err := credentials.NewTokenExchange(t.Context(), credentials.TokenExchangeConfig{
+		ClientID: "gw", ClientSecret: credentials.Literal("s3cret-s3cret"), TokenURL: srv.URL, Audience: "aud",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		p         *toolgate.Principal
+		want      string
+		exchanges int32
+	}{
+		{&toolgate.Principal{Subject: "alice", Issuer: "i1", Token: "alice-token-1"}, "for:alice-token-1", 1},
+		{&toolgate.Principal{Subject: "alice", Issuer: "i1", Token: "alice-token-1"}, "for:alice-token-1", 1},
+		// A new inbound token of the same subject reuses the valid cached one.
+		{&toolgate.Principal{Subject: "alice", Issuer: "i1", Token: "alice-token-2"}, "for:alice-token-1", 1},
+		// Same subject at another issuer is someone else.
+		{&toolgate.Principal{Subject: "alice", Issuer: "i2", Token: "alice-at-i2"}, "for:alice-at-i2", 2},
+		{&toolgate.Principal{Subject: "bob", Issuer: "i1", Token: "bob-token-1"}, "for:bob-token-1", 3},
+		// Without an identity, tokens are never shared between callers.
+		{&toolgate.Principal{Token: "anon-token-1"}, "for:anon-token-1", 4},
+		{&toolgate.Principal{Token: "anon-token-2"}, "for:anon-token-2", 5},
+		{&toolgate.Principal{Token: "anon-token-1"}, "for:anon-token-1", 5},
+	}
+	for i, s := range steps {
+		tok, err := x.Token(toolgate.WithPrincipal(t.Context(), s.p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok.AccessToken != s.want || calls.Load() != s.exchanges {
+			t.Errorf("step %d: token %q after %d exchanges, want %q after %d", i, tok.AccessToken, calls.Load(), s.want, s.exchanges)
+		}
+	}
+}
