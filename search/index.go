@@ -434,10 +434,10 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 			}
 		}
 	}
-	if len(parts) < 2 {
-		return ix.rank(full, opts.limit(), opts)
-	}
 	k := opts.limit()
+	if len(parts) < 2 {
+		return ix.rank(full, k, opts)
+	}
 	cand := max(k, ix.p.fuseDepth)
 	scores := map[string]float64{}
 	for i, h := range ix.rank(full, cand, opts) {
@@ -836,12 +836,12 @@ type params struct {
 
 var defaultParams = params{
 	k1:          1.2,
-	w:           [numFields]float64{fieldName: 3, fieldTitle: 2, fieldDesc: 1, fieldParams: 0.5, fieldTarget: 0.5},
+	w:           [numFields]float64{fieldName: 3, fieldTitle: 2, fieldDesc: 1, fieldParams: 0.8, fieldTarget: 1},
 	b:           [numFields]float64{fieldName: 0.5, fieldTitle: 0.5, fieldDesc: 0.75, fieldParams: 0.75, fieldTarget: 0.75},
 	prefixW:     0.5,
 	prefixExtra: 3,
 	synW:        0.5,
-	broadW:      0.5,
+	broadW:      0.7,
 	nameCover:   0.5,
 	fuseDepth:   20,
 	fuseK:       0.3,
@@ -870,6 +870,7 @@ func tuneFromEnv(p *params) {
 	f("ZSW", &p.synW)
 	f("ZBW", &p.broadW)
 	f("ZNC", &p.nameCover)
+
 	f("ZFK", &p.fuseK)
 	f("ZFF", &p.fuseFull)
 	f("ZFS", &p.fuseSeg)

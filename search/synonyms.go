@@ -124,6 +124,14 @@ football soccer basketball baseball tennis golf nba nfl > sport sports
 chess poker sudoku > game
 ielts toefl sat gre > exam test learn english
 resume interview > job career
+save store export > write file
+md markdown txt text > file document
+xlsx xls csv > spreadsheet excel file
+pptx ppt > presentation file
+today tomorrow yesterday tonight weekday monday tuesday wednesday thursday friday saturday sunday > date time current
+street avenue road district campus downtown > address location place
+city town village > location place
+website webpage url link > web page browser
 `
 
 // synonymTable is the stemmed lexicon: term -> same-concept terms and

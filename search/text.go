@@ -42,11 +42,12 @@ func (a *analyzer) analyze(text string, emit func(term string)) {
 		cjkStart = -1
 		if len(run) == 1 {
 			emit(string(run))
-			return
+		} else {
+			for i := 0; i+1 < len(run); i++ {
+				emit(string(run[i : i+2]))
+			}
 		}
-		for i := 0; i+1 < len(run); i++ {
-			emit(string(run[i : i+2]))
-		}
+		a.glossary(run, emit)
 	}
 	for i, r := range text {
 		switch {
@@ -78,6 +79,21 @@ func (a *analyzer) analyze(text string, emit func(term string)) {
 	}
 	flushWord(len(text))
 	flushCJK(len(text))
+}
+
+// glossary emits the English terms of the glossary words in a CJK run.
+func (a *analyzer) glossary(run []rune, emit func(string)) {
+	g := glossary()
+	for i := range run {
+		for l := min(glossaryMaxLen, len(run)-i); l >= 2; l-- {
+			if en, ok := g[string(run[i:i+l])]; ok {
+				for _, w := range en {
+					a.word(w, emit)
+				}
+				break
+			}
+		}
+	}
 }
 
 // word emits the terms of one run of letters and digits.
