@@ -112,6 +112,28 @@ func Start(t testing.TB) *Provider {
 	if err := os.WriteFile(script, providerScript, 0o600); err != nil {
 		t.Fatalf("oidc: write provider script: %v", err)
 	}
+	// A second attempt rides out a start that stalls on a busy machine.
+	var p *Provider
+	for attempt := 1; ; attempt++ {
+		if p, err = start(node, modules, script); err == nil {
+			break
+		}
+		if attempt == 2 {
+			t.Fatalf("oidc: %v", err)
+		}
+		t.Logf("oidc: attempt %d: %v; retrying", attempt, err)
+	}
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			t.Logf("oidc provider output:\n%s", p.out.String())
+		}
+	})
+	return p
+}
+
+// start starts node with the provider script and waits for discovery.
+func start(node, modules, script string) (*Provider, error) {
 	var tok [16]byte
 	_, _ = rand.Read(tok[:])
 	p := &Provider{
@@ -129,22 +151,16 @@ func Start(t testing.TB) *Provider {
 	cmd.Stderr = p.out
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatalf("oidc: %v", err)
+		return nil, err
 	}
 	if p.stdin, err = cmd.StdinPipe(); err != nil {
-		t.Fatalf("oidc: %v", err)
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("oidc: start node: %v", err)
+		return nil, fmt.Errorf("start node: %w", err)
 	}
 	p.cmd = cmd
 	go func() { _ = cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			t.Logf("oidc provider output:\n%s", p.out.String())
-		}
-	})
 
 	ready := make(chan string, 1)
 	go func() {
@@ -160,12 +176,12 @@ func Start(t testing.TB) *Provider {
 		}
 		if err := json.Unmarshal([]byte(line), &hello); err != nil || hello.Issuer == "" {
 			p.stop()
-			t.Fatalf("oidc: provider did not start: %q\n%s", line, p.out.String())
+			return nil, fmt.Errorf("provider did not start: %q\n%s", line, p.out.String())
 		}
 		p.issuer = hello.Issuer
 	case <-time.After(startTimeout):
 		p.stop()
-		t.Fatalf("oidc: provider did not start within %v\n%s", startTimeout, p.out.String())
+		return nil, fmt.Errorf("provider did not start within %v\n%s", startTimeout, p.out.String())
 	}
 
 	deadline := time.Now().Add(startTimeout)
@@ -174,15 +190,15 @@ func Start(t testing.TB) *Provider {
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				break
+				return p, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("oidc: discovery at %s did not answer: %v", p.DiscoveryURL(), err)
+			p.stop()
+			return nil, fmt.Errorf("discovery at %s did not answer: %v\n%s", p.DiscoveryURL(), err, p.out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return p
 }
 
 func (p *Provider) stop() {
