@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 )
@@ -76,6 +77,9 @@ func FuzzParseExchangeResponse(f *testing.F) {
 		}
 		if err != nil && len(err.Error()) > 1000 {
 			t.Fatalf("error message of %d bytes", len(err.Error()))
+		}
+		if err != nil && !utf8.ValidString(err.Error()) {
+			t.Fatalf("error message is not valid UTF-8: %q", err.Error())
 		}
 	})
 }

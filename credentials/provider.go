@@ -42,9 +42,9 @@ var ErrInboundCredential = errors.New("credentials: request carries the inbound 
 // no token.
 var ErrNoInboundToken = errors.New("credentials: the call has no inbound token to act on behalf of")
 
-// Transport returns an http.RoundTripper that applies p to a clone of every
-// request and sends it with base (http.DefaultTransport if nil). The
-// original request is never modified, and the response's Request is the
+// Transport returns an http.RoundTripper that applies p to a copy of every
+// request (see Provider) and sends it with base (http.DefaultTransport if
+// nil). The original request is never modified, and the response's Request is the
 // original, so credentials do not escape through it.
 //
 // Unless p forwards inbound credentials ([NewPassthrough]), a request that
