@@ -24,6 +24,7 @@ type cachedToken struct {
 	tok       *oauth2.Token
 	refreshAt time.Time // zero: never
 	header    []string  // {"Bearer <token>"}, built once, never modified
+	fetched   time.Time
 }
 
 // tokenCache holds one token and fetches a new one when it is about to
@@ -133,7 +134,7 @@ func (c *tokenCache) run(f *tokenFetch) {
 		err = fmt.Errorf("token response has no access_token")
 	}
 	if err == nil {
-		ct := &cachedToken{tok: tok, header: []string{"Bearer " + tok.AccessToken}}
+		ct := &cachedToken{tok: tok, header: []string{"Bearer " + tok.AccessToken}, fetched: start}
 		if !tok.Expiry.IsZero() {
 			delta := c.delta
 			if life := tok.Expiry.Sub(start); life < 2*delta {
@@ -148,4 +149,21 @@ func (c *tokenCache) run(f *tokenFetch) {
 	c.inflight = nil
 	c.mu.Unlock()
 	close(f.done)
+}
+
+// minRejectAge is how old a token must be before a backend's refusal
+// drops it, so that a backend refusing every token costs at most one token
+// request per second rather than one per call.
+const minRejectAge = time.Second
+
+// invalidate drops the cached token if its Authorization value is
+// header: the backend refused it, so the next caller fetches a new one.
+// A token that has already been replaced, or is younger than
+// minRejectAge, is left alone. It reports whether the token was dropped.
+func (c *tokenCache) invalidate(header string) bool {
+	ct := c.cur.Load()
+	if ct == nil || ct.header[0] != header || c.now().Sub(ct.fetched) < minRejectAge {
+		return false
+	}
+	return c.cur.CompareAndSwap(ct, nil)
 }

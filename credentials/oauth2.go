@@ -177,6 +177,15 @@ func (c *ClientCredentials) Apply(ctx context.Context, req *http.Request) error 
 	return nil
 }
 
+// rejected is called by Transport when the backend answered 401 to req:
+// the token it carried is dropped from the cache (a token revoked or
+// signed with a retired key would otherwise be sent until it expires).
+func (c *ClientCredentials) rejected(req *http.Request) {
+	if h := req.Header.Get("Authorization"); h != "" && c.cache.invalidate(h) {
+		c.log.Info("credentials: backend rejected the cached token; it will be replaced")
+	}
+}
+
 func cloneValues(v url.Values) url.Values {
 	if v == nil {
 		return nil

@@ -178,6 +178,55 @@ func TestClientCredentialsProvider(t *testing.T) {
 		}
 	})
 
+	t.Run("token rejected by the backend is replaced", func(t *testing.T) {
+		c := p.Register(t, oidc.Client{})
+		cc, err := credentials.NewClientCredentials(t.Context(), credentials.ClientCredentialsConfig{
+			ClientID: c.ID, ClientSecret: credentials.Literal(c.Secret), TokenURL: p.TokenURL(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var refused atomic.Value // the Authorization the backend refuses
+		backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") == refused.Load() {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer backend.Close()
+		client := credentials.Client(nil, cc)
+		get := func() int {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, backend.URL, nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			return resp.StatusCode
+		}
+		first, _ := cc.Token(t.Context())
+		refused.Store("Bearer " + first.AccessToken) // e.g. revoked
+		// A refusal of a token younger than a second keeps it (so a
+		// backend that refuses everything cannot flood the provider).
+		if got := get(); got != http.StatusUnauthorized {
+			t.Fatalf("status %d, want 401", got)
+		}
+		if got := get(); got != http.StatusUnauthorized {
+			t.Fatalf("status %d, want 401 (token kept)", got)
+		}
+		time.Sleep(1100 * time.Millisecond)
+		if got := get(); got != http.StatusUnauthorized {
+			t.Fatalf("status %d, want 401", got)
+		}
+		if got := get(); got != http.StatusNoContent {
+			t.Fatalf("status %d after the refused token, want 204 with a new token", got)
+		}
+		if n := p.Stats(t).ByClient[c.ID]; n != 2 {
+			t.Errorf("token requests = %d, want 2", n)
+		}
+	})
+
 	t.Run("wrong secret is a clear error", func(t *testing.T) {
 		c := p.Register(t, oidc.Client{})
 		cc, err := credentials.NewClientCredentials(t.Context(), credentials.ClientCredentialsConfig{

@@ -55,7 +55,8 @@ func Transport(base http.RoundTripper, p Provider) http.RoundTripper {
 		base = http.DefaultTransport
 	}
 	_, fwd := p.(inboundForwarder)
-	return &transport{base: base, p: p, forwards: fwd}
+	rej, _ := p.(rejecter)
+	return &transport{base: base, p: p, forwards: fwd, rejecter: rej}
 }
 
 // inboundForwarder marks providers that forward the inbound credential.
@@ -65,6 +66,7 @@ type transport struct {
 	base     http.RoundTripper
 	p        Provider
 	forwards bool
+	rejecter rejecter
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -84,10 +86,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := t.base.RoundTrip(out)
 	if resp != nil {
+		if resp.StatusCode == http.StatusUnauthorized && t.rejecter != nil {
+			t.rejecter.rejected(out)
+		}
 		resp.Request = req
 	}
 	return resp, err
 }
+
+// rejecter is a provider that wants to know when a backend answered 401
+// to the credentials it applied.
+type rejecter interface{ rejected(req *http.Request) }
 
 // cloneHeader copies h like http.Header.Clone, with room for the headers a
 // provider adds, so that adding them does not grow the map.
