@@ -239,6 +239,19 @@ func (x *TokenExchange) entry(p *toolgate.Principal) *exchangeEntry {
 	return e
 }
 
+// rejected is called by Transport when the backend answered 401 to req:
+// the exchanged token it carried is dropped from the principal's entry.
+func (x *TokenExchange) rejected(req *http.Request) {
+	h := req.Header.Get("Authorization")
+	p := toolgate.PrincipalFrom(req.Context())
+	if h == "" || p.Token == "" {
+		return
+	}
+	if x.entry(p).cache.invalidate(h) {
+		x.log.Info("credentials: backend rejected the exchanged token; it will be replaced", slog.String("principal", p.String()))
+	}
+}
+
 // evict drops entries without a usable token, then more until the cache
 // is half full. Callers waiting on a dropped entry keep their reference.
 // It runs with x.mu held.

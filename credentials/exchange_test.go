@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -393,5 +394,56 @@ func TestTokenExchangeCacheKeys(t *testing.T) {
 		if tok.AccessToken != s.want || calls.Load() != s.exchanges {
 			t.Errorf("step %d: token %q after %d exchanges, want %q after %d", i, tok.AccessToken, calls.Load(), s.want, s.exchanges)
 		}
+	}
+}
+
+func TestTokenExchangeRejectedTokenReplaced(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"access_token": fmt.Sprintf("exchanged-%d", n), "issued_token_type": credentials.TokenTypeAccessToken,
+			"token_type": "Bearer", "expires_in": 300,
+		})
+	}))
+	defer srv.Close()
+	x, err := credentials.NewTokenExchange(t.Context(), credentials.TokenExchangeConfig{
+		ClientID: "gw", ClientSecret: credentials.Literal("s3cret-s3cret"), TokenURL: srv.URL, Audience: "aud",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer exchanged-1" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer backend.Close()
+	ctx := toolgate.WithPrincipal(t.Context(), &toolgate.Principal{Subject: "alice", Token: "alice-inbound-token"})
+	client := credentials.Client(nil, x)
+	get := func() int {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, backend.URL, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get(); got != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", got)
+	}
+	time.Sleep(1100 * time.Millisecond) // refusals of younger tokens are ignored
+	if got := get(); got != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", got)
+	}
+	if got := get(); got != http.StatusNoContent {
+		t.Fatalf("status %d, want 204 with a new exchanged token", got)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("exchanges = %d, want 2", n)
 	}
 }
