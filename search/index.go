@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"math"
-	"os"
 	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -105,7 +103,7 @@ type docEntry struct {
 // NewIndex returns an empty index.
 func NewIndex() *Index {
 	return &Index{
-		p:        func() params { p := defaultParams; tuneFromEnv(&p); return p }(),
+		p:        defaultParams,
 		termID:   make(map[string]uint32),
 		prefixes: make(map[string][]uint32),
 		byName:   make(map[string]uint32),
@@ -847,39 +845,6 @@ var defaultParams = params{
 	fuseK:       0.3,
 	fuseFull:    1,
 	fuseSeg:     1,
-}
-
-func tuneFromEnv(p *params) {
-	f := func(k string, dst *float64) {
-		if v := os.Getenv(k); v != "" {
-			x, _ := strconv.ParseFloat(v, 64)
-			*dst = x
-		}
-	}
-	f("ZK1", &p.k1)
-	f("ZWN", &p.w[0])
-	f("ZWT", &p.w[1])
-	f("ZWD", &p.w[2])
-	f("ZWP", &p.w[3])
-	f("ZWG", &p.w[4])
-	f("ZBN", &p.b[0])
-	f("ZBD", &p.b[2])
-	f("ZBP", &p.b[3])
-	f("ZBG", &p.b[4])
-	f("ZPW", &p.prefixW)
-	f("ZSW", &p.synW)
-	f("ZBW", &p.broadW)
-	f("ZNC", &p.nameCover)
-
-	f("ZFK", &p.fuseK)
-	f("ZFF", &p.fuseFull)
-	f("ZFS", &p.fuseSeg)
-	var x float64 = float64(p.prefixExtra)
-	f("ZPX", &x)
-	p.prefixExtra = int(x)
-	x = float64(p.fuseDepth)
-	f("ZFD", &x)
-	p.fuseDepth = int(x)
 }
 
 // generation returns a number that changes whenever the index does.

@@ -1,0 +1,56 @@
+package search
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/toolgate/toolgate"
+)
+
+// FuzzTextHandling feeds arbitrary text to the analyser and to the index,
+// as a tool's name, description and schema and as a query. Nothing may
+// panic, every term must be valid non-empty UTF-8 of bounded length, the
+// analysis must be repeatable, and a tool must be found by its own name.
+func FuzzTextHandling(f *testing.F) {
+	for _, s := range []string{
+		"getHTTPResponseCode", "get_route-directions v2", "获取微博热搜榜", "café ünïcode naïve",
+		"\x00\xff invalid utf8 \xc3", "a.b.c. d! e? f;\ng", "'''", "ＦＵＬＬＷＩＤＴＨ", "🙂 emoji 🙂🙂",
+		`{"type":"object","properties":{"x":{"description":"y"}}}`, strings.Repeat("x", 300),
+	} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, text, query string) {
+		terms := Terms(text)
+		for _, term := range terms {
+			if term == "" || !utf8.ValidString(term) || utf8.RuneCountInString(term) > maxTermLen+1 {
+				t.Fatalf("bad term %q from %q", term, text)
+			}
+		}
+		if again := Terms(text); !slices.Equal(terms, again) {
+			t.Fatalf("Terms(%q) not repeatable: %q then %q", text, terms, again)
+		}
+		_ = splitSegments(text)
+
+		ix := NewIndex()
+		d := Document{ToolInfo: toolgate.ToolInfo{Name: "t___tool", Target: "t", Tool: toolgate.Tool{
+			Name: text, Description: query, InputSchema: json.RawMessage(text),
+		}}}
+		ix.Upsert(d, Document{ToolInfo: toolgate.ToolInfo{Name: "other", Tool: toolgate.Tool{Description: "unrelated words"}}})
+		hits := ix.Search(query, &SearchOptions{Limit: 1})
+		if len(hits) > 1 {
+			t.Fatalf("limit 1 returned %d hits", len(hits))
+		}
+		if len(Terms(text)) > 0 && !slices.ContainsFunc(Terms(text), isStopWord) {
+			if h := ix.Search(text, nil); len(h) == 0 {
+				t.Fatalf("tool not found by its own name %q", text)
+			}
+		}
+		ix.Remove("t___tool")
+		if ix.Len() != 1 {
+			t.Fatalf("Len after remove = %d", ix.Len())
+		}
+	})
+}

@@ -1,0 +1,262 @@
+package search_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"hash/fnv"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/toolgate/toolgate/search"
+)
+
+// embeddingServer is a small OpenAI-compatible /v1/embeddings server. Its
+// "model" hashes words into 64 dimensions, mapping a few words to the same
+// dimension as their synonyms, so it knows what the lexical ranker does not
+// (ocean = sea).
+type embeddingServer struct {
+	mu      sync.Mutex
+	fail    bool
+	texts   int // texts embedded so far
+	batches []int
+	auth    string
+	model   string
+}
+
+var serverSynonyms = map[string]string{"ocean": "sea", "swell": "wave", "waves": "wave"}
+
+func (s *embeddingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/v1/embeddings" || r.Method != http.MethodPost {
+		http.NotFound(w, r)
+		return
+	}
+	var req struct {
+		Model string   `json:"model"`
+		Input []string `json:"input"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	fail := s.fail
+	s.texts += len(req.Input)
+	s.batches = append(s.batches, len(req.Input))
+	s.auth, s.model = r.Header.Get("Authorization"), req.Model
+	s.mu.Unlock()
+	if fail {
+		http.Error(w, `{"error":{"message":"model overloaded"}}`, http.StatusServiceUnavailable)
+		return
+	}
+	type item struct {
+		Object    string    `json:"object"`
+		Index     int       `json:"index"`
+		Embedding []float32 `json:"embedding"`
+	}
+	resp := struct {
+		Object string `json:"object"`
+		Data   []item `json:"data"`
+		Model  string `json:"model"`
+	}{Object: "list", Model: req.Model}
+	// Answer in reverse order: clients must use the index field.
+	for i := len(req.Input) - 1; i >= 0; i-- {
+		resp.Data = append(resp.Data, item{Object: "embedding", Index: i, Embedding: fakeEmbed(req.Input[i])})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func fakeEmbed(text string) []float32 {
+	v := make([]float32, 64)
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !('a' <= r && r <= 'z') }) {
+		if s, ok := serverSynonyms[w]; ok {
+			w = s
+		}
+		h := fnv.New32a()
+		h.Write([]byte(w))
+		v[h.Sum32()%64]++
+	}
+	return v
+}
+
+func (s *embeddingServer) stats() (texts int, batches []int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.texts, slices.Clone(s.batches)
+}
+
+func newHybrid(t *testing.T) (*search.Index, *search.Hybrid, *embeddingServer) {
+	t.Helper()
+	es := &embeddingServer{}
+	srv := httptest.NewServer(es)
+	t.Cleanup(srv.Close)
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	ix.Upsert(doc("marine", "sea_conditions", "Wave height and tides at sea.", ""))
+	emb := &search.OpenAIEmbedder{BaseURL: srv.URL + "/v1", Model: "test-embed", APIKey: "sk-test", BatchSize: 4}
+	h := search.NewHybrid(ix, emb, nil)
+	h.Logger = discard()
+	return ix, h, es
+}
+
+func TestHybridEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	ix, h, es := newHybrid(t)
+
+	// The lexical ranker knows nothing of oceans; the embedder does.
+	if lex := ix.Search("ocean swell", nil); slices.Contains(names(lex), "marine___sea_conditions") {
+		t.Fatalf("lexical ranker unexpectedly found the tool: %v", lex)
+	}
+	res, err := h.Search(ctx, "ocean swell", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != search.ModeHybrid || res.Fallback != nil {
+		t.Fatalf("mode %q, fallback %v; want hybrid", res.Mode, res.Fallback)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].Name != "marine___sea_conditions" {
+		t.Fatalf("hybrid hits = %v, want marine___sea_conditions first", names(res.Hits))
+	}
+	docs := ix.Len()
+	texts, batches := es.stats()
+	if texts != docs+1 {
+		t.Fatalf("embedded %d texts, want %d tools + 1 query", texts, docs)
+	}
+	for _, b := range batches {
+		if b > 4 {
+			t.Fatalf("batch of %d texts exceeds BatchSize 4", b)
+		}
+	}
+	if es.auth != "Bearer sk-test" || es.model != "test-embed" {
+		t.Fatalf("server saw auth %q model %q", es.auth, es.model)
+	}
+
+	// Lexical evidence still counts in the fusion.
+	res, err = h.Search(ctx, "weather forecast", &search.SearchOptions{Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) != 3 || res.Hits[0].Name != "weather___get_forecast" {
+		t.Fatalf("hybrid hits = %v, want 3 with weather___get_forecast first", names(res.Hits))
+	}
+
+	// Cached: a second search embeds only its query; a new tool only itself.
+	before, _ := es.stats()
+	if _, err := h.Search(ctx, "tides", nil); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := es.stats(); after != before+1 {
+		t.Fatalf("second search embedded %d texts, want 1 (the query)", after-before)
+	}
+	ix.Upsert(doc("marine", "buoy_data", "Readings from ocean buoys.", ""))
+	before, _ = es.stats()
+	if _, err := h.Search(ctx, "buoys", nil); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := es.stats(); after != before+2 {
+		t.Fatalf("after adding one tool embedded %d texts, want 2 (tool and query)", after-before)
+	}
+
+	// The filter applies to both rankers.
+	res, err = h.Search(ctx, "ocean swell", &search.SearchOptions{Filter: func(n string) bool { return !strings.HasPrefix(n, "marine") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hit := range res.Hits {
+		if strings.HasPrefix(hit.Name, "marine") {
+			t.Fatalf("filtered tool %s returned", hit.Name)
+		}
+	}
+}
+
+func TestHybridFallsBackToLexical(t *testing.T) {
+	ctx := context.Background()
+	ix, h, es := newHybrid(t)
+	es.mu.Lock()
+	es.fail = true
+	es.mu.Unlock()
+
+	res, err := h.Search(ctx, "weather forecast", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != search.ModeLexical || res.Fallback == nil {
+		t.Fatalf("mode %q, fallback %v; want lexical with the embedder's error", res.Mode, res.Fallback)
+	}
+	if !strings.Contains(res.Fallback.Error(), "503") || !strings.Contains(res.Fallback.Error(), "model overloaded") {
+		t.Fatalf("fallback error %q does not carry the server's status and message", res.Fallback)
+	}
+	if want := ix.Search("weather forecast", nil); !slices.Equal(res.Hits, want) {
+		t.Fatalf("fallback hits %v, want the lexical ranking %v", res.Hits, want)
+	}
+
+	// Recovery: once the server answers again, hybrid ranking resumes.
+	es.mu.Lock()
+	es.fail = false
+	es.mu.Unlock()
+	res, err = h.Search(ctx, "ocean swell", nil)
+	if err != nil || res.Mode != search.ModeHybrid {
+		t.Fatalf("after recovery: mode %q, err %v", res.Mode, err)
+	}
+
+	// A cancelled context is an error, not a fallback.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	ix.Upsert(doc("x", "new_tool", "forces a refresh", ""))
+	if _, err := h.Search(cctx, "anything", nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled search: err %v, want context.Canceled", err)
+	}
+}
+
+func TestHybridUnreachableEmbedder(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	h := search.NewHybrid(ix, &search.OpenAIEmbedder{BaseURL: url + "/v1"}, nil)
+	h.Logger = discard()
+	res, err := h.Search(context.Background(), "read a file", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != search.ModeLexical || res.Fallback == nil || len(res.Hits) == 0 {
+		t.Fatalf("mode %q fallback %v hits %v; want a lexical answer", res.Mode, res.Fallback, res.Hits)
+	}
+}
+
+func TestOpenAIEmbedderErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string
+	}{
+		{"status", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "bad key", http.StatusUnauthorized) }, "401"},
+		{"not json", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<html>")) }, "decoding"},
+		{"too few vectors", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(`{"data":[{"index":0,"embedding":[1,0]}]}`))
+		}, "got 1 vectors for 2 texts"},
+		{"repeated index", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(`{"data":[{"index":0,"embedding":[1]},{"index":0,"embedding":[1]}]}`))
+		}, "repeated index"},
+		{"empty vector", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(`{"data":[{"index":0,"embedding":[]},{"index":1,"embedding":[1]}]}`))
+		}, "empty vector"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			e := &search.OpenAIEmbedder{BaseURL: srv.URL}
+			_, err := e.Embed(context.Background(), []string{"a", "b"})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}

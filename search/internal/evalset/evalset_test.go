@@ -1,0 +1,87 @@
+package evalset
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestScore(t *testing.T) {
+	tests := []struct {
+		name           string
+		keys, gold     []string
+		r1, r5, rr, nd float64
+	}{
+		{"first", []string{"a", "b"}, []string{"a"}, 1, 1, 1, 1},
+		{"second", []string{"b", "a"}, []string{"a"}, 0, 1, 0.5, 1 / math.Log2(3)},
+		{"half of two", []string{"a", "x", "y", "z", "w", "b"}, []string{"a", "b"}, 0.5, 0.5, 1, (1 + 1/math.Log2(7)) / (1 + 1/math.Log2(3))},
+		{"duplicate key counts once", []string{"a", "a"}, []string{"a", "b"}, 0.5, 0.5, 1, 1 / (1 + 1/math.Log2(3))},
+		{"miss", []string{"x"}, []string{"a"}, 0, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := score(tt.keys, tt.gold)
+			for _, c := range []struct {
+				what      string
+				got, want float64
+			}{{"R@1", s.r1, tt.r1}, {"R@5", s.r5, tt.r5}, {"RR", s.rr, tt.rr}, {"NDCG", s.ndcg, tt.nd}} {
+				if math.Abs(c.got-c.want) > 1e-9 {
+					t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadGeneric(t *testing.T) {
+	dir := t.TempDir()
+	tools := filepath.Join(dir, "tools.jsonl")
+	queries := filepath.Join(dir, "queries.jsonl")
+	must(t, os.WriteFile(tools, []byte(`{"name":"get_weather","description":"Weather forecast","inputSchema":{"type":"object"}}
+{"name":"send_mail","description":"Send an email"}
+`), 0o600))
+	must(t, os.WriteFile(queries, []byte(`{"query":"will it rain","gold":["get_weather"]}
+
+{"query":"email bob","gold":["send_mail"]}
+`), 0o600))
+	s, err := LoadGeneric(tools, queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Docs) != 2 || len(s.Queries) != 2 || s.Queries[1].Gold[0] != "send_mail" {
+		t.Fatalf("loaded %d tools, %d queries: %+v", len(s.Docs), len(s.Queries), s.Queries)
+	}
+	must(t, os.WriteFile(tools, []byte(`{"description":"no name"}`), 0o600))
+	if _, err := LoadGeneric(tools, queries); err == nil {
+		t.Fatal("tool without a name accepted")
+	}
+}
+
+func TestLoadCorpus(t *testing.T) {
+	want := map[string][2]int{ // tools, queries
+		"metatool":       {199, 20614},
+		"metatool-multi": {199, 497},
+		"seal-tools":     {4076, 700},
+		"livemcpbench":   {527, 95},
+	}
+	for name, w := range want {
+		s, err := Load("../../../../shared/corpus/toolsearch", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Docs) != w[0] || len(s.Queries) != w[1] {
+			t.Errorf("%s: %d tools, %d queries; want %d, %d", name, len(s.Docs), len(s.Queries), w[0], w[1])
+		}
+	}
+	if _, err := Load("../../../../shared/corpus/toolsearch", "nope"); err == nil {
+		t.Fatal("unknown set accepted")
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,73 @@
+package search
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestTerms(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"camelCase", "getHealthWorkforce", []string{"gethealthworkforce", "health", "workforc"}},
+		{"PascalCase acronym", "HTTPResponseCode", []string{"httpresponsecode", "http", "respons", "code"}},
+		{"snake_case", "get_route_directions", []string{"rout", "direct"}},
+		{"kebab-case", "get-weread-rank", []string{"weread", "rank"}},
+		{"letters and digits", "image4", []string{"image4", "imag", "4"}},
+		{"stop words dropped", "Can you please find the weather for me?", []string{"find", "weather"}},
+		{"stemming", "running searches translated", []string{"run", "search", "translat"}},
+		{"abbreviation kept and expanded", "db config", []string{"db", "databas", "config", "configur"}},
+		{"possessive", "user's files", []string{"user", "file"}},
+		{"stem exception", "latest news", []string{"latest", "news"}},
+		{"CJK bigrams and glossary", "获取新闻", []string{"获取", "取新", "新闻", "retriev", "news"}},
+		{"single CJK character", "汤", []string{"汤"}},
+		{"mixed scripts", "bing必应", []string{"bing", "必应", "bing"}},
+		{"accented letters", "café résumé", []string{"café", "résumé"}},
+		{"empty", "", nil},
+		{"punctuation only", "--- !!! ...", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Terms(tt.in)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Terms(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPorterStem(t *testing.T) {
+	tests := map[string]string{
+		"caresses": "caress", "ponies": "poni", "cats": "cat", "agreed": "agre",
+		"plastered": "plaster", "motoring": "motor", "hopping": "hop", "filing": "file",
+		"happy": "happi", "relational": "relat", "conditional": "condit", "digitizer": "digit",
+		"formaliti": "formal", "electrical": "electr", "hopefulness": "hope", "adjustment": "adjust",
+		"adoption": "adopt", "controlling": "control", "rate": "rate", "is": "is", "naïve": "naïve",
+	}
+	for in, want := range tests {
+		if got := porterStem(in); got != want {
+			t.Errorf("porterStem(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSplitSegments(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"one request", []string{"one request"}},
+		{"Book a hotel. Then find a flight!", []string{"Book a hotel.", "Then find a flight!"}},
+		{"read audio2.mp3 and v1.2 notes", []string{"read audio2.mp3 and v1.2 notes"}},
+		{"first line\nsecond line", []string{"first line", "second line"}},
+		{"查询天气。推荐餐厅", []string{"查询天气。", "推荐餐厅"}},
+		{"  ", nil},
+	}
+	for _, tt := range tests {
+		if got := splitSegments(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("splitSegments(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
