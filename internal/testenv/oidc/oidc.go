@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -285,6 +286,46 @@ func (p *Provider) Register(t testing.TB, c Client) Client {
 	}
 	p.admin(t, http.MethodPost, "/__admin/clients", body, nil)
 	return c
+}
+
+// ClientToken obtains an access token for c with the client credentials
+// grant, sending extra form fields (scope, audience, resource, ...), and
+// fails the test if the provider refuses.
+func (p *Provider) ClientToken(t testing.TB, c Client, extra url.Values) string {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}}
+	for k, vs := range extra {
+		form[k] = vs
+	}
+	if c.AuthMethod == AuthSecretPost {
+		form.Set("client_id", c.ID)
+		form.Set("client_secret", c.Secret)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, p.TokenURL(), strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatalf("oidc: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if c.AuthMethod != AuthSecretPost {
+		req.SetBasicAuth(url.QueryEscape(c.ID), url.QueryEscape(c.Secret))
+	}
+	resp, err := p.http.Do(req)
+	if err != nil {
+		t.Fatalf("oidc: token request: %v", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
+		t.Fatalf("oidc: token response: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK || out.AccessToken == "" {
+		t.Fatalf("oidc: token request for %s: %s: %s %s", c.ID, resp.Status, out.Error, out.Description)
+	}
+	return out.AccessToken
 }
 
 // Key names one signing key.

@@ -115,6 +115,16 @@ func TestProvider(t *testing.T) {
 		})
 	}
 
+	t.Run("ClientToken", func(t *testing.T) {
+		for _, method := range []string{oidc.AuthSecretBasic, oidc.AuthSecretPost} {
+			c := p.Register(t, oidc.Client{AuthMethod: method, Scopes: []string{"x"}})
+			v := p.Verify(t, p.ClientToken(t, c, url.Values{"scope": {"x"}, "audience": {"https://cl.test/"}}))
+			if v.Claims["client_id"] != c.ID || v.Audience()[0] != "https://cl.test/" || v.Claims["scope"] != "x" {
+				t.Errorf("%s: claims %v", method, v.Claims)
+			}
+		}
+	})
+
 	t.Run("wrong secret", func(t *testing.T) {
 		c := p.Register(t, oidc.Client{})
 		c.Secret = "wrong"
