@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -398,35 +399,51 @@ func listSafely(ctx context.Context, t Target) (tools []Tool, err error) {
 	return t.ListTools(ctx)
 }
 
-// prepareTools normalizes and compiles each tool's schemas. Tools that
-// cannot be served are left out and described in problems.
+// prepareTools normalizes and compiles each tool's schemas, spreading
+// large batches over the available cores. Tools that cannot be served are
+// left out and described in problems.
 func prepareTools(tools []Tool) ([]*prepared, []string) {
+	preps := make([]*prepared, len(tools))
+	errs := make([]error, len(tools))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(tools)/256)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := schema.NewCompiler()
+			for i := w; i < len(tools); i += workers {
+				preps[i], errs[i] = prepareTool(sc, tools[i])
+			}
+		}()
+	}
+	wg.Wait()
+
 	out := make([]*prepared, 0, len(tools))
 	var problems []string
 	seen := make(map[string]bool, len(tools))
-	for _, t := range tools {
-		p, err := prepareTool(t)
+	for i, t := range tools {
 		switch {
 		case t.Name == "":
 			problems = append(problems, "a tool has no name")
 		case seen[t.Name]:
 			problems = append(problems, fmt.Sprintf("tool %q: listed twice", t.Name))
-		case err != nil:
-			problems = append(problems, fmt.Sprintf("tool %q: %v", t.Name, err))
+		case errs[i] != nil:
+			problems = append(problems, fmt.Sprintf("tool %q: %v", t.Name, errs[i]))
 		default:
 			seen[t.Name] = true
-			out = append(out, p)
+			out = append(out, preps[i])
 		}
 	}
 	return out, problems
 }
 
-func prepareTool(t Tool) (*prepared, error) {
+func prepareTool(sc *schema.Compiler, t Tool) (*prepared, error) {
 	in, err := schema.NormalizeInput(t.InputSchema)
 	if err != nil {
 		return nil, err
 	}
-	v, err := schema.Compile(in)
+	v, err := sc.Compile(in)
 	if err != nil {
 		return nil, fmt.Errorf("input %w", err)
 	}
@@ -458,7 +475,7 @@ func (g *Gateway) AddBuiltin(t Tool, fn CallFunc) error {
 	if t.Name == "" || sanitizeName(t.Name) != t.Name || len(t.Name) > g.opts.MaxNameLength {
 		return fmt.Errorf("toolgate: builtin name %q must be 1-%d characters of A-Z, a-z, 0-9, '_', '-', '.'", t.Name, g.opts.MaxNameLength)
 	}
-	p, err := prepareTool(t)
+	p, err := prepareTool(schema.NewCompiler(), t)
 	if err != nil {
 		return fmt.Errorf("toolgate: builtin %q: %w", t.Name, err)
 	}

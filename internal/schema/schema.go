@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -87,30 +88,53 @@ func (noLoader) Load(url string) (any, error) {
 	return nil, fmt.Errorf("external $ref %q is not allowed; inline it under $defs", url)
 }
 
+// A Compiler compiles many schemas, sharing the work that does not depend
+// on the schema (loading the draft's meta-schemas) and identical schemas.
+// It is not safe for concurrent use.
+type Compiler struct {
+	c    *jsonschema.Compiler
+	n    int
+	seen map[string]*Validator
+}
+
+// NewCompiler returns a Compiler for a batch of schemas.
+func NewCompiler() *Compiler {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.UseLoader(noLoader{})
+	return &Compiler{c: c, seen: map[string]*Validator{}}
+}
+
 // Compile compiles a normalized input schema (draft 2020-12 unless the
 // schema's $schema says otherwise). The schema {"type":"object"} compiles
 // to a validator that only checks for an object, without a schema engine.
-func Compile(raw json.RawMessage) (*Validator, error) {
+func (c *Compiler) Compile(raw json.RawMessage) (*Validator, error) {
 	if bytes.Equal(raw, objectSchema) {
 		return &Validator{}, nil
+	}
+	if v := c.seen[string(raw)]; v != nil {
+		return v, nil
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("schema: %w", err)
 	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(noLoader{})
-	const loc = "urn:toolgate:input-schema"
-	if err := c.AddResource(loc, doc); err != nil {
+	c.n++
+	loc := "urn:toolgate:schema:" + strconv.Itoa(c.n)
+	if err := c.c.AddResource(loc, doc); err != nil {
 		return nil, fmt.Errorf("schema: %w", err)
 	}
-	sch, err := c.Compile(loc)
+	sch, err := c.c.Compile(loc)
 	if err != nil {
 		return nil, fmt.Errorf("schema does not compile: %w", err)
 	}
-	return &Validator{sch: sch}, nil
+	v := &Validator{sch: sch}
+	c.seen[string(raw)] = v
+	return v, nil
 }
+
+// Compile compiles one schema; see Compiler.Compile.
+func Compile(raw json.RawMessage) (*Validator, error) { return NewCompiler().Compile(raw) }
 
 // ErrNotObject is returned by Validate for arguments that are not a JSON object.
 var ErrNotObject = errors.New("arguments must be a JSON object")

@@ -1,0 +1,119 @@
+package bench
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/toolgate/toolgate"
+)
+
+// BenchmarkToolsCall measures one tools/call handled in-process (no
+// network) by a bare go-sdk server and by toolgate, in each transport mode.
+func BenchmarkToolsCall(b *testing.B) {
+	for _, m := range Modes {
+		for _, srv := range []struct {
+			name string
+			mk   func(Mode) (http.Handler, string)
+		}{{"bare", Bare}, {"toolgate", Gateway}} {
+			b.Run(m.Name+"/"+srv.name, func(b *testing.B) {
+				h, tool := srv.mk(m)
+				c := &Client{Do: HandlerDo(h), URL: "http://127.0.0.1/mcp"}
+				if err := c.Connect(); err != nil {
+					b.Fatal(err)
+				}
+				body := CallBody(tool)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					if _, err := c.Call(body); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkToolsList10k lists a 10,000-tool catalogue in full (following
+// every cursor, default page size) per iteration, in-process.
+func BenchmarkToolsList10k(b *testing.B) {
+	gw, err := toolgate.New(&toolgate.Options{Stateless: true, JSONResponse: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := gw.AddTarget(context.Background(), ManyTools(10000)); err != nil {
+		b.Fatal(err)
+	}
+	// Time spent in the gateway's handler, without the client's decoding.
+	var server time.Duration
+	do := HandlerDo(gw)
+	c := &Client{URL: "http://127.0.0.1/mcp", Do: func(r *http.Request) (*http.Response, error) {
+		start := time.Now()
+		resp, err := do(r)
+		server += time.Since(start)
+		return resp, err
+	}}
+	if err := c.Connect(); err != nil {
+		b.Fatal(err)
+	}
+	var durs []time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		server = 0
+		n, _, err := ListAll(c)
+		if err != nil || n != 10000 {
+			b.Fatalf("listed %d tools: %v", n, err)
+		}
+		durs = append(durs, server)
+	}
+	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+	b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "server-p50-ms")
+}
+
+// BenchmarkRegister10k measures adding a 10,000-tool target (schema
+// compilation and catalogue build).
+func BenchmarkRegister10k(b *testing.B) {
+	t := ManyTools(10000)
+	for b.Loop() {
+		gw, err := toolgate.New(&toolgate.Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := gw.AddTarget(context.Background(), t); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestBenchServersAgree checks that both servers answer the benchmark call
+// the same way, so the benchmark compares like with like.
+func TestBenchServersAgree(t *testing.T) {
+	for _, m := range Modes {
+		for _, mk := range []func(Mode) (http.Handler, string){Bare, Gateway} {
+			h, tool := mk(m)
+			c := &Client{Do: HandlerDo(h), URL: "http://127.0.0.1/mcp"}
+			if err := c.Connect(); err != nil {
+				t.Fatal(err)
+			}
+			b, err := c.Call(CallBody(tool))
+			if err != nil {
+				t.Fatalf("%s: %v", m.Name, err)
+			}
+			if got := string(ssePayload(b)); got != `{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hello, gateway"}]}}` {
+				t.Fatalf("%s %s: %s", m.Name, tool, got)
+			}
+		}
+	}
+	gw, _ := toolgate.New(&toolgate.Options{Stateless: true, JSONResponse: true, PageSize: 300, Logger: slog.New(slog.DiscardHandler)})
+	if err := gw.AddTarget(context.Background(), ManyTools(1000)); err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{Do: HandlerDo(gw), URL: "http://127.0.0.1/mcp"}
+	if n, pages, err := ListAll(c); n != 1000 || pages != 4 || err != nil {
+		t.Fatalf("ListAll: %d tools in %d pages, %v", n, pages, err)
+	}
+}
