@@ -148,7 +148,9 @@ func ManyTools(n int) toolgate.Target {
 			Name:        fmt.Sprintf("operation_%05d", i),
 			Description: fmt.Sprintf("Fetch resource %d by id, with optional paging and a status filter. Returns the resource and its links.", i),
 			InputSchema: json.RawMessage(schema),
-		}, func(context.Context, json.RawMessage) (*toolgate.Result, error) { return toolgate.TextResult("ok"), nil }))
+		}, func(context.Context, json.RawMessage) (*toolgate.Result, error) {
+			return toolgate.TextResult("ok"), nil
+		}))
 	}
 	return toolgate.Funcs("api", tools...)
 }
