@@ -351,9 +351,10 @@ func (p *Provider) RotateKeys(t testing.TB, dropOld bool) Keys {
 }
 
 // Mint signs an access token with the provider's current key for alg
-// ("RS256" or "ES256") holding claims plus iss, iat, exp (now+ttl) and jti.
-// It stands in for a token issued to a user, for example the subject token
-// of a token exchange.
+// ("RS256" or "ES256") holding claims plus iss, iat, exp (now+ttl) and jti;
+// claims may override those four (an expired token, a wrong issuer). It
+// stands in for a token issued to a user, for example the subject token of
+// a token exchange, and for the odd tokens of negative tests.
 func (p *Provider) Mint(t testing.TB, claims map[string]any, alg string, ttl time.Duration) string {
 	t.Helper()
 	body := map[string]any{}

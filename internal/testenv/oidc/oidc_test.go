@@ -1,6 +1,7 @@
 package oidc_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -181,6 +182,23 @@ func TestProvider(t *testing.T) {
 			if status, tr := postToken(t, p, c, form); status != http.StatusBadRequest {
 				t.Errorf("%v: status %d %+v, want 400", form, status, tr)
 			}
+		}
+	})
+
+	t.Run("mint overrides", func(t *testing.T) {
+		past := time.Now().Add(-time.Hour).Unix()
+		tok := p.Mint(t, map[string]any{"sub": "x", "exp": past, "aud": 42}, "ES256", 0)
+		parts := strings.Split(tok, ".")
+		b, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var claims map[string]any
+		if err := json.Unmarshal(b, &claims); err != nil {
+			t.Fatal(err)
+		}
+		if claims["exp"] != float64(past) || claims["aud"] != float64(42) || claims["iss"] != p.Issuer() {
+			t.Errorf("claims = %v", claims)
 		}
 	})
 
