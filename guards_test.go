@@ -276,3 +276,89 @@ func TestBadToolsAreReportedNotServed(t *testing.T) {
 		t.Fatalf("problems %q", p)
 	}
 }
+
+func TestClientGoneCancelsStatefulCall(t *testing.T) {
+	bt := newBlockTarget()
+	gw := mustGateway(t, nil, bt)
+	url := serve(t, gw)
+	req, _ := http.NewRequest("POST", url, strings.NewReader(initBody))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	sid := resp.Header.Get("Mcp-Session-Id")
+	hdr := map[string]string{"Mcp-Session-Id": sid, "Mcp-Protocol-Version": "2025-06-18"}
+	if status, _ := rawPost(t, url, []byte(`{"jsonrpc":"2.0","method":"notifications/initialized"}`), hdr); status != http.StatusAccepted {
+		t.Fatalf("initialized: %d", status)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ = http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow___wait","arguments":{}}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	go func() {
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-bt.started
+	cancel()
+	select {
+	case err := <-bt.ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("target saw %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("hang-up did not reach the target")
+	}
+}
+
+// TestProtocolVersions initializes with every protocol version go-sdk
+// speaks and calls a tool; 2026-07-28 uses the sessionless wire.
+func TestProtocolVersions(t *testing.T) {
+	call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"math___echo","arguments":{"text":"v"}}}`
+	for _, v := range []string{"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"} {
+		for _, stateless := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/stateless=%v", v, stateless), func(t *testing.T) {
+				gw := mustGateway(t, &Options{Stateless: stateless, JSONResponse: true}, mathTarget())
+				url := serve(t, gw)
+				req, _ := http.NewRequest("POST", url, strings.NewReader(strings.Replace(initBody, "2025-06-18", v, 1)))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Accept", "application/json, text/event-stream")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if !strings.Contains(string(b), `"protocolVersion":"`+v+`"`) {
+					t.Fatalf("initialize with %s: %s", v, b)
+				}
+				hdr := map[string]string{"Mcp-Protocol-Version": v}
+				if sid := resp.Header.Get("Mcp-Session-Id"); sid != "" {
+					hdr["Mcp-Session-Id"] = sid
+					rawPost(t, url, []byte(`{"jsonrpc":"2.0","method":"notifications/initialized"}`), hdr)
+				}
+				if status, body := rawPost(t, url, []byte(call), hdr); status != 200 || !strings.Contains(body, `"text":"v"`) {
+					t.Fatalf("call: %d %s", status, body)
+				}
+			})
+		}
+	}
+	t.Run("2026-07-28/sessionless", func(t *testing.T) {
+		gw := mustGateway(t, &Options{Stateless: true, JSONResponse: true}, mathTarget())
+		url := serve(t, gw)
+		body := `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"math___echo","arguments":{"text":"v"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}`
+		status, resp := rawPost(t, url, []byte(body), map[string]string{
+			"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "math___echo"})
+		if status != 200 || !strings.Contains(resp, `"text":"v"`) {
+			t.Fatalf("sessionless call: %d %s", status, resp)
+		}
+	})
+}
