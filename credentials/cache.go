@@ -84,13 +84,14 @@ func (c *tokenCache) authorization(ctx context.Context) ([]string, error) {
 	if ct := c.usableEntry(); ct != nil {
 		return ct.header[:1:1], nil
 	}
-	if _, err := c.token(ctx); err != nil {
+	tok, err := c.token(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if ct := c.cur.Load(); ct != nil {
+	if ct := c.cur.Load(); ct != nil && ct.tok == tok {
 		return ct.header[:1:1], nil
 	}
-	return nil, fmt.Errorf("no token cached")
+	return []string{"Bearer " + tok.AccessToken}, nil
 }
 
 // token returns a usable token, fetching one if needed.
