@@ -1,0 +1,301 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate"
+)
+
+// Default names of the builtin tools Enable adds.
+const (
+	// DefaultToolName is the search tool's name, the one AgentCore Gateway
+	// uses, so agents written against AgentCore work unchanged.
+	DefaultToolName = "x_amz_bedrock_agentcore_search"
+	// DefaultCallToolName is the call-tool tool's name (see Options.CallTool).
+	DefaultCallToolName = "call_tool"
+)
+
+// Options configure [Enable].
+type Options struct {
+	// ToolName is the search tool's name; default DefaultToolName.
+	ToolName string
+	// MaxResults is the most tools one search returns (the default and
+	// the cap of the tool's "limit" argument); default 10.
+	MaxResults int
+	// Embedder, if set, ranks tools by hybrid lexical and semantic
+	// ranking (see [Hybrid]); without it the embedded lexical ranker is
+	// used, offline.
+	Embedder Embedder
+	// Hybrid tunes hybrid ranking; nil means defaults.
+	Hybrid *HybridOptions
+	// CallTool adds a second builtin, named CallToolName, that calls any
+	// tool by name: with toolgate.Options.ListBuiltinsOnly a client's
+	// tools/list then holds two tools (search and call) whatever the size
+	// of the catalogue.
+	CallTool bool
+	// CallToolName is the call tool's name; default DefaultCallToolName.
+	CallToolName string
+	// Logger receives warnings (embedder fallbacks); nil means the
+	// default logger.
+	Logger *slog.Logger
+}
+
+// A Service is tool search enabled on a gateway: an index that follows
+// the gateway's catalogue, and the builtin tools that query it.
+type Service struct {
+	gw     *toolgate.Gateway
+	opts   Options
+	ix     *Index
+	hybrid *Hybrid // nil without an Embedder
+	log    *slog.Logger
+
+	dirty atomic.Bool // the catalogue changed since the last sync
+	mu    sync.Mutex  // serializes catalogue syncs
+	stop  func()
+}
+
+// Enable adds the search tool (and, with Options.CallTool, the call tool)
+// to gw as builtins and keeps an index of gw's catalogue, updated
+// incrementally whenever the catalogue changes. Searches respect
+// per-principal visibility: a caller finds only tools it may call.
+// opts may be nil.
+func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
+	s := &Service{gw: gw, ix: NewIndex()}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if s.opts.ToolName == "" {
+		s.opts.ToolName = DefaultToolName
+	}
+	if s.opts.CallToolName == "" {
+		s.opts.CallToolName = DefaultCallToolName
+	}
+	if s.opts.MaxResults <= 0 {
+		s.opts.MaxResults = 10
+	}
+	s.log = s.opts.Logger
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.opts.Embedder != nil {
+		s.hybrid = NewHybrid(s.ix, s.opts.Embedder, s.opts.Hybrid)
+		s.hybrid.Logger = s.log
+	}
+	s.dirty.Store(true)
+	s.stop = gw.Watch(func() { s.dirty.Store(true) })
+
+	if err := gw.AddBuiltin(s.searchTool(), s.callSearch); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	if s.opts.CallTool {
+		if err := gw.AddBuiltin(s.callTool(), s.callCall); err != nil {
+			s.stop()
+			return nil, fmt.Errorf("search: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Close stops following the gateway's catalogue. The builtin tools stay
+// published but search a catalogue frozen at its last state.
+func (s *Service) Close() { s.stop() }
+
+// Index returns the service's index.
+func (s *Service) Index() *Index { return s.ix }
+
+// Search returns the tools visible to the principal in ctx that best match
+// query, most relevant first; limit <= 0 means Options.MaxResults. The
+// Result says whether hybrid ranking was used.
+func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolgate.ToolInfo, *Result, error) {
+	if limit <= 0 || limit > s.opts.MaxResults {
+		limit = s.opts.MaxResults
+	}
+	visible := s.sync(ctx)
+	opts := &SearchOptions{Limit: limit}
+	if s.ix.Len() > len(visible) { // the index holds tools this caller may not see
+		opts.Filter = func(name string) bool { _, ok := visible[name]; return ok }
+	}
+	var res *Result
+	if s.hybrid != nil {
+		var err error
+		if res, err = s.hybrid.Search(ctx, query, opts); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		res = &Result{Hits: s.ix.Search(query, opts), Mode: ModeLexical}
+	}
+	out := make([]toolgate.ToolInfo, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		if info, ok := visible[h.Name]; ok {
+			out = append(out, info)
+		}
+	}
+	return out, res, nil
+}
+
+// sync brings the index up to date with the catalogue the caller sees and
+// returns that catalogue by name. After a catalogue change the index is
+// synced to this caller's catalogue; otherwise tools the caller sees that
+// are not yet indexed (visible to it, not to earlier callers) are added.
+func (s *Service) sync(ctx context.Context) map[string]toolgate.ToolInfo {
+	cat := s.gw.Catalog(ctx)
+	visible := make(map[string]toolgate.ToolInfo, len(cat))
+	for _, info := range cat {
+		if info.Target == "" && (info.Name == s.opts.ToolName || info.Name == s.opts.CallToolName) {
+			continue // our own builtins are not search results
+		}
+		visible[info.Name] = info
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dirty.Swap(false) {
+		descs := map[string]string{}
+		for _, st := range s.gw.Status() {
+			descs[st.Name] = st.Description
+		}
+		docs := make([]Document, 0, len(visible))
+		for _, info := range cat {
+			if _, ok := visible[info.Name]; ok {
+				docs = append(docs, Document{ToolInfo: info, TargetDescription: descs[info.Target]})
+			}
+		}
+		s.ix.Sync(docs)
+		return visible
+	}
+	var missing []Document
+	for _, info := range cat {
+		if _, ok := visible[info.Name]; !ok {
+			continue
+		}
+		if _, ok := s.ix.Document(info.Name); !ok {
+			missing = append(missing, Document{ToolInfo: info})
+		}
+	}
+	if len(missing) > 0 {
+		descs := map[string]string{}
+		for _, st := range s.gw.Status() {
+			descs[st.Name] = st.Description
+		}
+		for i := range missing {
+			missing[i].TargetDescription = descs[missing[i].Target]
+		}
+		s.ix.Upsert(missing...)
+	}
+	return visible
+}
+
+func (s *Service) searchTool() toolgate.Tool {
+	schema := fmt.Sprintf(`{
+  "type": "object",
+  "properties": {
+    "query": {"type": "string", "minLength": 1, "description": "What you want to do, in natural language; tools are matched on their names, descriptions and parameters."},
+    "limit": {"type": "integer", "minimum": 1, "maximum": %d, "description": "How many tools to return at most (default %d)."}
+  },
+  "required": ["query"],
+  "additionalProperties": false
+}`, s.opts.MaxResults, s.opts.MaxResults)
+	return toolgate.Tool{
+		Name:        s.opts.ToolName,
+		Title:       "Search tools",
+		Description: "A special tool that returns a trimmed down list of tools given a context. Use this tool only when there are many tools available and you want to get a subset that matches the provided context.",
+		InputSchema: json.RawMessage(schema),
+		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: new(false)},
+	}
+}
+
+// searchResult is the structured content of the search tool's answer.
+type searchResult struct {
+	Tools []*mcp.Tool `json:"tools"`
+	// Ranking is "hybrid" or "lexical"; Notice says why hybrid ranking
+	// was not used when an embedder is configured but failed.
+	Ranking string `json:"ranking,omitempty"`
+	Notice  string `json:"notice,omitempty"`
+}
+
+func (s *Service) callSearch(ctx context.Context, req *toolgate.CallRequest) (*toolgate.Result, error) {
+	var args struct {
+		Query string `json:"query"`
+		Limit int    `json:"limit"`
+	}
+	if err := json.Unmarshal(req.Arguments, &args); err != nil {
+		return toolgate.ErrorResult("invalid arguments: " + err.Error()), nil
+	}
+	infos, res, err := s.Search(ctx, args.Query, args.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := searchResult{Tools: make([]*mcp.Tool, 0, len(infos))}
+	for i := range infos {
+		out.Tools = append(out.Tools, mcpTool(&infos[i]))
+	}
+	if s.hybrid != nil {
+		out.Ranking = res.Mode
+		if res.Fallback != nil {
+			out.Notice = "semantic ranking unavailable, results ranked lexically: " + res.Fallback.Error()
+		}
+	}
+	return toolgate.StructuredResult(out)
+}
+
+// mcpTool is the MCP Tool object of a published tool.
+func mcpTool(info *toolgate.ToolInfo) *mcp.Tool {
+	t := &mcp.Tool{
+		Name:        info.Name,
+		Title:       info.Tool.Title,
+		Description: info.Tool.Description,
+		Annotations: info.Tool.Annotations,
+		Meta:        info.Tool.Meta,
+		InputSchema: json.RawMessage(`{"type":"object"}`),
+	}
+	if len(info.Tool.InputSchema) > 0 {
+		t.InputSchema = info.Tool.InputSchema
+	}
+	if len(info.Tool.OutputSchema) > 0 {
+		t.OutputSchema = info.Tool.OutputSchema
+	}
+	return t
+}
+
+func (s *Service) callTool() toolgate.Tool {
+	return toolgate.Tool{
+		Name:  s.opts.CallToolName,
+		Title: "Call a tool",
+		Description: fmt.Sprintf("Calls any tool of this server by name, with its arguments. Find the tool and its input schema with %s first.",
+			s.opts.ToolName),
+		InputSchema: json.RawMessage(`{
+  "type": "object",
+  "properties": {
+    "name": {"type": "string", "minLength": 1, "description": "The tool's name, as the search tool returned it."},
+    "arguments": {"type": "object", "description": "The tool's arguments, matching its input schema."}
+  },
+  "required": ["name"],
+  "additionalProperties": false
+}`),
+	}
+}
+
+func (s *Service) callCall(ctx context.Context, req *toolgate.CallRequest) (*toolgate.Result, error) {
+	var args struct {
+		Name      string          `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	if err := json.Unmarshal(req.Arguments, &args); err != nil {
+		return toolgate.ErrorResult("invalid arguments: " + err.Error()), nil
+	}
+	if args.Name == s.opts.CallToolName {
+		return toolgate.ErrorResult(fmt.Sprintf("%s cannot call itself", s.opts.CallToolName)), nil
+	}
+	res, err := s.gw.Call(ctx, args.Name, args.Arguments)
+	if errors.Is(err, toolgate.ErrUnknownTool) {
+		return toolgate.ErrorResult(fmt.Sprintf("unknown tool %q; find tools with %s", args.Name, s.opts.ToolName)), nil
+	}
+	return res, err
+}
