@@ -487,8 +487,23 @@ func (b *builder) requestBody(where string, rb *openapi3.RequestBody, k *collect
 		return nil, nil
 	}
 	mts := make([]string, 0, len(rb.Content))
-	for mt := range rb.Content {
+	formData := false
+	for mt, m := range rb.Content {
 		mts = append(mts, mt)
+		formData = formData || (m != nil && isFormDataSchema(m.Schema))
+	}
+	if formData {
+		// A body converted from Swagger 2.0 formData parameters: only the
+		// form media types describe it, whatever else "consumes" lists.
+		forms := mts[:0:0]
+		for _, mt := range mts {
+			if k := classify(mt); k == bodyForm || k == bodyMultipart {
+				forms = append(forms, mt)
+			}
+		}
+		if len(forms) > 0 {
+			mts = forms
+		}
 	}
 	sort.SliceStable(mts, func(i, j int) bool {
 		ki, kj := classify(mts[i]), classify(mts[j])
@@ -554,6 +569,20 @@ func (b *builder) requestBody(where string, rb *openapi3.RequestBody, k *collect
 		}
 	}
 	return out, bd
+}
+
+// isFormDataSchema reports whether a body schema was converted from
+// Swagger 2.0 formData parameters (openapi2conv marks their properties).
+func isFormDataSchema(sr *openapi3.SchemaRef) bool {
+	if sr == nil || sr.Value == nil {
+		return false
+	}
+	for _, p := range sr.Value.Properties {
+		if p != nil && p.Value != nil && p.Value.Extensions["x-formData-name"] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func rank(mt string) int {
