@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/credentials"
 )
 
@@ -44,8 +45,18 @@ func cachedClientCredentials(tb testing.TB) *credentials.ClientCredentials {
 }
 
 func benchRoundTrip(b *testing.B, rt http.RoundTripper) {
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://api.example.com/v1/items?limit=10", nil)
+	benchRequest(b, rt, context.Background(), "")
+}
+
+// benchRequest sends a typical GET through rt; with requestID, an
+// X-Request-Id header long enough to make the inbound-credential guard
+// look at the principal in ctx.
+func benchRequest(b *testing.B, rt http.RoundTripper, ctx context.Context, requestID string) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://api.example.com/v1/items?limit=10", nil)
 	req.Header.Set("Accept", "application/json")
+	if requestID != "" {
+		req.Header.Set("X-Request-Id", requestID)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		resp, err := rt.RoundTrip(req)
@@ -64,6 +75,11 @@ func BenchmarkTransport(b *testing.B) {
 	b.Run("base", func(b *testing.B) { benchRoundTrip(b, canned{}) })
 	b.Run("client_credentials_cached", func(b *testing.B) {
 		benchRoundTrip(b, credentials.Transport(canned{}, cachedClientCredentials(b)))
+	})
+	b.Run("client_credentials_cached_guarded", func(b *testing.B) {
+		// The guard searches the request for the caller's token.
+		ctx := toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "alice", Token: strings.Repeat("i", 800)})
+		benchRequest(b, credentials.Transport(canned{}, cachedClientCredentials(b)), ctx, "0b5c7e0e-8f0e-4d55-9b8a-3d1f1c0f2a11")
 	})
 	b.Run("api_key", func(b *testing.B) {
 		k, err := credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("k"), Name: "X-Api-Key"})

@@ -47,9 +47,9 @@ var ErrNoInboundToken = errors.New("credentials: the call has no inbound token t
 // nil). The original request is never modified, and the response's Request is the
 // original, so credentials do not escape through it.
 //
-// Unless p forwards inbound credentials ([NewPassthrough]), a request that
-// carries the token of the principal in its context (in any header or in
-// the query) is refused with ErrInboundCredential.
+// Unless p forwards inbound credentials ([NewPassthrough]), a request
+// that, as the caller built it, carries the token of the principal in its
+// context (in a header or the query) is refused with ErrInboundCredential.
 func Transport(base http.RoundTripper, p Provider) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -80,7 +80,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	if !t.forwards && carriesInbound(ctx, out) {
+	if !t.forwards && carriesInbound(ctx, req) {
 		closeBody(req)
 		return nil, ErrInboundCredential
 	}
@@ -132,13 +132,23 @@ func closeBody(req *http.Request) {
 // minTokenLen keeps very short test tokens from matching by accident.
 const minTokenLen = 8
 
-// carriesInbound reports whether req holds the context principal's token.
+// carriesInbound reports whether the request as the target built it holds
+// the context principal's token in a header or the query. Headers that
+// never carry credentials (content negotiation, User-Agent) are not
+// searched; when nothing else is long enough to hold a token, the
+// principal is not even looked up.
 func carriesInbound(ctx context.Context, req *http.Request) bool {
+	if !mayCarryToken(req) {
+		return false
+	}
 	tok := toolgate.PrincipalFrom(ctx).Token
 	if len(tok) < minTokenLen {
 		return false
 	}
-	for _, vs := range req.Header {
+	for k, vs := range req.Header {
+		if notCredential(k) {
+			continue
+		}
 		for _, v := range vs {
 			if strings.Contains(v, tok) {
 				return true
@@ -146,6 +156,35 @@ func carriesInbound(ctx context.Context, req *http.Request) bool {
 		}
 	}
 	return strings.Contains(req.URL.RawQuery, tok)
+}
+
+// mayCarryToken reports whether req has a header value or a query long
+// enough to hold a token.
+func mayCarryToken(req *http.Request) bool {
+	if len(req.URL.RawQuery) >= minTokenLen+2 { // "k=" + token
+		return true
+	}
+	for k, vs := range req.Header {
+		if notCredential(k) {
+			continue
+		}
+		for _, v := range vs {
+			if len(v) >= minTokenLen {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// notCredential reports whether a (canonical) header never carries a
+// credential.
+func notCredential(name string) bool {
+	switch name {
+	case "Accept", "Accept-Encoding", "Accept-Language", "Content-Type", "Content-Length", "Content-Encoding", "User-Agent":
+		return true
+	}
+	return false
 }
 
 // Client returns a copy of base (a zero http.Client if nil) whose
