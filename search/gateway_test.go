@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -290,5 +293,75 @@ func TestEnableNameClash(t *testing.T) {
 	}
 	if _, err := search.Enable(gw, nil); err == nil {
 		t.Fatal("second Enable with the same tool name succeeded")
+	}
+}
+
+// TestSearchToolWithTypeScriptClient calls the search tool with the
+// official TypeScript SDK client, installed by
+// ../shared/scripts/mcp/setup.sh (scripts/test.sh runs it). Without it the
+// test fails under CI and skips elsewhere.
+func TestSearchToolWithTypeScriptClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts node; skipped with -short")
+	}
+	dir := os.Getenv("MCP_TOOLS_DIR")
+	if dir == "" {
+		cache := os.Getenv("XDG_CACHE_HOME")
+		if cache == "" {
+			home, _ := os.UserHomeDir()
+			cache = filepath.Join(home, ".cache")
+		}
+		dir = filepath.Join(cache, "mcp-tools")
+	}
+	node := filepath.Join(dir, "node_modules", ".bin", "node")
+	script := filepath.Join(dir, "node-client.mjs")
+	for _, f := range []string{node, script} {
+		if _, err := os.Stat(f); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("TypeScript SDK client not installed (run ../shared/scripts/mcp/setup.sh): %v", err)
+			}
+			t.Skipf("TypeScript SDK client not installed (run ../shared/scripts/mcp/setup.sh): %v", err)
+		}
+	}
+	gw := newGateway(t, toolgate.Options{ListBuiltinsOnly: true})
+	svc, err := search.Enable(gw, &search.Options{CallTool: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	url := startGateway(t, gw)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	run := func(tool, args string) string {
+		t.Helper()
+		out, err := exec.CommandContext(ctx, node, script, url, "--tool", tool, "--args", args).CombinedOutput()
+		if err != nil {
+			t.Fatalf("node client: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	out := run(search.DefaultToolName, `{"query":"weather forecast for Lyon","limit":3}`)
+	if !strings.Contains(out, "tools/list: 2 tool(s)") { // find-and-call mode: only the builtins
+		t.Fatalf("TypeScript client did not list exactly the two builtins:\n%s", out)
+	}
+	_, result, ok := strings.Cut(out, " -> ")
+	if !ok {
+		t.Fatalf("no tools/call result in the TypeScript client output:\n%s", out)
+	}
+	var res struct {
+		StructuredContent searchAnswer `json:"structuredContent"`
+		IsError           bool         `json:"isError"`
+	}
+	if err := json.NewDecoder(strings.NewReader(result)).Decode(&res); err != nil {
+		t.Fatalf("decoding the result: %v\n%s", err, out)
+	}
+	tools := res.StructuredContent.Tools
+	if res.IsError || len(tools) == 0 || len(tools) > 3 || tools[0].Name != "weather___get_forecast" || !strings.Contains(string(tools[0].InputSchema), `"city"`) {
+		t.Fatalf("search through the TypeScript client: %+v\n%s", res, out)
+	}
+	out = run(search.DefaultCallToolName, `{"name":"weather___get_forecast","arguments":{"city":"Lyon"}}`)
+	if !strings.Contains(out, "sunny in Lyon") || strings.Contains(out, `"isError":true`) {
+		t.Fatalf("call_tool through the TypeScript client:\n%s", out)
 	}
 }
