@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"math"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -414,6 +415,7 @@ func (s *schemaNode) walk(a *analyzer, emit func(string), depth int) {
 // four different tools rather than four variants of the first.
 func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	var a analyzer
+	query = rewritePaths(query)
 	segs := splitSegments(query)
 	full := parseQuery(&a, query)
 	if len(full) == 0 {
@@ -479,6 +481,32 @@ func parseQuery(a *analyzer, query string) []queryTerm {
 		q = append(q, queryTerm{term: t, weight: 1 + math.Log(float64(counts[t]))})
 	}
 	return q
+}
+
+// pathRE matches file paths: two or more slash-separated parts, or a
+// Windows drive path.
+var pathRE = regexp.MustCompile(`(?:[A-Za-z]:\\|~?/)?(?:[\w.\-]+[/\\]){1,}[\w.\-]*\.[A-Za-z0-9]{1,5}\b|(?:^|\s)(?:~?/[\w.\-]+){2,}/?`)
+
+// rewritePaths replaces each file path in a request by the word "file",
+// the file's base name and its extension: a request that names a path is
+// about a file, and the folders on the way carry little about the tool
+// it needs (a report saved under /root/markdown is not a request for a
+// Markdown converter).
+func rewritePaths(q string) string {
+	if !strings.ContainsAny(q, "/\\") {
+		return q
+	}
+	return pathRE.ReplaceAllStringFunc(q, func(p string) string {
+		lead := ""
+		if t := strings.TrimLeft(p, " \t\n"); len(t) < len(p) {
+			lead, p = p[:len(p)-len(t)], t
+		}
+		if strings.Contains(p, "://") {
+			return lead + p // a URL
+		}
+		base := p[strings.LastIndexAny(strings.TrimRight(p, "/\\"), "/\\")+1:]
+		return lead + " file " + strings.ReplaceAll(base, ".", " ") + " "
+	})
 }
 
 // splitSegments splits text into sentences: at '.', '!', '?' or ';'
