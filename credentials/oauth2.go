@@ -256,9 +256,6 @@ func discover(ctx context.Context, hc *http.Client, discoveryURL string) (*metad
 	return md, nil
 }
 
-// Well-known suffixes of metadata documents.
-var wellKnown = []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"}
-
 // parseMetadata parses and checks a discovery document fetched from
 // discoveryURL: the token endpoint must be an absolute http(s) URL, and the
 // issuer, when the URL has a well-known suffix, must be the URL's prefix.
@@ -276,7 +273,7 @@ func parseMetadata(discoveryURL string, body []byte) (*metadata, error) {
 	if err := checkEndpoint(md.TokenEndpoint); err != nil {
 		return nil, fmt.Errorf("token_endpoint: %w", err)
 	}
-	for _, suffix := range wellKnown {
+	for _, suffix := range [...]string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"} {
 		if strings.HasSuffix(discoveryURL, suffix) {
 			want := strings.TrimSuffix(discoveryURL, suffix)
 			if strings.TrimSuffix(md.Issuer, "/") != strings.TrimSuffix(want, "/") {
