@@ -1,9 +1,6 @@
 package search
 
-import (
-	"strings"
-	"sync"
-)
+import "strings"
 
 // The Chinese glossary gives English index terms for common Chinese words
 // of tool descriptions and requests, so that an English request finds a
@@ -171,21 +168,16 @@ const chineseGlossary = `
 // glossaryMaxLen is the longest glossary word, in runes.
 const glossaryMaxLen = 4
 
-var (
-	glossOnce sync.Once
-	glossMap  map[string][]string
-)
+// glossary is built when the package is initialised and never modified.
+var glossary = buildGlossary(chineseGlossary)
 
-// glossary returns the Chinese glossary, built once and never modified.
-func glossary() map[string][]string {
-	glossOnce.Do(func() {
-		glossMap = map[string][]string{}
-		for _, line := range strings.Split(chineseGlossary, "\n") {
-			zh, en, ok := strings.Cut(strings.TrimSpace(line), ":")
-			if ok {
-				glossMap[zh] = strings.Fields(en)
-			}
+func buildGlossary(src string) map[string][]string {
+	g := map[string][]string{}
+	for _, line := range strings.Split(src, "\n") {
+		zh, en, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok {
+			g[zh] = strings.Fields(en)
 		}
-	})
-	return glossMap
+	}
+	return g
 }

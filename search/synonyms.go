@@ -1,9 +1,6 @@
 package search
 
-import (
-	"strings"
-	"sync"
-)
+import "strings"
 
 // The concept lexicon: general English knowledge about what people ask
 // tools for. Each line is either a group of words that mean the same thing
@@ -141,16 +138,8 @@ type synonymTable struct {
 	broader map[string][]string
 }
 
-var (
-	synOnce  sync.Once
-	synTable synonymTable
-)
-
-// synonyms returns the stemmed lexicon, built once and never modified.
-func synonyms() synonymTable {
-	synOnce.Do(func() { synTable = buildSynonyms(lexicon) })
-	return synTable
-}
+// synTable is built when the package is initialised and never modified.
+var synTable = buildSynonyms(lexicon)
 
 func buildSynonyms(src string) synonymTable {
 	t := synonymTable{same: map[string][]string{}, broader: map[string][]string{}}
@@ -199,7 +188,7 @@ func buildSynonyms(src string) synonymTable {
 
 // synonymsOf returns the stemmed terms that mean the same as the stemmed
 // term t.
-func synonymsOf(t string) []string { return synonyms().same[t] }
+func synonymsOf(t string) []string { return synTable.same[t] }
 
 // broaderOf returns the stemmed terms naming broader concepts than t.
-func broaderOf(t string) []string { return synonyms().broader[t] }
+func broaderOf(t string) []string { return synTable.broader[t] }

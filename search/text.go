@@ -83,7 +83,7 @@ func (a *analyzer) analyze(text string, emit func(term string)) {
 
 // glossary emits the English terms of the glossary words in a CJK run.
 func (a *analyzer) glossary(run []rune, emit func(string)) {
-	g := glossary()
+	g := glossary
 	for i := range run {
 		for l := min(glossaryMaxLen, len(run)-i); l >= 2; l-- {
 			if en, ok := g[string(run[i:i+l])]; ok {
