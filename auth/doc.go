@@ -1,0 +1,17 @@
+// Package auth authenticates the callers of a toolgate gateway.
+//
+// JWT validates OAuth 2.0 access tokens (JWTs) the way AgentCore Gateway's
+// CUSTOM_JWT authorizer does — OIDC discovery, allowed audiences, clients,
+// scopes and custom-claim matchers — and answers failures as the MCP
+// authorization specification asks: 401 with a WWW-Authenticate challenge
+// that points at the RFC 9728 protected-resource metadata (served by
+// MetadataHandler), 403 for insufficient scope. Signing keys are cached and
+// refreshed in the background; a token signed with a key the cache does not
+// know triggers one rate-limited refetch, so key rotation at the provider
+// needs no restart.
+//
+// None is the explicit opt-in for an unauthenticated gateway, and
+// ToolScopes turns a map of tool-name patterns to scopes into a
+// toolgate.Options.ToolFilter, so a principal never sees a tool it may not
+// call.
+package auth

@@ -1,5 +1,0 @@
-//go:build race
-
-package credentials_test
-
-const raceEnabled = true

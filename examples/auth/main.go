@@ -1,0 +1,107 @@
+// Command auth serves the quickstart tools behind the JWT authorizer, as a
+// protected MCP resource: tokens from any standards-compliant OAuth 2.0 /
+// OpenID Connect provider, checked against its discovery document.
+//
+//	TOOLGATE_DISCOVERY_URL=https://idp.example.com/.well-known/openid-configuration \
+//	TOOLGATE_AUDIENCE=https://tools.example.com/mcp \
+//	go run ./examples/auth
+//
+// Environment: TOOLGATE_ADDR (default 127.0.0.1:8080), TOOLGATE_DISCOVERY_URL
+// (required), TOOLGATE_AUDIENCE (comma-separated; required unless
+// TOOLGATE_ALLOWED_CLIENTS is set), TOOLGATE_ALLOWED_CLIENTS and
+// TOOLGATE_SCOPES (comma-separated, optional), TOOLGATE_PUBLIC_URL (the
+// gateway's public URL, optional), TOOLGATE_TRUST_FORWARDED=1 behind a
+// TLS-terminating proxy.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/internal/demo"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "auth example:", err)
+		os.Exit(1)
+	}
+}
+
+func list(k string) []string {
+	var out []string
+	for _, s := range strings.Split(os.Getenv(k), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	addr := os.Getenv("TOOLGATE_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	discovery := os.Getenv("TOOLGATE_DISCOVERY_URL")
+	if discovery == "" {
+		return errors.New("set TOOLGATE_DISCOVERY_URL to your provider's OpenID Connect discovery URL")
+	}
+	jwt, err := auth.NewJWT(ctx, auth.JWTConfig{
+		DiscoveryURL:          discovery,
+		AllowedAudience:       list("TOOLGATE_AUDIENCE"),
+		AllowedClients:        list("TOOLGATE_ALLOWED_CLIENTS"),
+		AllowedScopes:         list("TOOLGATE_SCOPES"),
+		PublicURL:             os.Getenv("TOOLGATE_PUBLIC_URL"),
+		TrustForwardedHeaders: os.Getenv("TOOLGATE_TRUST_FORWARDED") == "1",
+		ResourceName:          "toolgate auth example",
+	})
+	if err != nil {
+		return err
+	}
+	defer jwt.Close()
+
+	gw, err := toolgate.New(&toolgate.Options{Authorizer: jwt})
+	if err != nil {
+		return err
+	}
+	defer gw.Close()
+	for _, t := range []toolgate.Target{demo.Clock(nil), demo.Units()} {
+		if err := gw.AddTarget(ctx, t); err != nil {
+			return err
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", gw)
+	mux.Handle(auth.MetadataPath("/mcp"), jwt.MetadataHandler())
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("toolgate auth example: serving MCP at http://%s/mcp (tokens from %s)\n", ln.Addr(), jwt.Issuer())
+	fmt.Printf("protected-resource metadata at http://%s%s\n", ln.Addr(), auth.MetadataPath("/mcp"))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
+}
