@@ -509,9 +509,15 @@ func rewritePaths(q string) string {
 	})
 }
 
+// thenRE finds a clause that starts a new step of a request: ", then",
+// ", and then", ", after that".
+var thenRE = regexp.MustCompile(`(?i)[,;]\s+(?:and\s+)?((?:then|after that|afterwards|finally|next)\b)`)
+
 // splitSegments splits text into sentences: at '.', '!', '?' or ';'
-// followed by white space, and at line breaks.
+// followed by white space, at line breaks, and before a clause that
+// starts a new step (", then ...").
 func splitSegments(text string) []string {
+	text = thenRE.ReplaceAllString(text, ".\n$1")
 	var out []string
 	start := 0
 	for i, c := range text {

@@ -63,6 +63,8 @@ func TestSplitSegments(t *testing.T) {
 		{"read audio2.mp3 and v1.2 notes", []string{"read audio2.mp3 and v1.2 notes"}},
 		{"first line\nsecond line", []string{"first line", "second line"}},
 		{"查询天气。推荐餐厅", []string{"查询天气。", "推荐餐厅"}},
+		{"Compare the two files, then write a report", []string{"Compare the two files.", "then write a report"}},
+		{"Read it, and after that summarise", []string{"Read it.", "after that summarise"}},
 		{"  ", nil},
 	}
 	for _, tt := range tests {
