@@ -483,30 +483,42 @@ func parseQuery(a *analyzer, query string) []queryTerm {
 	return q
 }
 
-// pathRE matches file paths: two or more slash-separated parts, or a
-// Windows drive path.
-var pathRE = regexp.MustCompile(`(?:[A-Za-z]:\\|~?/)?(?:[\w.\-]+[/\\]){1,}[\w.\-]*\.[A-Za-z0-9]{1,5}\b|(?:^|\s)(?:~?/[\w.\-]+){2,}/?`)
+// tokenRE matches a run of characters that may form a path or URL.
+var tokenRE = regexp.MustCompile("[^\\s'\"`()<>,;“”‘’]+")
 
 // rewritePaths replaces each file path in a request by the word "file",
 // the file's base name and its extension: a request that names a path is
 // about a file, and the folders on the way carry little about the tool
 // it needs (a report saved under /root/markdown is not a request for a
-// Markdown converter).
+// Markdown converter). URLs are left alone.
 func rewritePaths(q string) string {
 	if !strings.ContainsAny(q, "/\\") {
 		return q
 	}
-	return pathRE.ReplaceAllStringFunc(q, func(p string) string {
-		lead := ""
-		if t := strings.TrimLeft(p, " \t\n"); len(t) < len(p) {
-			lead, p = p[:len(p)-len(t)], t
-		}
-		if strings.Contains(p, "://") {
-			return lead + p // a URL
+	return tokenRE.ReplaceAllStringFunc(q, func(tok string) string {
+		p := strings.TrimRight(tok, ".?!:")
+		if strings.Contains(p, "://") || !isPath(p) {
+			return tok
 		}
 		base := p[strings.LastIndexAny(strings.TrimRight(p, "/\\"), "/\\")+1:]
-		return lead + " file " + strings.ReplaceAll(base, ".", " ") + " "
+		base = strings.TrimRight(base, "/\\")
+		return " file " + strings.ReplaceAll(base, ".", " ") + " " + tok[len(p):]
 	})
+}
+
+// isPath reports whether tok looks like a file path: two separators or
+// more, or rooted (/, ~/, ./, a drive letter) with a file extension
+// ("/notes.txt", not "/login").
+func isPath(tok string) bool {
+	seps := strings.Count(tok, "/") + strings.Count(tok, "\\")
+	if seps == 0 {
+		return false
+	}
+	rooted := strings.HasPrefix(tok, "/") || strings.HasPrefix(tok, "~/") || strings.HasPrefix(tok, "./") ||
+		strings.HasPrefix(tok, "../") || len(tok) > 2 && tok[1] == ':' && (tok[2] == '\\' || tok[2] == '/')
+	last := tok[strings.LastIndexAny(tok, "/\\")+1:]
+	ext := strings.LastIndexByte(last, '.') > 0
+	return seps >= 2 || rooted && (ext || strings.HasPrefix(tok, "~/"))
 }
 
 // thenRE finds a clause that starts a new step of a request: ", then",

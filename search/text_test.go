@@ -73,3 +73,22 @@ func TestSplitSegments(t *testing.T) {
 		}
 	}
 }
+
+func TestRewritePaths(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"save it in /root/markdown/bitcoin.md", "save it in  file bitcoin md "},
+		{"redirect to `/login` in /root/code/mw.ts.", "redirect to `/login` in  file mw ts ."},
+		{"use and/or", "use and/or"},
+		{"What files are in my /root/music folder?", "What files are in my  file music  folder?"},
+		{"the /root/git/ directory", "the  file git  directory"},
+		{`open C:\Users\me\notes.txt now`, "open  file notes txt  now"},
+		{"fetch https://example.com/a/b.html", "fetch https://example.com/a/b.html"},
+		{"react-chartjs-2 and audio2.mp3", "react-chartjs-2 and audio2.mp3"},
+		{"no paths here", "no paths here"},
+	}
+	for _, tt := range tests {
+		if got := rewritePaths(tt.in); got != tt.want {
+			t.Errorf("rewritePaths(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
