@@ -79,7 +79,8 @@ type Options struct {
 	MaxConcurrentCalls int
 
 	// Authorizer authenticates every HTTP request. Nil serves everyone as
-	// an anonymous principal.
+	// an anonymous principal, with a warning in the log; say so explicitly
+	// with auth.None() to silence it.
 	Authorizer Authorizer
 	// ToolFilter, if set, decides which tools a principal may see and
 	// call. Tools it hides are absent from tools/list and calls to them
@@ -247,6 +248,9 @@ func New(opts *Options) (*Gateway, error) {
 	}
 	g.inject = sdkauth.RequireBearerToken(verify, &sdkauth.RequireBearerTokenOptions{AllowMissingExpiration: true})(http.HandlerFunc(g.serveMCP))
 
+	if o.Authorizer == nil {
+		g.log.Warn("toolgate: no Authorizer: every caller is anonymous; set Options.Authorizer (auth.None() to make this explicit)")
+	}
 	if o.RefreshInterval > 0 {
 		g.wg.Add(1)
 		go g.refreshLoop(o.RefreshInterval)

@@ -16,12 +16,13 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/internal/demo"
 )
 
 func main() {
 	ctx := context.Background()
-	gw, err := toolgate.New(&toolgate.Options{Instructions: "Tools of the example app."})
+	gw, err := toolgate.New(&toolgate.Options{Instructions: "Tools of the example app.", Authorizer: auth.None()})
 	if err != nil {
 		log.Fatal(err)
 	}

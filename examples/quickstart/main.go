@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/internal/demo"
 )
 
@@ -39,6 +40,7 @@ func run() error {
 	addr := envOr("TOOLGATE_ADDR", "127.0.0.1:8080")
 	pageSize, _ := strconv.Atoi(os.Getenv("TOOLGATE_PAGE_SIZE"))
 	gw, err := toolgate.New(&toolgate.Options{
+		Authorizer:   auth.None(), // a local demo: anyone may call
 		Stateless:    os.Getenv("TOOLGATE_STATELESS") == "1",
 		JSONResponse: os.Getenv("TOOLGATE_JSON") == "1",
 		PageSize:     pageSize,

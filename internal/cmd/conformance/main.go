@@ -20,6 +20,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/internal/demo"
 )
 
@@ -35,7 +36,7 @@ func main() {
 	jsonResp := flag.Bool("json", false, "JSON responses instead of SSE")
 	flag.Parse()
 
-	gw, err := toolgate.New(&toolgate.Options{Stateless: *stateless, JSONResponse: *jsonResp})
+	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Stateless: *stateless, JSONResponse: *jsonResp})
 	if err != nil {
 		log.Fatal(err)
 	}
