@@ -1,9 +1,12 @@
 package search_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,4 +94,62 @@ func BenchmarkMemory10k(b *testing.B) {
 		runtime.ReadMemStats(&after)
 	}
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(ix.Len()), "bytes/tool")
+}
+
+// BenchmarkServiceSearch10k is the search tool's in-process path over a
+// gateway of 10,000 tools: the caller's catalogue, the index, the filter.
+func BenchmarkServiceSearch10k(b *testing.B) {
+	docs, queries := corpus10k(b)
+	gw, err := toolgate.New(&toolgate.Options{Logger: discard()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer gw.Close()
+	byTarget := map[string][]toolgate.FuncTool{}
+	for i, d := range docs {
+		t := d.Tool
+		t.Name = fmt.Sprintf("%s_%d", sanitize(t.Name), i)
+		if len(t.Name) > 60 {
+			t.Name = t.Name[len(t.Name)-60:]
+		}
+		target := fmt.Sprintf("t%02d", i%20)
+		byTarget[target] = append(byTarget[target], toolgate.RawFunc(t, func(context.Context, json.RawMessage) (*toolgate.Result, error) {
+			return toolgate.TextResult("ok"), nil
+		}))
+	}
+	for name, tools := range byTarget {
+		if err := gw.AddTarget(context.Background(), toolgate.Funcs(name, tools...)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	svc, err := search.Enable(gw, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Close()
+	ctx := context.Background()
+	if _, _, err := svc.Search(ctx, "warm up", 0); err != nil { // first search builds the index
+		b.Fatal(err)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		if _, _, err := svc.Search(ctx, queries[i%len(queries)], 0); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+		i++
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
 }

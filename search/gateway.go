@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -118,10 +120,17 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolga
 	if limit <= 0 || limit > s.opts.MaxResults {
 		limit = s.opts.MaxResults
 	}
-	visible := s.sync(ctx)
+	cat := s.sync(ctx)
+	find := func(name string) (toolgate.ToolInfo, bool) { // cat is sorted by name
+		i, ok := slices.BinarySearchFunc(cat, name, func(t toolgate.ToolInfo, n string) int { return strings.Compare(t.Name, n) })
+		if !ok {
+			return toolgate.ToolInfo{}, false
+		}
+		return cat[i], true
+	}
 	opts := &SearchOptions{Limit: limit}
-	if s.ix.Len() > len(visible) { // the index holds tools this caller may not see
-		opts.Filter = func(name string) bool { _, ok := visible[name]; return ok }
+	if s.ix.Len() > len(cat) { // the index holds tools this caller may not see
+		opts.Filter = func(name string) bool { _, ok := find(name); return ok }
 	}
 	var res *Result
 	if s.hybrid != nil {
@@ -134,7 +143,7 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolga
 	}
 	out := make([]toolgate.ToolInfo, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		if info, ok := visible[h.Name]; ok {
+		if info, ok := find(h.Name); ok {
 			out = append(out, info)
 		}
 	}
@@ -142,54 +151,46 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolga
 }
 
 // sync brings the index up to date with the catalogue the caller sees and
-// returns that catalogue by name. After a catalogue change the index is
-// synced to this caller's catalogue; otherwise tools the caller sees that
-// are not yet indexed (visible to it, not to earlier callers) are added.
-func (s *Service) sync(ctx context.Context) map[string]toolgate.ToolInfo {
-	cat := s.gw.Catalog(ctx)
-	visible := make(map[string]toolgate.ToolInfo, len(cat))
-	for _, info := range cat {
-		if info.Target == "" && (info.Name == s.opts.ToolName || info.Name == s.opts.CallToolName) {
-			continue // our own builtins are not search results
-		}
-		visible[info.Name] = info
-	}
+// returns that catalogue, sorted by name, without this service's own
+// builtins. After a catalogue change the index is synced to this caller's
+// catalogue; otherwise tools the caller sees that are not yet indexed
+// (visible to it, not to earlier callers) are added.
+func (s *Service) sync(ctx context.Context) []toolgate.ToolInfo {
+	cat := slices.DeleteFunc(s.gw.Catalog(ctx), func(info toolgate.ToolInfo) bool {
+		// Our own builtins are not search results.
+		return info.Target == "" && (info.Name == s.opts.ToolName || info.Name == s.opts.CallToolName)
+	})
+	// Catalog returns the tools sorted by name; Search relies on it.
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dirty.Swap(false) {
-		descs := map[string]string{}
-		for _, st := range s.gw.Status() {
-			descs[st.Name] = st.Description
-		}
-		docs := make([]Document, 0, len(visible))
+	var docs []Document
+	full := s.dirty.Swap(false)
+	if full {
+		docs = make([]Document, 0, len(cat))
 		for _, info := range cat {
-			if _, ok := visible[info.Name]; ok {
-				docs = append(docs, Document{ToolInfo: info, TargetDescription: descs[info.Target]})
-			}
+			docs = append(docs, Document{ToolInfo: info})
 		}
+	} else {
+		for _, i := range s.ix.missing(cat) {
+			docs = append(docs, Document{ToolInfo: cat[i]})
+		}
+		if len(docs) == 0 {
+			return cat
+		}
+	}
+	descs := map[string]string{}
+	for _, st := range s.gw.Status() {
+		descs[st.Name] = st.Description
+	}
+	for i := range docs {
+		docs[i].TargetDescription = descs[docs[i].Target]
+	}
+	if full {
 		s.ix.Sync(docs)
-		return visible
+	} else {
+		s.ix.Upsert(docs...)
 	}
-	var missing []Document
-	for _, info := range cat {
-		if _, ok := visible[info.Name]; !ok {
-			continue
-		}
-		if _, ok := s.ix.Document(info.Name); !ok {
-			missing = append(missing, Document{ToolInfo: info})
-		}
-	}
-	if len(missing) > 0 {
-		descs := map[string]string{}
-		for _, st := range s.gw.Status() {
-			descs[st.Name] = st.Description
-		}
-		for i := range missing {
-			missing[i].TargetDescription = descs[missing[i].Target]
-		}
-		s.ix.Upsert(missing...)
-	}
-	return visible
+	return cat
 }
 
 func (s *Service) searchTool() toolgate.Tool {
