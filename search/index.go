@@ -824,6 +824,7 @@ func (ix *Index) topK(acc []float64, touched []uint32, k int, opts *SearchOption
 		}
 		return a.Name > b.Name
 	}
+	k = min(k, len(touched))
 	h := make([]Hit, 0, k+1)
 	for _, d := range touched {
 		hit := Hit{Name: ix.docs[d].name, Score: acc[d]}

@@ -247,3 +247,11 @@ func TestSchemaTextIndexed(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestHugeLimit(t *testing.T) {
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	if hits := ix.Search("weather. file. price", &search.SearchOptions{Limit: 1 << 40}); len(hits) == 0 || len(hits) > len(catalogue()) {
+		t.Fatalf("got %d hits", len(hits))
+	}
+}
