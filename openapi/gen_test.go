@@ -3,9 +3,12 @@ package openapi
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"regexp"
 	"regexp/syntax"
 	"sort"
 	"strings"
+	"time"
 )
 
 // argGen generates arguments from a tool's input schema (JSON Schema
@@ -18,6 +21,10 @@ type argGen struct {
 	optional int
 	// examples prefers the schema's examples over synthesised values.
 	examples bool
+	// fullObjects includes every object-typed property at any depth and
+	// leaves out optional arrays of objects: what Prism's deepObject
+	// deserializer needs (see prismDeepObject).
+	fullObjects bool
 }
 
 func generateArgs(schema json.RawMessage, optional int, examples bool) (map[string]any, error) {
@@ -103,7 +110,7 @@ func (g *argGen) gen(schema any, depth, level int) any {
 		return e[0]
 	}
 	if g.examples {
-		if ex, ok := s["examples"].([]any); ok && len(ex) > 0 && fits(ex[0], typeOf(s)) {
+		if ex, ok := s["examples"].([]any); ok && len(ex) > 0 && fits(ex[0], typeOf(s)) && g.satisfies(ex[0], s, 0) {
 			return ex[0]
 		}
 	}
@@ -187,6 +194,75 @@ func fits(v any, typ string) bool {
 	return false
 }
 
+// satisfies checks a string example against its schema's format, pattern
+// and length: vendor examples often break their own schema (Twilio's
+// "2008-01-02" for a date-time), and a careful client would not send them.
+func (g *argGen) satisfies(v any, s map[string]any, depth int) bool {
+	s = g.resolve(s, 0)
+	if depth > 10 {
+		return true
+	}
+	if obj, ok := v.(map[string]any); ok {
+		props, _ := s["properties"].(map[string]any)
+		for k, x := range obj {
+			ps, ok := props[k].(map[string]any)
+			if ok && (!fits(x, typeOf(g.resolve(ps, 0))) && typeOf(g.resolve(ps, 0)) != "" || !g.satisfies(x, ps, depth+1)) {
+				return false
+			}
+		}
+		return true
+	}
+	if arr, ok := v.([]any); ok {
+		items, _ := s["items"].(map[string]any)
+		for _, x := range arr {
+			if items != nil && !g.satisfies(x, items, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	str, ok := v.(string)
+	if !ok {
+		return true
+	}
+	switch s["format"] {
+	case "date-time":
+		if _, err := time.Parse(time.RFC3339, str); err != nil {
+			return false
+		}
+	case "date":
+		if _, err := time.Parse("2006-01-02", str); err != nil {
+			return false
+		}
+	case "uri", "url":
+		u, err := url.Parse(str)
+		if err != nil || u.Scheme == "" {
+			return false
+		}
+	case "email":
+		if !strings.Contains(str, "@") {
+			return false
+		}
+	case "uuid":
+		if len(str) != 36 {
+			return false
+		}
+	}
+	if p, ok := s["pattern"].(string); ok {
+		re, err := regexp.Compile(p)
+		if err == nil && !re.MatchString(str) {
+			return false
+		}
+	}
+	if m, ok := num(s, "minLength"); ok && len(str) < int(m) {
+		return false
+	}
+	if m, ok := num(s, "maxLength"); ok && len(str) > int(m) {
+		return false
+	}
+	return true
+}
+
 func num(s map[string]any, k string) (float64, bool) {
 	f, ok := s[k].(float64)
 	return f, ok
@@ -210,7 +286,12 @@ func (g *argGen) genType(s map[string]any, depth, level int) any {
 		sort.Strings(names)
 		for _, n := range names {
 			p, _ := props[n].(map[string]any)
-			if !req[n] {
+			if !req[n] && g.fullObjects {
+				rp := g.resolve(p, 0)
+				if typeOf(rp) != "object" || depth > 8 {
+					continue
+				}
+			} else if !req[n] {
 				if level >= g.optional || depth > 6 {
 					continue
 				}
@@ -373,4 +454,28 @@ func fromPattern(p string) (string, bool) {
 	}
 	walk(re)
 	return sb.String(), true
+}
+
+// hasRequiredObjectArray reports whether an object schema requires (at any
+// depth of required properties) an array whose items are objects.
+func (g *argGen) hasRequiredObjectArray(schema any, depth int) bool {
+	s, ok := schema.(map[string]any)
+	if !ok || depth > 10 {
+		return false
+	}
+	s = g.resolve(s, 0)
+	switch typeOf(s) {
+	case "array":
+		items, _ := s["items"].(map[string]any)
+		return items != nil && typeOf(g.resolve(items, 0)) == "object"
+	case "object":
+		props, _ := s["properties"].(map[string]any)
+		req, _ := s["required"].([]any)
+		for _, r := range req {
+			if g.hasRequiredObjectArray(props[r.(string)], depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -189,7 +189,7 @@ func newTarget(ctx context.Context, data []byte, location *url.URL, opts *Option
 		t.maxResp = 16 << 20
 	}
 	warn := func(where, msg string) { t.warnings = append(t.warnings, Warning{Where: where, Message: msg}) }
-	doc, version, err := loadDoc(ctx, data, location, opts, warn)
+	doc, version, err := loadDocSafely(ctx, data, location, opts, warn)
 	if err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
@@ -246,6 +246,17 @@ func newTarget(ctx context.Context, data []byte, location *url.URL, opts *Option
 		log.DebugContext(ctx, "openapi: warning", "target", t.name, "where", w.Where, "message", w.Message)
 	}
 	return t, nil
+}
+
+// loadDocSafely turns a panic in the spec parser or converter (some
+// malformed documents reach code that panics) into an error.
+func loadDocSafely(ctx context.Context, data []byte, location *url.URL, opts *Options, warn func(where, msg string)) (doc *openapi3.T, version string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			doc, version, err = nil, "", fmt.Errorf("cannot load document: %v", r)
+		}
+	}()
+	return loadDoc(ctx, data, location, opts, warn)
 }
 
 // safeClient returns a copy of c that never follows a redirect to another

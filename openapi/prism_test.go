@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -17,16 +18,70 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate"
+	"go.yaml.in/yaml/v4"
 )
 
 // prismSpecs are the APIs called through a validating Prism mock: every
 // request the target builds must pass Prism's request validation.
-var prismSpecs = []struct{ name, file string }{
-	{"petstore", "petstore/swagger-petstore-3.0.yaml"},
-	{"slack", "slack/slack_web_openapi_v2.json"},
-	{"jira", "jira/jira-platform-swagger.v3.json"},
-	{"stripe", "stripe/spec3.2023-09-12.yaml"},
-	{"twilio", "twilio/twilio_api_v2010.json"},
+//
+// requestsOnly gives Prism a copy of the spec whose responses are reduced
+// to an open JSON object and whose component schemas (then unreferenced)
+// are dropped: Prism 5 does not finish dereferencing Stripe's responses
+// (every object links to every other) within minutes. Request validation,
+// which is what the test checks, uses the unchanged paths, parameters and
+// request bodies. The target itself always loads the original spec.
+var prismSpecs = []struct {
+	name, file   string
+	requestsOnly bool
+}{
+	{"petstore", "petstore/swagger-petstore-3.0.yaml", false},
+	{"slack", "slack/slack_web_openapi_v2.json", false},
+	{"jira", "jira/jira-platform-swagger.v3.json", false},
+	{"stripe", "stripe/spec3.2023-09-12.yaml", true},
+	{"twilio", "twilio/twilio_api_v2010.json", false},
+}
+
+// requestsOnlySpec writes the request-only copy of spec described above
+// and returns its path.
+func requestsOnlySpec(t *testing.T, spec string) string {
+	t.Helper()
+	data, err := os.ReadFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc = normalize(doc).(map[string]any)
+	paths, _ := doc["paths"].(map[string]any)
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		for _, op := range ops {
+			if o, ok := op.(map[string]any); ok && o["responses"] != nil {
+				o["responses"] = map[string]any{"200": map[string]any{
+					"description": "ok",
+					"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}},
+				}}
+			}
+		}
+	}
+	raw, _ := json.Marshal(paths)
+	if bytes.Contains(raw, []byte(`"$ref"`)) {
+		t.Fatalf("%s: request parts use $ref; cannot drop component schemas", spec)
+	}
+	if c, ok := doc["components"].(map[string]any); ok {
+		delete(c, "schemas")
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "requests-only.json")
+	if err := os.WriteFile(file, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
 
 // minPrismCalls is how many calls each spec gets at least.
@@ -196,9 +251,32 @@ func (p *prismTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 	}
-	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
-		if strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
-			p.bad = append(p.bad, fmt.Sprintf("%s: prism: %s (no route)", where, resp.Status))
+	// Prism answers a request it rejects, when the spec has no response
+	// for that, with its own problem+json error (no route, invalid
+	// content type, 422 with the validation errors in the body).
+	if strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		var problem struct {
+			Type       string `json:"type"`
+			Title      string `json:"title"`
+			Detail     string `json:"detail"`
+			Validation []struct {
+				Location []any  `json:"location"`
+				Message  string `json:"message"`
+			} `json:"validation"`
+		}
+		if json.Unmarshal(body, &problem) == nil && strings.Contains(problem.Type, "stoplight.io/prism/errors#") {
+			if len(problem.Validation) == 0 {
+				p.bad = append(p.bad, fmt.Sprintf("%s: prism %s: %s", where, problem.Title, problem.Detail))
+			}
+			for _, v := range problem.Validation {
+				p.bad = append(p.bad, fmt.Sprintf("%s: %v: %s", where, v.Location, v.Message))
+			}
 		}
 	}
 	return resp, nil
@@ -227,6 +305,9 @@ func TestPrism(t *testing.T) {
 				t.Skip(err)
 			}
 			abs, _ := filepath.Abs(spec)
+			if ps.requestsOnly {
+				abs = requestsOnlySpec(t, abs)
+			}
 			base := startPrism(t, bin, abs)
 			pt := &prismTransport{schemes: map[string]SecurityScheme{}}
 			tg, err := LoadFile(context.Background(), spec, &Options{
@@ -305,6 +386,12 @@ func runPrismCalls(t *testing.T, tg *Target, tools []toolgate.Tool, pt *prismTra
 		if err != nil {
 			t.Fatal(err)
 		}
+		if reason := prismDeepObject(j.tool, op, args, optional, j.variant > 0); reason != "" {
+			if testing.Verbose() {
+				t.Logf("not called: %s %s: %s", op.method, op.path, reason)
+			}
+			continue
+		}
 		raw, _ := json.Marshal(args)
 		var sec []string
 		if m, ok := j.tool.Meta["openapi"].(map[string]any); ok {
@@ -338,4 +425,113 @@ func mustRequest(t *testing.T, url string) *http.Request {
 		t.Fatal(err)
 	}
 	return req
+}
+
+// prismDeepObject adapts the arguments of deepObject-encoded values (form
+// body properties and query parameters) to two limits of Prism 5.16's
+// validator, so that they do not show up as violations of requests that
+// are correct:
+//
+//   - its deepObject deserializer (prism-http validator/deserializers/
+//     style/deepObject.js) builds every object-typed property of the
+//     schema, present or not, so an absent optional object with required
+//     fields is reported missing them: such values are generated with all
+//     their object-typed properties;
+//   - its form-body deserializer (validator/validators/body.js,
+//     deserializeFormBody) rejects every array of objects with 415 "Make
+//     sure the array is in JSON", however it is encoded: optional ones are
+//     left out, and an operation that requires one is not called (the
+//     returned reason says so);
+//   - the same function passes a form property without an encoding entry
+//     through as the raw string, so every array in such a property is
+//     reported as "must be array": optional ones are left out, and an
+//     operation that requires one is not called;
+//   - a multipart body is validated as an object of parts, so a spec
+//     declaring the multipart body a binary string (Jira's attachments)
+//     can never validate: such operations are not called.
+func prismDeepObject(tool toolgate.Tool, op *operation, args map[string]any, optional int, examples bool) string {
+	var schema map[string]any
+	if err := json.Unmarshal(tool.InputSchema, &schema); err != nil {
+		return "bad schema"
+	}
+	g := &argGen{optional: optional, examples: examples, fullObjects: true}
+	if d, ok := schema["$defs"].(map[string]any); ok {
+		g.defs = d
+	}
+	props, _ := schema["properties"].(map[string]any)
+	for _, p := range op.params {
+		if p.in == "query" && p.style == "deepObject" {
+			if ps, ok := props[p.prop].(map[string]any); ok && typeOf(g.resolve(ps, 0)) == "object" {
+				args[p.prop] = g.gen(ps, 0, 0)
+			}
+		}
+	}
+	if op.body == nil || (op.body.kind != bodyForm && op.body.kind != bodyMultipart) {
+		return ""
+	}
+	bs, ok := props[BodyProperty].(map[string]any)
+	if !ok {
+		return ""
+	}
+	bs = g.resolve(bs, 0)
+	if op.body.kind == bodyMultipart && len(op.body.files) == 1 && op.body.files["file"] && bs["required"] != nil {
+		if _, declared := bs["properties"].(map[string]any)["file"]; declared && len(bs["properties"].(map[string]any)) == 1 {
+			// our own single "file" part for a binary-string multipart body
+			return "declares its multipart body a binary string, which Prism 5.16 validates as an object of parts"
+		}
+	}
+	if g.hasRequiredObjectArray(bs, 0) {
+		return "requires an array of objects in a form body, which Prism 5.16 cannot deserialize"
+	}
+	if op.body.kind == bodyForm {
+		bprops, _ := bs["properties"].(map[string]any)
+		req, _ := bs["required"].([]any)
+		for name, ps := range bprops {
+			psm, _ := ps.(map[string]any)
+			if typeOf(g.resolve(psm, 0)) != "array" || op.body.encoding[name] != nil {
+				continue
+			}
+			for _, r := range req {
+				if r == name {
+					return "requires an array in a form body without an encoding, which Prism 5.16 reads as a string"
+				}
+			}
+			if body, ok := args[BodyProperty].(map[string]any); ok {
+				delete(body, name)
+			}
+		}
+	}
+	body, ok := args[BodyProperty].(map[string]any)
+	if !ok {
+		return ""
+	}
+	bprops, _ := bs["properties"].(map[string]any)
+	for name, v := range body {
+		ps, _ := bprops[name].(map[string]any)
+		rs := g.resolve(ps, 0)
+		switch typeOf(rs) {
+		case "object":
+			if enc := op.body.encoding[name]; enc != nil && enc.Style == "deepObject" {
+				body[name] = g.gen(ps, 0, 0)
+			}
+		case "array":
+			if items, _ := rs["items"].(map[string]any); items != nil && typeOf(g.resolve(items, 0)) == "object" {
+				delete(body, name)
+			}
+		}
+		_ = v
+	}
+	// Object-typed deepObject properties that were not generated at all
+	// are built by Prism anyway: send them complete.
+	for name, ps := range bprops {
+		if _, set := body[name]; set {
+			continue
+		}
+		if enc := op.body.encoding[name]; enc != nil && enc.Style == "deepObject" {
+			if psm, ok := ps.(map[string]any); ok && typeOf(g.resolve(psm, 0)) == "object" {
+				body[name] = g.gen(psm, 0, 0)
+			}
+		}
+	}
+	return ""
 }

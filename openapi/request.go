@@ -471,6 +471,22 @@ func encodeMultipart(b *body, obj map[string]any) ([]byte, string, error) {
 			}
 			continue
 		}
+		if enc := b.encoding[k]; enc != nil && enc.Style != "" && !isJSON(enc.ContentType) {
+			// An explicit style (Stripe's deepObject): one text part per
+			// serialized name=value pair, as a form would send them.
+			p := &param{name: k, in: "query", style: enc.Style, explode: enc.Explode == nil || *enc.Explode}
+			sb := &strings.Builder{}
+			serializeQuery(sb, p, v)
+			for _, pair := range strings.Split(sb.String(), "&") {
+				name, val, _ := strings.Cut(pair, "=")
+				name, _ = url.PathUnescape(name)
+				val, _ = url.PathUnescape(val)
+				if err := writePart(w, name, "", "", []byte(val)); err != nil {
+					return nil, "", err
+				}
+			}
+			continue
+		}
 		switch x := v.(type) {
 		case map[string]any:
 			data, _ := json.Marshal(x)
