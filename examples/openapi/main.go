@@ -43,45 +43,11 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	spec := os.Getenv("TOOLGATE_OPENAPI_SPEC")
-	if spec == "" {
-		return errors.New("set TOOLGATE_OPENAPI_SPEC to an OpenAPI or Swagger file")
-	}
-	client := &http.Client{Timeout: 60 * time.Second}
-	if os.Getenv("TOOLGATE_API_KEY") != "" {
-		key, err := credentials.NewAPIKey(credentials.APIKeyConfig{
-			Key:  credentials.FromEnv("TOOLGATE_API_KEY"),
-			In:   credentials.Header,
-			Name: os.Getenv("TOOLGATE_API_KEY_HEADER"),
-		})
-		if err != nil {
-			return err
-		}
-		client = credentials.Client(client, key)
-	}
-	target, err := openapi.LoadFile(ctx, spec, &openapi.Options{
-		Name:    os.Getenv("TOOLGATE_TARGET_NAME"),
-		BaseURL: os.Getenv("TOOLGATE_OPENAPI_BASE_URL"),
-		Client:  client,
-	})
-	if err != nil {
-		return err
-	}
-	for _, w := range target.Warnings() {
-		slog.Warn("spec warning", "where", w.Where, "message", w.Message)
-	}
-	for _, s := range target.Skipped() {
-		slog.Warn("operation skipped", "method", s.Method, "path", s.Path, "reason", s.Reason)
-	}
-
-	gw, err := toolgate.New(nil)
+	gw, target, err := setup(ctx)
 	if err != nil {
 		return err
 	}
 	defer gw.Close()
-	if err := gw.AddTarget(ctx, target); err != nil {
-		return err
-	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
@@ -110,6 +76,49 @@ func run() error {
 		return srv.Shutdown(shutdownCtx)
 	}
 	return nil
+}
+
+// setup builds the gateway and its one OpenAPI target from the environment.
+func setup(ctx context.Context) (*toolgate.Gateway, *openapi.Target, error) {
+	spec := os.Getenv("TOOLGATE_OPENAPI_SPEC")
+	if spec == "" {
+		return nil, nil, errors.New("set TOOLGATE_OPENAPI_SPEC to an OpenAPI or Swagger file")
+	}
+	client := &http.Client{Timeout: 60 * time.Second}
+	if os.Getenv("TOOLGATE_API_KEY") != "" {
+		key, err := credentials.NewAPIKey(credentials.APIKeyConfig{
+			Key:  credentials.FromEnv("TOOLGATE_API_KEY"),
+			In:   credentials.Header,
+			Name: os.Getenv("TOOLGATE_API_KEY_HEADER"),
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		client = credentials.Client(client, key)
+	}
+	target, err := openapi.LoadFile(ctx, spec, &openapi.Options{
+		Name:    os.Getenv("TOOLGATE_TARGET_NAME"),
+		BaseURL: os.Getenv("TOOLGATE_OPENAPI_BASE_URL"),
+		Client:  client,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, w := range target.Warnings() {
+		slog.Warn("spec warning", "where", w.Where, "message", w.Message)
+	}
+	for _, s := range target.Skipped() {
+		slog.Warn("operation skipped", "method", s.Method, "path", s.Path, "reason", s.Reason)
+	}
+	gw, err := toolgate.New(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := gw.AddTarget(ctx, target); err != nil {
+		gw.Close()
+		return nil, nil, err
+	}
+	return gw, target, nil
 }
 
 func envOr(k, def string) string {
