@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 )
 
 // HybridOptions tune a [Hybrid] searcher.
@@ -18,6 +19,12 @@ type HybridOptions struct {
 	// LexicalWeight and VectorWeight scale each ranker's share of the
 	// fused score; zero means 1.
 	LexicalWeight, VectorWeight float64
+	// Timeout bounds each call to the embedder; zero means 10 seconds.
+	Timeout time.Duration
+	// RetryAfter is how long searches stay lexical after the embedder
+	// failed before it is tried again; zero means 30 seconds, negative
+	// means it is tried on every search.
+	RetryAfter time.Duration
 }
 
 // Hybrid ranks tools with both the lexical [Index] and an [Embedder],
@@ -27,13 +34,18 @@ type HybridOptions struct {
 // not change is never embedded twice.
 //
 // When the embedder fails, Search falls back to the lexical ranking and
-// says so in Result.Mode and Result.Fallback.
+// says so in Result.Mode and Result.Fallback; it then stays lexical for
+// HybridOptions.RetryAfter before trying the embedder again.
 type Hybrid struct {
 	ix   *Index
 	emb  Embedder
 	opts HybridOptions
 	// Logger receives a warning on each fallback; nil means slog.Default().
 	Logger *slog.Logger
+
+	failMu    sync.Mutex
+	failUntil time.Time // no embedder calls before this
+	lastErr   error
 
 	mu    sync.RWMutex
 	gen   uint64
@@ -60,6 +72,12 @@ func NewHybrid(ix *Index, e Embedder, opts *HybridOptions) *Hybrid {
 	}
 	if h.opts.VectorWeight <= 0 {
 		h.opts.VectorWeight = 1
+	}
+	if h.opts.Timeout <= 0 {
+		h.opts.Timeout = 10 * time.Second
+	}
+	if h.opts.RetryAfter == 0 {
+		h.opts.RetryAfter = 30 * time.Second
 	}
 	return h
 }
@@ -91,18 +109,36 @@ func (h *Hybrid) Search(ctx context.Context, query string, opts *SearchOptions) 
 	cand := max(h.opts.Candidates, limit)
 	lex := h.ix.Search(query, &SearchOptions{Limit: cand, Filter: filter})
 
+	if len(lex) > limit {
+		lex = lex[:limit]
+	}
+	h.failMu.Lock()
+	waiting, lastErr := time.Now().Before(h.failUntil), h.lastErr
+	h.failMu.Unlock()
+	if waiting {
+		return &Result{Hits: lex, Mode: ModeLexical, Fallback: fmt.Errorf("embedder unavailable, retrying later: %w", lastErr)}, nil
+	}
 	vec, err := h.vectorSearch(ctx, query, cand, filter)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("search: %w", ctx.Err())
 		}
-		h.logger().WarnContext(ctx, "search: embedder failed, using lexical ranking", "err", err)
-		if len(lex) > limit {
-			lex = lex[:limit]
+		h.logger().WarnContext(ctx, "search: embedder failed, using lexical ranking", "err", err, "retry_after", h.opts.RetryAfter)
+		if h.opts.RetryAfter > 0 {
+			h.failMu.Lock()
+			h.failUntil, h.lastErr = time.Now().Add(h.opts.RetryAfter), err
+			h.failMu.Unlock()
 		}
 		return &Result{Hits: lex, Mode: ModeLexical, Fallback: err}, nil
 	}
 	return &Result{Hits: h.fuse(lex, vec, limit), Mode: ModeHybrid}, nil
+}
+
+// embed calls the embedder with the per-call timeout.
+func (h *Hybrid) embed(ctx context.Context, texts []string) ([][]float32, error) {
+	ctx, cancel := context.WithTimeout(ctx, h.opts.Timeout)
+	defer cancel()
+	return h.emb.Embed(ctx, texts)
 }
 
 func (h *Hybrid) logger() *slog.Logger {
@@ -146,7 +182,7 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 	if err := h.refresh(ctx); err != nil {
 		return nil, err
 	}
-	qv, err := h.emb.Embed(ctx, []string{query})
+	qv, err := h.embed(ctx, []string{query})
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +239,7 @@ func (h *Hybrid) refresh(ctx context.Context) error {
 		}
 	}
 	if len(missing) > 0 {
-		vecs, err := h.emb.Embed(ctx, missing)
+		vecs, err := h.embed(ctx, missing)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/toolgate/toolgate/search"
 )
@@ -90,7 +92,7 @@ func (s *embeddingServer) stats() (texts int, batches []int) {
 	return s.texts, slices.Clone(s.batches)
 }
 
-func newHybrid(t *testing.T) (*search.Index, *search.Hybrid, *embeddingServer) {
+func newHybrid(t *testing.T, opts *search.HybridOptions) (*search.Index, *search.Hybrid, *embeddingServer) {
 	t.Helper()
 	es := &embeddingServer{}
 	srv := httptest.NewServer(es)
@@ -99,14 +101,14 @@ func newHybrid(t *testing.T) (*search.Index, *search.Hybrid, *embeddingServer) {
 	ix.Upsert(catalogue()...)
 	ix.Upsert(doc("marine", "sea_conditions", "Wave height and tides at sea.", ""))
 	emb := &search.OpenAIEmbedder{BaseURL: srv.URL + "/v1", Model: "test-embed", APIKey: "sk-test", BatchSize: 4}
-	h := search.NewHybrid(ix, emb, nil)
+	h := search.NewHybrid(ix, emb, opts)
 	h.Logger = discard()
 	return ix, h, es
 }
 
 func TestHybridEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	ix, h, es := newHybrid(t)
+	ix, h, es := newHybrid(t, nil)
 
 	// The lexical ranker knows nothing of oceans; the embedder does.
 	if lex := ix.Search("ocean swell", nil); slices.Contains(names(lex), "marine___sea_conditions") {
@@ -176,7 +178,7 @@ func TestHybridEndToEnd(t *testing.T) {
 
 func TestHybridFallsBackToLexical(t *testing.T) {
 	ctx := context.Background()
-	ix, h, es := newHybrid(t)
+	ix, h, es := newHybrid(t, &search.HybridOptions{RetryAfter: 100 * time.Millisecond})
 	es.mu.Lock()
 	es.fail = true
 	es.mu.Unlock()
@@ -195,10 +197,21 @@ func TestHybridFallsBackToLexical(t *testing.T) {
 		t.Fatalf("fallback hits %v, want the lexical ranking %v", res.Hits, want)
 	}
 
+	// Within RetryAfter the embedder is not called again.
+	before, _ := es.stats()
+	res, err = h.Search(ctx, "weather forecast", nil)
+	if err != nil || res.Mode != search.ModeLexical || !strings.Contains(fmt.Sprint(res.Fallback), "retrying later") {
+		t.Fatalf("second search: mode %q fallback %v err %v", res.Mode, res.Fallback, err)
+	}
+	if after, _ := es.stats(); after != before {
+		t.Fatalf("embedder called %d times within RetryAfter", after-before)
+	}
+
 	// Recovery: once the server answers again, hybrid ranking resumes.
 	es.mu.Lock()
 	es.fail = false
 	es.mu.Unlock()
+	time.Sleep(150 * time.Millisecond)
 	res, err = h.Search(ctx, "ocean swell", nil)
 	if err != nil || res.Mode != search.ModeHybrid {
 		t.Fatalf("after recovery: mode %q, err %v", res.Mode, err)
@@ -210,6 +223,33 @@ func TestHybridFallsBackToLexical(t *testing.T) {
 	ix.Upsert(doc("x", "new_tool", "forces a refresh", ""))
 	if _, err := h.Search(cctx, "anything", nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled search: err %v, want context.Canceled", err)
+	}
+}
+
+func TestHybridEmbedderTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // hang until the client gives up or the test ends
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	h := search.NewHybrid(ix, &search.OpenAIEmbedder{BaseURL: srv.URL + "/v1"}, &search.HybridOptions{Timeout: 100 * time.Millisecond})
+	h.Logger = discard()
+	start := time.Now()
+	res, err := h.Search(context.Background(), "read a file", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != search.ModeLexical || !errors.Is(res.Fallback, context.DeadlineExceeded) || len(res.Hits) == 0 {
+		t.Fatalf("mode %q fallback %v hits %v; want a lexical answer after the timeout", res.Mode, res.Fallback, res.Hits)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("search took %v despite a 100ms embedder timeout", d)
 	}
 }
 
