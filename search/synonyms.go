@@ -129,6 +129,25 @@ today tomorrow yesterday tonight weekday monday tuesday wednesday thursday frida
 street avenue road district campus downtown > address location place
 city town village > location place
 website webpage url link > web page browser
+tutorial guide documentation manual handbook howto
+painting sculpture artwork masterpiece > art museum
+gold silver oil copper > commodity asset price
+folder directory
+calculate compute calculation
+transcript subtitle subtitles caption captions
+history log changelog
+download fetch retrieve
+dependency dependencies package library
+vulnerability vulnerabilities cve exploit
+user account profile member
+issue ticket bug
+payment invoice billing charge
+customer client
+meeting conference
+upload attach attachment
+permission access role privilege
+notification alert notify
+subscription subscribe plan
 `
 
 // synonymTable is the stemmed lexicon: term -> same-concept terms and
