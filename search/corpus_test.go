@@ -20,7 +20,7 @@ func TestCorpusRecall(t *testing.T) {
 	}{
 		{"metatool", 0.70},
 		{"seal-tools", 0.95},
-		{"livemcpbench", 0.46}, // the goal is 0.50; see docs/search.md
+		{"livemcpbench", 0.47}, // the goal is 0.50; see docs/search.md
 	}
 	for _, g := range goals {
 		t.Run(g.set, func(t *testing.T) {
