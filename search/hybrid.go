@@ -90,6 +90,7 @@ const (
 
 // Result is the answer of [Hybrid.Search].
 type Result struct {
+	// Hits are the tools found, most relevant first.
 	Hits []Hit `json:"hits"`
 	// Mode is ModeHybrid, or ModeLexical when the embedder could not be
 	// used.

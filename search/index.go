@@ -21,15 +21,17 @@ import (
 type Document struct {
 	toolgate.ToolInfo
 	// TargetDescription describes the owning target; it is indexed with
-	// the tool at a low weight, so that a query naming what a service is
-	// for finds its tools.
+	// each of the target's tools, so that a query naming what a service
+	// is for finds its tools.
 	TargetDescription string
 }
 
 // A Hit is one search result: a published tool name and its score. Scores
 // are comparable within one result list only.
 type Hit struct {
-	Name  string  `json:"name"`
+	// Name is the tool's published name (ToolInfo.Name).
+	Name string `json:"name"`
+	// Score is the relevance, higher is better.
 	Score float64 `json:"score"`
 }
 
