@@ -811,6 +811,8 @@ type requestInfo struct {
 	principal *Principal
 	ctx       context.Context // the HTTP request's context
 	header    http.Header     // the request's own headers
+	auth      []string        // the request's own Authorization values
+	hadAuth   bool
 }
 
 type requestInfoKey struct{}
@@ -841,18 +843,22 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// go-sdk binds a stateful session to the user that opened it.
 		ti.UserID = p.Issuer + "\x00" + p.Subject + "\x00" + p.ClientID
 	}
-	h := r.Header.Clone()
-	h.Set("Authorization", "Bearer toolgate") // satisfies the injector; removed in serveMCP
-	r2 := r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti))
-	r2.Header = h
-	g.inject.ServeHTTP(w, r2)
+	// The injector wants a bearer header; lend it one and give the request
+	// its own back in serveMCP, before go-sdk sees the headers.
+	ri.auth, ri.hadAuth = r.Header["Authorization"]
+	r.Header["Authorization"] = []string{"Bearer toolgate"}
+	g.inject.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti)))
 }
 
 // serveMCP restores the request's own headers and hands it to go-sdk.
 func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request) {
 	if ti := sdkauth.TokenInfoFromContext(r.Context()); ti != nil {
 		if ri, ok := ti.Extra[requestInfoExtra].(*requestInfo); ok {
-			r.Header = ri.header
+			if ri.hadAuth {
+				r.Header["Authorization"] = ri.auth
+			} else {
+				delete(r.Header, "Authorization")
+			}
 		}
 	}
 	g.mcpHTTP.ServeHTTP(w, r)

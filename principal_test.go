@@ -140,3 +140,38 @@ func TestPrincipalNeverPrintsToken(t *testing.T) {
 		t.Fatal("ErrUnknownTool does not wrap")
 	}
 }
+
+// TestTargetsSeeTheRequestsOwnHeaders: the gateway's plumbing leaves no
+// trace in the headers a target sees.
+func TestTargetsSeeTheRequestsOwnHeaders(t *testing.T) {
+	seen := make(chan http.Header, 2)
+	tgt := &headerTarget{seen: seen}
+	gw := mustGateway(t, &Options{Stateless: true, JSONResponse: true, Authorizer: AuthorizerFunc(func(r *http.Request) (*Principal, error) {
+		return &Principal{Subject: "s"}, nil
+	})}, tgt)
+	url := serve(t, gw)
+	for _, c := range []struct{ sent, want string }{{"", ""}, {"Basic dTpw", "Basic dTpw"}} {
+		hdr := map[string]string{"X-Trace": "abc"}
+		if c.sent != "" {
+			hdr["Authorization"] = c.sent
+		}
+		if status, body := rawPost(t, url, []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"h___headers","arguments":{}}}`), hdr); status != 200 {
+			t.Fatalf("%d %s", status, body)
+		}
+		h := <-seen
+		if h.Get("Authorization") != c.want || h.Get("X-Trace") != "abc" {
+			t.Fatalf("target saw Authorization %q X-Trace %q, want %q", h.Get("Authorization"), h.Get("X-Trace"), c.want)
+		}
+	}
+}
+
+type headerTarget struct{ seen chan http.Header }
+
+func (h *headerTarget) Name() string { return "h" }
+func (h *headerTarget) ListTools(context.Context) ([]Tool, error) {
+	return []Tool{{Name: "headers"}}, nil
+}
+func (h *headerTarget) CallTool(_ context.Context, req *CallRequest) (*Result, error) {
+	h.seen <- req.Header.Clone()
+	return TextResult("ok"), nil
+}
