@@ -73,8 +73,9 @@ type Options struct {
 	// CallTimeout bounds each tool call; default DefaultCallTimeout,
 	// negative for none.
 	CallTimeout time.Duration
-	// MaxConcurrentCalls caps tool calls running at once across the
-	// gateway; a call beyond it waits for a slot until its timeout.
+	// MaxConcurrentCalls caps target tool calls running at once across
+	// the gateway; a call beyond it waits for a slot until its timeout.
+	// Builtins take no slot.
 	// Default DefaultMaxConcurrentCalls, negative for no cap.
 	MaxConcurrentCalls int
 
@@ -766,7 +767,9 @@ func (g *Gateway) dispatch(ctx context.Context, req *CallRequest) (res *Result, 
 		ctx, cancel = context.WithTimeout(ctx, g.opts.CallTimeout)
 		defer cancel()
 	}
-	if g.sem != nil {
+	// Builtins take no slot: those that call tools (a call-tool builtin)
+	// take one for the inner call, through Call.
+	if g.sem != nil && e.target != nil {
 		select {
 		case g.sem <- struct{}{}:
 		default:

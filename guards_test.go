@@ -362,3 +362,17 @@ func TestProtocolVersions(t *testing.T) {
 		}
 	})
 }
+
+func TestBuiltinCallingAToolTakesOneSlot(t *testing.T) {
+	gw := mustGateway(t, &Options{MaxConcurrentCalls: 1, CallTimeout: 2 * time.Second}, mathTarget())
+	err := gw.AddBuiltin(Tool{Name: "call_tool"}, func(ctx context.Context, _ *CallRequest) (*Result, error) {
+		return gw.Call(ctx, "math___echo", json.RawMessage(`{"text":"inner"}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := gw.Call(context.Background(), "call_tool", nil)
+	if err != nil || textOf(r) != "inner" {
+		t.Fatalf("%v %q", err, textOf(r))
+	}
+}
