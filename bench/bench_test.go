@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/toolgate/toolgate"
 )
 
@@ -39,7 +41,9 @@ func BenchmarkToolsCall(b *testing.B) {
 }
 
 // BenchmarkToolsList10k lists a 10,000-tool catalogue in full (following
-// every cursor, default page size) per iteration, in-process.
+// every cursor, 1000 tools a page) per iteration, in-process, from toolgate
+// and from a bare go-sdk server holding the same tools. server-p50-ms is
+// the time spent in the server's handler, without the client's decoding.
 func BenchmarkToolsList10k(b *testing.B) {
 	gw, err := toolgate.New(&toolgate.Options{Stateless: true, JSONResponse: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -48,30 +52,41 @@ func BenchmarkToolsList10k(b *testing.B) {
 	if err := gw.AddTarget(context.Background(), ManyTools(10000)); err != nil {
 		b.Fatal(err)
 	}
-	// Time spent in the gateway's handler, without the client's decoding.
-	var server time.Duration
-	do := HandlerDo(gw)
-	c := &Client{URL: "http://127.0.0.1/mcp", Do: func(r *http.Request) (*http.Response, error) {
-		start := time.Now()
-		resp, err := do(r)
-		server += time.Since(start)
-		return resp, err
-	}}
-	if err := c.Connect(); err != nil {
-		b.Fatal(err)
+	bare := mcp.NewServer(&mcp.Implementation{Name: "bare", Version: "0"}, &mcp.ServerOptions{PageSize: 1000, Logger: slog.New(slog.DiscardHandler)})
+	for _, ti := range gw.Catalog(context.Background()) {
+		bare.AddTool(&mcp.Tool{Name: ti.Name, Description: ti.Tool.Description, InputSchema: ti.Tool.InputSchema}, nil)
 	}
-	var durs []time.Duration
-	b.ReportAllocs()
-	for b.Loop() {
-		server = 0
-		n, _, err := ListAll(c)
-		if err != nil || n != 10000 {
-			b.Fatalf("listed %d tools: %v", n, err)
-		}
-		durs = append(durs, server)
+	bareH := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return bare }, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
+	for _, srv := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare", bareH}, {"toolgate", gw}} {
+		b.Run(srv.name, func(b *testing.B) {
+			var server time.Duration
+			do := HandlerDo(srv.h)
+			c := &Client{URL: "http://127.0.0.1/mcp", Do: func(r *http.Request) (*http.Response, error) {
+				start := time.Now()
+				resp, err := do(r)
+				server += time.Since(start)
+				return resp, err
+			}}
+			if err := c.Connect(); err != nil {
+				b.Fatal(err)
+			}
+			var durs []time.Duration
+			b.ReportAllocs()
+			for b.Loop() {
+				server = 0
+				n, _, err := ListAll(c)
+				if err != nil || n != 10000 {
+					b.Fatalf("listed %d tools: %v", n, err)
+				}
+				durs = append(durs, server)
+			}
+			sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+			b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "server-p50-ms")
+		})
 	}
-	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
-	b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "server-p50-ms")
 }
 
 // BenchmarkRegister10k measures adding a 10,000-tool target (schema
