@@ -1,7 +1,6 @@
 package auth_test
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,46 +15,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/toolgate/toolgate/internal/testenv/oidc"
+	"github.com/toolgate/toolgate/internal/testenv/program"
 )
 
 const resource = "https://toolgate.test/mcp"
-
-// startExample builds and runs examples/auth against the provider and
-// returns the gateway's URL.
-func startExample(t *testing.T, env ...string) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "auth-example")
-	if out, err := exec.Command("go", "build", "-o", bin, "../examples/auth").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), append([]string{"TOOLGATE_ADDR=127.0.0.1:0"}, env...)...)
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		re := regexp.MustCompile(`http://127\.0\.0\.1:\d+/mcp`)
-		for sc.Scan() {
-			if m := re.FindString(sc.Text()); m != "" {
-				found <- m
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case u := <-found:
-		return u
-	case <-time.After(60 * time.Second):
-		t.Fatal("the example did not start")
-	}
-	return ""
-}
 
 type bearerRT string
 
@@ -108,7 +70,7 @@ func TestRealProvider(t *testing.T) {
 	p := oidc.Start(t)
 	client := p.Register(t, oidc.Client{ID: "agent", Scopes: []string{"tools:read", "tools:admin"}, Resource: resource})
 	other := p.Register(t, oidc.Client{ID: "stranger", Scopes: []string{"tools:read"}, Resource: resource})
-	url := startExample(t,
+	url := program.Start(t, "../examples/auth",
 		"TOOLGATE_DISCOVERY_URL="+p.DiscoveryURL(),
 		"TOOLGATE_AUDIENCE="+resource,
 		"TOOLGATE_ALLOWED_CLIENTS=agent",

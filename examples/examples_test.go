@@ -1,17 +1,16 @@
 package examples_test
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
-	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate/internal/testenv/program"
 )
 
 // TestExamplesServe builds and runs each example program as a user would
@@ -19,18 +18,7 @@ import (
 func TestExamplesServe(t *testing.T) {
 	for _, ex := range []string{"quickstart", "mount"} {
 		t.Run(ex, func(t *testing.T) {
-			bin := t.TempDir() + "/" + ex
-			if out, err := exec.Command("go", "build", "-o", bin, "./"+ex).CombinedOutput(); err != nil {
-				t.Fatalf("build: %v\n%s", err, out)
-			}
-			cmd := exec.Command(bin)
-			cmd.Env = append(cmd.Environ(), "TOOLGATE_ADDR=127.0.0.1:0")
-			stdout, _ := cmd.StdoutPipe()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-			url := waitURL(t, stdout)
+			url := program.Start(t, "./"+ex)
 
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
@@ -64,27 +52,4 @@ func TestExamplesServe(t *testing.T) {
 			}
 		})
 	}
-}
-
-func waitURL(t *testing.T, r io.Reader) string {
-	t.Helper()
-	re := regexp.MustCompile(`http://127\.0\.0\.1:\d+/mcp`)
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			if m := re.FindString(sc.Text()); m != "" {
-				found <- m
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, r)
-	}()
-	select {
-	case u := <-found:
-		return u
-	case <-time.After(60 * time.Second):
-		t.Fatal("example did not print its URL")
-	}
-	return ""
 }
