@@ -1,0 +1,151 @@
+package lambda
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	lambdago "github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/toolgate/toolgate"
+)
+
+// NewInProcess returns a target that runs handler in this process, as the
+// Lambda runtime would: handler is anything lambda.Start accepts (a
+// function of one of its signatures, or a lambda.Handler). Each call gets
+// a context carrying a lambdacontext.LambdaContext with the same client
+// context a deployed function receives, and the deadline of
+// Options.Timeout. Errors and panics become function errors, typed as the
+// runtime types them.
+//
+// A handler that outlives its deadline cannot be stopped: the call
+// returns a timeout result and the handler's goroutine runs on until it
+// returns, so handlers should watch their context.
+func NewInProcess(handler any, o *Options) (*Target, error) {
+	t, err := newTarget(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateHandler(handler); err != nil {
+		return nil, fmt.Errorf("lambda: target %q: %w", o.Name, err)
+	}
+	t.handler = lambdago.NewHandlerWithOptions(handler, o.HandlerOptions...)
+	t.timeout = o.Timeout
+	if strings.HasPrefix(o.Function, "arn:") {
+		t.arn = o.Function
+	}
+	return t, nil
+}
+
+type answer struct {
+	out []byte
+	fe  *functionError
+}
+
+func (t *Target) invokeInProcess(ctx context.Context, payload []byte, custom map[string]string) *toolgate.Result {
+	start := time.Now()
+	lc := &lambdacontext.LambdaContext{
+		AwsRequestID:       newUUID(),
+		InvokedFunctionArn: t.arn,
+		ClientContext:      lambdacontext.ClientContext{Custom: custom},
+	}
+	ctx = lambdacontext.NewContext(ctx, lc)
+	if t.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.timeout)
+		defer cancel()
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				ch <- answer{fe: &functionError{Type: typeName(v), Message: fmt.Sprintf("%v", v)}}
+			}
+		}()
+		out, err := t.handler.Invoke(ctx, payload)
+		if err != nil {
+			fe := asRuntimeError(err)
+			ch <- answer{fe: &fe}
+			return
+		}
+		ch <- answer{out: out}
+	}()
+	select {
+	case a := <-ch:
+		if a.fe != nil {
+			return t.errorResult(*a.fe)
+		}
+		return t.mapPayload(a.out, "")
+	case <-ctx.Done():
+		return t.errorResult(functionError{
+			Type:    "Sandbox.Timedout",
+			Message: fmt.Sprintf("Task timed out after %.2f seconds", time.Since(start).Seconds()),
+		})
+	}
+}
+
+// asRuntimeError types err as aws-lambda-go's runtime does.
+func asRuntimeError(err error) functionError {
+	var ire messages.InvokeResponse_Error
+	if errors.As(err, &ire) {
+		return functionError{Type: ire.Type, Message: ire.Message}
+	}
+	return functionError{Type: typeName(err), Message: err.Error()}
+}
+
+func typeName(v any) string {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return ""
+	}
+	if t.Kind() == reflect.Pointer {
+		return t.Elem().Name()
+	}
+	return t.Name()
+}
+
+// validateHandler applies lambda.Start's rules, so a wrong signature is
+// an error here rather than on every call.
+func validateHandler(h any) error {
+	if h == nil {
+		return errors.New("nil handler")
+	}
+	if _, ok := h.(lambdago.Handler); ok {
+		return nil
+	}
+	contextType, errorType := reflect.TypeFor[context.Context](), reflect.TypeFor[error]()
+	ht := reflect.TypeOf(h)
+	if ht.Kind() != reflect.Func {
+		return fmt.Errorf("handler kind %s is not %s", ht.Kind(), reflect.Func)
+	}
+	isContext := func(t reflect.Type) bool {
+		return t.Kind() == reflect.Interface && contextType.Implements(t) && t.Implements(contextType)
+	}
+	switch ht.NumIn() {
+	case 0:
+	case 1:
+		if a := ht.In(0); a.Kind() == reflect.Interface && a.NumMethod() > 0 && !isContext(a) {
+			return fmt.Errorf("handler takes an interface, but it is not context.Context: %q", a.Name())
+		}
+	case 2:
+		if !isContext(ht.In(0)) {
+			return fmt.Errorf("handler takes two arguments, but the first is not context.Context")
+		}
+	default:
+		return fmt.Errorf("handlers may not take more than two arguments, but handler takes %d", ht.NumIn())
+	}
+	switch n := ht.NumOut(); {
+	case n > 2:
+		return errors.New("handler may not return more than two values")
+	case n == 2 && !ht.Out(1).Implements(errorType):
+		return errors.New("handler returns two values, but the second does not implement error")
+	case n == 1 && !ht.Out(0).Implements(errorType):
+		return errors.New("handler returns a single value, but it does not implement error")
+	}
+	return nil
+}

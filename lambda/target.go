@@ -1,0 +1,198 @@
+package lambda
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	lambdago "github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/toolgate/toolgate"
+)
+
+// Defaults of Options.
+const (
+	DefaultGatewayID          = "toolgate"
+	DefaultMaxThrottleRetries = 3
+	DefaultThrottleBackoff    = 100 * time.Millisecond
+)
+
+// Options configure a Lambda target.
+type Options struct {
+	// Name is the target's name, the prefix of its tools. Required.
+	Name string
+	// Description describes the target in a sentence (optional).
+	Description string
+	// Tools are the tools the function implements; at least one. Read
+	// them from AgentCore's JSON shape with LoadTools or ParseTools, or
+	// describe them in Go (see ToolFor). Any JSON Schema is allowed.
+	Tools []toolgate.Tool
+
+	// GatewayID and TargetID are sent in the client context as
+	// bedrockAgentCoreGatewayId and bedrockAgentCoreTargetId; defaults
+	// DefaultGatewayID and Name.
+	GatewayID, TargetID string
+	// PropagateHeaders names inbound HTTP headers to copy into the client
+	// context's custom map, under their lower-case names. Credentials are
+	// never propagated unless named here.
+	PropagateHeaders []string
+	// Logger receives invocation failures; default slog.Default().
+	Logger *slog.Logger
+
+	// Function is the function's name or ARN, optionally with a
+	// ":qualifier" suffix. Required by New; for NewInProcess it is only a
+	// label (an ARN becomes the lambdacontext's InvokedFunctionArn).
+	Function string
+	// Qualifier is a version or alias to invoke (New only).
+	Qualifier string
+	// Region is the function's AWS region (New only). Default: the
+	// region of an ARN in Function, else the standard AWS configuration
+	// (AWS_REGION, shared config).
+	Region string
+	// Endpoint overrides the Lambda endpoint URL (New only), for example
+	// a local emulator.
+	Endpoint string
+	// Credentials sign the Invoke requests (SigV4) (New only), for
+	// example credentials.NewSigV4(...).CredentialsProvider(). Default:
+	// the standard AWS credential chain.
+	Credentials aws.CredentialsProvider
+	// HTTPClient sends the Invoke requests (New only); default the AWS
+	// SDK's client.
+	HTTPClient *http.Client
+	// MaxThrottleRetries is how often a throttled (HTTP 429) invocation
+	// is retried (New only): default DefaultMaxThrottleRetries, negative
+	// for none. No other failure is retried.
+	MaxThrottleRetries int
+	// ThrottleBackoff is the first retry's mean delay, doubled for each
+	// further retry (with full jitter, at most 5 s); a Retry-After from
+	// Lambda takes precedence. Default DefaultThrottleBackoff.
+	ThrottleBackoff time.Duration
+
+	// Timeout bounds an in-process invocation as Lambda's function
+	// timeout does (NewInProcess only); zero leaves only the gateway's
+	// call timeout. The handler's context carries the deadline.
+	Timeout time.Duration
+	// HandlerOptions are passed to lambda.NewHandlerWithOptions
+	// (NewInProcess only), for example lambda.WithUseNumber(true).
+	HandlerOptions []lambdago.Option
+}
+
+// Target is a Lambda function as a toolgate target. Create one with New
+// (invoke a function through the Lambda API) or NewInProcess (run an
+// aws-lambda-go handler in this process). It is safe for concurrent use.
+type Target struct {
+	name, desc string
+	function   string // for messages
+	tools      []toolgate.Tool
+	gatewayID  string
+	targetID   string
+	propagate  []string
+	log        *slog.Logger
+
+	remote  *remote
+	handler lambdago.Handler
+	arn     string
+	timeout time.Duration
+}
+
+var _ toolgate.Target = (*Target)(nil)
+
+func newTarget(o *Options) (*Target, error) {
+	if o == nil {
+		return nil, errors.New("lambda: nil Options")
+	}
+	if o.Name == "" {
+		return nil, errors.New("lambda: Options.Name is required")
+	}
+	if len(o.Tools) == 0 {
+		return nil, fmt.Errorf("lambda: target %q: no tools: the Lambda API cannot list a function's tools, so Options.Tools must describe them", o.Name)
+	}
+	seen := make(map[string]bool, len(o.Tools))
+	for _, tl := range o.Tools {
+		if tl.Name == "" || seen[tl.Name] {
+			return nil, fmt.Errorf("lambda: target %q: tool names must be non-empty and unique (%q)", o.Name, tl.Name)
+		}
+		seen[tl.Name] = true
+	}
+	t := &Target{
+		name:      o.Name,
+		desc:      o.Description,
+		function:  o.Function,
+		tools:     slices.Clone(o.Tools),
+		gatewayID: o.GatewayID,
+		targetID:  o.TargetID,
+		propagate: slices.Clone(o.PropagateHeaders),
+		log:       o.Logger,
+	}
+	if t.gatewayID == "" {
+		t.gatewayID = DefaultGatewayID
+	}
+	if t.targetID == "" {
+		t.targetID = o.Name
+	}
+	if t.log == nil {
+		t.log = slog.Default()
+	}
+	if t.function == "" {
+		t.function = o.Name
+	}
+	return t, nil
+}
+
+// Name returns the target's name.
+func (t *Target) Name() string { return t.name }
+
+// Description returns Options.Description, or a sentence naming the
+// function.
+func (t *Target) Description() string {
+	if t.desc != "" {
+		return t.desc
+	}
+	return "AWS Lambda function " + t.function
+}
+
+// ListTools returns the configured tools.
+func (t *Target) ListTools(context.Context) ([]toolgate.Tool, error) {
+	return slices.Clone(t.tools), nil
+}
+
+// CallTool invokes the function with the arguments as its event and the
+// AgentCore client context, and maps its response to a result (see the
+// package documentation).
+func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*toolgate.Result, error) {
+	if n := len(req.Arguments); n > MaxPayload {
+		return toolgate.ErrorResult(fmt.Sprintf("lambda: the arguments are %d bytes, over Lambda's %d-byte payload limit", n, MaxPayload)), nil
+	}
+	custom := t.clientContext(req)
+	cc, err := encodeClientContext(custom)
+	if err != nil {
+		return toolgate.ErrorResult("lambda: " + err.Error()), nil
+	}
+	if t.handler != nil {
+		return t.invokeInProcess(ctx, req.Arguments, custom), nil
+	}
+	res, err := t.remote.invoke(ctx, t, req.Arguments, cc)
+	if err != nil {
+		t.log.WarnContext(ctx, "lambda invoke failed", "target", t.name, "tool", req.Tool, "function", t.function, "err", err)
+		return toolgate.ErrorResult(err.Error()), nil
+	}
+	return res, nil
+}
+
+// regionOf returns the region of a Lambda ARN, or "".
+func regionOf(function string) string {
+	if !strings.HasPrefix(function, "arn:") {
+		return ""
+	}
+	parts := strings.Split(function, ":")
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[3]
+}
