@@ -1,0 +1,157 @@
+// Package awsmock starts real AWS protocol servers from npm for tests:
+// dynalite (DynamoDB, awsJson1_0) and kinesalite (Kinesis, awsJson1_1),
+// installed by scripts/setup/smithy.sh. Each runs in memory on 127.0.0.1
+// and a free port for the duration of one test.
+//
+// When node or the packages are missing, Start fails the test if the CI
+// environment variable is set and skips it otherwise.
+package awsmock
+
+import (
+	"bufio"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+//go:embed server.js
+var serverScript []byte
+
+// The servers this package starts.
+const (
+	Dynalite   = "dynalite"
+	Kinesalite = "kinesalite"
+)
+
+const startTimeout = 20 * time.Second
+
+// Dir returns the directory holding node_modules/dynalite and
+// node_modules/kinesalite: the smithy folder of
+// ${TOOLGATE_TOOLS_DIR:-$HOME/.cache/toolgate-tools}.
+func Dir() string {
+	tools := os.Getenv("TOOLGATE_TOOLS_DIR")
+	if tools == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		tools = filepath.Join(home, ".cache", "toolgate-tools")
+	}
+	return filepath.Join(tools, "smithy")
+}
+
+// unavailable fails the test under CI and skips it elsewhere.
+func unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...) + " (run scripts/setup/smithy.sh)"
+	if os.Getenv("CI") != "" {
+		t.Fatalf("awsmock: %s", msg)
+	}
+	t.Skipf("awsmock: %s", msg)
+}
+
+// Start starts the named server (Dynalite or Kinesalite) for the duration
+// of t and returns its base URL, http://127.0.0.1:PORT. The process is
+// stopped by t.Cleanup.
+func Start(t testing.TB, server string) string {
+	t.Helper()
+	if server != Dynalite && server != Kinesalite {
+		t.Fatalf("awsmock: unknown server %q", server)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		unavailable(t, "node not found in PATH")
+	}
+	modules := filepath.Join(Dir(), "node_modules")
+	if _, err := os.Stat(filepath.Join(modules, server, "package.json")); err != nil {
+		unavailable(t, "%s not installed in %s", server, Dir())
+	}
+	script := filepath.Join(t.TempDir(), "server.js")
+	if err := os.WriteFile(script, serverScript, 0o600); err != nil {
+		t.Fatalf("awsmock: write server script: %v", err)
+	}
+	out := &lockedBuffer{}
+	cmd := exec.Command(node, script, server)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "NODE_NO_WARNINGS=1")
+	cmd.Stderr = out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatalf("awsmock: %v", err)
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatalf("awsmock: %v", err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("awsmock: start %s: %v", server, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("%s output:\n%s", server, out.String())
+		}
+	})
+
+	ready := make(chan string, 1)
+	go func() {
+		r := bufio.NewReader(stdout)
+		line, _ := r.ReadString('\n')
+		ready <- line
+		_, _ = io.Copy(out, r)
+	}()
+	var hello struct {
+		Port int `json:"port"`
+	}
+	select {
+	case line := <-ready:
+		if err := json.Unmarshal([]byte(line), &hello); err != nil || hello.Port == 0 {
+			t.Fatalf("awsmock: %s did not start: %q\n%s", server, line, out.String())
+		}
+	case <-time.After(startTimeout):
+		t.Fatalf("awsmock: %s did not start within %v\n%s", server, startTimeout, out.String())
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(hello.Port))
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("awsmock: %s does not accept connections: %v", server, err)
+	}
+	_ = conn.Close()
+	return "http://" + addr
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}

@@ -1,0 +1,67 @@
+package awsmock_test
+
+import (
+	"fmt"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/toolgate/toolgate/internal/testenv/awsmock"
+)
+
+// fakeTB records how Start gave up.
+type fakeTB struct {
+	testing.TB
+	how, msg string
+}
+
+func (f *fakeTB) Helper() {}
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.how, f.msg = "fatal", fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (f *fakeTB) Skipf(format string, args ...any) {
+	f.how, f.msg = "skip", fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func TestStartWithoutInstallation(t *testing.T) {
+	for _, tc := range []struct{ ci, want string }{{"", "skip"}, {"true", "fatal"}} {
+		t.Run("CI="+tc.ci, func(t *testing.T) {
+			t.Setenv("TOOLGATE_TOOLS_DIR", t.TempDir())
+			t.Setenv("CI", tc.ci)
+			f := &fakeTB{TB: t}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				awsmock.Start(f, awsmock.Dynalite)
+				f.how = "started"
+			}()
+			<-done
+			if f.how != tc.want || !strings.Contains(f.msg, "scripts/setup/smithy.sh") {
+				t.Fatalf("Start: %s %q, want %s with a hint", f.how, f.msg, tc.want)
+			}
+		})
+	}
+}
+
+func TestStart(t *testing.T) {
+	for _, s := range []string{awsmock.Dynalite, awsmock.Kinesalite} {
+		t.Run(s, func(t *testing.T) {
+			url := awsmock.Start(t, s)
+			// Both answer an unsigned request with an AWS error, which
+			// shows the server is up and speaking its protocol.
+			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader("{}"))
+			req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode < 400 {
+				t.Fatalf("unsigned request: HTTP %d, want an error", resp.StatusCode)
+			}
+		})
+	}
+}
