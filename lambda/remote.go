@@ -2,8 +2,11 @@ package lambda
 
 import (
 	"context"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -14,6 +17,8 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/toolgate/toolgate"
 )
@@ -70,6 +75,9 @@ func New(ctx context.Context, o *Options) (*Target, error) {
 		// An invocation is not idempotent: only throttles are retried,
 		// below, where the function is known not to have run.
 		lo.Retryer = aws.NopRetryer{}
+		lo.APIOptions = append(lo.APIOptions, func(st *middleware.Stack) error {
+			return st.Deserialize.Add(crashAsFunctionError{}, middleware.After)
+		})
 	})
 	r := &remote{client: client, function: o.Function, retries: o.MaxThrottleRetries, backoff: o.ThrottleBackoff}
 	if o.Qualifier != "" {
@@ -169,4 +177,31 @@ func apiMessage(err error) string {
 		return ae.ErrorMessage()
 	}
 	return err.Error()
+}
+
+// crashAsFunctionError turns an HTTP 502 whose body is the runtime's error
+// payload (what the runtime interface emulator answers when a function
+// panics and its runtime exits) into what Lambda answers: HTTP 200 with
+// FunctionError "Unhandled". Other responses pass untouched.
+type crashAsFunctionError struct{}
+
+func (crashAsFunctionError) ID() string { return "toolgate.lambda.crashAsFunctionError" }
+
+func (crashAsFunctionError) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	out, md, err := next.HandleDeserialize(ctx, in)
+	resp, ok := out.RawResponse.(*smithyhttp.Response)
+	if err != nil || !ok || resp.StatusCode != http.StatusBadGateway || resp.Header.Get("X-Amzn-Errortype") != "" {
+		return out, md, err
+	}
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, MaxPayload+1))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if rerr != nil {
+		return out, md, err
+	}
+	if _, ok := asFunctionError(body); ok {
+		resp.StatusCode = http.StatusOK
+		resp.Header.Set("X-Amz-Function-Error", "Unhandled")
+	}
+	return out, md, err
 }

@@ -1,0 +1,268 @@
+package lambda_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/internal/testenv/lambdarie"
+	"github.com/toolgate/toolgate/lambda"
+	"github.com/toolgate/toolgate/lambda/internal/testfn"
+)
+
+// fnTimeout is the function timeout in both modes (the emulator counts
+// whole seconds).
+const fnTimeout = 2 * time.Second
+
+var quiet = slog.New(slog.DiscardHandler)
+
+func testTools(t testing.TB) []toolgate.Tool {
+	t.Helper()
+	tools, err := lambda.LoadTools("testdata/tools.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tools
+}
+
+func baseOptions(t testing.TB) *lambda.Options {
+	return &lambda.Options{
+		Name:             "fn",
+		Tools:            testTools(t),
+		GatewayID:        "gw-test",
+		PropagateHeaders: []string{"X-Tenant"},
+		Logger:           quiet,
+	}
+}
+
+func inProcessTarget(t testing.TB) *lambda.Target {
+	o := baseOptions(t)
+	o.Timeout = fnTimeout
+	tg, err := lambda.NewInProcess(testfn.Handle, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+// emulatedTarget builds testfn as a real Lambda function, runs it under the
+// runtime interface emulator, and returns a target whose SigV4-signed
+// Lambda client invokes it there.
+func emulatedTarget(t testing.TB) *lambda.Target {
+	e := lambdarie.Start(t, lambdarie.Build(t, "./internal/testfn/bootstrap"), &lambdarie.Config{Timeout: fnTimeout})
+	ctx := context.Background()
+	signer, err := credentials.NewSigV4(ctx, credentials.SigV4Config{
+		Service: "lambda", Region: "us-east-1",
+		AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: credentials.Literal("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := baseOptions(t)
+	o.Function = lambdarie.FunctionName
+	o.Qualifier = "$LATEST"
+	o.Endpoint = e.URL
+	o.Region = signer.Region()
+	o.Credentials = signer.CredentialsProvider()
+	tg, err := lambda.New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+// serve mounts a gateway with tg and returns its MCP URL.
+func serve(t testing.TB, tg toolgate.Target) string {
+	t.Helper()
+	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gw.Close() })
+	if err := gw.AddTarget(context.Background(), tg); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+type headerRT struct{ h http.Header }
+
+func (rt headerRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	for k, v := range rt.h {
+		r.Header[k] = v
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// connect opens a go-sdk client session that sends X-Tenant: acme.
+func connect(t testing.TB, url string) *mcp.ClientSession {
+	t.Helper()
+	c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil)
+	tr := &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: headerRT{http.Header{"X-Tenant": {"acme"}}}}}
+	cs, err := c.Connect(context.Background(), tr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+func text(r *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range r.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}
+
+// TestModes runs one table against the same handler in-process and as a
+// real function under the emulator, through the gateway and a go-sdk MCP
+// client: both modes must give the same results.
+func TestModes(t *testing.T) {
+	blob := strings.Repeat("x", 5<<20) // a 5 MB payload
+	cases := []struct {
+		name  string
+		tool  string
+		args  map[string]any
+		check func(t *testing.T, r *mcp.CallToolResult)
+	}{
+		{"event and client context", "echo", map[string]any{"city": "Paris"}, func(t *testing.T, r *mcp.CallToolResult) {
+			if r.IsError {
+				t.Fatalf("error: %s", text(r))
+			}
+			var got struct {
+				Event  map[string]any    `json:"event"`
+				Custom map[string]string `json:"custom"`
+				Tool   string            `json:"tool"`
+			}
+			b, _ := json.Marshal(r.StructuredContent)
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatalf("structuredContent %s: %v", b, err)
+			}
+			if text(r) != string(b) {
+				t.Errorf("text %q is not the structured content %s", text(r), b)
+			}
+			if len(got.Event) != 1 || got.Event["city"] != "Paris" {
+				t.Errorf("event %v, want the bare arguments", got.Event)
+			}
+			want := map[string]string{
+				lambda.KeyToolName: "fn___echo", lambda.KeyMessageVersion: "1.0",
+				lambda.KeyGatewayID: "gw-test", lambda.KeyTargetID: "fn", "x-tenant": "acme",
+			}
+			for k, v := range want {
+				if got.Custom[k] != v {
+					t.Errorf("custom[%s] = %q, want %q (custom %v)", k, got.Custom[k], v, got.Custom)
+				}
+			}
+			for _, k := range []string{lambda.KeyAwsRequestID, lambda.KeyMcpMessageID} {
+				if len(got.Custom[k]) != 36 {
+					t.Errorf("custom[%s] = %q, want a UUID", k, got.Custom[k])
+				}
+			}
+			if got.Tool != "echo" {
+				t.Errorf("ToolName = %q", got.Tool)
+			}
+		}},
+		{"full JSON Schema is enforced", "echo", map[string]any{"city": "paris"}, func(t *testing.T, r *mcp.CallToolResult) {
+			if !r.IsError || !strings.Contains(text(r), "invalid arguments") {
+				t.Fatalf("got %v %q", r.IsError, text(r))
+			}
+		}},
+		{"string result", "text", map[string]any{"city": "Oslo"}, func(t *testing.T, r *mcp.CallToolResult) {
+			if r.IsError || text(r) != "hello Oslo" || r.StructuredContent != nil {
+				t.Fatalf("got %v %q %v", r.IsError, text(r), r.StructuredContent)
+			}
+		}},
+		{"function error", "fail", nil, func(t *testing.T, r *mcp.CallToolResult) {
+			if !r.IsError || text(r) != "Lambda function error (ValidationError): city is required" {
+				t.Fatalf("got %v %q", r.IsError, text(r))
+			}
+		}},
+		{"MCP result passes through", "mcp", nil, func(t *testing.T, r *mcp.CallToolResult) {
+			if !r.IsError || text(r) != "from mcp" || r.StructuredContent != nil {
+				t.Fatalf("got %v %q %v", r.IsError, text(r), r.StructuredContent)
+			}
+		}},
+		{"5 MB payload", "size", map[string]any{"blob": blob}, func(t *testing.T, r *mcp.CallToolResult) {
+			if r.IsError || text(r) != `{"bytes":5242880}` {
+				t.Fatalf("got %v %.200q", r.IsError, text(r))
+			}
+		}},
+		{"timeout", "sleep", map[string]any{"sleepMs": 4000}, func(t *testing.T, r *mcp.CallToolResult) {
+			if !r.IsError || !strings.Contains(text(r), "timed out") || !strings.Contains(text(r), "Task timed out after 2.") {
+				t.Fatalf("got %v %q", r.IsError, text(r))
+			}
+		}},
+		{"after a timeout the function serves again", "text", map[string]any{"city": "Rome"}, func(t *testing.T, r *mcp.CallToolResult) {
+			if r.IsError || text(r) != "hello Rome" {
+				t.Fatalf("got %v %q", r.IsError, text(r))
+			}
+		}},
+		{"panic", "panic", nil, func(t *testing.T, r *mcp.CallToolResult) {
+			if !r.IsError || !strings.Contains(text(r), "oops") {
+				t.Fatalf("got %v %q", r.IsError, text(r))
+			}
+		}},
+	}
+	for _, m := range []struct {
+		name   string
+		target func(testing.TB) *lambda.Target
+	}{{"in-process", inProcessTarget}, {"emulator", emulatedTarget}} {
+		t.Run(m.name, func(t *testing.T) {
+			url := serve(t, m.target(t))
+			cs := connect(t, url)
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					r, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "fn___" + tc.tool, Arguments: tc.args})
+					if err != nil {
+						t.Fatal(err)
+					}
+					tc.check(t, r)
+				})
+			}
+			t.Run("typescript-sdk-client", func(t *testing.T) {
+				dir := mcpScripts(t)
+				out, err := exec.Command(filepath.Join(dir, "client.sh"), url, "--tool", "fn___echo", "--args", `{"city":"Lima"}`).CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "tools/list: 7 tool(s)") ||
+					!strings.Contains(string(out), `\"city\":\"Lima\"`) || !strings.Contains(string(out), `fn___echo`) {
+					t.Fatalf("TypeScript client: %v\n%s", err, out)
+				}
+			})
+		})
+	}
+}
+
+// mcpScripts returns ../shared/scripts/mcp when its tools are installed.
+func mcpScripts(t *testing.T) string {
+	dir, _ := filepath.Abs("../../shared/scripts/mcp")
+	tools := os.Getenv("MCP_TOOLS_DIR")
+	if tools == "" {
+		home, _ := os.UserHomeDir()
+		tools = filepath.Join(home, ".cache", "mcp-tools")
+	}
+	if _, err := os.Stat(filepath.Join(tools, "node-client.mjs")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("MCP client tools are not installed (run %s/setup.sh)", dir)
+		}
+		t.Skip("MCP client tools are not installed; run ../shared/scripts/mcp/setup.sh")
+	}
+	return dir
+}
