@@ -1,13 +1,13 @@
 package lambda
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"time"
 
