@@ -1,0 +1,238 @@
+package lambda_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	lambdago "github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/lambda"
+)
+
+// fakeLambda answers the Invoke API with the responses in order (the last
+// one repeats) and records the requests.
+type fakeLambda struct {
+	responses []func(w http.ResponseWriter)
+	calls     atomic.Int32
+	last      atomic.Pointer[http.Request]
+}
+
+func (f *fakeLambda) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := int(f.calls.Add(1)) - 1
+	f.last.Store(r.Clone(context.Background()))
+	f.responses[min(n, len(f.responses)-1)](w)
+}
+
+func throttled(w http.ResponseWriter) {
+	w.Header().Set("X-Amzn-Errortype", "TooManyRequestsException")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	w.Write([]byte(`{"Type":"User","message":"Rate Exceeded.","Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"}`))
+}
+
+func answer(fnErr, body string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		if fnErr != "" {
+			w.Header().Set("X-Amz-Function-Error", fnErr)
+		}
+		w.Write([]byte(body))
+	}
+}
+
+func fakeTarget(t *testing.T, f *fakeLambda, retries int) *lambda.Target {
+	t.Helper()
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	o := baseOptions(t)
+	o.Function = "arn:aws:lambda:eu-west-1:123456789012:function:weather"
+	o.Qualifier = "live"
+	o.Endpoint = srv.URL
+	o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}, nil
+	})
+	o.MaxThrottleRetries = retries
+	o.ThrottleBackoff = time.Millisecond
+	tg, err := lambda.New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+func call(t *testing.T, tg toolgate.Target, tool, args string, h http.Header) *toolgate.Result {
+	t.Helper()
+	r, err := tg.CallTool(context.Background(), &toolgate.CallRequest{Target: "fn", Tool: tool, Name: "fn___" + tool, Arguments: json.RawMessage(args), Header: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func resultText(r *toolgate.Result) string { return text(r) }
+
+// TestInvokeAPI covers what the emulator cannot show: Lambda's
+// FunctionError header, throttling, and the request the client sends.
+func TestInvokeAPI(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		responses []func(http.ResponseWriter)
+		retries   int
+		wantCalls int32
+		wantErr   bool
+		want      string
+	}{
+		{"handled function error", []func(http.ResponseWriter){answer("Handled", `{"errorType":"ValidationError","errorMessage":"city is required"}`)}, 0, 1, true, "Lambda function error (ValidationError): city is required"},
+		{"unhandled without a body", []func(http.ResponseWriter){answer("Unhandled", ``)}, 0, 1, true, "Lambda function error (Unhandled): "},
+		{"timeout", []func(http.ResponseWriter){answer("Unhandled", `{"errorMessage":"2026-11-25T10:00:00.000Z 1f2e Task timed out after 3.00 seconds"}`)}, 0, 1, true, "Lambda function arn:aws:lambda:eu-west-1:123456789012:function:weather:live timed out: 2026-11-25T10:00:00.000Z 1f2e Task timed out after 3.00 seconds"},
+		{"throttled then served", []func(http.ResponseWriter){throttled, throttled, answer("", `"ok"`)}, 3, 3, false, "ok"},
+		{"throttled throughout", []func(http.ResponseWriter){throttled}, 2, 3, true, "is throttled (HTTP 429, TooManyRequestsException); gave up after 3 attempts: Rate Exceeded."},
+		{"no retries", []func(http.ResponseWriter){throttled}, -1, 1, true, "gave up after 1 attempts"},
+		{"other API errors are not retried", []func(http.ResponseWriter){func(w http.ResponseWriter) {
+			w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
+			w.WriteHeader(404)
+			w.Write([]byte(`{"Type":"User","Message":"Function not found"}`))
+		}}, 3, 1, true, "(HTTP 404, ResourceNotFoundException): Function not found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeLambda{responses: tc.responses}
+			r := call(t, fakeTarget(t, f, tc.retries), "text", `{"city":"Oslo"}`, nil)
+			if r.IsError != tc.wantErr || !strings.Contains(resultText(r), tc.want) {
+				t.Errorf("got %v %q, want %v %q", r.IsError, resultText(r), tc.wantErr, tc.want)
+			}
+			if n := f.calls.Load(); n != tc.wantCalls {
+				t.Errorf("%d calls, want %d", n, tc.wantCalls)
+			}
+		})
+	}
+
+	t.Run("request", func(t *testing.T) {
+		f := &fakeLambda{responses: []func(http.ResponseWriter){answer("", `{}`)}}
+		call(t, fakeTarget(t, f, 0), "text", `{"city":"Oslo"}`, http.Header{"X-Tenant": {"acme"}, "Authorization": {"Bearer secret"}})
+		r := f.last.Load()
+		if got, want := r.URL.Path, "/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:weather/invocations"; got != want {
+			t.Errorf("path %q, want %q", got, want)
+		}
+		if q := r.URL.Query().Get("Qualifier"); q != "live" {
+			t.Errorf("qualifier %q", q)
+		}
+		if a := r.Header.Get("Authorization"); !strings.HasPrefix(a, "AWS4-HMAC-SHA256 Credential=AKID/") || !strings.Contains(a, "/eu-west-1/lambda/aws4_request") {
+			t.Errorf("not SigV4-signed for eu-west-1 lambda: %q", a)
+		}
+		if it := r.Header.Get("X-Amz-Invocation-Type"); it != "RequestResponse" {
+			t.Errorf("invocation type %q", it)
+		}
+		raw, _ := base64Decode(r.Header.Get("X-Amz-Client-Context"))
+		var cc struct {
+			Custom map[string]string `json:"custom"`
+		}
+		if err := json.Unmarshal(raw, &cc); err != nil || cc.Custom["x-tenant"] != "acme" || cc.Custom[lambda.KeyToolName] != "fn___text" {
+			t.Errorf("client context %s: %v", raw, err)
+		}
+		if _, ok := cc.Custom["authorization"]; ok {
+			t.Error("a header not named in PropagateHeaders was propagated")
+		}
+	})
+}
+
+// TestLimits: calls over Lambda's limits fail clearly without invoking.
+func TestLimits(t *testing.T) {
+	tg := inProcessTarget(t)
+	big := `{"blob":"` + strings.Repeat("x", lambda.MaxPayload) + `"}`
+	if r := call(t, tg, "size", big, nil); !r.IsError || !strings.Contains(resultText(r), "over Lambda's 6291456-byte payload limit") {
+		t.Errorf("payload: %v %q", r.IsError, resultText(r))
+	}
+	h := http.Header{"X-Tenant": {strings.Repeat("t", 3000)}}
+	if r := call(t, tg, "echo", `{"city":"Oslo"}`, h); !r.IsError || !strings.Contains(resultText(r), "over Lambda's limit of 3583") {
+		t.Errorf("client context: %v %q", r.IsError, resultText(r))
+	}
+	// The client's _meta message id is used when it sends one.
+	r, err := tg.CallTool(context.Background(), &toolgate.CallRequest{Tool: "echo", Name: "fn___echo", Arguments: json.RawMessage(`{"city":"Oslo"}`),
+		Meta: map[string]any{lambda.KeyMcpMessageID: "msg-7"}})
+	if err != nil || !strings.Contains(resultText(r), `"bedrockAgentCoreMcpMessageId":"msg-7"`) {
+		t.Errorf("message id: %v %q", err, resultText(r))
+	}
+}
+
+type bytesHandler struct{}
+
+func (bytesHandler) Invoke(ctx context.Context, p []byte) ([]byte, error) { return p, nil }
+
+type myErr struct{}
+
+func (myErr) Error() string { return "mine" }
+
+// TestHandlerSignatures: every signature lambda.Start accepts runs
+// in-process; the others are refused at construction.
+func TestHandlerSignatures(t *testing.T) {
+	type in struct {
+		City string `json:"city"`
+	}
+	for _, tc := range []struct {
+		name    string
+		handler any
+		want    string
+		wantErr bool
+	}{
+		{"func()", func() {}, "null", false},
+		{"func() error", func() error { return myErr{} }, "Lambda function error (myErr): mine", true},
+		{"func(ctx) (string, error)", func(context.Context) (string, error) { return "hi", nil }, "hi", false},
+		{"func(T) (T, error)", func(e in) (in, error) { return e, nil }, `{"city":"Oslo"}`, false},
+		{"func(ctx, T) error", func(context.Context, in) error { return errors.New("no") }, "Lambda function error (errorString): no", true},
+		{"func(ctx, T) (*T, error)", func(_ context.Context, e *in) (*in, error) { return e, nil }, `{"city":"Oslo"}`, false},
+		{"runtime error value", func() error { return messages.InvokeResponse_Error{Type: "Custom", Message: "typed"} }, "Lambda function error (Custom): typed", true},
+		{"lambda.Handler", bytesHandler{}, `{"city":"Oslo"}`, false},
+		{"lambda.NewHandler", lambdago.NewHandler(func(e in) (string, error) { return e.City, nil }), "Oslo", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := baseOptions(t)
+			tg, err := lambda.NewInProcess(tc.handler, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := call(t, tg, "text", `{"city":"Oslo"}`, nil)
+			if r.IsError != tc.wantErr || resultText(r) != tc.want {
+				t.Errorf("got %v %q, want %v %q", r.IsError, resultText(r), tc.wantErr, tc.want)
+			}
+		})
+	}
+	for name, h := range map[string]any{
+		"nil":             nil,
+		"not a function":  42,
+		"three arguments": func(context.Context, int, int) error { return nil },
+		"no error":        func() string { return "" },
+		"first not ctx":   func(int, int) error { return nil },
+		"three results":   func() (int, int, error) { return 0, 0, nil },
+	} {
+		if _, err := lambda.NewInProcess(h, baseOptions(t)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestOptions(t *testing.T) {
+	ctx := context.Background()
+	for name, o := range map[string]*lambda.Options{
+		"nil":            nil,
+		"no name":        {Tools: testTools(t), Function: "f", Region: "us-east-1"},
+		"no tools":       {Name: "fn", Function: "f", Region: "us-east-1"},
+		"duplicate tool": {Name: "fn", Tools: []toolgate.Tool{{Name: "a"}, {Name: "a"}}, Function: "f", Region: "us-east-1"},
+		"no function":    {Name: "fn", Tools: testTools(t), Region: "us-east-1"},
+	} {
+		if _, err := lambda.New(ctx, o); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func base64Decode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
