@@ -79,4 +79,3 @@ func Handle(ctx context.Context, ev Event) (any, error) {
 	}
 	return nil, fmt.Errorf("unknown tool %q", tool)
 }
-
