@@ -121,17 +121,18 @@ football soccer basketball baseball tennis golf nba nfl > sport sports
 chess poker sudoku > game
 ielts toefl sat gre > exam test learn english
 resume interview > job career
-save store export > write file
+save export > write file
 md markdown txt text > file document
 xlsx xls csv > spreadsheet excel file
 pptx ppt > presentation file
-today tomorrow yesterday tonight weekday monday tuesday wednesday thursday friday saturday sunday > date time current
-street avenue road district campus downtown > address location place
+today tomorrow yesterday tonight weekday monday tuesday wednesday thursday friday saturday sunday > date day
+street avenue road boulevard lane district > address location place
+downtown campus suburb neighbourhood > location place area
 city town village > location place
 website webpage url link > web page browser
 tutorial guide documentation manual handbook howto
-painting sculpture artwork masterpiece > art museum
-gold silver oil copper > commodity asset price
+painting sculpture artwork masterpiece drawing > art
+gold silver platinum copper oil > commodity asset
 folder directory
 calculate compute calculation
 transcript subtitle subtitles caption captions
