@@ -78,6 +78,11 @@ func callTarget(t *testing.T, tg *smithy.Target, tool string, args any) (*toolga
 func TestRestJSONBindings(t *testing.T) {
 	be := newBackend(t, func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case strings.HasSuffix(r.URL.Path, "/fail"):
+			w.Header().Set("X-Amzn-Errortype", "NotFound:http://internal.example.com/")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"message":"gone"}`)
 		case r.Method == http.MethodPut:
 			w.Header().Set("ETag", "abc")
 			w.Header().Set("X-Version", "7")
@@ -91,10 +96,7 @@ func TestRestJSONBindings(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = io.WriteString(w, `{"hits":["a"],"meta_data":{"owner":"x","nested":{"owner":"y"}},"Total":3}`)
 		default:
-			w.Header().Set("X-Amzn-Errortype", "NotFound:http://internal.example.com/")
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = io.WriteString(w, `{"message":"gone"}`)
+			w.WriteHeader(http.StatusMethodNotAllowed)
 		}
 	})
 	m, err := smithy.LoadFile("testdata/bindings.json")
@@ -167,7 +169,7 @@ func TestRestJSONBindings(t *testing.T) {
 	if !res.IsError || text != "NotFound: gone (HTTP 404 Not Found)" {
 		t.Errorf("Fail: isError=%v %q", res.IsError, text)
 	}
-	if got := be.request(); got.method != "DELETE" || got.body != "" {
+	if got := be.request(); got.method != "POST" || got.body != "" {
 		t.Errorf("Fail request %+v", got)
 	}
 
@@ -208,6 +210,7 @@ func TestRestJSONSchemas(t *testing.T) {
 		}
 	}
 	ann := func(n string) string { return mustJSON(byName[n].Annotations) }
+	// PUT (and @idempotent) is idempotent, GET read-only, POST destructive.
 	if a := ann("PutObject"); !strings.Contains(a, `"idempotentHint":true`) {
 		t.Errorf("PutObject annotations %s", a)
 	}

@@ -77,8 +77,15 @@ type Options struct {
 	// path.Match patterns ("Get*", "ListTables"); all when empty. Exclude
 	// then drops operations matching any of its patterns.
 	Include, Exclude []string
-	// ReadOnly keeps only operations marked @readonly.
+	// ReadOnly keeps only read-only operations: those marked @readonly or
+	// bound to HTTP GET or HEAD (and, with InferReadOnly, those named as
+	// reads).
 	ReadOnly bool
+	// InferReadOnly also treats as read-only the operations whose names
+	// follow the AWS conventions for reads (Get*, List*, Describe*,
+	// BatchGet*, Query, Scan, Search*, ...). AWS models seldom carry
+	// @readonly, and awsJson operations have no HTTP method to tell.
+	InferReadOnly bool
 	// SkipDeprecated drops operations marked @deprecated (they are offered,
 	// and say they are deprecated, by default).
 	SkipDeprecated bool
@@ -237,7 +244,13 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	}
 	resp, err := t.client.Do(hreq)
 	if err != nil {
-		t.log.WarnContext(ctx, "smithy: request failed", slog.String("operation", op.name), slog.Any("error", err))
+		// The URL may carry argument values (labels, query), some of them
+		// @sensitive: neither the log nor the error repeats it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s %s: %w", ue.Op, t.endpoint.Host, ue.Err)
+		}
+		t.log.WarnContext(ctx, "smithy: request failed", slog.String("operation", op.name), slog.String("error", err.Error()))
 		return nil, fmt.Errorf("smithy: operation %s: %w", op.name, err)
 	}
 	defer resp.Body.Close()
@@ -289,11 +302,11 @@ func convert(m *Model, svc *shape, proto string, opts *Options) ([]*operation, e
 	for _, s := range m.closure(svc) {
 		name := shapeName(s.id)
 		if !selected(name, opts.Include, opts.Exclude) ||
-			(opts.ReadOnly && !has(s.traits, trReadonly)) ||
+			(opts.ReadOnly && !readOnly(s, opts.InferReadOnly)) ||
 			(opts.SkipDeprecated && has(s.traits, trDeprecated)) {
 			continue
 		}
-		op, err := newOperation(m, svc, s, proto, in, out)
+		op, err := newOperation(m, svc, s, proto, in, out, opts.InferReadOnly)
 		if err != nil {
 			return nil, fmt.Errorf("smithy: operation %s: %w", s.id, err)
 		}
@@ -314,7 +327,46 @@ func selected(name string, include, exclude []string) bool {
 	return (len(include) == 0 || match(include)) && !match(exclude)
 }
 
-func newOperation(m *Model, svc, s *shape, proto string, in, out *schemaGen) (*operation, error) {
+// readOnly reports whether an operation only reads: @readonly, an HTTP
+// GET or HEAD binding, or (with infer) a read's name.
+func readOnly(s *shape, infer bool) bool {
+	if has(s.traits, trReadonly) {
+		return true
+	}
+	if m := httpMethod(s); m == http.MethodGet || m == http.MethodHead {
+		return true
+	}
+	if !infer {
+		return false
+	}
+	name := shapeName(s.id)
+	for _, p := range []string{"Get", "List", "Describe", "BatchGet", "Search", "Query", "Scan", "Lookup", "Head", "Check", "Validate", "Test", "Estimate", "Preview", "Simulate", "Select"} {
+		if strings.HasPrefix(name, p) && (len(name) == len(p) || unicode.IsUpper(rune(name[len(p)]))) {
+			return true
+		}
+	}
+	return false
+}
+
+// idempotent reports whether an operation is @idempotent or bound to HTTP
+// PUT or DELETE.
+func idempotent(s *shape) bool {
+	m := httpMethod(s)
+	return has(s.traits, trIdempotent) || m == http.MethodPut || m == http.MethodDelete
+}
+
+// httpMethod returns the method of an operation's @http trait, if any.
+func httpMethod(s *shape) string {
+	var h struct {
+		Method string `json:"method"`
+	}
+	if raw, ok := s.traits[trHTTP]; ok && json.Unmarshal(raw, &h) == nil {
+		return strings.ToUpper(h.Method)
+	}
+	return ""
+}
+
+func newOperation(m *Model, svc, s *shape, proto string, in, out *schemaGen, inferReadOnly bool) (*operation, error) {
 	op := &operation{name: shapeName(s.id), s: s, input: m.shapes[s.input]}
 	if o := m.shapes[s.output]; o != nil && !has(o.traits, trUnitType) {
 		op.output = o
@@ -341,9 +393,9 @@ func newOperation(m *Model, svc, s *shape, proto string, in, out *schemaGen) (*o
 	}
 	ann := &mcp.ToolAnnotations{Title: title(op.name)}
 	switch {
-	case has(s.traits, trReadonly):
+	case readOnly(s, inferReadOnly):
 		ann.ReadOnlyHint = true
-	case has(s.traits, trIdempotent):
+	case idempotent(s):
 		ann.IdempotentHint = true
 	default:
 		destructive := true

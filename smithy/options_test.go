@@ -1,0 +1,208 @@
+package smithy_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/smithy"
+)
+
+func toolNames(t *testing.T, tg *smithy.Target) string {
+	t.Helper()
+	tools, err := tg.ListTools(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tl := range tools {
+		names = append(names, tl.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+func TestFilters(t *testing.T) {
+	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "dynamodb-2012-08-10.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		opts smithy.Options
+		want string
+	}{
+		{"include", smithy.Options{Include: []string{"*Item"}}, "BatchGetItem,BatchWriteItem,DeleteItem,GetItem,PutItem,UpdateItem"},
+		{"include and exclude", smithy.Options{Include: []string{"*Item"}, Exclude: []string{"Batch*", "Put*", "Update*"}}, "DeleteItem,GetItem"},
+		// The DynamoDB model marks no operation @readonly.
+		{"read-only", smithy.Options{ReadOnly: true}, ""},
+		{"read-only inferred", smithy.Options{ReadOnly: true, InferReadOnly: true, Include: []string{"*Item", "Describe*Table*", "Query", "Scan"}},
+			"BatchGetItem,DescribeGlobalTable,DescribeGlobalTableSettings,DescribeTable,DescribeTableReplicaAutoScaling,GetItem,Query,Scan"},
+		{"no match", smithy.Options{Include: []string{"Nothing"}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Endpoint, tc.opts.Anonymous = "http://127.0.0.1:1", true
+			tg, err := smithy.New(context.Background(), m, &tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := toolNames(t, tg); got != tc.want {
+				t.Errorf("tools %s, want %s", got, tc.want)
+			}
+		})
+	}
+	if _, err := smithy.New(context.Background(), m, &smithy.Options{Include: []string{"["}, Anonymous: true, Endpoint: "http://x"}); err == nil {
+		t.Error("a malformed pattern was accepted")
+	}
+}
+
+// model10 is a Smithy 1.0 model: set shapes, the enum trait, Primitive
+// prelude shapes, a deprecated operation, several services.
+const model10 = `{"smithy":"1.0","shapes":{
+ "ex#Svc":{"type":"service","version":"1","operations":[{"target":"ex#Old"},{"target":"ex#New"}],"traits":{"aws.protocols#awsJson1_1":{}}},
+ "ex#Other":{"type":"service","version":"1","operations":[{"target":"ex#New"}],"traits":{"aws.protocols#restXml":{}}},
+ "ex#Old":{"type":"operation","input":{"target":"ex#In"},"traits":{"smithy.api#deprecated":{}}},
+ "ex#New":{"type":"operation","input":{"target":"ex#In"},"output":{"target":"ex#In"}},
+ "ex#In":{"type":"structure","members":{
+   "colors":{"target":"ex#Colors"},
+   "count":{"target":"smithy.api#PrimitiveInteger"},
+   "size":{"target":"ex#Size"}}},
+ "ex#Colors":{"type":"set","member":{"target":"ex#Color"}},
+ "ex#Color":{"type":"string","traits":{"smithy.api#enum":[{"value":"red","name":"RED"},{"value":"blue","name":"BLUE"}]}},
+ "ex#Size":{"type":"intEnum","members":{"S":{"target":"smithy.api#Unit","traits":{"smithy.api#enumValue":1}},"L":{"target":"smithy.api#Unit","traits":{"smithy.api#enumValue":3}}}}
+}}`
+
+func TestSmithy10AndServices(t *testing.T) {
+	ctx := context.Background()
+	m, err := smithy.Parse([]byte(model10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(m.Services(), ","); got != "ex#Other,ex#Svc" {
+		t.Fatalf("services %s", got)
+	}
+	if _, err := smithy.New(ctx, m, &smithy.Options{Endpoint: "http://x"}); err == nil || !strings.Contains(err.Error(), "2 services") {
+		t.Fatalf("New without a service: %v", err)
+	}
+	_, err = smithy.New(ctx, m, &smithy.Options{Service: "Other", Endpoint: "http://x"})
+	if !errors.Is(err, smithy.ErrUnsupportedProtocol) || !strings.Contains(err.Error(), "restXml") {
+		t.Fatalf("restXml service: %v", err)
+	}
+	tg, err := smithy.New(ctx, m, &smithy.Options{Service: "ex#Svc", Endpoint: "http://x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := toolNames(t, tg); got != "New,Old" {
+		t.Fatalf("tools %s", got)
+	}
+	tools, _ := tg.ListTools(ctx)
+	if !strings.HasPrefix(tools[1].Description, "Deprecated.") {
+		t.Errorf("Old: %q", tools[1].Description)
+	}
+	in := tools[0].InputSchema
+	for _, c := range []struct{ ptr, want string }{
+		{"/properties/colors/uniqueItems", "true"},
+		{"/properties/colors/items/enum", `["red","blue"]`},
+		{"/properties/count/default", "0"},
+		{"/properties/size/enum", "[1,3]"},
+		{"/properties/size/type", `"integer"`},
+	} {
+		if got := pointer(t, in, c.ptr); got != c.want {
+			t.Errorf("%s = %s, want %s", c.ptr, got, c.want)
+		}
+	}
+	// Output schemas carry no defaults: a server's omission is not a value.
+	if got := pointer(t, tools[0].OutputSchema, "/properties/count/default"); got != "<missing>" {
+		t.Errorf("output default %s", got)
+	}
+	tg, err = smithy.New(ctx, m, &smithy.Options{Service: "ex#Svc", Endpoint: "http://x", SkipDeprecated: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := toolNames(t, tg); got != "New" {
+		t.Errorf("SkipDeprecated: tools %s", got)
+	}
+	if _, err := smithy.New(ctx, m, &smithy.Options{Service: "ex#Svc", Endpoint: "http://x", Protocol: smithy.AWSQuery}); !errors.Is(err, smithy.ErrUnsupportedProtocol) {
+		t.Errorf("Protocol awsQuery: %v", err)
+	}
+}
+
+// TestDefaultEndpointAndSigning checks the regional default endpoint and
+// SigV4 from the default chain, by pointing the client at a test server
+// through its transport.
+func TestDefaultEndpointAndSigning(t *testing.T) {
+	awsEnv(t)
+	t.Setenv("AWS_REGION", "eu-west-3")
+	var host, auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, auth = r.Host, r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = w.Write([]byte(`{"SecretList":[]}`))
+	}))
+	defer srv.Close()
+	// Dial the test server whatever the host.
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (c net.Conn, err error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, srv.Listener.Addr().String())
+	}}
+	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "secrets-manager-2017-10-17.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := smithy.New(context.Background(), m, &smithy.Options{Client: &http.Client{Transport: rewriteScheme{tr}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.Name() != "secrets_manager" {
+		t.Errorf("name %q", tg.Name())
+	}
+	res, _, text := callTarget(t, tg, "ListSecrets", map[string]any{})
+	if res.IsError {
+		t.Fatal(text)
+	}
+	if host != "secretsmanager.eu-west-3.amazonaws.com" || !strings.Contains(auth, "/eu-west-3/secretsmanager/aws4_request") {
+		t.Errorf("host %q, authorization %q", host, auth)
+	}
+	// Anonymous: no signature; no endpoint without a region.
+	t.Setenv("AWS_REGION", "")
+	if _, err := smithy.New(context.Background(), m, &smithy.Options{Anonymous: true}); err == nil || !strings.Contains(err.Error(), "no Endpoint") {
+		t.Errorf("New without endpoint or region: %v", err)
+	}
+}
+
+// rewriteScheme sends https requests as plain http (to a test server).
+type rewriteScheme struct{ base http.RoundTripper }
+
+func (r rewriteScheme) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Scheme = "http"
+	return r.base.RoundTrip(req)
+}
+
+// TestTransportErrorHidesURL checks that a failed request's error names the
+// host but not the URL, whose labels and query may hold sensitive values.
+func TestTransportErrorHidesURL(t *testing.T) {
+	m, err := smithy.LoadFile("testdata/bindings.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	tg, err := smithy.New(context.Background(), m, &smithy.Options{Endpoint: "http://" + addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tg.CallTool(context.Background(), &toolgate.CallRequest{Tool: "GetObject", Arguments: []byte(`{"Bucket":"b","Key":"secret-key-value"}`)})
+	if err == nil || strings.Contains(err.Error(), "secret-key-value") || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("error %v", err)
+	}
+}
