@@ -56,6 +56,8 @@ type schemaGen struct {
 	loc    location
 
 	stack    map[string]bool
+	patterns map[string]bool   // pattern -> the validator can run it
+	docs     map[string]string // @documentation HTML -> text
 	defs     map[string]any
 	defNames map[string]string // shape id -> $defs name
 	pending  []string
@@ -72,7 +74,7 @@ const (
 )
 
 func newSchemaGen(m *Model, output bool) *schemaGen {
-	return &schemaGen{m: m, output: output, stack: map[string]bool{}}
+	return &schemaGen{m: m, output: output, stack: map[string]bool{}, patterns: map[string]bool{}, docs: map[string]string{}}
 }
 
 // root returns the schema of an operation's input or output structure, with
@@ -128,10 +130,24 @@ func (g *schemaGen) structure(s *shape, locOf func(*member) location) (map[strin
 	if len(required) > 0 {
 		sch["required"] = required
 	}
-	if d := doc(s.traits); d != "" {
+	if d := g.doc(s.traits); d != "" {
 		sch["description"] = d
 	}
 	return sch, nil
+}
+
+// doc is doc with a cache: models repeat the same documentation often.
+func (g *schemaGen) doc(traits map[string]json.RawMessage) string {
+	raw, ok := traits[trDocumentation]
+	if !ok {
+		return ""
+	}
+	if d, ok := g.docs[string(raw)]; ok {
+		return d
+	}
+	d := doc(traits)
+	g.docs[string(raw)] = d
+	return d
 }
 
 // member returns the schema of a member: its target's, with the member's
@@ -172,7 +188,7 @@ func (g *schemaGen) shapeSchema(s *shape, mt map[string]json.RawMessage, def boo
 	aggregate := s.typ == "structure" || s.typ == "union" || s.typ == "list" || s.typ == "set" || s.typ == "map"
 	if aggregate && !def && g.stack[s.id] {
 		r := g.ref(s)
-		if d := doc(mt); d != "" {
+		if d := g.doc(mt); d != "" {
 			r["description"] = d
 		}
 		return r, nil
@@ -341,9 +357,9 @@ func (g *schemaGen) shapeSchema(s *shape, mt map[string]json.RawMessage, def boo
 	g.constraints(sch, s, trait)
 	// Documentation: the member's, else the shape's; kept after any
 	// type note already set.
-	d := doc(mt)
+	d := g.doc(mt)
 	if d == "" {
-		d = doc(s.traits)
+		d = g.doc(s.traits)
 	}
 	if note, ok := sch["description"].(string); ok && d != "" {
 		d = d + "\n\n" + note
@@ -392,7 +408,13 @@ func (g *schemaGen) constraints(sch map[string]any, s *shape, trait func(string)
 		var p string
 		// Smithy patterns are ECMA-262; keep those the validator can run.
 		if json.Unmarshal(raw, &p) == nil {
-			if _, err := regexp.Compile(p); err == nil {
+			ok, seen := g.patterns[p]
+			if !seen {
+				_, err := regexp.Compile(p)
+				ok = err == nil
+				g.patterns[p] = ok
+			}
+			if ok {
 				sch["pattern"] = p
 			}
 		}
