@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -80,20 +82,75 @@ func (t *Target) clientContext(req *toolgate.CallRequest) map[string]string {
 	return custom
 }
 
-// encodeClientContext returns the base64 form the Invoke API takes, or an
-// error when it is over Lambda's limit.
-func encodeClientContext(custom map[string]string) (string, error) {
-	b, err := json.Marshal(struct {
-		Custom map[string]string `json:"custom"`
-	}{custom})
-	if err != nil {
-		return "", err
+// clientContextJSON returns the client context {"custom":{...}} as JSON,
+// or an error when its base64 form is over Lambda's limit. Keys are
+// written in sorted order, as encoding/json writes maps.
+func clientContextJSON(custom map[string]string) ([]byte, error) {
+	keys := make([]string, 0, len(custom))
+	size := 16
+	for k, v := range custom {
+		keys = append(keys, k)
+		size += len(k) + len(v) + 6
 	}
-	s := base64.StdEncoding.EncodeToString(b)
-	if len(s) > MaxClientContext {
-		return "", fmt.Errorf("client context is %d bytes base64-encoded, over Lambda's limit of %d: propagate fewer or shorter headers", len(s), MaxClientContext)
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, `{"custom":{`...)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, custom[k])
 	}
-	return s, nil
+	b = append(b, "}}"...)
+	if n := base64.StdEncoding.EncodedLen(len(b)); n > MaxClientContext {
+		return nil, fmt.Errorf("client context is %d bytes base64-encoded, over Lambda's limit of %d: propagate fewer or shorter headers", n, MaxClientContext)
+	}
+	return b, nil
+}
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
+// U+FFFD, as with encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	const hexd = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\b':
+				b = append(b, '\\', 'b')
+			case c == '\f':
+				b = append(b, '\\', 'f')
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				b = append(b, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hexd[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 func newUUID() string {
@@ -135,6 +192,9 @@ func (t *Target) errorResult(fe functionError) *toolgate.Result {
 // stackTrace. The emulator does not send FunctionError, so this shape is
 // how its function errors are recognised.
 func asFunctionError(payload []byte) (functionError, bool) {
+	if !bytes.Contains(payload, []byte(`"errorMessage"`)) || !bytes.Contains(payload, []byte(`"errorType"`)) {
+		return functionError{}, false
+	}
 	var m map[string]json.RawMessage
 	if json.Unmarshal(payload, &m) != nil {
 		return functionError{}, false
@@ -208,6 +268,9 @@ func asToolResult(payload []byte) (*toolgate.Result, bool) {
 		Content []struct {
 			Type string `json:"type"`
 		} `json:"content"`
+	}
+	if !bytes.Contains(payload, []byte(`"content"`)) {
+		return nil, false
 	}
 	var m map[string]json.RawMessage
 	if json.Unmarshal(payload, &m) != nil {

@@ -173,3 +173,24 @@ func FuzzMapPayload(f *testing.F) {
 		}
 	})
 }
+
+// FuzzClientContextJSON: the hand-written client context encoding is
+// byte-for-byte what encoding/json writes, header values being outside
+// input.
+func FuzzClientContextJSON(f *testing.F) {
+	f.Add("x-tenant", "acme")
+	f.Add("k\"\\", "\x00\x1f<>&\u2028\u2029é\xff")
+	f.Fuzz(func(t *testing.T, k, v string) {
+		custom := map[string]string{KeyToolName: "fn___a", k: v}
+		got, err := clientContextJSON(custom)
+		if err != nil {
+			return
+		}
+		want, _ := json.Marshal(struct {
+			Custom map[string]string `json:"custom"`
+		}{custom})
+		if string(got) != string(want) {
+			t.Fatalf("got  %s\nwant %s", got, want)
+		}
+	})
+}

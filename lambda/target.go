@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -170,14 +171,14 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 		return toolgate.ErrorResult(fmt.Sprintf("lambda: the arguments are %d bytes, over Lambda's %d-byte payload limit", n, MaxPayload)), nil
 	}
 	custom := t.clientContext(req)
-	cc, err := encodeClientContext(custom)
+	cc, err := clientContextJSON(custom)
 	if err != nil {
 		return toolgate.ErrorResult("lambda: " + err.Error()), nil
 	}
 	if t.handler != nil {
 		return t.invokeInProcess(ctx, req.Arguments, custom), nil
 	}
-	res, err := t.remote.invoke(ctx, t, req.Arguments, cc)
+	res, err := t.remote.invoke(ctx, t, req.Arguments, base64.StdEncoding.EncodeToString(cc))
 	if err != nil {
 		t.log.WarnContext(ctx, "lambda invoke failed", "target", t.name, "tool", req.Tool, "function", t.function, "err", err)
 		return toolgate.ErrorResult(err.Error()), nil
