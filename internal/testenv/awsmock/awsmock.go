@@ -1,7 +1,8 @@
 // Package awsmock starts real AWS protocol servers from npm for tests:
-// dynalite (DynamoDB, awsJson1_0) and kinesalite (Kinesis, awsJson1_1),
-// installed by scripts/setup/smithy.sh. Each runs in memory on 127.0.0.1
-// and a free port for the duration of one test.
+// dynalite (DynamoDB, awsJson1_0), kinesalite (Kinesis, awsJson1_1) and
+// s3rver (S3, restXml), installed by scripts/setup/smithy.sh. Each runs on
+// 127.0.0.1 and a free port for the duration of one test, with its data in
+// memory (s3rver: in a temporary directory).
 //
 // When node or the packages are missing, Start fails the test if the CI
 // environment variable is set and skips it otherwise.
@@ -31,6 +32,14 @@ var serverScript []byte
 const (
 	Dynalite   = "dynalite"
 	Kinesalite = "kinesalite"
+	S3rver     = "s3rver"
+)
+
+// S3rverAccessKeyID and S3rverSecretAccessKey are the only credentials
+// s3rver accepts; it verifies SigV4 signatures made with them.
+const (
+	S3rverAccessKeyID     = "S3RVER"
+	S3rverSecretAccessKey = "S3RVER"
 )
 
 const startTimeout = 20 * time.Second
@@ -60,12 +69,12 @@ func unavailable(t testing.TB, format string, args ...any) {
 	t.Skipf("awsmock: %s", msg)
 }
 
-// Start starts the named server (Dynalite or Kinesalite) for the duration
+// Start starts the named server (Dynalite, Kinesalite or S3rver) for the duration
 // of t and returns its base URL, http://127.0.0.1:PORT. The process is
 // stopped by t.Cleanup.
 func Start(t testing.TB, server string) string {
 	t.Helper()
-	if server != Dynalite && server != Kinesalite {
+	if server != Dynalite && server != Kinesalite && server != S3rver {
 		t.Fatalf("awsmock: unknown server %q", server)
 	}
 	node, err := exec.LookPath("node")

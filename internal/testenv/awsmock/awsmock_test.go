@@ -47,10 +47,10 @@ func TestStartWithoutInstallation(t *testing.T) {
 }
 
 func TestStart(t *testing.T) {
-	for _, s := range []string{awsmock.Dynalite, awsmock.Kinesalite} {
+	for _, s := range []string{awsmock.Dynalite, awsmock.Kinesalite, awsmock.S3rver} {
 		t.Run(s, func(t *testing.T) {
 			url := awsmock.Start(t, s)
-			// Both answer an unsigned request with an AWS error, which
+			// Each answers an unsigned request with an AWS error, which
 			// shows the server is up and speaking its protocol.
 			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader("{}"))
 			req.Header.Set("Content-Type", "application/x-amz-json-1.0")
