@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
@@ -30,7 +31,9 @@ func forecast(_ context.Context, in forecastIn) (forecastOut, error) {
 // plain in-process Go tool (toolgate.Func) and as an aws-lambda-go handler
 // run in-process by a Lambda target (client context, lambdacontext,
 // the handler's JSON decoding and encoding, result mapping). The
-// difference is the Lambda target's overhead.
+// difference is the Lambda target's overhead. With a Timeout the handler
+// runs on a goroutine of its own, so that the call can end at the
+// deadline.
 func BenchmarkCall(b *testing.B) {
 	ctx := context.Background()
 	args := json.RawMessage(`{"city":"Lisbon","days":3}`)
@@ -42,12 +45,17 @@ func BenchmarkCall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	ltTimeout, err := lambda.NewInProcess(forecast, &lambda.Options{Name: "fn", Tools: []toolgate.Tool{tool}, Logger: quiet, Timeout: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		target toolgate.Target
 	}{
 		{"go-func", toolgate.Funcs("fn", toolgate.Func("forecast", "Forecast.", forecast))},
 		{"lambda-in-process", lt},
+		{"lambda-in-process-timeout", ltTimeout},
 	} {
 		gw, err := toolgate.New(&toolgate.Options{Logger: quiet, Authorizer: auth.None()})
 		if err != nil {

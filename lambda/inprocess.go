@@ -23,9 +23,12 @@ import (
 // Options.Timeout. Errors and panics become function errors, typed as the
 // runtime types them.
 //
-// A handler that outlives its deadline cannot be stopped: the call
-// returns a timeout result and the handler's goroutine runs on until it
-// returns, so handlers should watch their context.
+// With Options.Timeout zero the handler runs on the calling goroutine,
+// like a plain Go tool, and is trusted to honour its context's deadline
+// (the gateway's call timeout). With a Timeout it runs on a goroutine of
+// its own and the call returns a timeout result at the deadline, as Lambda
+// does; a handler that ignores its context cannot be stopped, though, and
+// runs on until it returns.
 func NewInProcess(handler any, o *Options) (*Target, error) {
 	t, err := newTarget(o)
 	if err != nil {
@@ -55,38 +58,54 @@ func (t *Target) invokeInProcess(ctx context.Context, payload []byte, custom map
 		ClientContext:      lambdacontext.ClientContext{Custom: custom},
 	}
 	ctx = lambdacontext.NewContext(ctx, lc)
-	if t.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, t.timeout)
-		defer cancel()
-	}
-	ch := make(chan answer, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				ch <- answer{fe: &functionError{Type: typeName(v), Message: fmt.Sprintf("%v", v)}}
-			}
-		}()
-		out, err := t.handler.Invoke(ctx, payload)
-		if err != nil {
-			fe := asRuntimeError(err)
-			ch <- answer{fe: &fe}
-			return
-		}
-		ch <- answer{out: out}
-	}()
-	select {
-	case a := <-ch:
-		if a.fe != nil {
-			return t.errorResult(*a.fe)
-		}
-		return t.mapPayload(a.out, "")
-	case <-ctx.Done():
+	timedOut := func() *toolgate.Result {
 		return t.errorResult(functionError{
 			Type:    "Sandbox.Timedout",
 			Message: fmt.Sprintf("Task timed out after %.2f seconds", time.Since(start).Seconds()),
 		})
 	}
+	if t.timeout <= 0 {
+		// On the calling goroutine, like a plain Go tool: the handler
+		// is trusted to honour its context's deadline.
+		a := t.run(ctx, payload)
+		if a.fe != nil && ctx.Err() != nil {
+			return timedOut()
+		}
+		return t.answerResult(a)
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	ch := make(chan answer, 1)
+	go func() { ch <- t.run(ctx, payload) }()
+	select {
+	case a := <-ch:
+		return t.answerResult(a)
+	case <-ctx.Done():
+		return timedOut()
+	}
+}
+
+// run calls the handler, turning errors and panics into function errors
+// as the runtime does.
+func (t *Target) run(ctx context.Context, payload []byte) (a answer) {
+	defer func() {
+		if v := recover(); v != nil {
+			a = answer{fe: &functionError{Type: typeName(v), Message: fmt.Sprintf("%v", v)}}
+		}
+	}()
+	out, err := t.handler.Invoke(ctx, payload)
+	if err != nil {
+		fe := asRuntimeError(err)
+		return answer{fe: &fe}
+	}
+	return answer{out: out}
+}
+
+func (t *Target) answerResult(a answer) *toolgate.Result {
+	if a.fe != nil {
+		return t.errorResult(*a.fe)
+	}
+	return t.mapPayload(a.out, "")
 }
 
 // asRuntimeError types err as aws-lambda-go's runtime does.

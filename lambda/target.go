@@ -76,8 +76,10 @@ type Options struct {
 	ThrottleBackoff time.Duration
 
 	// Timeout bounds an in-process invocation as Lambda's function
-	// timeout does (NewInProcess only); zero leaves only the gateway's
-	// call timeout. The handler's context carries the deadline.
+	// timeout does (NewInProcess only): at the deadline the call returns
+	// a timeout result even if the handler ignores its context. Zero runs
+	// the handler on the calling goroutine (cheaper; see NewInProcess),
+	// bounded by the gateway's call timeout through its context.
 	Timeout time.Duration
 	// HandlerOptions are passed to lambda.NewHandlerWithOptions
 	// (NewInProcess only), for example lambda.WithUseNumber(true).

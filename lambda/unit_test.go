@@ -14,6 +14,7 @@ import (
 
 	lambdago "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/toolgate/toolgate"
@@ -217,6 +218,29 @@ func TestHandlerSignatures(t *testing.T) {
 		if _, err := lambda.NewInProcess(h, baseOptions(t)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// TestDeadlineOnCallingGoroutine: without Options.Timeout the handler runs
+// on the caller's goroutine with the caller's deadline, and a handler
+// that gives up at its deadline gets a timeout result.
+func TestDeadlineOnCallingGoroutine(t *testing.T) {
+	tg, err := lambda.NewInProcess(func(ctx context.Context) error {
+		lc, ok := lambdacontext.FromContext(ctx)
+		if !ok || lc.ClientContext.Custom[lambda.KeyToolName] != "fn___text" {
+			return errors.New("no lambdacontext")
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}, baseOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	r, err := tg.CallTool(ctx, &toolgate.CallRequest{Tool: "text", Name: "fn___text", Arguments: json.RawMessage(`{}`)})
+	if err != nil || !r.IsError || !strings.Contains(resultText(r), "timed out: Task timed out after") {
+		t.Fatalf("%v %v %q", err, r.IsError, resultText(r))
 	}
 }
 
