@@ -227,12 +227,13 @@ func TestHandlerSignatures(t *testing.T) {
 func TestDeadlineOnCallingGoroutine(t *testing.T) {
 	tg, err := lambda.NewInProcess(func(ctx context.Context) error {
 		lc, ok := lambdacontext.FromContext(ctx)
-		if !ok || lc.ClientContext.Custom[lambda.KeyToolName] != "fn___text" {
+		if !ok || lc.ClientContext.Custom[lambda.KeyToolName] != "fn___text" ||
+			lc.InvokedFunctionArn != "arn:aws:lambda:eu-west-1:123456789012:function:weather" || len(lc.AwsRequestID) != 36 {
 			return errors.New("no lambdacontext")
 		}
 		<-ctx.Done()
 		return ctx.Err()
-	}, baseOptions(t))
+	}, withFunction(baseOptions(t), "arn:aws:lambda:eu-west-1:123456789012:function:weather"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,6 +243,11 @@ func TestDeadlineOnCallingGoroutine(t *testing.T) {
 	if err != nil || !r.IsError || !strings.Contains(resultText(r), "timed out: Task timed out after") {
 		t.Fatalf("%v %v %q", err, r.IsError, resultText(r))
 	}
+}
+
+func withFunction(o *lambda.Options, fn string) *lambda.Options {
+	o.Function = fn
+	return o
 }
 
 func TestOptions(t *testing.T) {
