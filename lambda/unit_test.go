@@ -117,6 +117,36 @@ func TestInvokeAPI(t *testing.T) {
 		})
 	}
 
+	t.Run("the call ends while waiting to retry", func(t *testing.T) {
+		f := &fakeLambda{responses: []func(http.ResponseWriter){func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "30")
+			throttled(w)
+		}}}
+		tg := fakeTarget(t, f, 3)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		r, err := tg.CallTool(ctx, &toolgate.CallRequest{Tool: "text", Name: "fn___text", Arguments: json.RawMessage(`{}`)})
+		if err != nil || !r.IsError || !strings.Contains(resultText(r), "throttled (HTTP 429) and the call ended while waiting to retry") || f.calls.Load() != 1 {
+			t.Fatalf("%v %q after %d calls", err, resultText(r), f.calls.Load())
+		}
+	})
+
+	t.Run("unreachable endpoint", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		srv.Close() // nothing listens there now
+		o := baseOptions(t)
+		o.Function, o.Region, o.Endpoint = "weather", "us-east-1", srv.URL
+		o.Credentials = aws.AnonymousCredentials{}
+		tg, err := lambda.New(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := call(t, tg, "text", `{}`, nil)
+		if !r.IsError || !strings.Contains(resultText(r), "Lambda Invoke of weather failed") {
+			t.Fatalf("%v %q", r.IsError, resultText(r))
+		}
+	})
+
 	t.Run("request", func(t *testing.T) {
 		f := &fakeLambda{responses: []func(http.ResponseWriter){answer("", `{}`)}}
 		call(t, fakeTarget(t, f, 0), "text", `{"city":"Oslo"}`, http.Header{"X-Tenant": {"acme"}, "Authorization": {"Bearer secret"}})
