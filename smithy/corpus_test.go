@@ -60,7 +60,7 @@ func TestCorpus(t *testing.T) {
 		"cloudwatch-2010-08-01.json":       {38, false, "awsQuery"},
 		"dynamodb-2012-08-10.json":         {57, true, ""},
 		"lambda-2015-03-31.json":           {68, true, ""},
-		"s3-2006-03-01.json":               {98, false, "restXml"},
+		"s3-2006-03-01.json":               {98, true, ""},
 		"secrets-manager-2017-10-17.json":  {23, true, ""},
 		"sns-2010-03-31.json":              {42, false, "awsQuery"},
 		"sqs-2012-11-05.json":              {23, true, ""},

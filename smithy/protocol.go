@@ -3,6 +3,7 @@ package smithy
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -112,6 +113,14 @@ func awsError(resp *http.Response, data []byte) *toolgate.Result {
 	if code == "" {
 		code = str("__type", "code", "Code")
 	}
+	var xmlMsg string
+	if body == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("<")) {
+		var xc string
+		xc, xmlMsg = xmlError(data)
+		if code == "" {
+			code = xc
+		}
+	}
 	// "aws.protocoltests#FooError:http://..." and "ns#FooError" -> "FooError".
 	if i := strings.IndexByte(code, ':'); i >= 0 {
 		code = code[:i]
@@ -119,7 +128,7 @@ func awsError(resp *http.Response, data []byte) *toolgate.Result {
 	if i := strings.LastIndexByte(code, '#'); i >= 0 {
 		code = code[i+1:]
 	}
-	msg := str("message", "Message", "errorMessage")
+	msg := firstNonEmpty(str("message", "Message", "errorMessage"), xmlMsg)
 	var b strings.Builder
 	if code != "" {
 		b.WriteString(code)
@@ -177,7 +186,7 @@ type uriSegment struct {
 func parseHTTP(op *shape) (*httpBinding, error) {
 	raw, ok := op.traits[trHTTP]
 	if !ok {
-		return nil, fmt.Errorf("restJson1 operation without @http trait")
+		return nil, fmt.Errorf("the protocol needs an @http trait on every operation")
 	}
 	var h struct {
 		Method string `json:"method"`
@@ -348,16 +357,28 @@ func (t *Target) restRequest(ctx context.Context, op *operation, args map[string
 				}
 				body, bodyType = []byte(s), firstNonEmpty(traitString(target.traits, trMediaType), "text/plain")
 			default:
+				if t.proto == RestXML {
+					w := &xmlWriter{t: t}
+					if err := w.root(target, xmlName(mm.traits, xmlName(target.traits, shapeName(target.id))), v); err != nil {
+						return nil, fmt.Errorf("%s: %w", mm.name, err)
+					}
+					body, bodyType = w.buf.Bytes(), "application/xml"
+					break
+				}
 				body, bodyType = t.toWire(target, v), "application/json"
 			}
 		default:
 			hasBody = true
 			if ok && !isNull(v) {
 				name := mm.name
-				if jn := traitString(mm.traits, trJSONName); jn != "" {
+				if jn := traitString(mm.traits, trJSONName); jn != "" && t.proto == RestJSON1 {
 					name = jn
 				}
-				fields[name] = t.toWire(target, v)
+				if t.proto == RestXML {
+					fields[name] = v
+				} else {
+					fields[name] = t.toWire(target, v)
+				}
 			}
 		}
 	}
@@ -384,7 +405,21 @@ func (t *Target) restRequest(ctx context.Context, op *operation, args map[string
 			}
 		}
 	}
-	if hasBody && !hasPayload(members) {
+	switch {
+	case !hasBody || hasPayload(members):
+	case t.proto == RestXML:
+		if len(fields) > 0 {
+			raw, err := json.Marshal(fields)
+			if err != nil {
+				return nil, err
+			}
+			w := &xmlWriter{t: t}
+			if err := w.root(op.input, xmlName(op.input.traits, shapeName(op.input.id)), raw); err != nil {
+				return nil, err
+			}
+			body, bodyType = w.buf.Bytes(), "application/xml"
+		}
+	default:
 		var err error
 		if body, err = json.Marshal(fields); err != nil {
 			return nil, err
@@ -434,7 +469,21 @@ func (t *Target) restRequest(ctx context.Context, op *operation, args map[string
 	if body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", bodyType)
 	}
+	if body != nil && checksumRequired(op.s) && req.Header.Get("Content-MD5") == "" {
+		sum := md5.Sum(body)
+		req.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
+	}
 	return req, nil
+}
+
+// checksumRequired reports whether an operation's aws.protocols#httpChecksum
+// trait requires a request checksum (S3's PutBucketTagging, ...).
+func checksumRequired(op *shape) bool {
+	var c struct {
+		Required bool `json:"requestChecksumRequired"`
+	}
+	raw, ok := op.traits["aws.protocols#httpChecksum"]
+	return ok && json.Unmarshal(raw, &c) == nil && c.Required
 }
 
 func hasPayload(members []*member) bool {
@@ -479,6 +528,7 @@ func (t *Target) restResponse(op *operation, resp *http.Response) (*toolgate.Res
 	}
 	out := map[string]json.RawMessage{}
 	var bodyObj map[string]json.RawMessage
+	var xmlBody map[string]any
 	bodyDecoded := false
 	var extra []mcp.Content
 	for _, mm := range op.output.members {
@@ -521,10 +571,33 @@ func (t *Target) restResponse(op *operation, resp *http.Response) (*toolgate.Res
 				b, _ := json.Marshal(string(data))
 				out[mm.name] = b
 			default:
+				if t.proto == RestXML {
+					root, err := parseXML(data)
+					if err != nil {
+						return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: payload is not XML (%v): %s", resp.Status, err, excerpt(data))), nil
+					}
+					v, _ := t.xmlToValue(target, root, 0)
+					out[mm.name], _ = json.Marshal(v)
+					break
+				}
 				if !json.Valid(data) {
 					return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: payload is not JSON: %s", resp.Status, excerpt(data))), nil
 				}
 				out[mm.name] = t.fromWire(target, bytes.TrimSpace(data))
+			}
+		case t.proto == RestXML:
+			if !bodyDecoded {
+				bodyDecoded = true
+				if len(bytes.TrimSpace(data)) > 0 {
+					root, err := parseXML(data)
+					if err != nil {
+						return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not XML (%v): %s", resp.Status, err, excerpt(data))), nil
+					}
+					xmlBody = t.xmlStruct(op.output, root, 0)
+				}
+			}
+			if v, ok := xmlBody[mm.name]; ok {
+				out[mm.name], _ = json.Marshal(v)
 			}
 		default:
 			if !bodyDecoded {

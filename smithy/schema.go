@@ -53,6 +53,7 @@ const SensitiveKeyword = "x-sensitive"
 type schemaGen struct {
 	m      *Model
 	output bool // output schemas: nothing is required (servers omit members)
+	xml    bool // XML protocols: body timestamps are date-time strings
 	loc    location
 
 	stack    map[string]bool
@@ -338,6 +339,10 @@ func (g *schemaGen) shapeSchema(s *shape, mt map[string]json.RawMessage, def boo
 			case locQuery:
 				format = "date-time"
 			default:
+				if g.xml {
+					format = "date-time"
+					break
+				}
 				format = "epoch-seconds"
 			}
 		}

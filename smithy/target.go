@@ -35,7 +35,10 @@ const (
 
 // supportedProtocols lists the protocols a Target speaks, in order of
 // preference.
-func supportedProtocols() []string { return []string{RestJSON1, AWSJSON10, AWSJSON11} }
+func supportedProtocols() []string { return []string{RestJSON1, AWSJSON10, AWSJSON11, RestXML} }
+
+// restful reports whether a protocol uses HTTP bindings.
+func restful(proto string) bool { return proto == RestJSON1 || proto == RestXML }
 
 // ErrUnsupportedProtocol is returned (wrapped) by New for a service whose
 // protocols toolgate does not speak. The error names them.
@@ -234,7 +237,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 		err  error
 	)
 	switch t.proto {
-	case RestJSON1:
+	case RestJSON1, RestXML:
 		hreq, err = t.restRequest(ctx, op, args)
 	default:
 		hreq, err = t.jsonRPCRequest(ctx, op, args)
@@ -254,7 +257,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 		return nil, fmt.Errorf("smithy: operation %s: %w", op.name, err)
 	}
 	defer resp.Body.Close()
-	if t.proto == RestJSON1 {
+	if restful(t.proto) {
 		return t.restResponse(op, resp)
 	}
 	return t.jsonRPCResponse(op, resp)
@@ -298,6 +301,7 @@ func convert(m *Model, svc *shape, proto string, opts *Options) ([]*operation, e
 		}
 	}
 	in, out := newSchemaGen(m, false), newSchemaGen(m, true)
+	in.xml, out.xml = proto == RestXML, proto == RestXML
 	var ops []*operation
 	for _, s := range m.closure(svc) {
 		name := shapeName(s.id)
@@ -372,7 +376,7 @@ func newOperation(m *Model, svc, s *shape, proto string, in, out *schemaGen, inf
 		op.output = o
 	}
 	var inLoc, outLoc func(*member) location
-	if proto == RestJSON1 {
+	if restful(proto) {
 		hb, err := parseHTTP(s)
 		if err != nil {
 			return nil, err
