@@ -25,7 +25,7 @@ fi
 
 mkdir -p "$dir"
 # Outside any module, so that toolgate's go.mod is neither read nor changed.
-(cd "$dir" && GOBIN="$dir" GOFLAGS=-mod=mod GO111MODULE=on CGO_ENABLED=0 \
+(cd "$dir" && GOBIN="$dir" GOFLAGS=-mod=mod GOWORK=off GO111MODULE=on CGO_ENABLED=0 \
 	go install "$RIE_MODULE/cmd/aws-lambda-rie@$RIE_VERSION") >&2
 [ -x "$bin" ] || { echo "lambda.sh: $bin was not installed" >&2; exit 1; }
 echo "$RIE_VERSION" >"$marker"
