@@ -57,14 +57,14 @@ func TestCorpus(t *testing.T) {
 		unsupported string
 	}{
 		"api-gateway-2015-07-09.json":      {124, true, ""},
-		"cloudwatch-2010-08-01.json":       {38, false, "awsQuery"},
+		"cloudwatch-2010-08-01.json":       {38, true, ""},
 		"dynamodb-2012-08-10.json":         {57, true, ""},
 		"lambda-2015-03-31.json":           {68, true, ""},
 		"s3-2006-03-01.json":               {98, true, ""},
 		"secrets-manager-2017-10-17.json":  {23, true, ""},
-		"sns-2010-03-31.json":              {42, false, "awsQuery"},
+		"sns-2010-03-31.json":              {42, true, ""},
 		"sqs-2012-11-05.json":              {23, true, ""},
-		"sts-2011-06-15.json":              {9, false, "awsQuery"},
+		"sts-2011-06-15.json":              {9, true, ""},
 		"smithy-openapi-test-service.json": {4, true, ""},
 		"weather-filter-out-internal.json": {4, false, "no protocol"},
 		"weather-quickstart.json":          {4, false, "no protocol"},

@@ -65,6 +65,7 @@ type shape struct {
 	errors     []string // operation, service
 
 	lifecycle []string // resource: create, put, read, update, delete, list, collectionOperations
+	version   string   // service
 }
 
 // member is a member of an aggregate shape.
@@ -364,6 +365,7 @@ type rawShape struct {
 	Key     *rawMember                 `json:"key"`
 	Value   *rawMember                 `json:"value"`
 	Mixins  []ref                      `json:"mixins"`
+	Version string                     `json:"version"`
 
 	Operations           []ref `json:"operations"`
 	CollectionOperations []ref `json:"collectionOperations"`
@@ -475,6 +477,7 @@ func (rs *rawShape) shape(version string) (*shape, error) {
 		}
 	case rs.Type == "service":
 		s.operations, s.resources, s.errors = targets(rs.Operations), targets(rs.Resources), targets(rs.Errors)
+		s.version = rs.Version
 	case rs.Type == "resource":
 		s.operations, s.resources = targets(rs.Operations), targets(rs.Resources)
 		for _, r := range []*ref{rs.Create, rs.Put, rs.Read, rs.Update, rs.Delete, rs.List} {

@@ -127,8 +127,8 @@ func TestSmithy10AndServices(t *testing.T) {
 	if got := toolNames(t, tg); got != "New" {
 		t.Errorf("SkipDeprecated: tools %s", got)
 	}
-	if _, err := smithy.New(ctx, m, &smithy.Options{Service: "ex#Svc", Endpoint: "http://x", Protocol: smithy.AWSQuery}); !errors.Is(err, smithy.ErrUnsupportedProtocol) {
-		t.Errorf("Protocol awsQuery: %v", err)
+	if _, err := smithy.New(ctx, m, &smithy.Options{Service: "ex#Svc", Endpoint: "http://x", Protocol: smithy.EC2Query}); !errors.Is(err, smithy.ErrUnsupportedProtocol) {
+		t.Errorf("Protocol ec2Query: %v", err)
 	}
 }
 

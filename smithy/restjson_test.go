@@ -1,6 +1,7 @@
 package smithy_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -36,6 +37,7 @@ func newBackend(t *testing.T, h func(w http.ResponseWriter, r *http.Request)) *b
 		b.mu.Lock()
 		b.last = seen{r.Method, r.URL.EscapedPath(), r.URL.RawQuery, string(body), r.Header.Clone()}
 		b.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		h(w, r)
 	}))
 	t.Cleanup(b.srv.Close)

@@ -35,7 +35,9 @@ const (
 
 // supportedProtocols lists the protocols a Target speaks, in order of
 // preference.
-func supportedProtocols() []string { return []string{RestJSON1, AWSJSON10, AWSJSON11, RestXML} }
+func supportedProtocols() []string {
+	return []string{RestJSON1, AWSJSON10, AWSJSON11, RestXML, AWSQuery}
+}
 
 // restful reports whether a protocol uses HTTP bindings.
 func restful(proto string) bool { return proto == RestJSON1 || proto == RestXML }
@@ -239,6 +241,8 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	switch t.proto {
 	case RestJSON1, RestXML:
 		hreq, err = t.restRequest(ctx, op, args)
+	case AWSQuery:
+		hreq, err = t.queryRequest(ctx, op, args)
 	default:
 		hreq, err = t.jsonRPCRequest(ctx, op, args)
 	}
@@ -259,6 +263,9 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	defer resp.Body.Close()
 	if restful(t.proto) {
 		return t.restResponse(op, resp)
+	}
+	if t.proto == AWSQuery {
+		return t.queryResponse(op, resp)
 	}
 	return t.jsonRPCResponse(op, resp)
 }
@@ -301,7 +308,8 @@ func convert(m *Model, svc *shape, proto string, opts *Options) ([]*operation, e
 		}
 	}
 	in, out := newSchemaGen(m, false), newSchemaGen(m, true)
-	in.xml, out.xml = proto == RestXML, proto == RestXML
+	xml := proto == RestXML || proto == AWSQuery
+	in.xml, out.xml = xml, xml
 	var ops []*operation
 	for _, s := range m.closure(svc) {
 		name := shapeName(s.id)

@@ -1,0 +1,151 @@
+package smithy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+
+	"github.com/toolgate/toolgate"
+)
+
+// queryRequest builds an awsQuery request: POST of a form with Action,
+// Version and the input members flattened into keys (Name.member.1,
+// Name.entry.1.key, Name.Sub, ...).
+func (t *Target) queryRequest(ctx context.Context, op *operation, args map[string]json.RawMessage) (*http.Request, error) {
+	form := url.Values{}
+	form.Set("Action", op.name)
+	form.Set("Version", t.svc.version)
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.queryStruct(form, "", op.input, raw, 0); err != nil {
+		return nil, err
+	}
+	u := *t.endpoint
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewBufferString(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	return req, nil
+}
+
+func (t *Target) queryStruct(form url.Values, prefix string, s *shape, v json.RawMessage, depth int) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(v, &obj); err != nil {
+		return err
+	}
+	for _, mm := range s.members {
+		mv, ok := obj[mm.name]
+		if !ok || isNull(mv) {
+			continue
+		}
+		key := xmlName(mm.traits, mm.name)
+		if prefix != "" {
+			key = prefix + "." + key
+		}
+		if err := t.queryValue(form, key, t.m.shapes[mm.target], has(mm.traits, trXMLFlattened), mv, depth+1); err != nil {
+			return fmt.Errorf("%s: %w", mm.name, err)
+		}
+	}
+	return nil
+}
+
+func (t *Target) queryValue(form url.Values, key string, s *shape, flat bool, v json.RawMessage, depth int) error {
+	if s == nil || depth > maxXMLDepth {
+		return errors.New("value nested too deeply")
+	}
+	switch s.typ {
+	case "structure", "union":
+		return t.queryStruct(form, key, s, v, depth)
+	case "list", "set":
+		var arr []json.RawMessage
+		if err := json.Unmarshal(v, &arr); err != nil {
+			return err
+		}
+		if len(arr) == 0 {
+			form.Set(key, "")
+			return nil
+		}
+		base := key + "." + xmlName(s.member.traits, "member")
+		if flat {
+			base = key
+		}
+		el := t.m.shapes[s.member.target]
+		for i, e := range arr {
+			if err := t.queryValue(form, base+"."+strconv.Itoa(i+1), el, false, e, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "map":
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(v, &obj); err != nil {
+			return err
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		base := key + ".entry"
+		if flat {
+			base = key
+		}
+		kn, vn := xmlName(s.key.traits, "key"), xmlName(s.value.traits, "value")
+		vs := t.m.shapes[s.value.target]
+		for i, k := range keys {
+			p := base + "." + strconv.Itoa(i+1)
+			form.Set(p+"."+kn, k)
+			if err := t.queryValue(form, p+"."+vn, vs, false, obj[k], depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	text, err := scalarText(v)
+	if err != nil {
+		return err
+	}
+	form.Set(key, text)
+	return nil
+}
+
+// queryResponse maps an awsQuery response: the output members are the
+// children of <OperationResult> inside <OperationResponse>.
+func (t *Target) queryResponse(op *operation, resp *http.Response) (*toolgate.Result, error) {
+	data, res := t.readBody(resp)
+	if res != nil {
+		return res, nil
+	}
+	if resp.StatusCode >= 300 {
+		return awsError(resp, data), nil
+	}
+	if op.output == nil {
+		return toolgate.TextResult("OK"), nil
+	}
+	root, err := parseXML(data)
+	if err != nil {
+		return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not XML (%v): %s", resp.Status, err, excerpt(data))), nil
+	}
+	result := root.child(op.name + "Result")
+	out := map[string]any{}
+	if result != nil {
+		out = t.xmlStruct(op.output, result, 0)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("smithy: operation %s: %w", op.name, err)
+	}
+	return structured(b), nil
+}
