@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -98,7 +99,9 @@ func (t *Target) run(ctx context.Context, payload []byte) (a answer) {
 		fe := asRuntimeError(err)
 		return answer{fe: &fe}
 	}
-	return answer{out: out}
+	// aws-lambda-go returns the bytes of a pooled buffer that its next
+	// invocation reuses; the result keeps them as structuredContent.
+	return answer{out: bytes.Clone(out)}
 }
 
 func (t *Target) answerResult(a answer) *toolgate.Result {

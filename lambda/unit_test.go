@@ -296,3 +296,20 @@ func TestOptions(t *testing.T) {
 }
 
 func base64Decode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+
+// TestResultsDoNotAlias: aws-lambda-go hands out its response bytes from a
+// pooled buffer that the next invocation reuses; a result must keep its
+// own copy.
+func TestResultsDoNotAlias(t *testing.T) {
+	tg, err := lambda.NewInProcess(func(e struct{ City string }) (map[string]string, error) {
+		return map[string]string{"city": e.City}, nil
+	}, baseOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := call(t, tg, "text", `{"City":"Aaaa"}`, nil)
+	call(t, tg, "text", `{"City":"Bbbb"}`, nil)
+	if b, _ := json.Marshal(first.StructuredContent); string(b) != `{"city":"Aaaa"}` {
+		t.Fatalf("the first result changed to %s", b)
+	}
+}
