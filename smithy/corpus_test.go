@@ -35,15 +35,11 @@ func corpusModels(t testing.TB) []string {
 }
 
 // schemaProtocol returns the protocol whose conversion rules give a
-// service's schemas: its own if supported, else the closest one (restXml
-// has HTTP bindings as restJson1 does; the query protocols have none).
+// service's schemas: its own if supported, else one without HTTP bindings
+// (the Weather models have none).
 func schemaProtocol(m *Model, svc *shape) string {
-	p, err := chooseProtocol(m, svc, "")
-	if err == nil {
+	if p, err := chooseProtocol(m, svc, ""); err == nil {
 		return p
-	}
-	if has(svc.traits, RestXML) {
-		return RestJSON1
 	}
 	return AWSJSON10
 }
