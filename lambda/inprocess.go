@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	lambdago "github.com/aws/aws-lambda-go/lambda"
@@ -38,7 +39,20 @@ func NewInProcess(handler any, o *Options) (*Target, error) {
 	if err := validateHandler(handler); err != nil {
 		return nil, fmt.Errorf("lambda: target %q: %w", o.Name, err)
 	}
-	t.handler = lambdago.NewHandlerWithOptions(handler, o.HandlerOptions...)
+	// aws-lambda-go's Handler.Invoke returns its response in a buffer
+	// that it has already put back in its pool, for its next invocation
+	// to overwrite. So each concurrent call gets a handler of its own,
+	// from a pool, and copies the response before handing the handler
+	// back. A handler aws-lambda-go built already (lambda.NewHandler) has
+	// one buffer pool, so its calls run one at a time.
+	if ht := reflect.TypeOf(handler); ht.Kind() == reflect.Pointer && ht.Elem().PkgPath() == reflect.TypeFor[lambdago.Option]().PkgPath() {
+		h := handler.(lambdago.Handler)
+		t.serial = &sync.Mutex{}
+		t.handlers = &sync.Pool{New: func() any { return h }}
+	} else {
+		opts := o.HandlerOptions
+		t.handlers = &sync.Pool{New: func() any { return lambdago.NewHandlerWithOptions(handler, opts...) }}
+	}
 	t.timeout = o.Timeout
 	if strings.HasPrefix(o.Function, "arn:") {
 		t.arn = o.Function
@@ -94,14 +108,22 @@ func (t *Target) run(ctx context.Context, payload []byte) (a answer) {
 			a = answer{fe: &functionError{Type: typeName(v), Message: fmt.Sprintf("%v", v)}}
 		}
 	}()
-	out, err := t.handler.Invoke(ctx, payload)
+	h := t.handlers.Get().(lambdago.Handler)
+	if t.serial != nil {
+		t.serial.Lock()
+		defer t.serial.Unlock()
+	}
+	out, err := h.Invoke(ctx, payload)
 	if err != nil {
+		t.handlers.Put(h)
 		fe := asRuntimeError(err)
 		return answer{fe: &fe}
 	}
-	// aws-lambda-go returns the bytes of a pooled buffer that its next
-	// invocation reuses; the result keeps them as structuredContent.
-	return answer{out: bytes.Clone(out)}
+	// out is in h's pooled buffer: copy it before h serves another call.
+	// (A panicking handler is not put back.)
+	out = bytes.Clone(out)
+	t.handlers.Put(h)
+	return answer{out: out}
 }
 
 func (t *Target) answerResult(a answer) *toolgate.Result {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	lambdago "github.com/aws/aws-lambda-go/lambda"
@@ -98,10 +99,11 @@ type Target struct {
 	propagate  []string
 	log        *slog.Logger
 
-	remote  *remote
-	handler lambdago.Handler
-	arn     string
-	timeout time.Duration
+	remote   *remote
+	handlers *sync.Pool  // of lambdago.Handler, for in-process calls
+	serial   *sync.Mutex // set when the handlers share one buffer pool
+	arn      string
+	timeout  time.Duration
 }
 
 var _ toolgate.Target = (*Target)(nil)
@@ -177,7 +179,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	if err != nil {
 		return toolgate.ErrorResult("lambda: " + err.Error()), nil
 	}
-	if t.handler != nil {
+	if t.handlers != nil {
 		return t.invokeInProcess(ctx, req.Arguments, custom), nil
 	}
 	res, err := t.remote.invoke(ctx, t, req.Arguments, base64.StdEncoding.EncodeToString(cc))

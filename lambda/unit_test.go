@@ -19,6 +19,7 @@ import (
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/lambda"
+	"github.com/toolgate/toolgate/lambda/internal/testfn"
 )
 
 // fakeLambda answers the Invoke API with the responses in order (the last
@@ -311,5 +312,45 @@ func TestResultsDoNotAlias(t *testing.T) {
 	call(t, tg, "text", `{"City":"Bbbb"}`, nil)
 	if b, _ := json.Marshal(first.StructuredContent); string(b) != `{"city":"Aaaa"}` {
 		t.Fatalf("the first result changed to %s", b)
+	}
+}
+
+// TestConcurrentCalls: concurrent in-process calls each get their own
+// event, client context and result (run with -race).
+func TestConcurrentCalls(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler any
+		timeout time.Duration
+	}{
+		{"function", testfn.Handle, 0},
+		{"function with a timeout", testfn.Handle, time.Minute},
+		{"lambda.NewHandler", lambdago.NewHandler(testfn.Handle), 0},
+	} {
+		o := baseOptions(t)
+		o.Timeout = tc.timeout
+		tg, err := lambda.NewInProcess(tc.handler, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 8)
+		for g := range 8 {
+			go func() {
+				city := "City" + strings.Repeat("x", g)
+				for range 20 {
+					r := call(t, tg, "echo", `{"city":"`+city+`"}`, nil)
+					if !strings.Contains(resultText(r), `"event":{"city":"`+city+`"}`) {
+						errs <- errors.New(resultText(r))
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+		}
 	}
 }
