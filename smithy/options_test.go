@@ -2,6 +2,7 @@ package smithy_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -204,5 +205,45 @@ func TestTransportErrorHidesURL(t *testing.T) {
 	_, err = tg.CallTool(context.Background(), &toolgate.CallRequest{Tool: "GetObject", Arguments: []byte(`{"Bucket":"b","Key":"secret-key-value"}`)})
 	if err == nil || strings.Contains(err.Error(), "secret-key-value") || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestOutputSchemasDescribe checks that output schemas describe without
+// policing (a server's new enum value or union member must not make a
+// strict client reject the result) while input schemas keep every
+// constraint.
+func TestOutputSchemasDescribe(t *testing.T) {
+	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "dynamodb-2012-08-10.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := smithy.New(context.Background(), m, &smithy.Options{Endpoint: "http://x", Anonymous: true, Include: []string{"GetItem", "DescribeTable", "CreateTable"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tools, _ := tg.ListTools(context.Background())
+	by := map[string][2]json.RawMessage{}
+	for _, tl := range tools {
+		by[tl.Name] = [2]json.RawMessage{tl.InputSchema, tl.OutputSchema}
+	}
+	for _, c := range []struct {
+		tool string
+		out  int
+		ptr  string
+		want string
+	}{
+		{"GetItem", 0, "/properties/Key/additionalProperties/oneOf/0/required", `["S"]`},
+		{"GetItem", 1, "/properties/Item/additionalProperties/oneOf", "<missing>"},
+		{"GetItem", 1, "/properties/Item/additionalProperties/properties/S/type", `"string"`},
+		{"GetItem", 1, "/properties/Item/additionalProperties/properties/L/items/$ref", `"#/$defs/AttributeValue"`},
+		{"CreateTable", 0, "/properties/BillingMode/enum", `["PROVISIONED","PAY_PER_REQUEST"]`},
+		{"CreateTable", 0, "/properties/TableName/minLength", "1"},
+		{"DescribeTable", 1, "/properties/Table/properties/TableStatus/enum", "<missing>"},
+		{"DescribeTable", 1, "/properties/Table/properties/TableName/minLength", "<missing>"},
+		{"DescribeTable", 1, "/required", "<missing>"},
+	} {
+		if got := pointer(t, by[c.tool][c.out], c.ptr); got != c.want {
+			t.Errorf("%s %s %s = %s, want %s", c.tool, []string{"input", "output"}[c.out], c.ptr, got, c.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -241,11 +242,18 @@ func pointer(t *testing.T, doc json.RawMessage, ptr string) string {
 		t.Fatal(err)
 	}
 	for _, k := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		m, ok := v.(map[string]any)
-		if !ok {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[k]
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i >= len(x) {
+				return "<missing>"
+			}
+			v = x[i]
+		default:
 			return "<missing>"
 		}
-		v = m[k]
 	}
 	if v == nil {
 		return "<missing>"

@@ -79,7 +79,12 @@ func newSchemaGen(m *Model, output bool) *schemaGen {
 }
 
 // root returns the schema of an operation's input or output structure, with
-// its $defs, or nil for Unit. bindings tells how members travel (restJson1).
+// its $defs. locOf tells where each top-level member travels (nil: body).
+//
+// Input schemas carry every constraint of the model. Output schemas only
+// describe: no required members, enums, unions' oneOf, lengths, ranges,
+// patterns or defaults, since servers omit members and add enum values and
+// union members before models catch up.
 func (g *schemaGen) root(id string, locOf func(*member) location) (map[string]any, error) {
 	s := g.m.shapes[id]
 	if s == nil {
@@ -235,6 +240,16 @@ func (g *schemaGen) shapeSchema(s *shape, mt map[string]json.RawMessage, def boo
 		}
 		delete(g.stack, s.id)
 		sch = map[string]any{"type": "object", "oneOf": alts}
+		if g.output {
+			// A server may answer with a member newer than the model.
+			props := map[string]any{}
+			for _, a := range alts {
+				for k, v := range a.(map[string]any)["properties"].(map[string]any) {
+					props[k] = v
+				}
+			}
+			sch = map[string]any{"type": "object", "properties": props}
+		}
 	case "list", "set":
 		g.stack[s.id] = true
 		items, err := g.member(s.member)
@@ -278,7 +293,7 @@ func (g *schemaGen) shapeSchema(s *shape, mt map[string]json.RawMessage, def boo
 			var defs []struct {
 				Value string `json:"value"`
 			}
-			if json.Unmarshal(raw, &defs) == nil && len(defs) > 0 {
+			if json.Unmarshal(raw, &defs) == nil && len(defs) > 0 && !g.output {
 				vals := make([]any, len(defs))
 				for i, d := range defs {
 					vals[i] = d.Value
@@ -287,6 +302,10 @@ func (g *schemaGen) shapeSchema(s *shape, mt map[string]json.RawMessage, def boo
 			}
 		}
 	case "enum":
+		if g.output { // servers add values before models do
+			sch = map[string]any{"type": "string"}
+			break
+		}
 		vals := make([]any, 0, len(s.members))
 		for _, mm := range s.members {
 			v := mm.name
@@ -301,6 +320,10 @@ func (g *schemaGen) shapeSchema(s *shape, mt map[string]json.RawMessage, def boo
 		}
 		sch = map[string]any{"type": "string", "enum": vals}
 	case "intEnum":
+		if g.output {
+			sch = map[string]any{"type": "integer"}
+			break
+		}
 		vals := make([]any, 0, len(s.members))
 		for _, mm := range s.members {
 			var iv json.Number
@@ -359,7 +382,20 @@ func (g *schemaGen) shapeSchema(s *shape, mt map[string]json.RawMessage, def boo
 	default:
 		return nil, fmt.Errorf("shape %s: a %s cannot be a member", s.id, s.typ)
 	}
-	g.constraints(sch, s, trait)
+	if g.output {
+		// Output schemas describe; they do not police the server, whose
+		// answers a strict client would otherwise reject.
+		delete(sch, "minimum")
+		delete(sch, "maximum")
+	} else {
+		g.constraints(sch, s, trait)
+	}
+	if _, ok := trait(trSensitive); ok {
+		sch[SensitiveKeyword] = true
+	}
+	if _, ok := trait(trDeprecated); ok {
+		sch["deprecated"] = true
+	}
 	// Documentation: the member's, else the shape's; kept after any
 	// type note already set.
 	d := g.doc(mt)
@@ -375,8 +411,8 @@ func (g *schemaGen) shapeSchema(s *shape, mt map[string]json.RawMessage, def boo
 	return sch, nil
 }
 
-// constraints adds @length, @range, @pattern, @default, @sensitive and
-// @deprecated to sch.
+// constraints adds @length, @range, @pattern and @default to an input
+// schema.
 func (g *schemaGen) constraints(sch map[string]any, s *shape, trait func(string) (json.RawMessage, bool)) {
 	if raw, ok := trait(trLength); ok {
 		var l struct{ Min, Max *json.Number }
@@ -424,17 +460,11 @@ func (g *schemaGen) constraints(sch map[string]any, s *shape, trait func(string)
 			}
 		}
 	}
-	if raw, ok := trait(trDefault); ok && !g.output {
+	if raw, ok := trait(trDefault); ok {
 		var v any
 		if json.Unmarshal(raw, &v) == nil && v != nil && !(s.typ == "timestamp" && !isNumber(v)) {
 			sch["default"] = json.RawMessage(raw)
 		}
-	}
-	if _, ok := trait(trSensitive); ok {
-		sch[SensitiveKeyword] = true
-	}
-	if _, ok := trait(trDeprecated); ok {
-		sch["deprecated"] = true
 	}
 }
 
