@@ -902,9 +902,9 @@ var defaultParams = params{
 	prefixExtra: 3,
 	synW:        0.5,
 	broadW:      0.7,
-	nameCover:   0.5,
+	nameCover:   0.7,
 	fuseDepth:   20,
-	fuseK:       0.3,
+	fuseK:       0.1,
 	fuseFull:    1,
 	fuseSeg:     1,
 }
