@@ -105,10 +105,7 @@ func Parse(data []byte) (*Model, error) {
 	if !strings.HasPrefix(doc.Smithy, "1.") && !strings.HasPrefix(doc.Smithy, "2.") && doc.Smithy != "1" && doc.Smithy != "2" {
 		return nil, fmt.Errorf("smithy: unsupported model version %q", doc.Smithy)
 	}
-	m := &Model{version: doc.Smithy, shapes: make(map[string]*shape, len(doc.Shapes)+len(prelude))}
-	for id, s := range prelude {
-		m.shapes[id] = s
-	}
+	m := &Model{version: doc.Smithy, shapes: preludeShapes(len(doc.Shapes))}
 	var applies []*rawShape
 	ids := make([]string, 0, len(doc.Shapes))
 	for id := range doc.Shapes {
@@ -140,15 +137,6 @@ func Parse(data []byte) (*Model, error) {
 		s := m.shapes[a.id]
 		if s == nil {
 			return nil, fmt.Errorf("smithy: shape %s: apply to an unknown shape", a.id)
-		}
-		if isPrelude(a.id) && s == prelude[a.id] {
-			c := *s // never modify the shared prelude
-			c.traits = make(map[string]json.RawMessage, len(s.traits)+len(a.Traits))
-			for k, v := range s.traits {
-				c.traits[k] = v
-			}
-			s = &c
-			m.shapes[a.id] = s
 		}
 		if s.traits == nil {
 			s.traits = map[string]json.RawMessage{}
@@ -534,11 +522,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func isPrelude(id string) bool { return strings.HasPrefix(id, "smithy.api#") && prelude[id] != nil }
-
-// prelude holds the simple shapes of the Smithy prelude (smithy.api#...).
-var prelude = func() map[string]*shape {
-	p := map[string]*shape{}
+// preludeShapes returns a new shape map holding the shapes of the Smithy
+// prelude (smithy.api#...), with room for n more.
+func preludeShapes(n int) map[string]*shape {
+	p := make(map[string]*shape, n+22)
 	for name, typ := range map[string]string{
 		"Blob": "blob", "Boolean": "boolean", "String": "string", "Byte": "byte", "Short": "short",
 		"Integer": "integer", "Long": "long", "Float": "float", "Double": "double",
@@ -559,4 +546,4 @@ var prelude = func() map[string]*shape {
 	p["smithy.api#Unit"] = &shape{id: "smithy.api#Unit", typ: "structure",
 		traits: map[string]json.RawMessage{"smithy.api#unitType": json.RawMessage("{}")}}
 	return p
-}()
+}

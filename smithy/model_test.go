@@ -59,3 +59,31 @@ func TestHTMLToText(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyAndMixins(t *testing.T) {
+	m, err := Parse([]byte(`{"smithy":"2.0","shapes":{
+		"smithy.api#String":{"type":"apply","traits":{"smithy.api#documentation":"changed"}},
+		"a#Base":{"type":"structure","traits":{"smithy.api#mixin":{},"smithy.api#documentation":"base"},"members":{"id":{"target":"smithy.api#String"}}},
+		"a#Thing":{"type":"structure","mixins":[{"target":"a#Base"}],"members":{"name":{"target":"smithy.api#String"}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc(m.shapes["smithy.api#String"].traits) != "changed" {
+		t.Error("apply did not change smithy.api#String")
+	}
+	thing := m.shapes["a#Thing"]
+	if len(thing.members) != 2 || thing.members[0].name != "id" || doc(thing.traits) != "base" || has(thing.traits, "smithy.api#mixin") {
+		t.Errorf("mixin not applied: %+v %v", thing.members, thing.traits)
+	}
+	// Each model has its own prelude.
+	m2, err := Parse([]byte(`{"smithy":"2.0","shapes":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc(m2.shapes["smithy.api#String"].traits) != "" {
+		t.Error("an apply leaked into another model")
+	}
+	if _, err := Parse([]byte(`{"smithy":"2.0","shapes":{"a#X":{"type":"structure","mixins":[{"target":"a#X"}]}}}`)); err == nil || !strings.Contains(err.Error(), "a#X: mixin cycle") {
+		t.Errorf("mixin cycle: %v", err)
+	}
+}
