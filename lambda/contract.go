@@ -113,6 +113,11 @@ func clientContextJSON(custom map[string]string) ([]byte, error) {
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes
 // U+FFFD, as with encoding/json.
 func appendJSONString(b []byte, s string) []byte {
+	if plain(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	const hexd = "0123456789abcdef"
 	b = append(b, '"')
 	for i := 0; i < len(s); {
@@ -151,6 +156,17 @@ func appendJSONString(b []byte, s string) []byte {
 		i += size
 	}
 	return append(b, '"')
+}
+
+// plain reports whether s is printable ASCII that JSON takes as it is.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 func newUUID() string {
