@@ -1,15 +1,21 @@
 package openapi_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -108,20 +114,26 @@ func TestThroughGateway(t *testing.T) {
 	}
 }
 
-// BenchmarkCallOverhead compares one GET on a loopback backend made
-// directly, through Target.CallTool, and through a toolgate Gateway over
-// streamable HTTP with the go-sdk client. It reports the median (p50) per
-// call as "p50-µs".
+// BenchmarkCallOverhead compares one GET with a JSON response from a
+// loopback backend made directly, through Target.CallTool, through a
+// toolgate Gateway over streamable HTTP (SSE and JSON responses), and
+// through the npm peer @ivotoby/openapi-mcp-server, the last three called
+// by the same minimal streamable HTTP client (rawMCP: the go-sdk client
+// waits forever on the peer, which answers tools/call with 202 and sends
+// the result on the session's GET stream). It reports the median per call as "p50-µs". The peer runs
+// when it is installed in
+// ${TOOLGATE_TOOLS_DIR:-$HOME/.cache/toolgate-tools}/openapi-mcp-server
+// (npm install --prefix <that dir> @ivotoby/openapi-mcp-server@1.16.1).
 //
 //	go test -run '^$' -bench CallOverhead -benchtime 2000x ./openapi/
 func BenchmarkCallOverhead(b *testing.B) {
 	ctx := context.Background()
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"id":"42","name":"widget","children":[]}`)
+		_, _ = io.WriteString(w, `{"id":"42","name":"widget"}`)
 	}))
 	defer backend.Close()
-	tg, err := openapi.LoadFile(ctx, "testdata/styles.yaml", &openapi.Options{Name: "styles", BaseURL: backend.URL, Logger: quiet()})
+	tg, err := openapi.LoadFile(ctx, "testdata/bench.yaml", &openapi.Options{Name: "bench", BaseURL: backend.URL, Logger: quiet()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -137,10 +149,25 @@ func BenchmarkCallOverhead(b *testing.B) {
 		slices.Sort(ds)
 		b.ReportMetric(float64(ds[len(ds)/2].Nanoseconds())/1e3, "p50-µs")
 	}
+	viaMCP := func(b *testing.B, endpoint, tool string) {
+		c, err := dialRawMCP(ctx, endpoint)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.close()
+		args := json.RawMessage(`{"id":"1","q":"x"}`)
+		measure(b, func() error {
+			res, err := c.call(ctx, tool, args)
+			if err == nil && !strings.Contains(string(res), `widget`) {
+				err = fmt.Errorf("unexpected result %s", res)
+			}
+			return err
+		})
+	}
 	b.Run("direct", func(b *testing.B) {
 		client := &http.Client{}
 		measure(b, func() error {
-			resp, err := client.Get(backend.URL + "/items/1?id=q")
+			resp, err := client.Get(backend.URL + "/items/1?q=x")
 			if err != nil {
 				return err
 			}
@@ -150,37 +177,189 @@ func BenchmarkCallOverhead(b *testing.B) {
 		})
 	})
 	b.Run("target", func(b *testing.B) {
-		args := json.RawMessage(`{"id":"1","query_id":"q"}`)
+		args := json.RawMessage(`{"id":"1","q":"x"}`)
 		measure(b, func() error {
 			_, err := tg.CallTool(ctx, &toolgate.CallRequest{Tool: "getItem", Arguments: args})
 			return err
 		})
 	})
-	b.Run("gateway", func(b *testing.B) {
-		gw, err := toolgate.New(&toolgate.Options{JSONResponse: true, Logger: quiet()})
-		if err != nil {
-			b.Fatal(err)
+	for _, jsonResp := range []bool{false, true} {
+		name := "toolgate-sse"
+		if jsonResp {
+			name = "toolgate-json"
 		}
-		defer gw.Close()
-		if err := gw.AddTarget(ctx, tg); err != nil {
-			b.Fatal(err)
-		}
-		srv := httptest.NewServer(gw)
-		defer srv.Close()
-		cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "0"}, nil).Connect(ctx, &mcp.StreamableClientTransport{Endpoint: srv.URL}, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer cs.Close()
-		params := &mcp.CallToolParams{Name: "styles___getItem", Arguments: map[string]any{"id": "1", "query_id": "q"}}
-		measure(b, func() error {
-			res, err := cs.CallTool(ctx, params)
-			if err == nil && res.IsError {
-				err = fmt.Errorf("IsError")
+		b.Run(name, func(b *testing.B) {
+			gw, err := toolgate.New(&toolgate.Options{JSONResponse: jsonResp, Logger: quiet()})
+			if err != nil {
+				b.Fatal(err)
 			}
-			return err
+			defer gw.Close()
+			if err := gw.AddTarget(ctx, tg); err != nil {
+				b.Fatal(err)
+			}
+			srv := httptest.NewServer(gw)
+			defer srv.Close()
+			viaMCP(b, srv.URL, "bench___getItem")
 		})
+	}
+	b.Run("peer", func(b *testing.B) {
+		dir := os.Getenv("TOOLGATE_TOOLS_DIR")
+		if dir == "" {
+			home, _ := os.UserHomeDir()
+			dir = filepath.Join(home, ".cache", "toolgate-tools")
+		}
+		bin := filepath.Join(dir, "openapi-mcp-server", "node_modules", ".bin", "openapi-mcp-server")
+		if _, err := os.Stat(bin); err != nil {
+			b.Skipf("peer not installed at %s", bin)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		spec, _ := filepath.Abs("testdata/bench.yaml")
+		cmd := exec.Command(bin, "--transport", "http", "--host", "127.0.0.1", "--port", fmt.Sprint(port),
+			"--path", "/mcp", "--api-base-url", backend.URL, "--openapi-spec", spec)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			_ = cmd.Wait()
+		}()
+		endpoint := fmt.Sprintf("http://127.0.0.1:%d/mcp", port)
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+			if err == nil {
+				c.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatal("peer did not start")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		viaMCP(b, endpoint, "get-item")
 	})
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// rawMCP is a minimal streamable HTTP MCP client: POST requests with the
+// session id; results come in the POST response (JSON or SSE) or, for
+// servers that answer 202, on the session's standalone GET stream.
+type rawMCP struct {
+	endpoint, session string
+	client            *http.Client
+	done              chan struct{}
+	events            chan []byte
+	next              int
+}
+
+func dialRawMCP(ctx context.Context, endpoint string) (*rawMCP, error) {
+	c := &rawMCP{endpoint: endpoint, client: &http.Client{}, events: make(chan []byte, 16)}
+	if _, err := c.post(ctx, `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}`); err != nil {
+		return nil, err
+	}
+	if _, err := c.post(ctx, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); err != nil {
+		return nil, err
+	}
+	// Open the standalone GET stream. Some servers send its headers only
+	// with the first event, so it is opened in the background and given a
+	// moment to reach the server.
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	if c.session != "" {
+		req.Header.Set("Mcp-Session-Id", c.session)
+	}
+	c.done = make(chan struct{})
+	go func() {
+		resp, err := c.client.Do(req)
+		if err != nil {
+			return
+		}
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			return
+		}
+		go func() { <-c.done; resp.Body.Close() }()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data:"); ok {
+				select {
+				case c.events <- []byte(strings.TrimSpace(data)):
+				case <-c.done:
+					return
+				}
+			}
+		}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	return c, nil
+}
+
+func (c *rawMCP) close() { close(c.done) }
+
+// post sends one message and returns the JSON-RPC response in the POST
+// answer, or nil for 202 Accepted.
+func (c *rawMCP) post(ctx context.Context, msg string) ([]byte, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, strings.NewReader(msg))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+	if c.session != "" {
+		req.Header.Set("Mcp-Session-Id", c.session)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if id := resp.Header.Get("Mcp-Session-Id"); id != "" {
+		c.session = id
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case resp.StatusCode == http.StatusAccepted:
+		return nil, nil
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("%s: %s", resp.Status, body)
+	case strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream"):
+		for _, line := range strings.Split(string(body), "\n") {
+			if data, ok := strings.CutPrefix(line, "data:"); ok && strings.Contains(data, `"id"`) {
+				return []byte(strings.TrimSpace(data)), nil
+			}
+		}
+		return nil, nil
+	}
+	return body, nil
+}
+
+func (c *rawMCP) call(ctx context.Context, tool string, args json.RawMessage) ([]byte, error) {
+	c.next++
+	id := c.next
+	msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "method": "tools/call",
+		"params": map[string]any{"name": tool, "arguments": args}})
+	res, err := c.post(ctx, string(msg))
+	if err != nil || res != nil {
+		return res, err
+	}
+	want := fmt.Sprintf(`"id":%d`, id)
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-c.events:
+			if strings.Contains(string(ev), want) {
+				return ev, nil
+			}
+		case <-timeout:
+			return nil, fmt.Errorf("no response to call %d", id)
+		}
+	}
+}
