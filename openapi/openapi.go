@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -337,7 +338,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	}
 	args := map[string]any{}
 	if len(req.Arguments) > 0 {
-		dec := json.NewDecoder(strings.NewReader(string(req.Arguments)))
+		dec := json.NewDecoder(bytes.NewReader(req.Arguments))
 		dec.UseNumber()
 		if err := dec.Decode(&args); err != nil {
 			return toolgate.ErrorResult("arguments must be a JSON object: " + err.Error()), nil

@@ -69,9 +69,15 @@ func (t *Target) buildRequest(ctx context.Context, op *operation, args map[strin
 			cookies = append(cookies, serializeCookie(p, v)...)
 		}
 	}
-	path := templateVar.ReplaceAllStringFunc(op.path, func(m string) string {
-		return values[m[1:len(m)-1]]
-	})
+	var sb strings.Builder
+	for i, seg := range op.segments {
+		if i%2 == 0 {
+			sb.WriteString(seg)
+		} else {
+			sb.WriteString(values[seg])
+		}
+	}
+	path := sb.String()
 	// A segment that is exactly "." or ".." would be collapsed by the
 	// server (or a proxy) into a different path: escape its dots.
 	segs := strings.Split(path, "/")

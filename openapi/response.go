@@ -46,22 +46,18 @@ func (t *Target) mapResponse(op *operation, req *http.Request, resp *http.Respon
 	}
 	switch {
 	case isJSON(mt) || (mt == "" && json.Valid(data)):
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
+		body := bytes.TrimSpace(data)
+		if !json.Valid(body) {
 			return toolgate.TextResult(string(data)), nil
 		}
 		res := &toolgate.Result{Content: []mcp.Content{&mcp.TextContent{Text: string(data)}}}
-		_, isObj := v.(map[string]any)
 		switch {
 		case op.wrapOutput:
-			sc, err := json.Marshal(map[string]json.RawMessage{"result": json.RawMessage(bytes.TrimSpace(data))})
-			if err == nil {
-				res.StructuredContent = json.RawMessage(sc)
-			}
-		case isObj:
-			res.StructuredContent = json.RawMessage(bytes.TrimSpace(data))
+			sc := make([]byte, 0, len(body)+12)
+			sc = append(append(append(sc, `{"result":`...), body...), '}')
+			res.StructuredContent = json.RawMessage(sc)
+		case body[0] == '{':
+			res.StructuredContent = json.RawMessage(body)
 		}
 		return res, nil
 	case strings.HasPrefix(mt, "image/"):

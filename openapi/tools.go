@@ -36,6 +36,7 @@ type operation struct {
 	name        string
 	method      string
 	path        string
+	segments    []string // path template split: literals at even, variable names at odd indexes
 	operationID string
 	params      []*param
 	body        *body
@@ -150,7 +151,7 @@ func (b *builder) operation(method, path string, item *openapi3.PathItem, o *ope
 			err = fmt.Errorf("internal error converting operation: %v", r)
 		}
 	}()
-	op = &operation{method: method, path: path, operationID: o.OperationID}
+	op = &operation{method: method, path: path, operationID: o.OperationID, segments: splitTemplate(path)}
 
 	// Name.
 	name := sanitizeName(o.OperationID, 64)
@@ -842,6 +843,18 @@ func (b *builder) server(item *openapi3.PathItem, o *openapi3.Operation, op *ope
 }
 
 var templateVar = regexp.MustCompile(`\{([^{}/]+)\}`)
+
+// splitTemplate splits "/a/{b}/c" into ["/a/", "b", "/c"]: literals at even
+// indexes, variable names at odd ones.
+func splitTemplate(path string) []string {
+	var out []string
+	last := 0
+	for _, m := range templateVar.FindAllStringSubmatchIndex(path, -1) {
+		out = append(out, path[last:m[0]], path[m[2]:m[3]])
+		last = m[1]
+	}
+	return append(out, path[last:])
+}
 
 func templateVars(path string) []string {
 	var out []string
