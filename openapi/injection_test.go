@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate"
 )
 
 // TestInjection sends hostile arguments and checks that none of them
@@ -277,5 +279,55 @@ func (r *mcpResult) wantStructured(t *testing.T, want string) {
 	got, _ := r.StructuredContent.(json.RawMessage)
 	if string(got) != want {
 		t.Errorf("structuredContent %s, want %s", got, want)
+	}
+}
+
+// TestRetryIdempotent checks that a transport failure is retried once for
+// an idempotent method and never for POST.
+func TestRetryIdempotent(t *testing.T) {
+	tests := []struct {
+		tool, args string
+		wantCalls  int
+		wantErr    bool
+	}{
+		{"getItem", `{"id":"1"}`, 2, false},
+		{"deleteItem", `{"id":"1"}`, 2, false},
+		{"postJSON", `{"body":{"name":"n"}}`, 1, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.tool, func(t *testing.T) {
+			var mu sync.Mutex
+			calls := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				calls++
+				n := calls
+				mu.Unlock()
+				if n == 1 {
+					// drop the connection without a response
+					conn, _, err := w.(http.Hijacker).Hijack()
+					if err == nil {
+						conn.Close()
+					}
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"ok":true}`))
+			}))
+			defer srv.Close()
+			// a client without keep-alives, so that Go's transport does not
+			// retry on its own
+			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			tg := loadTestdata(t, "styles.yaml", &Options{BaseURL: srv.URL, Client: client})
+			_, err := tg.CallTool(context.Background(), &toolgate.CallRequest{Tool: tc.tool, Arguments: json.RawMessage(tc.args)})
+			if (err != nil) != tc.wantErr {
+				t.Errorf("err = %v, want error %v", err, tc.wantErr)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if calls != tc.wantCalls {
+				t.Errorf("%d requests reached the server, want %d", calls, tc.wantCalls)
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/toolgate/toolgate"
@@ -260,6 +261,17 @@ func loadDocSafely(ctx context.Context, data []byte, location *url.URL, opts *Op
 	return loadDoc(ctx, data, location, opts, warn)
 }
 
+// retryDelay is the pause before retrying an idempotent request.
+const retryDelay = 100 * time.Millisecond
+
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete, "QUERY":
+		return true
+	}
+	return false
+}
+
 // safeClient returns a copy of c that never follows a redirect to another
 // origin (scheme and host), so neither arguments nor credentials leave the
 // configured server.
@@ -352,6 +364,18 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 		return toolgate.ErrorResult(fmt.Sprintf("openapi: operation %s: %v", op.id(), err)), nil
 	}
 	resp, err := t.client.Do(hreq)
+	if err != nil && idempotent(op.method) && ctx.Err() == nil {
+		// A transport failure (connection refused or reset, no response)
+		// is retried once, and only for methods HTTP defines as
+		// idempotent: a POST may have been applied before the failure.
+		select {
+		case <-ctx.Done():
+		case <-time.After(retryDelay):
+			if hreq, err = t.buildRequest(ctx, op, args); err == nil {
+				resp, err = t.client.Do(hreq)
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("openapi: operation %s: %w", op.id(), err)
 	}

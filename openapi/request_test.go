@@ -196,6 +196,41 @@ func TestMultipart(t *testing.T) {
 	}
 }
 
+// TestMultipartStyled checks that a multipart property with an explicit
+// encoding style is sent as bracket-named parts (Stripe's file_link_data).
+func TestMultipartStyled(t *testing.T) {
+	rec := newRecorder(t)
+	tg := loadTestdata(t, "styles.yaml", &Options{BaseURL: rec.srv.URL})
+	res := call(t, tg, "uploadStyled", `{"body":{"file":"aGk=","link":{"create":true,"meta":{"k":"v w"}}}}`)
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	got := rec.last(t)
+	_, params, _ := mime.ParseMediaType(got.header.Get("Content-Type"))
+	r := multipart.NewReader(strings.NewReader(string(got.body)), params["boundary"])
+	parts := map[string]string{}
+	for {
+		p, err := r.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(p)
+		parts[p.FormName()] = string(data)
+	}
+	want := map[string]string{"file": "hi", "link[create]": "true", "link[meta][k]": "v w"}
+	if len(parts) != len(want) {
+		t.Errorf("parts %v, want %v", parts, want)
+	}
+	for k, v := range want {
+		if parts[k] != v {
+			t.Errorf("part %q = %q, want %q", k, parts[k], v)
+		}
+	}
+}
+
 func TestInputSchemaShape(t *testing.T) {
 	tg := loadTestdata(t, "styles.yaml", &Options{})
 	tools, _ := tg.ListTools(context.Background())
