@@ -41,6 +41,13 @@ type Options struct {
 	// Header is added to every API request (for example a static API key
 	// header). Values here are never logged.
 	Header http.Header
+	// HideParameters removes parameters from every tool's input schema, for
+	// values that credentials or Header supply (Slack's "token" header,
+	// for example). An entry is a parameter name in any location, or
+	// "<in>:<name>" ("header:token", "query:api_key"); header names match
+	// case-insensitively. Parameters that repeat an apiKey security
+	// scheme's location and name are always hidden.
+	HideParameters []string
 	// AllowRemoteRefs lets $refs load documents over HTTP(S). Off by
 	// default: a spec then reads nothing but itself and, for LoadFile, the
 	// files next to it.

@@ -212,3 +212,48 @@ paths:
 		t.Fatal(err)
 	}
 }
+
+func TestHideParameters(t *testing.T) {
+	spec := []byte(`openapi: 3.0.0
+info: {title: t, version: "1"}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: query, name: api_key}
+paths:
+  /a:
+    get:
+      operationId: a
+      parameters:
+        - {name: token, in: header, required: true, schema: {type: string}}
+        - {name: api_key, in: query, required: true, schema: {type: string}}
+        - {name: token, in: query, schema: {type: string}}
+        - {name: q, in: query, schema: {type: string}}
+      responses: {"200": {description: ok}}
+`)
+	tests := []struct {
+		hide []string
+		want []string
+	}{
+		{nil, []string{"header_token", "q", "token"}},
+		{[]string{"header:Token"}, []string{"q", "token"}},
+		{[]string{"token"}, []string{"q"}},
+	}
+	for _, tc := range tests {
+		tg, err := New(context.Background(), spec, &Options{Logger: quietLogger(), HideParameters: tc.hide, BaseURL: "http://127.0.0.1:1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tools, _ := tg.ListTools(context.Background())
+		var s struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		}
+		if err := json.Unmarshal(tools[0].InputSchema, &s); err != nil {
+			t.Fatal(err)
+		}
+		got := keys(s.Properties)
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("HideParameters %v: properties %v, want %v", tc.hide, got, tc.want)
+		}
+	}
+}

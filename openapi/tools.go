@@ -359,6 +359,12 @@ func (b *builder) inputSchema(where, path string, item *openapi3.PathItem, o *op
 			b.warn(where, fmt.Sprintf("header parameter %q ignored (set by the target or the client's credentials)", p.Name))
 			continue
 		}
+		if b.hidden(p) {
+			if p.In == "path" {
+				return nil, fmt.Errorf("path parameter %q cannot be hidden", p.Name)
+			}
+			continue
+		}
 		if p.In == "path" && !contains(tmpl, p.Name) {
 			b.warn(where, fmt.Sprintf("path parameter %q is not in the path template; ignored", p.Name))
 			continue
@@ -428,6 +434,35 @@ func (b *builder) inputSchema(where, path string, item *openapi3.PathItem, o *op
 		return nil, fmt.Errorf("encode input schema: %w", err)
 	}
 	return raw, nil
+}
+
+// hidden reports whether a parameter is left out of input schemas: listed
+// in Options.HideParameters, or a repeat of an apiKey security scheme.
+func (b *builder) hidden(p *openapi3.Parameter) bool {
+	same := func(in, name string) bool {
+		if in != "" && in != p.In {
+			return false
+		}
+		if p.In == "header" {
+			return strings.EqualFold(name, p.Name)
+		}
+		return name == p.Name
+	}
+	for _, h := range b.opts.HideParameters {
+		in, name, ok := strings.Cut(h, ":")
+		if !ok {
+			in, name = "", h
+		}
+		if same(in, name) {
+			return true
+		}
+	}
+	for _, s := range b.t.schemes {
+		if s.Type == "apiKey" && s.ParamName != "" && same(s.In, s.ParamName) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstExample(ex openapi3.Examples) any {
