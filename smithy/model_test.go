@@ -1,8 +1,11 @@
 package smithy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/toolgate/toolgate/internal/schema"
 )
 
 func TestParseErrorsNameTheShape(t *testing.T) {
@@ -85,5 +88,32 @@ func TestApplyAndMixins(t *testing.T) {
 	}
 	if _, err := Parse([]byte(`{"smithy":"2.0","shapes":{"a#X":{"type":"structure","mixins":[{"target":"a#X"}]}}}`)); err == nil || !strings.Contains(err.Error(), "a#X: mixin cycle") {
 		t.Errorf("mixin cycle: %v", err)
+	}
+}
+
+// TestSharedShapesStayLinear converts a model whose structures share
+// members 40 levels deep (2^40 paths): inlining everything would never end.
+func TestSharedShapesStayLinear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"smithy":"2.0","shapes":{"a#S":{"type":"service","operations":[{"target":"a#Op"}]},"a#Op":{"type":"operation","input":{"target":"a#L0"}}`)
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, `,"a#L%d":{"type":"structure","members":{"x":{"target":"a#L%d"},"y":{"target":"a#L%d"}}}`, i, i+1, i+1)
+	}
+	b.WriteString(`,"a#L40":{"type":"structure","members":{"v":{"target":"smithy.api#String"}}}}}`)
+	m, err := Parse([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, _ := m.service("")
+	ops, err := convert(m, svc, AWSJSON10, &Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ops[0].tool.InputSchema); n > 1<<20 {
+		t.Fatalf("input schema of %d bytes", n)
+	}
+	in, _ := schema.NormalizeInput(ops[0].tool.InputSchema)
+	if _, err := schema.Compile(in); err != nil {
+		t.Fatal(err)
 	}
 }

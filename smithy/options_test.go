@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/toolgate/toolgate"
@@ -245,5 +246,50 @@ func TestOutputSchemasDescribe(t *testing.T) {
 		if got := pointer(t, by[c.tool][c.out], c.ptr); got != c.want {
 			t.Errorf("%s %s %s = %s, want %s", c.tool, []string{"input", "output"}[c.out], c.ptr, got, c.want)
 		}
+	}
+}
+
+// TestRetry checks that a transport failure is retried once for read-only
+// and idempotent operations, and not for others.
+func TestRetry(t *testing.T) {
+	m, err := smithy.LoadFile("testdata/bindings.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		tool     string
+		args     string
+		wantHits int32
+		wantErr  bool
+	}{
+		{"GetObject", `{"Bucket":"b","Key":"k"}`, 2, false},               // GET, read-only
+		{"PutObject", `{"Bucket":"b","Key":"k","Body":"aGk="}`, 2, false}, // PUT, idempotent
+		{"Fail", `{}`, 1, true},                           // POST
+		{"Search", `{"Index":"i","Query":"q"}`, 2, false}, // POST, @readonly
+	} {
+		t.Run(tc.tool, func(t *testing.T) {
+			var hits atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if hits.Add(1) == 1 { // drop the first connection
+					c, _, _ := w.(http.Hijacker).Hijack()
+					c.Close()
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{}`))
+			}))
+			defer srv.Close()
+			tg, err := smithy.New(context.Background(), m, &smithy.Options{Endpoint: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := tg.CallTool(context.Background(), &toolgate.CallRequest{Tool: tc.tool, Arguments: []byte(tc.args)})
+			if (err != nil) != tc.wantErr || hits.Load() != tc.wantHits {
+				t.Errorf("err %v, %d requests; want error %v, %d requests", err, hits.Load(), tc.wantErr, tc.wantHits)
+			}
+			if err == nil && res.IsError {
+				t.Errorf("isError: %v", res.Content)
+			}
+		})
 	}
 }

@@ -57,12 +57,19 @@ type schemaGen struct {
 	loc    location
 
 	stack    map[string]bool
+	nodes    int               // structures and unions inlined under the current root
 	patterns map[string]bool   // pattern -> the validator can run it
 	docs     map[string]string // @documentation HTML -> text
 	defs     map[string]any
 	defNames map[string]string // shape id -> $defs name
 	pending  []string
 }
+
+// maxInlined bounds the structures and unions inlined in one schema. Past
+// it, they are referenced from $defs (each defined once), so that a model
+// whose shapes share members many levels deep cannot make a schema grow
+// exponentially. No corpus schema comes near it.
+const maxInlined = 500
 
 // location is where a top-level member travels; it decides the default
 // timestamp format.
@@ -90,7 +97,7 @@ func (g *schemaGen) root(id string, locOf func(*member) location) (map[string]an
 	if s == nil {
 		return nil, fmt.Errorf("shape %s not found", id)
 	}
-	g.defs, g.defNames, g.pending = nil, nil, nil
+	g.defs, g.defNames, g.pending, g.nodes = nil, nil, nil, 0
 	g.stack[id] = true
 	sch, err := g.structure(s, locOf)
 	delete(g.stack, id)
@@ -192,7 +199,11 @@ func (g *schemaGen) ref(s *shape) map[string]any {
 // mt, or as the $defs entry for s when def is set.
 func (g *schemaGen) shapeSchema(s *shape, mt map[string]json.RawMessage, def bool) (map[string]any, error) {
 	aggregate := s.typ == "structure" || s.typ == "union" || s.typ == "list" || s.typ == "set" || s.typ == "map"
-	if aggregate && !def && g.stack[s.id] {
+	inlined := s.typ == "structure" || s.typ == "union"
+	if inlined && !def && !g.stack[s.id] {
+		g.nodes++
+	}
+	if aggregate && !def && (g.stack[s.id] || (inlined && g.nodes > maxInlined)) {
 		r := g.ref(s)
 		if d := g.doc(mt); d != "" {
 			r["description"] = d

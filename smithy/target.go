@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -121,12 +122,13 @@ var _ toolgate.Target = (*Target)(nil)
 
 // operation is one operation converted to a tool.
 type operation struct {
-	name   string
-	s      *shape
-	input  *shape
-	output *shape // nil for Unit
-	tool   toolgate.Tool
-	http   *httpBinding // restJson1
+	name      string
+	s         *shape
+	input     *shape
+	output    *shape // nil for Unit
+	tool      toolgate.Tool
+	http      *httpBinding // restJson1, restXml
+	retryable bool         // read-only or idempotent: retried after a transport failure
 }
 
 // New returns a target for the service in m described by opts (which may be
@@ -234,22 +236,23 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 			return toolgate.ErrorResult("arguments must be a JSON object: " + err.Error()), nil
 		}
 	}
-	var (
-		hreq *http.Request
-		err  error
-	)
-	switch t.proto {
-	case RestJSON1, RestXML:
-		hreq, err = t.restRequest(ctx, op, args)
-	case AWSQuery:
-		hreq, err = t.queryRequest(ctx, op, args)
-	default:
-		hreq, err = t.jsonRPCRequest(ctx, op, args)
-	}
+	hreq, err := t.request(ctx, op, args)
 	if err != nil {
 		return toolgate.ErrorResult(fmt.Sprintf("smithy: operation %s: %v", op.name, err)), nil
 	}
 	resp, err := t.client.Do(hreq)
+	if err != nil && op.retryable && ctx.Err() == nil {
+		// A transport failure of a read-only or idempotent operation is
+		// tried once more.
+		t.log.DebugContext(ctx, "smithy: retrying", slog.String("operation", op.name))
+		select {
+		case <-time.After(retryDelay):
+			if hreq, err2 := t.request(ctx, op, args); err2 == nil {
+				resp, err = t.client.Do(hreq)
+			}
+		case <-ctx.Done():
+		}
+	}
 	if err != nil {
 		// The URL may carry argument values (labels, query), some of them
 		// @sensitive: neither the log nor the error repeats it.
@@ -268,6 +271,21 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 		return t.queryResponse(op, resp)
 	}
 	return t.jsonRPCResponse(op, resp)
+}
+
+// retryDelay is the pause before retrying a failed read-only or idempotent
+// request.
+const retryDelay = 100 * time.Millisecond
+
+// request builds the HTTP request for one call.
+func (t *Target) request(ctx context.Context, op *operation, args map[string]json.RawMessage) (*http.Request, error) {
+	switch t.proto {
+	case RestJSON1, RestXML:
+		return t.restRequest(ctx, op, args)
+	case AWSQuery:
+		return t.queryRequest(ctx, op, args)
+	}
+	return t.jsonRPCRequest(ctx, op, args)
 }
 
 // chooseProtocol picks the protocol to speak, or reports why none fits.
@@ -407,8 +425,10 @@ func newOperation(m *Model, svc, s *shape, proto string, in, out *schemaGen, inf
 	switch {
 	case readOnly(s, inferReadOnly):
 		ann.ReadOnlyHint = true
+		op.retryable = true
 	case idempotent(s):
 		ann.IdempotentHint = true
+		op.retryable = true
 	default:
 		destructive := true
 		ann.DestructiveHint = &destructive
