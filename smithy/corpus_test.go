@@ -3,11 +3,14 @@ package smithy
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/internal/schema"
 )
 
@@ -112,10 +115,23 @@ func TestCorpus(t *testing.T) {
 					t.Errorf("%s: description %q", op.name, op.tool.Description)
 				}
 			}
-			_, err = New(context.Background(), m, &Options{Endpoint: "http://127.0.0.1:1", Anonymous: true})
+			tg, err := New(context.Background(), m, &Options{Endpoint: "http://127.0.0.1:1", Anonymous: true})
 			switch {
 			case w.supported && err != nil:
 				t.Errorf("New: %v", err)
+			case w.supported:
+				// The gateway accepts every tool (names, schemas).
+				gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer gw.Close()
+				if err := gw.AddTarget(context.Background(), tg); err != nil {
+					t.Errorf("AddTarget: %v", err)
+				}
+				if n := len(gw.Catalog(context.Background())); n != w.ops {
+					t.Errorf("gateway catalogue has %d tools, want %d", n, w.ops)
+				}
 			case !w.supported && !errors.Is(err, ErrUnsupportedProtocol):
 				t.Errorf("New: %v, want ErrUnsupportedProtocol", err)
 			case !w.supported && !strings.Contains(err.Error(), w.unsupported):
