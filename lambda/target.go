@@ -84,6 +84,8 @@ type Options struct {
 	Timeout time.Duration
 	// HandlerOptions are passed to lambda.NewHandlerWithOptions
 	// (NewInProcess only), for example lambda.WithUseNumber(true).
+	// Process-wide options (lambda.WithEnableSIGTERM) do not belong here:
+	// the gateway's process is not a Lambda sandbox.
 	HandlerOptions []lambdago.Option
 }
 
