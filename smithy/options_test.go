@@ -67,7 +67,7 @@ func TestFilters(t *testing.T) {
 // prelude shapes, a deprecated operation, several services.
 const model10 = `{"smithy":"1.0","shapes":{
  "ex#Svc":{"type":"service","version":"1","operations":[{"target":"ex#Old"},{"target":"ex#New"}],"traits":{"aws.protocols#awsJson1_1":{}}},
- "ex#Other":{"type":"service","version":"1","operations":[{"target":"ex#New"}],"traits":{"aws.protocols#ec2Query":{}}},
+ "ex#Other":{"type":"service","version":"1","operations":[{"target":"ex#New"}],"traits":{"smithy.protocols#rpcv2Cbor":{}}},
  "ex#Old":{"type":"operation","input":{"target":"ex#In"},"traits":{"smithy.api#deprecated":{}}},
  "ex#New":{"type":"operation","input":{"target":"ex#In"},"output":{"target":"ex#In"}},
  "ex#In":{"type":"structure","members":{
@@ -92,8 +92,8 @@ func TestSmithy10AndServices(t *testing.T) {
 		t.Fatalf("New without a service: %v", err)
 	}
 	_, err = smithy.New(ctx, m, &smithy.Options{Service: "Other", Endpoint: "http://x"})
-	if !errors.Is(err, smithy.ErrUnsupportedProtocol) || !strings.Contains(err.Error(), "ec2Query") {
-		t.Fatalf("ec2Query service: %v", err)
+	if !errors.Is(err, smithy.ErrUnsupportedProtocol) || !strings.Contains(err.Error(), "rpcv2Cbor") {
+		t.Fatalf("rpcv2Cbor service: %v", err)
 	}
 	tg, err := smithy.New(ctx, m, &smithy.Options{Service: "ex#Svc", Endpoint: "http://x"})
 	if err != nil {
@@ -129,8 +129,8 @@ func TestSmithy10AndServices(t *testing.T) {
 	if got := toolNames(t, tg); got != "New" {
 		t.Errorf("SkipDeprecated: tools %s", got)
 	}
-	if _, err := smithy.New(ctx, m, &smithy.Options{Service: "ex#Svc", Endpoint: "http://x", Protocol: smithy.EC2Query}); !errors.Is(err, smithy.ErrUnsupportedProtocol) {
-		t.Errorf("Protocol ec2Query: %v", err)
+	if _, err := smithy.New(ctx, m, &smithy.Options{Service: "ex#Svc", Endpoint: "http://x", Protocol: "smithy.protocols#rpcv2Cbor"}); !errors.Is(err, smithy.ErrUnsupportedProtocol) {
+		t.Errorf("Protocol rpcv2Cbor: %v", err)
 	}
 }
 

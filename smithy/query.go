@@ -14,9 +14,9 @@ import (
 	"github.com/toolgate/toolgate"
 )
 
-// queryRequest builds an awsQuery request: POST of a form with Action,
-// Version and the input members flattened into keys (Name.member.1,
-// Name.entry.1.key, Name.Sub, ...).
+// queryRequest builds an awsQuery or ec2Query request: POST of a form with
+// Action, Version and the input members flattened into keys (Name.member.1
+// or, for ec2Query, Name.1; Name.entry.1.key; Name.Sub; ...).
 func (t *Target) queryRequest(ctx context.Context, op *operation, args map[string]json.RawMessage) (*http.Request, error) {
 	form := url.Values{}
 	form.Set("Action", op.name)
@@ -40,6 +40,23 @@ func (t *Target) queryRequest(ctx context.Context, op *operation, args map[strin
 	return req, nil
 }
 
+// queryKey returns a member's key: for awsQuery its @xmlName or name; for
+// ec2Query its @ec2QueryName, else its @xmlName or name with the first
+// letter upper-cased.
+func (t *Target) queryKey(mm *member) string {
+	if t.proto != EC2Query {
+		return xmlName(mm.traits, mm.name)
+	}
+	if n := traitString(mm.traits, "aws.protocols#ec2QueryName"); n != "" {
+		return n
+	}
+	n := xmlName(mm.traits, mm.name)
+	if n != "" && n[0] >= 'a' && n[0] <= 'z' {
+		n = string(n[0]-'a'+'A') + n[1:]
+	}
+	return n
+}
+
 func (t *Target) queryStruct(form url.Values, prefix string, s *shape, v json.RawMessage, depth int) error {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(v, &obj); err != nil {
@@ -50,7 +67,7 @@ func (t *Target) queryStruct(form url.Values, prefix string, s *shape, v json.Ra
 		if !ok || isNull(mv) {
 			continue
 		}
-		key := xmlName(mm.traits, mm.name)
+		key := t.queryKey(mm)
 		if prefix != "" {
 			key = prefix + "." + key
 		}
@@ -74,11 +91,13 @@ func (t *Target) queryValue(form url.Values, key string, s *shape, flat bool, v 
 			return err
 		}
 		if len(arr) == 0 {
-			form.Set(key, "")
+			if t.proto != EC2Query {
+				form.Set(key, "")
+			}
 			return nil
 		}
 		base := key + "." + xmlName(s.member.traits, "member")
-		if flat {
+		if flat || t.proto == EC2Query { // ec2Query lists are always flat
 			base = key
 		}
 		el := t.m.shapes[s.member.target]
@@ -121,8 +140,9 @@ func (t *Target) queryValue(form url.Values, key string, s *shape, flat bool, v 
 	return nil
 }
 
-// queryResponse maps an awsQuery response: the output members are the
-// children of <OperationResult> inside <OperationResponse>.
+// queryResponse maps an awsQuery response, whose output members are the
+// children of <OperationResult> inside <OperationResponse>, or an ec2Query
+// one, whose members are the children of <OperationResponse>.
 func (t *Target) queryResponse(op *operation, resp *http.Response) (*toolgate.Result, error) {
 	data, res := t.readBody(resp)
 	if res != nil {
@@ -139,6 +159,9 @@ func (t *Target) queryResponse(op *operation, resp *http.Response) (*toolgate.Re
 		return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not XML (%v): %s", resp.Status, err, excerpt(data))), nil
 	}
 	result := root.child(op.name + "Result")
+	if t.proto == EC2Query {
+		result = root // <OperationResponse> holds the members itself
+	}
 	out := map[string]any{}
 	if result != nil {
 		out = t.xmlStruct(op.output, result, 0)

@@ -37,7 +37,7 @@ const (
 // supportedProtocols lists the protocols a Target speaks, in order of
 // preference.
 func supportedProtocols() []string {
-	return []string{RestJSON1, AWSJSON10, AWSJSON11, RestXML, AWSQuery}
+	return []string{RestJSON1, AWSJSON10, AWSJSON11, RestXML, AWSQuery, EC2Query}
 }
 
 // restful reports whether a protocol uses HTTP bindings.
@@ -267,7 +267,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	if restful(t.proto) {
 		return t.restResponse(op, resp)
 	}
-	if t.proto == AWSQuery {
+	if t.proto == AWSQuery || t.proto == EC2Query {
 		return t.queryResponse(op, resp)
 	}
 	return t.jsonRPCResponse(op, resp)
@@ -282,7 +282,7 @@ func (t *Target) request(ctx context.Context, op *operation, args map[string]jso
 	switch t.proto {
 	case RestJSON1, RestXML:
 		return t.restRequest(ctx, op, args)
-	case AWSQuery:
+	case AWSQuery, EC2Query:
 		return t.queryRequest(ctx, op, args)
 	}
 	return t.jsonRPCRequest(ctx, op, args)
@@ -298,7 +298,8 @@ func chooseProtocol(m *Model, svc *shape, override string) (string, error) {
 	}
 	var declared []string
 	for name := range svc.traits {
-		if strings.HasPrefix(name, "aws.protocols#") && name != "aws.protocols#awsQueryCompatible" {
+		if (strings.HasPrefix(name, "aws.protocols#") || strings.HasPrefix(name, "smithy.protocols#")) &&
+			name != "aws.protocols#awsQueryCompatible" && name != "aws.protocols#httpChecksum" && name != "aws.protocols#ec2QueryName" {
 			declared = append(declared, name)
 		}
 	}
@@ -326,7 +327,7 @@ func convert(m *Model, svc *shape, proto string, opts *Options) ([]*operation, e
 		}
 	}
 	in, out := newSchemaGen(m, false), newSchemaGen(m, true)
-	xml := proto == RestXML || proto == AWSQuery
+	xml := proto == RestXML || proto == AWSQuery || proto == EC2Query
 	in.xml, out.xml = xml, xml
 	var ops []*operation
 	for _, s := range m.closure(svc) {

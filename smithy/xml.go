@@ -363,7 +363,8 @@ func (w *xmlWriter) entries(s *shape, name string, v json.RawMessage, depth int)
 }
 
 // xmlError reads the code and message of an XML error body: S3's <Error>,
-// and <ErrorResponse><Error> of restXml and awsQuery services.
+// <ErrorResponse><Error> of restXml and awsQuery services, and
+// <Response><Errors><Error> of ec2Query.
 func xmlError(data []byte) (code, msg string) {
 	root, err := parseXML(data)
 	if err != nil {
@@ -371,6 +372,9 @@ func xmlError(data []byte) (code, msg string) {
 	}
 	e := root
 	if root.name != "Error" {
+		if errs := root.child("Errors"); errs != nil { // ec2Query: <Response><Errors><Error>
+			root = errs
+		}
 		if e = root.child("Error"); e == nil {
 			return "", ""
 		}
