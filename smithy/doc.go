@@ -1,9 +1,9 @@
 // Package smithy serves the operations of a service described by a Smithy
 // model (JSON AST, versions 1.0 and 2.0) as toolgate tools, speaking the
 // service's own wire protocol: AWS restJson1 and restXml (with every HTTP
-// binding), awsJson1_0, awsJson1_1 and awsQuery. AWS services are signed
-// with SigV4 (the signing name comes from the model's aws.auth#sigv4
-// trait); models without auth work against any base URL.
+// binding), awsJson1_0, awsJson1_1, awsQuery and ec2Query. AWS services
+// are signed with SigV4 (the signing name comes from the model's
+// aws.auth#sigv4 trait); models without auth work against any base URL.
 //
 // Each operation of the service, direct or bound to a resource, becomes a
 // tool named after the operation. Its input schema (JSON Schema 2020-12)
@@ -18,6 +18,6 @@
 //	...
 //	err = gw.AddTarget(ctx, t)
 //
-// Protocols toolgate does not speak (ec2Query, or none at all) are reported
-// by New with ErrUnsupportedProtocol rather than guessed.
+// Protocols toolgate does not speak (smithy.protocols#rpcv2Cbor, or none at
+// all) are reported by New with ErrUnsupportedProtocol rather than guessed.
 package smithy

@@ -1,7 +1,7 @@
 // Command smithy serves one service described by a Smithy JSON AST model as
 // MCP tools at http://127.0.0.1:8080/mcp, speaking the service's own
-// protocol (restJson1, awsJson1_0, awsJson1_1, restXml, awsQuery) and
-// signing AWS requests with SigV4.
+// protocol (restJson1, awsJson1_0, awsJson1_1, restXml, awsQuery,
+// ec2Query) and signing AWS requests with SigV4.
 //
 //	TOOLGATE_SMITHY_MODEL=dynamodb-2012-08-10.json \
 //	TOOLGATE_SMITHY_ENDPOINT=http://127.0.0.1:8000 \
