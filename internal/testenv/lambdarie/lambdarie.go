@@ -151,7 +151,8 @@ func Start(tb testing.TB, bootstrap string, cfg *Config) *Emulator {
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	tb.Cleanup(func() {
-		// The emulator starts the function as its child, in its group.
+		// The function, the emulator's child in a process group of its
+		// own, exits when its Runtime API (the emulator) goes away.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 		if tb.Failed() {
