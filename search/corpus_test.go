@@ -10,17 +10,19 @@ import (
 // corpusDir is the tool-retrieval corpus, relative to this package.
 const corpusDir = "../../shared/corpus/toolsearch"
 
-// TestCorpusRecall holds the embedded ranker to its recall goals on the
-// public tool-retrieval sets. The floors are the goals, not the current
-// figures (docs/search.md has those).
+// TestCorpusRecall holds the embedded ranker to its recall on the public
+// tool-retrieval sets. Each floor is a little below the measured R@5
+// (docs/search.md has the figures), so that a regression fails the test;
+// the goals are MetaTool 0.70, Seal-Tools 0.95 and LiveMCPBench 0.50.
 func TestCorpusRecall(t *testing.T) {
 	goals := []struct {
 		set string
 		r5  float64
 	}{
-		{"metatool", 0.70},
-		{"seal-tools", 0.95},
-		{"livemcpbench", 0.47}, // the goal is 0.50; see docs/search.md
+		{"metatool", 0.72},       // measured 0.7229
+		{"metatool-multi", 0.70}, // measured 0.7052
+		{"seal-tools", 0.95},     // measured 0.9547
+		{"livemcpbench", 0.475},  // measured 0.4809; below its goal of 0.50
 	}
 	for _, g := range goals {
 		t.Run(g.set, func(t *testing.T) {
@@ -43,7 +45,7 @@ func TestCorpusRecall(t *testing.T) {
 			}
 			t.Logf("%s: %s", g.set, m)
 			if m.R5 < g.r5 {
-				t.Errorf("%s: R@5 = %.4f, below %.2f", g.set, m.R5, g.r5)
+				t.Errorf("%s: R@5 = %.4f, below %.3f", g.set, m.R5, g.r5)
 			}
 		})
 	}
