@@ -20,7 +20,10 @@ func TestCorpusThroughGateway(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles every corpus schema; skipped with -short")
 	}
-	const dir = "../../shared/corpus/openapi"
+	dir := "../../shared/corpus/openapi"
+	if s := os.Getenv("TOOLGATE_SHARED"); s != "" {
+		dir = filepath.Join(s, "corpus", "openapi")
+	}
 	if _, err := os.Stat(dir); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal(err)

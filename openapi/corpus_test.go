@@ -19,9 +19,17 @@ import (
 	"github.com/toolgate/toolgate"
 )
 
-// corpusDir is where the shared corpus of real specs lives, relative to
-// this package; CI has it at the same place.
-const corpusDir = "../../shared/corpus/openapi"
+// corpusDir is where the shared corpus of real specs lives:
+// $TOOLGATE_SHARED/corpus/openapi, by default ../shared next to the
+// repository (CI has it at the same place).
+var corpusDir = sharedCorpus()
+
+func sharedCorpus() string {
+	if s := os.Getenv("TOOLGATE_SHARED"); s != "" {
+		return filepath.Join(s, "corpus", "openapi")
+	}
+	return "../../shared/corpus/openapi"
+}
 
 func corpusSpecs(t testing.TB) []string {
 	t.Helper()

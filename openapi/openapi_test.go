@@ -26,7 +26,7 @@ func toolNames(t *testing.T, tg *Target) []string {
 }
 
 func TestFiltersAndOverrides(t *testing.T) {
-	const spec = "../../shared/corpus/openapi/petstore/swagger-petstore-3.0.yaml"
+	spec := corpusDir + "/petstore/swagger-petstore-3.0.yaml"
 	if _, err := os.Stat(spec); err != nil {
 		t.Skip("corpus not available")
 	}
