@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -224,7 +225,8 @@ func newTarget(ctx context.Context, data []byte, location *url.URL, opts *Option
 	}
 	t.name = opts.Name
 	if t.name == "" {
-		t.name = sanitizeName(strings.ToLower(title), 64)
+		// "Swagger Petstore - OpenAPI 3.0" -> "swagger_petstore_openapi_3_0"
+		t.name = sanitizeName(nonAlnum.ReplaceAllString(strings.ToLower(title), "_"), 64)
 		if t.name == "" {
 			t.name = "api"
 		}
@@ -278,6 +280,8 @@ func idempotent(method string) bool {
 	}
 	return false
 }
+
+var nonAlnum = regexp.MustCompile(`[^a-z0-9]+`)
 
 // safeClient returns a copy of c that never follows a redirect to another
 // origin (scheme and host), so neither arguments nor credentials leave the

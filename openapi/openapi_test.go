@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -113,6 +114,23 @@ func TestNames(t *testing.T) {
 	} {
 		if got := fallbackName(tc.method, tc.path); got != tc.want {
 			t.Errorf("fallbackName(%s %s) = %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestDefaultTargetName(t *testing.T) {
+	for _, tc := range []struct{ title, want string }{
+		{"Swagger Petstore - OpenAPI 3.0", "swagger_petstore_openapi_3_0"},
+		{"Jira Cloud platform REST API", "jira_cloud_platform_rest_api"},
+		{"", "api"},
+	} {
+		spec := `{"openapi":"3.0.0","info":{"title":` + strconv.Quote(tc.title) + `,"version":"1"},"paths":{}}`
+		tg, err := New(context.Background(), []byte(spec), &Options{Logger: quietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.Name() != tc.want {
+			t.Errorf("title %q: name %q, want %q", tc.title, tg.Name(), tc.want)
 		}
 	}
 }
