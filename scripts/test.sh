@@ -32,7 +32,7 @@ step "fuzz targets, $FUZZTIME each"
 while read -r file fn; do
   pkg=./$(dirname "$file")
   echo "--- $pkg $fn"
-  go test -run '^$' -fuzz "^$fn\$" -fuzztime "$FUZZTIME" "$pkg" >/tmp/toolgate-fuzz.log 2>&1 || { cat /tmp/toolgate-fuzz.log; exit 1; }
+  go test -run '^$' -fuzz "^$fn\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 20x "$pkg" >/tmp/toolgate-fuzz.log 2>&1 || { cat /tmp/toolgate-fuzz.log; exit 1; }
 done < <(git ls-files '*_test.go' | xargs grep -oE '^func Fuzz[A-Za-z0-9_]+' | sed -E 's/:func / /')
 
 step "official MCP clients and conformance suite"
