@@ -148,7 +148,6 @@ type prepared struct {
 type entry struct {
 	info   ToolInfo
 	mcp    *mcp.Tool
-	json   []byte // mcp encoded once, for tools/list
 	prep   *prepared
 	target Target // nil for builtins
 }
@@ -522,7 +521,6 @@ func (g *Gateway) rebuildLocked() {
 		}
 		e.info.Name = name
 		e.mcp = toMCPTool(name, &e.prep.tool)
-		e.json, _ = json.Marshal(e.mcp) // schemas are valid JSON objects: cannot fail
 		c.byName[name] = e
 		c.all = append(c.all, e)
 	}
@@ -933,7 +931,7 @@ func infoOf(req mcp.Request) *requestInfo {
 	return &requestInfo{principal: anonymousPrincipal(), ctx: context.Background()}
 }
 
-func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string) (mcp.Result, error) {
+func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string) (*mcp.ListToolsResult, error) {
 	c := g.cat.Load()
 	start := 0
 	if cursor != "" {
@@ -945,7 +943,7 @@ func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string) (m
 		start = sort.Search(len(c.sorted), func(i int) bool { return c.sorted[i].info.Name > a })
 	}
 	n := min(g.opts.PageSize, len(c.sorted)-start)
-	res := &listResult{ListToolsResult: &mcp.ListToolsResult{Tools: make([]*mcp.Tool, 0, n)}, raw: make([][]byte, 0, n)}
+	res := &mcp.ListToolsResult{Tools: make([]*mcp.Tool, 0, n)}
 	// The answer depends on the caller when a filter decides what it sees.
 	res.CacheScope = "public"
 	if g.opts.ToolFilter != nil {
@@ -962,51 +960,8 @@ func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string) (m
 			break
 		}
 		res.Tools = append(res.Tools, e.mcp)
-		res.raw = append(res.raw, e.json)
 	}
 	return res, nil
-}
-
-// listResult is a tools/list result that encodes its tools from the JSON
-// made when they were registered, instead of encoding every tool and its
-// schemas again on every listing.
-type listResult struct {
-	*mcp.ListToolsResult
-	raw [][]byte // the JSON of Tools, in order
-}
-
-// MarshalJSON encodes the result's other fields (including any _meta and
-// resultType go-sdk adds under the 2026-07-28 protocol) the ordinary way and
-// splices in the tools' ready JSON. If the tools were changed after
-// listTools, it encodes everything the ordinary way.
-func (r *listResult) MarshalJSON() ([]byte, error) {
-	if len(r.raw) != len(r.Tools) {
-		return json.Marshal(r.ListToolsResult)
-	}
-	head := *r.ListToolsResult
-	head.Tools = nil
-	b, err := json.Marshal(&head)
-	if err != nil {
-		return nil, err
-	}
-	const tail = `"tools":null}`
-	if !bytes.HasSuffix(b, []byte(tail)) {
-		return json.Marshal(r.ListToolsResult)
-	}
-	size := len(b) + 2
-	for _, t := range r.raw {
-		size += len(t) + 1
-	}
-	out := make([]byte, 0, size)
-	out = append(out, b[:len(b)-len("null}")]...)
-	out = append(out, '[')
-	for i, t := range r.raw {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, t...)
-	}
-	return append(out, "]}"...), nil
 }
 
 func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (*mcp.CallToolResult, error) {

@@ -140,31 +140,3 @@ func TestListChangedNotifications(t *testing.T) {
 		t.Fatalf("after remove: %d tools", len(res.Tools))
 	}
 }
-
-// TestListResultEncoding: the ready-JSON encoding of a tools/list page is
-// byte for byte what encoding the result the ordinary way gives, with and
-// without the fields go-sdk may add.
-func TestListResultEncoding(t *testing.T) {
-	gw := mustGateway(t, &Options{PageSize: 3}, mathTarget())
-	for _, cursor := range []string{"", "bWF0aF9fX2NvbnZlcnQ"} {
-		r, err := gw.listTools(context.Background(), anonymousPrincipal(), cursor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lr := r.(*listResult)
-		for _, mod := range []func(){func() {}, func() { lr.SetMeta(map[string]any{"k": "v"}) }} {
-			mod()
-			fast, err1 := json.Marshal(lr)
-			plain, err2 := json.Marshal(lr.ListToolsResult)
-			if err1 != nil || err2 != nil || string(fast) != string(plain) {
-				t.Fatalf("fast %s (%v)\nplain %s (%v)", fast, err1, plain, err2)
-			}
-		}
-		lr.Tools = lr.Tools[:1] // changed after listing: falls back
-		fast, _ := json.Marshal(lr)
-		plain, _ := json.Marshal(lr.ListToolsResult)
-		if string(fast) != string(plain) {
-			t.Fatalf("after change: %s vs %s", fast, plain)
-		}
-	}
-}
