@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -524,20 +526,20 @@ func (g *Gateway) rebuildLocked() {
 		c.byName[name] = e
 		c.all = append(c.all, e)
 	}
-	for _, name := range sortedKeys(g.builtins) {
+	for _, name := range slices.Sorted(maps.Keys(g.builtins)) {
 		p := g.builtins[name]
 		add(&entry{info: ToolInfo{Name: name, Tool: p.tool}, prep: p}, nil)
 	}
-	for _, tname := range sortedKeys(g.targets) {
+	for _, tname := range slices.Sorted(maps.Keys(g.targets)) {
 		ts := g.targets[tname]
 		tools := slices.Clone(ts.tools)
-		slices.SortFunc(tools, func(a, b *prepared) int { return cmpString(a.tool.Name, b.tool.Name) })
+		slices.SortFunc(tools, func(a, b *prepared) int { return strings.Compare(a.tool.Name, b.tool.Name) })
 		for _, p := range tools {
 			pub := publishedName(tname, p.tool.Name, g.opts.Separator, g.opts.MaxNameLength)
 			add(&entry{info: ToolInfo{Name: pub, Target: tname, Tool: p.tool}, prep: p, target: ts.target}, ts)
 		}
 	}
-	slices.SortFunc(c.all, func(a, b *entry) int { return cmpString(a.info.Name, b.info.Name) })
+	slices.SortFunc(c.all, func(a, b *entry) int { return strings.Compare(a.info.Name, b.info.Name) })
 	if g.opts.ListBuiltinsOnly {
 		for _, e := range c.all {
 			if e.target == nil {
@@ -554,25 +556,6 @@ const renamePrefix = "renamed: "
 
 func isRenameProblem(s string) bool {
 	return len(s) >= len(renamePrefix) && s[:len(renamePrefix)] == renamePrefix
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func toMCPTool(name string, t *Tool) *mcp.Tool {
@@ -602,22 +585,12 @@ func (g *Gateway) changed() {
 	})
 	g.mu.Lock()
 	ws := make([]func(), 0, len(g.watchers))
-	for _, k := range slices.Sorted(mapsKeys(g.watchers)) {
+	for _, k := range slices.Sorted(maps.Keys(g.watchers)) {
 		ws = append(ws, g.watchers[k])
 	}
 	g.mu.Unlock()
 	for _, w := range ws {
 		w()
-	}
-}
-
-func mapsKeys(m map[int]func()) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
 
@@ -678,7 +651,7 @@ func (g *Gateway) Status() []TargetStatus {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	out := make([]TargetStatus, 0, len(g.targets))
-	for _, name := range sortedKeys(g.targets) {
+	for _, name := range slices.Sorted(maps.Keys(g.targets)) {
 		ts := g.targets[name]
 		st := TargetStatus{
 			Name:        name,
