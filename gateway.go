@@ -554,9 +554,7 @@ func (g *Gateway) rebuildLocked() {
 
 const renamePrefix = "renamed: "
 
-func isRenameProblem(s string) bool {
-	return len(s) >= len(renamePrefix) && s[:len(renamePrefix)] == renamePrefix
-}
+func isRenameProblem(s string) bool { return strings.HasPrefix(s, renamePrefix) }
 
 func toMCPTool(name string, t *Tool) *mcp.Tool {
 	mt := &mcp.Tool{
