@@ -93,6 +93,17 @@ func TestRealProvider(t *testing.T) {
 		}
 	})
 
+	t.Run("conformance-suite-with-token", func(t *testing.T) {
+		// The official suite's own bearer check (401 without or with a wrong
+		// token, WWW-Authenticate with resource_metadata, 200 with the
+		// token), then a scenario through its header-adding proxy.
+		dir := mcpScripts(t)
+		out, err := exec.Command(filepath.Join(dir, "run-conformance.sh"), url, token, "--scenario", "tools-list").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "auth smoke: OK") || !strings.Contains(string(out), "Passed: 1/1, 0 failed") {
+			t.Fatalf("conformance with token: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("rejections", func(t *testing.T) {
 		for name, tc := range map[string]struct {
 			tok    string
