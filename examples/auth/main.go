@@ -18,13 +18,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
@@ -51,10 +49,6 @@ func list(k string) []string {
 func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	addr := os.Getenv("TOOLGATE_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8080"
-	}
 	discovery := os.Getenv("TOOLGATE_DISCOVERY_URL")
 	if discovery == "" {
 		return errors.New("set TOOLGATE_DISCOVERY_URL to your provider's OpenID Connect discovery URL")
@@ -87,21 +81,8 @@ func run() error {
 	mux.Handle("/mcp", gw)
 	mux.Handle(auth.MetadataPath("/mcp"), jwt.MetadataHandler())
 
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("toolgate auth example: serving MCP at http://%s/mcp (tokens from %s)\n", ln.Addr(), jwt.Issuer())
-	fmt.Printf("protected-resource metadata at http://%s%s\n", ln.Addr(), auth.MetadataPath("/mcp"))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	}
+	return demo.Serve(ctx, demo.Env("TOOLGATE_ADDR", "127.0.0.1:8080"), mux, func(url string) {
+		fmt.Printf("toolgate auth example: serving MCP at %s (tokens from %s)\n", url, jwt.Issuer())
+		fmt.Printf("protected-resource metadata at %s%s\n", strings.TrimSuffix(url, "/mcp"), auth.MetadataPath("/mcp"))
+	})
 }

@@ -25,10 +25,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -38,6 +35,7 @@ import (
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/examples/lambda/weather"
+	"github.com/toolgate/toolgate/internal/demo"
 	"github.com/toolgate/toolgate/lambda"
 )
 
@@ -53,7 +51,7 @@ func run() error {
 	defer stop()
 
 	opts := &lambda.Options{
-		Name:     envOr("TOOLGATE_TARGET_NAME", "weather"),
+		Name:     demo.Env("TOOLGATE_TARGET_NAME", "weather"),
 		Function: os.Getenv("TOOLGATE_LAMBDA_FUNCTION"),
 		Endpoint: os.Getenv("TOOLGATE_LAMBDA_ENDPOINT"),
 		Timeout:  30 * time.Second, // in-process, as a Lambda function timeout
@@ -90,38 +88,12 @@ func run() error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", envOr("TOOLGATE_ADDR", "127.0.0.1:8080"))
-	if err != nil {
-		return err
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	url := "http://" + ln.Addr().String() + "/mcp"
-	fmt.Printf("toolgate lambda example: serving the %s at %s\n", mode, url)
-	for _, ti := range gw.Catalog(ctx) {
-		fmt.Printf("  tool %-22s %s\n", ti.Name, ti.Tool.Description)
-	}
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
+	return demo.Serve(ctx, demo.Env("TOOLGATE_ADDR", "127.0.0.1:8080"), mux, func(url string) {
+		fmt.Printf("toolgate lambda example: serving the %s at %s\n", mode, url)
+		for _, ti := range gw.Catalog(ctx) {
+			fmt.Printf("  tool %-22s %s\n", ti.Name, ti.Tool.Description)
 		}
-	case <-ctx.Done():
-		slog.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	}
-	return nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
+	})
 }

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -28,7 +27,9 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/internal/demo"
 	"github.com/toolgate/toolgate/openapi"
 )
 
@@ -51,31 +52,13 @@ func run() error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	ln, err := net.Listen("tcp", envOr("TOOLGATE_ADDR", "127.0.0.1:8080"))
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("toolgate openapi: %s (%s), %d tools, serving MCP at http://%s/mcp\n",
-		target.Name(), target.SpecVersion(), len(gw.Catalog(ctx)), ln.Addr())
-	for _, s := range target.SecuritySchemes() {
-		fmt.Printf("  security scheme %s: %s %s %s\n", s.Name, s.Type, s.In, s.ParamName+s.Scheme)
-	}
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
+	return demo.Serve(ctx, demo.Env("TOOLGATE_ADDR", "127.0.0.1:8080"), mux, func(url string) {
+		fmt.Printf("toolgate openapi: %s (%s), %d tools, serving MCP at %s\n",
+			target.Name(), target.SpecVersion(), len(gw.Catalog(ctx)), url)
+		for _, s := range target.SecuritySchemes() {
+			fmt.Printf("  security scheme %s: %s %s %s\n", s.Name, s.Type, s.In, s.ParamName+s.Scheme)
 		}
-	case <-ctx.Done():
-		slog.Info("shutting down")
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(shutdownCtx)
-	}
-	return nil
+	})
 }
 
 // setup builds the gateway and its one OpenAPI target from the environment.
@@ -110,7 +93,7 @@ func setup(ctx context.Context) (*toolgate.Gateway, *openapi.Target, error) {
 	for _, s := range target.Skipped() {
 		slog.Warn("operation skipped", "method", s.Method, "path", s.Path, "reason", s.Reason)
 	}
-	gw, err := toolgate.New(nil)
+	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None()}) // a local demo: anyone may call
 	if err != nil {
 		return nil, nil, err
 	}
@@ -119,11 +102,4 @@ func setup(ctx context.Context) (*toolgate.Gateway, *openapi.Target, error) {
 		return nil, nil, err
 	}
 	return gw, target, nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }

@@ -10,16 +10,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
@@ -37,7 +33,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	addr := envOr("TOOLGATE_ADDR", "127.0.0.1:8080")
+	addr := demo.Env("TOOLGATE_ADDR", "127.0.0.1:8080")
 	pageSize, _ := strconv.Atoi(os.Getenv("TOOLGATE_PAGE_SIZE"))
 	gw, err := toolgate.New(&toolgate.Options{
 		Authorizer:   auth.None(), // a local demo: anyone may call
@@ -57,39 +53,13 @@ func run() error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	url := "http://" + ln.Addr().String() + "/mcp"
-	fmt.Printf("toolgate quickstart: serving MCP at %s\n", url)
-	for _, ti := range gw.Catalog(ctx) {
-		fmt.Printf("  tool %-20s %s\n", ti.Name, ti.Tool.Description)
-	}
-	fmt.Printf("connect with any MCP client over streamable HTTP, for example:\n")
-	fmt.Printf("  npx @modelcontextprotocol/inspector --cli %s --transport http --method tools/list\n", url)
-	fmt.Printf("  npx @modelcontextprotocol/inspector --cli %s --transport http --method tools/call --tool-name clock___now --tool-arg timezone=Europe/Paris\n", url)
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
+	return demo.Serve(ctx, addr, mux, func(url string) {
+		fmt.Printf("toolgate quickstart: serving MCP at %s\n", url)
+		for _, ti := range gw.Catalog(ctx) {
+			fmt.Printf("  tool %-20s %s\n", ti.Name, ti.Tool.Description)
 		}
-	case <-ctx.Done():
-		slog.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	}
-	return nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
+		fmt.Printf("connect with any MCP client over streamable HTTP, for example:\n")
+		fmt.Printf("  npx @modelcontextprotocol/inspector --cli %s --transport http --method tools/list\n", url)
+		fmt.Printf("  npx @modelcontextprotocol/inspector --cli %s --transport http --method tools/call --tool-name clock___now --tool-arg timezone=Europe/Paris\n", url)
+	})
 }

@@ -27,7 +27,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -36,6 +35,7 @@ import (
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/internal/demo"
 	"github.com/toolgate/toolgate/smithy"
 )
 
@@ -58,28 +58,10 @@ func run() error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	ln, err := net.Listen("tcp", envOr("TOOLGATE_ADDR", "127.0.0.1:8080"))
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("toolgate smithy: %s (%s), %d tools, serving MCP at http://%s/mcp\n",
-		target.Name(), target.Protocol(), len(gw.Catalog(ctx)), ln.Addr())
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-	case <-ctx.Done():
-		slog.Info("shutting down")
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(shutdownCtx)
-	}
-	return nil
+	return demo.Serve(ctx, demo.Env("TOOLGATE_ADDR", "127.0.0.1:8080"), mux, func(url string) {
+		fmt.Printf("toolgate smithy: %s (%s), %d tools, serving MCP at %s\n",
+			target.Name(), target.Protocol(), len(gw.Catalog(ctx)), url)
+	})
 }
 
 // setup builds the gateway and its one Smithy target from the environment.
@@ -111,11 +93,4 @@ func setup(ctx context.Context) (*toolgate.Gateway, *smithy.Target, error) {
 		return nil, nil, err
 	}
 	return gw, target, nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
