@@ -48,6 +48,7 @@ func Func[In, Out any](name, description string, fn func(ctx context.Context, in
 		ft.err = fmt.Errorf("tool %q: inferring input schema from %v: %w", name, reflect.TypeFor[In](), err)
 		return ft
 	}
+	portable(in)
 	if in.Type != "object" {
 		ft.err = fmt.Errorf("tool %q: input type %v must be a struct or a map, not %q", name, reflect.TypeFor[In](), in.Type)
 		return ft
@@ -71,6 +72,7 @@ func Func[In, Out any](name, description string, fn func(ctx context.Context, in
 			ft.err = fmt.Errorf("tool %q: inferring output schema from %v: %w", name, outType, err)
 			return ft
 		}
+		portable(out)
 		if ft.tool.OutputSchema, err = json.Marshal(out); err != nil {
 			ft.err = fmt.Errorf("tool %q: output schema: %w", name, err)
 			return ft
@@ -105,6 +107,47 @@ func Func[In, Out any](name, description string, fn func(ctx context.Context, in
 		}
 	}
 	return ft
+}
+
+// portable rewrites every {"type": ["null", T], ...} in an inferred schema
+// (jsonschema-go's shape for Go slices and maps, which may be nil) as
+// {"anyOf": [{"type": "null"}, {"type": T, ...}]}: the same values, in a
+// form that clients mapping schemas onto single-type dialects accept.
+func portable(s *jsonschema.Schema) {
+	if s == nil {
+		return
+	}
+	for _, c := range s.Properties {
+		portable(c)
+	}
+	for _, c := range s.PatternProperties {
+		portable(c)
+	}
+	for _, c := range s.Defs {
+		portable(c)
+	}
+	for _, list := range [][]*jsonschema.Schema{s.PrefixItems, s.ItemsArray, s.AllOf, s.AnyOf, s.OneOf} {
+		for _, c := range list {
+			portable(c)
+		}
+	}
+	for _, c := range []*jsonschema.Schema{s.Items, s.AdditionalProperties, s.AdditionalItems, s.Not} {
+		portable(c)
+	}
+	if len(s.Types) != 2 || (s.Types[0] != "null" && s.Types[1] != "null") {
+		return
+	}
+	t := s.Types[0]
+	if t == "null" {
+		t = s.Types[1]
+	}
+	branch := *s
+	branch.Types, branch.Type = nil, t
+	branch.Title, branch.Description, branch.Default, branch.Examples, branch.Deprecated = "", "", nil, nil, false
+	*s = jsonschema.Schema{
+		Title: s.Title, Description: s.Description, Default: s.Default, Examples: s.Examples, Deprecated: s.Deprecated,
+		AnyOf: []*jsonschema.Schema{{Type: "null"}, &branch},
+	}
 }
 
 type outKind int
