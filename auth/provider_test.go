@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/internal/testenv/oidc"
 	"github.com/toolgate/toolgate/internal/testenv/program"
 )
@@ -45,23 +45,6 @@ func goClientCall(t *testing.T, url, token string) string {
 	return res.Content[0].(*mcp.TextContent).Text
 }
 
-// mcpScripts returns ../shared/scripts/mcp when its tools are installed.
-func mcpScripts(t *testing.T) string {
-	dir, _ := filepath.Abs("../../shared/scripts/mcp")
-	tools := os.Getenv("MCP_TOOLS_DIR")
-	if tools == "" {
-		home, _ := os.UserHomeDir()
-		tools = filepath.Join(home, ".cache", "mcp-tools")
-	}
-	if _, err := os.Stat(filepath.Join(tools, "node-client.mjs")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("MCP client tools are not installed (run %s/setup.sh)", dir)
-		}
-		t.Skip("MCP client tools are not installed; run ../shared/scripts/mcp/setup.sh")
-	}
-	return dir
-}
-
 // TestRealProvider runs examples/auth against a real OpenID Connect
 // provider: client-credentials tokens it issues are accepted by the go-sdk
 // client and the official TypeScript SDK client, and a key rotation at the
@@ -83,7 +66,7 @@ func TestRealProvider(t *testing.T) {
 	}
 
 	t.Run("typescript-sdk-client", func(t *testing.T) {
-		dir := mcpScripts(t)
+		dir := testenv.MCPScripts(t)
 		out, err := exec.Command(filepath.Join(dir, "client.sh"), url, token, "--tool", "clock___now", "--args", `{"timezone":"UTC"}`).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "tools/list: 3 tool(s)") || !strings.Contains(string(out), `\"timezone\":\"UTC\"`) {
 			t.Fatalf("TypeScript client: %v\n%s", err, out)
@@ -97,7 +80,7 @@ func TestRealProvider(t *testing.T) {
 		// The official suite's own bearer check (401 without or with a wrong
 		// token, WWW-Authenticate with resource_metadata, 200 with the
 		// token), then a scenario through its header-adding proxy.
-		dir := mcpScripts(t)
+		dir := testenv.MCPScripts(t)
 		out, err := exec.Command(filepath.Join(dir, "run-conformance.sh"), url, token, "--scenario", "tools-list").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "auth smoke: OK") || !strings.Contains(string(out), "Passed: 1/1, 0 failed") {
 			t.Fatalf("conformance with token: %v\n%s", err, out)

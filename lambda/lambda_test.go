@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/internal/testenv/lambdarie"
 	"github.com/toolgate/toolgate/lambda"
 	"github.com/toolgate/toolgate/lambda/internal/testfn"
@@ -248,7 +248,7 @@ func TestModes(t *testing.T) {
 				})
 			}
 			t.Run("typescript-sdk-client", func(t *testing.T) {
-				dir := mcpScripts(t)
+				dir := testenv.MCPScripts(t)
 				out, err := exec.Command(filepath.Join(dir, "client.sh"), url, "--tool", "fn___echo", "--args", `{"city":"Lima"}`).CombinedOutput()
 				if err != nil || !strings.Contains(string(out), "tools/list: 7 tool(s)") ||
 					!strings.Contains(string(out), `\"city\":\"Lima\"`) || !strings.Contains(string(out), `fn___echo`) {
@@ -257,21 +257,4 @@ func TestModes(t *testing.T) {
 			})
 		})
 	}
-}
-
-// mcpScripts returns ../shared/scripts/mcp when its tools are installed.
-func mcpScripts(t *testing.T) string {
-	dir, _ := filepath.Abs("../../shared/scripts/mcp")
-	tools := os.Getenv("MCP_TOOLS_DIR")
-	if tools == "" {
-		home, _ := os.UserHomeDir()
-		tools = filepath.Join(home, ".cache", "mcp-tools")
-	}
-	if _, err := os.Stat(filepath.Join(tools, "node-client.mjs")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("MCP client tools are not installed (run %s/setup.sh)", dir)
-		}
-		t.Skip("MCP client tools are not installed; run ../shared/scripts/mcp/setup.sh")
-	}
-	return dir
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/openapi"
 )
 
@@ -20,15 +21,9 @@ func TestCorpusThroughGateway(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles every corpus schema; skipped with -short")
 	}
-	dir := "../../shared/corpus/openapi"
-	if s := os.Getenv("TOOLGATE_SHARED"); s != "" {
-		dir = filepath.Join(s, "corpus", "openapi")
-	}
+	dir := filepath.Join(testenv.SharedDir(), "corpus", "openapi")
 	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
+		testenv.Unavailable(t, "corpus: %v", err)
 	}
 	ctx := context.Background()
 	gw, err := toolgate.New(&toolgate.Options{Logger: quiet()})

@@ -17,27 +17,18 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 // corpusDir is where the shared corpus of real specs lives:
 // $TOOLGATE_SHARED/corpus/openapi, by default ../shared next to the
 // repository (CI has it at the same place).
-var corpusDir = sharedCorpus()
-
-func sharedCorpus() string {
-	if s := os.Getenv("TOOLGATE_SHARED"); s != "" {
-		return filepath.Join(s, "corpus", "openapi")
-	}
-	return "../../shared/corpus/openapi"
-}
+var corpusDir = filepath.Join(testenv.SharedDir(), "corpus", "openapi")
 
 func corpusSpecs(t testing.TB) []string {
 	t.Helper()
 	if _, err := os.Stat(corpusDir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpus not found at %s: %v", corpusDir, err)
-		}
-		t.Skipf("corpus not found at %s", corpusDir)
+		testenv.Unavailable(t, "corpus not found at %s: %v", corpusDir, err)
 	}
 	var files []string
 	err := filepath.WalkDir(corpusDir, func(p string, d os.DirEntry, err error) error {

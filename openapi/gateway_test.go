@@ -21,6 +21,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/openapi"
 )
 
@@ -203,12 +204,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 		})
 	}
 	b.Run("peer", func(b *testing.B) {
-		dir := os.Getenv("TOOLGATE_TOOLS_DIR")
-		if dir == "" {
-			home, _ := os.UserHomeDir()
-			dir = filepath.Join(home, ".cache", "toolgate-tools")
-		}
-		bin := filepath.Join(dir, "openapi-mcp-server", "node_modules", ".bin", "openapi-mcp-server")
+		bin := filepath.Join(testenv.ToolsDir("openapi-mcp-server"), "node_modules", ".bin", "openapi-mcp-server")
 		if _, err := os.Stat(bin); err != nil {
 			b.Skipf("peer not installed at %s", bin)
 		}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -91,17 +92,9 @@ const minPrismCalls = 50
 // Without it the test fails under CI and skips elsewhere.
 func prismPath(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("TOOLGATE_TOOLS_DIR")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "toolgate-tools")
-	}
-	bin := filepath.Join(dir, "prism", "node_modules", ".bin", "prism")
+	bin := filepath.Join(testenv.ToolsDir("prism"), "node_modules", ".bin", "prism")
 	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("prism not installed at %s (run scripts/setup/prism.sh): %v", bin, err)
-		}
-		t.Skipf("prism not installed at %s (run scripts/setup/prism.sh)", bin)
+		testenv.Unavailable(t, "prism not installed at %s (run scripts/setup/prism.sh)", bin)
 	}
 	return bin
 }
@@ -299,10 +292,7 @@ func TestPrism(t *testing.T) {
 		t.Run(ps.name, func(t *testing.T) {
 			spec := filepath.Join(corpusDir, ps.file)
 			if _, err := os.Stat(spec); err != nil {
-				if os.Getenv("CI") != "" {
-					t.Fatal(err)
-				}
-				t.Skip(err)
+				testenv.Unavailable(t, "corpus spec: %v", err)
 			}
 			abs, _ := filepath.Abs(spec)
 			if ps.requestsOnly {

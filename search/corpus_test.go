@@ -1,14 +1,16 @@
 package search_test
 
 import (
+	"path/filepath"
 	"testing"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/search"
 	"github.com/toolgate/toolgate/search/internal/evalset"
 )
 
 // corpusDir is the tool-retrieval corpus, relative to this package.
-const corpusDir = "../../shared/corpus/toolsearch"
+var corpusDir = filepath.Join(testenv.SharedDir(), "corpus", "toolsearch")
 
 // TestCorpusRecall holds the embedded ranker to its recall on the public
 // tool-retrieval sets. Each floor is a little below the measured R@5

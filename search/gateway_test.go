@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/search"
 )
 
@@ -304,25 +304,10 @@ func TestSearchToolWithTypeScriptClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts node; skipped with -short")
 	}
-	dir := os.Getenv("MCP_TOOLS_DIR")
-	if dir == "" {
-		cache := os.Getenv("XDG_CACHE_HOME")
-		if cache == "" {
-			home, _ := os.UserHomeDir()
-			cache = filepath.Join(home, ".cache")
-		}
-		dir = filepath.Join(cache, "mcp-tools")
-	}
+	testenv.MCPScripts(t)
+	dir := testenv.MCPToolsDir()
 	node := filepath.Join(dir, "node_modules", ".bin", "node")
 	script := filepath.Join(dir, "node-client.mjs")
-	for _, f := range []string{node, script} {
-		if _, err := os.Stat(f); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("TypeScript SDK client not installed (run ../shared/scripts/mcp/setup.sh): %v", err)
-			}
-			t.Skipf("TypeScript SDK client not installed (run ../shared/scripts/mcp/setup.sh): %v", err)
-		}
-	}
 	gw := newGateway(t, toolgate.Options{ListBuiltinsOnly: true})
 	svc, err := search.Enable(gw, &search.Options{CallTool: true})
 	if err != nil {

@@ -16,11 +16,12 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/internal/testenv/awsmock"
 	"github.com/toolgate/toolgate/smithy"
 )
 
-const corpus = "../../shared/corpus/smithy"
+var corpus = filepath.Join(testenv.SharedDir(), "corpus", "smithy")
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 

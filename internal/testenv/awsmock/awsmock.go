@@ -12,17 +12,17 @@ import (
 	"bufio"
 	_ "embed"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 //go:embed server.js
@@ -48,25 +48,13 @@ const startTimeout = 20 * time.Second
 // node_modules/kinesalite: the smithy folder of
 // ${TOOLGATE_TOOLS_DIR:-$HOME/.cache/toolgate-tools}.
 func Dir() string {
-	tools := os.Getenv("TOOLGATE_TOOLS_DIR")
-	if tools == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		tools = filepath.Join(home, ".cache", "toolgate-tools")
-	}
-	return filepath.Join(tools, "smithy")
+	return testenv.ToolsDir("smithy")
 }
 
 // unavailable fails the test under CI and skips it elsewhere.
 func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...) + " (run scripts/setup/smithy.sh)"
-	if os.Getenv("CI") != "" {
-		t.Fatalf("awsmock: %s", msg)
-	}
-	t.Skipf("awsmock: %s", msg)
+	testenv.Unavailable(t, "awsmock: "+format+" (run scripts/setup/smithy.sh)", args...)
 }
 
 // Start starts the named server (Dynalite, Kinesalite or S3rver) for the duration
@@ -89,7 +77,7 @@ func Start(t testing.TB, server string) string {
 	if err := os.WriteFile(script, serverScript, 0o600); err != nil {
 		t.Fatalf("awsmock: write server script: %v", err)
 	}
-	out := &lockedBuffer{}
+	out := &testenv.LockedBuffer{}
 	cmd := exec.Command(node, script, server)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "NODE_NO_WARNINGS=1")
 	cmd.Stderr = out
@@ -145,22 +133,4 @@ func Start(t testing.TB, server string) string {
 	}
 	_ = conn.Close()
 	return "http://" + addr
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	return len(p), nil
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

@@ -27,7 +27,6 @@ package lambdarie
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -37,6 +36,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 // FunctionName is the only function name the emulator serves.
@@ -86,19 +87,10 @@ func Binary(tb testing.TB) string {
 	tb.Helper()
 	path := os.Getenv("TOOLGATE_LAMBDA_RIE")
 	if path == "" {
-		dir := os.Getenv("TOOLGATE_TOOLS_DIR")
-		if dir == "" {
-			home, _ := os.UserHomeDir()
-			dir = filepath.Join(home, ".cache", "toolgate-tools")
-		}
-		path = filepath.Join(dir, "lambda", "aws-lambda-rie")
+		path = filepath.Join(testenv.ToolsDir("lambda"), "aws-lambda-rie")
 	}
 	if fi, err := os.Stat(path); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-		msg := fmt.Sprintf("the Lambda runtime interface emulator is not installed at %s (run scripts/setup/lambda.sh)", path)
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s", msg)
-		}
-		tb.Skipf("%s", msg)
+		testenv.Unavailable(tb, "the Lambda runtime interface emulator is not installed at %s (run scripts/setup/lambda.sh)", path)
 	}
 	return path
 }

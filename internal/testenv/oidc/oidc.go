@@ -31,10 +31,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 //go:embed provider.mjs
@@ -63,7 +64,7 @@ type Provider struct {
 	http       *http.Client
 	cmd        *exec.Cmd
 	stdin      io.WriteCloser
-	out        *lockedBuffer
+	out        *testenv.LockedBuffer
 	done       chan struct{}
 }
 
@@ -74,25 +75,13 @@ func Dir() string {
 	if d := os.Getenv("TOOLGATE_OIDC_DIR"); d != "" {
 		return d
 	}
-	tools := os.Getenv("TOOLGATE_TOOLS_DIR")
-	if tools == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		tools = filepath.Join(home, ".cache", "toolgate-tools")
-	}
-	return filepath.Join(tools, "oidc")
+	return testenv.ToolsDir("oidc")
 }
 
 // unavailable fails the test under CI and skips it elsewhere.
 func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...) + " (run scripts/setup/oidc.sh)"
-	if os.Getenv("CI") != "" {
-		t.Fatalf("oidc: %s", msg)
-	}
-	t.Skipf("oidc: %s", msg)
+	testenv.Unavailable(t, "oidc: "+format+" (run scripts/setup/oidc.sh)", args...)
 }
 
 // Start starts a provider for the duration of the test t and returns when
@@ -140,7 +129,7 @@ func start(node, modules, script string) (*Provider, error) {
 	p := &Provider{
 		adminToken: hex.EncodeToString(tok[:]),
 		http:       &http.Client{Timeout: 10 * time.Second},
-		out:        &lockedBuffer{},
+		out:        &testenv.LockedBuffer{},
 		done:       make(chan struct{}),
 	}
 	cmd := exec.Command(node, script)
@@ -455,25 +444,4 @@ func randHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// lockedBuffer collects the process output.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 1<<20 {
-		return len(p), nil
-	}
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
