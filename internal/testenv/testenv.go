@@ -95,3 +95,32 @@ func (l *LockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// GiveUp runs fn with a testing.TB that records how fn gives up, for
+// tests of the components' own checks: it returns "fatal" or "skip" with
+// the message, or "" if fn returned normally.
+func GiveUp(tb testing.TB, fn func(testing.TB)) (how, msg string) {
+	f := &recorder{TB: tb}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(f)
+	}()
+	<-done
+	return f.how, f.msg
+}
+
+type recorder struct {
+	testing.TB
+	how, msg string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.how, r.msg = "fatal", fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (r *recorder) Skipf(format string, args ...any) {
+	r.how, r.msg = "skip", fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}

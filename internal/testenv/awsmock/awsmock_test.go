@@ -1,46 +1,22 @@
 package awsmock_test
 
 import (
-	"fmt"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/internal/testenv/awsmock"
 )
-
-// fakeTB records how Start gave up.
-type fakeTB struct {
-	testing.TB
-	how, msg string
-}
-
-func (f *fakeTB) Helper() {}
-func (f *fakeTB) Fatalf(format string, args ...any) {
-	f.how, f.msg = "fatal", fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-func (f *fakeTB) Skipf(format string, args ...any) {
-	f.how, f.msg = "skip", fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
 
 func TestStartWithoutInstallation(t *testing.T) {
 	for _, tc := range []struct{ ci, want string }{{"", "skip"}, {"true", "fatal"}} {
 		t.Run("CI="+tc.ci, func(t *testing.T) {
 			t.Setenv("TOOLGATE_TOOLS_DIR", t.TempDir())
 			t.Setenv("CI", tc.ci)
-			f := &fakeTB{TB: t}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				awsmock.Start(f, awsmock.Dynalite)
-				f.how = "started"
-			}()
-			<-done
-			if f.how != tc.want || !strings.Contains(f.msg, "scripts/setup/smithy.sh") {
-				t.Fatalf("Start: %s %q, want %s with a hint", f.how, f.msg, tc.want)
+			how, msg := testenv.GiveUp(t, func(tb testing.TB) { awsmock.Start(tb, awsmock.Dynalite) })
+			if how != tc.want || !strings.Contains(msg, "scripts/setup/smithy.sh") {
+				t.Fatalf("Start: %s %q, want %s with a hint", how, msg, tc.want)
 			}
 		})
 	}

@@ -2,13 +2,12 @@ package lambdarie_test
 
 import (
 	"encoding/base64"
-	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/internal/testenv/lambdarie"
 )
 
@@ -29,37 +28,14 @@ func TestInvoke(t *testing.T) {
 	}
 }
 
-// fakeTB records how Binary gave up.
-type fakeTB struct {
-	testing.TB
-	how, msg string
-}
-
-func (f *fakeTB) Helper() {}
-func (f *fakeTB) Fatalf(format string, args ...any) {
-	f.how, f.msg = "fatal", fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-func (f *fakeTB) Skipf(format string, args ...any) {
-	f.how, f.msg = "skip", fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-
 func TestMissingEmulator(t *testing.T) {
 	for _, tc := range []struct{ ci, want string }{{"", "skip"}, {"true", "fatal"}} {
 		t.Run("CI="+tc.ci, func(t *testing.T) {
 			t.Setenv("TOOLGATE_LAMBDA_RIE", t.TempDir()+"/aws-lambda-rie")
 			t.Setenv("CI", tc.ci)
-			f := &fakeTB{TB: t}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				lambdarie.Binary(f)
-				f.how = "found"
-			}()
-			<-done
-			if f.how != tc.want || !strings.Contains(f.msg, "scripts/setup/lambda.sh") {
-				t.Fatalf("got %s %q, want %s", f.how, f.msg, tc.want)
+			how, msg := testenv.GiveUp(t, func(tb testing.TB) { lambdarie.Binary(tb) })
+			if how != tc.want || !strings.Contains(msg, "scripts/setup/lambda.sh") {
+				t.Fatalf("got %s %q, want %s", how, msg, tc.want)
 			}
 		})
 	}
