@@ -123,6 +123,9 @@ type Gateway struct {
 	nextW    int
 	cat      atomic.Pointer[catalog]
 
+	nonce   string        // for tools/list placeholders, see listsplice.go
+	pageSeq atomic.Uint64 // numbers placeholders
+
 	stop      chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup
@@ -143,7 +146,8 @@ type targetState struct {
 type prepared struct {
 	tool      Tool
 	validator *schema.Validator
-	fn        CallFunc // builtins only
+	fn        CallFunc                    // builtins only
+	encoded   atomic.Pointer[encodedTool] // its tools/list JSON, see encodeTool
 }
 
 // entry is one published tool.
@@ -211,6 +215,7 @@ func New(opts *Options) (*Gateway, error) {
 		builtins: make(map[string]*prepared),
 		watchers: make(map[int]func()),
 		stop:     make(chan struct{}),
+		nonce:    newNonce(),
 	}
 	if o.MaxConcurrentCalls > 0 {
 		g.sem = make(chan struct{}, o.MaxConcurrentCalls)
@@ -785,6 +790,7 @@ type requestInfo struct {
 	principal *Principal
 	ctx       context.Context // the HTTP request's context
 	header    http.Header     // the request's own headers
+	splice    *splicer        // pages of tools/list awaiting their bytes
 	auth      []string        // the request's own Authorization values
 	hadAuth   bool
 }
@@ -811,7 +817,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p = ap
 		}
 	}
-	ri := &requestInfo{principal: p, ctx: r.Context(), header: r.Header}
+	ri := &requestInfo{principal: p, ctx: r.Context(), header: r.Header,
+		splice: &splicer{nonce: g.nonce, seq: &g.pageSeq}}
 	ti := &sdkauth.TokenInfo{Scopes: p.Scopes, Expiration: p.ExpiresAt, Extra: map[string]any{requestInfoExtra: ri}}
 	if !p.Anonymous() {
 		// go-sdk binds a stateful session to the user that opened it.
@@ -821,7 +828,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// its own back in serveMCP, before go-sdk sees the headers.
 	ri.auth, ri.hadAuth = r.Header["Authorization"]
 	r.Header["Authorization"] = []string{"Bearer toolgate"}
-	g.inject.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti)))
+	g.inject.ServeHTTP(&spliceWriter{ResponseWriter: w, s: ri.splice}, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti)))
 }
 
 // serveMCP restores the request's own headers and hands it to go-sdk.
@@ -879,7 +886,7 @@ func (g *Gateway) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 			if lr != nil && lr.Params != nil {
 				cursor = lr.Params.Cursor
 			}
-			return g.listTools(WithPrincipal(ctx, ri.principal), ri.principal, cursor)
+			return g.listTools(WithPrincipal(ctx, ri.principal), ri.principal, cursor, ri.splice)
 		case "tools/call":
 			cr, ok := req.(*mcp.CallToolRequest)
 			if !ok || cr.Params == nil {
@@ -902,7 +909,9 @@ func infoOf(req mcp.Request) *requestInfo {
 	return &requestInfo{principal: anonymousPrincipal(), ctx: context.Background()}
 }
 
-func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string) (*mcp.ListToolsResult, error) {
+// listTools answers one page of tools/list for p. With sp, the page's
+// tools are written from their cached JSON (see listsplice.go).
+func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string, sp *splicer) (*mcp.ListToolsResult, error) {
 	c := g.cat.Load()
 	start := 0
 	if cursor != "" {
@@ -914,7 +923,8 @@ func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string) (*
 		start = sort.Search(len(c.sorted), func(i int) bool { return c.sorted[i].info.Name > a })
 	}
 	n := min(g.opts.PageSize, len(c.sorted)-start)
-	res := &mcp.ListToolsResult{Tools: make([]*mcp.Tool, 0, n)}
+	page := make([]*entry, 0, n)
+	res := &mcp.ListToolsResult{}
 	// The answer depends on the caller when a filter decides what it sees.
 	res.CacheScope = "public"
 	if g.opts.ToolFilter != nil {
@@ -925,14 +935,46 @@ func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string) (*
 		if !g.visible(ctx, p, e) {
 			continue
 		}
-		if len(res.Tools) == g.opts.PageSize {
-			last := res.Tools[len(res.Tools)-1].Name
-			res.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(last))
+		if len(page) == g.opts.PageSize {
+			res.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(page[len(page)-1].info.Name))
 			break
 		}
-		res.Tools = append(res.Tools, e.mcp)
+		page = append(page, e)
+	}
+	if sp != nil && len(page) > 0 {
+		if t, err := g.splicePage(sp, page); err == nil {
+			res.Tools = []*mcp.Tool{t}
+			return res, nil
+		}
+	}
+	res.Tools = make([]*mcp.Tool, len(page))
+	for i, e := range page {
+		res.Tools[i] = e.mcp
 	}
 	return res, nil
+}
+
+// splicePage registers the JSON of page with sp and returns its
+// placeholder tool.
+func (g *Gateway) splicePage(sp *splicer, page []*entry) (*mcp.Tool, error) {
+	encs := make([][]byte, len(page))
+	size := len(page) + 2
+	for i, e := range page {
+		b, err := encodeTool(e)
+		if err != nil {
+			return nil, err
+		}
+		encs[i] = b
+		size += len(b)
+	}
+	arr := append(make([]byte, 0, size), '[')
+	for i, b := range encs {
+		if i > 0 {
+			arr = append(arr, ',')
+		}
+		arr = append(arr, b...)
+	}
+	return sp.placeholder(append(arr, ']'))
 }
 
 func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
