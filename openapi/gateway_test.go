@@ -117,8 +117,10 @@ func TestThroughGateway(t *testing.T) {
 
 // BenchmarkCallOverhead compares one GET with a JSON response from a
 // loopback backend made directly, through Target.CallTool, through a
-// toolgate Gateway over streamable HTTP (SSE and JSON responses), and
-// through the npm peer @ivotoby/openapi-mcp-server, the last three called
+// toolgate Gateway over streamable HTTP (SSE and JSON responses), through
+// a bare go-sdk server whose tool makes the direct call (the floor for any
+// gateway on go-sdk), and through the npm peer
+// @ivotoby/openapi-mcp-server, the MCP ones called
 // by the same minimal streamable HTTP client (rawMCP: the go-sdk client
 // waits forever on the peer, which answers tools/call with 202 and sends
 // the result on the session's GET stream). It reports the median per call as "p50-µs". The peer runs
@@ -201,6 +203,41 @@ func BenchmarkCallOverhead(b *testing.B) {
 			srv := httptest.NewServer(gw)
 			defer srv.Close()
 			viaMCP(b, srv.URL, "bench___getItem")
+		})
+	}
+	// The floor for any gateway built on go-sdk: a bare go-sdk server
+	// whose one tool makes the direct HTTP call and returns the body, with
+	// no schema, no request building and no response mapping.
+	for _, jsonResp := range []bool{false, true} {
+		name := "bare-go-sdk-sse"
+		if jsonResp {
+			name = "bare-go-sdk-json"
+		}
+		b.Run(name, func(b *testing.B) {
+			client := &http.Client{}
+			srv := mcp.NewServer(&mcp.Implementation{Name: "bare", Version: "0"}, &mcp.ServerOptions{Logger: quiet()})
+			srv.AddTool(&mcp.Tool{Name: "getItem", InputSchema: json.RawMessage(`{"type":"object"}`)},
+				func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+					var in struct{ ID, Q string }
+					if err := json.Unmarshal(req.Params.Arguments, &in); err != nil {
+						return nil, err
+					}
+					hreq, _ := http.NewRequestWithContext(ctx, http.MethodGet, backend.URL+"/items/"+in.ID+"?q="+in.Q, nil)
+					resp, err := client.Do(hreq)
+					if err != nil {
+						return nil, err
+					}
+					defer resp.Body.Close()
+					body, err := io.ReadAll(resp.Body)
+					if err != nil {
+						return nil, err
+					}
+					return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(body)}}}, nil
+				})
+			h := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
+				&mcp.StreamableHTTPOptions{JSONResponse: jsonResp, Logger: quiet()}))
+			defer h.Close()
+			viaMCP(b, h.URL, "getItem")
 		})
 	}
 	b.Run("peer", func(b *testing.B) {
