@@ -25,6 +25,10 @@ import (
 // placeholder with the page's tools as go-sdk writes the response. go-sdk
 // keeps every other part of the exchange: session and header checks,
 // SSE framing or a JSON body, batches, protocol-version specifics.
+//
+// The gateway configures no go-sdk EventStore: one would record the
+// placeholder, not the page, and replay it to a resuming client. Adding
+// resumable streams means storing the spliced bytes instead.
 
 // encodedTool is a tool's JSON as tools/list shows it under name.
 type encodedTool struct {
