@@ -123,8 +123,11 @@ type Gateway struct {
 	nextW    int
 	cat      atomic.Pointer[catalog]
 
-	nonce   string        // for tools/list placeholders, see listsplice.go
-	pageSeq atomic.Uint64 // numbers placeholders
+	nonce string // for tools/list placeholders, see listsplice.go
+
+	noFastCall bool          // tests: send every tools/call through go-sdk
+	fastCalls  atomic.Uint64 // calls answered by serveFastCall
+	pageSeq    atomic.Uint64 // numbers placeholders
 
 	stop      chan struct{}
 	closeOnce sync.Once
@@ -841,6 +844,9 @@ func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request) {
 				delete(r.Header, "Authorization")
 			}
 		}
+	}
+	if g.serveFastCall(w, r) {
+		return
 	}
 	g.mcpHTTP.ServeHTTP(w, r)
 }

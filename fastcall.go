@@ -1,0 +1,272 @@
+package toolgate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Answering stateless tools/call requests directly.
+//
+// In stateless mode go-sdk opens a temporary session for every HTTP
+// request, decodes the message several times over (each decode allocating
+// a 32 KB buffer) and passes it through three goroutines before the
+// gateway's handler runs. A stateless tools/call has no session to find and
+// nothing to negotiate: it is one JSON-RPC request in, one response out. So
+// the gateway answers the plain form of it itself, and leaves everything
+// else to go-sdk, unchanged: any other method, batches, the 2026-07-28
+// sessionless protocol (per-request _meta, Mcp-Method and Mcp-Name
+// headers), unknown protocol versions, requests go-sdk would refuse for
+// their headers, and any body it cannot read exactly as go-sdk would. The
+// answer is what go-sdk would write, byte for byte; a differential test
+// and a fuzz target hold the two to that.
+
+// fastCallParams are the tools/call params the fast path understands; any
+// other key sends the request to go-sdk.
+var fastCallParams = map[string]bool{"name": true, "arguments": true, "_meta": true}
+
+// fastCallRequest is a tools/call the gateway answers itself.
+type fastCallRequest struct {
+	id     []byte // the id as go-sdk writes it back
+	params *mcp.CallToolParamsRaw
+}
+
+// serveFastCall answers r if it is a plain stateless tools/call and reports
+// whether it did. If not, r is left for go-sdk with its body intact.
+func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
+	if !g.opts.Stateless || r.Method != http.MethodPost || g.noFastCall {
+		return false
+	}
+	h := r.Header
+	if !plainJSON(h.Get("Content-Type")) || len(h.Values("Last-Event-Id")) > 0 {
+		return false
+	}
+	if jsonOK, streamOK := acceptsBoth(h.Values("Accept")); !jsonOK || !streamOK {
+		return false
+	}
+	switch h.Get("Mcp-Protocol-Version") {
+	case "", "2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25":
+	default:
+		return false // the sessionless protocol, or a version go-sdk refuses
+	}
+	for k := range h {
+		if strings.HasPrefix(k, "Mcp-Method") || strings.HasPrefix(k, "Mcp-Name") || strings.HasPrefix(k, "Mcp-Param") {
+			return false
+		}
+	}
+	// go-sdk refuses a non-loopback Host on a loopback listener (DNS
+	// rebinding); leave such requests to it.
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && la != nil {
+		if isLoopback(la.String()) && !isLoopback(r.Host) {
+			return false
+		}
+	}
+	if r.Body == nil {
+		return false
+	}
+	max := g.opts.MaxBodyBytes
+	if max <= 0 {
+		max = 1 << 62
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil || int64(len(body)) > max {
+		// Let go-sdk read and refuse it as it does.
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	req, ok := parseFastCall(body)
+	if !ok {
+		return false
+	}
+	g.fastCalls.Add(1)
+	ti := sdkauth.TokenInfoFromContext(r.Context())
+	cr := &mcp.CallToolRequest{Params: req.params, Extra: &mcp.RequestExtra{TokenInfo: ti, Header: r.Header}}
+	res, err := g.serveCall(r.Context(), cr)
+	var out []byte
+	if err != nil {
+		out, err = fastResponse(req.id, "error", toWireError(err))
+	} else {
+		out, err = fastResponse(req.id, "result", res)
+	}
+	if err != nil {
+		writeJSONRPCError(w, http.StatusInternalServerError, nil, jsonrpc.CodeInternalError, "encoding the result: "+err.Error())
+		return true
+	}
+	w.Header().Set("Cache-Control", "no-cache, no-transform")
+	if g.opts.JSONResponse {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(out)
+		return true
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Connection", "keep-alive")
+	ev := make([]byte, 0, len(out)+32)
+	ev = append(append(append(ev, "event: message\ndata: "...), out...), "\n\n"...)
+	_, _ = w.Write(ev)
+	_ = http.NewResponseController(w).Flush()
+	return true
+}
+
+// parseFastCall reads body as a single JSON-RPC tools/call request in the
+// form the fast path answers. Keys are matched exactly, as go-sdk does.
+func parseFastCall(body []byte) (*fastCallRequest, bool) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return nil, false
+	}
+	var msg map[string]json.RawMessage
+	if json.Unmarshal(body, &msg) != nil || len(msg) != 4 {
+		return nil, false
+	}
+	var version, method string
+	if json.Unmarshal(msg["jsonrpc"], &version) != nil || version != "2.0" ||
+		json.Unmarshal(msg["method"], &method) != nil || method != "tools/call" {
+		return nil, false
+	}
+	id, ok := fastID(msg["id"])
+	if !ok {
+		return nil, false
+	}
+	var params map[string]json.RawMessage
+	if raw := bytes.TrimSpace(msg["params"]); len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &params) != nil {
+		return nil, false
+	}
+	p := &mcp.CallToolParamsRaw{}
+	for k, v := range params {
+		if !fastCallParams[k] {
+			return nil, false
+		}
+		v = bytes.TrimSpace(v)
+		if bytes.Equal(v, []byte("null")) {
+			continue // as absent
+		}
+		switch k {
+		case "name":
+			if json.Unmarshal(v, &p.Name) != nil {
+				return nil, false
+			}
+		case "arguments":
+			p.Arguments = json.RawMessage(v)
+		case "_meta":
+			var m map[string]any
+			if v[0] != '{' || json.Unmarshal(v, &m) != nil {
+				return nil, false
+			}
+			for key := range m {
+				if strings.HasPrefix(key, "io.modelcontextprotocol/") {
+					return nil, false // the sessionless protocol's per-request fields
+				}
+			}
+			p.Meta = m
+		}
+	}
+	return &fastCallRequest{id: id, params: p}, true
+}
+
+// fastID returns a request id as go-sdk writes it back: a string, or an
+// integer.
+func fastID(raw json.RawMessage) ([]byte, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, false
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return nil, false
+		}
+		b, err := marshalNoEscape(s)
+		return b, err == nil
+	}
+	// go-sdk reads a number as a float64: only integers it holds exactly
+	// come back unchanged.
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil || n > 1<<53 || n < -(1<<53) {
+		return nil, false
+	}
+	return strconv.AppendInt(nil, n, 10), true
+}
+
+// fastResponse is the JSON-RPC response go-sdk writes for id, with v under
+// key ("result" or "error").
+func fastResponse(id []byte, key string, v any) ([]byte, error) {
+	b, err := marshalNoEscape(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(b)+len(id)+32)
+	out = append(out, `{"jsonrpc":"2.0","id":`...)
+	out = append(out, id...)
+	out = append(out, `,"`...)
+	out = append(out, key...)
+	out = append(out, `":`...)
+	out = append(out, b...)
+	return append(out, '}'), nil
+}
+
+// toWireError turns a handler's error into the JSON-RPC error go-sdk sends
+// for it: a JSON-RPC error as it is; another error with its message, and
+// the code of a JSON-RPC error it wraps.
+func toWireError(err error) *jsonrpc.Error {
+	var we *jsonrpc.Error
+	if errors.As(err, &we) {
+		if we == err {
+			return we
+		}
+		return &jsonrpc.Error{Code: we.Code, Message: err.Error()}
+	}
+	return &jsonrpc.Error{Message: err.Error()}
+}
+
+func plainJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// acceptsBoth reports whether Accept admits JSON and an event stream, as
+// go-sdk reads it.
+func acceptsBoth(values []string) (jsonOK, streamOK bool) {
+	for _, v := range values {
+		for _, raw := range strings.Split(v, ",") {
+			base, _, _ := strings.Cut(strings.TrimSpace(raw), ";")
+			switch strings.ToLower(strings.TrimSpace(base)) {
+			case "application/json", "application/*":
+				jsonOK = true
+			case "text/event-stream", "text/*":
+				streamOK = true
+			case "*/*":
+				jsonOK, streamOK = true, true
+			}
+		}
+	}
+	return jsonOK, streamOK
+}
+
+// isLoopback reports whether a host or host:port names the loopback
+// interface.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = strings.Trim(addr, "[]")
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
