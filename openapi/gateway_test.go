@@ -140,6 +140,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	p50 := map[string]float64{} // by sub-benchmark, from its last run
 	measure := func(b *testing.B, call func() error) {
 		var ds []time.Duration
 		for b.Loop() {
@@ -150,7 +151,9 @@ func BenchmarkCallOverhead(b *testing.B) {
 			ds = append(ds, time.Since(start))
 		}
 		slices.Sort(ds)
-		b.ReportMetric(float64(ds[len(ds)/2].Nanoseconds())/1e3, "p50-µs")
+		us := float64(ds[len(ds)/2].Nanoseconds()) / 1e3
+		p50[strings.TrimPrefix(b.Name(), "BenchmarkCallOverhead/")] = us
+		b.ReportMetric(us, "p50-µs")
 	}
 	viaMCP := func(b *testing.B, endpoint, tool string) {
 		c, err := dialRawMCP(ctx, endpoint)
@@ -186,13 +189,17 @@ func BenchmarkCallOverhead(b *testing.B) {
 			return err
 		})
 	})
-	for _, jsonResp := range []bool{false, true} {
-		name := "toolgate-sse"
-		if jsonResp {
-			name = "toolgate-json"
-		}
-		b.Run(name, func(b *testing.B) {
-			gw, err := toolgate.New(&toolgate.Options{JSONResponse: jsonResp, Logger: quiet()})
+	for _, mode := range []struct {
+		name                string
+		stateless, jsonResp bool
+	}{
+		{"toolgate-sse", false, false},
+		{"toolgate-json", false, true},
+		{"toolgate-stateless-sse", true, false},
+		{"toolgate-stateless-json", true, true},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			gw, err := toolgate.New(&toolgate.Options{Stateless: mode.stateless, JSONResponse: mode.jsonResp, Logger: quiet()})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -208,12 +215,15 @@ func BenchmarkCallOverhead(b *testing.B) {
 	// The floor for any gateway built on go-sdk: a bare go-sdk server
 	// whose one tool makes the direct HTTP call and returns the body, with
 	// no schema, no request building and no response mapping.
-	for _, jsonResp := range []bool{false, true} {
-		name := "bare-go-sdk-sse"
-		if jsonResp {
-			name = "bare-go-sdk-json"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, mode := range []struct {
+		name                string
+		stateless, jsonResp bool
+	}{
+		{"bare-go-sdk-sse", false, false},
+		{"bare-go-sdk-json", false, true},
+		{"bare-go-sdk-stateless-json", true, true},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
 			client := &http.Client{}
 			srv := mcp.NewServer(&mcp.Implementation{Name: "bare", Version: "0"}, &mcp.ServerOptions{Logger: quiet()})
 			srv.AddTool(&mcp.Tool{Name: "getItem", InputSchema: json.RawMessage(`{"type":"object"}`)},
@@ -235,7 +245,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 					return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(body)}}}, nil
 				})
 			h := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
-				&mcp.StreamableHTTPOptions{JSONResponse: jsonResp, Logger: quiet()}))
+				&mcp.StreamableHTTPOptions{Stateless: mode.stateless, JSONResponse: mode.jsonResp, Logger: quiet()}))
 			defer h.Close()
 			viaMCP(b, h.URL, "getItem")
 		})
@@ -276,6 +286,19 @@ func BenchmarkCallOverhead(b *testing.B) {
 		}
 		viaMCP(b, endpoint, "get-item")
 	})
+	// The issue's two figures, for each toolgate mode measured.
+	direct, peer := p50["direct"], p50["peer"]
+	for _, m := range []string{"toolgate-stateless-json", "toolgate-stateless-sse", "toolgate-json", "toolgate-sse"} {
+		us, ok := p50[m]
+		if !ok || direct == 0 {
+			continue
+		}
+		line := fmt.Sprintf("%s: adds %.0f µs p50 over the direct call (goal <= 300)", m, us-direct)
+		if peer > 0 {
+			line += fmt.Sprintf(", %.2fx the peer's p50 (goal <= 0.33)", us/peer)
+		}
+		fmt.Println(line)
+	}
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
