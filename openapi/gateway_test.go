@@ -117,13 +117,15 @@ func TestThroughGateway(t *testing.T) {
 
 // BenchmarkCallOverhead compares one GET with a JSON response from a
 // loopback backend made directly, through Target.CallTool, through a
-// toolgate Gateway over streamable HTTP (SSE and JSON responses), through
-// a bare go-sdk server whose tool makes the direct call (the floor for any
-// gateway on go-sdk), and through the npm peer
-// @ivotoby/openapi-mcp-server, the MCP ones called
+// toolgate Gateway over streamable HTTP (stateful and stateless, SSE and
+// JSON responses), through a bare go-sdk server whose tool makes the direct
+// call (the floor for a gateway that leaves every call to go-sdk), and
+// through the npm peer @ivotoby/openapi-mcp-server. The MCP ones are called
 // by the same minimal streamable HTTP client (rawMCP: the go-sdk client
 // waits forever on the peer, which answers tools/call with 202 and sends
-// the result on the session's GET stream). It reports the median per call as "p50-µs". The peer runs
+// the result on the session's GET stream). Each reports the median per
+// call as "p50-µs"; last, for each toolgate mode, the benchmark prints what
+// it adds over the direct call and its ratio to the peer. The peer runs
 // when it is installed in
 // ${TOOLGATE_TOOLS_DIR:-$HOME/.cache/toolgate-tools}/openapi-mcp-server
 // (npm install --prefix <that dir> @ivotoby/openapi-mcp-server@1.16.1).
