@@ -829,6 +829,9 @@ func (ix *Index) topK(acc []float64, touched []uint32, k int, opts *SearchOption
 	k = min(k, len(touched))
 	h := make([]Hit, 0, k+1)
 	for _, d := range touched {
+		if len(h) == k && acc[d] < h[0].Score {
+			continue // cheap test first: most documents fall here
+		}
 		hit := Hit{Name: ix.docs[d].name, Score: acc[d]}
 		if len(h) == k && !less(h[0], hit) {
 			continue
