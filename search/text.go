@@ -195,9 +195,12 @@ func isStopWord(w string) bool {
 	return ok
 }
 
-// stopWords are English function words plus the filler of requests made
-// to an assistant ("please", "could", "want"). They carry no evidence
-// about which tool is meant.
+// stopWords are English function words (prepositions, conjunctions,
+// adverbs of degree and frequency) plus the filler of requests made to an
+// assistant ("please", "could", "want") and the words of recency ("latest",
+// "current", "new"): a request for data wants the current data, and a tool
+// that fetches data fetches the current data, so these words state the
+// default on both sides. None carries evidence about which tool is meant.
 var stopWords = setOf(`a about above after again against all am an and any are as at be
 because been before being below between both but by can could did do does doing down
 during each few for from further had has have having he her here hers herself him himself
@@ -208,7 +211,12 @@ until up very was we were what when where which while who whom why will with wou
 your yours yourself yourselves s t don let please could would might may shall must
 also like want wanted need needs get gets got give given tell know use using used via etc
 e g ie eg something anything someone anyone thing things way lot lots really much many
-able us hi hello thanks thank help ok okay sure yes`)
+able us hi hello thanks thank help ok okay sure yes
+across within among amongst around along beyond upon per toward towards onto since unless
+whether either neither yet though although however therefore thus else every another whose
+whatever whichever rather quite almost already still even ever never always often usually
+perhaps maybe
+recent recently latest newest new current currently`)
 
 // abbreviations maps common short forms to their expansion. Both the short
 // form and the expansion become terms, so either spelling matches.
