@@ -427,7 +427,9 @@ func (s *schemaNode) walk(a *analyzer, emit func(string), depth int) {
 // A query of several sentences is treated as several requests: each
 // sentence is ranked on its own as well as the whole query, and the
 // rankings are fused, so that a request for four different things finds
-// four different tools rather than four variants of the first.
+// four different tools rather than four variants of the first. The
+// clauses of a sentence (split at commas and "and") are ranked too, at a
+// lower weight, for requests that list several needs in one sentence.
 func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	var a analyzer
 	query = rewritePaths(query)
@@ -441,16 +443,23 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	if ix.live == 0 {
 		return nil
 	}
-	var parts [][]queryTerm
-	if len(segs) > 1 {
-		for _, s := range segs {
+	var parts, clauses [][]queryTerm
+	for _, s := range segs {
+		if len(segs) > 1 {
 			if q := parseQuery(&a, s); len(q) > 0 {
 				parts = append(parts, q)
 			}
 		}
+		if cl := splitClauses(s); len(cl) > 1 {
+			for _, c := range cl {
+				if q := parseQuery(&a, c); len(q) >= minClauseTerms {
+					clauses = append(clauses, q)
+				}
+			}
+		}
 	}
 	k := opts.limit()
-	if len(parts) < 2 {
+	if len(parts) < 2 && (len(clauses) == 0 || ix.p.fuseClause <= 0) {
 		return ix.rank(full, k, opts)
 	}
 	cand := max(k, ix.p.fuseDepth)
@@ -463,6 +472,13 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 			scores[h.Name] += ix.p.fuseSeg / (ix.p.fuseK + float64(i+1))
 		}
 	}
+	if ix.p.fuseClause > 0 {
+		for _, q := range clauses {
+			for i, h := range ix.rank(q, cand, opts) {
+				scores[h.Name] += ix.p.fuseClause / (ix.p.fuseK + float64(i+1))
+			}
+		}
+	}
 	hits := make([]Hit, 0, len(scores))
 	for n, s := range scores {
 		hits = append(hits, Hit{Name: n, Score: s})
@@ -472,6 +488,26 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 		hits = hits[:k]
 	}
 	return hits
+}
+
+// minClauseTerms is the fewest terms a clause needs to be ranked on its
+// own: a clause of one word is too weak a request.
+const minClauseTerms = 2
+
+// clauseRE separates the clauses of a sentence: a comma followed by a
+// space (not the comma of "15,000"), or "and".
+var clauseRE = regexp.MustCompile(`(?i),\s+|，\s*|\s+and\s+`)
+
+// splitClauses splits a sentence into clauses at commas and "and"; a
+// sentence without them is one clause.
+func splitClauses(s string) []string {
+	var out []string
+	for _, c := range clauseRE.Split(s, -1) {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 type queryTerm struct {
@@ -895,6 +931,7 @@ type params struct {
 	fuseK       float64            // reciprocal rank fusion constant
 	fuseFull    float64            // weight of the whole query's ranking
 	fuseSeg     float64            // weight of each sentence's ranking
+	fuseClause  float64            // weight of each clause's ranking
 }
 
 var defaultParams = params{
@@ -910,6 +947,7 @@ var defaultParams = params{
 	fuseK:       0.1,
 	fuseFull:    1,
 	fuseSeg:     1,
+	fuseClause:  0.2,
 }
 
 // generation returns a number that changes whenever the index does.

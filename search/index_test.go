@@ -255,3 +255,27 @@ func TestHugeLimit(t *testing.T) {
 		t.Fatalf("got %d hits", len(hits))
 	}
 }
+
+func TestSearchClauses(t *testing.T) {
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	for _, kind := range []string{"bar", "line", "pie", "area", "radar"} {
+		ix.Upsert(doc("chart", kind+"_chart", "Draw a "+kind+" chart of monthly sales, its text translated to any language.", ""))
+	}
+	ix.Upsert(doc("lang", "translate", "Translate a text.", ""))
+	rank := func(q string) int {
+		hits := ix.Search(q, &search.SearchOptions{Limit: 20})
+		if i := slices.Index(names(hits), "lang___translate"); i >= 0 && hits[0].Name == "chart___bar_chart" {
+			return i
+		}
+		t.Fatalf("Search(%q) = %v", q, names(hits))
+		return 0
+	}
+	// The same words, as one clause and as two: the second clause of a
+	// sentence that lists two needs is ranked on its own and raises its tool.
+	one := rank("draw the monthly sales as a bar chart to translate the text")
+	two := rank("draw the monthly sales as a bar chart, and translate the text")
+	if two >= one {
+		t.Errorf("translate is %dth with two clauses, %dth with one; want it higher with two", two+1, one+1)
+	}
+}

@@ -93,3 +93,25 @@ func TestRewritePaths(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitClauses(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"one clause", []string{"one clause"}},
+		{"read the sheet, plot a bar chart and save it", []string{"read the sheet", "plot a bar chart", "save it"}},
+		{"headings, tables, body, footnotes", []string{"headings", "tables", "body", "footnotes"}},
+		{"income of 15,000 CNY", []string{"income of 15,000 CNY"}},
+		{"rock AND roll", []string{"rock", "roll"}},
+		{"brandy or sand andesite", []string{"brandy or sand andesite"}},
+		{"查询天气，推荐餐厅", []string{"查询天气", "推荐餐厅"}},
+		{"trailing, ", []string{"trailing"}},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		if got := splitClauses(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("splitClauses(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
