@@ -78,6 +78,7 @@ type Index struct {
 	docs     []docEntry          // by slot; a free slot has name ""
 	free     []uint32
 	byName   map[string]uint32
+	byTool   map[string]map[string][]uint32 // target -> tool name -> slots; see companion.go
 	lenSum   [numFields]float64
 	live     int
 	nameIDF  []float64 // by slot; see refreshStats
@@ -110,6 +111,7 @@ func NewIndex() *Index {
 		termID:   make(map[string]uint32),
 		prefixes: make(map[string][]uint32),
 		byName:   make(map[string]uint32),
+		byTool:   make(map[string]map[string][]uint32),
 	}
 }
 
@@ -335,6 +337,7 @@ func (ix *Index) upsertLocked(p *preparedDoc) {
 	}
 	ix.docs[slot] = docEntry{name: p.doc.Name, hash: p.hash, lens: p.lens, terms: ids, nameTerms: nameIDs, doc: p.doc}
 	ix.byName[p.doc.Name] = slot
+	ix.addTool(slot, &ix.docs[slot].doc)
 	for f := range numFields {
 		ix.lenSum[f] += float64(p.lens[f])
 	}
@@ -362,6 +365,7 @@ func (ix *Index) removeLocked(name string) {
 	for f := range numFields {
 		ix.lenSum[f] -= float64(e.lens[f])
 	}
+	ix.removeTool(slot, &e.doc)
 	*e = docEntry{}
 	delete(ix.byName, name)
 	ix.free = append(ix.free, slot)
@@ -430,6 +434,8 @@ func (s *schemaNode) walk(a *analyzer, emit func(string), depth int) {
 // four different tools rather than four variants of the first. The
 // clauses of a sentence (split at commas and "and") are ranked too, at a
 // lower weight, for requests that list several needs in one sentence.
+// Finally the tools that the first hits name in their parameters, as the
+// source of an argument, are raised (see companions).
 func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	var a analyzer
 	query = rewritePaths(query)
@@ -460,7 +466,7 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	}
 	k := opts.limit()
 	if len(parts) < 2 && (len(clauses) == 0 || ix.p.fuseClause <= 0) {
-		return ix.rank(full, k, opts)
+		return ix.companions(ix.rank(full, k, opts), k, opts)
 	}
 	cand := max(k, ix.p.fuseDepth)
 	scores := map[string]float64{}
@@ -487,7 +493,7 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	if len(hits) > k {
 		hits = hits[:k]
 	}
-	return hits
+	return ix.companions(hits, k, opts)
 }
 
 // minClauseTerms is the fewest terms a clause needs to be ranked on its
@@ -932,6 +938,8 @@ type params struct {
 	fuseFull    float64            // weight of the whole query's ranking
 	fuseSeg     float64            // weight of each sentence's ranking
 	fuseClause  float64            // weight of each clause's ranking
+	compDepth   int                // first hits whose companions are raised
+	compW       float64            // a companion's share of its referrer's fused score
 }
 
 var defaultParams = params{
@@ -948,6 +956,8 @@ var defaultParams = params{
 	fuseFull:    1,
 	fuseSeg:     1,
 	fuseClause:  0.2,
+	compDepth:   5,
+	compW:       0.5,
 }
 
 // generation returns a number that changes whenever the index does.

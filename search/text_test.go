@@ -115,3 +115,27 @@ func TestSplitClauses(t *testing.T) {
 		}
 	}
 }
+
+func TestEachIdentifier(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{`{"description":"obtained from get-station-code-by-names or get_codes."}`, []string{"get-station-code-by-names", "get_codes"}},
+		{`{"description":"call resolveLibraryId first"}`, []string{"resolveLibraryId"}},
+		{`{"description":"use search, then fetch"}`, nil}, // plain words
+		{`{"description":"\u6216get-current-date\nlist_all"}`, []string{"get-current-date", "list_all"}},
+		{`{"properties":{"layout_index":{"type":"integer"}}}`, []string{"layout_index"}},
+		{`{"description":"see docs.v2 and x_"}`, []string{"docs.v2"}}, // too short: x_
+		{`{"description":"ends with tool-name."}`, []string{"tool-name"}},
+		{`{"description":"HTML JSON iPhone"}`, []string{"iPhone"}},
+		{``, nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		eachIdentifier([]byte(tt.in), func(tok []byte) { got = append(got, string(tok)) })
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("eachIdentifier(%s) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
