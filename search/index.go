@@ -83,7 +83,7 @@ type Index struct {
 	live     int
 	nameIDF  []float64 // by slot; see refreshStats
 	gen      uint64    // bumped on every change
-	scratch  sync.Pool // *[]float64 accumulators
+	scratch  sync.Pool // *scoreState, reused between rankings
 }
 
 type posting struct {
@@ -700,7 +700,7 @@ const prefixLen = 4
 // part of a long description.
 func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions) []Hit {
 	st := ix.newState()
-	defer ix.scratch.Put(st.buf)
+	defer ix.scratch.Put(st)
 	ix.score(st, q)
 	return ix.finish(st, k, opts)
 }
@@ -809,7 +809,12 @@ func (st *scoreState) add(d uint32, m match) {
 }
 
 func (ix *Index) newState() *scoreState {
-	st := &scoreState{n: float64(ix.live), touched: make([]uint32, 0, 256)}
+	st, _ := ix.scratch.Get().(*scoreState)
+	if st == nil {
+		st = &scoreState{touched: make([]uint32, 0, 256)}
+	}
+	st.n = float64(ix.live)
+	st.touched, st.bestTouched = st.touched[:0], st.bestTouched[:0]
 	for f := range numFields {
 		st.avg[f] = ix.lenSum[f] / st.n
 		if st.avg[f] <= 0 {
@@ -817,7 +822,6 @@ func (ix *Index) newState() *scoreState {
 		}
 	}
 	nd := len(ix.docs)
-	st.buf, _ = ix.scratch.Get().(*[]float64)
 	if st.buf == nil || cap(*st.buf) < 4*nd {
 		b := make([]float64, 4*nd)
 		st.buf = &b
