@@ -24,7 +24,11 @@
 //   - a tool whose name the query covers is raised;
 //   - a query of several sentences is ranked sentence by sentence as well
 //     as whole, and the rankings are fused, so a request for several
-//     things finds a tool for each.
+//     things finds a tool for each; the clauses of a sentence (split at
+//     commas and "and") are ranked too, at a lower weight;
+//   - a tool that one of the first hits names in a parameter's
+//     description, as the source of the argument ("a station code from
+//     get-station-code-by-names"), is raised just below it.
 //
 // Updates are incremental ([Index.Upsert], [Index.Remove], [Index.Sync]),
 // safe alongside searches, and results are deterministic: the same
