@@ -33,12 +33,27 @@ func FuzzTextHandling(f *testing.F) {
 			t.Fatalf("Terms(%q) not repeatable: %q then %q", text, terms, again)
 		}
 		_ = splitSegments(text)
+		for _, c := range splitClauses(text) {
+			if c == "" || c != strings.TrimSpace(c) {
+				t.Fatalf("bad clause %q from %q", c, text)
+			}
+		}
+		eachIdentifier([]byte(text), func(tok []byte) {
+			if !identifierLike(tok) || !strings.Contains(text, string(tok)) {
+				t.Fatalf("bad identifier %q from %q", tok, text)
+			}
+		})
 
 		ix := NewIndex()
 		d := Document{ToolInfo: toolgate.ToolInfo{Name: "t___tool", Target: "t", Tool: toolgate.Tool{
 			Name: text, Description: query, InputSchema: json.RawMessage(text),
 		}}}
-		ix.Upsert(d, Document{ToolInfo: toolgate.ToolInfo{Name: "other", Tool: toolgate.Tool{Description: "unrelated words"}}})
+		// A sibling whose schema is the same text names the tool when the
+		// text is an identifier, so companion tools are exercised too.
+		sib := Document{ToolInfo: toolgate.ToolInfo{Name: "t___sib", Target: "t", Tool: toolgate.Tool{
+			Name: "sib_tool", Description: query, InputSchema: json.RawMessage(text),
+		}}}
+		ix.Upsert(d, sib, Document{ToolInfo: toolgate.ToolInfo{Name: "other", Tool: toolgate.Tool{Description: "unrelated words"}}})
 		hits := ix.Search(query, &SearchOptions{Limit: 1})
 		if len(hits) > 1 {
 			t.Fatalf("limit 1 returned %d hits", len(hits))
@@ -51,7 +66,7 @@ func FuzzTextHandling(f *testing.F) {
 			}
 		}
 		ix.Remove("t___tool")
-		if ix.Len() != 1 {
+		if ix.Len() != 2 {
 			t.Fatalf("Len after remove = %d", ix.Len())
 		}
 	})
