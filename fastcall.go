@@ -2,8 +2,10 @@ package toolgate
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -11,26 +13,42 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 
 	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// Answering stateless tools/call requests directly.
+// Answering tools/call requests directly.
 //
-// In stateless mode go-sdk opens a temporary session for every HTTP
-// request, decodes the message several times over (each decode allocating
-// a 32 KB buffer) and passes it through three goroutines before the
-// gateway's handler runs. A stateless tools/call has no session to find and
-// nothing to negotiate: it is one JSON-RPC request in, one response out. So
-// the gateway answers the plain form of it itself, and leaves everything
-// else to go-sdk, unchanged: any other method, batches, the 2026-07-28
-// sessionless protocol (per-request _meta, Mcp-Method and Mcp-Name
-// headers), unknown protocol versions, requests go-sdk would refuse for
-// their headers, and any body it cannot read exactly as go-sdk would. The
-// answer is what go-sdk would write, byte for byte; a differential test
-// and a fuzz target hold the two to that.
+// For every request go-sdk decodes the message several times over (each
+// decode allocating a 32 KB buffer) and passes it through three goroutines
+// before the gateway's handler runs; in stateless mode it also opens a
+// temporary session per request. A tools/call is one JSON-RPC request in and
+// one response out, and the gateway's targets send nothing back on the
+// client's session while they run. So the gateway answers the plain form of
+// a tools/call itself and leaves everything else to go-sdk, unchanged: any
+// other method, batches, the 2026-07-28 sessionless protocol (per-request
+// _meta, Mcp-Method and Mcp-Name headers), unknown protocol versions,
+// requests go-sdk would refuse for their headers, and any body it cannot
+// read exactly as go-sdk would. The answer is what go-sdk would write, byte
+// for byte; a differential test and a fuzz target hold the two to that.
+//
+// In stateful mode the call must name a session go-sdk has initialized,
+// opened by the same user; the gateway learns of sessions from the
+// initialize requests it sees and forgets them when go-sdk closes them.
+// What go-sdk does for the calls it runs, the gateway does for these: it
+// refuses a second call with an id already in flight on the session, and a
+// notifications/cancelled naming the call cancels it. A call in flight when
+// the session closes runs to its end, but its answer is not written, as
+// go-sdk drops the answers of a closed session; later calls on the session
+// go to go-sdk, which answers that the session is gone. With a SessionTimeout set, calls go through
+// go-sdk, which times sessions out by their traffic.
+//
+// A target that must send progress or log notifications, or requests,
+// on the client's session during a call would need its calls left to
+// go-sdk; no target does so today.
 
 // fastCallParams are the tools/call params the fast path understands; any
 // other key sends the request to go-sdk.
@@ -39,13 +57,72 @@ var fastCallParams = map[string]bool{"name": true, "arguments": true, "_meta": t
 // fastCallRequest is a tools/call the gateway answers itself.
 type fastCallRequest struct {
 	id     []byte // the id as go-sdk writes it back
+	rawID  any    // the id as go-sdk prints it: int64 or string
 	params *mcp.CallToolParamsRaw
+}
+
+// fastSession is a stateful session the gateway answers calls on.
+type fastSession struct {
+	ss       *mcp.ServerSession
+	userID   string // as go-sdk binds the session: "" admits anyone
+	mu       sync.Mutex
+	closed   bool
+	inflight map[string]context.CancelFunc // by id as written back
+}
+
+// trackSession remembers the session of an initialize request that
+// go-sdk accepted, until go-sdk closes it.
+func (g *Gateway) trackSession(req mcp.Request) {
+	ss, ok := req.GetSession().(*mcp.ServerSession)
+	if !ok || ss.ID() == "" {
+		return
+	}
+	fs := &fastSession{ss: ss, inflight: make(map[string]context.CancelFunc)}
+	if ex := req.GetExtra(); ex != nil && ex.TokenInfo != nil {
+		fs.userID = ex.TokenInfo.UserID
+	}
+	id := ss.ID()
+	if old, loaded := g.sessions.Swap(id, fs); loaded {
+		old.(*fastSession).close() // initialized again: the newer binding holds
+	}
+	go func() {
+		_ = ss.Wait()
+		g.sessions.CompareAndDelete(id, fs)
+		fs.close()
+	}()
+}
+
+// close marks the session closed: it takes no new calls.
+func (fs *fastSession) close() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.closed = true
+}
+
+// session returns the session r names if the fast path may answer on it.
+func (g *Gateway) session(r *http.Request, ti *sdkauth.TokenInfo) (*fastSession, bool) {
+	sid := r.Header.Get("Mcp-Session-Id")
+	if sid == "" || g.opts.SessionTimeout != 0 {
+		return nil, false
+	}
+	v, ok := g.sessions.Load(sid)
+	if !ok {
+		return nil, false
+	}
+	fs := v.(*fastSession)
+	if fs.userID != "" && (ti == nil || ti.UserID != fs.userID) {
+		return nil, false // go-sdk answers 403
+	}
+	if fs.ss.InitializeParams() == nil {
+		return nil, false
+	}
+	return fs, true
 }
 
 // serveFastCall answers r if it is a plain stateless tools/call and reports
 // whether it did. If not, r is left for go-sdk with its body intact.
 func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
-	if !g.opts.Stateless || r.Method != http.MethodPost || g.noFastCall {
+	if r.Method != http.MethodPost || g.noFastCall {
 		return false
 	}
 	h := r.Header
@@ -89,14 +166,72 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	ti := sdkauth.TokenInfoFromContext(r.Context())
+	var fs *fastSession
+	if !g.opts.Stateless {
+		var ok bool
+		if fs, ok = g.session(r, ti); !ok {
+			return false
+		}
+		if id, ok := parseCancel(body); ok {
+			fs.cancel(id)
+			return false // go-sdk acknowledges it
+		}
+	}
 	req, ok := parseFastCall(body)
 	if !ok {
 		return false
 	}
+	ctx := r.Context()
+	w.Header().Set("Cache-Control", "no-cache, no-transform")
+	if g.opts.JSONResponse {
+		w.Header().Set("Content-Type", "application/json")
+	} else {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Connection", "keep-alive")
+	}
+	if fs != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		key := string(req.id)
+		fs.mu.Lock()
+		if fs.closed {
+			fs.mu.Unlock()
+			return false // go-sdk answers that the session is gone
+		}
+		if _, dup := fs.inflight[key]; dup {
+			fs.mu.Unlock()
+			g.fastCalls.Add(1)
+			out, _ := fastResponse(req.id, "error", &jsonrpc.Error{Code: jsonrpc.CodeInvalidRequest,
+				Message: fmt.Sprintf("duplicate in-flight request ID %v", req.rawID)})
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write(out)
+			return true
+		}
+		fs.inflight[key] = cancel
+		fs.mu.Unlock()
+		defer func() {
+			fs.mu.Lock()
+			delete(fs.inflight, key)
+			fs.mu.Unlock()
+		}()
+	}
 	g.fastCalls.Add(1)
-	ti := sdkauth.TokenInfoFromContext(r.Context())
 	cr := &mcp.CallToolRequest{Params: req.params, Extra: &mcp.RequestExtra{TokenInfo: ti, Header: r.Header}}
-	res, err := g.serveCall(r.Context(), cr)
+	if fs != nil {
+		cr.Session = fs.ss
+	}
+	res, err := g.serveCall(ctx, cr)
+	if fs != nil {
+		fs.mu.Lock()
+		closed := fs.closed
+		fs.mu.Unlock()
+		if closed {
+			return true
+		}
+	}
 	var out []byte
 	if err != nil {
 		out, err = fastResponse(req.id, "error", toWireError(err))
@@ -104,17 +239,12 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 		out, err = fastResponse(req.id, "result", res)
 	}
 	if err != nil {
-		writeJSONRPCError(w, http.StatusInternalServerError, nil, jsonrpc.CodeInternalError, "encoding the result: "+err.Error())
-		return true
+		out, _ = fastResponse(req.id, "error", &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "encoding the result: " + err.Error()})
 	}
-	w.Header().Set("Cache-Control", "no-cache, no-transform")
 	if g.opts.JSONResponse {
-		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(out)
 		return true
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Connection", "keep-alive")
 	ev := make([]byte, 0, len(out)+32)
 	ev = append(append(append(ev, "event: message\ndata: "...), out...), "\n\n"...)
 	_, _ = w.Write(ev)
@@ -138,7 +268,7 @@ func parseFastCall(body []byte) (*fastCallRequest, bool) {
 		json.Unmarshal(msg["method"], &method) != nil || method != "tools/call" {
 		return nil, false
 	}
-	id, ok := fastID(msg["id"])
+	id, rawID, ok := fastID(msg["id"])
 	if !ok {
 		return nil, false
 	}
@@ -175,31 +305,61 @@ func parseFastCall(body []byte) (*fastCallRequest, bool) {
 			p.Meta = m
 		}
 	}
-	return &fastCallRequest{id: id, params: p}, true
+	return &fastCallRequest{id: id, rawID: rawID, params: p}, true
 }
 
-// fastID returns a request id as go-sdk writes it back: a string, or an
-// integer.
-func fastID(raw json.RawMessage) ([]byte, bool) {
+// fastID returns a request id as go-sdk writes it back and as it prints
+// it: a string, or an integer.
+func fastID(raw json.RawMessage) ([]byte, any, bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
-		return nil, false
+		return nil, nil, false
 	}
 	if raw[0] == '"' {
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
-			return nil, false
+			return nil, nil, false
 		}
 		b, err := marshalNoEscape(s)
-		return b, err == nil
+		return b, s, err == nil
 	}
 	// go-sdk reads a number as a float64: only integers it holds exactly
 	// come back unchanged.
 	n, err := strconv.ParseInt(string(raw), 10, 64)
 	if err != nil || n > 1<<53 || n < -(1<<53) {
-		return nil, false
+		return nil, nil, false
 	}
-	return strconv.AppendInt(nil, n, 10), true
+	return strconv.AppendInt(nil, n, 10), n, true
+}
+
+// parseCancel reads body as a notifications/cancelled and returns the id
+// of the request it cancels, as written back.
+func parseCancel(body []byte) (string, bool) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' || !bytes.Contains(body, []byte("notifications/cancelled")) {
+		return "", false
+	}
+	var msg struct {
+		JSONRPC string `json:"jsonrpc"`
+		Method  string `json:"method"`
+		Params  struct {
+			RequestID json.RawMessage `json:"requestId"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &msg) != nil || msg.JSONRPC != "2.0" || msg.Method != "notifications/cancelled" {
+		return "", false
+	}
+	id, _, ok := fastID(msg.Params.RequestID)
+	return string(id), ok
+}
+
+// cancel cancels the call with id, if one is in flight.
+func (fs *fastSession) cancel(id string) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if c := fs.inflight[id]; c != nil {
+		c()
+	}
 }
 
 // fastResponse is the JSON-RPC response go-sdk writes for id, with v under

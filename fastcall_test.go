@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 )
@@ -32,11 +33,11 @@ func failingInterceptor(next CallFunc) CallFunc {
 	}
 }
 
-// fastSlowPair returns two stateless gateways over the same tools, one
-// answering tools/call itself and one sending every call through go-sdk.
-func fastSlowPair(t testing.TB, jsonResp bool, maxBody int64) (fast, slow *Gateway) {
+// fastSlowPair returns two gateways over the same tools, one answering
+// tools/call itself and one sending every call through go-sdk.
+func fastSlowPair(t testing.TB, stateless, jsonResp bool, maxBody int64) (fast, slow *Gateway) {
 	mk := func(noFast bool) *Gateway {
-		gw, err := New(&Options{Stateless: true, JSONResponse: jsonResp, Logger: discardLogger(),
+		gw, err := New(&Options{Stateless: stateless, JSONResponse: jsonResp, Logger: discardLogger(),
 			MaxBodyBytes: maxBody, Interceptors: []Interceptor{failingInterceptor}})
 		if err != nil {
 			t.Fatal(err)
@@ -87,6 +88,24 @@ func sameExchange(a, b exchange) string {
 	return ""
 }
 
+// openSession initializes a stateful session on gw and returns its id.
+func openSession(t testing.TB, gw *Gateway, hdr map[string]string) string {
+	t.Helper()
+	ex := postTo(gw, "POST", initBody, hdr)
+	sid := ex.header.Get("Mcp-Session-Id")
+	if ex.status != 200 || sid == "" {
+		t.Fatalf("initialize: %d %s", ex.status, ex.body)
+	}
+	h := map[string]string{"Mcp-Session-Id": sid}
+	for k, v := range hdr {
+		h[k] = v
+	}
+	if ex := postTo(gw, "POST", `{"jsonrpc":"2.0","method":"notifications/initialized"}`, h); ex.status != 202 {
+		t.Fatalf("initialized: %d %s", ex.status, ex.body)
+	}
+	return sid
+}
+
 func call(id, params string) string {
 	return `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":` + params + `}`
 }
@@ -102,7 +121,8 @@ func TestFastCallMatchesGoSDK(t *testing.T) {
 		method string
 		body   string
 		hdr    map[string]string
-		fast   bool // answered by the fast path
+		fast   bool   // answered by the fast path
+		only   string // "stateless" or "stateful": run in that mode only
 	}{
 		{name: "echo", body: call("1", echo), fast: true},
 		{name: "string id", body: call(`"abc"`, echo), fast: true},
@@ -156,21 +176,48 @@ func TestFastCallMatchesGoSDK(t *testing.T) {
 		{name: "any accepted", body: call("21", echo), hdr: map[string]string{"Accept": "*/*"}, fast: true},
 		{name: "content type with charset", body: call("22", echo), hdr: map[string]string{"Content-Type": "application/json; charset=utf-8"}, fast: true},
 		{name: "text content type", body: call("22", echo), hdr: map[string]string{"Content-Type": "text/plain"}},
-		{name: "session id is ignored", body: call("23", echo), hdr: map[string]string{"Mcp-Session-Id": "whatever"}, fast: true},
-		{name: "GET", method: "GET", body: ""},
-		{name: "DELETE", method: "DELETE", body: ""},
+		{name: "session id is ignored", body: call("23", echo), hdr: map[string]string{"Mcp-Session-Id": "whatever"}, fast: true, only: "stateless"},
+		{name: "unknown session", body: call("23", echo), hdr: map[string]string{"Mcp-Session-Id": "whatever"}, only: "stateful"},
+		{name: "no session", body: call("23", echo), hdr: map[string]string{"Mcp-Session-Id": ""}, only: "stateful"},
+		{name: "a cancellation of nothing", body: `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99,"reason":"x"}}`},
+		{name: "GET", method: "GET", body: "", only: "stateless"}, // stateful: a stream that stays open
+		{name: "DELETE", method: "DELETE", body: "", only: "stateless"},
 	}
-	for _, jsonResp := range []bool{true, false} {
-		fast, slow := fastSlowPair(t, jsonResp, 0)
+	for _, mode := range []struct {
+		name                string
+		stateless, jsonResp bool
+	}{
+		{"stateless-json", true, true}, {"stateless-sse", true, false},
+		{"stateful-json", false, true}, {"stateful-sse", false, false},
+	} {
+		fast, slow := fastSlowPair(t, mode.stateless, mode.jsonResp, 0)
+		hdrs := map[*Gateway]map[string]string{fast: {}, slow: {}}
+		if !mode.stateless {
+			hdrs[fast]["Mcp-Session-Id"] = openSession(t, fast, nil)
+			hdrs[slow]["Mcp-Session-Id"] = openSession(t, slow, nil)
+		}
 		for _, c := range cases {
-			t.Run(fmt.Sprintf("json=%v/%s", jsonResp, c.name), func(t *testing.T) {
+			if c.only == "stateful" && mode.stateless || c.only == "stateless" && !mode.stateless {
+				continue
+			}
+			t.Run(mode.name+"/"+c.name, func(t *testing.T) {
 				method := c.method
 				if method == "" {
 					method = "POST"
 				}
+				send := func(gw *Gateway) exchange {
+					h := map[string]string{}
+					for k, v := range hdrs[gw] {
+						h[k] = v
+					}
+					for k, v := range c.hdr {
+						h[k] = v
+					}
+					return postTo(gw, method, c.body, h)
+				}
 				before := fast.fastCalls.Load()
-				got := postTo(fast, method, c.body, c.hdr)
-				want := postTo(slow, method, c.body, c.hdr)
+				got := send(fast)
+				want := send(slow)
 				if d := sameExchange(got, want); d != "" {
 					t.Fatalf("fast path and go-sdk differ: %s", d)
 				}
@@ -189,7 +236,7 @@ func TestFastCallMatchesGoSDK(t *testing.T) {
 // go-sdk refuses it, after the fast path has read part of it.
 func TestFastCallBodyLimit(t *testing.T) {
 	for _, jsonResp := range []bool{true, false} {
-		fast, slow := fastSlowPair(t, jsonResp, 64)
+		fast, slow := fastSlowPair(t, true, jsonResp, 64)
 		// Without a Content-Length the gateway's own early check cannot see
 		// the size; the readers must.
 		body := call("1", `{"name":"math___echo","arguments":{"text":"`+strings.Repeat("x", 100)+`"}}`)
@@ -252,7 +299,7 @@ func FuzzFastCall(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	fast, slow := fastSlowPair(f, true, 0)
+	fast, slow := fastSlowPair(f, true, true, 0)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got := postTo(fast, "POST", string(body), nil)
 		want := postTo(slow, "POST", string(body), nil)
@@ -260,4 +307,124 @@ func FuzzFastCall(f *testing.F) {
 			t.Fatalf("fast path and go-sdk differ for %q: %s", body, d)
 		}
 	})
+}
+
+// TestFastCallSessions runs what go-sdk does for the calls of a stateful
+// session — cancellation by notification, a duplicate id in flight,
+// closing the session mid-call, another user's call, a session timeout —
+// against a gateway that answers calls itself and one that leaves them to
+// go-sdk, and compares what the client and the target see.
+func TestFastCallSessions(t *testing.T) {
+	byUser := AuthorizerFunc(func(r *http.Request) (*Principal, error) {
+		if u := r.Header.Get("X-User"); u != "" {
+			return &Principal{Issuer: "test", Subject: u}, nil
+		}
+		return nil, nil
+	})
+	wait := call("5", `{"name":"slow___wait","arguments":{}}`)
+	type outcome struct {
+		first, second exchange
+		targetErr     error
+	}
+	scenarios := []struct {
+		name string
+		opts Options
+		fast bool // whether the fast gateway answered the blocked call itself
+		// during runs while the first call blocks in the target, and
+		// returns the answer to a second request, if any.
+		during func(gw *Gateway, bt *blockTarget, hdr map[string]string) exchange
+	}{
+		{"cancelled by notification", Options{}, true, func(gw *Gateway, _ *blockTarget, hdr map[string]string) exchange {
+			return postTo(gw, "POST", `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":5,"reason":"enough"}}`, hdr)
+		}},
+		{"a duplicate id in flight", Options{}, true, func(gw *Gateway, bt *blockTarget, hdr map[string]string) exchange {
+			ex := postTo(gw, "POST", call("5", `{"name":"math___echo","arguments":{"text":"dup"}}`), hdr)
+			close(bt.release)
+			return ex
+		}},
+		{"the session closed mid-call", Options{}, true, func(gw *Gateway, bt *blockTarget, hdr map[string]string) exchange {
+			// go-sdk lets the call finish before the session closes.
+			deleted := make(chan exchange, 1)
+			go func() { deleted <- postTo(gw, "DELETE", "", hdr) }()
+			time.Sleep(50 * time.Millisecond)
+			close(bt.release)
+			ex := <-deleted
+			// The session is gone for later calls.
+			if later := postTo(gw, "POST", call("6", `{"name":"math___echo","arguments":{"text":"x"}}`), hdr); later.status != http.StatusNotFound {
+				ex.body += fmt.Sprintf(" / later call: %d %s", later.status, later.body)
+			}
+			return ex
+		}},
+		{"a session timeout", Options{SessionTimeout: time.Hour}, false, func(gw *Gateway, bt *blockTarget, hdr map[string]string) exchange {
+			close(bt.release)
+			return exchange{}
+		}},
+	}
+	for _, sc := range scenarios {
+		for _, jsonResp := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/json=%v", sc.name, jsonResp), func(t *testing.T) {
+				run := func(noFast bool) (outcome, *Gateway) {
+					opts := sc.opts
+					opts.JSONResponse = jsonResp
+					opts.Authorizer = byUser
+					bt := newBlockTarget()
+					gw := mustGateway(t, &opts, bt, mathTarget())
+					gw.noFastCall = noFast
+					t.Cleanup(func() { _ = gw.Close() })
+					hdr := map[string]string{"X-User": "alice"}
+					hdr["Mcp-Session-Id"] = openSession(t, gw, hdr)
+					done := make(chan exchange, 1)
+					go func() { done <- postTo(gw, "POST", wait, hdr) }()
+					<-bt.started
+					var o outcome
+					o.second = sc.during(gw, bt, hdr)
+					select {
+					case o.first = <-done:
+					case <-time.After(10 * time.Second):
+						t.Fatal("the blocked call never ended")
+					}
+					o.targetErr = <-bt.ended
+					return o, gw
+				}
+				got, fastGW := run(false)
+				want, _ := run(true)
+				if d := sameExchange(got.first, want.first); d != "" {
+					t.Errorf("blocked call: fast path and go-sdk differ: %s", d)
+				}
+				if d := sameExchange(got.second, want.second); d != "" {
+					t.Errorf("second request: fast path and go-sdk differ: %s", d)
+				}
+				if !errors.Is(got.targetErr, want.targetErr) && got.targetErr != want.targetErr {
+					t.Errorf("target saw %v through the fast path, %v through go-sdk", got.targetErr, want.targetErr)
+				}
+				if took := fastGW.fastCalls.Load() > 0; took != sc.fast {
+					t.Errorf("fast path taken: %v, want %v", took, sc.fast)
+				}
+			})
+		}
+	}
+}
+
+// TestFastCallSessionUser checks that a session answers only the user
+// that opened it, as go-sdk's sessions do.
+func TestFastCallSessionUser(t *testing.T) {
+	byUser := AuthorizerFunc(func(r *http.Request) (*Principal, error) {
+		return &Principal{Issuer: "test", Subject: r.Header.Get("X-User")}, nil
+	})
+	body := call("1", `{"name":"math___echo","arguments":{"text":"hi"}}`)
+	for _, noFast := range []bool{false, true} {
+		gw := mustGateway(t, &Options{JSONResponse: true, Authorizer: byUser}, mathTarget())
+		gw.noFastCall = noFast
+		sid := openSession(t, gw, map[string]string{"X-User": "alice"})
+		if ex := postTo(gw, "POST", body, map[string]string{"X-User": "alice", "Mcp-Session-Id": sid}); ex.status != 200 || !strings.Contains(ex.body, `"text":"hi"`) {
+			t.Fatalf("noFast=%v: alice's call: %d %s", noFast, ex.status, ex.body)
+		}
+		if ex := postTo(gw, "POST", body, map[string]string{"X-User": "bob", "Mcp-Session-Id": sid}); ex.status != http.StatusForbidden {
+			t.Fatalf("noFast=%v: bob's call on alice's session: %d %s", noFast, ex.status, ex.body)
+		}
+		if want := map[bool]uint64{false: 1, true: 0}[noFast]; gw.fastCalls.Load() != want {
+			t.Fatalf("noFast=%v: fast path answered %d calls, want %d", noFast, gw.fastCalls.Load(), want)
+		}
+		_ = gw.Close()
+	}
 }

@@ -125,6 +125,7 @@ type Gateway struct {
 
 	nonce string // for tools/list placeholders, see listsplice.go
 
+	sessions   sync.Map      // session id -> *fastSession, see fastcall.go
 	noFastCall bool          // tests: send every tools/call through go-sdk
 	fastCalls  atomic.Uint64 // calls answered by serveFastCall
 	pageSeq    atomic.Uint64 // numbers placeholders
@@ -885,6 +886,12 @@ func writeJSONRPCError(w http.ResponseWriter, status int, id any, code int64, ms
 func (g *Gateway) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		switch method {
+		case "initialize":
+			res, err := next(ctx, method, req)
+			if err == nil && !g.opts.Stateless {
+				g.trackSession(req)
+			}
+			return res, err
 		case "tools/list":
 			lr, _ := req.(*mcp.ListToolsRequest)
 			ri := infoOf(req)
