@@ -10,8 +10,9 @@ import "slices"
 // "call get-current-date first for relative dates". Such a tool is a step
 // of the same task, and the request rarely names it (it asks for train
 // tickets, not for station codes). When one of the first hits names a
-// sibling tool in its input schema, the sibling is raised to about half
-// its referrer's place in the fused ranking.
+// sibling tool in its input schema, the sibling gets half its referrer's
+// rank-fusion score, 0.5/(0.1 + r) for the hit at rank r, which places it
+// just after rank 2r (third for the first hit's companions).
 //
 // Only names that cannot be ordinary prose count: a name with a '_', '-'
 // or '.', or camelCase ("search" or "fetch" in a description is a word,

@@ -28,7 +28,8 @@
 //     commas and "and") are ranked too, at a lower weight;
 //   - a tool that one of the first hits names in a parameter's
 //     description, as the source of the argument ("a station code from
-//     get-station-code-by-names"), is raised just below it.
+//     get-station-code-by-names"), is raised to just after twice its
+//     referrer's rank.
 //
 // Updates are incremental ([Index.Upsert], [Index.Remove], [Index.Sync]),
 // safe alongside searches, and results are deterministic: the same
