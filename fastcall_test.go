@@ -285,7 +285,8 @@ func TestFastCallCancellation(t *testing.T) {
 	}
 }
 
-// FuzzFastCall holds the fast path to go-sdk's answer for any body.
+// FuzzFastCall holds the fast path to go-sdk's answer for any body, in
+// stateless mode and on a stateful session.
 func FuzzFastCall(f *testing.F) {
 	for _, s := range []string{
 		call("1", `{"name":"math___echo","arguments":{"text":"hi"}}`),
@@ -299,12 +300,23 @@ func FuzzFastCall(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	type pair struct {
+		fast, slow       *Gateway
+		fastHdr, slowHdr map[string]string
+	}
 	fast, slow := fastSlowPair(f, true, true, 0)
+	pairs := []pair{{fast, slow, nil, nil}}
+	fast, slow = fastSlowPair(f, false, false, 0)
+	pairs = append(pairs, pair{fast, slow,
+		map[string]string{"Mcp-Session-Id": openSession(f, fast, nil)},
+		map[string]string{"Mcp-Session-Id": openSession(f, slow, nil)}})
 	f.Fuzz(func(t *testing.T, body []byte) {
-		got := postTo(fast, "POST", string(body), nil)
-		want := postTo(slow, "POST", string(body), nil)
-		if d := sameExchange(got, want); d != "" {
-			t.Fatalf("fast path and go-sdk differ for %q: %s", body, d)
+		for _, p := range pairs {
+			got := postTo(p.fast, "POST", string(body), p.fastHdr)
+			want := postTo(p.slow, "POST", string(body), p.slowHdr)
+			if d := sameExchange(got, want); d != "" {
+				t.Fatalf("fast path and go-sdk differ for %q (stateless=%v): %s", body, p.fast.opts.Stateless, d)
+			}
 		}
 	})
 }
