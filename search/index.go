@@ -466,21 +466,22 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	}
 	k := opts.limit()
 	if len(parts) < 2 && (len(clauses) == 0 || ix.p.fuseClause <= 0) {
-		return ix.companions(ix.rank(full, k, opts), k, opts)
+		return ix.companions(ix.rank(full, k, opts, nil), k, opts)
 	}
 	cand := max(k, ix.p.fuseDepth)
 	scores := map[string]float64{}
-	for i, h := range ix.rank(full, cand, opts) {
+	memo := map[string]concept{}
+	for i, h := range ix.rank(full, cand, opts, memo) {
 		scores[h.Name] += ix.p.fuseFull / (ix.p.fuseK + float64(i+1))
 	}
 	for _, q := range parts {
-		for i, h := range ix.rank(q, cand, opts) {
+		for i, h := range ix.rank(q, cand, opts, memo) {
 			scores[h.Name] += ix.p.fuseSeg / (ix.p.fuseK + float64(i+1))
 		}
 	}
 	if ix.p.fuseClause > 0 {
 		for _, q := range clauses {
-			for i, h := range ix.rank(q, cand, opts) {
+			for i, h := range ix.rank(q, cand, opts, memo) {
 				scores[h.Name] += ix.p.fuseClause / (ix.p.fuseK + float64(i+1))
 			}
 		}
@@ -623,46 +624,32 @@ type concept struct {
 	weights []float64
 }
 
-func (ix *Index) expand(q []queryTerm) []concept {
+// expand resolves the query terms to concepts, plus the broader concepts
+// of the query's terms (see below).
+//
+// memo, if not nil, holds the concepts of terms already expanded in this
+// search (at query weight 1): a search ranks the whole request, each
+// sentence and each clause, and their terms repeat.
+func (ix *Index) expand(q []queryTerm, memo map[string]concept) []concept {
 	out := make([]concept, 0, len(q))
 	for _, qt := range q {
-		var c concept
-		put := func(id uint32, w float64) {
-			for i, x := range c.ids {
-				if x == id {
-					c.weights[i] = max(c.weights[i], w)
-					return
-				}
-			}
-			c.ids = append(c.ids, id)
-			c.weights = append(c.weights, w)
-		}
-		if id, ok := ix.termID[qt.term]; ok {
-			put(id, qt.weight)
-		}
-		t := qt.term
-		if ix.p.prefixW > 0 && len(t) >= prefixLen {
-			for _, id := range ix.prefixes[t[:prefixLen]] {
-				v := ix.terms[id]
-				if v == t {
-					continue
-				}
-				if (strings.HasPrefix(v, t) && len(v)-len(t) <= ix.p.prefixExtra) ||
-					(strings.HasPrefix(t, v) && len(t)-len(v) <= ix.p.prefixExtra) {
-					put(id, qt.weight*ix.p.prefixW)
-				}
+		base, ok := memo[qt.term]
+		if !ok {
+			base = ix.expandTerm(qt.term)
+			if memo != nil {
+				memo[qt.term] = base
 			}
 		}
-		if ix.p.synW > 0 {
-			for _, syn := range synonymsOf(t) {
-				if id, ok := ix.termID[syn]; ok {
-					put(id, qt.weight*ix.p.synW)
-				}
-			}
+		if len(base.ids) == 0 {
+			continue
 		}
-		if len(c.ids) > 0 {
-			out = append(out, c)
+		// Weights scale with the query weight: the best of scaled matches
+		// is the scaled best.
+		c := concept{ids: base.ids, weights: make([]float64, len(base.weights))}
+		for i, w := range base.weights {
+			c.weights[i] = w * qt.weight
 		}
+		out = append(out, c)
 	}
 	// Broader concepts ("bitcoin" -> "cryptocurrency") are concepts of
 	// their own, unless the query names them already.
@@ -688,6 +675,45 @@ func (ix *Index) expand(q []queryTerm) []concept {
 	return out
 }
 
+// expandTerm resolves one query term, at weight 1: the term itself, the
+// prefix-related terms and the same-concept terms.
+func (ix *Index) expandTerm(t string) concept {
+	var c concept
+	put := func(id uint32, w float64) {
+		for i, x := range c.ids {
+			if x == id {
+				c.weights[i] = max(c.weights[i], w)
+				return
+			}
+		}
+		c.ids = append(c.ids, id)
+		c.weights = append(c.weights, w)
+	}
+	if id, ok := ix.termID[t]; ok {
+		put(id, 1)
+	}
+	if ix.p.prefixW > 0 && len(t) >= prefixLen {
+		for _, id := range ix.prefixes[t[:prefixLen]] {
+			v := ix.terms[id]
+			if v == t {
+				continue
+			}
+			if (strings.HasPrefix(v, t) && len(v)-len(t) <= ix.p.prefixExtra) ||
+				(strings.HasPrefix(t, v) && len(t)-len(v) <= ix.p.prefixExtra) {
+				put(id, ix.p.prefixW)
+			}
+		}
+	}
+	if ix.p.synW > 0 {
+		for _, syn := range synonymsOf(t) {
+			if id, ok := ix.termID[syn]; ok {
+				put(id, ix.p.synW)
+			}
+		}
+	}
+	return c
+}
+
 // prefixLen is the length of the stem prefix used to find related terms.
 const prefixLen = 4
 
@@ -698,16 +724,16 @@ const prefixLen = 4
 // name the query covers (idf-weighted): a query that names every part of
 // a tool's name is about that tool more surely than one that mentions a
 // part of a long description.
-func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions) []Hit {
+func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions, memo map[string]concept) []Hit {
 	st := ix.newState()
 	defer ix.scratch.Put(st)
-	ix.score(st, q)
+	ix.score(st, q, memo)
 	return ix.finish(st, k, opts)
 }
 
 // score adds the BM25F scores of the documents matching q to st.
-func (ix *Index) score(st *scoreState, q []queryTerm) {
-	for _, c := range ix.expand(q) {
+func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]concept) {
+	for _, c := range ix.expand(q, memo) {
 		if len(c.ids) == 1 {
 			ix.addTerm(st, c.ids[0], c.weights[0], false)
 			continue
