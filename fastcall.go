@@ -183,14 +183,19 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	ctx := r.Context()
-	w.Header().Set("Cache-Control", "no-cache, no-transform")
-	if g.opts.JSONResponse {
-		w.Header().Set("Content-Type", "application/json")
-	} else {
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.Header().Set("Connection", "keep-alive")
+	// The headers go-sdk sets once it takes a call, before answering it.
+	setHeaders := func() {
+		w.Header().Set("Cache-Control", "no-cache, no-transform")
+		if g.opts.JSONResponse {
+			w.Header().Set("Content-Type", "application/json")
+		} else {
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Header().Set("Connection", "keep-alive")
+		}
 	}
-	if fs != nil {
+	if fs == nil {
+		setHeaders()
+	} else {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithCancel(ctx)
 		defer cancel()
@@ -200,6 +205,7 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 			fs.mu.Unlock()
 			return false // go-sdk answers that the session is gone
 		}
+		setHeaders()
 		if _, dup := fs.inflight[key]; dup {
 			fs.mu.Unlock()
 			g.fastCalls.Add(1)
