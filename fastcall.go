@@ -42,17 +42,18 @@ import (
 // refuses a second call with an id already in flight on the session, and a
 // notifications/cancelled naming the call cancels it. A call in flight when
 // the session closes runs to its end, but its answer is not written, as
-// go-sdk drops the answers of a closed session; later calls on the session
-// go to go-sdk, which answers that the session is gone. With a SessionTimeout set, calls go through
-// go-sdk, which times sessions out by their traffic.
+// go-sdk drops the answers of a closed session; later calls on the
+// session go to go-sdk, which answers that the session is gone. With a
+// SessionTimeout set, calls go through go-sdk, which times sessions out by
+// their traffic.
 //
 // A target that must send progress or log notifications, or requests,
 // on the client's session during a call would need its calls left to
 // go-sdk; no target does so today.
 
-// fastCallParams are the tools/call params the fast path understands; any
-// other key sends the request to go-sdk.
-var fastCallParams = map[string]bool{"name": true, "arguments": true, "_meta": true}
+// fastCallParam reports whether the fast path understands a tools/call
+// params key; any other key sends the request to go-sdk.
+func fastCallParam(k string) bool { return k == "name" || k == "arguments" || k == "_meta" }
 
 // fastCallRequest is a tools/call the gateway answers itself.
 type fastCallRequest struct {
@@ -119,8 +120,9 @@ func (g *Gateway) session(r *http.Request, ti *sdkauth.TokenInfo) (*fastSession,
 	return fs, true
 }
 
-// serveFastCall answers r if it is a plain stateless tools/call and reports
-// whether it did. If not, r is left for go-sdk with its body intact.
+// serveFastCall answers r if it is a plain tools/call the gateway may
+// answer itself, and reports whether it did. If not, r is left for go-sdk
+// with its body intact.
 func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodPost || g.noFastCall {
 		return false
@@ -284,7 +286,7 @@ func parseFastCall(body []byte) (*fastCallRequest, bool) {
 	}
 	p := &mcp.CallToolParamsRaw{}
 	for k, v := range params {
-		if !fastCallParams[k] {
+		if !fastCallParam(k) {
 			return nil, false
 		}
 		v = bytes.TrimSpace(v)
