@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -259,7 +260,7 @@ func (j *JWT) authorizeAs(r *http.Request, authOnly bool) (*toolgate.Principal, 
 }
 
 func (j *JWT) authorize(r *http.Request, authOnly bool) (*toolgate.Principal, error) {
-	if r.URL.Query().Has("access_token") {
+	if strings.Contains(r.URL.RawQuery, "access_token") && r.URL.Query().Has("access_token") {
 		return nil, &Error{Status: http.StatusBadRequest, Code: CodeInvalidRequest, Description: "access tokens in the query string are not accepted; send an Authorization: Bearer header"}
 	}
 	vals := r.Header.Values("Authorization")
@@ -284,12 +285,14 @@ func (j *JWT) authorize(r *http.Request, authOnly bool) (*toolgate.Principal, er
 func (j *JWT) check(ctx context.Context, tok string, authOnly bool) (*toolgate.Principal, error) {
 	var key [32]byte
 	if j.cfg.CacheSize > 0 {
-		h := sha256.New()
+		// The digest reads the token's bytes in place (Sum256 does not keep
+		// or change them), so the cached path allocates nothing; an
+		// authentication-only answer is kept under the digest with one bit
+		// flipped.
+		key = sha256.Sum256(unsafe.Slice(unsafe.StringData(tok), len(tok)))
 		if authOnly {
-			h.Write([]byte{1})
+			key[31] ^= 1
 		}
-		h.Write([]byte(tok))
-		h.Sum(key[:0])
 		j.cacheMu.Lock()
 		c, ok := j.cache[key]
 		j.cacheMu.Unlock()
