@@ -633,6 +633,28 @@ func (g *Gateway) Catalog(ctx context.Context) []ToolInfo {
 	return out
 }
 
+// Lookup returns the published tool called name if the principal in ctx
+// may see it, as Catalog would list it, without copying the catalogue.
+func (g *Gateway) Lookup(ctx context.Context, name string) (ToolInfo, bool) {
+	e := g.cat.Load().byName[name]
+	if e == nil || !g.visible(ctx, PrincipalFrom(ctx), e) {
+		return ToolInfo{}, false
+	}
+	return e.info, true
+}
+
+// Tools returns every published tool, whoever may see it, sorted by name,
+// for in-process uses such as indexing the catalogue. To honour a caller's
+// visibility use Catalog or Lookup.
+func (g *Gateway) Tools() []ToolInfo {
+	c := g.cat.Load()
+	out := make([]ToolInfo, len(c.all))
+	for i, e := range c.all {
+		out[i] = e.info
+	}
+	return out
+}
+
 func (g *Gateway) visible(ctx context.Context, p *Principal, e *entry) bool {
 	return g.opts.ToolFilter == nil || g.opts.ToolFilter(ctx, p, &e.info)
 }

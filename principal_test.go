@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,4 +175,47 @@ func (h *headerTarget) ListTools(context.Context) ([]Tool, error) {
 func (h *headerTarget) CallTool(_ context.Context, req *CallRequest) (*Result, error) {
 	h.seen <- req.Header.Clone()
 	return TextResult("ok"), nil
+}
+
+// TestLookupAndTools checks the in-process views of the catalogue: Lookup
+// answers as Catalog lists, per principal; Tools lists every tool.
+func TestLookupAndTools(t *testing.T) {
+	gw := mustGateway(t, &Options{
+		ToolFilter: func(_ context.Context, p *Principal, ti *ToolInfo) bool {
+			return ti.Target != "math" || p.HasScope("math")
+		},
+	}, mathTarget(), Funcs("me", Func("whoami", "Who is calling", func(context.Context, struct{}) (string, error) { return "", nil })))
+	alice := WithPrincipal(context.Background(), &Principal{Subject: "alice", Scopes: []string{"math"}})
+	bob := WithPrincipal(context.Background(), &Principal{Subject: "bob"})
+	cases := []struct {
+		name string
+		ctx  context.Context
+		tool string
+		want bool
+	}{
+		{"visible to a principal with the scope", alice, "math___add", true},
+		{"hidden from one without", bob, "math___add", false},
+		{"unfiltered tool", bob, "me___whoami", true},
+		{"unknown tool", alice, "math___zzz", false},
+		{"unpublished (unprefixed) name", alice, "add", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			info, ok := gw.Lookup(c.ctx, c.tool)
+			if ok != c.want || (ok && info.Name != c.tool) {
+				t.Fatalf("Lookup(%q) = %q, %v; want %v", c.tool, info.Name, ok, c.want)
+			}
+			inCatalog := slices.ContainsFunc(gw.Catalog(c.ctx), func(ti ToolInfo) bool { return ti.Name == c.tool })
+			if inCatalog != ok {
+				t.Fatalf("Lookup says %v, Catalog says %v", ok, inCatalog)
+			}
+		})
+	}
+	all := gw.Tools()
+	if len(all) != 6 || !slices.IsSortedFunc(all, func(a, b ToolInfo) int { return strings.Compare(a.Name, b.Name) }) {
+		t.Fatalf("Tools: %d tools, sorted %v", len(all), all)
+	}
+	if n := len(gw.Catalog(bob)); n != 1 {
+		t.Fatalf("bob's catalogue has %d tools, want 1", n)
+	}
 }

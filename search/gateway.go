@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -120,18 +118,13 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolga
 	if limit <= 0 || limit > s.opts.MaxResults {
 		limit = s.opts.MaxResults
 	}
-	cat := s.sync(ctx)
-	find := func(name string) (toolgate.ToolInfo, bool) { // cat is sorted by name
-		i, ok := slices.BinarySearchFunc(cat, name, func(t toolgate.ToolInfo, n string) int { return strings.Compare(t.Name, n) })
-		if !ok {
-			return toolgate.ToolInfo{}, false
-		}
-		return cat[i], true
-	}
-	opts := &SearchOptions{Limit: limit}
-	if s.ix.Len() > len(cat) { // the index holds tools this caller may not see
-		opts.Filter = func(name string) bool { _, ok := find(name); return ok }
-	}
+	s.sync()
+	// The index holds every tool; a caller finds only those it may see,
+	// and none removed since the last sync.
+	opts := &SearchOptions{Limit: limit, Filter: func(name string) bool {
+		_, ok := s.gw.Lookup(ctx, name)
+		return ok
+	}}
 	var res *Result
 	if s.hybrid != nil {
 		var err error
@@ -143,54 +136,35 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolga
 	}
 	out := make([]toolgate.ToolInfo, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		if info, ok := find(h.Name); ok {
+		if info, ok := s.gw.Lookup(ctx, h.Name); ok {
 			out = append(out, info)
 		}
 	}
 	return out, res, nil
 }
 
-// sync brings the index up to date with the catalogue the caller sees and
-// returns that catalogue, sorted by name, without this service's own
-// builtins. After a catalogue change the index is synced to this caller's
-// catalogue; otherwise tools the caller sees that are not yet indexed
-// (visible to it, not to earlier callers) are added.
-func (s *Service) sync(ctx context.Context) []toolgate.ToolInfo {
-	cat := slices.DeleteFunc(s.gw.Catalog(ctx), func(info toolgate.ToolInfo) bool {
-		// Our own builtins are not search results.
-		return info.Target == "" && (info.Name == s.opts.ToolName || info.Name == s.opts.CallToolName)
-	})
-	// Catalog returns the tools sorted by name; Search relies on it.
+// sync brings the index up to date with the gateway's whole catalogue,
+// without this service's own builtins, if it changed since the last sync.
+func (s *Service) sync() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var docs []Document
-	full := s.dirty.Swap(false)
-	if full {
-		docs = make([]Document, 0, len(cat))
-		for _, info := range cat {
-			docs = append(docs, Document{ToolInfo: info})
-		}
-	} else {
-		for _, i := range s.ix.missing(cat) {
-			docs = append(docs, Document{ToolInfo: cat[i]})
-		}
-		if len(docs) == 0 {
-			return cat
-		}
+	if !s.dirty.Swap(false) {
+		return
 	}
 	descs := map[string]string{}
 	for _, st := range s.gw.Status() {
 		descs[st.Name] = st.Description
 	}
-	for i := range docs {
-		docs[i].TargetDescription = descs[docs[i].Target]
+	all := s.gw.Tools()
+	docs := make([]Document, 0, len(all))
+	for _, info := range all {
+		// Our own builtins are not search results.
+		if info.Target == "" && (info.Name == s.opts.ToolName || info.Name == s.opts.CallToolName) {
+			continue
+		}
+		docs = append(docs, Document{ToolInfo: info, TargetDescription: descs[info.Target]})
 	}
-	if full {
-		s.ix.Sync(docs)
-	} else {
-		s.ix.Upsert(docs...)
-	}
-	return cat
+	s.ix.Sync(docs)
 }
 
 func (s *Service) searchTool() toolgate.Tool {

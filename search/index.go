@@ -133,19 +133,6 @@ func (ix *Index) Document(name string) (Document, bool) {
 	return ix.docs[slot].doc, true
 }
 
-// missing returns the positions in infos of tools that are not indexed.
-func (ix *Index) missing(infos []toolgate.ToolInfo) []int {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	var out []int
-	for i := range infos {
-		if _, ok := ix.byName[infos[i].Name]; !ok {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // Names returns the names of all indexed tools, sorted.
 func (ix *Index) Names() []string {
 	ix.mu.RLock()
