@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,10 +80,8 @@ func sameExchange(a, b exchange) string {
 	switch {
 	case a.status != b.status:
 		return fmt.Sprintf("status %d vs %d", a.status, b.status)
-	case a.header.Get("Content-Type") != b.header.Get("Content-Type"):
-		return fmt.Sprintf("Content-Type %q vs %q", a.header.Get("Content-Type"), b.header.Get("Content-Type"))
-	case a.header.Get("Cache-Control") != b.header.Get("Cache-Control"):
-		return fmt.Sprintf("Cache-Control %q vs %q", a.header.Get("Cache-Control"), b.header.Get("Cache-Control"))
+	case !maps.EqualFunc(a.header, b.header, slices.Equal[[]string]):
+		return fmt.Sprintf("headers %v vs %v", a.header, b.header)
 	case a.body != b.body:
 		return fmt.Sprintf("body\n%q\nvs\n%q", a.body, b.body)
 	}

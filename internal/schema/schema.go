@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -203,7 +205,13 @@ func problems(ve *jsonschema.ValidationError) []string {
 		if len(e.InstanceLocation) == 0 {
 			loc = "(root)"
 		}
-		line := loc + ": " + e.ErrorKind.LocalizedString(printer)
+		k := e.ErrorKind
+		if ap, ok := k.(*kind.AdditionalProperties); ok {
+			// Listed in the order of the arguments' map: sort them so
+			// the same call always gets the same message.
+			k = &kind.AdditionalProperties{Properties: slices.Sorted(slices.Values(ap.Properties))}
+		}
+		line := loc + ": " + k.LocalizedString(printer)
 		if !seen[line] {
 			seen[line] = true
 			out = append(out, line)
