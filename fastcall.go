@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	segjson "github.com/segmentio/encoding/json"
 )
 
 // Answering tools/call requests directly.
@@ -29,11 +31,22 @@ import (
 // one response out, and the gateway's targets send nothing back on the
 // client's session while they run. So the gateway answers the plain form of
 // a tools/call itself and leaves everything else to go-sdk, unchanged: any
-// other method, batches, the 2026-07-28 sessionless protocol (per-request
-// _meta, Mcp-Method and Mcp-Name headers), unknown protocol versions,
-// requests go-sdk would refuse for their headers, and any body it cannot
-// read exactly as go-sdk would. The answer is what go-sdk would write, byte
-// for byte; a differential test and a fuzz target hold the two to that.
+// other method, batches, unknown protocol versions, requests go-sdk would
+// refuse for their headers, and any body it cannot read exactly as go-sdk
+// would. The answer is what go-sdk would write, byte for byte; a
+// differential test and a fuzz target hold the two to that.
+//
+// The 2026-07-28 sessionless form (stateless mode only) is answered too
+// when it is well formed: the Mcp-Method and Mcp-Name headers match the
+// body, and the per-request _meta carries the protocol version of the
+// header and client capabilities go-sdk accepts. Its result carries the
+// server's serverInfo in _meta, and a JSON-RPC error with an HTTP meaning
+// (invalid params, method not found) is sent with that HTTP status, as
+// go-sdk does.
+//
+// go-sdk's compatibility settings (the MCPGODEBUG environment variable)
+// restore older behaviours the gateway does not reproduce: with any set,
+// every call goes through go-sdk.
 //
 // In stateful mode the call must name a session go-sdk has initialized,
 // opened by the same user; the gateway learns of sessions from the
@@ -134,13 +147,21 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 	if jsonOK, streamOK := acceptsBoth(h.Values("Accept")); !jsonOK || !streamOK {
 		return false
 	}
+	sessionless := false
 	switch h.Get("Mcp-Protocol-Version") {
 	case "", "2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25":
+	case sessionlessVersion:
+		// go-sdk serves the sessionless protocol only when stateless.
+		if !g.opts.Stateless {
+			return false
+		}
+		sessionless = true
 	default:
-		return false // the sessionless protocol, or a version go-sdk refuses
+		return false // a version go-sdk refuses, or one it may treat otherwise
 	}
 	for k := range h {
-		if strings.HasPrefix(k, "Mcp-Method") || strings.HasPrefix(k, "Mcp-Name") || strings.HasPrefix(k, "Mcp-Param") {
+		if strings.HasPrefix(k, "Mcp-Param") ||
+			!sessionless && (strings.HasPrefix(k, "Mcp-Method") || strings.HasPrefix(k, "Mcp-Name")) {
 			return false
 		}
 	}
@@ -180,8 +201,11 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 			return false // go-sdk acknowledges it
 		}
 	}
-	req, ok := parseFastCall(body)
+	req, ok := parseFastCall(body, sessionless)
 	if !ok {
+		return false
+	}
+	if sessionless && (h.Get("Mcp-Method") != "tools/call" || req.params.Name == "" || h.Get("Mcp-Name") != req.params.Name) {
 		return false
 	}
 	ctx := r.Context()
@@ -242,8 +266,21 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 	}
 	var out []byte
 	if err != nil {
-		out, err = fastResponse(req.id, "error", toWireError(err))
+		we := toWireError(err)
+		if status := sessionlessErrorStatus(we.Code); sessionless && status != 0 {
+			// As go-sdk: a plain JSON body with the status, whatever the
+			// stream mode.
+			out, _ = fastResponse(req.id, "error", we)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write(out)
+			return true
+		}
+		out, err = fastResponse(req.id, "error", we)
 	} else {
+		if sessionless {
+			res = g.withServerInfo(res)
+		}
 		out, err = fastResponse(req.id, "result", res)
 	}
 	if err != nil {
@@ -260,11 +297,105 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// sessionlessVersion is the protocol version of the sessionless form.
+const sessionlessVersion = "2026-07-28"
+
+// sessionlessErrorStatus is the HTTP status go-sdk sends a sessionless
+// JSON-RPC error with, or 0 for an ordinary response.
+func sessionlessErrorStatus(code int64) int {
+	switch code {
+	case jsonrpc.CodeMethodNotFound:
+		return http.StatusNotFound
+	case jsonrpc.CodeInvalidParams, codeUnsupportedProtocolVersion, codeMissingRequiredClientCapabilities:
+		return http.StatusBadRequest
+	}
+	return 0
+}
+
+// JSON-RPC error codes of the sessionless protocol (go-sdk's
+// CodeUnsupportedProtocolVersion and CodeMissingRequiredClientCapabilities).
+const (
+	codeMissingRequiredClientCapabilities = -32021
+	codeUnsupportedProtocolVersion        = -32022
+)
+
+// withServerInfo returns res with the server's identity in _meta, as
+// go-sdk annotates sessionless results, unless _meta names one already.
+// res itself is left as the target returned it.
+func (g *Gateway) withServerInfo(res *mcp.CallToolResult) *mcp.CallToolResult {
+	if _, ok := res.Meta[mcp.MetaKeyServerInfo]; ok {
+		return res
+	}
+	r := *res
+	r.Meta = maps.Clone(res.Meta)
+	if r.Meta == nil {
+		r.Meta = map[string]any{}
+	}
+	r.Meta[mcp.MetaKeyServerInfo] = &mcp.Implementation{Name: g.opts.Name, Version: g.opts.Version}
+	return &r
+}
+
+// sessionlessCaps has the shape go-sdk decodes a sessionless request's
+// client capabilities into, so that both accept the same values.
+type sessionlessCaps struct {
+	mcp.ClientCapabilities
+	Roots *mcp.RootCapabilities `json:"roots,omitempty"`
+}
+
+// sdkDecodes reports whether go-sdk can decode v, a value from a decoded
+// _meta, into a value like to: it re-encodes v and decodes it as go-sdk
+// does, matching field names exactly.
+func sdkDecodes(v, to any) bool {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	dec := segjson.NewDecoder(bytes.NewReader(data))
+	dec.DontMatchCaseInsensitiveStructFields()
+	return dec.Decode(to) == nil
+}
+
+// maxDepth is the deepest nesting of objects and arrays go-sdk reads.
+const maxDepth = 1000
+
+// tooDeep reports whether objects and arrays in body nest deeper than
+// maxDepth, counting as go-sdk does.
+func tooDeep(body []byte) bool {
+	depth, inString, escaped := 0, false, false
+	for _, b := range body {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+			continue
+		}
+		switch b {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth++; depth > maxDepth {
+				return true
+			}
+		case '}', ']':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return false
+}
+
 // parseFastCall reads body as a single JSON-RPC tools/call request in the
-// form the fast path answers. Keys are matched exactly, as go-sdk does.
-func parseFastCall(body []byte) (*fastCallRequest, bool) {
+// form the fast path answers; sessionless asks for the 2026-07-28 form,
+// with its per-request _meta. Keys are matched exactly, as go-sdk does.
+func parseFastCall(body []byte, sessionless bool) (*fastCallRequest, bool) {
 	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
+	if len(body) == 0 || body[0] != '{' || tooDeep(body) {
 		return nil, false
 	}
 	var msg map[string]json.RawMessage
@@ -306,14 +437,44 @@ func parseFastCall(body []byte) (*fastCallRequest, bool) {
 				return nil, false
 			}
 			for key := range m {
-				if strings.HasPrefix(key, "io.modelcontextprotocol/") {
-					return nil, false // the sessionless protocol's per-request fields
+				if strings.HasPrefix(key, "io.modelcontextprotocol/") && (!sessionless || !sessionlessMetaKey(key)) {
+					return nil, false
 				}
 			}
 			p.Meta = m
 		}
 	}
+	if sessionless && !sessionlessMeta(p.Meta) {
+		return nil, false
+	}
 	return &fastCallRequest{id: id, rawID: rawID, params: p}, true
+}
+
+// sessionlessMetaKey reports whether the fast path knows a per-request
+// _meta key of the sessionless protocol.
+func sessionlessMetaKey(k string) bool {
+	switch k {
+	case mcp.MetaKeyProtocolVersion, mcp.MetaKeyClientCapabilities, mcp.MetaKeyClientInfo, mcp.MetaKeyLogLevel:
+		return true
+	}
+	return false
+}
+
+// sessionlessMeta reports whether m is a per-request _meta go-sdk accepts
+// for a sessionless call: this protocol version, client capabilities, and
+// client information if any, each of a shape go-sdk decodes.
+func sessionlessMeta(m map[string]any) bool {
+	if v, _ := m[mcp.MetaKeyProtocolVersion].(string); v != sessionlessVersion {
+		return false
+	}
+	caps, ok := m[mcp.MetaKeyClientCapabilities]
+	if !ok || caps == nil || !sdkDecodes(caps, new(*sessionlessCaps)) {
+		return false
+	}
+	if info, ok := m[mcp.MetaKeyClientInfo]; ok && (info == nil || !sdkDecodes(info, new(*mcp.Implementation))) {
+		return false
+	}
+	return true
 }
 
 // fastID returns a request id as go-sdk writes it back and as it prints
@@ -388,9 +549,13 @@ func fastResponse(id []byte, key string, v any) ([]byte, error) {
 }
 
 // toWireError turns a handler's error into the JSON-RPC error go-sdk sends
-// for it: a JSON-RPC error as it is; another error with its message, and
-// the code of a JSON-RPC error it wraps.
+// for it: "method not found" for an error carrying that code; a JSON-RPC
+// error as it is; another error with its message, and the code of a
+// JSON-RPC error it wraps.
 func toWireError(err error) *jsonrpc.Error {
+	if errors.Is(err, &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound}) {
+		return &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound, Message: `method not found: "tools/call"`}
+	}
 	var we *jsonrpc.Error
 	if errors.As(err, &we) {
 		if we == err {

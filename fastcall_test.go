@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // failingInterceptor makes math___add fail in the three ways an
@@ -29,6 +30,12 @@ func failingInterceptor(next CallFunc) CallFunc {
 				return nil, fmt.Errorf("policy: %w", &jsonrpc.Error{Code: -32042, Message: "inner"})
 			case bytes.Contains(req.Arguments, []byte(`"a":15`)):
 				return nil, &jsonrpc.Error{Code: -32043, Message: "refused <15>", Data: []byte(`{"why":"15"}`)}
+			case bytes.Contains(req.Arguments, []byte(`"a":16`)):
+				return &Result{Meta: mcp.Meta{mcp.MetaKeyServerInfo: "theirs"}, Content: []mcp.Content{&mcp.TextContent{Text: "16"}}}, nil
+			case bytes.Contains(req.Arguments, []byte(`"a":17`)):
+				return &Result{Meta: mcp.Meta{"k": "v"}, Content: []mcp.Content{&mcp.TextContent{Text: "17"}}}, nil
+			case bytes.Contains(req.Arguments, []byte(`"a":18`)):
+				return nil, &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound, Message: "gone"}
 			}
 		}
 		return next(ctx, req)
@@ -106,6 +113,19 @@ func openSession(t testing.TB, gw *Gateway, hdr map[string]string) string {
 	return sid
 }
 
+// The sessionless (2026-07-28) form of a call: its per-request _meta and
+// headers.
+const slMeta = `"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}`
+
+func slHeaders(name string) map[string]string {
+	return map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": name}
+}
+
+// nested returns a JSON value nested depth arrays deep.
+func nested(depth int) string {
+	return strings.Repeat("[", depth) + strings.Repeat("]", depth)
+}
+
 func call(id, params string) string {
 	return `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":` + params + `}`
 }
@@ -180,6 +200,29 @@ func TestFastCallMatchesGoSDK(t *testing.T) {
 		{name: "unknown session", body: call("23", echo), hdr: map[string]string{"Mcp-Session-Id": "whatever"}, only: "stateful"},
 		{name: "no session", body: call("23", echo), hdr: map[string]string{"Mcp-Session-Id": ""}, only: "stateful"},
 		{name: "a cancellation of nothing", body: `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99,"reason":"x"}}`},
+		{name: "nested 1000 deep in all", body: call("24", `{"name":"math___echo","arguments":{"text":`+nested(997)+`}}`), fast: true},
+		{name: "nested 1001 deep in all", body: call("24", `{"name":"math___echo","arguments":{"text":`+nested(998)+`}}`)},
+		{name: "method-not-found error", body: call("25", `{"name":"math___add","arguments":{"a":18,"b":0}}`), fast: true},
+		{name: "sessionless", body: call("30", `{"name":"math___echo","arguments":{"text":"s"},"_meta":{`+slMeta+`}}`), hdr: slHeaders("math___echo"), fast: true, only: "stateless"},
+		{name: "sessionless on a stateful gateway", body: call("30", `{"name":"math___echo","arguments":{"text":"s"},"_meta":{`+slMeta+`}}`), hdr: slHeaders("math___echo"), only: "stateful"},
+		{name: "sessionless with client info, roots and a log level", body: call("31", `{"name":"math___echo","arguments":{"text":"s"},"_meta":{`+slMeta[:len(slMeta)-2]+`{"roots":{"listChanged":true},"sampling":{}},"io.modelcontextprotocol/clientInfo":{"name":"c","version":"1"},"io.modelcontextprotocol/logLevel":"debug","progressToken":7}}`), hdr: slHeaders("math___echo"), fast: true, only: "stateless"},
+		{name: "sessionless, capabilities of the wrong shape", body: call("32", `{"name":"math___echo","_meta":{`+slMeta[:len(slMeta)-2]+`{"roots":5}}}`), hdr: slHeaders("math___echo")},
+		{name: "sessionless, capabilities with a capitalised key (not a field)", body: call("32", `{"name":"math___echo","_meta":{`+slMeta[:len(slMeta)-2]+`{"Roots":{"listChanged":"x"}}}}`), hdr: slHeaders("math___echo"), fast: true, only: "stateless"},
+		{name: "sessionless, null client info", body: call("32", `{"name":"math___echo","_meta":{`+slMeta+`,"io.modelcontextprotocol/clientInfo":null}}`), hdr: slHeaders("math___echo")},
+		{name: "sessionless, client info of the wrong shape", body: call("32", `{"name":"math___echo","_meta":{`+slMeta+`,"io.modelcontextprotocol/clientInfo":{"name":5}}}`), hdr: slHeaders("math___echo")},
+		{name: "sessionless without capabilities", body: call("33", `{"name":"math___echo","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}`), hdr: slHeaders("math___echo")},
+		{name: "sessionless, other version in _meta", body: call("33", `{"name":"math___echo","_meta":{"io.modelcontextprotocol/protocolVersion":"2025-11-25","io.modelcontextprotocol/clientCapabilities":{}}}`), hdr: slHeaders("math___echo")},
+		{name: "sessionless without _meta", body: call("33", `{"name":"math___echo"}`), hdr: slHeaders("math___echo")},
+		{name: "sessionless, Mcp-Name of another tool", body: call("34", `{"name":"math___echo","_meta":{`+slMeta+`}}`), hdr: slHeaders("math___add")},
+		{name: "sessionless without Mcp-Name", body: call("34", `{"name":"math___echo","_meta":{`+slMeta+`}}`), hdr: map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call"}},
+		{name: "sessionless, Mcp-Method of another method", body: call("34", `{"name":"math___echo","_meta":{`+slMeta+`}}`), hdr: map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list", "Mcp-Name": "math___echo"}},
+		{name: "sessionless unknown tool", body: call("35", `{"name":"nope","_meta":{`+slMeta+`}}`), hdr: slHeaders("nope"), fast: true, only: "stateless"},
+		{name: "sessionless invalid arguments", body: call("35", `{"name":"math___convert","arguments":{"value":1,"unit":"lb"},"_meta":{`+slMeta+`}}`), hdr: slHeaders("math___convert"), fast: true, only: "stateless"},
+		{name: "sessionless interceptor error", body: call("36", `{"name":"math___add","arguments":{"a":13,"b":0},"_meta":{`+slMeta+`}}`), hdr: slHeaders("math___add"), fast: true, only: "stateless"},
+		{name: "sessionless method-not-found error", body: call("36", `{"name":"math___add","arguments":{"a":18,"b":0},"_meta":{`+slMeta+`}}`), hdr: slHeaders("math___add"), fast: true, only: "stateless"},
+		{name: "sessionless result with its own serverInfo", body: call("37", `{"name":"math___add","arguments":{"a":16,"b":0},"_meta":{`+slMeta+`}}`), hdr: slHeaders("math___add"), fast: true, only: "stateless"},
+		{name: "sessionless result with _meta", body: call("37", `{"name":"math___add","arguments":{"a":17,"b":0},"_meta":{`+slMeta+`}}`), hdr: slHeaders("math___add"), fast: true, only: "stateless"},
+		{name: "sessionless with an Mcp-Param header", body: call("38", `{"name":"math___echo","arguments":{"text":"s"},"_meta":{`+slMeta+`}}`), hdr: map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "math___echo", "Mcp-Param-Text": "s"}},
 		{name: "GET", method: "GET", body: "", only: "stateless"}, // stateful: a stream that stays open
 		{name: "DELETE", method: "DELETE", body: "", only: "stateless"},
 	}
@@ -286,7 +329,7 @@ func TestFastCallCancellation(t *testing.T) {
 }
 
 // FuzzFastCall holds the fast path to go-sdk's answer for any body, in
-// stateless mode and on a stateful session.
+// stateless mode, on a stateful session, and in the sessionless form.
 func FuzzFastCall(f *testing.F) {
 	for _, s := range []string{
 		call("1", `{"name":"math___echo","arguments":{"text":"hi"}}`),
@@ -297,6 +340,8 @@ func FuzzFastCall(f *testing.F) {
 		call("5", `{"name":"nope","arguments":null}`),
 		`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"math___echo","arguments":{"text":"\ud800"}}}`,
 		`{"jsonrpc":"2.0","id":"\u00ff","method":"tools/call","params":{"name":"math___echo"}}`,
+		call("7", `{"name":"math___echo","arguments":{"text":"s"},"_meta":{`+slMeta+`}}`),
+		call("8", `{"name":"math___echo","_meta":{`+slMeta[:len(slMeta)-2]+`{"roots":{"listChanged":true}},"io.modelcontextprotocol/clientInfo":{"name":"c","version":"1"}}}`),
 	} {
 		f.Add([]byte(s))
 	}
@@ -310,6 +355,9 @@ func FuzzFastCall(f *testing.F) {
 	pairs = append(pairs, pair{fast, slow,
 		map[string]string{"Mcp-Session-Id": openSession(f, fast, nil)},
 		map[string]string{"Mcp-Session-Id": openSession(f, slow, nil)}})
+	// The sessionless form, its headers naming the echo tool.
+	fast, slow = fastSlowPair(f, true, false, 0)
+	pairs = append(pairs, pair{fast, slow, slHeaders("math___echo"), slHeaders("math___echo")})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, p := range pairs {
 			got := postTo(p.fast, "POST", string(body), p.fastHdr)
@@ -437,5 +485,55 @@ func TestFastCallSessionUser(t *testing.T) {
 			t.Fatalf("noFast=%v: fast path answered %d calls, want %d", noFast, gw.fastCalls.Load(), want)
 		}
 		_ = gw.Close()
+	}
+}
+
+// TestWithServerInfoLeavesResult checks that annotating a sessionless
+// result leaves the target's own result and _meta as they were.
+func TestWithServerInfoLeavesResult(t *testing.T) {
+	gw := mustGateway(t, &Options{Name: "gw", Version: "9"})
+	meta := mcp.Meta{"k": "v"}
+	res := &Result{Meta: meta}
+	got := gw.withServerInfo(res)
+	if _, ok := meta[mcp.MetaKeyServerInfo]; ok || res.Meta[mcp.MetaKeyServerInfo] != nil {
+		t.Fatal("the target's _meta was changed")
+	}
+	if si, ok := got.Meta[mcp.MetaKeyServerInfo].(*mcp.Implementation); !ok || si.Name != "gw" || si.Version != "9" || got.Meta["k"] != "v" {
+		t.Fatalf("annotated _meta: %v", got.Meta)
+	}
+}
+
+// TestFastCallOffWithCompatibilitySettings checks that go-sdk's
+// compatibility settings send every call through go-sdk.
+func TestFastCallOffWithCompatibilitySettings(t *testing.T) {
+	t.Setenv("MCPGODEBUG", "nomethodnotfoundcodeinerror=1")
+	gw := mustGateway(t, &Options{Stateless: true, JSONResponse: true}, mathTarget())
+	if ex := postTo(gw, "POST", call("1", `{"name":"math___echo","arguments":{"text":"hi"}}`), nil); ex.status != 200 || !strings.Contains(ex.body, `"text":"hi"`) {
+		t.Fatalf("call: %d %s", ex.status, ex.body)
+	}
+	if n := gw.fastCalls.Load(); n != 0 {
+		t.Fatalf("fast path answered %d calls", n)
+	}
+}
+
+// TestFastCallWithGoSDKClient checks that the go-sdk client's calls are
+// answered by the fast path in every mode: it speaks the sessionless form
+// to a stateless gateway and opens a session on a stateful one.
+func TestFastCallWithGoSDKClient(t *testing.T) {
+	for _, opts := range []Options{{Stateless: true}, {Stateless: true, JSONResponse: true}, {}, {JSONResponse: true}} {
+		t.Run(fmt.Sprintf("stateless=%v/json=%v", opts.Stateless, opts.JSONResponse), func(t *testing.T) {
+			gw := mustGateway(t, &opts, mathTarget())
+			cs := connect(t, serve(t, gw), nil)
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "math___add", Arguments: map[string]any{"a": 1, "b": 2}})
+			if err != nil || res.IsError || !strings.Contains(textOf(res), "3") {
+				t.Fatalf("call: %v %v %q", err, res, textOf(res))
+			}
+			if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "nope"}); err == nil {
+				t.Fatal("unknown tool: no error")
+			}
+			if n := gw.fastCalls.Load(); n != 2 {
+				t.Fatalf("fast path answered %d of 2 calls", n)
+			}
+		})
 	}
 }

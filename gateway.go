@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -126,7 +127,7 @@ type Gateway struct {
 	nonce string // for tools/list placeholders, see listsplice.go
 
 	sessions   sync.Map      // session id -> *fastSession, see fastcall.go
-	noFastCall bool          // tests: send every tools/call through go-sdk
+	noFastCall bool          // send every tools/call through go-sdk
 	fastCalls  atomic.Uint64 // calls answered by serveFastCall
 	pageSeq    atomic.Uint64 // numbers placeholders
 
@@ -220,6 +221,9 @@ func New(opts *Options) (*Gateway, error) {
 		watchers: make(map[int]func()),
 		stop:     make(chan struct{}),
 		nonce:    newNonce(),
+		// go-sdk's compatibility settings change answers the fast call
+		// path does not reproduce (see fastcall.go).
+		noFastCall: os.Getenv("MCPGODEBUG") != "",
 	}
 	if o.MaxConcurrentCalls > 0 {
 		g.sem = make(chan struct{}, o.MaxConcurrentCalls)
