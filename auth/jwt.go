@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -103,8 +101,8 @@ type JWTConfig struct {
 	// UnknownKeyRefetchInterval limits the re-fetches a token with an
 	// unknown "kid" triggers; default 10s.
 	UnknownKeyRefetchInterval time.Duration
-	// CacheSize bounds the cache of verified tokens (by digest, until
-	// they expire); default 10000, negative disables it.
+	// CacheSize bounds the cache of verified tokens (keyed by the token,
+	// until they expire); default 10000, negative disables it.
 	CacheSize int
 }
 
@@ -121,7 +119,15 @@ type JWT struct {
 	lastRefetch time.Time
 
 	cacheMu sync.Mutex
-	cache   map[[32]byte]cached
+	cache   map[cacheKey]cached
+}
+
+// cacheKey names a cached answer: the token itself (compared whole, so no
+// two tokens can share an answer) and whether only authentication was
+// asked.
+type cacheKey struct {
+	tok      string
+	authOnly bool
 }
 
 type cached struct {
@@ -166,7 +172,7 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 			return nil, fmt.Errorf("auth: custom claim rule %+v: needs a claim, an operator (EQUALS, CONTAINS, CONTAINS_ANY) and values", r)
 		}
 	}
-	j := &JWT{cfg: cfg, issuer: cfg.Issuer, jwksURL: cfg.JWKSURL, algs: map[string]bool{}, cache: map[[32]byte]cached{}}
+	j := &JWT{cfg: cfg, issuer: cfg.Issuer, jwksURL: cfg.JWKSURL, algs: map[string]bool{}, cache: map[cacheKey]cached{}}
 	for _, a := range cfg.Algorithms {
 		if a == "none" || strings.HasPrefix(a, "HS") {
 			return nil, fmt.Errorf("auth: algorithm %q is not allowed for access tokens", a)
@@ -283,16 +289,9 @@ func (j *JWT) authorize(r *http.Request, authOnly bool) (*toolgate.Principal, er
 
 // check validates a token, using the cache of earlier answers.
 func (j *JWT) check(ctx context.Context, tok string, authOnly bool) (*toolgate.Principal, error) {
-	var key [32]byte
+	var key cacheKey
 	if j.cfg.CacheSize > 0 {
-		// The digest reads the token's bytes in place (Sum256 does not keep
-		// or change them), so the cached path allocates nothing; an
-		// authentication-only answer is kept under the digest with one bit
-		// flipped.
-		key = sha256.Sum256(unsafe.Slice(unsafe.StringData(tok), len(tok)))
-		if authOnly {
-			key[31] ^= 1
-		}
+		key = cacheKey{tok: tok, authOnly: authOnly}
 		j.cacheMu.Lock()
 		c, ok := j.cache[key]
 		j.cacheMu.Unlock()

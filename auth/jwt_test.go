@@ -505,3 +505,41 @@ func TestClaimRules(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheKeepsAnswersApart checks that the cache keeps the full answer
+// and the authentication-only answer for one token apart, and tokens apart
+// from each other, however they are interleaved.
+func TestCacheKeepsAnswersApart(t *testing.T) {
+	is := newIssuer(t)
+	j := newJWT(t, is, nil)
+	noTenant := is.sign(t, "rsa-1", is.claims(nil))
+	withTenant := is.sign(t, "rsa-1", is.claims(map[string]any{"tenant": "acme", "sub": "user-2"}))
+	authOnly := AuthenticateOnly(j)
+	req := func(tok string) *http.Request {
+		r := httptest.NewRequest("POST", "https://gw.test/mcp", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		return r
+	}
+	cases := []struct {
+		name    string
+		a       toolgate.Authorizer
+		tok     string
+		wantSub string // "" means refused
+	}{
+		{"full check, claim missing", j, noTenant, ""},
+		{"authentication only, same token", authOnly, noTenant, "user-1"},
+		{"full check, claim present", j, withTenant, "user-2"},
+		{"authentication only, other token", authOnly, withTenant, "user-2"},
+	}
+	for round := range 3 { // the first round fills the cache, the others read it
+		for _, c := range cases {
+			p, err := c.a.Authorize(req(c.tok))
+			switch {
+			case c.wantSub == "" && err == nil:
+				t.Fatalf("round %d, %s: accepted", round, c.name)
+			case c.wantSub != "" && (err != nil || p.Subject != c.wantSub):
+				t.Fatalf("round %d, %s: %v, %v; want subject %s", round, c.name, p, err, c.wantSub)
+			}
+		}
+	}
+}
