@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/httpx"
 )
 
 // TestInjection sends hostile arguments and checks that none of them
@@ -223,7 +224,7 @@ func TestResponseMapping(t *testing.T) {
 			}
 		}},
 		{"server error excerpt bounded", "getItem", reply{500, "text/plain", strings.Repeat("x", 100000)}, func(t *testing.T, r *mcpResult) {
-			if !r.IsError || !strings.Contains(r.text(), "HTTP 500") || len(r.text()) > errorExcerpt+200 {
+			if !r.IsError || !strings.Contains(r.text(), "HTTP 500") || len(r.text()) > httpx.ExcerptLen+200 {
 				t.Errorf("result of %d bytes: %.100s", len(r.text()), r.text())
 			}
 		}},

@@ -11,10 +11,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/httpx"
 )
 
 // Options configures a Target. The zero value is usable: every operation
@@ -270,9 +270,6 @@ func loadDocSafely(ctx context.Context, data []byte, location *url.URL, opts *Op
 	return loadDoc(ctx, data, location, opts, warn)
 }
 
-// retryDelay is the pause before retrying an idempotent request.
-const retryDelay = 100 * time.Millisecond
-
 func idempotent(method string) bool {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete, "QUERY":
@@ -374,19 +371,12 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	if err != nil {
 		return toolgate.ErrorResult(fmt.Sprintf("openapi: operation %s: %v", op.id(), err)), nil
 	}
-	resp, err := t.client.Do(hreq)
-	if err != nil && idempotent(op.method) && ctx.Err() == nil {
-		// A transport failure (connection refused or reset, no response)
-		// is retried once, and only for methods HTTP defines as
-		// idempotent: a POST may have been applied before the failure.
-		select {
-		case <-ctx.Done():
-		case <-time.After(retryDelay):
-			if hreq, err = t.buildRequest(ctx, op, args); err == nil {
-				resp, err = t.client.Do(hreq)
-			}
-		}
-	}
+	// A transport failure (connection refused or reset, no response) is
+	// retried once, and only for methods HTTP defines as idempotent: a
+	// POST may have been applied before the failure.
+	hreq, resp, err := httpx.Do(ctx, t.client, hreq, idempotent(op.method), func() (*http.Request, error) {
+		return t.buildRequest(ctx, op, args)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("openapi: operation %s: %w", op.id(), err)
 	}

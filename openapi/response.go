@@ -12,10 +12,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/httpx"
 )
-
-// errorExcerpt bounds the body text of an error result.
-const errorExcerpt = 2048
 
 // mapResponse turns an HTTP response into a tool result: JSON becomes
 // structuredContent plus its text, text stays text, images and audio become
@@ -36,7 +34,7 @@ func (t *Target) mapResponse(op *operation, req *http.Request, resp *http.Respon
 		if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode < 400 {
 			msg += " (redirect to " + loc + " not followed)"
 		}
-		if ex := excerpt(data, mt); ex != "" {
+		if ex := httpx.Excerpt(data, isTextual(mt, data), mt); ex != "" {
 			msg += "\n" + ex
 		}
 		return toolgate.ErrorResult(msg), nil
@@ -79,24 +77,4 @@ func isTextual(mt string, data []byte) bool {
 		return utf8.Valid(data) && !bytes.ContainsRune(data, 0)
 	}
 	return classify(mt) == bodyText || isJSON(mt) || mt == "application/x-www-form-urlencoded"
-}
-
-// excerpt returns at most errorExcerpt bytes of a textual body, cut on a
-// rune boundary; binary bodies are summarised by size.
-func excerpt(data []byte, mt string) string {
-	if len(data) == 0 {
-		return ""
-	}
-	if !isTextual(mt, data) && !utf8.Valid(data) {
-		return fmt.Sprintf("(%d bytes of %s)", len(data), firstNonEmpty(mt, "binary data"))
-	}
-	s := strings.TrimSpace(string(data))
-	if len(s) <= errorExcerpt {
-		return s
-	}
-	cut := errorExcerpt
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("… (%d bytes in all)", len(data))
 }

@@ -17,10 +17,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/httpx"
 )
-
-// errorExcerpt bounds the body text quoted in an error result.
-const errorExcerpt = 2048
 
 // jsonRPCRequest builds an awsJson1_0 / awsJson1_1 request: POST / with the
 // input members as a JSON object and X-Amz-Target naming the operation.
@@ -55,12 +53,9 @@ func (t *Target) jsonRPCRequest(ctx context.Context, op *operation, args map[str
 // jsonRPCResponse maps an awsJson response: the body is the output
 // structure; an error status carries __type and message.
 func (t *Target) jsonRPCResponse(op *operation, resp *http.Response) (*toolgate.Result, error) {
-	data, res := t.readBody(resp)
+	data, res := t.readOK(resp)
 	if res != nil {
 		return res, nil
-	}
-	if resp.StatusCode >= 300 {
-		return awsError(resp, data), nil
 	}
 	if op.output == nil {
 		return toolgate.TextResult("OK"), nil
@@ -70,18 +65,24 @@ func (t *Target) jsonRPCResponse(op *operation, resp *http.Response) (*toolgate.
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil {
-		return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not a JSON object: %s", resp.Status, excerpt(data))), nil
+		return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not a JSON object: %s", resp.Status, httpx.Excerpt(data, false, ""))), nil
 	}
 	return structured(bytes.TrimSpace(data)), nil
 }
 
-func (t *Target) readBody(resp *http.Response) ([]byte, *toolgate.Result) {
+// readOK reads the body of a successful response. An unreadable or
+// oversized body, or an error status, is returned as the call's result
+// instead.
+func (t *Target) readOK(resp *http.Response) ([]byte, *toolgate.Result) {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, t.maxResp+1))
 	if err != nil {
 		return nil, toolgate.ErrorResult(fmt.Sprintf("HTTP %s: reading the response: %v", resp.Status, err))
 	}
 	if int64(len(data)) > t.maxResp {
 		return nil, toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response body larger than %d bytes", resp.Status, t.maxResp))
+	}
+	if resp.StatusCode >= 300 {
+		return nil, awsError(resp, data)
 	}
 	return data, nil
 }
@@ -136,7 +137,7 @@ func awsError(resp *http.Response, data []byte) *toolgate.Result {
 	}
 	if msg != "" {
 		b.WriteString(msg)
-	} else if ex := excerpt(data); ex != "" && code == "" {
+	} else if ex := httpx.Excerpt(data, false, ""); ex != "" && code == "" {
 		b.WriteString(ex)
 	}
 	text := strings.TrimSuffix(strings.TrimSpace(b.String()), ":")
@@ -149,22 +150,6 @@ func awsError(resp *http.Response, data []byte) *toolgate.Result {
 		res.Meta = mcp.Meta{"smithy/errorCode": code}
 	}
 	return res
-}
-
-// excerpt returns at most errorExcerpt bytes of a textual body.
-func excerpt(data []byte) string {
-	if !utf8.Valid(data) {
-		return fmt.Sprintf("(%d bytes of binary data)", len(data))
-	}
-	s := strings.TrimSpace(string(data))
-	if len(s) <= errorExcerpt {
-		return s
-	}
-	cut := errorExcerpt
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("… (%d bytes in all)", len(data))
 }
 
 func isNull(v json.RawMessage) bool { return len(v) == 0 || string(bytes.TrimSpace(v)) == "null" }
@@ -238,7 +223,7 @@ func scalarText(v json.RawMessage) (string, error) {
 		return s, nil
 	}
 	if len(v) > 0 && (v[0] == '{' || v[0] == '[') {
-		return "", fmt.Errorf("expected a scalar, got %s", excerpt(v))
+		return "", fmt.Errorf("expected a scalar, got %s", httpx.Excerpt(v, false, ""))
 	}
 	return string(v), nil
 }
@@ -513,12 +498,9 @@ func escapeSegment(s string) string {
 // restResponse maps a restJson1 response onto the output structure:
 // headers, status code, payload or body members.
 func (t *Target) restResponse(op *operation, resp *http.Response) (*toolgate.Result, error) {
-	data, res := t.readBody(resp)
+	data, res := t.readOK(resp)
 	if res != nil {
 		return res, nil
-	}
-	if resp.StatusCode >= 300 {
-		return awsError(resp, data), nil
 	}
 	if op.output == nil {
 		if len(bytes.TrimSpace(data)) == 0 {
@@ -574,14 +556,14 @@ func (t *Target) restResponse(op *operation, resp *http.Response) (*toolgate.Res
 				if t.proto == RestXML {
 					root, err := parseXML(data)
 					if err != nil {
-						return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: payload is not XML (%v): %s", resp.Status, err, excerpt(data))), nil
+						return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: payload is not XML (%v): %s", resp.Status, err, httpx.Excerpt(data, false, ""))), nil
 					}
 					v, _ := t.xmlToValue(target, root, 0)
 					out[mm.name], _ = json.Marshal(v)
 					break
 				}
 				if !json.Valid(data) {
-					return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: payload is not JSON: %s", resp.Status, excerpt(data))), nil
+					return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: payload is not JSON: %s", resp.Status, httpx.Excerpt(data, false, ""))), nil
 				}
 				out[mm.name] = t.fromWire(target, bytes.TrimSpace(data))
 			}
@@ -591,7 +573,7 @@ func (t *Target) restResponse(op *operation, resp *http.Response) (*toolgate.Res
 				if len(bytes.TrimSpace(data)) > 0 {
 					root, err := parseXML(data)
 					if err != nil {
-						return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not XML (%v): %s", resp.Status, err, excerpt(data))), nil
+						return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not XML (%v): %s", resp.Status, err, httpx.Excerpt(data, false, ""))), nil
 					}
 					xmlBody = t.xmlStruct(op.output, root, 0)
 				}
@@ -604,7 +586,7 @@ func (t *Target) restResponse(op *operation, resp *http.Response) (*toolgate.Res
 				bodyDecoded = true
 				if len(bytes.TrimSpace(data)) > 0 {
 					if err := json.Unmarshal(data, &bodyObj); err != nil {
-						return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not a JSON object: %s", resp.Status, excerpt(data))), nil
+						return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not a JSON object: %s", resp.Status, httpx.Excerpt(data, false, ""))), nil
 					}
 				}
 			}

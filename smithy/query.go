@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/httpx"
 )
 
 // queryRequest builds an awsQuery or ec2Query request: POST of a form with
@@ -144,19 +145,16 @@ func (t *Target) queryValue(form url.Values, key string, s *shape, flat bool, v 
 // children of <OperationResult> inside <OperationResponse>, or an ec2Query
 // one, whose members are the children of <OperationResponse>.
 func (t *Target) queryResponse(op *operation, resp *http.Response) (*toolgate.Result, error) {
-	data, res := t.readBody(resp)
+	data, res := t.readOK(resp)
 	if res != nil {
 		return res, nil
-	}
-	if resp.StatusCode >= 300 {
-		return awsError(resp, data), nil
 	}
 	if op.output == nil {
 		return toolgate.TextResult("OK"), nil
 	}
 	root, err := parseXML(data)
 	if err != nil {
-		return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not XML (%v): %s", resp.Status, err, excerpt(data))), nil
+		return toolgate.ErrorResult(fmt.Sprintf("HTTP %s: response is not XML (%v): %s", resp.Status, err, httpx.Excerpt(data, false, ""))), nil
 	}
 	result := root.child(op.name + "Result")
 	if t.proto == EC2Query {

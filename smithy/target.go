@@ -11,12 +11,12 @@ import (
 	"os"
 	"path"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/internal/httpx"
 )
 
 // Protocol trait ids.
@@ -240,19 +240,12 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	if err != nil {
 		return toolgate.ErrorResult(fmt.Sprintf("smithy: operation %s: %v", op.name, err)), nil
 	}
-	resp, err := t.client.Do(hreq)
-	if err != nil && op.retryable && ctx.Err() == nil {
-		// A transport failure of a read-only or idempotent operation is
-		// tried once more.
+	// A transport failure of a read-only or idempotent operation is tried
+	// once more.
+	_, resp, err := httpx.Do(ctx, t.client, hreq, op.retryable, func() (*http.Request, error) {
 		t.log.DebugContext(ctx, "smithy: retrying", slog.String("operation", op.name))
-		select {
-		case <-time.After(retryDelay):
-			if hreq, err2 := t.request(ctx, op, args); err2 == nil {
-				resp, err = t.client.Do(hreq)
-			}
-		case <-ctx.Done():
-		}
-	}
+		return t.request(ctx, op, args)
+	})
 	if err != nil {
 		// The URL may carry argument values (labels, query), some of them
 		// @sensitive: neither the log nor the error repeats it.
@@ -272,10 +265,6 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	}
 	return t.jsonRPCResponse(op, resp)
 }
-
-// retryDelay is the pause before retrying a failed read-only or idempotent
-// request.
-const retryDelay = 100 * time.Millisecond
 
 // request builds the HTTP request for one call.
 func (t *Target) request(ctx context.Context, op *operation, args map[string]json.RawMessage) (*http.Request, error) {
