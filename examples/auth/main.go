@@ -20,21 +20,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/internal/demo"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "auth example:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("auth example", run) }
 
 func list(k string) []string {
 	var out []string
@@ -46,9 +39,7 @@ func list(k string) []string {
 	return out
 }
 
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) error {
 	discovery := os.Getenv("TOOLGATE_DISCOVERY_URL")
 	if discovery == "" {
 		return errors.New("set TOOLGATE_DISCOVERY_URL to your provider's OpenID Connect discovery URL")
@@ -81,7 +72,7 @@ func run() error {
 	mux.Handle("/mcp", gw)
 	mux.Handle(auth.MetadataPath("/mcp"), jwt.MetadataHandler())
 
-	return demo.Serve(ctx, demo.Env("TOOLGATE_ADDR", "127.0.0.1:8080"), mux, func(url string) {
+	return demo.Serve(ctx, mux, func(url string) {
 		fmt.Printf("toolgate auth example: serving MCP at %s (tokens from %s)\n", url, jwt.Issuer())
 		fmt.Printf("protected-resource metadata at %s%s\n", strings.TrimSuffix(url, "/mcp"), auth.MetadataPath("/mcp"))
 	})

@@ -28,8 +28,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/toolgate/toolgate"
@@ -39,16 +37,9 @@ import (
 	"github.com/toolgate/toolgate/lambda"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "lambda example:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("lambda example", run) }
 
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) error {
 
 	opts := &lambda.Options{
 		Name:     demo.Env("TOOLGATE_TARGET_NAME", "weather"),
@@ -90,7 +81,7 @@ func run() error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	return demo.Serve(ctx, demo.Env("TOOLGATE_ADDR", "127.0.0.1:8080"), mux, func(url string) {
+	return demo.Serve(ctx, mux, func(url string) {
 		fmt.Printf("toolgate lambda example: serving the %s at %s\n", mode, url)
 		for _, ti := range gw.Catalog(ctx) {
 			fmt.Printf("  tool %-22s %s\n", ti.Name, ti.Tool.Description)

@@ -22,8 +22,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/toolgate/toolgate"
@@ -33,16 +31,9 @@ import (
 	"github.com/toolgate/toolgate/openapi"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "openapi:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("openapi", run) }
 
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) error {
 
 	gw, target, err := setup(ctx)
 	if err != nil {
@@ -52,7 +43,7 @@ func run() error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	return demo.Serve(ctx, demo.Env("TOOLGATE_ADDR", "127.0.0.1:8080"), mux, func(url string) {
+	return demo.Serve(ctx, mux, func(url string) {
 		fmt.Printf("toolgate openapi: %s (%s), %d tools, serving MCP at %s\n",
 			target.Name(), target.SpecVersion(), len(gw.Catalog(ctx)), url)
 		for _, s := range target.SecuritySchemes() {

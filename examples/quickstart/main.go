@@ -13,27 +13,17 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/internal/demo"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("quickstart", run) }
 
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) error {
 
-	addr := demo.Env("TOOLGATE_ADDR", "127.0.0.1:8080")
 	pageSize, _ := strconv.Atoi(os.Getenv("TOOLGATE_PAGE_SIZE"))
 	gw, err := toolgate.New(&toolgate.Options{
 		Authorizer:   auth.None(), // a local demo: anyone may call
@@ -53,7 +43,7 @@ func run() error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	return demo.Serve(ctx, addr, mux, func(url string) {
+	return demo.Serve(ctx, mux, func(url string) {
 		fmt.Printf("toolgate quickstart: serving MCP at %s\n", url)
 		for _, ti := range gw.Catalog(ctx) {
 			fmt.Printf("  tool %-20s %s\n", ti.Name, ti.Tool.Description)

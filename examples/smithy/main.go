@@ -29,8 +29,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/toolgate/toolgate"
@@ -39,16 +37,9 @@ import (
 	"github.com/toolgate/toolgate/smithy"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "smithy:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("smithy", run) }
 
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) error {
 
 	gw, target, err := setup(ctx)
 	if err != nil {
@@ -58,7 +49,7 @@ func run() error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	return demo.Serve(ctx, demo.Env("TOOLGATE_ADDR", "127.0.0.1:8080"), mux, func(url string) {
+	return demo.Serve(ctx, mux, func(url string) {
 		fmt.Printf("toolgate smithy: %s (%s), %d tools, serving MCP at %s\n",
 			target.Name(), target.Protocol(), len(gw.Catalog(ctx)), url)
 	})

@@ -3,18 +3,35 @@ package demo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 )
 
-// Serve listens on addr, calls announce with the gateway's URL
-// (http://HOST:PORT/mcp, the line users and tests look for), and serves h
-// until ctx is done; then it shuts the server down gracefully.
-func Serve(ctx context.Context, addr string, h http.Handler, announce func(url string)) error {
-	ln, err := net.Listen("tcp", addr)
+// Main runs an example: run gets a context that ends on SIGINT or
+// SIGTERM, and an error it returns is printed as "name: error" before the
+// program exits with status 1.
+func Main(name string, run func(ctx context.Context) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// Serve listens on TOOLGATE_ADDR (default 127.0.0.1:8080), calls announce
+// with the gateway's URL (http://HOST:PORT/mcp, the line users and tests
+// look for), and serves h until ctx is done; then it shuts the server down
+// gracefully.
+func Serve(ctx context.Context, h http.Handler, announce func(url string)) error {
+	ln, err := net.Listen("tcp", Env("TOOLGATE_ADDR", "127.0.0.1:8080"))
 	if err != nil {
 		return err
 	}
