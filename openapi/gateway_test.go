@@ -126,10 +126,9 @@ func TestThroughGateway(t *testing.T) {
 // the result on the session's GET stream). Each reports the median per
 // call as "p50-µs"; last, for each toolgate mode, the benchmark prints what
 // it adds over the direct call and its ratio to the peer. The peer runs
-// when it is installed in
-// ${TOOLGATE_TOOLS_DIR:-$HOME/.cache/toolgate-tools}/openapi-mcp-server
-// (npm install --prefix <that dir> @ivotoby/openapi-mcp-server@1.16.1).
+// when scripts/bench/openapi-peer.sh has installed it.
 //
+//	bash scripts/bench/openapi-peer.sh
 //	go test -run '^$' -bench CallOverhead -benchtime 2000x ./openapi/
 func BenchmarkCallOverhead(b *testing.B) {
 	ctx := context.Background()
