@@ -299,35 +299,6 @@ func TestFastCallBodyLimit(t *testing.T) {
 	}
 }
 
-// TestFastCallCancellation checks that a call answered by the fast path
-// ends when its client goes away.
-func TestFastCallCancellation(t *testing.T) {
-	bt := newBlockTarget()
-	gw := mustGateway(t, &Options{Stateless: true, JSONResponse: true}, bt)
-	url := serve(t, gw)
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(call("1", `{"name":"slow___wait","arguments":{}}`)))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	<-bt.started
-	cancel()
-	<-done
-	if err := <-bt.ended; !errors.Is(err, context.Canceled) {
-		t.Fatalf("target saw %v, want context.Canceled", err)
-	}
-	if gw.fastCalls.Load() != 1 {
-		t.Fatalf("fast path answered %d calls, want 1", gw.fastCalls.Load())
-	}
-}
-
 // FuzzFastCall holds the fast path to go-sdk's answer for any body, in
 // stateless mode, on a stateful session, and in the sessionless form.
 func FuzzFastCall(f *testing.F) {

@@ -71,30 +71,48 @@ func TestCancellationReachesTarget(t *testing.T) {
 	}
 }
 
+// TestClientGoneCancelsCall checks that a client hanging up mid-call
+// cancels the target's context, in stateless mode and on a session (the
+// gateway answers both calls itself, see fastcall.go).
 func TestClientGoneCancelsCall(t *testing.T) {
-	bt := newBlockTarget()
-	gw := mustGateway(t, &Options{Stateless: true}, bt)
-	url := serve(t, gw)
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(
-		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow___wait","arguments":{}}}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-	}()
-	<-bt.started
-	cancel() // the client hangs up
-	select {
-	case err := <-bt.ended:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("target saw %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("hang-up did not reach the target")
+	for _, stateless := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stateless=%v", stateless), func(t *testing.T) {
+			bt := newBlockTarget()
+			gw := mustGateway(t, &Options{Stateless: stateless}, bt)
+			url := serve(t, gw)
+			hdr := map[string]string{}
+			if !stateless {
+				hdr["Mcp-Session-Id"] = openSession(t, gw, nil)
+				hdr["Mcp-Protocol-Version"] = "2025-06-18"
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(
+				`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow___wait","arguments":{}}}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			for k, v := range hdr {
+				req.Header.Set(k, v)
+			}
+			go func() {
+				if resp, err := http.DefaultClient.Do(req); err == nil {
+					resp.Body.Close()
+				}
+			}()
+			<-bt.started
+			cancel() // the client hangs up
+			select {
+			case err := <-bt.ended:
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("target saw %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("hang-up did not reach the target")
+			}
+			if n := gw.fastCalls.Load(); n != 1 {
+				t.Fatalf("fast path answered %d calls, want 1", n)
+			}
+		})
 	}
 }
 
@@ -274,48 +292,6 @@ func TestBadToolsAreReportedNotServed(t *testing.T) {
 	}
 	if p := gw.Status()[0].Problems; len(p) != 4 {
 		t.Fatalf("problems %q", p)
-	}
-}
-
-func TestClientGoneCancelsStatefulCall(t *testing.T) {
-	bt := newBlockTarget()
-	gw := mustGateway(t, nil, bt)
-	url := serve(t, gw)
-	req, _ := http.NewRequest("POST", url, strings.NewReader(initBody))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	sid := resp.Header.Get("Mcp-Session-Id")
-	hdr := map[string]string{"Mcp-Session-Id": sid, "Mcp-Protocol-Version": "2025-06-18"}
-	if status, _ := rawPost(t, url, []byte(`{"jsonrpc":"2.0","method":"notifications/initialized"}`), hdr); status != http.StatusAccepted {
-		t.Fatalf("initialized: %d", status)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ = http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(
-		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow___wait","arguments":{}}}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	go func() {
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	}()
-	<-bt.started
-	cancel()
-	select {
-	case err := <-bt.ended:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("target saw %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("hang-up did not reach the target")
 	}
 }
 

@@ -1,13 +1,11 @@
 package toolgate
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -40,70 +38,27 @@ func spliceTarget(n int) *FuncTarget {
 	return Funcs("splice", tools...)
 }
 
-// mcpExchange is a raw MCP client: it initializes (unless sessionless) and
-// posts JSON-RPC bodies, returning the JSON-RPC messages of the answer.
-type mcpExchange struct {
-	t       *testing.T
-	url     string
-	version string
-	session string
-}
-
-func (x *mcpExchange) post(body string, hdr map[string]string) []byte {
-	x.t.Helper()
-	req, _ := http.NewRequest("POST", x.url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	if x.version != "" {
-		req.Header.Set("Mcp-Protocol-Version", x.version)
+// messages returns the JSON-RPC messages of an answer that must have
+// succeeded: its JSON body, or the data of its events (several as one JSON
+// array, as a batch answers).
+func messages(t *testing.T, ex exchange) []byte {
+	t.Helper()
+	if ex.status != 200 {
+		t.Fatalf("status %d: %s", ex.status, ex.body)
 	}
-	if x.session != "" {
-		req.Header.Set("Mcp-Session-Id", x.session)
+	if !strings.HasPrefix(ex.header.Get("Content-Type"), "text/event-stream") {
+		return []byte(ex.body)
 	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		x.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if sid := resp.Header.Get("Mcp-Session-Id"); sid != "" {
-		x.session = sid
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		x.t.Fatal(err)
-	}
-	if resp.StatusCode != 200 && resp.StatusCode != 202 {
-		x.t.Fatalf("status %d: %s", resp.StatusCode, b)
-	}
-	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-		return b
-	}
-	// The messages of an event stream, one per line: a batch's answers
-	// come as one event each.
 	var msgs [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		if d, ok := bytes.CutPrefix(sc.Bytes(), []byte("data: ")); ok && len(d) > 0 {
-			msgs = append(msgs, bytes.Clone(d))
+	for _, line := range strings.Split(ex.body, "\n") {
+		if d, ok := strings.CutPrefix(line, "data: "); ok && d != "" {
+			msgs = append(msgs, []byte(d))
 		}
 	}
 	if len(msgs) == 1 {
 		return msgs[0]
 	}
 	return append(append([]byte("["), bytes.Join(msgs, []byte(","))...), ']')
-}
-
-func (x *mcpExchange) initialize() {
-	x.t.Helper()
-	v := x.version
-	x.version = ""
-	x.post(strings.Replace(initBody, "2025-06-18", v, 1), nil)
-	x.version = v
-	x.post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`, nil)
 }
 
 type listAnswer struct {
@@ -152,15 +107,14 @@ func TestListSpliceMatchesEncoding(t *testing.T) {
 				}
 			}
 			gw := mustGateway(t, &opts, spliceTarget(11))
-			x := &mcpExchange{t: t, url: serve(t, gw), version: c.version}
+			hdr := map[string]string{"Mcp-Protocol-Version": c.version}
 			if c.init {
-				x.initialize()
+				hdr["Mcp-Session-Id"] = openSession(t, gw, nil)
 			}
 			want := 11
 			if c.filter {
 				want = 9
 			}
-			hdr := map[string]string{}
 			if c.meta != "" {
 				hdr["Mcp-Method"] = "tools/list"
 			}
@@ -175,7 +129,7 @@ func TestListSpliceMatchesEncoding(t *testing.T) {
 				if c.batch {
 					body = "[" + req + "," + strings.Replace(req, fmt.Sprintf(`"id":%d`, 10+page), `"id":"second"`, 1) + "]"
 				}
-				raw := x.post(body, hdr)
+				raw := messages(t, postTo(gw, "POST", body, hdr))
 				if bytes.Contains(raw, []byte("toolgate-page-")) {
 					t.Fatalf("placeholder left in the answer: %.300s", raw)
 				}
@@ -230,10 +184,10 @@ func TestListSpliceFollowsRenames(t *testing.T) {
 	a := Funcs("a", RawFunc(Tool{Name: "b___c", InputSchema: json.RawMessage(`{"type":"object"}`)}, echo))
 	ab := Funcs("a___b", RawFunc(Tool{Name: "c", InputSchema: json.RawMessage(`{"type":"object"}`)}, echo))
 	gw := mustGateway(t, &Options{Stateless: true, JSONResponse: true}, a, ab)
-	x := &mcpExchange{t: t, url: serve(t, gw), version: "2025-11-25"}
 	names := func() string {
 		var ans listAnswer
-		if err := json.Unmarshal(x.post(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, nil), &ans); err != nil {
+		ex := postTo(gw, "POST", `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, map[string]string{"Mcp-Protocol-Version": "2025-11-25"})
+		if err := json.Unmarshal(messages(t, ex), &ans); err != nil {
 			t.Fatal(err)
 		}
 		var tools []struct{ Name string }
