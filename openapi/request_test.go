@@ -160,36 +160,17 @@ func TestMultipart(t *testing.T) {
 			if res.IsError {
 				t.Fatal(resultText(res))
 			}
-			got := rec.last(t)
-			mt, params, err := mime.ParseMediaType(got.header.Get("Content-Type"))
-			if err != nil || mt != "multipart/form-data" {
-				t.Fatalf("Content-Type %q", got.header.Get("Content-Type"))
+			parts := formParts(t, rec.last(t))
+			if f := parts["file"]; f.filename != tc.wantName || f.ctype != tc.wantType {
+				t.Errorf("file part filename %q type %q, want %q %q", f.filename, f.ctype, tc.wantName, tc.wantType)
 			}
-			r := multipart.NewReader(strings.NewReader(string(got.body)), params["boundary"])
-			parts := map[string]string{}
-			for {
-				p, err := r.NextPart()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				data, _ := io.ReadAll(p)
-				parts[p.FormName()] = string(data)
-				if p.FormName() == "file" {
-					if p.FileName() != tc.wantName || p.Header.Get("Content-Type") != tc.wantType {
-						t.Errorf("file part filename %q type %q, want %q %q", p.FileName(), p.Header.Get("Content-Type"), tc.wantName, tc.wantType)
-					}
-				}
-				if p.FormName() == "meta" && p.Header.Get("Content-Type") != "application/json" {
-					t.Errorf("object part type %q", p.Header.Get("Content-Type"))
-				}
+			if m := parts["meta"]; m.ctype != "application/json" {
+				t.Errorf("object part type %q", m.ctype)
 			}
 			want := map[string]string{"file": tc.wantData, "note": "n", "meta": `{"k":1}`}
 			for k, v := range want {
-				if parts[k] != v {
-					t.Errorf("part %s = %q, want %q", k, parts[k], v)
+				if parts[k].data != v {
+					t.Errorf("part %s = %q, want %q", k, parts[k].data, v)
 				}
 			}
 		})
@@ -205,20 +186,9 @@ func TestMultipartStyled(t *testing.T) {
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
-	got := rec.last(t)
-	_, params, _ := mime.ParseMediaType(got.header.Get("Content-Type"))
-	r := multipart.NewReader(strings.NewReader(string(got.body)), params["boundary"])
 	parts := map[string]string{}
-	for {
-		p, err := r.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(p)
-		parts[p.FormName()] = string(data)
+	for name, p := range formParts(t, rec.last(t)) {
+		parts[name] = p.data
 	}
 	want := map[string]string{"file": "hi", "link[create]": "true", "link[meta][k]": "v w"}
 	if len(parts) != len(want) {
@@ -304,4 +274,29 @@ func keys(m map[string]json.RawMessage) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// formPart is one part of a multipart/form-data request body.
+type formPart struct{ data, filename, ctype string }
+
+// formParts reads a recorded multipart/form-data request's parts by name.
+func formParts(t *testing.T, got recorded) map[string]formPart {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(got.header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		t.Fatalf("Content-Type %q", got.header.Get("Content-Type"))
+	}
+	r := multipart.NewReader(strings.NewReader(string(got.body)), params["boundary"])
+	parts := map[string]formPart{}
+	for {
+		p, err := r.NextPart()
+		if err == io.EOF {
+			return parts
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(p)
+		parts[p.FormName()] = formPart{string(data), p.FileName(), p.Header.Get("Content-Type")}
+	}
 }
