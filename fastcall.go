@@ -106,6 +106,35 @@ func (g *Gateway) trackSession(req mcp.Request) {
 	}()
 }
 
+// start registers a call with id on the session, cancelled by cancel. It
+// reports whether the session is still open, and whether a call with that
+// id is in flight already (then this one is not registered).
+func (fs *fastSession) start(id string, cancel context.CancelFunc) (open, dup bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.closed {
+		return false, false
+	}
+	if _, dup := fs.inflight[id]; dup {
+		return true, true
+	}
+	fs.inflight[id] = cancel
+	return true, false
+}
+
+// end unregisters the call with id.
+func (fs *fastSession) end(id string) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	delete(fs.inflight, id)
+}
+
+func (fs *fastSession) isClosed() bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.closed
+}
+
 // close marks the session closed: it takes no new calls.
 func (fs *fastSession) close() {
 	fs.mu.Lock()
@@ -209,46 +238,32 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	ctx := r.Context()
-	// The headers go-sdk sets once it takes a call, before answering it.
-	setHeaders := func() {
-		w.Header().Set("Cache-Control", "no-cache, no-transform")
-		if g.opts.JSONResponse {
-			w.Header().Set("Content-Type", "application/json")
-		} else {
-			w.Header().Set("Content-Type", "text/event-stream")
-			w.Header().Set("Connection", "keep-alive")
-		}
-	}
-	if fs == nil {
-		setHeaders()
-	} else {
+	dup := false
+	if fs != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithCancel(ctx)
 		defer cancel()
-		key := string(req.id)
-		fs.mu.Lock()
-		if fs.closed {
-			fs.mu.Unlock()
+		var open bool
+		if open, dup = fs.start(string(req.id), cancel); !open {
 			return false // go-sdk answers that the session is gone
 		}
-		setHeaders()
-		if _, dup := fs.inflight[key]; dup {
-			fs.mu.Unlock()
-			g.fastCalls.Add(1)
-			out, _ := fastResponse(req.id, "error", &jsonrpc.Error{Code: jsonrpc.CodeInvalidRequest,
-				Message: fmt.Sprintf("duplicate in-flight request ID %v", req.rawID)})
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = w.Write(out)
-			return true
+		if !dup {
+			defer fs.end(string(req.id))
 		}
-		fs.inflight[key] = cancel
-		fs.mu.Unlock()
-		defer func() {
-			fs.mu.Lock()
-			delete(fs.inflight, key)
-			fs.mu.Unlock()
-		}()
+	}
+	// The call is taken: the headers go-sdk sets before it answers.
+	w.Header().Set("Cache-Control", "no-cache, no-transform")
+	if g.opts.JSONResponse {
+		w.Header().Set("Content-Type", "application/json")
+	} else {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Connection", "keep-alive")
+	}
+	if dup {
+		g.fastCalls.Add(1)
+		writeStatus(w, http.StatusBadRequest, req.id, &jsonrpc.Error{Code: jsonrpc.CodeInvalidRequest,
+			Message: fmt.Sprintf("duplicate in-flight request ID %v", req.rawID)})
+		return true
 	}
 	g.fastCalls.Add(1)
 	cr := &mcp.CallToolRequest{Params: req.params, Extra: &mcp.RequestExtra{TokenInfo: ti, Header: r.Header}}
@@ -256,24 +271,14 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 		cr.Session = fs.ss
 	}
 	res, err := g.serveCall(ctx, cr)
-	if fs != nil {
-		fs.mu.Lock()
-		closed := fs.closed
-		fs.mu.Unlock()
-		if closed {
-			return true
-		}
+	if fs != nil && fs.isClosed() {
+		return true // as go-sdk: a closed session's answers are dropped
 	}
 	var out []byte
 	if err != nil {
 		we := toWireError(err)
 		if status := sessionlessErrorStatus(we.Code); sessionless && status != 0 {
-			// As go-sdk: a plain JSON body with the status, whatever the
-			// stream mode.
-			out, _ = fastResponse(req.id, "error", we)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(status)
-			_, _ = w.Write(out)
+			writeStatus(w, status, req.id, we)
 			return true
 		}
 		out, err = fastResponse(req.id, "error", we)
@@ -529,6 +534,16 @@ func (fs *fastSession) cancel(id string) {
 	if c := fs.inflight[id]; c != nil {
 		c()
 	}
+}
+
+// writeStatus answers id with the JSON-RPC error we as a plain JSON body
+// with an HTTP status, whatever the stream mode, as go-sdk does for the
+// errors that have one.
+func writeStatus(w http.ResponseWriter, status int, id []byte, we *jsonrpc.Error) {
+	out, _ := fastResponse(id, "error", we)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
 }
 
 // fastResponse is the JSON-RPC response go-sdk writes for id, with v under
