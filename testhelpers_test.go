@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 type addIn struct {
@@ -97,14 +98,6 @@ func connect(t *testing.T, url string, copts *mcp.ClientOptions) *mcp.ClientSess
 	return cs
 }
 
-func textOf(r *mcp.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range r.Content {
-		if tc, ok := c.(*mcp.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	return b.String()
-}
+func textOf(r *mcp.CallToolResult) string { return testenv.Text(r) }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
@@ -49,6 +50,6 @@ func ExampleNewInProcess() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(text(res))
+	fmt.Println(res.Content[0].(*mcp.TextContent).Text)
 	// Output: hello, Ada (via greeter___hello)
 }

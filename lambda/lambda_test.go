@@ -88,7 +88,7 @@ func emulatedTarget(t testing.TB) *lambda.Target {
 	if err != nil {
 		t.Logf("warm-up call: %v", err)
 	} else if warm.IsError {
-		t.Logf("warm-up call: %s", text(warm))
+		t.Logf("warm-up call: %s", testenv.Text(warm))
 	}
 	return tg
 }
@@ -132,16 +132,6 @@ func connect(t testing.TB, url string) *mcp.ClientSession {
 	return cs
 }
 
-func text(r *mcp.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range r.Content {
-		if tc, ok := c.(*mcp.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	return b.String()
-}
-
 // TestModes runs one table against the same handler in-process and as a
 // real function under the emulator, through the gateway and a go-sdk MCP
 // client: both modes must give the same results.
@@ -155,7 +145,7 @@ func TestModes(t *testing.T) {
 	}{
 		{"event and client context", "echo", map[string]any{"city": "Paris"}, func(t *testing.T, r *mcp.CallToolResult) {
 			if r.IsError {
-				t.Fatalf("error: %s", text(r))
+				t.Fatalf("error: %s", testenv.Text(r))
 			}
 			var got struct {
 				Event  map[string]any    `json:"event"`
@@ -166,8 +156,8 @@ func TestModes(t *testing.T) {
 			if err := json.Unmarshal(b, &got); err != nil {
 				t.Fatalf("structuredContent %s: %v", b, err)
 			}
-			if text(r) != string(b) {
-				t.Errorf("text %q is not the structured content %s", text(r), b)
+			if testenv.Text(r) != string(b) {
+				t.Errorf("text %q is not the structured content %s", testenv.Text(r), b)
 			}
 			if len(got.Event) != 1 || got.Event["city"] != "Paris" {
 				t.Errorf("event %v, want the bare arguments", got.Event)
@@ -191,43 +181,43 @@ func TestModes(t *testing.T) {
 			}
 		}},
 		{"full JSON Schema is enforced", "echo", map[string]any{"city": "paris"}, func(t *testing.T, r *mcp.CallToolResult) {
-			if !r.IsError || !strings.Contains(text(r), "invalid arguments") {
-				t.Fatalf("got %v %q", r.IsError, text(r))
+			if !r.IsError || !strings.Contains(testenv.Text(r), "invalid arguments") {
+				t.Fatalf("got %v %q", r.IsError, testenv.Text(r))
 			}
 		}},
 		{"string result", "text", map[string]any{"city": "Oslo"}, func(t *testing.T, r *mcp.CallToolResult) {
-			if r.IsError || text(r) != "hello Oslo" || r.StructuredContent != nil {
-				t.Fatalf("got %v %q %v", r.IsError, text(r), r.StructuredContent)
+			if r.IsError || testenv.Text(r) != "hello Oslo" || r.StructuredContent != nil {
+				t.Fatalf("got %v %q %v", r.IsError, testenv.Text(r), r.StructuredContent)
 			}
 		}},
 		{"function error", "fail", nil, func(t *testing.T, r *mcp.CallToolResult) {
-			if !r.IsError || text(r) != "Lambda function error (ValidationError): city is required" {
-				t.Fatalf("got %v %q", r.IsError, text(r))
+			if !r.IsError || testenv.Text(r) != "Lambda function error (ValidationError): city is required" {
+				t.Fatalf("got %v %q", r.IsError, testenv.Text(r))
 			}
 		}},
 		{"MCP result passes through", "mcp", nil, func(t *testing.T, r *mcp.CallToolResult) {
-			if !r.IsError || text(r) != "from mcp" || r.StructuredContent != nil {
-				t.Fatalf("got %v %q %v", r.IsError, text(r), r.StructuredContent)
+			if !r.IsError || testenv.Text(r) != "from mcp" || r.StructuredContent != nil {
+				t.Fatalf("got %v %q %v", r.IsError, testenv.Text(r), r.StructuredContent)
 			}
 		}},
 		{"5 MB payload", "size", map[string]any{"blob": blob}, func(t *testing.T, r *mcp.CallToolResult) {
-			if r.IsError || text(r) != `{"bytes":5242891}` {
-				t.Fatalf("got %v %.200q", r.IsError, text(r))
+			if r.IsError || testenv.Text(r) != `{"bytes":5242891}` {
+				t.Fatalf("got %v %.200q", r.IsError, testenv.Text(r))
 			}
 		}},
 		{"timeout", "sleep", map[string]any{"sleepMs": 8000}, func(t *testing.T, r *mcp.CallToolResult) {
-			if !r.IsError || !strings.Contains(text(r), "timed out") || !strings.Contains(text(r), "Task timed out after 4.") {
-				t.Fatalf("got %v %q", r.IsError, text(r))
+			if !r.IsError || !strings.Contains(testenv.Text(r), "timed out") || !strings.Contains(testenv.Text(r), "Task timed out after 4.") {
+				t.Fatalf("got %v %q", r.IsError, testenv.Text(r))
 			}
 		}},
 		{"after a timeout the function serves again", "text", map[string]any{"city": "Rome"}, func(t *testing.T, r *mcp.CallToolResult) {
-			if r.IsError || text(r) != "hello Rome" {
-				t.Fatalf("got %v %q", r.IsError, text(r))
+			if r.IsError || testenv.Text(r) != "hello Rome" {
+				t.Fatalf("got %v %q", r.IsError, testenv.Text(r))
 			}
 		}},
 		{"panic", "panic", nil, func(t *testing.T, r *mcp.CallToolResult) {
-			if !r.IsError || !strings.Contains(text(r), "oops") {
-				t.Fatalf("got %v %q", r.IsError, text(r))
+			if !r.IsError || !strings.Contains(testenv.Text(r), "oops") {
+				t.Fatalf("got %v %q", r.IsError, testenv.Text(r))
 			}
 		}},
 	}

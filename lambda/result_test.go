@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 func TestMapPayload(t *testing.T) {
@@ -38,8 +38,8 @@ func TestMapPayload(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tg.mapPayload([]byte(tc.payload), tc.fnErr)
-			if r.IsError != tc.isErr || textOf(r) != tc.text {
-				t.Errorf("got %v %q, want %v %q", r.IsError, textOf(r), tc.isErr, tc.text)
+			if r.IsError != tc.isErr || testenv.Text(r) != tc.text {
+				t.Errorf("got %v %q, want %v %q", r.IsError, testenv.Text(r), tc.isErr, tc.text)
 			}
 			var sc string
 			if r.StructuredContent != nil {
@@ -54,17 +54,6 @@ func TestMapPayload(t *testing.T) {
 			}
 		})
 	}
-}
-
-func textOf(r *toolgate.Result) string {
-	b, _ := json.Marshal(r.Content)
-	var blocks []struct{ Text string }
-	_ = json.Unmarshal(b, &blocks)
-	s := ""
-	for _, c := range blocks {
-		s += c.Text
-	}
-	return s
 }
 
 func TestParseTools(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/lambda"
 	"github.com/toolgate/toolgate/lambda/internal/testfn"
 )
@@ -81,8 +82,6 @@ func call(t *testing.T, tg toolgate.Target, tool, args string, h http.Header) *t
 	return r
 }
 
-func resultText(r *toolgate.Result) string { return text(r) }
-
 // TestInvokeAPI covers what the emulator cannot show: Lambda's
 // FunctionError header, throttling, and the request the client sends.
 func TestInvokeAPI(t *testing.T) {
@@ -109,8 +108,8 @@ func TestInvokeAPI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeLambda{responses: tc.responses}
 			r := call(t, fakeTarget(t, f, tc.retries), "text", `{"city":"Oslo"}`, nil)
-			if r.IsError != tc.wantErr || !strings.Contains(resultText(r), tc.want) {
-				t.Errorf("got %v %q, want %v %q", r.IsError, resultText(r), tc.wantErr, tc.want)
+			if r.IsError != tc.wantErr || !strings.Contains(testenv.Text(r), tc.want) {
+				t.Errorf("got %v %q, want %v %q", r.IsError, testenv.Text(r), tc.wantErr, tc.want)
 			}
 			if n := f.calls.Load(); n != tc.wantCalls {
 				t.Errorf("%d calls, want %d", n, tc.wantCalls)
@@ -127,8 +126,8 @@ func TestInvokeAPI(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		r, err := tg.CallTool(ctx, &toolgate.CallRequest{Tool: "text", Name: "fn___text", Arguments: json.RawMessage(`{}`)})
-		if err != nil || !r.IsError || !strings.Contains(resultText(r), "throttled (HTTP 429) and the call ended while waiting to retry") || f.calls.Load() != 1 {
-			t.Fatalf("%v %q after %d calls", err, resultText(r), f.calls.Load())
+		if err != nil || !r.IsError || !strings.Contains(testenv.Text(r), "throttled (HTTP 429) and the call ended while waiting to retry") || f.calls.Load() != 1 {
+			t.Fatalf("%v %q after %d calls", err, testenv.Text(r), f.calls.Load())
 		}
 	})
 
@@ -143,8 +142,8 @@ func TestInvokeAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := call(t, tg, "text", `{}`, nil)
-		if !r.IsError || !strings.Contains(resultText(r), "Lambda Invoke of weather failed") {
-			t.Fatalf("%v %q", r.IsError, resultText(r))
+		if !r.IsError || !strings.Contains(testenv.Text(r), "Lambda Invoke of weather failed") {
+			t.Fatalf("%v %q", r.IsError, testenv.Text(r))
 		}
 	})
 
@@ -181,18 +180,18 @@ func TestInvokeAPI(t *testing.T) {
 func TestLimits(t *testing.T) {
 	tg := inProcessTarget(t)
 	big := `{"blob":"` + strings.Repeat("x", lambda.MaxPayload) + `"}`
-	if r := call(t, tg, "size", big, nil); !r.IsError || !strings.Contains(resultText(r), "over Lambda's 6291456-byte payload limit") {
-		t.Errorf("payload: %v %q", r.IsError, resultText(r))
+	if r := call(t, tg, "size", big, nil); !r.IsError || !strings.Contains(testenv.Text(r), "over Lambda's 6291456-byte payload limit") {
+		t.Errorf("payload: %v %q", r.IsError, testenv.Text(r))
 	}
 	h := http.Header{"X-Tenant": {strings.Repeat("t", 3000)}}
-	if r := call(t, tg, "echo", `{"city":"Oslo"}`, h); !r.IsError || !strings.Contains(resultText(r), "over Lambda's limit of 3583") {
-		t.Errorf("client context: %v %q", r.IsError, resultText(r))
+	if r := call(t, tg, "echo", `{"city":"Oslo"}`, h); !r.IsError || !strings.Contains(testenv.Text(r), "over Lambda's limit of 3583") {
+		t.Errorf("client context: %v %q", r.IsError, testenv.Text(r))
 	}
 	// The client's _meta message id is used when it sends one.
 	r, err := tg.CallTool(context.Background(), &toolgate.CallRequest{Tool: "echo", Name: "fn___echo", Arguments: json.RawMessage(`{"city":"Oslo"}`),
 		Meta: map[string]any{lambda.KeyMcpMessageID: "msg-7"}})
-	if err != nil || !strings.Contains(resultText(r), `"bedrockAgentCoreMcpMessageId":"msg-7"`) {
-		t.Errorf("message id: %v %q", err, resultText(r))
+	if err != nil || !strings.Contains(testenv.Text(r), `"bedrockAgentCoreMcpMessageId":"msg-7"`) {
+		t.Errorf("message id: %v %q", err, testenv.Text(r))
 	}
 }
 
@@ -233,8 +232,8 @@ func TestHandlerSignatures(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := call(t, tg, "text", `{"city":"Oslo"}`, nil)
-			if r.IsError != tc.wantErr || resultText(r) != tc.want {
-				t.Errorf("got %v %q, want %v %q", r.IsError, resultText(r), tc.wantErr, tc.want)
+			if r.IsError != tc.wantErr || testenv.Text(r) != tc.want {
+				t.Errorf("got %v %q, want %v %q", r.IsError, testenv.Text(r), tc.wantErr, tc.want)
 			}
 		})
 	}
@@ -271,8 +270,8 @@ func TestDeadlineOnCallingGoroutine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	r, err := tg.CallTool(ctx, &toolgate.CallRequest{Tool: "text", Name: "fn___text", Arguments: json.RawMessage(`{}`)})
-	if err != nil || !r.IsError || !strings.Contains(resultText(r), "timed out: Task timed out after") {
-		t.Fatalf("%v %v %q", err, r.IsError, resultText(r))
+	if err != nil || !r.IsError || !strings.Contains(testenv.Text(r), "timed out: Task timed out after") {
+		t.Fatalf("%v %v %q", err, r.IsError, testenv.Text(r))
 	}
 }
 
@@ -339,8 +338,8 @@ func TestConcurrentCalls(t *testing.T) {
 				city := "City" + strings.Repeat("x", g)
 				for range 20 {
 					r := call(t, tg, "echo", `{"city":"`+city+`"}`, nil)
-					if !strings.Contains(resultText(r), `"event":{"city":"`+city+`"}`) {
-						errs <- errors.New(resultText(r))
+					if !strings.Contains(testenv.Text(r), `"event":{"city":"`+city+`"}`) {
+						errs <- errors.New(testenv.Text(r))
 						return
 					}
 				}

@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/internal/httpx"
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 // TestInjection sends hostile arguments and checks that none of them
@@ -251,15 +252,7 @@ func TestResponseMapping(t *testing.T) {
 
 type mcpResult struct{ *mcp.CallToolResult }
 
-func (r *mcpResult) text() string {
-	var sb strings.Builder
-	for _, c := range r.Content {
-		if tc, ok := c.(*mcp.TextContent); ok {
-			sb.WriteString(tc.Text)
-		}
-	}
-	return sb.String()
-}
+func (r *mcpResult) text() string { return testenv.Text(r.CallToolResult) }
 
 func (r *mcpResult) wantOK(t *testing.T) {
 	t.Helper()
