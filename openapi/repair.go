@@ -3,10 +3,11 @@ package openapi
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -192,11 +193,7 @@ func (r *repairer) fix(v any, ptr string) any {
 				x["items"] = map[string]any{"anyOf": items}
 			}
 		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		for _, k := range keys {
 			x[k] = r.fix(x[k], ptr+"/"+escapePointer(k))
 		}

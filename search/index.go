@@ -3,6 +3,7 @@ package search
 import (
 	"encoding/json"
 	"hash/fnv"
+	"maps"
 	"math"
 	"regexp"
 	"runtime"
@@ -298,11 +299,7 @@ func (ix *Index) upsertLocked(p *preparedDoc) {
 		ix.docs = append(ix.docs, docEntry{})
 	}
 	// Insert terms in sorted order so term ids do not depend on map order.
-	keys := make([]string, 0, len(p.tf))
-	for t := range p.tf {
-		keys = append(keys, t)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(p.tf))
 	ids := make([]uint32, 0, len(keys))
 	var nameIDs []uint32
 	for _, t := range keys {

@@ -8,9 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -372,11 +373,7 @@ func (t *Target) restRequest(ctx context.Context, op *operation, args map[string
 		if err := json.Unmarshal(params, &qm); err != nil {
 			return nil, fmt.Errorf("query parameters: %w", err)
 		}
-		keys := make([]string, 0, len(qm))
-		for k := range qm {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(qm))
 		for _, k := range keys {
 			if _, set := query[k]; set {
 				continue // @httpQuery members win

@@ -6,9 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/toolgate/toolgate"
@@ -113,11 +114,7 @@ func (t *Target) queryValue(form url.Values, key string, s *shape, flat bool, v 
 		if err := json.Unmarshal(v, &obj); err != nil {
 			return err
 		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(obj))
 		base := key + ".entry"
 		if flat {
 			base = key

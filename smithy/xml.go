@@ -6,7 +6,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -345,11 +346,7 @@ func (w *xmlWriter) entries(s *shape, name string, v json.RawMessage, depth int)
 	if err := json.Unmarshal(v, &obj); err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(obj))
 	kn, vn := xmlName(s.key.traits, "key"), xmlName(s.value.traits, "value")
 	vs := w.t.m.shapes[s.value.target]
 	for _, k := range keys {

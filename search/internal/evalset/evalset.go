@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -237,11 +238,7 @@ func loadLiveMCP(dir string) (*Set, error) {
 	s := &Set{Key: map[string]string{}}
 	seen := map[string]bool{}
 	for _, srv := range servers {
-		keys := make([]string, 0, len(srv.Tools))
-		for k := range srv.Tools {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := slices.Sorted(maps.Keys(srv.Tools))
 		for _, k := range keys {
 			target := sanitize(k)
 			for _, t := range srv.Tools[k].Tools {
