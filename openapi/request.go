@@ -200,12 +200,6 @@ func scalar(v any) string {
 	return string(b)
 }
 
-// sortedKeys returns an object's keys in order, for stable requests.
-func sortedKeys(m map[string]any) []string {
-	keys := slices.Sorted(maps.Keys(m))
-	return keys
-}
-
 // serializeSimple renders a value in style "simple" with esc applied to
 // every name and value: a,b,c / k,v,k2,v2 / k=v,k2=v2 (explode).
 func serializeSimple(v any, explode bool, esc func(string) string) string {
@@ -218,7 +212,7 @@ func serializeSimple(v any, explode bool, esc func(string) string) string {
 		return strings.Join(parts, ",")
 	case map[string]any:
 		var parts []string
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			if explode {
 				parts = append(parts, esc(k)+"="+esc(scalar(v[k])))
 			} else {
@@ -263,7 +257,7 @@ func serializePath(p *param, v any) string {
 		case map[string]any:
 			if p.explode {
 				var sb strings.Builder
-				for _, k := range sortedKeys(x) {
+				for _, k := range slices.Sorted(maps.Keys(x)) {
 					sb.WriteString(";" + escapePath(k) + "=" + escapePath(scalar(x[k])))
 				}
 				return sb.String()
@@ -318,7 +312,7 @@ func serializeQuery(sb *strings.Builder, p *param, v any) {
 		add(name, serializeSimple(x, false, esc))
 	case map[string]any:
 		if p.explode {
-			for _, k := range sortedKeys(x) {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				add(esc(k), esc(scalar(x[k])))
 			}
 			return
@@ -334,7 +328,7 @@ func serializeQuery(sb *strings.Builder, p *param, v any) {
 func writeDeep(add func(k, v string), name string, v any, esc func(string) string) {
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			writeDeep(add, name+"["+esc(k)+"]", x[k], esc)
 		}
 	case []any:
@@ -360,7 +354,7 @@ func serializeCookie(p *param, v any) []string {
 	case map[string]any:
 		if p.explode {
 			out := make([]string, 0, len(x))
-			for _, k := range sortedKeys(x) {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				out = append(out, esc(k)+"="+esc(scalar(x[k])))
 			}
 			return out
@@ -422,7 +416,7 @@ func decodeBase64(s string) ([]byte, error) {
 // deepObject; explode; contentType application/json).
 func encodeForm(b *body, obj map[string]any) string {
 	sb := &strings.Builder{}
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		v := obj[k]
 		if v == nil {
 			continue
@@ -453,7 +447,7 @@ func encodeForm(b *body, obj map[string]any) string {
 func encodeMultipart(b *body, obj map[string]any) ([]byte, string, error) {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		v := obj[k]
 		if v == nil {
 			continue
