@@ -81,7 +81,7 @@ func TestRealProvider(t *testing.T) {
 		// token, WWW-Authenticate with resource_metadata, 200 with the
 		// token), then a scenario through its header-adding proxy.
 		dir := testenv.MCPScripts(t)
-		out, err := exec.Command(filepath.Join(dir, "run-conformance.sh"), url, token, "--scenario", "tools-list").CombinedOutput()
+		out, err := exec.Command(filepath.Join(dir, "conformance.sh"), url, token, "--scenario", "tools-list").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "auth smoke: OK") || !strings.Contains(string(out), "Passed: 1/1, 0 failed") {
 			t.Fatalf("conformance with token: %v\n%s", err, out)
 		}

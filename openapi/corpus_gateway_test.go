@@ -21,10 +21,7 @@ func TestCorpusThroughGateway(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles every corpus schema; skipped with -short")
 	}
-	dir := filepath.Join(testenv.SharedDir(), "corpus", "openapi")
-	if _, err := os.Stat(dir); err != nil {
-		testenv.Unavailable(t, "corpus: %v", err)
-	}
+	dir := testenv.CorpusDir(t, "openapi")
 	ctx := context.Background()
 	gw, err := toolgate.New(&toolgate.Options{Logger: quiet()})
 	if err != nil {

@@ -20,18 +20,19 @@ import (
 	"github.com/toolgate/toolgate/internal/testenv"
 )
 
-// corpusDir is where the shared corpus of real specs lives:
-// $TOOLGATE_SHARED/corpus/openapi, by default ../shared next to the
-// repository (CI has it at the same place).
-var corpusDir = filepath.Join(testenv.SharedDir(), "corpus", "openapi")
-
-func corpusSpecs(t testing.TB) []string {
+// corpusFile returns the path of a spec of the repository's corpus of real
+// specs, by its path under testdata/corpus/openapi.
+func corpusFile(t testing.TB, rel string) string {
 	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		testenv.Unavailable(t, "corpus not found at %s: %v", corpusDir, err)
-	}
-	var files []string
-	err := filepath.WalkDir(corpusDir, func(p string, d os.DirEntry, err error) error {
+	return testenv.CorpusFile(t, "openapi/"+rel)
+}
+
+// corpusSpecs returns the folder holding the corpus of real specs and the
+// paths of its JSON and YAML files.
+func corpusSpecs(t testing.TB) (dir string, files []string) {
+	t.Helper()
+	dir = testenv.CorpusDir(t, "openapi")
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -45,7 +46,7 @@ func corpusSpecs(t testing.TB) []string {
 		t.Fatal(err)
 	}
 	sort.Strings(files)
-	return files
+	return dir, files
 }
 
 // isOpenAPI reports whether the file is an OpenAPI or Swagger document (the
@@ -149,7 +150,7 @@ func checkSchemas(spec string, tools []toolgate.Tool) (int, []error) {
 	return n, errs
 }
 
-// TestCorpus loads every OpenAPI document of the shared corpus, checks that
+// TestCorpus loads every OpenAPI document of the corpus, checks that
 // at least 99% of all operations become tools (the rest listed with a
 // reason), and that every input and output schema compiles as JSON Schema
 // 2020-12. Run with -v to see the per-spec table.
@@ -160,7 +161,8 @@ func TestCorpus(t *testing.T) {
 	fmt.Fprintln(tw, "spec\tversion\toperations\ttools\tskipped\twarnings\tschemas\t")
 	var totalOps, totalTools, totalSchemas int
 	var reasons []string
-	for _, path := range corpusSpecs(t) {
+	corpusDir, specs := corpusSpecs(t)
+	for _, path := range specs {
 		rel, _ := filepath.Rel(corpusDir, path)
 		if !isOpenAPI(t, path) {
 			t.Logf("%s: not an OpenAPI document, skipped", rel)

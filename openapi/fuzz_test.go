@@ -27,9 +27,11 @@ func FuzzSpec(f *testing.F) {
 		"oai-examples/v3.0_link-example.yaml", "oai-examples/v3.1_webhook-example.yaml",
 		"petstore/swagger-petstore-3.1.yaml", "oai-examples/v2.0_uber.json",
 	} {
-		if data, err := os.ReadFile(corpusDir + "/" + file); err == nil {
-			f.Add(data)
+		data, err := os.ReadFile(corpusFile(f, file))
+		if err != nil {
+			f.Fatal(err)
 		}
+		f.Add(data)
 	}
 	f.Add([]byte(`{"swagger":"2.0","info":{"title":"t","version":"1"},"paths":{"/a/{b}":{"post":{"consumes":["multipart/form-data"],"parameters":[{"name":"f","in":"formData","type":"file"},{"name":"b","in":"path"}],"responses":{}}}}}`))
 	f.Add([]byte(`{"openapi":"3.1.0","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"parameters":[{"name":"q","in":"query","schema":{"$ref":"#/components/schemas/R"}}]}}},"components":{"schemas":{"R":{"type":["object","null"],"properties":{"r":{"$ref":"#/components/schemas/R"}}}}}}`))

@@ -254,7 +254,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 	b.Run("peer", func(b *testing.B) {
 		bin := filepath.Join(testenv.ToolsDir("openapi-mcp-server"), "node_modules", ".bin", "openapi-mcp-server")
 		if _, err := os.Stat(bin); err != nil {
-			b.Skipf("peer not installed at %s", bin)
+			testenv.Unavailable(b, "scripts/bench/openapi-peer.sh", "the peer is not installed at %s", bin)
 		}
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

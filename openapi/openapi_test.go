@@ -27,10 +27,7 @@ func toolNames(t *testing.T, tg *Target) []string {
 }
 
 func TestFiltersAndOverrides(t *testing.T) {
-	spec := corpusDir + "/petstore/swagger-petstore-3.0.yaml"
-	if _, err := os.Stat(spec); err != nil {
-		t.Skip("corpus not available")
-	}
+	spec := corpusFile(t, "petstore/swagger-petstore-3.0.yaml")
 	tests := []struct {
 		name string
 		opts Options

@@ -94,7 +94,7 @@ func prismPath(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(testenv.ToolsDir("prism"), "node_modules", ".bin", "prism")
 	if _, err := os.Stat(bin); err != nil {
-		testenv.Unavailable(t, "prism not installed at %s (run scripts/setup/prism.sh)", bin)
+		testenv.Unavailable(t, "scripts/setup/prism.sh", "prism not installed at %s", bin)
 	}
 	return bin
 }
@@ -290,10 +290,7 @@ func TestPrism(t *testing.T) {
 			continue
 		}
 		t.Run(ps.name, func(t *testing.T) {
-			spec := filepath.Join(corpusDir, ps.file)
-			if _, err := os.Stat(spec); err != nil {
-				testenv.Unavailable(t, "corpus spec: %v", err)
-			}
+			spec := corpusFile(t, ps.file)
 			abs, _ := filepath.Abs(spec)
 			if ps.requestsOnly {
 				abs = requestsOnlySpec(t, abs)

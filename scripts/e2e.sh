@@ -2,11 +2,10 @@
 # Black-box checks with clients nobody on this project wrote: the official
 # TypeScript SDK client and MCP Inspector CLI against the quickstart (stateful
 # and stateless), and the official conformance suite against the gateway.
-# Needs ../shared/scripts/mcp/setup.sh to have run (scripts/test.sh does that).
+# Needs scripts/setup/mcp.sh to have run (scripts/test.sh does that).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-SHARED=${TOOLGATE_SHARED:-$(cd .. && pwd)/shared}
-MCP=$SHARED/scripts/mcp
+MCP=scripts/mcp
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$WORK"; }
@@ -76,7 +75,7 @@ for mode in stateful stateless; do
   scen=("${SCENARIOS[@]}")
   [[ $mode == stateful ]] && scen+=(server-sse-multiple-streams) # needs sessions
   for s in "${scen[@]}"; do
-    check "conformance/$mode/$s" bash -c "out=\$('$MCP/run-conformance.sh' '$URL' --scenario '$s' 2>&1); echo \"\$out\" | tail -15; grep -qE '^Passed: ([0-9]+)/\\1, 0 failed' <<<\"\$out\""
+    check "conformance/$mode/$s" bash -c "out=\$('$MCP/conformance.sh' '$URL' --scenario '$s' 2>&1); echo \"\$out\" | tail -15; grep -qE '^Passed: ([0-9]+)/\\1, 0 failed' <<<\"\$out\""
   done
 done
 

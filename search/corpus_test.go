@@ -1,16 +1,15 @@
 package search_test
 
 import (
-	"path/filepath"
 	"testing"
 
-	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/search"
 	"github.com/toolgate/toolgate/search/internal/evalset"
 )
 
-// corpusDir is the tool-retrieval corpus, relative to this package.
-var corpusDir = filepath.Join(testenv.SharedDir(), "corpus", "toolsearch")
+// corpusDir is the tool-retrieval corpus, relative to this package (its
+// large files are compressed; evalset reads them as they are).
+const corpusDir = "../testdata/corpus/toolsearch"
 
 // TestCorpusRecall holds the embedded ranker to its recall on the public
 // tool-retrieval sets. Each floor is a little below the measured R@5

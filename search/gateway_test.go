@@ -297,17 +297,14 @@ func TestEnableNameClash(t *testing.T) {
 }
 
 // TestSearchToolWithTypeScriptClient calls the search tool with the
-// official TypeScript SDK client, installed by
-// ../shared/scripts/mcp/setup.sh (scripts/test.sh runs it). Without it the
-// test fails under CI and skips elsewhere.
+// official TypeScript SDK client, installed by scripts/setup/mcp.sh
+// (scripts/test.sh runs it). Without it the test fails under CI and skips
+// elsewhere.
 func TestSearchToolWithTypeScriptClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts node; skipped with -short")
 	}
-	testenv.MCPScripts(t)
-	dir := testenv.MCPToolsDir()
-	node := filepath.Join(dir, "node_modules", ".bin", "node")
-	script := filepath.Join(dir, "node-client.mjs")
+	client := filepath.Join(testenv.MCPScripts(t), "client.sh")
 	gw := newGateway(t, toolgate.Options{ListBuiltinsOnly: true})
 	svc, err := search.Enable(gw, &search.Options{CallTool: true})
 	if err != nil {
@@ -320,7 +317,7 @@ func TestSearchToolWithTypeScriptClient(t *testing.T) {
 	defer cancel()
 	run := func(tool, args string) string {
 		t.Helper()
-		out, err := exec.CommandContext(ctx, node, script, url, "--tool", tool, "--args", args).CombinedOutput()
+		out, err := exec.CommandContext(ctx, client, url, "--tool", tool, "--args", args).CombinedOutput()
 		if err != nil {
 			t.Fatalf("node client: %v\n%s", err, out)
 		}

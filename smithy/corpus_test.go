@@ -14,11 +14,11 @@ import (
 	"github.com/toolgate/toolgate/internal/testenv"
 )
 
-var corpusDir = filepath.Join(testenv.SharedDir(), "corpus", "smithy")
-
-// corpusModels lists the Smithy JSON AST models of the shared corpus.
+// corpusModels lists the Smithy JSON AST models of the repository's corpus
+// (testdata/corpus/smithy).
 func corpusModels(t testing.TB) []string {
 	t.Helper()
+	corpusDir := testenv.CorpusDir(t, "smithy")
 	var files []string
 	for _, dir := range []string{"aws", "examples"} {
 		m, _ := filepath.Glob(filepath.Join(corpusDir, dir, "*.json"))
@@ -29,7 +29,7 @@ func corpusModels(t testing.TB) []string {
 		}
 	}
 	if len(files) == 0 {
-		testenv.Unavailable(t, "no Smithy models under %s", corpusDir)
+		t.Fatalf("no Smithy models under %s", corpusDir)
 	}
 	return files
 }

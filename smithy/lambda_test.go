@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +23,7 @@ func TestLambdaInvoke(t *testing.T) {
 	lambdarie.Binary(t) // skips or fails before the build when missing
 	e := lambdarie.Start(t, lambdarie.Build(t, "./testdata/lambdafn"), &lambdarie.Config{Timeout: 5 * time.Second})
 	awsEnv(t)
-	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "lambda-2015-03-31.json"))
+	m, err := smithy.LoadFile(corpusModel(t, "aws/lambda-2015-03-31.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,12 @@ import (
 	"github.com/toolgate/toolgate/smithy"
 )
 
-var corpus = filepath.Join(testenv.SharedDir(), "corpus", "smithy")
+// corpusModel returns the path of a model of the repository's corpus, by its
+// path under testdata/corpus/smithy.
+func corpusModel(t testing.TB, rel string) string {
+	t.Helper()
+	return testenv.CorpusFile(t, "smithy/"+rel)
+}
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
@@ -140,7 +145,7 @@ func TestDynamoDB(t *testing.T) {
 	defer cancel()
 	endpoint := awsmock.Start(t, awsmock.Dynalite)
 	awsEnv(t)
-	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "dynamodb-2012-08-10.json"))
+	m, err := smithy.LoadFile(corpusModel(t, "aws/dynamodb-2012-08-10.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

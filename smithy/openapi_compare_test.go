@@ -3,10 +3,11 @@ package smithy
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 // TestBindingsMatchSmithyOpenAPI compares the HTTP bindings toolgate reads
@@ -14,10 +15,9 @@ import (
 // generates from it: same method and path per operation, and the same
 // parameters in path, query and header.
 func TestBindingsMatchSmithyOpenAPI(t *testing.T) {
-	dir := filepath.Join(corpusDir, "examples")
-	data, err := os.ReadFile(filepath.Join(dir, "smithy-openapi-test-service.openapi.json"))
+	data, err := os.ReadFile(testenv.CorpusFile(t, "smithy/examples/smithy-openapi-test-service.openapi.json"))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	var spec struct {
 		Paths map[string]map[string]struct {
@@ -28,7 +28,7 @@ func TestBindingsMatchSmithyOpenAPI(t *testing.T) {
 	if err := json.Unmarshal(data, &spec); err != nil {
 		t.Fatal(err)
 	}
-	m, err := LoadFile(filepath.Join(dir, "smithy-openapi-test-service.json"))
+	m, err := LoadFile(testenv.CorpusFile(t, "smithy/examples/smithy-openapi-test-service.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

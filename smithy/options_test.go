@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -30,7 +29,7 @@ func toolNames(t *testing.T, tg *smithy.Target) string {
 }
 
 func TestFilters(t *testing.T) {
-	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "dynamodb-2012-08-10.json"))
+	m, err := smithy.LoadFile(corpusModel(t, "aws/dynamodb-2012-08-10.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +151,7 @@ func TestDefaultEndpointAndSigning(t *testing.T) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, srv.Listener.Addr().String())
 	}}
-	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "secrets-manager-2017-10-17.json"))
+	m, err := smithy.LoadFile(corpusModel(t, "aws/secrets-manager-2017-10-17.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +213,7 @@ func TestTransportErrorHidesURL(t *testing.T) {
 // strict client reject the result) while input schemas keep every
 // constraint.
 func TestOutputSchemasDescribe(t *testing.T) {
-	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "dynamodb-2012-08-10.json"))
+	m, err := smithy.LoadFile(corpusModel(t, "aws/dynamodb-2012-08-10.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +55,7 @@ func TestAWSQuery(t *testing.T) {
 		return v
 	}
 	awsEnv(t)
-	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "sns-2010-03-31.json"))
+	m, err := smithy.LoadFile(corpusModel(t, "aws/sns-2010-03-31.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

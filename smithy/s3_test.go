@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +22,7 @@ func TestS3(t *testing.T) {
 	awsEnv(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", awsmock.S3rverAccessKeyID)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", awsmock.S3rverSecretAccessKey)
-	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "s3-2006-03-01.json"))
+	m, err := smithy.LoadFile(corpusModel(t, "aws/s3-2006-03-01.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/internal/testenv/awsmock"
 	"github.com/toolgate/toolgate/internal/testenv/program"
 )
@@ -61,11 +62,7 @@ func TestDynamoDBModel(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	endpoint := awsmock.Start(t, awsmock.Dynalite)
-	model := "../../../shared/corpus/smithy/aws/dynamodb-2012-08-10.json"
-	if _, err := os.Stat(model); err != nil {
-		t.Skip(err)
-	}
-	model, _ = filepath.Abs(model)
+	model := testenv.CorpusFile(t, "smithy/aws/dynamodb-2012-08-10.json")
 	dir := t.TempDir()
 	url := program.Start(t, "../smithy",
 		"TOOLGATE_SMITHY_MODEL="+model, "TOOLGATE_SMITHY_ENDPOINT="+endpoint,

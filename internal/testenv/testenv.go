@@ -1,12 +1,15 @@
-// Package testenv finds the real components the tests use — the packages
-// that scripts/setup/*.sh install, the official MCP clients that
-// ../shared/scripts/mcp/setup.sh installs, the shared corpus — and holds
-// the one rule for a missing component: fail under CI, skip elsewhere.
+// Package testenv finds what the tests use: the real components that
+// scripts/setup/*.sh install (and the rule for a missing one: fail under
+// CI, skip elsewhere, naming the installer) and the corpus of real specs,
+// models and tool-retrieval sets under testdata/corpus.
 package testenv
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,11 +20,14 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// Unavailable reports a missing component: it fails the test when the CI
-// environment variable is set and skips it otherwise.
-func Unavailable(tb testing.TB, format string, args ...any) {
+// Unavailable reports a real component that is not installed: it fails the
+// test when the CI environment variable is set and skips it otherwise. The
+// message names the installer to run, a script such as
+// "scripts/setup/prism.sh". Missing test data is never a reason to skip:
+// the data is in the repository.
+func Unavailable(tb testing.TB, installer, format string, args ...any) {
 	tb.Helper()
-	msg := fmt.Sprintf(format, args...)
+	msg := fmt.Sprintf(format, args...) + " (run bash " + installer + ")"
 	if os.Getenv("CI") != "" {
 		tb.Fatalf("%s", msg)
 	}
@@ -39,40 +45,93 @@ func ToolsDir(name string) string {
 	return filepath.Join(dir, name)
 }
 
-// SharedDir returns the shared folder beside the repository (corpus,
-// scripts): $TOOLGATE_SHARED, or ../shared from the repository root.
-func SharedDir() string {
-	if d := os.Getenv("TOOLGATE_SHARED"); d != "" {
-		return d
-	}
+// RepoRoot returns the repository's root folder.
+func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0) // <repo>/internal/testenv/testenv.go
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared")
+	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// MCPScripts returns ../shared/scripts/mcp (client.sh, inspector.sh,
-// run-conformance.sh) once its setup.sh has installed the tools into
-// ${MCP_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-tools}; otherwise
-// the component is Unavailable.
+// MCPScripts returns the folder of the scripts that drive the official MCP
+// tools (client.sh, inspector.sh, run-conformance.sh), once
+// scripts/setup/mcp.sh has installed the tools; otherwise the component is
+// Unavailable.
 func MCPScripts(tb testing.TB) string {
 	tb.Helper()
-	scripts := filepath.Join(SharedDir(), "scripts", "mcp")
-	if _, err := os.Stat(filepath.Join(MCPToolsDir(), "node-client.mjs")); err != nil {
-		Unavailable(tb, "the MCP client tools are not installed in %s (run %s/setup.sh)", MCPToolsDir(), scripts)
+	if _, err := os.Stat(filepath.Join(ToolsDir("mcp"), "node_modules", ".bin", "conformance")); err != nil {
+		Unavailable(tb, "scripts/setup/mcp.sh", "the official MCP tools are not installed in %s", ToolsDir("mcp"))
 	}
-	return scripts
+	return filepath.Join(RepoRoot(), "scripts", "mcp")
 }
 
-// MCPToolsDir is where ../shared/scripts/mcp/setup.sh installs the tools.
-func MCPToolsDir() string {
-	if d := os.Getenv("MCP_TOOLS_DIR"); d != "" {
-		return d
+// CorpusFile returns the path of the corpus file rel (a path under
+// testdata/corpus, such as "openapi/petstore/swagger-petstore-3.0.yaml").
+// A file the repository keeps compressed (rel + ".gz") is decompressed into
+// the test's temporary folder. A missing file fails the test.
+func CorpusFile(tb testing.TB, rel string) string {
+	tb.Helper()
+	src := filepath.Join(RepoRoot(), "testdata", "corpus", filepath.FromSlash(rel))
+	if _, err := os.Stat(src); err == nil {
+		return src
 	}
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache")
+	dst := filepath.Join(tb.TempDir(), filepath.Base(rel))
+	if err := gunzipFile(src+".gz", dst); err != nil {
+		tb.Fatalf("corpus file %s: %v", rel, err)
 	}
-	return filepath.Join(cache, "mcp-tools")
+	return dst
+}
+
+// CorpusDir returns a folder holding the corpus folder rel (such as
+// "openapi") with every file under its original name: compressed files are
+// decompressed into the test's temporary folder. A missing or empty folder
+// fails the test.
+func CorpusDir(tb testing.TB, rel string) string {
+	tb.Helper()
+	src := filepath.Join(RepoRoot(), "testdata", "corpus", filepath.FromSlash(rel))
+	dst := filepath.Join(tb.TempDir(), filepath.Base(rel))
+	n := 0
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		r, _ := filepath.Rel(src, p)
+		out := filepath.Join(dst, r)
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		n++
+		if strings.HasSuffix(p, ".gz") {
+			return gunzipFile(p, strings.TrimSuffix(out, ".gz"))
+		}
+		return os.Symlink(p, out)
+	})
+	if err == nil && n == 0 {
+		err = fmt.Errorf("no files")
+	}
+	if err != nil {
+		tb.Fatalf("corpus folder %s: %v", rel, err)
+	}
+	return dst
+}
+
+func gunzipFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, zr); err != nil {
+		out.Close()
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	return out.Close()
 }
 
 // LockedBuffer collects a process's output, safe for the process writing

@@ -54,7 +54,7 @@ func Dir() string {
 // unavailable fails the test under CI and skips it elsewhere.
 func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
-	testenv.Unavailable(t, "awsmock: "+format+" (run scripts/setup/smithy.sh)", args...)
+	testenv.Unavailable(t, "scripts/setup/smithy.sh", "awsmock: "+format, args...)
 }
 
 // Start starts the named server (Dynalite, Kinesalite or S3rver) for the duration

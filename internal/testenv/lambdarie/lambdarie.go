@@ -90,7 +90,7 @@ func Binary(tb testing.TB) string {
 		path = filepath.Join(testenv.ToolsDir("lambda"), "aws-lambda-rie")
 	}
 	if fi, err := os.Stat(path); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-		testenv.Unavailable(tb, "the Lambda runtime interface emulator is not installed at %s (run scripts/setup/lambda.sh)", path)
+		testenv.Unavailable(tb, "scripts/setup/lambda.sh", "the Lambda runtime interface emulator is not installed at %s", path)
 	}
 	return path
 }

@@ -81,7 +81,7 @@ func Dir() string {
 // unavailable fails the test under CI and skips it elsewhere.
 func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
-	testenv.Unavailable(t, "oidc: "+format+" (run scripts/setup/oidc.sh)", args...)
+	testenv.Unavailable(t, "scripts/setup/oidc.sh", "oidc: "+format, args...)
 }
 
 // Start starts a provider for the duration of the test t and returns when

@@ -5,39 +5,61 @@ package program
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 var urlPattern = regexp.MustCompile(`http://127\.0\.0\.1:\d+/mcp`)
+
+// A Process is a running example program.
+type Process struct {
+	// URL is the first http://127.0.0.1:PORT/mcp URL the program printed.
+	URL string
+	// Stderr holds what the program wrote to its standard error.
+	Stderr *testenv.LockedBuffer
+
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
 
 // Start builds the Go package pkg (a path such as "../examples/auth",
 // relative to the test's directory), runs it with env added to the
 // environment and TOOLGATE_ADDR=127.0.0.1:0, and returns the first
 // http://127.0.0.1:PORT/mcp URL it prints. The program is killed when the
-// test ends; its stderr goes to the test's stderr.
+// test ends.
 func Start(t testing.TB, pkg string, env ...string) string {
+	t.Helper()
+	return Run(t, pkg, env...).URL
+}
+
+// Run is Start returning the running process.
+func Run(t testing.TB, pkg string, env ...string) *Process {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
 	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", pkg, err, out)
 	}
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), append([]string{"TOOLGATE_ADDR=127.0.0.1:0"}, env...)...)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
+	p := &Process{Stderr: &testenv.LockedBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(bin)
+	p.cmd.Env = append(os.Environ(), append([]string{"TOOLGATE_ADDR=127.0.0.1:0"}, env...)...)
+	p.cmd.Stderr = io.MultiWriter(os.Stderr, p.Stderr)
+	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", pkg, err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -48,12 +70,34 @@ func Start(t testing.TB, pkg string, env ...string) string {
 			}
 		}
 		_, _ = io.Copy(io.Discard, stdout)
+		p.err = p.cmd.Wait()
+		close(p.done)
 	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	})
 	select {
-	case u := <-found:
-		return u
+	case p.URL = <-found:
+		return p
+	case <-p.done:
+		t.Fatalf("%s exited before printing its URL: %v", pkg, p.err)
 	case <-time.After(90 * time.Second):
 		t.Fatalf("%s did not print its URL", pkg)
 	}
-	return ""
+	return nil
+}
+
+// Interrupt sends SIGINT, as Ctrl-C does, and waits up to timeout for the
+// program to exit. It returns the program's exit error (nil for status 0).
+func (p *Process) Interrupt(timeout time.Duration) error {
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		return err
+	}
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(timeout):
+		return errors.New("still running after SIGINT")
+	}
 }

@@ -1,6 +1,6 @@
 // Command searcheval measures tool retrieval: recall at 1, 5 and 10, MRR,
 // NDCG@10 and median search latency, over the corpus sets in
-// ../shared/corpus/toolsearch or over any tool set in a generic form.
+// testdata/corpus/toolsearch or over any tool set in a generic form.
 //
 // Usage:
 //
@@ -40,7 +40,7 @@ func main() {
 }
 
 func run() error {
-	corpus := flag.String("corpus", "../shared/corpus/toolsearch", "toolsearch corpus folder")
+	corpus := flag.String("corpus", "testdata/corpus/toolsearch", "toolsearch corpus folder (files may be gzip-compressed, NAME.gz)")
 	sets := flag.String("sets", "metatool,seal-tools,livemcpbench", "comma-separated corpus sets ("+strings.Join(evalset.Sets, ", ")+")")
 	tools := flag.String("tools", "", "generic form: MCP tools, one JSON object per line")
 	queries := flag.String("queries", "", "generic form: queries with gold tool names, one JSON object per line")

@@ -12,7 +12,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -67,7 +66,7 @@ func Load(dir, name string) (*Set, error) {
 }
 
 func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
+	b, err := readFile(path)
 	if err != nil {
 		return err
 	}
@@ -106,7 +105,7 @@ func loadMetaTool(dir string, multi bool) (*Set, error) {
 		}
 		return s, nil
 	}
-	f, err := os.Open(filepath.Join(dir, "metatool", "all_clean_data.csv"))
+	f, err := open(filepath.Join(dir, "metatool", "all_clean_data.csv"))
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +332,7 @@ func LoadGeneric(toolsPath, queriesPath string) (*Set, error) {
 }
 
 func eachLine(path string, fn func([]byte) error) error {
-	f, err := os.Open(path)
+	f, err := open(path)
 	if err != nil {
 		return err
 	}

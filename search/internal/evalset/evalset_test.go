@@ -1,9 +1,12 @@
 package evalset
 
 import (
+	"bytes"
+	"compress/gzip"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -59,14 +62,15 @@ func TestLoadGeneric(t *testing.T) {
 }
 
 func TestLoadCorpus(t *testing.T) {
-	want := map[string][2]int{ // tools, queries
+	corpus := "../../../testdata/corpus/toolsearch" // large files compressed, read as they are
+	want := map[string][2]int{                      // tools, queries
 		"metatool":       {199, 20614},
 		"metatool-multi": {199, 497},
 		"seal-tools":     {4076, 700},
 		"livemcpbench":   {527, 95},
 	}
 	for name, w := range want {
-		s, err := Load("../../../../shared/corpus/toolsearch", name)
+		s, err := Load(corpus, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +78,7 @@ func TestLoadCorpus(t *testing.T) {
 			t.Errorf("%s: %d tools, %d queries; want %d, %d", name, len(s.Docs), len(s.Queries), w[0], w[1])
 		}
 	}
-	if _, err := Load("../../../../shared/corpus/toolsearch", "nope"); err == nil {
+	if _, err := Load(corpus, "nope"); err == nil {
 		t.Fatal("unknown set accepted")
 	}
 }
@@ -83,5 +87,35 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestOpenCompressed(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "a.json")
+	must(t, os.WriteFile(plain, []byte(`{"a":1}`), 0o600))
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write([]byte(`{"b":2}`))
+	must(t, zw.Close())
+	must(t, os.WriteFile(filepath.Join(dir, "b.json.gz"), buf.Bytes(), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "c.json.gz"), []byte("not gzip"), 0o600))
+	tests := []struct {
+		name, want string
+		wantErr    bool
+	}{
+		{"a.json", `{"a":1}`, false},
+		{"b.json", `{"b":2}`, false},
+		{"c.json", "", true},
+		{"d.json", "", true},
+	}
+	for _, tc := range tests {
+		b, err := readFile(filepath.Join(dir, tc.name))
+		if (err != nil) != tc.wantErr || string(b) != tc.want {
+			t.Errorf("%s: %q, %v", tc.name, b, err)
+		}
+		if tc.name == "d.json" && (err == nil || !strings.Contains(err.Error(), "d.json")) {
+			t.Errorf("error does not name the file: %v", err)
+		}
 	}
 }

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The official TypeScript SDK client against a streamable HTTP MCP endpoint:
+// lists every tool (following nextCursor), calls one, and optionally waits
+// for notifications/tools/list_changed. Exit status 0 on success.
+//
+//   node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS]
+//
+// Run through scripts/mcp/client.sh, which uses the Node and SDK that
+// scripts/setup/mcp.sh installs.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+
+const args = process.argv.slice(2);
+function flag(name, fallback) {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const [, value] = args.splice(i, 2);
+  return value;
+}
+const tool = flag("--tool", null);
+const toolArgs = JSON.parse(flag("--args", "null"));
+const watchSeconds = Number(flag("--watch", "0"));
+const [url, token] = args;
+if (!url) {
+  console.error("usage: node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS]");
+  process.exit(2);
+}
+
+const transport = new StreamableHTTPClientTransport(new URL(url), {
+  requestInit: { headers: token ? { Authorization: `Bearer ${token}` } : {} },
+});
+const client = new Client({ name: "toolgate-ts-client", version: "1.0.0" });
+let changes = 0;
+client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+  changes++;
+  console.log(`notification: tools/list_changed (#${changes})`);
+});
+
+try {
+  await client.connect(transport);
+  console.log(`connected: server=${JSON.stringify(client.getServerVersion())} ` +
+    `protocol=${transport.protocolVersion ?? "?"} session=${transport.sessionId ?? "(none: stateless)"}`);
+  console.log(`capabilities: ${JSON.stringify(client.getServerCapabilities())}`);
+
+  const tools = [];
+  let cursor;
+  let pages = 0;
+  do {
+    const page = await client.listTools(cursor ? { cursor } : {});
+    pages++;
+    tools.push(...page.tools);
+    cursor = page.nextCursor;
+  } while (cursor);
+  console.log(`tools/list: ${tools.length} tool(s) in ${pages} page(s): ${tools.map((t) => t.name).join(", ")}`);
+
+  if (tool) {
+    const a = toolArgs ?? {};
+    const res = await client.callTool({ name: tool, arguments: a });
+    console.log(`tools/call ${tool} ${JSON.stringify(a)} -> ${JSON.stringify(res)}`);
+    if (res.isError) process.exitCode = 1;
+  }
+  if (watchSeconds > 0) {
+    console.log(`watching ${watchSeconds}s for notifications/tools/list_changed`);
+    await new Promise((r) => setTimeout(r, watchSeconds * 1000));
+    console.log(`list_changed notifications received: ${changes}`);
+  }
+  try { await transport.terminateSession(); } catch { /* stateless servers answer 405 */ }
+  await client.close();
+} catch (e) {
+  console.error(`error: ${e?.message ?? e}`);
+  process.exitCode = 1;
+  try { await client.close(); } catch { /* already closed */ }
+}
