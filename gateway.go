@@ -131,6 +131,9 @@ type Gateway struct {
 	fastCalls  atomic.Uint64 // calls answered by serveFastCall
 	pageSeq    atomic.Uint64 // numbers placeholders
 
+	running  atomic.Int64 // calls in dispatch, see Shutdown
+	draining atomic.Bool  // Shutdown has begun: refuse new calls
+
 	stop      chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup
@@ -274,7 +277,35 @@ func New(opts *Options) (*Gateway, error) {
 	return g, nil
 }
 
-// Close stops background refreshing and closes every MCP session.
+// Shutdown stops the gateway gracefully: new tool calls are refused (an
+// isError result saying the gateway is shutting down), calls already
+// running finish, and then the gateway closes as Close does, which also ends
+// the sessions' long-lived SSE streams. If ctx ends first, Shutdown closes
+// the gateway anyway and returns ctx's error.
+//
+// With an http.Server, register it so that the server's Shutdown, which
+// waits for requests in flight, is not held up by open streams:
+//
+//	srv.RegisterOnShutdown(func() { _ = gw.Shutdown(ctx) })
+//	err := srv.Shutdown(ctx)
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.draining.Store(true)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	var err error
+	for g.running.Load() > 0 && err == nil {
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-tick.C:
+		}
+	}
+	g.Close()
+	return err
+}
+
+// Close stops background refreshing and closes every MCP session at once;
+// calls still running lose their answers (see Shutdown).
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		close(g.stop)
@@ -767,6 +798,13 @@ func (g *Gateway) dispatch(ctx context.Context, req *CallRequest) (res *Result, 
 		if e == nil {
 			return nil, fmt.Errorf("%w %q", ErrUnknownTool, req.Name)
 		}
+	}
+	// Counted before the check, so that Shutdown, which sets draining and
+	// then waits for the count to drop, sees every call it lets through.
+	g.running.Add(1)
+	defer g.running.Add(-1)
+	if g.draining.Load() {
+		return ErrorResult(fmt.Sprintf("tool %q not started: the gateway is shutting down", req.Name)), nil
 	}
 	if g.opts.CallTimeout > 0 {
 		var cancel context.CancelFunc
