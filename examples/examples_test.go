@@ -18,7 +18,8 @@ import (
 func TestExamplesServe(t *testing.T) {
 	for _, ex := range []string{"quickstart", "mount"} {
 		t.Run(ex, func(t *testing.T) {
-			url := program.Start(t, "./"+ex)
+			proc := program.Run(t, "./"+ex)
+			url := proc.URL
 
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
@@ -49,6 +50,15 @@ func TestExamplesServe(t *testing.T) {
 				if !strings.Contains(string(body), `"Name":"clock"`) || !strings.Contains(string(body), `"Healthy":true`) {
 					t.Fatalf("status: %s", body)
 				}
+			}
+
+			// Ctrl-C stops the program gracefully: exit status 0, after
+			// saying so, with the client's session still open.
+			if err := proc.Interrupt(15 * time.Second); err != nil {
+				t.Fatalf("after SIGINT: %v\n%s", err, proc.Stderr)
+			}
+			if !strings.Contains(proc.Stderr.String(), "shutting down") {
+				t.Fatalf("no shutdown message:\n%s", proc.Stderr)
 			}
 		})
 	}

@@ -18,16 +18,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
-	"github.com/toolgate/toolgate/internal/demo"
+	"github.com/toolgate/toolgate/examples/demotools"
 )
 
-func main() { demo.Main("auth example", run) }
+func main() {
+	// Stop on Ctrl-C or SIGTERM: run's context ends, the server drains.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "auth example:", err)
+		os.Exit(1)
+	}
+}
 
 func list(k string) []string {
 	var out []string
@@ -63,7 +77,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer gw.Close()
-	for _, t := range []toolgate.Target{demo.Clock(nil), demo.Units()} {
+	for _, t := range []toolgate.Target{demotools.Clock(nil), demotools.Units()} {
 		if err := gw.AddTarget(ctx, t); err != nil {
 			return err
 		}
@@ -72,8 +86,36 @@ func run(ctx context.Context) error {
 	mux.Handle("/mcp", gw)
 	mux.Handle(auth.MetadataPath("/mcp"), jwt.MetadataHandler())
 
-	return demo.Serve(ctx, mux, func(url string) {
+	return serve(ctx, gw, mux, func(url string) {
 		fmt.Printf("toolgate auth example: serving MCP at %s (tokens from %s)\n", url, jwt.Issuer())
 		fmt.Printf("protected-resource metadata at %s%s\n", strings.TrimSuffix(url, "/mcp"), auth.MetadataPath("/mcp"))
 	})
+}
+
+// serve listens on TOOLGATE_ADDR (default 127.0.0.1:8080), calls ready with
+// the MCP URL, and serves h until ctx ends. Then it shuts down gracefully:
+// calls in flight finish (up to 10 s), and the gateway's sessions close.
+func serve(ctx context.Context, gw *toolgate.Gateway, h http.Handler, ready func(url string)) error {
+	addr := os.Getenv("TOOLGATE_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ready("http://" + ln.Addr().String() + "/mcp")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.RegisterOnShutdown(func() { _ = gw.Shutdown(shutdown) })
+	return srv.Shutdown(shutdown)
 }

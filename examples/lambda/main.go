@@ -26,23 +26,35 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/examples/lambda/weather"
-	"github.com/toolgate/toolgate/internal/demo"
 	"github.com/toolgate/toolgate/lambda"
 )
 
-func main() { demo.Main("lambda example", run) }
+func main() {
+	// Stop on Ctrl-C or SIGTERM: run's context ends, the server drains.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lambda example:", err)
+		os.Exit(1)
+	}
+}
 
 func run(ctx context.Context) error {
 
 	opts := &lambda.Options{
-		Name:     demo.Env("TOOLGATE_TARGET_NAME", "weather"),
+		Name:     env("TOOLGATE_TARGET_NAME", "weather"),
 		Function: os.Getenv("TOOLGATE_LAMBDA_FUNCTION"),
 		Endpoint: os.Getenv("TOOLGATE_LAMBDA_ENDPOINT"),
 		Timeout:  30 * time.Second, // in-process, as a Lambda function timeout
@@ -81,10 +93,46 @@ func run(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	return demo.Serve(ctx, mux, func(url string) {
+	return serve(ctx, gw, mux, func(url string) {
 		fmt.Printf("toolgate lambda example: serving the %s at %s\n", mode, url)
 		for _, ti := range gw.Catalog(ctx) {
 			fmt.Printf("  tool %-22s %s\n", ti.Name, ti.Tool.Description)
 		}
 	})
+}
+
+// serve listens on TOOLGATE_ADDR (default 127.0.0.1:8080), calls ready with
+// the MCP URL, and serves h until ctx ends. Then it shuts down gracefully:
+// calls in flight finish (up to 10 s), and the gateway's sessions close.
+func serve(ctx context.Context, gw *toolgate.Gateway, h http.Handler, ready func(url string)) error {
+	addr := os.Getenv("TOOLGATE_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ready("http://" + ln.Addr().String() + "/mcp")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.RegisterOnShutdown(func() { _ = gw.Shutdown(shutdown) })
+	return srv.Shutdown(shutdown)
+}
+
+// env returns the environment variable k, or def when it is unset or empty.
+func env(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
 }

@@ -3,35 +3,47 @@
 // app exposes the gateway's target health at /status.
 //
 //	go run ./examples/mount          (TOOLGATE_ADDR overrides 127.0.0.1:8080)
+//
+// Ctrl-C or SIGTERM stops it gracefully: requests in flight finish first.
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
-	"github.com/toolgate/toolgate/internal/demo"
+	"github.com/toolgate/toolgate/examples/demotools"
 )
 
 func main() {
-	ctx := context.Background()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mount:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
 	gw, err := toolgate.New(&toolgate.Options{Instructions: "Tools of the example app.", Authorizer: auth.None()})
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer gw.Close()
-	if err := gw.AddTarget(ctx, demo.Clock(nil)); err != nil {
-		log.Fatal(err)
-	}
-	if err := gw.AddTarget(ctx, demo.Units()); err != nil {
-		log.Fatal(err)
+	for _, t := range []toolgate.Target{demotools.Clock(nil), demotools.Units()} {
+		if err := gw.AddTarget(ctx, t); err != nil {
+			return err
+		}
 	}
 
 	mux := http.NewServeMux()
@@ -53,11 +65,24 @@ func main() {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	fmt.Printf("example app at http://%s/ with MCP at http://%s/mcp\n", ln.Addr(), ln.Addr())
 	srv := &http.Server{Handler: logRequests(mux), ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.Serve(ln))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Calls in flight finish, then the gateway closes its sessions (whose
+	// open streams would otherwise hold the server's Shutdown up).
+	srv.RegisterOnShutdown(func() { _ = gw.Shutdown(shutdown) })
+	return srv.Shutdown(shutdown)
 }
 
 // logRequests is the app's own middleware, wrapping the gateway too.
@@ -65,6 +90,6 @@ func logRequests(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		h.ServeHTTP(w, r)
-		log.Printf("%s %s %v", r.Method, r.URL.Path, time.Since(start).Round(time.Microsecond))
+		slog.Info("request", "method", r.Method, "path", r.URL.Path, "took", time.Since(start).Round(time.Microsecond))
 	})
 }

@@ -21,7 +21,7 @@ import (
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
-	"github.com/toolgate/toolgate/internal/demo"
+	"github.com/toolgate/toolgate/examples/demotools"
 )
 
 // A 1x1 red PNG and a tiny WAV file.
@@ -41,7 +41,7 @@ func main() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	for _, t := range []toolgate.Target{demo.Clock(nil), demo.Units()} {
+	for _, t := range []toolgate.Target{demotools.Clock(nil), demotools.Units()} {
 		if err := gw.AddTarget(ctx, t); err != nil {
 			log.Fatal(err)
 		}

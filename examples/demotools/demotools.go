@@ -1,6 +1,7 @@
-// Package demo holds the in-process tools that the examples serve: a clock
-// and a unit converter.
-package demo
+// Package demotools holds the in-process tools that the examples serve: a
+// clock and a unit converter, written as any application would write its
+// own tools with toolgate.Func.
+package demotools
 
 import (
 	"context"
