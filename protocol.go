@@ -1,0 +1,153 @@
+package toolgate
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"sort"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// middleware answers tools/list and tools/call from the gateway's
+// catalogue; every other method goes to go-sdk.
+func (g *Gateway) middleware(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		switch method {
+		case "initialize":
+			res, err := next(ctx, method, req)
+			if err == nil && !g.opts.Stateless {
+				g.trackSession(req)
+			}
+			return res, err
+		case "tools/list":
+			lr, _ := req.(*mcp.ListToolsRequest)
+			ri := infoOf(req)
+			cursor := ""
+			if lr != nil && lr.Params != nil {
+				cursor = lr.Params.Cursor
+			}
+			return g.listTools(WithPrincipal(ctx, ri.principal), ri.principal, cursor, ri.splice)
+		case "tools/call":
+			cr, ok := req.(*mcp.CallToolRequest)
+			if !ok || cr.Params == nil {
+				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "missing params"}
+			}
+			return g.serveCall(ctx, cr)
+		}
+		return next(ctx, method, req)
+	}
+}
+
+// infoOf returns the request info the gateway attached to req, or an
+// anonymous one.
+func infoOf(req mcp.Request) *requestInfo {
+	if ex := req.GetExtra(); ex != nil && ex.TokenInfo != nil {
+		if ri, ok := ex.TokenInfo.Extra[requestInfoExtra].(*requestInfo); ok {
+			return ri
+		}
+	}
+	return &requestInfo{principal: anonymousPrincipal(), ctx: context.Background()}
+}
+
+// listTools answers one page of tools/list for p. With sp, the page's
+// tools are written from their cached JSON (see listsplice.go).
+func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string, sp *splicer) (*mcp.ListToolsResult, error) {
+	c := g.cat.Load()
+	start := 0
+	if cursor != "" {
+		after, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || len(after) == 0 {
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "invalid cursor"}
+		}
+		a := string(after)
+		start = sort.Search(len(c.sorted), func(i int) bool { return c.sorted[i].info.Name > a })
+	}
+	n := min(g.opts.PageSize, len(c.sorted)-start)
+	page := make([]*entry, 0, n)
+	res := &mcp.ListToolsResult{}
+	// The answer depends on the caller when a filter decides what it sees.
+	res.CacheScope = "public"
+	if g.opts.ToolFilter != nil {
+		res.CacheScope = "private"
+	}
+	for i := start; i < len(c.sorted); i++ {
+		e := c.sorted[i]
+		if !g.visible(ctx, p, e) {
+			continue
+		}
+		if len(page) == g.opts.PageSize {
+			res.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(page[len(page)-1].info.Name))
+			break
+		}
+		page = append(page, e)
+	}
+	if sp != nil && len(page) > 0 {
+		if t, err := g.splicePage(sp, page); err == nil {
+			res.Tools = []*mcp.Tool{t}
+			return res, nil
+		}
+	}
+	res.Tools = make([]*mcp.Tool, len(page))
+	for i, e := range page {
+		res.Tools[i] = e.mcp
+	}
+	return res, nil
+}
+
+// splicePage registers the JSON of page with sp and returns its
+// placeholder tool.
+func (g *Gateway) splicePage(sp *splicer, page []*entry) (*mcp.Tool, error) {
+	encs := make([][]byte, len(page))
+	size := len(page) + 2
+	for i, e := range page {
+		b, err := encodeTool(e)
+		if err != nil {
+			return nil, err
+		}
+		encs[i] = b
+		size += len(b)
+	}
+	arr := append(make([]byte, 0, size), '[')
+	for i, b := range encs {
+		if i > 0 {
+			arr = append(arr, ',')
+		}
+		arr = append(arr, b...)
+	}
+	return sp.placeholder(append(arr, ']'))
+}
+
+func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	ri := infoOf(cr)
+	p := ri.principal
+	name := cr.Params.Name
+	e := g.cat.Load().byName[name]
+	if e == nil || !g.visible(WithPrincipal(ctx, p), p, e) {
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", name)}
+	}
+	// The call ends when the client goes away: the HTTP request that
+	// carried it is done.
+	ctx, cancel := context.WithCancel(WithPrincipal(ctx, p))
+	defer cancel()
+	stop := context.AfterFunc(ri.ctx, cancel)
+	defer stop()
+
+	req := &CallRequest{
+		Arguments: cr.Params.Arguments,
+		Meta:      cr.Params.Meta,
+		Header:    ri.header,
+	}
+	if cr.Session != nil {
+		req.SessionID = cr.Session.ID()
+	}
+	res, err := g.callEntry(ctx, e, req)
+	if err != nil {
+		return nil, err
+	}
+	if res.Content == nil {
+		res.Content = []mcp.Content{}
+	}
+	return res, nil
+}
