@@ -36,8 +36,9 @@ type entry struct {
 // catalog is an immutable snapshot of the published tools.
 type catalog struct {
 	byName map[string]*entry
-	sorted []*entry // by published name: what tools/list shows
-	all    []*entry // every entry, by published name
+	sorted []*entry           // by published name: what tools/list shows
+	all    []*entry           // every entry, by published name
+	byTool map[toolKey]string // published name by target and tool
 }
 
 // prepareTools normalizes and compiles each tool's schemas, spreading
@@ -126,6 +127,12 @@ func (g *Gateway) AddBuiltin(t Tool, fn CallFunc) error {
 		g.mu.Unlock()
 		return fmt.Errorf("toolgate: builtin %q already exists", t.Name)
 	}
+	// A published name never changes while it is served, and a builtin
+	// cannot be renamed: a name a target's tool holds is not free.
+	if e := g.cat.Load().byName[t.Name]; e != nil {
+		g.mu.Unlock()
+		return fmt.Errorf("toolgate: builtin %q: the name is published for tool %q of target %q", t.Name, e.info.Tool.Name, e.info.Target)
+	}
 	g.builtins[t.Name] = p
 	g.rebuildLocked()
 	g.mu.Unlock()
@@ -133,36 +140,33 @@ func (g *Gateway) AddBuiltin(t Tool, fn CallFunc) error {
 	return nil
 }
 
-// rebuildLocked recomputes the published catalogue. Names are assigned in
-// a deterministic order — builtins first, then targets by name, each
-// target's tools by name — so the same targets always yield the same
-// names. A name already taken gets the smallest free "_N" suffix.
+// rebuildLocked recomputes the published catalogue.
+//
+// A published name never changes while it is served: every tool that was
+// published keeps its name. Tools new to the catalogue are then named in a
+// deterministic order — builtins first, then targets by name, each
+// target's tools by name — and a newcomer whose name is taken gets the
+// smallest free "_N" suffix. The same targets added in the same order
+// therefore always yield the same names.
 func (g *Gateway) rebuildLocked() {
 	n := len(g.builtins)
 	for _, ts := range g.targets {
 		n += len(ts.tools)
 	}
+	prev := g.cat.Load()
 	c := &catalog{byName: make(map[string]*entry, n), all: make([]*entry, 0, n)}
 	for _, ts := range g.targets {
 		ts.problems = slices.DeleteFunc(ts.problems, isRenameProblem)
 	}
-	add := func(e *entry, ts *targetState) {
-		name := e.info.Name
-		for i := 2; c.byName[name] != nil; i++ {
-			name = withCounter(e.info.Name, i, g.opts.MaxNameLength)
-		}
-		if name != e.info.Name && ts != nil {
-			ts.problems = append(ts.problems, fmt.Sprintf("%stool %q published as %q: %q is taken", renamePrefix, e.info.Tool.Name, name, e.info.Name))
-			g.log.Warn("toolgate: tool name collision", "target", e.info.Target, "tool", e.info.Tool.Name, "published", name)
-		}
-		e.info.Name = name
-		e.mcp = toMCPTool(name, &e.prep.tool)
-		c.byName[name] = e
-		c.all = append(c.all, e)
+	// Every tool in naming order, under the name it asks for.
+	type candidate struct {
+		e  *entry
+		ts *targetState // nil for builtins
 	}
+	cands := make([]candidate, 0, n)
 	for _, name := range slices.Sorted(maps.Keys(g.builtins)) {
 		p := g.builtins[name]
-		add(&entry{info: ToolInfo{Name: name, Tool: p.tool}, prep: p}, nil)
+		cands = append(cands, candidate{e: &entry{info: ToolInfo{Name: name, Tool: p.tool}, prep: p}})
 	}
 	for _, tname := range slices.Sorted(maps.Keys(g.targets)) {
 		ts := g.targets[tname]
@@ -170,10 +174,46 @@ func (g *Gateway) rebuildLocked() {
 		slices.SortFunc(tools, func(a, b *prepared) int { return strings.Compare(a.tool.Name, b.tool.Name) })
 		for _, p := range tools {
 			pub := publishedName(tname, p.tool.Name, g.opts.Separator, g.opts.MaxNameLength)
-			add(&entry{info: ToolInfo{Name: pub, Target: tname, Tool: p.tool}, prep: p, target: ts.target}, ts)
+			cands = append(cands, candidate{e: &entry{info: ToolInfo{Name: pub, Target: tname, Tool: p.tool}, prep: p, target: ts.target}, ts: ts})
 		}
 	}
+	publish := func(cd candidate, name string) {
+		e := cd.e
+		if name != e.info.Name && cd.ts != nil {
+			cd.ts.problems = append(cd.ts.problems, fmt.Sprintf("%stool %q published as %q: %q is taken", renamePrefix, e.info.Tool.Name, name, e.info.Name))
+		}
+		e.info.Name = name
+		e.mcp = toMCPTool(name, &e.prep.tool)
+		c.byName[name] = e
+		c.all = append(c.all, e)
+	}
+	// Tools already published keep their names.
+	held := make([]bool, len(cands))
+	for i, cd := range cands {
+		if name, ok := prev.nameOf(cd.e.info.Target, cd.e.info.Tool.Name); ok && c.byName[name] == nil {
+			publish(cd, name)
+			held[i] = true
+		}
+	}
+	// Newcomers take what is free.
+	for i, cd := range cands {
+		if held[i] {
+			continue
+		}
+		name := cd.e.info.Name
+		for k := 2; c.byName[name] != nil; k++ {
+			name = withCounter(cd.e.info.Name, k, g.opts.MaxNameLength)
+		}
+		if name != cd.e.info.Name {
+			g.log.Warn("toolgate: tool name collision", "target", cd.e.info.Target, "tool", cd.e.info.Tool.Name, "published", name)
+		}
+		publish(cd, name)
+	}
 	slices.SortFunc(c.all, func(a, b *entry) int { return strings.Compare(a.info.Name, b.info.Name) })
+	c.byTool = make(map[toolKey]string, len(c.all))
+	for _, e := range c.all {
+		c.byTool[toolKey{e.info.Target, e.info.Tool.Name}] = e.info.Name
+	}
 	if g.opts.ListBuiltinsOnly {
 		for _, e := range c.all {
 			if e.target == nil {
@@ -185,6 +225,19 @@ func (g *Gateway) rebuildLocked() {
 	}
 	g.cat.Store(c)
 }
+
+// nameOf returns the name under which c publishes the tool of target (""
+// for a builtin) whose own name is tool.
+func (c *catalog) nameOf(target, tool string) (string, bool) {
+	if c.byTool == nil {
+		return "", false
+	}
+	name, ok := c.byTool[toolKey{target, tool}]
+	return name, ok
+}
+
+// toolKey names a tool by its target and its own name.
+type toolKey struct{ target, tool string }
 
 const renamePrefix = "renamed: "
 

@@ -232,7 +232,7 @@ func (g *Gateway) refreshLoop(every time.Duration) {
 // notified that the tool list changed.
 func (g *Gateway) AddTarget(ctx context.Context, t Target) error {
 	name := t.Name()
-	if err := validateTargetName(name); err != nil {
+	if err := validateTargetName(name, g.opts.Separator); err != nil {
 		return fmt.Errorf("toolgate: %w", err)
 	}
 	g.mu.Lock()

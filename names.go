@@ -56,8 +56,10 @@ func sanitizeName(s string) string {
 }
 
 // validateTargetName checks a target name: 1-64 characters of
-// A-Z, a-z, 0-9, '_', '-'.
-func validateTargetName(name string) error {
+// A-Z, a-z, 0-9, '_', '-', not containing the separator sep (so that the
+// part of a published name before the first separator is always its
+// target, as AgentCore's target names, which cannot hold "___").
+func validateTargetName(name, sep string) error {
 	if name == "" {
 		return fmt.Errorf("target name is empty")
 	}
@@ -68,6 +70,9 @@ func validateTargetName(name string) error {
 		if c := name[i]; !validToolNameChar(c) || c == '.' {
 			return fmt.Errorf("target name %q has character %q; use A-Z, a-z, 0-9, '_' or '-'", name, c)
 		}
+	}
+	if sep != "" && strings.Contains(name, sep) {
+		return fmt.Errorf("target name %q contains the separator %q", name, sep)
 	}
 	return nil
 }

@@ -53,15 +53,18 @@ func TestPublishedName(t *testing.T) {
 }
 
 func TestValidateTargetName(t *testing.T) {
-	for _, ok := range []string{"a", "weather", "my-api_2", strings.Repeat("x", 64)} {
-		if err := validateTargetName(ok); err != nil {
+	for _, ok := range []string{"a", "weather", "my-api_2", "a__b", "_a_", strings.Repeat("x", 64)} {
+		if err := validateTargetName(ok, DefaultSeparator); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", "a.b", "a b", "ü", strings.Repeat("x", 65)} {
-		if err := validateTargetName(bad); err == nil {
+	for _, bad := range []string{"", "a.b", "a b", "ü", strings.Repeat("x", 65), "a___b", "___", "a____"} {
+		if err := validateTargetName(bad, DefaultSeparator); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+	if err := validateTargetName("my-api", "-"); err == nil {
+		t.Error(`"my-api" accepted with separator "-"`)
 	}
 }
 
@@ -85,4 +88,72 @@ func TestCollisionsAreDeterministic(t *testing.T) {
 			t.Fatalf("collisions not reported: %+v", st)
 		}
 	}
+}
+
+// TestPublishedNamesAreStable: a published name never changes while it is
+// served. Newcomers whose natural name is taken take the suffix, whether
+// they come with a new target, a refresh of a served one or a builtin.
+func TestPublishedNamesAreStable(t *testing.T) {
+	h := func(context.Context, struct{}) (string, error) { return "", nil }
+	ctx := context.Background()
+	names := func(gw *Gateway) map[string]string { // published name -> target/tool
+		out := map[string]string{}
+		for _, ti := range gw.Tools() {
+			out[ti.Name] = ti.Target + "/" + ti.Tool.Name
+		}
+		return out
+	}
+
+	// A refresh brings "a b", which sorts before "a_b" and sanitises to
+	// the same name: "a_b" keeps it.
+	lt := &listTarget{name: "api", tools: []Tool{{Name: "a_b"}}}
+	gw := mustGateway(t, nil, lt)
+	lt.tools = []Tool{{Name: "a b"}, {Name: "a_b"}}
+	if err := gw.Refresh(ctx, "api"); err != nil {
+		t.Fatal(err)
+	}
+	got := names(gw)
+	if got["api___a_b"] != "api/a_b" || got["api___a_b_2"] != "api/a b" {
+		t.Fatalf("after refresh: %v", got)
+	}
+	if st := gw.Status()[0]; len(st.Problems) != 1 || !strings.Contains(st.Problems[0], `"a b" published as "api___a_b_2"`) {
+		t.Fatalf("problems: %q", st.Problems)
+	}
+	// Removing the holder frees the name for a newcomer, but the tool that
+	// was renamed keeps the name it is served under.
+	lt.tools = []Tool{{Name: "a b"}, {Name: "c"}}
+	if err := gw.Refresh(ctx, "api"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(gw); got["api___a_b_2"] != "api/a b" || len(got) != 2 {
+		t.Fatalf("after the holder left: %v", got)
+	}
+
+	// A builtin cannot take a name a target's tool is served under.
+	gw2 := mustGateway(t, nil, Funcs("x", Func("y", "", h)))
+	if err := gw2.AddBuiltin(Tool{Name: "x___y"}, func(context.Context, *CallRequest) (*Result, error) { return nil, nil }); err == nil ||
+		!strings.Contains(err.Error(), `published for tool "y" of target "x"`) {
+		t.Fatalf("builtin over a served name: %v", err)
+	}
+	if got := names(gw2); got["x___y"] != "x/y" {
+		t.Fatalf("served name changed: %v", got)
+	}
+
+	// A target whose name holds the separator is refused, so no target can
+	// publish a name in another target's space.
+	if err := gw2.AddTarget(ctx, Funcs("x___y", Func("z", "", h))); err == nil || !strings.Contains(err.Error(), "separator") {
+		t.Fatalf("target name with the separator: %v", err)
+	}
+}
+
+// listTarget lists whatever tools it holds; its calls return nothing.
+type listTarget struct {
+	name  string
+	tools []Tool
+}
+
+func (l *listTarget) Name() string                              { return l.name }
+func (l *listTarget) ListTools(context.Context) ([]Tool, error) { return l.tools, nil }
+func (l *listTarget) CallTool(context.Context, *CallRequest) (*Result, error) {
+	return TextResult(""), nil
 }

@@ -22,7 +22,8 @@ import (
 type Target interface {
 	// Name identifies the target within a gateway. It becomes the prefix of
 	// every tool name ("weather" -> "weather___get_forecast"), so it must be
-	// non-empty, at most 64 characters, and use only A-Z, a-z, 0-9, '_', '-'.
+	// non-empty, at most 64 characters, use only A-Z, a-z, 0-9, '_', '-',
+	// and not contain the gateway's separator ("___" by default).
 	Name() string
 	// ListTools returns the tools the target offers, under the target's own
 	// (unprefixed) names. The gateway caches the answer until Refresh.
