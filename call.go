@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/toolgate/toolgate/internal/schema"
 )
 
@@ -31,14 +32,26 @@ func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (
 // callEntry validates and runs one call of e. req carries the transport
 // details; its tool fields are filled here.
 func (g *Gateway) callEntry(ctx context.Context, e *entry, req *CallRequest) (*Result, error) {
+	if res := validate(e, req); res != nil {
+		return res, nil
+	}
+	req.Target, req.Tool, req.Name = e.info.Target, e.info.Tool.Name, e.info.Name
+	if g.call == nil {
+		return g.invoke(ctx, e, req)
+	}
+	return g.call(context.WithValue(ctx, checkedKey{}, &checked{e: e, args: req.Arguments}), req)
+}
+
+// validate checks req's arguments against e's input schema (no arguments
+// mean {}), and returns the isError result that refuses them, or nil.
+func validate(e *entry, req *CallRequest) *Result {
 	if len(bytes.TrimSpace(req.Arguments)) == 0 || string(req.Arguments) == "null" {
 		req.Arguments = json.RawMessage("{}")
 	}
 	if err := e.prep.validator.Validate(req.Arguments); err != nil {
-		return ErrorResult(fmt.Sprintf("invalid arguments for tool %q: %v", e.info.Name, errText(err))), nil
+		return ErrorResult(fmt.Sprintf("invalid arguments for tool %q: %v", e.info.Name, errText(err)))
 	}
-	req.Target, req.Tool, req.Name = e.info.Target, e.info.Tool.Name, e.info.Name
-	return g.call(withEntry(ctx, e), req)
+	return nil
 }
 
 func errText(err error) string {
@@ -60,22 +73,67 @@ func joinLines(s []string) string {
 	return b.String()
 }
 
-type entryKey struct{}
-
-func withEntry(ctx context.Context, e *entry) context.Context {
-	return context.WithValue(ctx, entryKey{}, e)
+// checked is a call as the gateway checked it before the interceptors ran.
+type checked struct {
+	e    *entry
+	args json.RawMessage
 }
 
-// dispatch is the innermost CallFunc: guards around the target's CallTool.
-func (g *Gateway) dispatch(ctx context.Context, req *CallRequest) (res *Result, err error) {
-	e, _ := ctx.Value(entryKey{}).(*entry)
-	if e == nil || e.info.Name != req.Name {
-		// An interceptor renamed the call: route by the new name.
+type checkedKey struct{}
+
+// recheck is the innermost CallFunc under interceptors. Routing is by
+// req.Name alone: a call an interceptor renamed is checked exactly as a
+// fresh call to the new name (visibility for the principal in ctx, then
+// validation), and arguments an interceptor changed are validated again.
+// Target and Tool are set from the tool that runs, whatever an
+// interceptor wrote there.
+func (g *Gateway) recheck(ctx context.Context, req *CallRequest) (*Result, error) {
+	c, _ := ctx.Value(checkedKey{}).(*checked)
+	var e *entry
+	valid := false
+	if c != nil && c.e.info.Name == req.Name {
+		e, valid = c.e, sameBytes(c.args, req.Arguments)
+	} else {
 		e = g.cat.Load().byName[req.Name]
-		if e == nil {
-			return nil, fmt.Errorf("%w %q", ErrUnknownTool, req.Name)
+		if e == nil || !g.visible(ctx, PrincipalFrom(ctx), e) {
+			return nil, &unknownToolError{name: req.Name}
 		}
 	}
+	if !valid {
+		if res := validate(e, req); res != nil {
+			return res, nil
+		}
+	}
+	req.Target, req.Tool = e.info.Target, e.info.Tool.Name
+	return g.invoke(ctx, e, req)
+}
+
+// sameBytes reports whether a and b hold the same bytes, at once when they
+// are the same slice.
+func sameBytes(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	return len(a) == 0 || &a[0] == &b[0] || bytes.Equal(a, b)
+}
+
+// unknownToolError refuses a call to a tool that does not exist or that
+// the caller may not see: ErrUnknownTool in process, an invalid-params
+// JSON-RPC error on the wire.
+type unknownToolError struct{ name string }
+
+func (e *unknownToolError) Error() string        { return fmt.Sprintf("unknown tool %q", e.name) }
+func (e *unknownToolError) Is(target error) bool { return target == ErrUnknownTool }
+func (e *unknownToolError) As(target any) bool {
+	if p, ok := target.(**jsonrpc.Error); ok {
+		*p = &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: e.Error()}
+		return true
+	}
+	return false
+}
+
+// invoke runs a checked call of e: the guards around the target's CallTool.
+func (g *Gateway) invoke(ctx context.Context, e *entry, req *CallRequest) (res *Result, err error) {
 	// Counted before the check, so that Shutdown, which sets draining and
 	// then waits for the count to drop, sees every call it lets through.
 	g.running.Add(1)

@@ -29,7 +29,7 @@ type Gateway struct {
 	server  *mcp.Server
 	mcpHTTP http.Handler // go-sdk streamable handler
 	inject  http.Handler // carries request info into go-sdk's handlers
-	call    CallFunc     // interceptors around dispatch
+	call    CallFunc     // the interceptors around recheck; nil without any
 	sem     chan struct{}
 
 	mu       sync.Mutex // serializes changes to targets, builtins, watchers
@@ -46,7 +46,7 @@ type Gateway struct {
 	fastCalls  atomic.Uint64 // calls answered by serveFastCall
 	pageSeq    atomic.Uint64 // numbers placeholders
 
-	running  atomic.Int64 // calls in dispatch, see Shutdown
+	running  atomic.Int64 // calls in invoke, see Shutdown
 	draining atomic.Bool  // Shutdown has begun: refuse new calls
 
 	stop      chan struct{}
@@ -125,9 +125,11 @@ func New(opts *Options) (*Gateway, error) {
 	}
 	g.cat.Store(&catalog{byName: map[string]*entry{}})
 
-	g.call = g.dispatch
-	for i := len(o.Interceptors) - 1; i >= 0; i-- {
-		g.call = o.Interceptors[i](g.call)
+	if len(o.Interceptors) > 0 {
+		g.call = g.recheck
+		for i := len(o.Interceptors) - 1; i >= 0; i-- {
+			g.call = o.Interceptors[i](g.call)
+		}
 	}
 
 	g.server = mcp.NewServer(&mcp.Implementation{Name: o.Name, Version: o.Version}, &mcp.ServerOptions{

@@ -223,6 +223,14 @@ type CallFunc func(ctx context.Context, req *CallRequest) (*Result, error)
 // refuse it (return an IsError result or an error), or post-process the
 // result. Interceptors are the place for policy, redaction, auditing and
 // rate limits.
+//
+// Interceptors run after the gateway has checked the call (the tool is
+// visible to the caller, the arguments are valid). Routing is by
+// CallRequest.Name alone: if an interceptor changes Name, the call is
+// checked again exactly as a fresh call to the new name (visibility for the
+// principal in the context, then validation), and arguments an interceptor
+// changes are validated again before the target sees them. Target and Tool
+// are set from the tool that runs, whatever an interceptor wrote there.
 type Interceptor func(next CallFunc) CallFunc
 
 // ToolInfo is a tool as the gateway publishes it.
