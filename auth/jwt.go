@@ -95,11 +95,23 @@ type JWTConfig struct {
 	// HTTPClient fetches discovery and keys; default a client with a 10s timeout.
 	HTTPClient *http.Client
 	// KeysRefreshInterval re-fetches the signing keys in the background;
-	// default 15 minutes.
+	// default 15 minutes. Besides, a token whose "kid" is not among the keys
+	// held makes the authorizer fetch them again at once, within the limits
+	// below, so a key rotation at the provider needs no restart.
 	KeysRefreshInterval time.Duration
-	// UnknownKeyRefetchInterval limits the re-fetches a token with an
-	// unknown "kid" triggers; default 10s.
-	UnknownKeyRefetchInterval time.Duration
+	// KeysRefetchInterval and KeysRefetchBurst bound the refetches for
+	// unknown kids, all kids together: up to KeysRefetchBurst back to back,
+	// then one per KeysRefetchInterval (a token bucket); defaults 1s and 3.
+	// A token with an unknown kid that finds no refetch left is refused.
+	KeysRefetchInterval time.Duration
+	// KeysRefetchBurst: see KeysRefetchInterval.
+	KeysRefetchBurst int
+	// UnknownKeyTTL: a kid still absent after a refetch is remembered for
+	// this long, and tokens naming it are refused without another refetch;
+	// default 1s. With a refetch left, a key is thus accepted at most
+	// UnknownKeyTTL after the provider publishes it, even when tokens
+	// signed with it came earlier. At most 1024 kids are remembered.
+	UnknownKeyTTL time.Duration
 	// CacheSize bounds the cache of verified tokens (keyed by the token,
 	// until they expire); default 10000, negative disables it.
 	CacheSize int
@@ -148,8 +160,14 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 	if cfg.KeysRefreshInterval <= 0 {
 		cfg.KeysRefreshInterval = 15 * time.Minute
 	}
-	if cfg.UnknownKeyRefetchInterval <= 0 {
-		cfg.UnknownKeyRefetchInterval = 10 * time.Second
+	if cfg.KeysRefetchInterval <= 0 {
+		cfg.KeysRefetchInterval = time.Second
+	}
+	if cfg.KeysRefetchBurst <= 0 {
+		cfg.KeysRefetchBurst = 3
+	}
+	if cfg.UnknownKeyTTL <= 0 {
+		cfg.UnknownKeyTTL = time.Second
 	}
 	if cfg.CacheSize == 0 {
 		cfg.CacheSize = 10000
@@ -198,7 +216,7 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 		return nil, errors.New("auth: JWTConfig needs DiscoveryURL, or Issuer and JWKSURL")
 	}
 
-	j.keys = newKeyStore(j.jwksURL, cfg.HTTPClient, cfg.UnknownKeyRefetchInterval)
+	j.keys = newKeyStore(j.jwksURL, cfg.HTTPClient, &cfg)
 	if err := j.keys.fetch(ctx); err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
