@@ -7,8 +7,9 @@
 // that points at the RFC 9728 protected-resource metadata (served by
 // MetadataHandler), 403 for insufficient scope. Signing keys are cached and
 // refreshed in the background; a token signed with a key the cache does not
-// know triggers one rate-limited refetch, so key rotation at the provider
-// needs no restart.
+// know triggers an immediate refetch, so key rotation at the provider needs
+// no restart, while a per-kid memory of unknown kids and a global refetch
+// rate keep forged kids from hammering the provider.
 //
 // None is the explicit opt-in for an unauthenticated gateway, and
 // ToolScopes turns a map of tool-name patterns to scopes into a

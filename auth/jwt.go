@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
@@ -96,11 +95,23 @@ type JWTConfig struct {
 	// HTTPClient fetches discovery and keys; default a client with a 10s timeout.
 	HTTPClient *http.Client
 	// KeysRefreshInterval re-fetches the signing keys in the background;
-	// default 15 minutes.
+	// default 15 minutes. Besides, a token whose "kid" is not among the keys
+	// held makes the authorizer fetch them again at once, within the limits
+	// below, so a key rotation at the provider needs no restart.
 	KeysRefreshInterval time.Duration
-	// UnknownKeyRefetchInterval limits the re-fetches a token with an
-	// unknown "kid" triggers; default 10s.
-	UnknownKeyRefetchInterval time.Duration
+	// KeysRefetchInterval and KeysRefetchBurst bound the refetches for
+	// unknown kids, all kids together: up to KeysRefetchBurst back to back,
+	// then one per KeysRefetchInterval (a token bucket); defaults 1s and 3.
+	// A token with an unknown kid that finds no refetch left is refused.
+	KeysRefetchInterval time.Duration
+	// KeysRefetchBurst: see KeysRefetchInterval.
+	KeysRefetchBurst int
+	// UnknownKeyTTL: a kid still absent after a refetch is remembered for
+	// this long, and tokens naming it are refused without another refetch;
+	// default 1s. With a refetch left, a key is thus accepted at most
+	// UnknownKeyTTL after the provider publishes it, even when tokens
+	// signed with it came earlier. At most 1024 kids are remembered.
+	UnknownKeyTTL time.Duration
 	// CacheSize bounds the cache of verified tokens (keyed by the token,
 	// until they expire); default 10000, negative disables it.
 	CacheSize int
@@ -112,11 +123,8 @@ type JWT struct {
 	issuer  string
 	jwksURL string
 	algs    map[string]bool
-	keys    *jwk.Cache
+	keys    *keyStore
 	stop    context.CancelFunc
-
-	refetchMu   sync.Mutex
-	lastRefetch time.Time
 
 	cacheMu sync.Mutex
 	cache   map[cacheKey]cached
@@ -152,8 +160,14 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 	if cfg.KeysRefreshInterval <= 0 {
 		cfg.KeysRefreshInterval = 15 * time.Minute
 	}
-	if cfg.UnknownKeyRefetchInterval <= 0 {
-		cfg.UnknownKeyRefetchInterval = 10 * time.Second
+	if cfg.KeysRefetchInterval <= 0 {
+		cfg.KeysRefetchInterval = time.Second
+	}
+	if cfg.KeysRefetchBurst <= 0 {
+		cfg.KeysRefetchBurst = 3
+	}
+	if cfg.UnknownKeyTTL <= 0 {
+		cfg.UnknownKeyTTL = time.Second
 	}
 	if cfg.CacheSize == 0 {
 		cfg.CacheSize = 10000
@@ -202,21 +216,14 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 		return nil, errors.New("auth: JWTConfig needs DiscoveryURL, or Issuer and JWKSURL")
 	}
 
+	j.keys = newKeyStore(j.jwksURL, cfg.HTTPClient, &cfg)
+	if err := j.keys.fetch(ctx); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	j.stop = cancel
 	context.AfterFunc(ctx, cancel)
-	j.keys = jwk.NewCache(cctx)
-	if err := j.keys.Register(j.jwksURL,
-		jwk.WithHTTPClient(cfg.HTTPClient),
-		jwk.WithRefreshInterval(cfg.KeysRefreshInterval),
-		jwk.WithMinRefreshInterval(cfg.UnknownKeyRefetchInterval)); err != nil {
-		cancel()
-		return nil, fmt.Errorf("auth: keys: %w", err)
-	}
-	if _, err := j.keys.Refresh(ctx, j.jwksURL); err != nil {
-		cancel()
-		return nil, fmt.Errorf("auth: fetching signing keys from %s: %w", j.jwksURL, err)
-	}
+	go j.keys.refreshEvery(cctx, cfg.KeysRefreshInterval)
 	return j, nil
 }
 
@@ -366,29 +373,12 @@ func (j *JWT) verify(ctx context.Context, tok string, authOnly bool) (*toolgate.
 	if !j.algs[alg] {
 		return nil, time.Time{}, unauthorized(CodeInvalidToken, fmt.Sprintf("signature algorithm %q is not accepted", trunc(alg, 16)))
 	}
-	keyOf := func(set jwk.Set) (jwk.Key, bool) {
-		if kid := hdr.KeyID(); kid != "" {
-			return set.LookupKeyID(kid)
-		}
-		if set.Len() == 1 {
-			return set.Key(0)
-		}
-		return nil, false
-	}
-	set, err := j.keys.Get(ctx, j.jwksURL)
-	if err != nil {
+	k, err := j.keys.key(ctx, hdr.KeyID())
+	switch {
+	case errors.Is(err, errUnknownKey):
+		return nil, time.Time{}, unauthorized(CodeInvalidToken, "token is signed with an unknown key")
+	case err != nil:
 		return nil, time.Time{}, transientError{unauthorized(CodeInvalidToken, "signing keys are unavailable")}
-	}
-	k, ok := keyOf(set)
-	if !ok {
-		// Perhaps the provider rotated its keys: fetch them again, at most
-		// once per UnknownKeyRefetchInterval.
-		if set, ok = j.refetch(ctx); ok {
-			k, ok = keyOf(set)
-		}
-		if !ok {
-			return nil, time.Time{}, unauthorized(CodeInvalidToken, "token is signed with an unknown key")
-		}
 	}
 	if ka := k.Algorithm().String(); ka != "" && ka != alg {
 		return nil, time.Time{}, unauthorized(CodeInvalidToken, "token algorithm does not match its key")
@@ -435,17 +425,6 @@ func (j *JWT) verify(ctx context.Context, tok string, authOnly bool) (*toolgate.
 		}
 	}
 	return p, exp, nil
-}
-
-func (j *JWT) refetch(ctx context.Context) (jwk.Set, bool) {
-	j.refetchMu.Lock()
-	defer j.refetchMu.Unlock()
-	if time.Since(j.lastRefetch) < j.cfg.UnknownKeyRefetchInterval {
-		return nil, false
-	}
-	j.lastRefetch = time.Now()
-	set, err := j.keys.Refresh(ctx, j.jwksURL)
-	return set, err == nil
 }
 
 // describe maps a jwx error to a fixed text that cannot echo the token.
