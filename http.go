@@ -11,11 +11,13 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 )
 
-// requestInfo travels from ServeHTTP into the MCP handlers.
+// requestInfo travels from ServeHTTP into the MCP handlers: the one
+// carrier of the request's principal. It rides in the Extra of the token
+// information go-sdk hands every JSON-RPC request of the HTTP request.
 type requestInfo struct {
 	principal *Principal
 	ctx       context.Context // the HTTP request's context
-	header    http.Header     // the request's own headers
+	header    http.Header     // the request's own headers, as the caller sent them
 	splice    *splicer        // pages of tools/list awaiting their bytes
 	auth      []string        // the request's own Authorization values
 	hadAuth   bool
@@ -25,7 +27,10 @@ type requestInfoKey struct{}
 
 const requestInfoExtra = "toolgate.request"
 
-// ServeHTTP serves MCP over streamable HTTP.
+// ServeHTTP serves MCP over streamable HTTP: the body limit, the
+// Authorizer (whose refusals the gateway answers itself), then go-sdk, or
+// the fast path for a call it may answer directly. The caller's request is
+// not modified.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if max := g.opts.MaxBodyBytes; max > 0 && r.ContentLength > max {
 		writeJSONRPCError(w, http.StatusRequestEntityTooLarge, nil, jsonrpc.CodeInvalidRequest,
@@ -36,7 +41,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.opts.Authorizer != nil {
 		ap, err := g.opts.Authorizer.Authorize(r)
 		if err != nil {
-			g.writeAuthError(w, err)
+			g.writeAuthError(w, r, err)
 			return
 		}
 		if ap != nil {
@@ -45,19 +50,36 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ri := &requestInfo{principal: p, ctx: r.Context(), header: r.Header,
 		splice: &splicer{nonce: g.nonce, seq: &g.pageSeq}}
-	ti := &sdkauth.TokenInfo{Scopes: p.Scopes, Expiration: p.ExpiresAt, Extra: map[string]any{requestInfoExtra: ri}}
+	// go-sdk gets no expiry or scopes to check: the Authorizer has decided.
+	ti := &sdkauth.TokenInfo{Extra: map[string]any{requestInfoExtra: ri}}
 	if !p.Anonymous() {
 		// go-sdk binds a stateful session to the user that opened it.
 		ti.UserID = p.Issuer + "\x00" + p.Subject + "\x00" + p.ClientID
 	}
-	// The injector wants a bearer header; lend it one and give the request
-	// its own back in serveMCP, before go-sdk sees the headers.
+	if g.sessionOfAnother(r, ti.UserID) {
+		g.writeAuthError(w, r, errSessionOfAnother)
+		return
+	}
+	// go-sdk takes token information only from its bearer-token middleware,
+	// which wants a bearer header: lend it one on a copy of the request
+	// with its own header map, and give that copy the caller's
+	// Authorization back in serveMCP, before go-sdk reads the headers.
 	ri.auth, ri.hadAuth = r.Header["Authorization"]
-	r.Header["Authorization"] = []string{"Bearer toolgate"}
-	g.inject.ServeHTTP(&spliceWriter{ResponseWriter: w, s: ri.splice}, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti)))
+	r2 := new(http.Request)
+	*r2 = *r
+	r2.Header = make(http.Header, len(r.Header)+1)
+	for k, v := range r.Header {
+		r2.Header[k] = v
+	}
+	r2.Header["Authorization"] = lentBearer
+	g.inject.ServeHTTP(&spliceWriter{ResponseWriter: w, s: ri.splice}, r2.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti)))
 }
 
-// serveMCP restores the request's own headers and hands it to go-sdk.
+// lentBearer is the Authorization header go-sdk's middleware sees.
+var lentBearer = []string{"Bearer toolgate"}
+
+// serveMCP gives the request copy the caller's Authorization back and hands
+// it to the fast path or go-sdk.
 func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request) {
 	if ti := sdkauth.TokenInfoFromContext(r.Context()); ti != nil {
 		if ri, ok := ti.Extra[requestInfoExtra].(*requestInfo); ok {
@@ -74,7 +96,39 @@ func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request) {
 	g.mcpHTTP.ServeHTTP(w, r)
 }
 
-func (g *Gateway) writeAuthError(w http.ResponseWriter, err error) {
+// errSessionOfAnother refuses a request on a session another user opened.
+var errSessionOfAnother = authRefusal{status: http.StatusForbidden, msg: "the session belongs to another user"}
+
+type authRefusal struct {
+	status int
+	msg    string
+}
+
+func (e authRefusal) Error() string           { return e.msg }
+func (e authRefusal) HTTPStatus() int         { return e.status }
+func (e authRefusal) HTTPHeader() http.Header { return nil }
+
+// sessionOfAnother reports whether r names a stateful session that a user
+// other than userID opened. go-sdk binds a session to the user who opened
+// it (anyone, for a session opened anonymously) and would refuse the
+// request with a bare 403.
+func (g *Gateway) sessionOfAnother(r *http.Request, userID string) bool {
+	sid := r.Header.Get("Mcp-Session-Id")
+	if sid == "" || g.opts.Stateless {
+		return false
+	}
+	v, ok := g.sessions.Load(sid)
+	if !ok {
+		return false
+	}
+	owner := v.(*fastSession).userID
+	return owner != "" && owner != userID
+}
+
+// writeAuthError answers a refused request: 401 (or the status the error
+// names), a WWW-Authenticate challenge naming the RFC 9728 resource
+// metadata, and a JSON-RPC error body.
+func (g *Gateway) writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusUnauthorized
 	var he HTTPError
 	if errors.As(err, &he) {
@@ -85,11 +139,36 @@ func (g *Gateway) writeAuthError(w http.ResponseWriter, err error) {
 			}
 		}
 	}
+	if w.Header().Get("WWW-Authenticate") == "" {
+		challenge := fmt.Sprintf("Bearer resource_metadata=%q", g.resourceMetadataURL(r))
+		if status == http.StatusForbidden {
+			challenge = `Bearer error="insufficient_scope", ` + challenge[len("Bearer "):]
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
 	msg := "unauthorized"
 	if status == http.StatusForbidden {
 		msg = "forbidden"
 	}
 	writeJSONRPCError(w, status, nil, -32001, msg+": "+err.Error())
+}
+
+// resourceMetadataURL is Options.ResourceMetadataURL, or the RFC 9728
+// metadata URL of the resource r addresses: the well-known path inserted
+// between its host and its path.
+func (g *Gateway) resourceMetadataURL(r *http.Request) string {
+	if g.opts.ResourceMetadataURL != "" {
+		return g.opts.ResourceMetadataURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	path := r.URL.Path
+	if path == "/" {
+		path = ""
+	}
+	return scheme + "://" + r.Host + "/.well-known/oauth-protected-resource" + path
 }
 
 func writeJSONRPCError(w http.ResponseWriter, status int, id any, code int64, msg string) {

@@ -44,7 +44,9 @@ func TestInterceptorsCannotBypassChecks(t *testing.T) {
 				return TextResult("echo:" + strings.TrimSuffix(strings.TrimPrefix(string(req.Arguments), `{"text":"`), `"}`)), nil
 			}
 			echo := RawFunc(Tool{Name: "echo", InputSchema: json.RawMessage(`{"type":"object","properties":{"text":{"type":"string"}},"required":["text"]}`)},
-				func(ctx context.Context, _ json.RawMessage) (*Result, error) { return nil, errors.New("replaced below") })
+				func(ctx context.Context, _ json.RawMessage) (*Result, error) {
+					return nil, errors.New("replaced below")
+				})
 			targets := []Target{
 				&recordTarget{FuncTarget: Funcs("math", echo, Func("add", "", func(_ context.Context, in addIn) (addOut, error) {
 					return addOut{Sum: in.A + in.B}, nil

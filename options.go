@@ -62,8 +62,16 @@ type Options struct {
 
 	// Authorizer authenticates every HTTP request. Nil serves everyone as
 	// an anonymous principal, with a warning in the log; say so explicitly
-	// with auth.None() to silence it.
+	// with auth.None() to silence it. The gateway answers every refusal
+	// itself: the error's status (401 unless it is an HTTPError), a
+	// WWW-Authenticate challenge and a JSON-RPC error body.
 	Authorizer Authorizer
+	// ResourceMetadataURL is the RFC 9728 protected-resource metadata URL
+	// named in the WWW-Authenticate challenge of a refusal whose error
+	// brings no challenge of its own. Default: derived from the request,
+	// <scheme>://<host>/.well-known/oauth-protected-resource<path>, where
+	// auth.JWT's MetadataHandler is meant to be mounted.
+	ResourceMetadataURL string
 	// ToolFilter, if set, decides which tools a principal may see and
 	// call. Tools it hides are absent from tools/list and calls to them
 	// fail exactly like calls to tools that do not exist.
