@@ -47,11 +47,10 @@ func failingInterceptor(next CallFunc) CallFunc {
 func fastSlowPair(t testing.TB, stateless, jsonResp bool, maxBody int64) (fast, slow *Gateway) {
 	mk := func(noFast bool) *Gateway {
 		gw, err := New(&Options{Stateless: stateless, JSONResponse: jsonResp, Logger: discardLogger(),
-			MaxBodyBytes: maxBody, Interceptors: []Interceptor{failingInterceptor}})
+			MaxBodyBytes: maxBody, Interceptors: []Interceptor{failingInterceptor}, DisableFastPath: noFast})
 		if err != nil {
 			t.Fatal(err)
 		}
-		gw.noFastCall = noFast
 		if err := gw.AddTarget(context.Background(), mathTarget()); err != nil {
 			t.Fatal(err)
 		}
@@ -258,16 +257,16 @@ func TestFastCallMatchesGoSDK(t *testing.T) {
 					}
 					return postTo(gw, method, c.body, h)
 				}
-				before := fast.fastCalls.Load()
+				before := fast.fast.Calls()
 				got := send(fast)
 				want := send(slow)
 				if d := sameExchange(got, want); d != "" {
 					t.Fatalf("fast path and go-sdk differ: %s", d)
 				}
-				if took := fast.fastCalls.Load() != before; took != c.fast {
+				if took := fast.fast.Calls() != before; took != c.fast {
 					t.Fatalf("fast path taken: %v, want %v (answer %d %.200s)", took, c.fast, got.status, got.body)
 				}
-				if slow.fastCalls.Load() != 0 {
+				if slow.fast.Calls() != 0 {
 					t.Fatal("the go-sdk gateway took the fast path")
 				}
 			})
@@ -397,9 +396,9 @@ func TestFastCallSessions(t *testing.T) {
 					opts := sc.opts
 					opts.JSONResponse = jsonResp
 					opts.Authorizer = byUser
+					opts.DisableFastPath = noFast
 					bt := newBlockTarget()
 					gw := mustGateway(t, &opts, bt, mathTarget())
-					gw.noFastCall = noFast
 					t.Cleanup(func() { _ = gw.Close() })
 					hdr := map[string]string{"X-User": "alice"}
 					hdr["Mcp-Session-Id"] = openSession(t, gw, hdr)
@@ -427,7 +426,7 @@ func TestFastCallSessions(t *testing.T) {
 				if !errors.Is(got.targetErr, want.targetErr) && got.targetErr != want.targetErr {
 					t.Errorf("target saw %v through the fast path, %v through go-sdk", got.targetErr, want.targetErr)
 				}
-				if took := fastGW.fastCalls.Load() > 0; took != sc.fast {
+				if took := fastGW.fast.Calls() > 0; took != sc.fast {
 					t.Errorf("fast path taken: %v, want %v", took, sc.fast)
 				}
 			})
@@ -443,8 +442,7 @@ func TestFastCallSessionUser(t *testing.T) {
 	})
 	body := call("1", `{"name":"math___echo","arguments":{"text":"hi"}}`)
 	for _, noFast := range []bool{false, true} {
-		gw := mustGateway(t, &Options{JSONResponse: true, Authorizer: byUser}, mathTarget())
-		gw.noFastCall = noFast
+		gw := mustGateway(t, &Options{JSONResponse: true, Authorizer: byUser, DisableFastPath: noFast}, mathTarget())
 		sid := openSession(t, gw, map[string]string{"X-User": "alice"})
 		if ex := postTo(gw, "POST", body, map[string]string{"X-User": "alice", "Mcp-Session-Id": sid}); ex.status != 200 || !strings.Contains(ex.body, `"text":"hi"`) {
 			t.Fatalf("noFast=%v: alice's call: %d %s", noFast, ex.status, ex.body)
@@ -452,25 +450,10 @@ func TestFastCallSessionUser(t *testing.T) {
 		if ex := postTo(gw, "POST", body, map[string]string{"X-User": "bob", "Mcp-Session-Id": sid}); ex.status != http.StatusForbidden {
 			t.Fatalf("noFast=%v: bob's call on alice's session: %d %s", noFast, ex.status, ex.body)
 		}
-		if want := map[bool]uint64{false: 1, true: 0}[noFast]; gw.fastCalls.Load() != want {
-			t.Fatalf("noFast=%v: fast path answered %d calls, want %d", noFast, gw.fastCalls.Load(), want)
+		if want := map[bool]uint64{false: 1, true: 0}[noFast]; gw.fast.Calls() != want {
+			t.Fatalf("noFast=%v: fast path answered %d calls, want %d", noFast, gw.fast.Calls(), want)
 		}
 		_ = gw.Close()
-	}
-}
-
-// TestWithServerInfoLeavesResult checks that annotating a sessionless
-// result leaves the target's own result and _meta as they were.
-func TestWithServerInfoLeavesResult(t *testing.T) {
-	gw := mustGateway(t, &Options{Name: "gw", Version: "9"})
-	meta := mcp.Meta{"k": "v"}
-	res := &Result{Meta: meta}
-	got := gw.withServerInfo(res)
-	if _, ok := meta[mcp.MetaKeyServerInfo]; ok || res.Meta[mcp.MetaKeyServerInfo] != nil {
-		t.Fatal("the target's _meta was changed")
-	}
-	if si, ok := got.Meta[mcp.MetaKeyServerInfo].(*mcp.Implementation); !ok || si.Name != "gw" || si.Version != "9" || got.Meta["k"] != "v" {
-		t.Fatalf("annotated _meta: %v", got.Meta)
 	}
 }
 
@@ -482,7 +465,7 @@ func TestFastCallOffWithCompatibilitySettings(t *testing.T) {
 	if ex := postTo(gw, "POST", call("1", `{"name":"math___echo","arguments":{"text":"hi"}}`), nil); ex.status != 200 || !strings.Contains(ex.body, `"text":"hi"`) {
 		t.Fatalf("call: %d %s", ex.status, ex.body)
 	}
-	if n := gw.fastCalls.Load(); n != 0 {
+	if n := gw.fast.Calls(); n != 0 {
 		t.Fatalf("fast path answered %d calls", n)
 	}
 }
@@ -502,7 +485,7 @@ func TestFastCallWithGoSDKClient(t *testing.T) {
 			if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "nope"}); err == nil {
 				t.Fatal("unknown tool: no error")
 			}
-			if n := gw.fastCalls.Load(); n != 2 {
+			if n := gw.fast.Calls(); n != 2 {
 				t.Fatalf("fast path answered %d of 2 calls", n)
 			}
 		})

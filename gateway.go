@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"os"
 	"slices"
 	"sort"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/toolgate/toolgate/internal/fastpath"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -39,12 +39,10 @@ type Gateway struct {
 	nextW    int
 	cat      atomic.Pointer[catalog]
 
-	nonce string // for tools/list placeholders, see listsplice.go
-
-	sessions   sync.Map      // session id -> *fastSession, see fastcall.go
-	noFastCall bool          // send every tools/call through go-sdk
-	fastCalls  atomic.Uint64 // calls answered by serveFastCall
-	pageSeq    atomic.Uint64 // numbers placeholders
+	fast      *fastpath.Server // answers plain tools/call of tools that need no session
+	nonce     string           // for tools/list placeholders, see fastpath.Splicer
+	pageSeq   atomic.Uint64    // numbers placeholders
+	spliceOff atomic.Bool      // tools/list pages are encoded by go-sdk
 
 	running  atomic.Int64 // calls in invoke, see Shutdown
 	draining atomic.Bool  // Shutdown has begun: refuse new calls
@@ -115,11 +113,9 @@ func New(opts *Options) (*Gateway, error) {
 		builtins: make(map[string]*prepared),
 		watchers: make(map[int]func()),
 		stop:     make(chan struct{}),
-		nonce:    newNonce(),
-		// go-sdk's compatibility settings change answers the fast call
-		// path does not reproduce (see fastcall.go).
-		noFastCall: os.Getenv("MCPGODEBUG") != "",
+		nonce:    fastpath.NewNonce(),
 	}
+	g.spliceOff.Store(o.DisableFastPath)
 	if o.MaxConcurrentCalls > 0 {
 		g.sem = make(chan struct{}, o.MaxConcurrentCalls)
 	}
@@ -141,6 +137,16 @@ func New(opts *Options) (*Gateway, error) {
 		},
 	})
 	g.server.AddReceivingMiddleware(g.middleware)
+	g.fast = fastpath.New(fastpath.Config{
+		Stateless:      o.Stateless,
+		JSONResponse:   o.JSONResponse,
+		SessionTimeout: o.SessionTimeout,
+		MaxBodyBytes:   o.MaxBodyBytes,
+		Server:         &mcp.Implementation{Name: o.Name, Version: o.Version},
+		Direct:         g.direct,
+		Call:           g.serveCall,
+		Off:            o.DisableFastPath,
+	})
 	g.mcpHTTP = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.server }, &mcp.StreamableHTTPOptions{
 		Stateless:           o.Stateless,
 		JSONResponse:        o.JSONResponse,

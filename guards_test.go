@@ -73,7 +73,7 @@ func TestCancellationReachesTarget(t *testing.T) {
 
 // TestClientGoneCancelsCall checks that a client hanging up mid-call
 // cancels the target's context, in stateless mode and on a session (the
-// gateway answers both calls itself, see fastcall.go).
+// gateway answers both calls itself, see internal/fastpath).
 func TestClientGoneCancelsCall(t *testing.T) {
 	for _, stateless := range []bool{true, false} {
 		t.Run(fmt.Sprintf("stateless=%v", stateless), func(t *testing.T) {
@@ -109,7 +109,7 @@ func TestClientGoneCancelsCall(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("hang-up did not reach the target")
 			}
-			if n := gw.fastCalls.Load(); n != 1 {
+			if n := gw.fast.Calls(); n != 1 {
 				t.Fatalf("fast path answered %d calls, want 1", n)
 			}
 		})

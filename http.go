@@ -9,6 +9,7 @@ import (
 
 	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/toolgate/toolgate/internal/fastpath"
 )
 
 // requestInfo travels from ServeHTTP into the MCP handlers: the one
@@ -16,10 +17,10 @@ import (
 // information go-sdk hands every JSON-RPC request of the HTTP request.
 type requestInfo struct {
 	principal *Principal
-	ctx       context.Context // the HTTP request's context
-	header    http.Header     // the request's own headers, as the caller sent them
-	splice    *splicer        // pages of tools/list awaiting their bytes
-	auth      []string        // the request's own Authorization values
+	ctx       context.Context   // the HTTP request's context
+	header    http.Header       // the request's own headers, as the caller sent them
+	splice    *fastpath.Splicer // pages of tools/list awaiting their bytes
+	auth      []string          // the request's own Authorization values
 	hadAuth   bool
 }
 
@@ -49,7 +50,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ri := &requestInfo{principal: p, ctx: r.Context(), header: r.Header,
-		splice: &splicer{nonce: g.nonce, seq: &g.pageSeq}}
+		splice: fastpath.NewSplicer(g.nonce, &g.pageSeq, g.spliceBroken)}
 	// go-sdk gets no expiry or scopes to check: the Authorizer has decided.
 	ti := &sdkauth.TokenInfo{Extra: map[string]any{requestInfoExtra: ri}}
 	if !p.Anonymous() {
@@ -72,7 +73,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2.Header[k] = v
 	}
 	r2.Header["Authorization"] = lentBearer
-	g.inject.ServeHTTP(&spliceWriter{ResponseWriter: w, s: ri.splice}, r2.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti)))
+	g.inject.ServeHTTP(ri.splice.Writer(w), r2.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti)))
 }
 
 // lentBearer is the Authorization header go-sdk's middleware sees.
@@ -90,7 +91,7 @@ func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if g.serveFastCall(w, r) {
+	if g.fast.Serve(w, r) {
 		return
 	}
 	g.mcpHTTP.ServeHTTP(w, r)
@@ -117,12 +118,8 @@ func (g *Gateway) sessionOfAnother(r *http.Request, userID string) bool {
 	if sid == "" || g.opts.Stateless {
 		return false
 	}
-	v, ok := g.sessions.Load(sid)
-	if !ok {
-		return false
-	}
-	owner := v.(*fastSession).userID
-	return owner != "" && owner != userID
+	owner, ok := g.fast.Owner(sid)
+	return ok && owner != "" && owner != userID
 }
 
 // writeAuthError answers a refused request: 401 (or the status the error
@@ -180,4 +177,13 @@ func writeJSONRPCError(w http.ResponseWriter, status int, id any, code int64, ms
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// spliceBroken turns tools/list splicing off for good, after go-sdk wrote
+// a placeholder in a shape the splicer did not expect: listings then use
+// go-sdk's own encoding.
+func (g *Gateway) spliceBroken(err error) {
+	if !g.spliceOff.Swap(true) {
+		g.log.Error("toolgate: tools/list pages are now encoded by go-sdk", "err", err)
+	}
 }

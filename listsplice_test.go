@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -107,9 +104,14 @@ func TestListSpliceMatchesEncoding(t *testing.T) {
 				}
 			}
 			gw := mustGateway(t, &opts, spliceTarget(11))
+			offOpts := opts
+			offOpts.DisableFastPath = true
+			off := mustGateway(t, &offOpts, spliceTarget(11)) // go-sdk encodes every page
 			hdr := map[string]string{"Mcp-Protocol-Version": c.version}
+			offHdr := map[string]string{"Mcp-Protocol-Version": c.version}
 			if c.init {
 				hdr["Mcp-Session-Id"] = openSession(t, gw, nil)
+				offHdr["Mcp-Session-Id"] = openSession(t, off, nil)
 			}
 			want := 11
 			if c.filter {
@@ -117,6 +119,7 @@ func TestListSpliceMatchesEncoding(t *testing.T) {
 			}
 			if c.meta != "" {
 				hdr["Mcp-Method"] = "tools/list"
+				offHdr["Mcp-Method"] = "tools/list"
 			}
 			cursor, seen := "", 0
 			for page := 0; ; page++ {
@@ -133,6 +136,10 @@ func TestListSpliceMatchesEncoding(t *testing.T) {
 				if bytes.Contains(raw, []byte("toolgate-page-")) {
 					t.Fatalf("placeholder left in the answer: %.300s", raw)
 				}
+				offRaw := messages(t, postTo(off, "POST", body, offHdr))
+				if !bytes.Equal(raw, offRaw) {
+					t.Fatalf("page %d differs from go-sdk's own encoding:\n got %.400s\nwant %.400s", page, raw, offRaw)
+				}
 				var answers []listAnswer
 				if c.batch {
 					if err := json.Unmarshal(raw, &answers); err != nil || len(answers) != 2 {
@@ -145,28 +152,23 @@ func TestListSpliceMatchesEncoding(t *testing.T) {
 					}
 					answers = []listAnswer{a}
 				}
-				ctx := context.Background()
-				slow, err := gw.listTools(ctx, anonymousPrincipal(), cursor, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wantTools, _ := marshalNoEscape(slow.Tools)
 				for _, a := range answers {
 					if a.Error != nil {
 						t.Fatalf("error answer: %s", a.Error)
 					}
-					if !bytes.Equal(a.Result.Tools, wantTools) {
-						t.Fatalf("page %d tools:\n got %s\nwant %s", page, a.Result.Tools, wantTools)
-					}
-					if a.Result.NextCursor != slow.NextCursor || a.Result.CacheScope != c.wantScope {
-						t.Fatalf("page %d: cursor %q scope %q; want %q %q", page, a.Result.NextCursor, a.Result.CacheScope, slow.NextCursor, c.wantScope)
+					if a.Result.CacheScope != c.wantScope {
+						t.Fatalf("page %d: scope %q; want %q", page, a.Result.CacheScope, c.wantScope)
 					}
 					if c.meta != "" && a.Result.ResultType != "complete" {
 						t.Fatalf("sessionless answer lacks resultType: %s", raw)
 					}
 				}
-				seen += len(slow.Tools)
-				if cursor = slow.NextCursor; cursor == "" {
+				var tools []json.RawMessage
+				if err := json.Unmarshal(answers[0].Result.Tools, &tools); err != nil {
+					t.Fatal(err)
+				}
+				seen += len(tools)
+				if cursor = answers[0].Result.NextCursor; cursor == "" {
 					break
 				}
 			}
@@ -217,70 +219,44 @@ func TestListSpliceFollowsNames(t *testing.T) {
 	}
 }
 
-// TestSpliceWriter covers the writer on its own: pass-through, one and
-// several placeholders in a write, and a failing underlying writer.
-func TestSpliceWriter(t *testing.T) {
-	var seq atomic.Uint64
-	cases := []struct {
-		name  string
-		pages []string // page arrays to register, in order
-		write func(keys []string) string
-		want  func(pages []string) string
-	}{
-		{"nothing pending", nil,
-			func([]string) string { return `{"tools":[]}` },
-			func([]string) string { return `{"tools":[]}` }},
-		{"one page", []string{`[{"name":"x"}]`},
-			func(k []string) string { return `data: {"result":{"tools":` + k[0] + `}}` + "\n\n" },
-			func(p []string) string { return `data: {"result":{"tools":` + p[0] + `}}` + "\n\n" }},
-		{"a batch, answered in reverse", []string{`[{"name":"x"}]`, `[{"name":"y"},{"name":"z"}]`},
-			func(k []string) string { return `[{"tools":` + k[1] + `},{"tools":` + k[0] + `}]` },
-			func(p []string) string { return `[{"tools":` + p[1] + `},{"tools":` + p[0] + `}]` }},
-		{"a write without the placeholder", []string{`[{"name":"x"}]`},
-			func([]string) string { return `event: ping` },
-			func([]string) string { return `event: ping` }},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			sp := &splicer{nonce: "n", seq: &seq}
-			var keys []string
-			for _, p := range c.pages {
-				tool, err := sp.placeholder([]byte(p))
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, _ := marshalNoEscape(tool)
-				keys = append(keys, "["+string(b)+"]")
-			}
-			rec := httptest.NewRecorder()
-			w := &spliceWriter{ResponseWriter: rec, s: sp}
-			in := c.write(keys)
-			n, err := w.Write([]byte(in))
-			if err != nil || n != len(in) {
-				t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(in))
-			}
-			if got, want := rec.Body.String(), c.want(c.pages); got != want {
-				t.Fatalf("wrote %q, want %q", got, want)
-			}
-		})
-	}
-	t.Run("underlying writer fails", func(t *testing.T) {
-		sp := &splicer{nonce: "n", seq: &seq}
-		tool, _ := sp.placeholder([]byte(`[]`))
-		b, _ := marshalNoEscape(tool)
-		w := &spliceWriter{ResponseWriter: failingWriter{httptest.NewRecorder()}, s: sp}
-		if n, err := w.Write([]byte("[" + string(b) + "]")); err == nil || n != 0 {
-			t.Fatalf("Write = %d, %v; want 0 and the error", n, err)
-		}
+// TestListSpliceFailsLoudly: if go-sdk wrote a placeholder in a shape the
+// splicer does not expect (simulated by re-spacing go-sdk's output), no
+// placeholder reaches the client, the failure is reported, and later
+// listings fall back to go-sdk's own encoding, identical to a gateway that
+// never splices.
+func TestListSpliceFailsLoudly(t *testing.T) {
+	opts := &Options{Stateless: true, JSONResponse: true}
+	gw := mustGateway(t, opts, spliceTarget(5))
+	off := mustGateway(t, &Options{Stateless: true, JSONResponse: true, DisableFastPath: true}, spliceTarget(5))
+	sdk := gw.mcpHTTP
+	gw.mcpHTTP = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sdk.ServeHTTP(respacer{w}, r)
 	})
-	t.Run("flush reaches the connection", func(t *testing.T) {
-		rec := httptest.NewRecorder()
-		if err := http.NewResponseController(&spliceWriter{ResponseWriter: rec, s: &splicer{seq: &seq}}).Flush(); err != nil || !rec.Flushed {
-			t.Fatalf("Flush: %v, flushed %v", err, rec.Flushed)
+	hdr := map[string]string{"Mcp-Protocol-Version": "2025-11-25"}
+	list := `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+
+	first := postTo(gw, "POST", list, hdr)
+	if strings.Contains(first.body, "toolgate-page-") || strings.Contains(first.body, `"tools"`) {
+		t.Fatalf("the first listing let a placeholder or a page out: %d %.300s", first.status, first.body)
+	}
+	if !gw.spliceOff.Load() {
+		t.Fatal("the unexpected shape was not reported")
+	}
+	for range 2 {
+		got, want := postTo(gw, "POST", list, hdr), postTo(off, "POST", list, hdr)
+		if strings.Contains(got.body, "toolgate-page-") || got.body != strings.ReplaceAll(want.body, `":`, `": `) {
+			t.Fatalf("after the fallback:\n got %.300s\nwant %.300s", got.body, want.body)
 		}
-	})
+	}
 }
 
-type failingWriter struct{ http.ResponseWriter }
+// respacer stands for a go-sdk that encodes differently: it adds a space
+// after every colon of what go-sdk writes.
+type respacer struct{ http.ResponseWriter }
 
-func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("connection reset") }
+func (r respacer) Write(p []byte) (int, error) {
+	if _, err := r.ResponseWriter.Write(bytes.ReplaceAll(p, []byte(`":`), []byte(`": `))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

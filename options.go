@@ -83,6 +83,13 @@ type Options struct {
 	// context small when the catalogue is huge and a builtin finds tools.
 	ListBuiltinsOnly bool
 
+	// DisableFastPath answers every request through go-sdk. By default the
+	// gateway answers a plain tools/call of a tool that needs no session,
+	// and writes tools/list pages from each tool's JSON encoded once,
+	// itself (see docs/architecture.md); both give exactly go-sdk's answer,
+	// faster.
+	DisableFastPath bool
+
 	// RefreshInterval, if positive, re-lists every target's tools this
 	// often in the background (stopped by Close).
 	RefreshInterval time.Duration

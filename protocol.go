@@ -8,6 +8,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/fastpath"
 )
 
 // middleware answers tools/list and tools/call from the gateway's
@@ -18,7 +19,7 @@ func (g *Gateway) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 		case "initialize":
 			res, err := next(ctx, method, req)
 			if err == nil && !g.opts.Stateless {
-				g.trackSession(req)
+				g.fast.Track(req)
 			}
 			return res, err
 		case "tools/list":
@@ -52,8 +53,8 @@ func infoOf(req mcp.Request) *requestInfo {
 }
 
 // listTools answers one page of tools/list for p. With sp, the page's
-// tools are written from their cached JSON (see listsplice.go).
-func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string, sp *splicer) (*mcp.ListToolsResult, error) {
+// tools are written from their cached JSON (see internal/fastpath).
+func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string, sp *fastpath.Splicer) (*mcp.ListToolsResult, error) {
 	c := g.cat.Load()
 	start := 0
 	if cursor != "" {
@@ -83,7 +84,7 @@ func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string, sp
 		}
 		page = append(page, e)
 	}
-	if sp != nil && len(page) > 0 {
+	if sp != nil && len(page) > 0 && !g.spliceOff.Load() {
 		if t, err := g.splicePage(sp, page); err == nil {
 			res.Tools = []*mcp.Tool{t}
 			return res, nil
@@ -98,7 +99,7 @@ func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string, sp
 
 // splicePage registers the JSON of page with sp and returns its
 // placeholder tool.
-func (g *Gateway) splicePage(sp *splicer, page []*entry) (*mcp.Tool, error) {
+func (g *Gateway) splicePage(sp *fastpath.Splicer, page []*entry) (*mcp.Tool, error) {
 	encs := make([][]byte, len(page))
 	size := len(page) + 2
 	for i, e := range page {
@@ -116,7 +117,7 @@ func (g *Gateway) splicePage(sp *splicer, page []*entry) (*mcp.Tool, error) {
 		}
 		arr = append(arr, b...)
 	}
-	return sp.placeholder(append(arr, ']'))
+	return sp.Placeholder(append(arr, ']'))
 }
 
 func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -150,4 +151,32 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (*mcp.
 		res.Content = []mcp.Content{}
 	}
 	return res, nil
+}
+
+// encodedTool is a tool's JSON as tools/list shows it under name.
+type encodedTool struct {
+	name string
+	json []byte
+}
+
+// encodeTool returns the JSON of e's tool exactly as go-sdk would write it,
+// cached on the prepared tool for as long as its published name holds.
+func encodeTool(e *entry) ([]byte, error) {
+	if et := e.prep.encoded.Load(); et != nil && et.name == e.info.Name {
+		return et.json, nil
+	}
+	b, err := fastpath.Encode(e.mcp)
+	if err != nil {
+		return nil, err
+	}
+	e.prep.encoded.Store(&encodedTool{name: e.info.Name, json: b})
+	return b, nil
+}
+
+// direct reports whether the fast path may answer a call of the tool
+// called name: any tool that does not use the caller's session while it
+// runs (an unknown name too: its answer is an error either way).
+func (g *Gateway) direct(name string) bool {
+	e := g.cat.Load().byName[name]
+	return e == nil || !e.prep.tool.UsesSession
 }

@@ -59,6 +59,12 @@ type Tool struct {
 	Annotations *mcp.ToolAnnotations
 	// Meta is published as the tool's _meta.
 	Meta map[string]any
+	// UsesSession declares that the tool uses the caller's session while it
+	// runs (CallRequest.Session: progress, log messages, elicitation,
+	// sampling). Its calls always take go-sdk's full protocol path, which
+	// relates what the tool sends to the client's request; the calls of
+	// other tools may be answered directly.
+	UsesSession bool `json:"-"`
 }
 
 // CallRequest is one tool call as a target sees it.

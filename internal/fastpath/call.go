@@ -1,4 +1,12 @@
-package toolgate
+// Package fastpath answers, without go-sdk's dispatch, the requests whose
+// answer is fully known: a plain tools/call of a tool that needs no session
+// (call.go), and tools/list pages written from each tool's ready-made JSON
+// (splice.go). Both reproduce exactly what go-sdk v1.8.0 writes; this
+// package is the only place that knows go-sdk's wire output beyond its
+// exported API, so a go-sdk upgrade touches it alone. The gateway's
+// differential tests and fuzz targets compare its answers with go-sdk's,
+// byte for byte.
+package fastpath
 
 import (
 	"bytes"
@@ -12,15 +20,68 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	segjson "github.com/segmentio/encoding/json"
 )
+
+// Config is what the fast path needs to know of the gateway.
+type Config struct {
+	// Stateless, JSONResponse, SessionTimeout and MaxBodyBytes are the
+	// gateway's transport settings, as given to go-sdk's handler.
+	Stateless, JSONResponse bool
+	SessionTimeout          time.Duration
+	MaxBodyBytes            int64
+	// Server is the implementation go-sdk reports (sessionless results
+	// carry it in _meta).
+	Server *mcp.Implementation
+	// Direct reports whether the tool called name may be answered here:
+	// it exists and needs nothing of the client's session while it runs.
+	Direct func(name string) bool
+	// Call runs one tools/call, as the gateway's handler for it does.
+	Call func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error)
+	// Off sends every request to go-sdk.
+	Off bool
+}
+
+// Server answers the requests it can and leaves the rest to go-sdk.
+type Server struct {
+	cfg      Config
+	sessions sync.Map      // session id -> *fastSession
+	calls    atomic.Uint64 // calls answered
+}
+
+// New returns a Server for cfg. go-sdk's compatibility settings (the
+// MCPGODEBUG environment variable) change answers the fast path does not
+// reproduce: with any set, it is off.
+func New(cfg Config) *Server {
+	if os.Getenv("MCPGODEBUG") != "" {
+		cfg.Off = true
+	}
+	return &Server{cfg: cfg}
+}
+
+// Calls returns how many calls the fast path has answered.
+func (s *Server) Calls() uint64 { return s.calls.Load() }
+
+// Owner returns the user a stateful session go-sdk initialized is bound to
+// ("" admits anyone), and whether the session is known.
+func (s *Server) Owner(sessionID string) (string, bool) {
+	v, ok := s.sessions.Load(sessionID)
+	if !ok {
+		return "", false
+	}
+	return v.(*fastSession).userID, true
+}
 
 // Answering tools/call requests directly.
 //
@@ -60,9 +121,9 @@ import (
 // SessionTimeout set, calls go through go-sdk, which times sessions out by
 // their traffic.
 //
-// A target that must send progress or log notifications, or requests,
-// on the client's session during a call would need its calls left to
-// go-sdk; no target does so today.
+// A tool that uses the client's session while it runs (progress, log
+// messages, elicitation, sampling) is not Direct: its calls go to go-sdk,
+// which relates what the tool sends to the request.
 
 // fastCallParam reports whether the fast path understands a tools/call
 // params key; any other key sends the request to go-sdk.
@@ -84,9 +145,10 @@ type fastSession struct {
 	inflight map[string]context.CancelFunc // by id as written back
 }
 
-// trackSession remembers the session of an initialize request that
-// go-sdk accepted, until go-sdk closes it.
-func (g *Gateway) trackSession(req mcp.Request) {
+// Track remembers the session of an initialize request that go-sdk
+// accepted, until go-sdk closes it. Call it for every initialize go-sdk
+// answered without error, in stateful mode.
+func (s *Server) Track(req mcp.Request) {
 	ss, ok := req.GetSession().(*mcp.ServerSession)
 	if !ok || ss.ID() == "" {
 		return
@@ -96,12 +158,12 @@ func (g *Gateway) trackSession(req mcp.Request) {
 		fs.userID = ex.TokenInfo.UserID
 	}
 	id := ss.ID()
-	if old, loaded := g.sessions.Swap(id, fs); loaded {
+	if old, loaded := s.sessions.Swap(id, fs); loaded {
 		old.(*fastSession).close() // initialized again: the newer binding holds
 	}
 	go func() {
 		_ = ss.Wait()
-		g.sessions.CompareAndDelete(id, fs)
+		s.sessions.CompareAndDelete(id, fs)
 		fs.close()
 	}()
 }
@@ -143,12 +205,12 @@ func (fs *fastSession) close() {
 }
 
 // session returns the session r names if the fast path may answer on it.
-func (g *Gateway) session(r *http.Request, ti *sdkauth.TokenInfo) (*fastSession, bool) {
+func (s *Server) session(r *http.Request, ti *sdkauth.TokenInfo) (*fastSession, bool) {
 	sid := r.Header.Get("Mcp-Session-Id")
-	if sid == "" || g.opts.SessionTimeout != 0 {
+	if sid == "" || s.cfg.SessionTimeout != 0 {
 		return nil, false
 	}
-	v, ok := g.sessions.Load(sid)
+	v, ok := s.sessions.Load(sid)
 	if !ok {
 		return nil, false
 	}
@@ -162,11 +224,11 @@ func (g *Gateway) session(r *http.Request, ti *sdkauth.TokenInfo) (*fastSession,
 	return fs, true
 }
 
-// serveFastCall answers r if it is a plain tools/call the gateway may
-// answer itself, and reports whether it did. If not, r is left for go-sdk
-// with its body intact.
-func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodPost || g.noFastCall {
+// Serve answers r if it is a plain tools/call of a Direct tool, and
+// reports whether it did. If not, r is left for go-sdk with its body
+// intact. It is the fast path's one seam.
+func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost || s.cfg.Off {
 		return false
 	}
 	h := r.Header
@@ -177,16 +239,15 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	sessionless := false
-	switch h.Get("Mcp-Protocol-Version") {
-	case "", "2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25":
-	case sessionlessVersion:
+	switch v := h.Get("Mcp-Protocol-Version"); {
+	case v == sessionlessVersion:
 		// go-sdk serves the sessionless protocol only when stateless.
-		if !g.opts.Stateless {
+		if !s.cfg.Stateless {
 			return false
 		}
 		sessionless = true
-	default:
-		return false // a version go-sdk refuses, or one it may treat otherwise
+	case v != "" && !slices.Contains(mcp.SupportedProtocolVersions(), v):
+		return false // a version go-sdk refuses
 	}
 	for k := range h {
 		if strings.HasPrefix(k, "Mcp-Param") ||
@@ -204,7 +265,7 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 	if r.Body == nil {
 		return false
 	}
-	max := g.opts.MaxBodyBytes
+	max := s.cfg.MaxBodyBytes
 	if max <= 0 {
 		max = 1 << 62
 	}
@@ -220,9 +281,9 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	ti := sdkauth.TokenInfoFromContext(r.Context())
 	var fs *fastSession
-	if !g.opts.Stateless {
+	if !s.cfg.Stateless {
 		var ok bool
-		if fs, ok = g.session(r, ti); !ok {
+		if fs, ok = s.session(r, ti); !ok {
 			return false
 		}
 		if id, ok := parseCancel(body); ok {
@@ -236,6 +297,9 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if sessionless && (h.Get("Mcp-Method") != "tools/call" || req.params.Name == "" || h.Get("Mcp-Name") != req.params.Name) {
 		return false
+	}
+	if !s.cfg.Direct(req.params.Name) {
+		return false // a tool that uses the session, or none: go-sdk answers
 	}
 	ctx := r.Context()
 	dup := false
@@ -253,24 +317,24 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 	}
 	// The call is taken: the headers go-sdk sets before it answers.
 	w.Header().Set("Cache-Control", "no-cache, no-transform")
-	if g.opts.JSONResponse {
+	if s.cfg.JSONResponse {
 		w.Header().Set("Content-Type", "application/json")
 	} else {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Header().Set("Connection", "keep-alive")
 	}
 	if dup {
-		g.fastCalls.Add(1)
+		s.calls.Add(1)
 		writeStatus(w, http.StatusBadRequest, req.id, &jsonrpc.Error{Code: jsonrpc.CodeInvalidRequest,
 			Message: fmt.Sprintf("duplicate in-flight request ID %v", req.rawID)})
 		return true
 	}
-	g.fastCalls.Add(1)
+	s.calls.Add(1)
 	cr := &mcp.CallToolRequest{Params: req.params, Extra: &mcp.RequestExtra{TokenInfo: ti, Header: r.Header}}
 	if fs != nil {
 		cr.Session = fs.ss
 	}
-	res, err := g.serveCall(ctx, cr)
+	res, err := s.cfg.Call(ctx, cr)
 	if fs != nil && fs.isClosed() {
 		return true // as go-sdk: a closed session's answers are dropped
 	}
@@ -284,14 +348,14 @@ func (g *Gateway) serveFastCall(w http.ResponseWriter, r *http.Request) bool {
 		out, err = fastResponse(req.id, "error", we)
 	} else {
 		if sessionless {
-			res = g.withServerInfo(res)
+			res = s.withServerInfo(res)
 		}
 		out, err = fastResponse(req.id, "result", res)
 	}
 	if err != nil {
 		out, _ = fastResponse(req.id, "error", &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "encoding the result: " + err.Error()})
 	}
-	if g.opts.JSONResponse {
+	if s.cfg.JSONResponse {
 		_, _ = w.Write(out)
 		return true
 	}
@@ -311,23 +375,16 @@ func sessionlessErrorStatus(code int64) int {
 	switch code {
 	case jsonrpc.CodeMethodNotFound:
 		return http.StatusNotFound
-	case jsonrpc.CodeInvalidParams, codeUnsupportedProtocolVersion, codeMissingRequiredClientCapabilities:
+	case jsonrpc.CodeInvalidParams, mcp.CodeUnsupportedProtocolVersion, mcp.CodeMissingRequiredClientCapabilities:
 		return http.StatusBadRequest
 	}
 	return 0
 }
 
-// JSON-RPC error codes of the sessionless protocol (go-sdk's
-// CodeUnsupportedProtocolVersion and CodeMissingRequiredClientCapabilities).
-const (
-	codeMissingRequiredClientCapabilities = -32021
-	codeUnsupportedProtocolVersion        = -32022
-)
-
 // withServerInfo returns res with the server's identity in _meta, as
 // go-sdk annotates sessionless results, unless _meta names one already.
 // res itself is left as the target returned it.
-func (g *Gateway) withServerInfo(res *mcp.CallToolResult) *mcp.CallToolResult {
+func (s *Server) withServerInfo(res *mcp.CallToolResult) *mcp.CallToolResult {
 	if _, ok := res.Meta[mcp.MetaKeyServerInfo]; ok {
 		return res
 	}
@@ -336,7 +393,7 @@ func (g *Gateway) withServerInfo(res *mcp.CallToolResult) *mcp.CallToolResult {
 	if r.Meta == nil {
 		r.Meta = map[string]any{}
 	}
-	r.Meta[mcp.MetaKeyServerInfo] = &mcp.Implementation{Name: g.opts.Name, Version: g.opts.Version}
+	r.Meta[mcp.MetaKeyServerInfo] = s.cfg.Server
 	return &r
 }
 
@@ -494,7 +551,7 @@ func fastID(raw json.RawMessage) ([]byte, any, bool) {
 		if json.Unmarshal(raw, &s) != nil {
 			return nil, nil, false
 		}
-		b, err := marshalNoEscape(s)
+		b, err := Encode(s)
 		return b, s, err == nil
 	}
 	// go-sdk reads a number as a float64: only integers it holds exactly
@@ -549,7 +606,7 @@ func writeStatus(w http.ResponseWriter, status int, id []byte, we *jsonrpc.Error
 // fastResponse is the JSON-RPC response go-sdk writes for id, with v under
 // key ("result" or "error").
 func fastResponse(id []byte, key string, v any) ([]byte, error) {
-	b, err := marshalNoEscape(v)
+	b, err := Encode(v)
 	if err != nil {
 		return nil, err
 	}
