@@ -32,6 +32,10 @@
 //     this provider ever forwards an inbound credential; [Transport] refuses
 //     to send a request that carries the inbound token otherwise.
 //
+// Any type with an Apply method is a Provider. It may also implement
+// [InboundForwarder] (to forward the inbound caller's credential) and
+// [Rejecter] (to hear of 401 answers, to drop a cached token).
+//
 // Secrets come from a literal, an environment variable or a file
 // ([Secret]). Neither a Secret nor a provider prints its value: fmt verbs,
 // slog and errors show "[REDACTED]" or the secret's source instead.

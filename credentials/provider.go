@@ -42,31 +42,59 @@ var ErrInboundCredential = errors.New("credentials: request carries the inbound 
 // no token.
 var ErrNoInboundToken = errors.New("credentials: the call has no inbound token to act on behalf of")
 
+// An InboundForwarder is a Provider that forwards the inbound caller's
+// credential to the backend, as [NewPassthrough] does. Transport refuses
+// to send a request that, as the caller built it, carries the inbound
+// principal's token, unless its provider is an InboundForwarder whose
+// ForwardsInbound reports true. ForwardsInbound is asked once, when the
+// Transport is built; a provider that wraps another can report what the
+// wrapped one does.
+type InboundForwarder interface {
+	ForwardsInbound() bool
+}
+
+// A Rejecter is a Provider that wants to know when a backend refused the
+// credentials it applied, to drop a cached token for example. Transport
+// calls Rejected with the request as sent (credentials applied) when the
+// response is 401 Unauthorized. Rejected must be safe for concurrent use
+// and should return quickly: the response waits for it.
+type Rejecter interface {
+	Rejected(req *http.Request)
+}
+
 // Transport returns an http.RoundTripper that applies p to a copy of every
 // request (see Provider) and sends it with base (http.DefaultTransport if
 // nil). The original request is never modified, and the response's Request is the
 // original, so credentials do not escape through it.
 //
-// Unless p forwards inbound credentials ([NewPassthrough]), a request
-// that, as the caller built it, carries the token of the principal in its
-// context (in a header or the query) is refused with ErrInboundCredential.
+// Unless p forwards inbound credentials ([InboundForwarder], as
+// [NewPassthrough] does), a request that, as the caller built it, carries
+// the token of the principal in its context (in a header or the query) is
+// refused with ErrInboundCredential. If p is a [Rejecter], it is told of
+// every 401 answer.
 func Transport(base http.RoundTripper, p Provider) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	_, fwd := p.(inboundForwarder)
-	rej, _ := p.(rejecter)
+	fwd := false
+	if f, ok := p.(InboundForwarder); ok {
+		fwd = f.ForwardsInbound()
+	}
+	rej, _ := p.(Rejecter)
 	return &transport{base: base, p: p, forwards: fwd, rejecter: rej}
 }
 
-// inboundForwarder marks providers that forward the inbound credential.
-type inboundForwarder interface{ forwardsInbound() }
+var (
+	_ InboundForwarder = (*passthrough)(nil)
+	_ Rejecter         = (*ClientCredentials)(nil)
+	_ Rejecter         = (*TokenExchange)(nil)
+)
 
 type transport struct {
 	base     http.RoundTripper
 	p        Provider
 	forwards bool
-	rejecter rejecter
+	rejecter Rejecter
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -87,16 +115,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(out)
 	if resp != nil {
 		if resp.StatusCode == http.StatusUnauthorized && t.rejecter != nil {
-			t.rejecter.rejected(out)
+			t.rejecter.Rejected(out)
 		}
 		resp.Request = req
 	}
 	return resp, err
 }
-
-// rejecter is a provider that wants to know when a backend answered 401
-// to the credentials it applied.
-type rejecter interface{ rejected(req *http.Request) }
 
 // cloneHeader copies h like http.Header.Clone, with room for the headers a
 // provider adds, so that adding them does not grow the map.
@@ -391,7 +415,9 @@ type passthrough struct {
 	header, scheme string
 }
 
-func (passthrough) forwardsInbound() {}
+// ForwardsInbound reports true: forwarding the inbound token is what a
+// passthrough provider is for.
+func (passthrough) ForwardsInbound() bool { return true }
 
 // NewPassthrough returns a provider that forwards the inbound principal's
 // token ([toolgate.Principal].Token) to the backend: JWT passthrough, for

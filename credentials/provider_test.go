@@ -8,7 +8,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -263,5 +266,105 @@ func TestClientDoesNotFollowCrossHostRedirects(t *testing.T) {
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("same-host redirect: status %d", resp.StatusCode)
+	}
+}
+
+// forwarder is a user-written provider that vouches (or not) for requests
+// carrying the inbound token.
+type forwarder struct{ forwards bool }
+
+func (forwarder) Apply(context.Context, *http.Request) error { return nil }
+func (f forwarder) ForwardsInbound() bool                    { return f.forwards }
+
+func TestUserProviderForwardsInbound(t *testing.T) {
+	const inbound = "eyJhbGciOiJFUzI1NiJ9.inbound.token"
+	ctx := toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "alice", Token: inbound})
+	plain := credentials.ProviderFunc(func(context.Context, *http.Request) error { return nil })
+	backend := newRecorder(t)
+	cases := []struct {
+		name string
+		p    credentials.Provider
+		sent bool
+	}{
+		{"forwarder", forwarder{forwards: true}, true},
+		{"forwarder that declines", forwarder{forwards: false}, false},
+		{"no InboundForwarder", plain, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := backend.count()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, backend.srv.URL, nil)
+			req.Header.Set("X-User-Token", inbound)
+			resp, err := credentials.Client(nil, tc.p).Do(req)
+			if !tc.sent {
+				if !errors.Is(err, credentials.ErrInboundCredential) {
+					t.Errorf("err = %v, want ErrInboundCredential", err)
+				}
+				if backend.count() != before {
+					t.Error("backend received the request")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if got, _ := backend.last(t); got.Header.Get("X-User-Token") != inbound {
+				t.Errorf("X-User-Token = %q", got.Header.Get("X-User-Token"))
+			}
+		})
+	}
+}
+
+// rejecter is a user-written provider that records the credentials the
+// backend refused.
+type rejecter struct {
+	mu      sync.Mutex
+	refused []string
+}
+
+func (*rejecter) Apply(_ context.Context, req *http.Request) error {
+	req.Header.Set("Authorization", "Bearer v1")
+	return nil
+}
+
+func (r *rejecter) Rejected(req *http.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refused = append(r.refused, req.Header.Get("Authorization"))
+}
+
+func TestUserProviderRejected(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		w.WriteHeader(status)
+	}))
+	defer backend.Close()
+	for _, tc := range []struct {
+		status int
+		want   []string
+	}{
+		{http.StatusOK, nil},
+		{http.StatusUnauthorized, []string{"Bearer v1"}},
+		{http.StatusForbidden, nil},
+		{http.StatusInternalServerError, nil},
+	} {
+		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+			p := &rejecter{}
+			resp, err := credentials.Client(nil, p).Get(backend.URL + "/" + strconv.Itoa(tc.status))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			if !slices.Equal(p.refused, tc.want) {
+				t.Errorf("Rejected saw %q, want %q", p.refused, tc.want)
+			}
+			if resp.Request.Header.Get("Authorization") != "" {
+				t.Error("the caller's request was given the credential")
+			}
+		})
 	}
 }
