@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -65,7 +66,9 @@ type Rejecter interface {
 // Transport returns an http.RoundTripper that applies p to a copy of every
 // request (see Provider) and sends it with base (http.DefaultTransport if
 // nil). The original request is never modified, and the response's Request is the
-// original, so credentials do not escape through it.
+// original, so credentials do not escape through it. A redirect that an
+// http.Client follows to an origin other than the first request's is sent
+// without credentials ([Client] does not follow such redirects at all).
 //
 // Unless p forwards inbound credentials ([InboundForwarder], as
 // [NewPassthrough] does), a request that, as the caller built it, carries
@@ -99,6 +102,16 @@ type transport struct {
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	if req.Response != nil && !sameOrigin(req.URL, firstRequest(req).URL) {
+		// A redirect to another origin, followed by a client without
+		// SameOriginRedirects: the credentials are for the first origin
+		// only, and so is a request that carries the inbound token.
+		if carriesInbound(ctx, req) {
+			closeBody(req)
+			return nil, ErrInboundCredential
+		}
+		return t.base.RoundTrip(req)
+	}
 	// A shallow copy with its own Header, as golang.org/x/oauth2 does:
 	// cheaper than Clone, and providers replace rather than edit the URL.
 	out := new(http.Request)
@@ -211,30 +224,90 @@ func notCredential(name string) bool {
 	return false
 }
 
-// Client returns a copy of base (a zero http.Client if nil) whose
-// transport applies p. Unless base sets CheckRedirect, the client does not
-// follow a redirect to another host, so credentials meant for one backend
-// are not sent to another.
+// Client returns a copy of base whose transport applies p (see Transport)
+// and which follows redirects only within the origin of the request the
+// caller made ([SameOriginRedirects]), so credentials meant for one
+// backend never reach another. A CheckRedirect that base sets is asked
+// after that policy, which it can narrow but not widen.
+//
+// A nil base means a client on http.DefaultTransport (30 s connect and
+// 10 s TLS handshake timeouts) with no overall timeout: each request is
+// bounded by its context. A nil p applies no credentials; the client then
+// only adds the redirect policy.
 func Client(base *http.Client, p Provider) *http.Client {
 	c := &http.Client{}
 	if base != nil {
 		*c = *base
 	}
-	c.Transport = Transport(c.Transport, p)
-	if c.CheckRedirect == nil {
-		c.CheckRedirect = sameHostRedirects
+	if p != nil {
+		c.Transport = Transport(c.Transport, p)
+	}
+	next := c.CheckRedirect
+	c.CheckRedirect = SameOriginRedirects
+	if next != nil {
+		c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+			if err := SameOriginRedirects(req, via); err != nil {
+				return err
+			}
+			return next(req, via)
+		}
 	}
 	return c
 }
 
-func sameHostRedirects(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("credentials: stopped after 10 redirects")
+// maxRedirects is how many redirects SameOriginRedirects follows.
+const maxRedirects = 10
+
+// SameOriginRedirects is the redirect policy of [Client], for an
+// http.Client's CheckRedirect: it follows at most 10 redirects, and none
+// to an origin other than the first request's. Origins are compared as
+// RFC 3986 (section 6.2.3) normalises them: scheme and host
+// case-insensitively, a missing port as the scheme's default (80 for
+// http, 443 for https). A redirect to another origin is not an error: it
+// returns http.ErrUseLastResponse, so the caller gets the 3xx response.
+func SameOriginRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) == 0 {
+		return nil
 	}
-	if req.URL.Host != via[0].URL.Host {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("credentials: stopped after %d redirects", maxRedirects)
+	}
+	if !sameOrigin(req.URL, via[0].URL) {
 		return http.ErrUseLastResponse
 	}
 	return nil
+}
+
+// sameOrigin reports whether a and b have the same scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) &&
+		strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		port(a) == port(b)
+}
+
+// port returns u's port, or its scheme's default one.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
+
+// firstRequest returns the request that began req's chain of redirects,
+// req itself if it is not a redirect: http.Client sets a redirect's
+// Response to the response that caused it, whose Request is the request
+// before.
+func firstRequest(req *http.Request) *http.Request {
+	for req.Response != nil && req.Response.Request != nil {
+		req = req.Response.Request
+	}
+	return req
 }
 
 // printable gives provider types a description that never holds a secret,

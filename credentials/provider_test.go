@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -229,43 +230,172 @@ func TestInboundCredentialNeverForwardedByDefault(t *testing.T) {
 	}
 }
 
-func TestClientDoesNotFollowCrossHostRedirects(t *testing.T) {
-	other := newRecorder(t)
-	var redirector *httptest.Server
-	redirector = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func TestSameOriginRedirects(t *testing.T) {
+	parse := func(raw string) *url.URL {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	upperScheme := parse("https://api.example.com/next")
+	upperScheme.Scheme = "HTTPS" // url.Parse lower-cases schemes; a URL built by hand may not
+	cases := []struct {
+		name  string
+		first string
+		hops  int // redirects already followed
+		next  *url.URL
+		want  error // nil: follow
+	}{
+		{"same origin, other path", "https://api.example.com/a", 1, parse("https://api.example.com/b?x=1"), nil},
+		{"other scheme", "https://api.example.com/a", 1, parse("http://api.example.com/a"), http.ErrUseLastResponse},
+		{"other host", "https://api.example.com/a", 1, parse("https://evil.example.com/a"), http.ErrUseLastResponse},
+		{"subdomain", "https://example.com/a", 1, parse("https://api.example.com/a"), http.ErrUseLastResponse},
+		{"other port", "https://api.example.com/a", 1, parse("https://api.example.com:8443/a"), http.ErrUseLastResponse},
+		{"host case", "https://api.example.com/a", 1, parse("https://API.Example.COM/b"), nil},
+		{"scheme case", "https://api.example.com/a", 1, upperScheme, nil},
+		{"explicit default https port", "https://api.example.com/a", 1, parse("https://api.example.com:443/b"), nil},
+		{"explicit default http port", "http://api.example.com:80/a", 1, parse("http://api.example.com/b"), nil},
+		{"empty port is the default", "http://api.example.com:/a", 1, parse("http://api.example.com/b"), nil},
+		{"https default port over http", "http://api.example.com/a", 1, parse("http://api.example.com:443/b"), http.ErrUseLastResponse},
+		{"IPv6 literal, default port", "http://[::1]/a", 1, parse("http://[::1]:80/b"), nil},
+		{"IPv6 literal, other port", "http://[::1]/a", 1, parse("http://[::1]:8080/b"), http.ErrUseLastResponse},
+		{"compared with the first request, not the last", "https://api.example.com/a", 3, parse("https://api.example.com/d"), nil},
+		{"ninth redirect", "https://api.example.com/a", 9, parse("https://api.example.com/b"), nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			via := []*http.Request{{URL: parse(tc.first)}}
+			for len(via) < tc.hops {
+				via = append(via, &http.Request{URL: parse("https://elsewhere.example.net/hop")})
+			}
+			if got := credentials.SameOriginRedirects(&http.Request{URL: tc.next}, via); got != tc.want {
+				t.Errorf("SameOriginRedirects = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("too many redirects", func(t *testing.T) {
+		first := parse("https://api.example.com/a")
+		via := make([]*http.Request, 10)
+		for i := range via {
+			via[i] = &http.Request{URL: first}
+		}
+		err := credentials.SameOriginRedirects(&http.Request{URL: first}, via)
+		if err == nil || err == http.ErrUseLastResponse || !strings.Contains(err.Error(), "10 redirects") {
+			t.Errorf("after 10 redirects: %v", err)
+		}
+	})
+}
+
+// redirector answers /away with a redirect to other's /stolen, /same with
+// one to /final, and counts the credentials it sees.
+func redirector(t *testing.T, other string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/away":
-			http.Redirect(w, r, other.srv.URL+"/stolen", http.StatusFound)
+			http.Redirect(w, r, other+"/stolen", http.StatusFound)
 		case "/same":
 			http.Redirect(w, r, "/final", http.StatusFound)
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
 		default:
 			if r.Header.Get("Authorization") != "Bearer secret-token" {
-				t.Errorf("same-host redirect lost the credential")
+				t.Errorf("%s: same-origin redirect lost the credential", r.URL.Path)
 			}
 			w.WriteHeader(http.StatusOK)
 		}
 	}))
-	defer redirector.Close()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestClientRedirects(t *testing.T) {
 	bearer, err := credentials.NewBearer(credentials.Literal("secret-token"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := credentials.Client(&http.Client{Timeout: 5 * time.Second}, bearer)
-	resp, err := c.Get(redirector.URL + "/away")
+	other := newRecorder(t)
+	// The same server under another name is another origin.
+	otherName := strings.Replace(other.srv.URL, "127.0.0.1", "localhost", 1)
+	errNo := errors.New("no redirects here")
+	for _, tc := range []struct {
+		name       string
+		base       *http.Client
+		path       string
+		wantStatus int
+		wantErr    string
+	}{
+		{"to another host", nil, "/away", http.StatusFound, ""},
+		{"same origin", nil, "/same", http.StatusOK, ""},
+		{"endless", nil, "/loop", 0, "stopped after 10 redirects"},
+		{"base policy cannot widen", &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}, "/away", http.StatusFound, ""},
+		{"base policy can narrow", &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return errNo }}, "/same", 0, errNo.Error()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, dest := range []string{other.srv.URL, otherName} {
+				srv := redirector(t, dest)
+				resp, err := credentials.Client(tc.base, bearer).Get(srv.URL + tc.path)
+				if tc.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+						t.Fatalf("err = %v, want %q", err, tc.wantErr)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = resp.Body.Close()
+				if resp.StatusCode != tc.wantStatus {
+					t.Errorf("status %d, want %d", resp.StatusCode, tc.wantStatus)
+				}
+			}
+			if other.count() != 0 {
+				t.Errorf("the other origin got %d requests", other.count())
+			}
+		})
+	}
+}
+
+// TestTransportCrossOriginRedirect checks that a client without the
+// redirect policy, following a redirect to another origin, sends it
+// without the credentials, and without a request that carries the inbound
+// token.
+func TestTransportCrossOriginRedirect(t *testing.T) {
+	const inbound = "eyJhbGciOiJFUzI1NiJ9.inbound.token"
+	bearer, err := credentials.NewBearer(credentials.Literal("secret-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := newRecorder(t)
+	srv := redirector(t, other.srv.URL)
+	c := &http.Client{Transport: credentials.Transport(nil, bearer)}
+
+	resp, err := c.Get(srv.URL + "/away")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusFound || other.count() != 0 {
-		t.Errorf("cross-host redirect followed: status %d, other host got %d requests", resp.StatusCode, other.count())
+	got, _ := other.last(t)
+	if got.URL.Path != "/stolen" || got.Header.Get("Authorization") != "" {
+		t.Errorf("the other origin got %s with Authorization %q", got.URL.Path, got.Header.Get("Authorization"))
 	}
-	resp, err = c.Get(redirector.URL + "/same")
+
+	resp, err = c.Get(srv.URL + "/same") // same origin: the credential is applied again
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("same-host redirect: status %d", resp.StatusCode)
+
+	ctx := toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "alice", Token: inbound})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/away", nil)
+	req.Header.Set("X-Caller", inbound)
+	before := other.count()
+	c = &http.Client{Transport: credentials.Transport(nil, forwarder{forwards: true})}
+	if _, err := c.Do(req); !errors.Is(err, credentials.ErrInboundCredential) {
+		t.Errorf("inbound token sent to another origin: err = %v", err)
+	}
+	if other.count() != before {
+		t.Error("the other origin received the inbound token")
 	}
 }
 
