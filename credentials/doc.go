@@ -31,6 +31,8 @@
 //   - [NewPassthrough]: forwards the inbound principal's token as is. Only
 //     this provider ever forwards an inbound credential; [Transport] refuses
 //     to send a request that carries the inbound token otherwise.
+//   - [None]: no credentials, for a target whose default is to sign its
+//     requests.
 //
 // Any type with an Apply method is a Provider. It may also implement
 // [InboundForwarder] (to forward the inbound caller's credential) and

@@ -232,14 +232,14 @@ func notCredential(name string) bool {
 //
 // A nil base means a client on http.DefaultTransport (30 s connect and
 // 10 s TLS handshake timeouts) with no overall timeout: each request is
-// bounded by its context. A nil p applies no credentials; the client then
-// only adds the redirect policy.
+// bounded by its context. A nil p, or [None], applies no credentials: the
+// client then only adds the redirect policy.
 func Client(base *http.Client, p Provider) *http.Client {
 	c := &http.Client{}
 	if base != nil {
 		*c = *base
 	}
-	if p != nil {
+	if _, anonymous := p.(none); p != nil && !anonymous {
 		c.Transport = Transport(c.Transport, p)
 	}
 	next := c.CheckRedirect
@@ -309,6 +309,16 @@ func firstRequest(req *http.Request) *http.Request {
 	}
 	return req
 }
+
+type none struct{ printable }
+
+// None returns a provider that applies no credentials. Given to a target
+// whose default is to sign or authorise its requests (a Smithy service
+// with aws.auth#sigv4, a Lambda function), it sends them anonymously.
+func None() Provider { return none{printable{desc: "None"}} }
+
+// Apply leaves req as it is.
+func (none) Apply(context.Context, *http.Request) error { return nil }
 
 // printable gives provider types a description that never holds a secret,
 // for fmt and slog.

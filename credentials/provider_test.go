@@ -75,6 +75,31 @@ func TestStaticProviders(t *testing.T) {
 	}
 }
 
+func TestNone(t *testing.T) {
+	backend := newRecorder(t)
+	ctx := toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "alice", Token: "eyJhbGciOiJFUzI1NiJ9.inbound.token"})
+	for _, tc := range []struct {
+		name string
+		c    *http.Client
+	}{
+		{"Client", credentials.Client(nil, credentials.None())},
+		{"Transport", &http.Client{Transport: credentials.Transport(nil, credentials.None())}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, backend.srv.URL+"/?q=1", nil)
+			req.Header.Set("X-Trace", "t-1")
+			do(t, tc.c, req)
+			got, _ := backend.last(t)
+			if got.URL.RawQuery != "q=1" || got.Header.Get("Authorization") != "" || got.Header.Get("X-Trace") != "t-1" {
+				t.Errorf("None changed the request: %s %v", got.URL, got.Header)
+			}
+		})
+	}
+	if got := fmt.Sprint(credentials.None()); got != "None" {
+		t.Errorf("None prints as %q", got)
+	}
+}
+
 func TestProviderConfigErrors(t *testing.T) {
 	t.Setenv("TOOLGATE_TEST_EMPTY", "")
 	cases := map[string]func() error{
