@@ -24,7 +24,8 @@
 //     share one token request.
 //   - [NewSigV4]: AWS Signature Version 4 (aws-sdk-go-v2) with the default
 //     credential chain, static keys or an assumed role; its
-//     [SigV4.CredentialsProvider] also serves SDK-based targets.
+//     [SigV4.CredentialsProvider] also serves AWS SDK clients (a lambda
+//     target given a *SigV4 lets the SDK sign with it).
 //   - [NewTokenExchange]: RFC 8693 token exchange of the inbound
 //     principal's token for a token for the backend, cached per subject and
 //     audience.
