@@ -13,6 +13,10 @@
 //	...
 //	client := credentials.Client(nil, key)
 //
+// The client follows redirects only within the first request's origin
+// ([SameOriginRedirects]), so a backend cannot send its credentials on to
+// another one.
+//
 // The providers are:
 //
 //   - [NewAPIKey]: an API key in a header or query parameter, with an
