@@ -239,9 +239,10 @@ func (x *TokenExchange) entry(p *toolgate.Principal) *exchangeEntry {
 	return e
 }
 
-// rejected is called by Transport when the backend answered 401 to req:
-// the exchanged token it carried is dropped from the principal's entry.
-func (x *TokenExchange) rejected(req *http.Request) {
+// Rejected is called by Transport when the backend answered 401 to req
+// (see [Rejecter]): the exchanged token req carried is dropped from the
+// cache of req's principal, as ClientCredentials.Rejected does.
+func (x *TokenExchange) Rejected(req *http.Request) {
 	h := req.Header.Get("Authorization")
 	p := toolgate.PrincipalFrom(req.Context())
 	if h == "" || p.Token == "" {

@@ -177,10 +177,12 @@ func (c *ClientCredentials) Apply(ctx context.Context, req *http.Request) error 
 	return nil
 }
 
-// rejected is called by Transport when the backend answered 401 to req:
-// the token it carried is dropped from the cache (a token revoked or
-// signed with a retired key would otherwise be sent until it expires).
-func (c *ClientCredentials) rejected(req *http.Request) {
+// Rejected is called by Transport when the backend answered 401 to req
+// (see [Rejecter]): the token req carried is dropped from the cache (a
+// token revoked or signed with a retired key would otherwise be sent until
+// it expires). A token younger than a second is kept, so a backend that
+// refuses every token costs at most one token request per second.
+func (c *ClientCredentials) Rejected(req *http.Request) {
 	if h := req.Header.Get("Authorization"); h != "" && c.cache.invalidate(h) {
 		c.log.Info("credentials: backend rejected the cached token; it will be replaced")
 	}

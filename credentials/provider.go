@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -42,35 +43,75 @@ var ErrInboundCredential = errors.New("credentials: request carries the inbound 
 // no token.
 var ErrNoInboundToken = errors.New("credentials: the call has no inbound token to act on behalf of")
 
+// An InboundForwarder is a Provider that forwards the inbound caller's
+// credential to the backend, as [NewPassthrough] does. Transport refuses
+// to send a request that, as the caller built it, carries the inbound
+// principal's token, unless its provider is an InboundForwarder whose
+// ForwardsInbound reports true. ForwardsInbound is asked once, when the
+// Transport is built; a provider that wraps another can report what the
+// wrapped one does.
+type InboundForwarder interface {
+	ForwardsInbound() bool
+}
+
+// A Rejecter is a Provider that wants to know when a backend refused the
+// credentials it applied, to drop a cached token for example. Transport
+// calls Rejected with the request as sent (credentials applied) when the
+// response is 401 Unauthorized. Rejected must be safe for concurrent use
+// and should return quickly: the response waits for it.
+type Rejecter interface {
+	Rejected(req *http.Request)
+}
+
 // Transport returns an http.RoundTripper that applies p to a copy of every
 // request (see Provider) and sends it with base (http.DefaultTransport if
 // nil). The original request is never modified, and the response's Request is the
-// original, so credentials do not escape through it.
+// original, so credentials do not escape through it. A redirect that an
+// http.Client follows to an origin other than the first request's is sent
+// without credentials ([Client] does not follow such redirects at all).
 //
-// Unless p forwards inbound credentials ([NewPassthrough]), a request
-// that, as the caller built it, carries the token of the principal in its
-// context (in a header or the query) is refused with ErrInboundCredential.
+// Unless p forwards inbound credentials ([InboundForwarder], as
+// [NewPassthrough] does), a request that, as the caller built it, carries
+// the token of the principal in its context (in a header or the query) is
+// refused with ErrInboundCredential. If p is a [Rejecter], it is told of
+// every 401 answer.
 func Transport(base http.RoundTripper, p Provider) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	_, fwd := p.(inboundForwarder)
-	rej, _ := p.(rejecter)
+	fwd := false
+	if f, ok := p.(InboundForwarder); ok {
+		fwd = f.ForwardsInbound()
+	}
+	rej, _ := p.(Rejecter)
 	return &transport{base: base, p: p, forwards: fwd, rejecter: rej}
 }
 
-// inboundForwarder marks providers that forward the inbound credential.
-type inboundForwarder interface{ forwardsInbound() }
+var (
+	_ InboundForwarder = (*passthrough)(nil)
+	_ Rejecter         = (*ClientCredentials)(nil)
+	_ Rejecter         = (*TokenExchange)(nil)
+)
 
 type transport struct {
 	base     http.RoundTripper
 	p        Provider
 	forwards bool
-	rejecter rejecter
+	rejecter Rejecter
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	if req.Response != nil && !sameOrigin(req.URL, firstRequest(req).URL) {
+		// A redirect to another origin, followed by a client without
+		// SameOriginRedirects: the credentials are for the first origin
+		// only, and so is a request that carries the inbound token.
+		if carriesInbound(ctx, req) {
+			closeBody(req)
+			return nil, ErrInboundCredential
+		}
+		return t.base.RoundTrip(req)
+	}
 	// A shallow copy with its own Header, as golang.org/x/oauth2 does:
 	// cheaper than Clone, and providers replace rather than edit the URL.
 	out := new(http.Request)
@@ -87,16 +128,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(out)
 	if resp != nil {
 		if resp.StatusCode == http.StatusUnauthorized && t.rejecter != nil {
-			t.rejecter.rejected(out)
+			t.rejecter.Rejected(out)
 		}
 		resp.Request = req
 	}
 	return resp, err
 }
-
-// rejecter is a provider that wants to know when a backend answered 401
-// to the credentials it applied.
-type rejecter interface{ rejected(req *http.Request) }
 
 // cloneHeader copies h like http.Header.Clone, with room for the headers a
 // provider adds, so that adding them does not grow the map.
@@ -187,31 +224,101 @@ func notCredential(name string) bool {
 	return false
 }
 
-// Client returns a copy of base (a zero http.Client if nil) whose
-// transport applies p. Unless base sets CheckRedirect, the client does not
-// follow a redirect to another host, so credentials meant for one backend
-// are not sent to another.
+// Client returns a copy of base whose transport applies p (see Transport)
+// and which follows redirects only within the origin of the request the
+// caller made ([SameOriginRedirects]), so credentials meant for one
+// backend never reach another. A CheckRedirect that base sets is asked
+// after that policy, which it can narrow but not widen.
+//
+// A nil base means a client on http.DefaultTransport (30 s connect and
+// 10 s TLS handshake timeouts) with no overall timeout: each request is
+// bounded by its context. A nil p, or [None], applies no credentials: the
+// client then only adds the redirect policy.
 func Client(base *http.Client, p Provider) *http.Client {
 	c := &http.Client{}
 	if base != nil {
 		*c = *base
 	}
-	c.Transport = Transport(c.Transport, p)
-	if c.CheckRedirect == nil {
-		c.CheckRedirect = sameHostRedirects
+	if _, anonymous := p.(none); p != nil && !anonymous {
+		c.Transport = Transport(c.Transport, p)
+	}
+	next := c.CheckRedirect
+	c.CheckRedirect = SameOriginRedirects
+	if next != nil {
+		c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+			if err := SameOriginRedirects(req, via); err != nil {
+				return err
+			}
+			return next(req, via)
+		}
 	}
 	return c
 }
 
-func sameHostRedirects(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("credentials: stopped after 10 redirects")
+// maxRedirects is how many redirects SameOriginRedirects follows.
+const maxRedirects = 10
+
+// SameOriginRedirects is the redirect policy of [Client], for an
+// http.Client's CheckRedirect: it follows at most 10 redirects, and none
+// to an origin other than the first request's. Origins are compared as
+// RFC 3986 (section 6.2.3) normalises them: scheme and host
+// case-insensitively, a missing port as the scheme's default (80 for
+// http, 443 for https). A redirect to another origin is not an error: it
+// returns http.ErrUseLastResponse, so the caller gets the 3xx response.
+func SameOriginRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) == 0 {
+		return nil
 	}
-	if req.URL.Host != via[0].URL.Host {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("credentials: stopped after %d redirects", maxRedirects)
+	}
+	if !sameOrigin(req.URL, via[0].URL) {
 		return http.ErrUseLastResponse
 	}
 	return nil
 }
+
+// sameOrigin reports whether a and b have the same scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) &&
+		strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		port(a) == port(b)
+}
+
+// port returns u's port, or its scheme's default one.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
+
+// firstRequest returns the request that began req's chain of redirects,
+// req itself if it is not a redirect: http.Client sets a redirect's
+// Response to the response that caused it, whose Request is the request
+// before.
+func firstRequest(req *http.Request) *http.Request {
+	for req.Response != nil && req.Response.Request != nil {
+		req = req.Response.Request
+	}
+	return req
+}
+
+type none struct{ printable }
+
+// None returns a provider that applies no credentials. Given to a target
+// whose default is to sign or authorise its requests (a Smithy service
+// with aws.auth#sigv4, a Lambda function), it sends them anonymously.
+func None() Provider { return none{printable{desc: "None"}} }
+
+// Apply leaves req as it is.
+func (none) Apply(context.Context, *http.Request) error { return nil }
 
 // printable gives provider types a description that never holds a secret,
 // for fmt and slog.
@@ -391,7 +498,9 @@ type passthrough struct {
 	header, scheme string
 }
 
-func (passthrough) forwardsInbound() {}
+// ForwardsInbound reports true: forwarding the inbound token is what a
+// passthrough provider is for.
+func (passthrough) ForwardsInbound() bool { return true }
 
 // NewPassthrough returns a provider that forwards the inbound principal's
 // token ([toolgate.Principal].Token) to the backend: JWT passthrough, for

@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,6 +72,31 @@ func TestStaticProviders(t *testing.T) {
 				t.Error("response does not point at the caller's request")
 			}
 		})
+	}
+}
+
+func TestNone(t *testing.T) {
+	backend := newRecorder(t)
+	ctx := toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "alice", Token: "eyJhbGciOiJFUzI1NiJ9.inbound.token"})
+	for _, tc := range []struct {
+		name string
+		c    *http.Client
+	}{
+		{"Client", credentials.Client(nil, credentials.None())},
+		{"Transport", &http.Client{Transport: credentials.Transport(nil, credentials.None())}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, backend.srv.URL+"/?q=1", nil)
+			req.Header.Set("X-Trace", "t-1")
+			do(t, tc.c, req)
+			got, _ := backend.last(t)
+			if got.URL.RawQuery != "q=1" || got.Header.Get("Authorization") != "" || got.Header.Get("X-Trace") != "t-1" {
+				t.Errorf("None changed the request: %s %v", got.URL, got.Header)
+			}
+		})
+	}
+	if got := fmt.Sprint(credentials.None()); got != "None" {
+		t.Errorf("None prints as %q", got)
 	}
 }
 
@@ -226,42 +255,271 @@ func TestInboundCredentialNeverForwardedByDefault(t *testing.T) {
 	}
 }
 
-func TestClientDoesNotFollowCrossHostRedirects(t *testing.T) {
-	other := newRecorder(t)
-	var redirector *httptest.Server
-	redirector = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func TestSameOriginRedirects(t *testing.T) {
+	parse := func(raw string) *url.URL {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	upperScheme := parse("https://api.example.com/next")
+	upperScheme.Scheme = "HTTPS" // url.Parse lower-cases schemes; a URL built by hand may not
+	cases := []struct {
+		name  string
+		first string
+		hops  int // redirects already followed
+		next  *url.URL
+		want  error // nil: follow
+	}{
+		{"same origin, other path", "https://api.example.com/a", 1, parse("https://api.example.com/b?x=1"), nil},
+		{"other scheme", "https://api.example.com/a", 1, parse("http://api.example.com/a"), http.ErrUseLastResponse},
+		{"other host", "https://api.example.com/a", 1, parse("https://evil.example.com/a"), http.ErrUseLastResponse},
+		{"subdomain", "https://example.com/a", 1, parse("https://api.example.com/a"), http.ErrUseLastResponse},
+		{"other port", "https://api.example.com/a", 1, parse("https://api.example.com:8443/a"), http.ErrUseLastResponse},
+		{"host case", "https://api.example.com/a", 1, parse("https://API.Example.COM/b"), nil},
+		{"scheme case", "https://api.example.com/a", 1, upperScheme, nil},
+		{"explicit default https port", "https://api.example.com/a", 1, parse("https://api.example.com:443/b"), nil},
+		{"explicit default http port", "http://api.example.com:80/a", 1, parse("http://api.example.com/b"), nil},
+		{"empty port is the default", "http://api.example.com:/a", 1, parse("http://api.example.com/b"), nil},
+		{"https default port over http", "http://api.example.com/a", 1, parse("http://api.example.com:443/b"), http.ErrUseLastResponse},
+		{"IPv6 literal, default port", "http://[::1]/a", 1, parse("http://[::1]:80/b"), nil},
+		{"IPv6 literal, other port", "http://[::1]/a", 1, parse("http://[::1]:8080/b"), http.ErrUseLastResponse},
+		{"compared with the first request, not the last", "https://api.example.com/a", 3, parse("https://api.example.com/d"), nil},
+		{"ninth redirect", "https://api.example.com/a", 9, parse("https://api.example.com/b"), nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			via := []*http.Request{{URL: parse(tc.first)}}
+			for len(via) < tc.hops {
+				via = append(via, &http.Request{URL: parse("https://elsewhere.example.net/hop")})
+			}
+			if got := credentials.SameOriginRedirects(&http.Request{URL: tc.next}, via); got != tc.want {
+				t.Errorf("SameOriginRedirects = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("too many redirects", func(t *testing.T) {
+		first := parse("https://api.example.com/a")
+		via := make([]*http.Request, 10)
+		for i := range via {
+			via[i] = &http.Request{URL: first}
+		}
+		err := credentials.SameOriginRedirects(&http.Request{URL: first}, via)
+		if err == nil || err == http.ErrUseLastResponse || !strings.Contains(err.Error(), "10 redirects") {
+			t.Errorf("after 10 redirects: %v", err)
+		}
+	})
+}
+
+// redirector answers /away with a redirect to other's /stolen, /same with
+// one to /final, and counts the credentials it sees.
+func redirector(t *testing.T, other string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/away":
-			http.Redirect(w, r, other.srv.URL+"/stolen", http.StatusFound)
+			http.Redirect(w, r, other+"/stolen", http.StatusFound)
 		case "/same":
 			http.Redirect(w, r, "/final", http.StatusFound)
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
 		default:
 			if r.Header.Get("Authorization") != "Bearer secret-token" {
-				t.Errorf("same-host redirect lost the credential")
+				t.Errorf("%s: same-origin redirect lost the credential", r.URL.Path)
 			}
 			w.WriteHeader(http.StatusOK)
 		}
 	}))
-	defer redirector.Close()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestClientRedirects(t *testing.T) {
 	bearer, err := credentials.NewBearer(credentials.Literal("secret-token"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := credentials.Client(&http.Client{Timeout: 5 * time.Second}, bearer)
-	resp, err := c.Get(redirector.URL + "/away")
+	other := newRecorder(t)
+	// The same server under another name is another origin.
+	otherName := strings.Replace(other.srv.URL, "127.0.0.1", "localhost", 1)
+	errNo := errors.New("no redirects here")
+	for _, tc := range []struct {
+		name       string
+		base       *http.Client
+		path       string
+		wantStatus int
+		wantErr    string
+	}{
+		{"to another host", nil, "/away", http.StatusFound, ""},
+		{"same origin", nil, "/same", http.StatusOK, ""},
+		{"endless", nil, "/loop", 0, "stopped after 10 redirects"},
+		{"base policy cannot widen", &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}, "/away", http.StatusFound, ""},
+		{"base policy can narrow", &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return errNo }}, "/same", 0, errNo.Error()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, dest := range []string{other.srv.URL, otherName} {
+				srv := redirector(t, dest)
+				resp, err := credentials.Client(tc.base, bearer).Get(srv.URL + tc.path)
+				if tc.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+						t.Fatalf("err = %v, want %q", err, tc.wantErr)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = resp.Body.Close()
+				if resp.StatusCode != tc.wantStatus {
+					t.Errorf("status %d, want %d", resp.StatusCode, tc.wantStatus)
+				}
+			}
+			if other.count() != 0 {
+				t.Errorf("the other origin got %d requests", other.count())
+			}
+		})
+	}
+}
+
+// TestTransportCrossOriginRedirect checks that a client without the
+// redirect policy, following a redirect to another origin, sends it
+// without the credentials, and without a request that carries the inbound
+// token.
+func TestTransportCrossOriginRedirect(t *testing.T) {
+	const inbound = "eyJhbGciOiJFUzI1NiJ9.inbound.token"
+	bearer, err := credentials.NewBearer(credentials.Literal("secret-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := newRecorder(t)
+	srv := redirector(t, other.srv.URL)
+	c := &http.Client{Transport: credentials.Transport(nil, bearer)}
+
+	resp, err := c.Get(srv.URL + "/away")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusFound || other.count() != 0 {
-		t.Errorf("cross-host redirect followed: status %d, other host got %d requests", resp.StatusCode, other.count())
+	got, _ := other.last(t)
+	if got.URL.Path != "/stolen" || got.Header.Get("Authorization") != "" {
+		t.Errorf("the other origin got %s with Authorization %q", got.URL.Path, got.Header.Get("Authorization"))
 	}
-	resp, err = c.Get(redirector.URL + "/same")
+
+	resp, err = c.Get(srv.URL + "/same") // same origin: the credential is applied again
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("same-host redirect: status %d", resp.StatusCode)
+
+	ctx := toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "alice", Token: inbound})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/away", nil)
+	req.Header.Set("X-Caller", inbound)
+	before := other.count()
+	c = &http.Client{Transport: credentials.Transport(nil, forwarder{forwards: true})}
+	if _, err := c.Do(req); !errors.Is(err, credentials.ErrInboundCredential) {
+		t.Errorf("inbound token sent to another origin: err = %v", err)
+	}
+	if other.count() != before {
+		t.Error("the other origin received the inbound token")
+	}
+}
+
+// forwarder is a user-written provider that vouches (or not) for requests
+// carrying the inbound token.
+type forwarder struct{ forwards bool }
+
+func (forwarder) Apply(context.Context, *http.Request) error { return nil }
+func (f forwarder) ForwardsInbound() bool                    { return f.forwards }
+
+func TestUserProviderForwardsInbound(t *testing.T) {
+	const inbound = "eyJhbGciOiJFUzI1NiJ9.inbound.token"
+	ctx := toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "alice", Token: inbound})
+	plain := credentials.ProviderFunc(func(context.Context, *http.Request) error { return nil })
+	backend := newRecorder(t)
+	cases := []struct {
+		name string
+		p    credentials.Provider
+		sent bool
+	}{
+		{"forwarder", forwarder{forwards: true}, true},
+		{"forwarder that declines", forwarder{forwards: false}, false},
+		{"no InboundForwarder", plain, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := backend.count()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, backend.srv.URL, nil)
+			req.Header.Set("X-User-Token", inbound)
+			resp, err := credentials.Client(nil, tc.p).Do(req)
+			if !tc.sent {
+				if !errors.Is(err, credentials.ErrInboundCredential) {
+					t.Errorf("err = %v, want ErrInboundCredential", err)
+				}
+				if backend.count() != before {
+					t.Error("backend received the request")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if got, _ := backend.last(t); got.Header.Get("X-User-Token") != inbound {
+				t.Errorf("X-User-Token = %q", got.Header.Get("X-User-Token"))
+			}
+		})
+	}
+}
+
+// rejecter is a user-written provider that records the credentials the
+// backend refused.
+type rejecter struct {
+	mu      sync.Mutex
+	refused []string
+}
+
+func (*rejecter) Apply(_ context.Context, req *http.Request) error {
+	req.Header.Set("Authorization", "Bearer v1")
+	return nil
+}
+
+func (r *rejecter) Rejected(req *http.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refused = append(r.refused, req.Header.Get("Authorization"))
+}
+
+func TestUserProviderRejected(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		w.WriteHeader(status)
+	}))
+	defer backend.Close()
+	for _, tc := range []struct {
+		status int
+		want   []string
+	}{
+		{http.StatusOK, nil},
+		{http.StatusUnauthorized, []string{"Bearer v1"}},
+		{http.StatusForbidden, nil},
+		{http.StatusInternalServerError, nil},
+	} {
+		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+			p := &rejecter{}
+			resp, err := credentials.Client(nil, p).Get(backend.URL + "/" + strconv.Itoa(tc.status))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			if !slices.Equal(p.refused, tc.want) {
+				t.Errorf("Rejected saw %q, want %q", p.refused, tc.want)
+			}
+			if resp.Request.Header.Get("Authorization") != "" {
+				t.Error("the caller's request was given the credential")
+			}
+		})
 	}
 }

@@ -76,7 +76,7 @@ func emulatedTarget(t testing.TB) *lambda.Target {
 	o.Qualifier = "$LATEST"
 	o.Endpoint = e.URL
 	o.Region = signer.Region()
-	o.Credentials = signer.CredentialsProvider()
+	o.Credentials = signer
 	tg, err := lambda.New(ctx, o)
 	if err != nil {
 		t.Fatal(err)

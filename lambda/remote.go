@@ -21,6 +21,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/credentials"
 )
 
 // maxBackoff caps one throttle retry's delay.
@@ -55,11 +56,19 @@ func New(ctx context.Context, o *Options) (*Target, error) {
 	if region != "" {
 		load = append(load, config.WithRegion(region))
 	}
-	if o.Credentials != nil {
-		load = append(load, config.WithCredentialsProvider(o.Credentials))
-	}
 	if o.HTTPClient != nil {
 		load = append(load, config.WithHTTPClient(o.HTTPClient))
+	}
+	// applied is the provider credentials.Client applies to requests the
+	// SDK leaves unsigned; nil when the SDK signs.
+	var applied credentials.Provider
+	switch p := o.Credentials.(type) {
+	case nil: // the SDK's default credential chain
+	case *credentials.SigV4:
+		load = append(load, config.WithCredentialsProvider(p.CredentialsProvider()))
+	default:
+		load = append(load, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+		applied = p
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
@@ -71,6 +80,9 @@ func New(ctx context.Context, o *Options) (*Target, error) {
 	client := awslambda.NewFromConfig(cfg, func(lo *awslambda.Options) {
 		if o.Endpoint != "" {
 			lo.BaseEndpoint = aws.String(o.Endpoint)
+		}
+		if applied != nil {
+			lo.HTTPClient = credentials.Client(stdClient(cfg.HTTPClient), applied)
 		}
 		// An invocation is not idempotent: only throttles are retried,
 		// below, where the function is known not to have run.
@@ -92,6 +104,20 @@ func New(ctx context.Context, o *Options) (*Target, error) {
 	}
 	t.remote = r
 	return t, nil
+}
+
+// stdClient returns c as an *http.Client: itself (Options.HTTPClient), a
+// client on the transport of the SDK's default client (which carries a
+// custom CA bundle from the AWS configuration), or nil for
+// credentials.Client's default.
+func stdClient(c aws.HTTPClient) *http.Client {
+	switch c := c.(type) {
+	case *http.Client:
+		return c
+	case *awshttp.BuildableClient:
+		return &http.Client{Transport: c.GetTransport(), Timeout: c.GetTimeout()}
+	}
+	return nil
 }
 
 // invoke calls the function, retrying throttles. A returned error is a

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	lambdago "github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/credentials"
 )
 
 // Defaults of Options.
@@ -60,13 +60,19 @@ type Options struct {
 	// Endpoint overrides the Lambda endpoint URL (New only), for example
 	// a local emulator.
 	Endpoint string
-	// Credentials sign the Invoke requests (SigV4) (New only), for
-	// example credentials.NewSigV4(...).CredentialsProvider(). Default:
-	// the standard AWS credential chain.
-	Credentials aws.CredentialsProvider
-	// HTTPClient sends the Invoke requests (New only); default the AWS
-	// SDK's client.
+	// HTTPClient sends the Invoke requests (New only). Nil means the AWS
+	// SDK's default client (30 s connect and 10 s TLS handshake timeouts)
+	// with no overall timeout: each call is bounded by its context, which
+	// the gateway limits to its CallTimeout.
 	HTTPClient *http.Client
+	// Credentials sign or authorise the Invoke requests (New only; see
+	// package credentials); credentials.None() sends none. Nil means the
+	// target's default: SigV4 from the default AWS credential chain. The
+	// AWS SDK signs with the AWS credentials of a *credentials.SigV4 (its
+	// CredentialsProvider; its service name and region do not matter).
+	// Any other provider is applied through credentials.Client, with its
+	// redirect policy, to requests the SDK leaves unsigned.
+	Credentials credentials.Provider
 	// MaxThrottleRetries is how often a throttled (HTTP 429) invocation
 	// is retried (New only): default DefaultMaxThrottleRetries, negative
 	// for none. No other failure is retried.

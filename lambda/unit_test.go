@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,9 +16,9 @@ import (
 	lambdago "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/credentials"
 	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/lambda"
 	"github.com/toolgate/toolgate/lambda/internal/testfn"
@@ -61,9 +62,7 @@ func fakeTarget(t *testing.T, f *fakeLambda, retries int) *lambda.Target {
 	o.Function = "arn:aws:lambda:eu-west-1:123456789012:function:weather"
 	o.Qualifier = "live"
 	o.Endpoint = srv.URL
-	o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		return aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}, nil
-	})
+	o.Credentials = staticSigV4(t)
 	o.MaxThrottleRetries = retries
 	o.ThrottleBackoff = time.Millisecond
 	tg, err := lambda.New(context.Background(), o)
@@ -72,6 +71,108 @@ func fakeTarget(t *testing.T, f *fakeLambda, retries int) *lambda.Target {
 	}
 	return tg
 }
+
+// staticSigV4 returns a SigV4 provider with the static key AKID.
+func staticSigV4(t *testing.T) *credentials.SigV4 {
+	t.Helper()
+	sig, err := credentials.NewSigV4(context.Background(), credentials.SigV4Config{
+		Service: "lambda", Region: "eu-west-1", AccessKeyID: "AKID", SecretAccessKey: credentials.Literal("secret"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
+}
+
+// TestInvokeCredentials checks who signs or authorises an Invoke request
+// for each kind of Options.Credentials.
+func TestInvokeCredentials(t *testing.T) {
+	dir := t.TempDir() // the default chain finds only the environment's key
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CA_BUNDLE", "") // the SDK cannot add a CA bundle to an Options.HTTPClient
+	execAPI, err := credentials.NewSigV4(context.Background(), credentials.SigV4Config{
+		Service: "execute-api", Region: "us-west-2", AccessKeyID: "AKIDOTHER", SecretAccessKey: credentials.Literal("secret"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bearer, err := credentials.NewBearer(credentials.Literal("backend-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom := credentials.ProviderFunc(func(_ context.Context, req *http.Request) error {
+		req.Header.Set("X-Api-Key", "k-1")
+		return nil
+	})
+	const scope = "/eu-west-1/lambda/aws4_request"
+	for _, tc := range []struct {
+		name    string
+		creds   credentials.Provider
+		auth    string // prefix of Authorization; "" for none
+		authEnd string // what the credential scope ends with
+		header  string // a header the provider sets, "name: value"
+		client  bool   // send with an Options.HTTPClient
+	}{
+		{"default chain", nil, "AWS4-HMAC-SHA256 Credential=AKIDFROMENV/", scope, "", false},
+		{"SigV4 lends its key; the SDK signs for lambda in the function's region", execAPI, "AWS4-HMAC-SHA256 Credential=AKIDOTHER/", scope, "", false},
+		{"SigV4 with an HTTPClient", execAPI, "AWS4-HMAC-SHA256 Credential=AKIDOTHER/", scope, "", true},
+		{"none", credentials.None(), "", "", "", false},
+		{"bearer", bearer, "Bearer backend-token", "", "", false},
+		{"bearer with an HTTPClient", bearer, "Bearer backend-token", "", "", true},
+		{"user-written provider", custom, "", "", "X-Api-Key: k-1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeLambda{responses: []func(http.ResponseWriter){answer("", `"ok"`)}}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			o := baseOptions(t)
+			o.Function = "arn:aws:lambda:eu-west-1:123456789012:function:weather"
+			o.Endpoint = srv.URL
+			o.Credentials = tc.creds
+			var sent atomic.Int32
+			if tc.client {
+				o.HTTPClient = &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+					sent.Add(1)
+					return http.DefaultTransport.RoundTrip(req)
+				})}
+			}
+			tg, err := lambda.New(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := call(t, tg, "text", `{}`, nil); r.IsError {
+				t.Fatal(testenv.Text(r))
+			}
+			if tc.client && sent.Load() != 1 {
+				t.Errorf("Options.HTTPClient sent %d requests, want 1", sent.Load())
+			}
+			got := f.last.Load().Header
+			auth := got.Get("Authorization")
+			if (tc.auth == "" && auth != "") || !strings.HasPrefix(auth, tc.auth) || !strings.Contains(auth, tc.authEnd) {
+				t.Errorf("Authorization %q, want %q...%q", auth, tc.auth, tc.authEnd)
+			}
+			if signed := got.Get("X-Amz-Date") != ""; signed != strings.HasPrefix(tc.auth, "AWS4-") {
+				t.Errorf("signed by the SDK: %v, want %v", signed, !signed)
+			}
+			if tc.header != "" {
+				name, value, _ := strings.Cut(tc.header, ": ")
+				if got.Get(name) != value {
+					t.Errorf("%s = %q, want %q", name, got.Get(name), value)
+				}
+			}
+		})
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 func call(t *testing.T, tg toolgate.Target, tool, args string, h http.Header) *toolgate.Result {
 	t.Helper()
@@ -136,7 +237,7 @@ func TestInvokeAPI(t *testing.T) {
 		srv.Close() // nothing listens there now
 		o := baseOptions(t)
 		o.Function, o.Region, o.Endpoint = "weather", "us-east-1", srv.URL
-		o.Credentials = aws.AnonymousCredentials{}
+		o.Credentials = credentials.None()
 		tg, err := lambda.New(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)

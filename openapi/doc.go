@@ -36,7 +36,7 @@
 // (JSON, form-urlencoded, multipart/form-data with file parts, text/*,
 // binary as base64). Path values are percent-encoded as single segments,
 // header values with control characters are refused, and requests go only
-// to the configured server. Outbound credentials plug in through
-// Options.Client (for example a credentials RoundTripper) or
-// Options.Header.
+// to the configured server: no redirect to another origin is followed.
+// Outbound credentials plug in through Options.Credentials (a
+// credentials.Provider) or Options.Header.
 package openapi

@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/credentials"
 	"github.com/toolgate/toolgate/internal/httpx"
 	"github.com/toolgate/toolgate/internal/testenv"
 )
@@ -75,26 +76,70 @@ func TestInjection(t *testing.T) {
 }
 
 // TestRedirectToOtherHost checks that a redirect off the configured server
-// is not followed, so neither arguments nor credentials leave it.
+// is not followed, so neither arguments nor credentials leave it, whatever
+// the client's own redirect policy.
 func TestRedirectToOtherHost(t *testing.T) {
-	other := newRecorder(t)
-	rec := newRecorder(t)
-	rec.respond = func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.srv.URL+"/stolen", http.StatusFound)
+	key, err := credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("provider-secret"), Name: "X-Provider-Key"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	tg := loadTestdata(t, "styles.yaml", &Options{
-		BaseURL: rec.srv.URL,
-		Header:  http.Header{"X-Api-Key": {"secret-value"}},
-	})
-	res := call(t, tg, "getItem", `{"id":"1"}`)
-	if !res.IsError || !strings.Contains(resultText(res), "302") {
-		t.Errorf("want an IsError 302 result, got %s", resultText(res))
+	followAll := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+	for _, tc := range []struct {
+		name   string
+		opts   Options
+		header string
+		want   string
+	}{
+		{"static header", Options{Header: http.Header{"X-Api-Key": {"secret-value"}}}, "X-Api-Key", "secret-value"},
+		{"credentials", Options{Credentials: key}, "X-Provider-Key", "provider-secret"},
+		{"client that follows every redirect", Options{HTTPClient: followAll, Credentials: key}, "X-Provider-Key", "provider-secret"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			other := newRecorder(t)
+			rec := newRecorder(t)
+			rec.respond = func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, other.srv.URL+"/stolen", http.StatusFound)
+			}
+			opts := tc.opts
+			opts.BaseURL = rec.srv.URL
+			res := call(t, loadTestdata(t, "styles.yaml", &opts), "getItem", `{"id":"1"}`)
+			if !res.IsError || !strings.Contains(resultText(res), "302") {
+				t.Errorf("want an IsError 302 result, got %s", resultText(res))
+			}
+			if other.count() != 0 {
+				t.Errorf("redirect to another host was followed")
+			}
+			if got := rec.last(t).header.Get(tc.header); got != tc.want {
+				t.Errorf("%s sent to the configured server: %q, want %q", tc.header, got, tc.want)
+			}
+		})
 	}
-	if other.count() != 0 {
-		t.Errorf("redirect to another host was followed")
+}
+
+// TestCredentialsNotSentWithSpec checks that Options.Credentials reach the
+// API but not the server LoadURL reads the spec from.
+func TestCredentialsNotSentWithSpec(t *testing.T) {
+	key, err := credentials.NewAPIKey(credentials.APIKeyConfig{Key: credentials.Literal("api-secret"), Name: "X-Api-Key"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := rec.last(t).header.Get("X-Api-Key"); got != "secret-value" {
-		t.Errorf("static header not sent to the configured server: %q", got)
+	api := newRecorder(t)
+	specs := newRecorder(t)
+	specs.respond = func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("openapi: 3.0.0\ninfo: {title: s, version: '1'}\npaths:\n  /p:\n    get:\n      operationId: p\n      responses: {'200': {description: ok}}\n"))
+	}
+	tg, err := LoadURL(context.Background(), specs.srv.URL+"/api.yaml", &Options{BaseURL: api.srv.URL, Credentials: key, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := call(t, tg, "p", `{}`); res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if got := specs.last(t).header.Get("X-Api-Key"); got != "" {
+		t.Errorf("the spec server got the API key %q", got)
+	}
+	if got := api.last(t).header.Get("X-Api-Key"); got != "api-secret" {
+		t.Errorf("the API got X-Api-Key %q", got)
 	}
 }
 
@@ -312,7 +357,7 @@ func TestRetryIdempotent(t *testing.T) {
 			// a client without keep-alives, so that Go's transport does not
 			// retry on its own
 			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-			tg := loadTestdata(t, "styles.yaml", &Options{BaseURL: srv.URL, Client: client})
+			tg := loadTestdata(t, "styles.yaml", &Options{BaseURL: srv.URL, HTTPClient: client})
 			_, err := tg.CallTool(context.Background(), &toolgate.CallRequest{Tool: tc.tool, Arguments: json.RawMessage(tc.args)})
 			if (err != nil) != tc.wantErr {
 				t.Errorf("err = %v, want error %v", err, tc.wantErr)

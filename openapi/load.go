@@ -38,8 +38,9 @@ func LoadFile(ctx context.Context, path string, opts *Options) (*Target, error) 
 	return newTarget(ctx, data, &url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}, opts)
 }
 
-// LoadURL fetches an OpenAPI document over HTTP(S) with Options.Client (or
-// http.DefaultClient) and returns a Target for it. Relative server URLs in
+// LoadURL fetches an OpenAPI document over HTTP(S) with Options.HTTPClient
+// (or http.DefaultClient), without Options.Credentials, and returns a
+// Target for it. Relative server URLs in
 // the document resolve against u. External $refs are followed only with
 // Options.AllowRemoteRefs.
 func LoadURL(ctx context.Context, u string, opts *Options) (*Target, error) {
@@ -63,8 +64,8 @@ func New(ctx context.Context, spec []byte, opts *Options) (*Target, error) {
 }
 
 func httpClient(opts *Options) *http.Client {
-	if opts != nil && opts.Client != nil {
-		return opts.Client
+	if opts != nil && opts.HTTPClient != nil {
+		return opts.HTTPClient
 	}
 	return http.DefaultClient
 }

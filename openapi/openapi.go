@@ -14,12 +14,13 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/credentials"
 	"github.com/toolgate/toolgate/internal/httpx"
 )
 
 // Options configures a Target. The zero value is usable: every operation
-// becomes a tool, requests go to the spec's first server through
-// http.DefaultClient.
+// becomes a tool, requests go to the spec's first server without
+// credentials.
 type Options struct {
 	// Name is the target's name, the prefix of its published tool names.
 	// Default: the spec's info.title, sanitised ("Swagger Petstore" ->
@@ -33,12 +34,19 @@ type Options struct {
 	// ServerVariables sets values for the variables of the spec's server
 	// URL template; unset variables take their defaults.
 	ServerVariables map[string]string
-	// Client sends the API requests (and fetches LoadURL specs and remote
-	// refs). Put outbound credentials in its Transport, for example a
-	// credentials package RoundTripper. Default: http.DefaultClient. The
-	// target never follows a redirect to another origin, whatever the
-	// client's CheckRedirect says.
-	Client *http.Client
+	// HTTPClient sends the requests. Nil means a client on
+	// http.DefaultTransport (30 s connect and 10 s TLS handshake timeouts)
+	// with no overall timeout: each call is bounded by its context, which
+	// the gateway limits to its CallTimeout. No redirect to another origin
+	// is followed, whatever the client's CheckRedirect says (see
+	// credentials.Client). HTTPClient, as given, also fetches LoadURL's
+	// document and remote $refs.
+	HTTPClient *http.Client
+	// Credentials authorise every API request (see package credentials).
+	// Nil means the target's default: none. They are not sent with the
+	// LoadURL and remote $ref fetches; put a provider in HTTPClient's
+	// transport (credentials.Client) for a spec that needs them.
+	Credentials credentials.Provider
 	// Header is added to every API request (for example a static API key
 	// header). Values here are never logged.
 	Header http.Header
@@ -117,7 +125,7 @@ type Skipped struct {
 }
 
 // SecurityScheme is one of the spec's securitySchemes, reported so users
-// know which credentials to configure (for example through Options.Client).
+// know which credentials to configure (Options.Credentials).
 type SecurityScheme struct {
 	// Name is the scheme's key in components.securitySchemes.
 	Name string `json:"name"`
@@ -204,7 +212,7 @@ func newTarget(ctx context.Context, data []byte, location *url.URL, opts *Option
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
 	t.version = version
-	t.client = safeClient(httpClient(opts))
+	t.client = credentials.Client(opts.HTTPClient, opts.Credentials)
 	if opts.BaseURL != "" {
 		u, err := url.Parse(opts.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -279,30 +287,6 @@ func idempotent(method string) bool {
 }
 
 var nonAlnum = regexp.MustCompile(`[^a-z0-9]+`)
-
-// safeClient returns a copy of c that never follows a redirect to another
-// origin (scheme and host), so neither arguments nor credentials leave the
-// configured server.
-func safeClient(c *http.Client) *http.Client {
-	cc := *c
-	next := c.CheckRedirect
-	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) > 0 {
-			first := via[0].URL
-			if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {
-				return http.ErrUseLastResponse
-			}
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 10 {
-			return fmt.Errorf("stopped after 10 redirects")
-		}
-		return nil
-	}
-	return &cc
-}
 
 func firstParagraph(s string) string {
 	s = strings.TrimSpace(s)

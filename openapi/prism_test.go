@@ -298,7 +298,7 @@ func TestPrism(t *testing.T) {
 			base := startPrism(t, bin, abs)
 			pt := &prismTransport{schemes: map[string]SecurityScheme{}}
 			tg, err := LoadFile(context.Background(), spec, &Options{
-				BaseURL: base, Client: &http.Client{Transport: pt, Timeout: 30 * time.Second}, Logger: quietLogger(),
+				BaseURL: base, HTTPClient: &http.Client{Transport: pt, Timeout: 30 * time.Second}, Logger: quietLogger(),
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/credentials"
 	"github.com/toolgate/toolgate/internal/schema"
 	"github.com/toolgate/toolgate/internal/testenv"
 )
@@ -112,7 +113,7 @@ func TestCorpus(t *testing.T) {
 					t.Errorf("%s: description %q", op.name, op.tool.Description)
 				}
 			}
-			tg, err := New(context.Background(), m, &Options{Endpoint: "http://127.0.0.1:1", Anonymous: true})
+			tg, err := New(context.Background(), m, &Options{Endpoint: "http://127.0.0.1:1", Credentials: credentials.None()})
 			switch {
 			case w.supported && err != nil:
 				t.Errorf("New: %v", err)

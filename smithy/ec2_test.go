@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/toolgate/toolgate/credentials"
 	"github.com/toolgate/toolgate/smithy"
 )
 
@@ -50,7 +51,7 @@ func TestEC2Query(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := smithy.New(context.Background(), m, &smithy.Options{Endpoint: be.srv.URL, Anonymous: true})
+	tg, err := smithy.New(context.Background(), m, &smithy.Options{Endpoint: be.srv.URL, Credentials: credentials.None()})
 	if err != nil {
 		t.Fatal(err)
 	}

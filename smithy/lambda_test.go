@@ -29,7 +29,7 @@ func TestLambdaInvoke(t *testing.T) {
 	}
 	rec := &recorder{base: http.DefaultTransport}
 	tg, err := smithy.New(ctx, m, &smithy.Options{
-		Endpoint: e.URL, Client: &http.Client{Transport: rec}, Include: []string{"Invoke", "GetFunction"},
+		Endpoint: e.URL, HTTPClient: &http.Client{Transport: rec}, Include: []string{"Invoke", "GetFunction"},
 	})
 	if err != nil {
 		t.Fatal(err)

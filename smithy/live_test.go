@@ -151,7 +151,7 @@ func TestDynamoDB(t *testing.T) {
 	}
 	rec := &recorder{base: http.DefaultTransport}
 	tg, err := smithy.New(ctx, m, &smithy.Options{
-		Endpoint: endpoint, Client: &http.Client{Transport: rec}, Logger: quiet(),
+		Endpoint: endpoint, HTTPClient: &http.Client{Transport: rec}, Logger: quiet(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func TestKinesis(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{base: http.DefaultTransport}
-	tg, err := smithy.New(ctx, m, &smithy.Options{Endpoint: endpoint, Client: &http.Client{Transport: rec}})
+	tg, err := smithy.New(ctx, m, &smithy.Options{Endpoint: endpoint, HTTPClient: &http.Client{Transport: rec}})
 	if err != nil {
 		t.Fatal(err)
 	}

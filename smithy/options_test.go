@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/credentials"
 	"github.com/toolgate/toolgate/smithy"
 )
 
@@ -47,7 +48,7 @@ func TestFilters(t *testing.T) {
 		{"no match", smithy.Options{Include: []string{"Nothing"}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.opts.Endpoint, tc.opts.Anonymous = "http://127.0.0.1:1", true
+			tc.opts.Endpoint, tc.opts.Credentials = "http://127.0.0.1:1", credentials.None()
 			tg, err := smithy.New(context.Background(), m, &tc.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -57,7 +58,7 @@ func TestFilters(t *testing.T) {
 			}
 		})
 	}
-	if _, err := smithy.New(context.Background(), m, &smithy.Options{Include: []string{"["}, Anonymous: true, Endpoint: "http://x"}); err == nil {
+	if _, err := smithy.New(context.Background(), m, &smithy.Options{Include: []string{"["}, Credentials: credentials.None(), Endpoint: "http://x"}); err == nil {
 		t.Error("a malformed pattern was accepted")
 	}
 }
@@ -155,7 +156,7 @@ func TestDefaultEndpointAndSigning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := smithy.New(context.Background(), m, &smithy.Options{Client: &http.Client{Transport: rewriteScheme{tr}}})
+	tg, err := smithy.New(context.Background(), m, &smithy.Options{HTTPClient: &http.Client{Transport: rewriteScheme{tr}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,10 +170,54 @@ func TestDefaultEndpointAndSigning(t *testing.T) {
 	if host != "secretsmanager.eu-west-3.amazonaws.com" || !strings.Contains(auth, "/eu-west-3/secretsmanager/aws4_request") {
 		t.Errorf("host %q, authorization %q", host, auth)
 	}
-	// Anonymous: no signature; no endpoint without a region.
+	// No endpoint without a region.
 	t.Setenv("AWS_REGION", "")
-	if _, err := smithy.New(context.Background(), m, &smithy.Options{Anonymous: true}); err == nil || !strings.Contains(err.Error(), "no Endpoint") {
+	if _, err := smithy.New(context.Background(), m, &smithy.Options{Credentials: credentials.None()}); err == nil || !strings.Contains(err.Error(), "no Endpoint") {
 		t.Errorf("New without endpoint or region: %v", err)
+	}
+}
+
+// TestCredentials checks what Options.Credentials sends to a service that
+// declares SigV4.
+func TestCredentials(t *testing.T) {
+	awsEnv(t)
+	var auth atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth.Store(r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = w.Write([]byte(`{"SecretList":[]}`))
+	}))
+	defer srv.Close()
+	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "secrets-manager-2017-10-17.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bearer, err := credentials.NewBearer(credentials.Literal("k-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		creds credentials.Provider
+		want  string // prefix of Authorization; "" for none
+	}{
+		{"default: SigV4", nil, "AWS4-HMAC-SHA256 Credential=AKIDTOOLGATETEST/"},
+		{"none", credentials.None(), ""},
+		{"another provider", bearer, "Bearer k-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg, err := smithy.New(context.Background(), m, &smithy.Options{Endpoint: srv.URL, Credentials: tc.creds})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, _, text := callTarget(t, tg, "ListSecrets", map[string]any{}); res.IsError {
+				t.Fatal(text)
+			}
+			got, _ := auth.Load().(string)
+			if (tc.want == "" && got != "") || !strings.HasPrefix(got, tc.want) {
+				t.Errorf("Authorization %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 
@@ -217,7 +262,7 @@ func TestOutputSchemasDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg, err := smithy.New(context.Background(), m, &smithy.Options{Endpoint: "http://x", Anonymous: true, Include: []string{"GetItem", "DescribeTable", "CreateTable"}})
+	tg, err := smithy.New(context.Background(), m, &smithy.Options{Endpoint: "http://x", Credentials: credentials.None(), Include: []string{"GetItem", "DescribeTable", "CreateTable"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func TestS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{base: http.DefaultTransport}
-	tg, err := smithy.New(ctx, m, &smithy.Options{Endpoint: endpoint, Client: &http.Client{Transport: rec}})
+	tg, err := smithy.New(ctx, m, &smithy.Options{Endpoint: endpoint, HTTPClient: &http.Client{Transport: rec}})
 	if err != nil {
 		t.Fatal(err)
 	}

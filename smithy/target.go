@@ -69,16 +69,19 @@ type Options struct {
 	// Region is the AWS region for the default endpoint and SigV4. Default:
 	// AWS_REGION, AWS_DEFAULT_REGION or the shared configuration.
 	Region string
-	// Client sends the requests. Default: http.DefaultClient. Its transport
-	// is wrapped with Credentials (or the default SigV4 signer).
-	Client *http.Client
-	// Credentials signs or authorises every request. Default for a service
-	// with aws.auth#sigv4 (and Anonymous unset): SigV4 with the service's
-	// signing name, the Region, and the default AWS credential chain.
+	// HTTPClient sends the requests. Nil means a client on
+	// http.DefaultTransport (30 s connect and 10 s TLS handshake timeouts)
+	// with no overall timeout: each call is bounded by its context, which
+	// the gateway limits to its CallTimeout. No redirect to another origin
+	// is followed, whatever the client's CheckRedirect says (see
+	// credentials.Client).
+	HTTPClient *http.Client
+	// Credentials sign or authorise every request (see package
+	// credentials); credentials.None() sends none. Nil means the target's
+	// default: for a service with aws.auth#sigv4, SigV4 with the service's
+	// signing name, the Region and the default AWS credential chain; none
+	// otherwise.
 	Credentials credentials.Provider
-	// Anonymous sends requests without credentials even if the service
-	// declares SigV4.
-	Anonymous bool
 	// Include keeps only operations whose name matches one of these
 	// path.Match patterns ("Get*", "ListTables"); all when empty. Exclude
 	// then drops operations matching any of its patterns.
@@ -176,7 +179,7 @@ func New(ctx context.Context, m *Model, opts *Options) (*Target, error) {
 		region = firstNonEmpty(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
 	}
 	provider := opts.Credentials
-	if provider == nil && !opts.Anonymous {
+	if provider == nil {
 		if name := signingName(svc); name != "" {
 			sig, err := credentials.NewSigV4(ctx, credentials.SigV4Config{Service: name, Region: region, Logger: opts.Logger})
 			if err != nil {
@@ -186,14 +189,7 @@ func New(ctx context.Context, m *Model, opts *Options) (*Target, error) {
 			region = sig.Region()
 		}
 	}
-	base := opts.Client
-	if base == nil {
-		base = http.DefaultClient
-	}
-	t.client = base
-	if provider != nil {
-		t.client = credentials.Client(base, provider)
-	}
+	t.client = credentials.Client(opts.HTTPClient, provider)
 	ep := opts.Endpoint
 	if ep == "" {
 		if ep = defaultEndpoint(svc, region); ep == "" {

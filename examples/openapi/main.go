@@ -69,9 +69,10 @@ func setup(ctx context.Context) (*toolgate.Gateway, *openapi.Target, error) {
 	if spec == "" {
 		return nil, nil, errors.New("set TOOLGATE_OPENAPI_SPEC to an OpenAPI or Swagger file")
 	}
-	client := &http.Client{Timeout: 60 * time.Second}
+	var key credentials.Provider // nil: no credentials
 	if os.Getenv("TOOLGATE_API_KEY") != "" {
-		key, err := credentials.NewAPIKey(credentials.APIKeyConfig{
+		var err error
+		key, err = credentials.NewAPIKey(credentials.APIKeyConfig{
 			Key:  credentials.FromEnv("TOOLGATE_API_KEY"),
 			In:   credentials.Header,
 			Name: os.Getenv("TOOLGATE_API_KEY_HEADER"),
@@ -79,12 +80,12 @@ func setup(ctx context.Context) (*toolgate.Gateway, *openapi.Target, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		client = credentials.Client(client, key)
 	}
 	target, err := openapi.LoadFile(ctx, spec, &openapi.Options{
-		Name:    os.Getenv("TOOLGATE_TARGET_NAME"),
-		BaseURL: os.Getenv("TOOLGATE_OPENAPI_BASE_URL"),
-		Client:  client,
+		Name:        os.Getenv("TOOLGATE_TARGET_NAME"),
+		BaseURL:     os.Getenv("TOOLGATE_OPENAPI_BASE_URL"),
+		HTTPClient:  &http.Client{Timeout: 60 * time.Second},
+		Credentials: key,
 	})
 	if err != nil {
 		return nil, nil, err

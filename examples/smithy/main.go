@@ -77,11 +77,11 @@ func setup(ctx context.Context) (*toolgate.Gateway, *smithy.Target, error) {
 		return nil, nil, err
 	}
 	target, err := smithy.New(ctx, model, &smithy.Options{
-		Name:     os.Getenv("TOOLGATE_TARGET_NAME"),
-		Service:  os.Getenv("TOOLGATE_SMITHY_SERVICE"),
-		Endpoint: os.Getenv("TOOLGATE_SMITHY_ENDPOINT"),
-		Client:   &http.Client{Timeout: 60 * time.Second},
-		Logger:   slog.Default(),
+		Name:       os.Getenv("TOOLGATE_TARGET_NAME"),
+		Service:    os.Getenv("TOOLGATE_SMITHY_SERVICE"),
+		Endpoint:   os.Getenv("TOOLGATE_SMITHY_ENDPOINT"),
+		HTTPClient: &http.Client{Timeout: 60 * time.Second},
+		Logger:     slog.Default(),
 	})
 	if err != nil {
 		return nil, nil, err
