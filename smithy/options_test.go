@@ -188,7 +188,7 @@ func TestCredentials(t *testing.T) {
 		_, _ = w.Write([]byte(`{"SecretList":[]}`))
 	}))
 	defer srv.Close()
-	m, err := smithy.LoadFile(filepath.Join(corpus, "aws", "secrets-manager-2017-10-17.json"))
+	m, err := smithy.LoadFile(corpusModel(t, "aws/secrets-manager-2017-10-17.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
