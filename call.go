@@ -13,6 +13,9 @@ import (
 	"github.com/toolgate/toolgate/internal/schema"
 )
 
+// inProcess is the Session of a call made with Gateway.Call: no client.
+var inProcess = noSession("an in-process call (Gateway.Call) has no client")
+
 // ErrUnknownTool is returned by Call for a tool that does not exist or
 // that the caller may not see.
 var ErrUnknownTool = errors.New("unknown tool")
@@ -26,7 +29,7 @@ func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (
 	if e == nil || !g.visible(ctx, p, e) {
 		return nil, fmt.Errorf("toolgate: %w %q", ErrUnknownTool, name)
 	}
-	return g.callEntry(WithPrincipal(ctx, p), e, &CallRequest{Arguments: args})
+	return g.callEntry(WithPrincipal(ctx, p), e, &CallRequest{Arguments: args, Session: inProcess})
 }
 
 // callEntry validates and runs one call of e. req carries the transport

@@ -24,6 +24,13 @@ func (t FuncTool) WithTitle(title string) FuncTool {
 	return t
 }
 
+// WithSession returns a copy of t that declares it uses the caller's
+// session (Tool.UsesSession): its handler finds it with SessionFrom(ctx).
+func (t FuncTool) WithSession() FuncTool {
+	t.tool.UsesSession = true
+	return t
+}
+
 // WithAnnotations returns a copy of t with the given hints for clients.
 func (t FuncTool) WithAnnotations(a *mcp.ToolAnnotations) FuncTool {
 	t.tool.Annotations = a
@@ -184,6 +191,7 @@ type FuncTarget struct {
 	name, desc string
 	tools      []Tool
 	calls      map[string]func(context.Context, json.RawMessage) (*Result, error)
+	sessions   map[string]bool // tools that use the caller's session
 	err        error
 }
 
@@ -203,6 +211,12 @@ func Funcs(name string, tools ...FuncTool) *FuncTarget {
 		}
 		t.calls[ft.tool.Name] = ft.call
 		t.tools = append(t.tools, ft.tool)
+		if ft.tool.UsesSession {
+			if t.sessions == nil {
+				t.sessions = map[string]bool{}
+			}
+			t.sessions[ft.tool.Name] = true
+		}
 	}
 	return t
 }
@@ -232,6 +246,9 @@ func (t *FuncTarget) CallTool(ctx context.Context, req *CallRequest) (*Result, e
 	call, ok := t.calls[req.Tool]
 	if !ok {
 		return nil, fmt.Errorf("funcs %q: no tool %q", t.name, req.Tool)
+	}
+	if t.sessions[req.Tool] {
+		ctx = withSession(ctx, req.Session)
 	}
 	return call(ctx, req.Arguments)
 }

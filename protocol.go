@@ -139,6 +139,7 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (*mcp.
 		Arguments: cr.Params.Arguments,
 		Meta:      cr.Params.Meta,
 		Header:    ri.header,
+		Session:   g.session(e, cr),
 	}
 	if cr.Session != nil {
 		req.SessionID = cr.Session.ID()
@@ -179,4 +180,17 @@ func encodeTool(e *entry) ([]byte, error) {
 func (g *Gateway) direct(name string) bool {
 	e := g.cat.Load().byName[name]
 	return e == nil || !e.prep.tool.UsesSession
+}
+
+// session is the Session a call of e sees: go-sdk's session of the
+// request for a tool that declares it uses one, a stub otherwise.
+func (g *Gateway) session(e *entry, cr *mcp.CallToolRequest) *Session {
+	switch {
+	case !e.prep.tool.UsesSession:
+		return noSession(fmt.Sprintf("tool %q does not declare Tool.UsesSession", e.info.Name))
+	case cr.Session == nil:
+		return noSession("the request has no session")
+	}
+	return &Session{ss: cr.Session, token: cr.Params.GetProgressToken(),
+		stateless: g.opts.Stateless, noStream: g.opts.Stateless && g.opts.JSONResponse}
 }

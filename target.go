@@ -64,7 +64,7 @@ type Tool struct {
 	// sampling). Its calls always take go-sdk's full protocol path, which
 	// relates what the tool sends to the client's request; the calls of
 	// other tools may be answered directly.
-	UsesSession bool `json:"-"`
+	UsesSession bool
 }
 
 // CallRequest is one tool call as a target sees it.
@@ -86,6 +86,11 @@ type CallRequest struct {
 	// propagate selected headers. It is nil for in-process calls. Targets
 	// must not forward credentials from it unless configured to.
 	Header http.Header
+	// Session reaches the caller's client while the call runs: progress,
+	// log messages, elicitation, sampling, the client's capabilities. It is
+	// never nil; it works for tools that declare Tool.UsesSession, and its
+	// methods return ErrNoSession otherwise.
+	Session *Session
 }
 
 // Result is the result of a tool call: content blocks, optional
