@@ -67,13 +67,17 @@ done
 # Conformance: the scenarios that apply to a tools-only server (README lists the rest).
 SCENARIOS=(server-initialize ping logging-set-level tools-list tools-call-simple-text tools-call-image
   tools-call-audio tools-call-embedded-resource tools-call-mixed-content tools-call-error
-  json-schema-2020-12 resources-list prompts-list dns-rebinding-protection)
+  json-schema-2020-12 resources-list prompts-list dns-rebinding-protection
+  tools-call-with-logging tools-call-with-progress)
 for mode in stateful stateless; do
   flags=(-addr 127.0.0.1:0)
   [[ $mode == stateless ]] && flags+=(-stateless)
   start "conformance-$mode" "$WORK/conformance" "${flags[@]}"
   scen=("${SCENARIOS[@]}")
-  [[ $mode == stateful ]] && scen+=(server-sse-multiple-streams) # needs sessions
+  # These need a session: the server asks the client (sampling, elicitation)
+  # or keeps standalone streams.
+  [[ $mode == stateful ]] && scen+=(server-sse-multiple-streams tools-call-sampling tools-call-elicitation
+    elicitation-sep1034-defaults elicitation-sep1330-enums)
   for s in "${scen[@]}"; do
     check "conformance/$mode/$s" bash -c "out=\$('$MCP/conformance.sh' '$URL' --scenario '$s' 2>&1); echo \"\$out\" | tail -15; grep -qE '^Passed: ([0-9]+)/\\1, 0 failed' <<<\"\$out\""
   done

@@ -1,7 +1,9 @@
 // Command conformance serves a gateway for the official MCP conformance
-// suite: the quickstart targets plus, as builtins, the content fixtures
-// the suite's tools scenarios call (test_simple_text, test_image_content,
-// ...), so those scenarios exercise the gateway's own call path.
+// suite: the quickstart targets plus, as builtins, the fixtures the
+// suite's tools scenarios call (test_simple_text, test_image_content, ...,
+// and, on the caller's session, test_tool_with_logging,
+// test_tool_with_progress, test_sampling, test_elicitation, ...), so those
+// scenarios exercise the gateway's own call path.
 //
 //	go run ./internal/cmd/conformance -addr 127.0.0.1:18081 [-stateless] [-json]
 package main
@@ -71,6 +73,12 @@ func main() {
 		res := f.res
 		err := gw.AddBuiltin(toolgate.Tool{Name: f.name, Description: f.desc, InputSchema: json.RawMessage(f.schema)},
 			func(context.Context, *toolgate.CallRequest) (*toolgate.Result, error) { return res, nil })
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	for _, f := range sessionFixtures() {
+		err := gw.AddBuiltin(toolgate.Tool{Name: f.name, Description: f.desc, InputSchema: json.RawMessage(f.schema), UsesSession: true}, f.run)
 		if err != nil {
 			log.Fatal(err)
 		}
