@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate"
-	"github.com/toolgate/toolgate/bench"
+	"github.com/toolgate/toolgate/internal/benchkit"
 )
 
 // BenchmarkCallWithJWT runs the same tools/call in-process through a
@@ -24,16 +24,16 @@ func BenchmarkCallWithJWT(b *testing.B) {
 	// One header value for every request: the client's cost stays out of
 	// the comparison (the gateway replaces the map entry, never the slice).
 	bearer := []string{"Bearer " + is.sign(b, "rsa-1", is.claims(nil))}
-	mk := func(a toolgate.Authorizer) *bench.Client {
+	mk := func(a toolgate.Authorizer) *benchkit.Client {
 		gw, err := toolgate.New(&toolgate.Options{Authorizer: a, Stateless: true, JSONResponse: true, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := gw.AddTarget(context.Background(), toolgate.Funcs("bench", toolgate.Func("echo", "Echo", func(_ context.Context, in bench.EchoIn) (string, error) { return in.Text, nil }))); err != nil {
+		if err := gw.AddTarget(context.Background(), toolgate.Funcs("bench", toolgate.Func("echo", "Echo", func(_ context.Context, in benchkit.EchoIn) (string, error) { return in.Text, nil }))); err != nil {
 			b.Fatal(err)
 		}
-		do := bench.HandlerDo(gw)
-		c := &bench.Client{URL: "http://gw.test/mcp", Do: func(r *http.Request) (*http.Response, error) {
+		do := benchkit.HandlerDo(gw)
+		c := &benchkit.Client{URL: "http://gw.test/mcp", Do: func(r *http.Request) (*http.Response, error) {
 			if a != nil {
 				r.Header["Authorization"] = bearer
 			}
@@ -45,8 +45,8 @@ func BenchmarkCallWithJWT(b *testing.B) {
 		return c
 	}
 	plain, withJWT := mk(nil), mk(j)
-	body := bench.CallBody("bench___echo")
-	run := func(c *bench.Client, n int) time.Duration {
+	body := benchkit.CallBody("bench___echo")
+	run := func(c *benchkit.Client, n int) time.Duration {
 		start := time.Now()
 		for range n {
 			if _, err := c.Call(body); err != nil {

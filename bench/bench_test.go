@@ -1,3 +1,6 @@
+// Package bench holds the benchmarks: toolgate against a bare go-sdk
+// server (internal/benchkit builds both), and tools/list over large
+// catalogues. It is not part of the library.
 package bench
 
 import (
@@ -11,23 +14,24 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/benchkit"
 )
 
 // BenchmarkToolsCall measures one tools/call handled in-process (no
 // network) by a bare go-sdk server and by toolgate, in each transport mode.
 func BenchmarkToolsCall(b *testing.B) {
-	for _, m := range Modes {
+	for _, m := range benchkit.Modes {
 		for _, srv := range []struct {
 			name string
-			mk   func(Mode) (http.Handler, string)
-		}{{"bare", Bare}, {"toolgate", Gateway}} {
+			mk   func(benchkit.Mode) (http.Handler, string)
+		}{{"bare", benchkit.Bare}, {"toolgate", benchkit.Gateway}} {
 			b.Run(m.Name+"/"+srv.name, func(b *testing.B) {
 				h, tool := srv.mk(m)
-				c := &Client{Do: HandlerDo(h), URL: "http://127.0.0.1/mcp"}
+				c := &benchkit.Client{Do: benchkit.HandlerDo(h), URL: "http://127.0.0.1/mcp"}
 				if err := c.Connect(); err != nil {
 					b.Fatal(err)
 				}
-				body := CallBody(tool)
+				body := benchkit.CallBody(tool)
 				b.ReportAllocs()
 				b.ResetTimer()
 				for b.Loop() {
@@ -49,7 +53,7 @@ func BenchmarkToolsList10k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := gw.AddTarget(context.Background(), ManyTools(10000)); err != nil {
+	if err := gw.AddTarget(context.Background(), benchkit.ManyTools(10000)); err != nil {
 		b.Fatal(err)
 	}
 	bare := mcp.NewServer(&mcp.Implementation{Name: "bare", Version: "0"}, &mcp.ServerOptions{PageSize: 1000, Logger: slog.New(slog.DiscardHandler)})
@@ -63,8 +67,8 @@ func BenchmarkToolsList10k(b *testing.B) {
 	}{{"bare", bareH}, {"toolgate", gw}} {
 		b.Run(srv.name, func(b *testing.B) {
 			var server time.Duration
-			do := HandlerDo(srv.h)
-			c := &Client{URL: "http://127.0.0.1/mcp", Do: func(r *http.Request) (*http.Response, error) {
+			do := benchkit.HandlerDo(srv.h)
+			c := &benchkit.Client{URL: "http://127.0.0.1/mcp", Do: func(r *http.Request) (*http.Response, error) {
 				start := time.Now()
 				resp, err := do(r)
 				server += time.Since(start)
@@ -77,7 +81,7 @@ func BenchmarkToolsList10k(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				server = 0
-				n, _, err := ListAll(c)
+				n, _, err := benchkit.ListAll(c)
 				if err != nil || n != 10000 {
 					b.Fatalf("listed %d tools: %v", n, err)
 				}
@@ -92,7 +96,7 @@ func BenchmarkToolsList10k(b *testing.B) {
 // BenchmarkRegister10k measures adding a 10,000-tool target (schema
 // compilation and catalogue build).
 func BenchmarkRegister10k(b *testing.B) {
-	t := ManyTools(10000)
+	t := benchkit.ManyTools(10000)
 	for b.Loop() {
 		gw, err := toolgate.New(&toolgate.Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
@@ -107,28 +111,28 @@ func BenchmarkRegister10k(b *testing.B) {
 // TestBenchServersAgree checks that both servers answer the benchmark call
 // the same way, so the benchmark compares like with like.
 func TestBenchServersAgree(t *testing.T) {
-	for _, m := range Modes {
-		for _, mk := range []func(Mode) (http.Handler, string){Bare, Gateway} {
+	for _, m := range benchkit.Modes {
+		for _, mk := range []func(benchkit.Mode) (http.Handler, string){benchkit.Bare, benchkit.Gateway} {
 			h, tool := mk(m)
-			c := &Client{Do: HandlerDo(h), URL: "http://127.0.0.1/mcp"}
+			c := &benchkit.Client{Do: benchkit.HandlerDo(h), URL: "http://127.0.0.1/mcp"}
 			if err := c.Connect(); err != nil {
 				t.Fatal(err)
 			}
-			b, err := c.Call(CallBody(tool))
+			b, err := c.Call(benchkit.CallBody(tool))
 			if err != nil {
 				t.Fatalf("%s: %v", m.Name, err)
 			}
-			if got := string(ssePayload(b)); got != `{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hello, gateway"}]}}` {
+			if got := string(benchkit.SSEPayload(b)); got != `{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hello, gateway"}]}}` {
 				t.Fatalf("%s %s: %s", m.Name, tool, got)
 			}
 		}
 	}
 	gw, _ := toolgate.New(&toolgate.Options{Stateless: true, JSONResponse: true, PageSize: 300, Logger: slog.New(slog.DiscardHandler)})
-	if err := gw.AddTarget(context.Background(), ManyTools(1000)); err != nil {
+	if err := gw.AddTarget(context.Background(), benchkit.ManyTools(1000)); err != nil {
 		t.Fatal(err)
 	}
-	c := &Client{Do: HandlerDo(gw), URL: "http://127.0.0.1/mcp"}
-	if n, pages, err := ListAll(c); n != 1000 || pages != 4 || err != nil {
+	c := &benchkit.Client{Do: benchkit.HandlerDo(gw), URL: "http://127.0.0.1/mcp"}
+	if n, pages, err := benchkit.ListAll(c); n != 1000 || pages != 4 || err != nil {
 		t.Fatalf("ListAll: %d tools in %d pages, %v", n, pages, err)
 	}
 }

@@ -19,7 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/toolgate/toolgate/bench"
+	"github.com/toolgate/toolgate/internal/benchkit"
 )
 
 type result struct {
@@ -41,8 +41,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "compare: -d at most 2m, -c 1..256")
 		os.Exit(2)
 	}
-	var mode bench.Mode
-	for _, m := range bench.Modes {
+	var mode benchkit.Mode
+	for _, m := range benchkit.Modes {
 		if m.Name == *modeName {
 			mode = m
 		}
@@ -54,8 +54,8 @@ func main() {
 
 	servers := []struct {
 		name string
-		mk   func(bench.Mode) (http.Handler, string)
-	}{{"bare go-sdk", bench.Bare}, {"toolgate", bench.Gateway}}
+		mk   func(benchkit.Mode) (http.Handler, string)
+	}{{"bare go-sdk", benchkit.Bare}, {"toolgate", benchkit.Gateway}}
 	totals := make([]result, len(servers))
 	for r := 0; r < *rounds; r++ {
 		for i, s := range servers {
@@ -110,14 +110,14 @@ func run(h http.Handler, tool string, conc int, d time.Duration) (result, error)
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
 
-	clients := make([]*bench.Client, conc)
+	clients := make([]*benchkit.Client, conc)
 	for i := range clients {
-		clients[i] = &bench.Client{Do: hc.Do, URL: url}
+		clients[i] = &benchkit.Client{Do: hc.Do, URL: url}
 		if err := clients[i].Connect(); err != nil {
 			return result{}, err
 		}
 	}
-	body := bench.CallBody(tool)
+	body := benchkit.CallBody(tool)
 	// Warm up.
 	for range 200 {
 		if _, err := clients[0].Call(body); err != nil {

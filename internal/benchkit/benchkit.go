@@ -1,9 +1,10 @@
-// Package bench compares toolgate with a bare go-sdk MCP server serving the
-// same in-process tool, and measures tools/list over large catalogues.
+// Package benchkit builds what the benchmarks compare: toolgate and a bare
+// go-sdk MCP server serving the same in-process tool, the catalogues of
+// the tools/list benchmarks, and a minimal MCP client for load.
 //
 //	go test -run '^$' -bench . -benchmem ./bench     (handler cost, allocations)
 //	go run ./bench/compare                            (loopback HTTP load, ratio)
-package bench
+package benchkit
 
 import (
 	"bytes"
@@ -168,7 +169,7 @@ func ListAll(c *Client) (tools, pages int, err error) {
 		if err != nil {
 			return tools, pages, err
 		}
-		b = ssePayload(b)
+		b = SSEPayload(b)
 		var res struct {
 			Result struct {
 				Tools []struct {
@@ -188,9 +189,9 @@ func ListAll(c *Client) (tools, pages int, err error) {
 	}
 }
 
-// ssePayload returns the data of the first SSE event in b, or b if it is
+// SSEPayload returns the data of the first SSE event in b, or b if it is
 // not an event stream.
-func ssePayload(b []byte) []byte {
+func SSEPayload(b []byte) []byte {
 	i := bytes.Index(b, []byte("data: "))
 	if i < 0 {
 		return b
