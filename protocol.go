@@ -182,12 +182,15 @@ func (g *Gateway) direct(name string) bool {
 	return e == nil || !e.prep.tool.UsesSession
 }
 
+// undeclared is the Session of a tool that does not declare it uses one.
+var undeclared = noSession("the tool does not declare Tool.UsesSession")
+
 // session is the Session a call of e sees: go-sdk's session of the
 // request for a tool that declares it uses one, a stub otherwise.
 func (g *Gateway) session(e *entry, cr *mcp.CallToolRequest) *Session {
 	switch {
 	case !e.prep.tool.UsesSession:
-		return noSession(fmt.Sprintf("tool %q does not declare Tool.UsesSession", e.info.Name))
+		return undeclared
 	case cr.Session == nil:
 		return noSession("the request has no session")
 	}
