@@ -166,3 +166,46 @@ func TestSessionInProcess(t *testing.T) {
 		t.Fatal("SessionFrom without a session is not ErrNoSession")
 	}
 }
+
+// TestSessionElicitURL asks the client to send the user to a URL (URL-mode
+// elicitation), with a client that declares it and one that declares form
+// mode only.
+func TestSessionElicitURL(t *testing.T) {
+	tool := Func("consent", "Asks the user to consent on a page", func(ctx context.Context, _ struct{}) (string, error) {
+		res, err := SessionFrom(ctx).Elicit(ctx, &mcp.ElicitParams{Mode: "url", Message: "Sign in to the calendar",
+			URL: "https://auth.example/consent?x=1", ElicitationID: "e-1"})
+		if err != nil {
+			return "", err
+		}
+		return string(res.Action), nil
+	}).WithSession()
+	for _, tc := range []struct {
+		name string
+		caps *mcp.ElicitationCapabilities
+		want string
+	}{
+		{"client with URL mode", &mcp.ElicitationCapabilities{URL: &mcp.URLElicitationCapabilities{}}, "accept"},
+		{"client with form mode only", &mcp.ElicitationCapabilities{Form: &mcp.FormElicitationCapabilities{}}, `does not support "url" elicitation`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gw := mustGateway(t, nil, Funcs("auth", tool))
+			var asked *mcp.ElicitParams
+			cs := connect(t, serve(t, gw), &mcp.ClientOptions{
+				Capabilities: &mcp.ClientCapabilities{Elicitation: tc.caps},
+				ElicitationHandler: func(_ context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+					asked = r.Params
+					return &mcp.ElicitResult{Action: "accept"}, nil
+				},
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "auth___consent", Arguments: map[string]any{}})
+			if err != nil || !strings.Contains(textOf(res), tc.want) {
+				t.Fatalf("got %v %q, want %q", err, textOf(res), tc.want)
+			}
+			if tc.want == "accept" && (asked == nil || asked.URL != "https://auth.example/consent?x=1" || asked.ElicitationID != "e-1") {
+				t.Fatalf("the client was asked %+v", asked)
+			}
+		})
+	}
+}
