@@ -164,6 +164,13 @@ func TestConcurrencyCap(t *testing.T) {
 // rawPost sends body to url as a JSON-RPC POST and returns status and body.
 func rawPost(t *testing.T, url string, body []byte, hdr map[string]string) (int, string) {
 	t.Helper()
+	status, _, b := rawExchange(t, url, body, hdr)
+	return status, b
+}
+
+// rawExchange is rawPost returning the response headers too.
+func rawExchange(t *testing.T, url string, body []byte, hdr map[string]string) (int, http.Header, string) {
+	t.Helper()
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
@@ -176,7 +183,7 @@ func rawPost(t *testing.T, url string, body []byte, hdr map[string]string) (int,
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, resp.Header, string(b)
 }
 
 const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}`

@@ -140,26 +140,16 @@ func TestRefusals(t *testing.T) {
 				hdr["Mcp-Session-Id"] = cs.ID()
 				body = `{"jsonrpc":"2.0","id":9,"method":"tools/list"}`
 			}
-			req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept", "application/json, text/event-stream")
-			for k, v := range hdr {
-				req.Header.Set(k, v)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
+			status, h, b := rawExchange(t, url, []byte(body), hdr)
 			var msg struct {
 				JSONRPC string
 				Error   struct{ Code int64 }
 			}
-			err = json.NewDecoder(resp.Body).Decode(&msg)
+			err = json.Unmarshal([]byte(b), &msg)
 			want := strings.ReplaceAll(tc.challenge, "HOST", strings.TrimPrefix(srv.URL, "http://"))
-			if resp.StatusCode != tc.status || resp.Header.Get("WWW-Authenticate") != want ||
+			if status != tc.status || h.Get("WWW-Authenticate") != want ||
 				err != nil || msg.JSONRPC != "2.0" || msg.Error.Code != -32001 {
-				t.Fatalf("got %d %q (body %+v, %v)\nwant %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), msg, err, tc.status, want)
+				t.Fatalf("got %d %q (body %s, %v)\nwant %d %q", status, h.Get("WWW-Authenticate"), b, err, tc.status, want)
 			}
 		})
 	}
