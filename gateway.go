@@ -48,6 +48,8 @@ type Gateway struct {
 	draining atomic.Bool  // Shutdown has begun: refuse new calls
 
 	stop      chan struct{}
+	life      context.Context // ends when the gateway closes
+	endLife   context.CancelFunc
 	closeOnce sync.Once
 	wg        sync.WaitGroup
 }
@@ -115,6 +117,7 @@ func New(opts *Options) (*Gateway, error) {
 		stop:     make(chan struct{}),
 		nonce:    fastpath.NewNonce(),
 	}
+	g.life, g.endLife = context.WithCancel(context.Background())
 	g.spliceOff.Store(o.DisableFastPath)
 	if o.MaxConcurrentCalls > 0 {
 		g.sem = make(chan struct{}, o.MaxConcurrentCalls)
@@ -209,6 +212,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		close(g.stop)
+		g.endLife()
 		g.wg.Wait()
 		for ss := range g.server.Sessions() {
 			_ = ss.Close()
@@ -237,7 +241,8 @@ func (g *Gateway) refreshLoop(every time.Duration) {
 // listing fails — it is then unhealthy, has no tools until a Refresh
 // succeeds, and the listing error is returned. Adding a target whose name
 // is taken or invalid fails and changes nothing. Connected sessions are
-// notified that the tool list changed.
+// notified that the tool list changed. A target that is a ChangeNotifier
+// is given, before its first listing, the func that lists it again.
 func (g *Gateway) AddTarget(ctx context.Context, t Target) error {
 	name := t.Name()
 	if err := validateTargetName(name, g.opts.Separator); err != nil {
@@ -248,8 +253,13 @@ func (g *Gateway) AddTarget(ctx context.Context, t Target) error {
 		g.mu.Unlock()
 		return fmt.Errorf("toolgate: target %q already exists", name)
 	}
-	g.targets[name] = &targetState{target: t}
+	ts := &targetState{target: t}
+	g.targets[name] = ts
 	g.mu.Unlock()
+	if cn, ok := t.(ChangeNotifier); ok {
+		r := &notifyRefresher{g: g, name: name, ts: ts}
+		cn.OnToolsChanged(r.trigger)
+	}
 	return g.Refresh(ctx, name)
 }
 
