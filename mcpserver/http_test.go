@@ -1,0 +1,253 @@
+package mcpserver_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate/mcpserver"
+	"github.com/toolgate/toolgate/mcpserver/internal/testserver"
+)
+
+// TestProxiedUnchanged: the gateway publishes the server's tools and
+// answers their calls exactly as the server does.
+func TestProxiedUnchanged(t *testing.T) {
+	_, url := backend(t, nil)
+	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	direct := connect(t, url, nil)
+	proxied := connect(t, gwURL, nil)
+
+	t.Run("tools", func(t *testing.T) {
+		want := map[string]*mcp.Tool{}
+		for tool, err := range direct.Tools(callCtx(t), nil) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			want["up___"+tool.Name] = tool
+		}
+		got := map[string]*mcp.Tool{}
+		for tool, err := range proxied.Tools(callCtx(t), nil) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[tool.Name] = tool
+		}
+		if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)); !slices.Equal(g, w) {
+			t.Fatalf("tools %v, want %v", g, w)
+		}
+		for name, w := range want {
+			g := *got[name]
+			g.Name = w.Name
+			if a, b := jsonOf(t, &g), jsonOf(t, w); a != b {
+				t.Errorf("%s:\n got %s\nwant %s", name, a, b)
+			}
+		}
+	})
+
+	for _, tc := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"echo", map[string]any{"text": "hi"}},
+		{"media", nil},
+		{"fail", map[string]any{"text": "x"}},
+	} {
+		t.Run("call "+tc.tool, func(t *testing.T) {
+			want, err := direct.CallTool(callCtx(t), &mcp.CallToolParams{Name: tc.tool, Arguments: tc.args})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := proxied.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___" + tc.tool, Arguments: tc.args})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := jsonOf(t, got), jsonOf(t, want); a != b {
+				t.Fatalf("proxied answer\n %s\nserver's answer\n %s", a, b)
+			}
+		})
+	}
+}
+
+// TestSessionRelayed: what the server sends during a call reaches the
+// caller, and the caller's answers reach the server.
+func TestSessionRelayed(t *testing.T) {
+	_, url := backend(t, nil)
+	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	for _, tc := range []struct {
+		name, tool string
+		token      bool // the caller sends a progress token
+		text       string
+		check      func(t *testing.T, c *caller)
+	}{
+		{name: "progress", tool: "progress", token: true, text: "token=true", check: func(t *testing.T, c *caller) {
+			waitFor(t, "3 progress notifications", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.progress) == 3 })
+			for i, p := range c.progress {
+				if p.ProgressToken != "caller-token" || p.Progress != float64(i+1) || p.Total != 3 || p.Message != "step "+string(rune('1'+i)) {
+					t.Errorf("progress %d: %+v", i, p)
+				}
+			}
+		}},
+		{name: "no progress without a token", tool: "progress", text: "token=false", check: func(t *testing.T, c *caller) {
+			if len(c.progress) != 0 {
+				t.Errorf("progress %+v", c.progress)
+			}
+		}},
+		{name: "log", tool: "log", text: "logged", check: func(t *testing.T, c *caller) {
+			waitFor(t, "a log message", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.logs) == 1 })
+			l := c.logs[0]
+			if l.Level != "warning" || l.Logger != "testserver" || jsonOf(t, l.Data) != `{"msg":"careful"}` {
+				t.Errorf("log %+v", l)
+			}
+		}},
+		{name: "sampling and elicitation", tool: "ask", text: "model=blue user=accept/Ada", check: func(t *testing.T, c *caller) {
+			if got := strings.Join(c.asked, ", "); got != "sampling, elicitation: Your name?" {
+				t.Errorf("asked: %s", got)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &caller{}
+			cs := connect(t, gwURL, c.options())
+			//lint:ignore SA1019 logging is relayed
+			if err := cs.SetLoggingLevel(callCtx(t), &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
+				t.Fatal(err)
+			}
+			params := &mcp.CallToolParams{Name: "up___" + tc.tool, Arguments: map[string]any{}}
+			if tc.token {
+				params.SetProgressToken("caller-token")
+			}
+			res, err := cs.CallTool(callCtx(t), params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.IsError || text(res) != tc.text {
+				t.Fatalf("result %v %q, want %q", res.IsError, text(res), tc.text)
+			}
+			tc.check(t, c)
+		})
+	}
+}
+
+// TestCancelReachesServer: the caller cancelling its call cancels the
+// server's.
+func TestCancelReachesServer(t *testing.T) {
+	started, cancelled := make(chan struct{}, 1), make(chan error, 1)
+	_, url := backend(t, &testserver.Hooks{
+		Blocking:  func() { started <- struct{}{} },
+		Cancelled: func(why error) { cancelled <- why },
+	})
+	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	cs := connect(t, gwURL, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___block", Arguments: map[string]any{}})
+		errc <- err
+	}()
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server's tool did not start")
+	}
+	cancel()
+	select {
+	case why := <-cancelled:
+		if !errors.Is(why, context.Canceled) {
+			t.Fatalf("the server's call ended with %v", why)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server's call was not cancelled")
+	}
+	if err := <-errc; err == nil {
+		t.Fatal("the cancelled call succeeded")
+	}
+}
+
+// TestListChanged: a tool the server adds is published by the gateway
+// without a Refresh.
+func TestListChanged(t *testing.T) {
+	s, url := backend(t, nil)
+	gw, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	cs := connect(t, gwURL, nil)
+	s.AddTool(&mcp.Tool{Name: "late", Description: "Added later.", InputSchema: map[string]any{"type": "object"}},
+		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "late"}}}, nil
+		})
+	waitFor(t, "the gateway to publish up___late", func() bool {
+		_, ok := gw.Lookup(context.Background(), "up___late")
+		return ok
+	})
+	res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___late"})
+	if err != nil || text(res) != "late" {
+		t.Fatalf("%v %+v", err, res)
+	}
+}
+
+// TestSessionPerCaller: over streamable HTTP each caller's session has its
+// own session with the server, closed after IdleTimeout; the gateway's
+// own listing uses another.
+func TestSessionPerCaller(t *testing.T) {
+	s, url := backend(t, nil)
+	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url, IdleTimeout: 300 * time.Millisecond}))
+	a, b := connect(t, gwURL, nil), connect(t, gwURL, nil)
+	backendSession := func(cs *mcp.ClientSession) string {
+		t.Helper()
+		res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___session"})
+		if err != nil || res.IsError || text(res) == "" {
+			t.Fatalf("%v %+v", err, res)
+		}
+		return text(res)
+	}
+	a1, a2, b1 := backendSession(a), backendSession(a), backendSession(b)
+	if a1 != a2 {
+		t.Errorf("one caller, two backend sessions: %s %s", a1, a2)
+	}
+	if a1 == b1 {
+		t.Errorf("two callers, one backend session %s", a1)
+	}
+	// Idle for longer than IdleTimeout: the session is closed, and the
+	// caller's next call gets a new one.
+	waitFor(t, "the idle session to close", func() bool {
+		for ss := range s.Sessions() {
+			if ss.ID() == a1 {
+				return false
+			}
+		}
+		return true
+	})
+	if a3 := backendSession(a); a3 == a1 || a3 == b1 {
+		t.Errorf("after IdleTimeout: backend session %s (was %s, other caller %s)", a3, a1, b1)
+	}
+}
+
+// TestOptions: New refuses what it cannot serve.
+func TestOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts *mcpserver.Options
+		want string
+	}{
+		{"nil", nil, "nil Options"},
+		{"no name", &mcpserver.Options{URL: "http://127.0.0.1:1/mcp"}, "Name is required"},
+		{"neither", &mcpserver.Options{Name: "x"}, "exactly one of URL and Command"},
+		{"both", &mcpserver.Options{Name: "x", URL: "http://127.0.0.1:1/mcp", Command: []string{"x"}}, "exactly one of URL and Command"},
+		{"empty command", &mcpserver.Options{Name: "x", Command: []string{""}}, "empty command"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg, err := mcpserver.New(tc.opts)
+			if err == nil {
+				_ = tg.Close()
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%v, want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,130 @@
+// Package testserver is the MCP server the mcpserver tests federate: tools
+// that answer with every kind of content, report progress, log, ask the
+// client (sampling, elicitation), wait for cancellation, and tell their
+// process id.
+package testserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Hooks let a test observe the server.
+type Hooks struct {
+	// Blocking, if set, is called when a call of "block" starts to wait.
+	Blocking func()
+	// Cancelled, if set, is called when a call of "block" sees its
+	// context end.
+	Cancelled func(reason error)
+}
+
+var textArg = json.RawMessage(`{"type":"object","properties":{"text":{"type":"string"}}}`)
+
+// New returns the server.
+func New(h *Hooks) *mcp.Server {
+	if h == nil {
+		h = &Hooks{}
+	}
+	s := mcp.NewServer(&mcp.Implementation{Name: "testserver", Version: "1"}, &mcp.ServerOptions{
+		Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true}, Logging: &mcp.LoggingCapabilities{}},
+	})
+	s.AddTool(&mcp.Tool{
+		Name: "echo", Title: "Echo", Description: "Says the text back.", InputSchema: textArg,
+		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true, Title: "Echo"},
+		Meta:        mcp.Meta{"example.com/kind": "demo"},
+	}, func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		var a struct{ Text string }
+		_ = json.Unmarshal(req.Params.Arguments, &a)
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: a.Text}}}, nil
+	})
+	s.AddTool(&mcp.Tool{
+		Name: "media", Description: "Answers with every kind of content.",
+		InputSchema:  json.RawMessage(`{"type":"object"}`),
+		OutputSchema: json.RawMessage(`{"type":"object","properties":{"n":{"type":"integer"}}}`),
+	}, func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return &mcp.CallToolResult{
+			Meta: mcp.Meta{"example.com/trace": "t-1"},
+			Content: []mcp.Content{
+				&mcp.TextContent{Text: "hello", Annotations: &mcp.Annotations{Priority: 0.5}},
+				&mcp.ImageContent{Data: []byte{0x89, 'P', 'N', 'G'}, MIMEType: "image/png"},
+				&mcp.AudioContent{Data: []byte("RIFF"), MIMEType: "audio/wav"},
+				&mcp.ResourceLink{URI: "file:///a.txt", Name: "a.txt", MIMEType: "text/plain"},
+				&mcp.EmbeddedResource{Resource: &mcp.ResourceContents{URI: "file:///b.txt", MIMEType: "text/plain", Text: "b"}},
+			},
+			StructuredContent: map[string]any{"n": 42},
+		}, nil
+	})
+	s.AddTool(&mcp.Tool{Name: "fail", Description: "Fails.", InputSchema: textArg},
+		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "it failed"}}}, nil
+		})
+	s.AddTool(&mcp.Tool{Name: "progress", Description: "Reports progress three times.", InputSchema: textArg},
+		func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			tok := req.Params.GetProgressToken()
+			for i := 1; i <= 3 && tok != nil; i++ {
+				if err := req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{
+					ProgressToken: tok, Progress: float64(i), Total: 3, Message: fmt.Sprintf("step %d", i)}); err != nil {
+					return nil, err
+				}
+			}
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprintf("token=%v", tok != nil)}}}, nil
+		})
+	s.AddTool(&mcp.Tool{Name: "log", Description: "Sends a log message.", InputSchema: textArg},
+		func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			//lint:ignore SA1019 logging is what this tool tests
+			err := req.Session.Log(ctx, &mcp.LoggingMessageParams{Level: "warning", Logger: "testserver", Data: map[string]any{"msg": "careful"}})
+			if err != nil {
+				return nil, err
+			}
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "logged"}}}, nil
+		})
+	s.AddTool(&mcp.Tool{Name: "ask", Description: "Asks the client's model, then the user.", InputSchema: textArg},
+		func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			//lint:ignore SA1019 sampling is what this tool tests
+			msg, err := req.Session.CreateMessage(ctx, &mcp.CreateMessageParams{MaxTokens: 10,
+				Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: "a colour?"}}}})
+			if err != nil {
+				return nil, fmt.Errorf("sampling: %w", err)
+			}
+			er, err := req.Session.Elicit(ctx, &mcp.ElicitParams{Message: "Your name?", RequestedSchema: map[string]any{
+				"type": "object", "properties": map[string]any{"name": map[string]any{"type": "string"}}}})
+			if err != nil {
+				return nil, fmt.Errorf("elicitation: %w", err)
+			}
+			text := ""
+			if tc, ok := msg.Content.(*mcp.TextContent); ok {
+				text = tc.Text
+			}
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{
+				Text: fmt.Sprintf("model=%s user=%s/%v", text, er.Action, er.Content["name"])}}}, nil
+		})
+	s.AddTool(&mcp.Tool{Name: "block", Description: "Waits until cancelled, 5 s at most.", InputSchema: textArg},
+		func(ctx context.Context, _ *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			if h.Blocking != nil {
+				h.Blocking()
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "not cancelled"}}}, nil
+			}
+			if h.Cancelled != nil {
+				h.Cancelled(context.Cause(ctx))
+			}
+			return nil, ctx.Err()
+		})
+	s.AddTool(&mcp.Tool{Name: "session", Description: "Tells the id of the client's session.", InputSchema: textArg},
+		func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: req.Session.ID()}}}, nil
+		})
+	s.AddTool(&mcp.Tool{Name: "pid", Description: "Tells the server's process id.", InputSchema: textArg},
+		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprint(os.Getpid())}}}, nil
+		})
+	return s
+}

@@ -1,0 +1,68 @@
+package mcpserver
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/toolgate/toolgate/credentials"
+)
+
+// Default values of the Options fields left at zero.
+const (
+	DefaultMinBackoff     = 250 * time.Millisecond
+	DefaultMaxBackoff     = 30 * time.Second
+	DefaultIdleTimeout    = 10 * time.Minute
+	DefaultConnectTimeout = 10 * time.Second
+)
+
+// Options configure a Target. Exactly one of URL and Command must be set.
+type Options struct {
+	// Name is the target's name, the prefix of its tools. Required.
+	Name string
+	// Description describes the target in Status and to tool search.
+	// Empty means a sentence naming the server's URL or command.
+	Description string
+
+	// URL is the server's streamable HTTP endpoint, such as
+	// "https://example.com/mcp".
+	URL string
+	// HTTPClient sends the requests. Nil means a client on
+	// http.DefaultTransport (30 s connect and 10 s TLS handshake timeouts)
+	// with no overall timeout: each call is bounded by its context, which
+	// the gateway limits to its CallTimeout. No redirect to another origin
+	// is followed, whatever the client's CheckRedirect says (see
+	// credentials.Client).
+	HTTPClient *http.Client
+	// Credentials authorise every request to the server (see package
+	// credentials). Nil means the target's default: none.
+	Credentials credentials.Provider
+
+	// Command starts a server that speaks MCP over its standard input and
+	// output: the program and its arguments. The target starts it, restarts
+	// it when it exits, logs its standard error line by line, and stops it
+	// on Close.
+	Command []string
+	// Env, if not nil, is the command's whole environment ("KEY=value"
+	// entries, as exec.Cmd.Env); nil means the gateway's own environment.
+	Env []string
+	// Dir is the command's working directory; empty means the gateway's.
+	Dir string
+
+	// MinBackoff and MaxBackoff bound the wait between attempts to reach a
+	// server that is down or to restart a command that exited: the wait
+	// starts at MinBackoff and doubles up to MaxBackoff. Defaults:
+	// DefaultMinBackoff, DefaultMaxBackoff.
+	MinBackoff, MaxBackoff time.Duration
+	// ConnectTimeout bounds each attempt to connect (start the command and
+	// initialize the MCP session). Default: DefaultConnectTimeout.
+	ConnectTimeout time.Duration
+	// IdleTimeout closes the backend session of a caller's session after
+	// this long without calls (streamable HTTP only). Default:
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
+
+	// Logger receives the target's logs and the command's standard error.
+	// Nil means slog.Default().
+	Logger *slog.Logger
+}

@@ -1,0 +1,142 @@
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate"
+)
+
+// A call is a call in flight on a link: what the server sends while it
+// runs goes to its caller's session.
+type call struct {
+	id      uint64
+	token   string // the progress token sent to the server; "" for none
+	ctx     context.Context
+	session *toolgate.Session
+}
+
+// begin registers c on the link until the returned func is called.
+func (l *link) begin(c *call) (done func()) {
+	l.mu.Lock()
+	l.calls[c.id] = c
+	if c.token != "" {
+		l.tokens[c.token] = c
+	}
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		delete(l.calls, c.id)
+		delete(l.tokens, c.token)
+		l.mu.Unlock()
+		l.touch()
+	}
+}
+
+// latest is the call in flight that started last, or nil. Requests and log
+// messages from the server say nothing of the call they belong to: on a
+// caller's own backend session every call is that caller's; on the shared
+// session the latest call is the best guess (docs/mcpserver.md).
+func (l *link) latest() *call {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var c *call
+	for _, x := range l.calls {
+		if c == nil || x.id > c.id {
+			c = x
+		}
+	}
+	return c
+}
+
+var errNoCall = errors.New("no call is in flight to relay the request to its caller")
+
+// clientOptions are the handlers of the link's go-sdk client: they relay
+// what the server sends to the caller of a call in flight.
+func (l *link) clientOptions() *mcp.ClientOptions {
+	return &mcp.ClientOptions{
+		Logger: l.t.log,
+		// No roots; sampling and elicitation (form and URL) are relayed.
+		Capabilities: &mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapabilities{
+			Form: &mcp.FormElicitationCapabilities{}, URL: &mcp.URLElicitationCapabilities{}}},
+		//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
+		CreateMessageHandler:   l.sample,
+		ElicitationHandler:     l.elicit,
+		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { l.t.toolsChanged() },
+		//lint:ignore SA1019 logging stays part of the protocol versions the gateway serves
+		LoggingMessageHandler:       l.logMessage,
+		ProgressNotificationHandler: l.progress,
+	}
+}
+
+// progress relays the server's progress for a call to its caller, under
+// the caller's own progress token.
+func (l *link) progress(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+	defer l.handledOne()
+	tok, _ := req.Params.ProgressToken.(string)
+	l.mu.Lock()
+	c := l.tokens[tok]
+	l.mu.Unlock()
+	if c == nil {
+		return
+	}
+	p := req.Params
+	if err := c.session.Progress(c.ctx, p.Progress, p.Total, p.Message); err != nil {
+		l.t.log.Debug("mcpserver: relaying progress", "target", l.t.opts.Name, "err", err)
+	}
+}
+
+// logMessage relays the server's log message to the caller of a call in
+// flight; without one it is logged here, at debug level.
+func (l *link) logMessage(_ context.Context, req *mcp.LoggingMessageRequest) {
+	defer l.handledOne()
+	p := req.Params
+	c := l.latest()
+	if c == nil {
+		l.t.log.Debug("mcpserver: server log message", "target", l.t.opts.Name, "level", p.Level, "logger", p.Logger)
+		return
+	}
+	if err := c.session.Log(c.ctx, p.Level, p.Logger, p.Data); err != nil {
+		l.t.log.Debug("mcpserver: relaying a log message", "target", l.t.opts.Name, "err", err)
+	}
+}
+
+// sample relays the server's sampling/createMessage to the caller.
+func (l *link) sample(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+	c := l.latest()
+	if c == nil {
+		return nil, errNoCall
+	}
+	ctx, cancel := during(ctx, c)
+	defer cancel()
+	res, err := c.session.Sample(ctx, req.Params)
+	if err != nil {
+		return nil, fmt.Errorf("relaying sampling/createMessage: %w", err)
+	}
+	return res, nil
+}
+
+// elicit relays the server's elicitation/create to the caller.
+func (l *link) elicit(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+	c := l.latest()
+	if c == nil {
+		return nil, errNoCall
+	}
+	ctx, cancel := during(ctx, c)
+	defer cancel()
+	res, err := c.session.Elicit(ctx, req.Params)
+	if err != nil {
+		return nil, fmt.Errorf("relaying elicitation/create: %w", err)
+	}
+	return res, nil
+}
+
+// during returns ctx, ended also when the call c ends.
+func during(ctx context.Context, c *call) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(c.ctx, cancel)
+	return ctx, func() { stop(); cancel() }
+}

@@ -1,0 +1,310 @@
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/credentials"
+)
+
+// protocolVersion is the MCP version the target speaks to servers: the
+// stateful protocol, in which a server sends its requests and
+// notifications for a call while the call runs.
+const protocolVersion = "2025-11-25"
+
+// Target is another MCP server as a toolgate Target. Create one with New;
+// it is safe for concurrent use. Close it when it is no longer served.
+type Target struct {
+	opts   Options
+	log    *slog.Logger
+	client *http.Client // for URL; nil for Command
+
+	ctx    context.Context // ends on Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // supervisors and the reaper
+
+	shared *link // listing, calls without a caller's session, all calls over stdio
+
+	mu     sync.Mutex
+	links  map[string]*link // per caller's session id (streamable HTTP)
+	closed bool
+
+	refresh atomic.Pointer[func()]
+	seq     atomic.Uint64 // numbers calls, and their progress tokens
+}
+
+// New returns a target for the server opts describes and starts connecting
+// to it (starting its command) in the background: New does not block.
+func New(opts *Options) (*Target, error) {
+	if opts == nil {
+		return nil, errors.New("mcpserver: nil Options")
+	}
+	o := *opts
+	if o.Name == "" {
+		return nil, errors.New("mcpserver: Options.Name is required")
+	}
+	if (o.URL == "") == (len(o.Command) == 0) {
+		return nil, fmt.Errorf("mcpserver: target %q: set exactly one of URL and Command", o.Name)
+	}
+	if len(o.Command) > 0 && o.Command[0] == "" {
+		return nil, fmt.Errorf("mcpserver: target %q: empty command", o.Name)
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = DefaultMinBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultMaxBackoff
+	}
+	o.MaxBackoff = max(o.MaxBackoff, o.MinBackoff)
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.Command = append([]string(nil), o.Command...)
+	t := &Target{opts: o, log: o.Logger, links: map[string]*link{}}
+	if o.URL != "" {
+		t.client = credentials.Client(o.HTTPClient, o.Credentials)
+	}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
+	t.shared = t.startLink("")
+	if o.URL != "" {
+		t.wg.Add(1)
+		go t.reap()
+	}
+	return t, nil
+}
+
+// Name returns Options.Name.
+func (t *Target) Name() string { return t.opts.Name }
+
+// Description returns Options.Description, or a sentence naming the server.
+func (t *Target) Description() string {
+	switch {
+	case t.opts.Description != "":
+		return t.opts.Description
+	case t.opts.URL != "":
+		return "MCP server at " + t.opts.URL
+	}
+	return "MCP server: " + strings.Join(t.opts.Command, " ")
+}
+
+// OnToolsChanged implements toolgate.ChangeNotifier: the server's
+// notifications/tools/list_changed, and its coming back after it was
+// lost, call refresh.
+func (t *Target) OnToolsChanged(refresh func()) { t.refresh.Store(&refresh) }
+
+// toolsChanged asks the gateway to list the target again.
+func (t *Target) toolsChanged() {
+	if f := t.refresh.Load(); f != nil && t.ctx.Err() == nil {
+		(*f)()
+	}
+}
+
+// Close closes every session with the server and stops its command. Calls
+// still running end with an error.
+func (t *Target) Close() error {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.cancel()
+	t.wg.Wait()
+	return nil
+}
+
+// ListTools lists every page of the server's tools, as the server
+// describes them; each uses the caller's session (Tool.UsesSession), so
+// that the gateway relays what the server sends during a call.
+func (t *Target) ListTools(ctx context.Context) ([]toolgate.Tool, error) {
+	cs, err := t.shared.session(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("mcp server %q unavailable: %w", t.opts.Name, err)
+	}
+	var out []toolgate.Tool
+	seen := map[string]bool{}
+	cursor := ""
+	for {
+		res, err := cs.ListTools(ctx, &mcp.ListToolsParams{Cursor: cursor})
+		if err != nil {
+			t.shared.failed(cs, err)
+			return nil, fmt.Errorf("mcp server %q: tools/list: %w", t.opts.Name, err)
+		}
+		for _, mt := range res.Tools {
+			tool, err := convertTool(mt)
+			if err != nil {
+				return nil, fmt.Errorf("mcp server %q: %w", t.opts.Name, err)
+			}
+			out = append(out, tool)
+		}
+		if res.NextCursor == "" {
+			return out, nil
+		}
+		if seen[res.NextCursor] {
+			return nil, fmt.Errorf("mcp server %q: tools/list: cursor %q came back", t.opts.Name, res.NextCursor)
+		}
+		seen[res.NextCursor] = true
+		cursor = res.NextCursor
+	}
+}
+
+// convertTool is the server's tool as toolgate describes it, unchanged.
+func convertTool(mt *mcp.Tool) (toolgate.Tool, error) {
+	tool := toolgate.Tool{
+		Name:        mt.Name,
+		Title:       mt.Title,
+		Description: mt.Description,
+		Annotations: mt.Annotations,
+		UsesSession: true,
+	}
+	if len(mt.Meta) > 0 {
+		tool.Meta = map[string]any(mt.Meta)
+	}
+	var err error
+	if tool.InputSchema, err = rawJSON(mt.InputSchema); err != nil {
+		return tool, fmt.Errorf("tool %q: input schema: %w", mt.Name, err)
+	}
+	if tool.OutputSchema, err = rawJSON(mt.OutputSchema); err != nil {
+		return tool, fmt.Errorf("tool %q: output schema: %w", mt.Name, err)
+	}
+	return tool, nil
+}
+
+func rawJSON(v any) (json.RawMessage, error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case json.RawMessage:
+		return v, nil
+	}
+	return json.Marshal(v)
+}
+
+// CallTool forwards the call to the server (arguments and _meta) and
+// returns its result unchanged. While the call runs, what the server sends
+// for it reaches the caller through req.Session. A server that cannot be
+// reached gives an isError result naming the target.
+func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*toolgate.Result, error) {
+	l, err := t.linkFor(req.SessionID)
+	if err != nil {
+		return t.unavailable(err), nil
+	}
+	l.touch()
+	cs, err := l.session(ctx)
+	if err != nil {
+		return t.unavailable(err), nil
+	}
+	c := &call{id: t.seq.Add(1), ctx: ctx, session: req.Session}
+	meta := maps.Clone(req.Meta)
+	delete(meta, "progressToken")
+	if req.Meta["progressToken"] != nil {
+		c.token = fmt.Sprintf("toolgate-%d", c.id)
+		if meta == nil {
+			meta = map[string]any{}
+		}
+		meta["progressToken"] = c.token
+	}
+	done := l.begin(c)
+	defer done()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: req.Tool, Arguments: req.Arguments, Meta: meta})
+	if err != nil {
+		var rpcErr *jsonrpc.Error
+		switch {
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("mcp server %q: %w", t.opts.Name, ctx.Err())
+		case errors.As(err, &rpcErr):
+			return nil, fmt.Errorf("mcp server %q: %w", t.opts.Name, err)
+		}
+		l.failed(cs, err)
+		return t.unavailable(err), nil
+	}
+	l.drain(ctx)
+	return res, nil
+}
+
+func (t *Target) unavailable(err error) *toolgate.Result {
+	return toolgate.ErrorResult(fmt.Sprintf("mcp server %q unavailable: %v", t.opts.Name, err))
+}
+
+// errClosed is the state of a target after Close.
+var errClosed = errors.New("the target is closed")
+
+// linkFor returns the backend session for calls of the caller's session
+// id: its own over streamable HTTP, the shared one otherwise.
+func (t *Target) linkFor(id string) (*link, error) {
+	if id == "" || t.opts.URL == "" {
+		return t.shared, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, errClosed
+	}
+	l := t.links[id]
+	if l == nil {
+		l = t.startLink(id)
+		t.links[id] = l
+	}
+	return l, nil
+}
+
+// reap closes the backend sessions of callers idle for IdleTimeout.
+func (t *Target) reap() {
+	defer t.wg.Done()
+	every := max(t.opts.IdleTimeout/4, 10*time.Millisecond)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		t.mu.Lock()
+		for id, l := range t.links {
+			if l.idleSince(t.opts.IdleTimeout) {
+				delete(t.links, id)
+				l.cancel()
+			}
+		}
+		t.mu.Unlock()
+	}
+}
+
+// transport returns a new transport to the server: a new process for a
+// command.
+func (t *Target) transport(l *link) (mcp.Transport, func()) {
+	if t.opts.URL != "" {
+		hc := *t.client
+		base := hc.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		hc.Transport = countingRoundTripper{base: base, l: l}
+		return &mcp.StreamableClientTransport{Endpoint: t.opts.URL, HTTPClient: &hc}, func() {}
+	}
+	cmd := exec.Command(t.opts.Command[0], t.opts.Command[1:]...)
+	cmd.Env = t.opts.Env
+	cmd.Dir = t.opts.Dir
+	stderr := &lineLogger{log: t.log, target: t.opts.Name}
+	cmd.Stderr = stderr
+	cmd.WaitDelay = 2 * time.Second // a grandchild holding stderr open cannot hold up Close
+	return countingTransport{&mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}, l}, stderr.flush
+}
