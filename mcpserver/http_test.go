@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -250,4 +253,74 @@ func TestOptions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// switchable serves h, or 503 while down.
+type switchable struct {
+	mu   sync.Mutex
+	h    http.Handler
+	down bool
+}
+
+func (s *switchable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	h, down := s.h, s.down
+	s.mu.Unlock()
+	if down {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+func (s *switchable) set(h http.Handler, down bool) {
+	s.mu.Lock()
+	s.h, s.down = h, down
+	s.mu.Unlock()
+}
+
+func streamable() http.Handler {
+	s := testserver.New(nil)
+	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
+}
+
+// TestHTTPDown: while the server is down, calls get an isError result
+// naming the target, in bounded time, and Status shows it; when it is back
+// (restarted: the old sessions are gone), the target reconnects by itself.
+func TestHTTPDown(t *testing.T) {
+	sw := &switchable{h: streamable()}
+	srv := httptest.NewServer(sw)
+	t.Cleanup(srv.Close)
+	gw, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: srv.URL,
+		MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}))
+	cs := connect(t, gwURL, nil)
+	echo := func() *mcp.CallToolResult {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___echo", Arguments: map[string]any{"text": "hi"}})
+		if err != nil {
+			t.Fatalf("after %v: %v", time.Since(start), err)
+		}
+		return res
+	}
+	if res := echo(); res.IsError || text(res) != "hi" {
+		t.Fatalf("%+v", res)
+	}
+
+	sw.set(nil, true)
+	srv.CloseClientConnections()
+	res := echo()
+	if !res.IsError || !strings.HasPrefix(text(res), `mcp server "up" unavailable: `) {
+		t.Fatalf("while down: %v %q", res.IsError, text(res))
+	}
+	waitFor(t, "an unhealthy status", func() bool { return !gw.Status()[0].Healthy })
+	if st := gw.Status()[0]; st.Tools == 0 {
+		t.Errorf("the tools are gone while the server is down: %+v", st)
+	}
+
+	sw.set(streamable(), false)
+	waitFor(t, "a call to succeed again", func() bool { res := echo(); return !res.IsError && text(res) == "hi" })
+	waitFor(t, "a healthy status", func() bool { return gw.Status()[0].Healthy })
 }

@@ -74,11 +74,16 @@ func (l *link) set(cs *mcp.ClientSession, err error) {
 	l.mu.Unlock()
 }
 
-// failed closes cs after a call on it failed without an answer from the
-// server: the supervisor then connects again.
+// failed closes cs after a request on it failed without an answer from the
+// server: the supervisor then connects again. A caller's session failing
+// has the gateway list the target, which shows in Status whether the
+// server is down.
 func (l *link) failed(cs *mcp.ClientSession, err error) {
 	l.t.log.Warn("mcpserver: request failed; reconnecting", "target", l.t.opts.Name, "err", err)
 	_ = cs.Close()
+	if l.key != "" {
+		l.t.toolsChanged() // the listing tells whether the server is down
+	}
 }
 
 // touch marks the link as used now.

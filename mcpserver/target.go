@@ -144,7 +144,9 @@ func (t *Target) ListTools(ctx context.Context) ([]toolgate.Tool, error) {
 	for {
 		res, err := cs.ListTools(ctx, &mcp.ListToolsParams{Cursor: cursor})
 		if err != nil {
-			t.shared.failed(cs, err)
+			if !answered(err) {
+				t.shared.failed(cs, err)
+			}
 			return nil, fmt.Errorf("mcp server %q: tools/list: %w", t.opts.Name, err)
 		}
 		for _, mt := range res.Tools {
@@ -225,11 +227,10 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	defer done()
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: req.Tool, Arguments: req.Arguments, Meta: meta})
 	if err != nil {
-		var rpcErr *jsonrpc.Error
 		switch {
 		case ctx.Err() != nil:
 			return nil, fmt.Errorf("mcp server %q: %w", t.opts.Name, ctx.Err())
-		case errors.As(err, &rpcErr):
+		case answered(err):
 			return nil, fmt.Errorf("mcp server %q: %w", t.opts.Name, err)
 		}
 		l.failed(cs, err)
@@ -237,6 +238,20 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	}
 	l.drain(ctx)
 	return res, nil
+}
+
+// go-sdk's codes for requests that never reached the server: the
+// transport refused to send them, or the session is closing.
+const (
+	codeRejected      = -32005
+	codeClientClosing = -32003
+)
+
+// answered reports whether err is the server's JSON-RPC error answer,
+// rather than a failure to reach it.
+func answered(err error) bool {
+	var rpcErr *jsonrpc.Error
+	return errors.As(err, &rpcErr) && rpcErr.Code != codeRejected && rpcErr.Code != codeClientClosing
 }
 
 func (t *Target) unavailable(err error) *toolgate.Result {

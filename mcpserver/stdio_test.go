@@ -1,0 +1,142 @@
+package mcpserver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate/internal/testenv"
+	"github.com/toolgate/toolgate/mcpserver"
+)
+
+// buildStdio builds the stdio test server into a temporary directory.
+func buildStdio(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "testserver")
+	if out, err := exec.Command("go", "build", "-o", bin, "./internal/testserver/stdio").CombinedOutput(); err != nil {
+		t.Fatalf("building the test server: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestStdio: a command as the server: its tools, the session relayed, its
+// standard error logged; killed, it is restarted with backoff while calls
+// get an isError result naming the target and Status shows it unhealthy,
+// then healthy again; Close stops it.
+func TestStdio(t *testing.T) {
+	logs := &testenv.LockedBuffer{}
+	tg := newTarget(t, mcpserver.Options{
+		Name: "std", Command: []string{buildStdio(t)}, MinBackoff: 500 * time.Millisecond, MaxBackoff: time.Second,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	gw, gwURL := gateway(t, tg)
+	c := &caller{}
+	cs := connect(t, gwURL, c.options())
+	call := func(ctx context.Context, tool string, token bool) (*mcp.CallToolResult, error) {
+		p := &mcp.CallToolParams{Name: "std___" + tool, Arguments: map[string]any{}}
+		if token {
+			p.SetProgressToken(7)
+		}
+		return cs.CallTool(ctx, p)
+	}
+	pidOf := func() int {
+		t.Helper()
+		res, err := call(callCtx(t), "pid", false)
+		if err != nil || res.IsError {
+			t.Fatalf("%v %+v", err, res)
+		}
+		pid, err := strconv.Atoi(text(res))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pid
+	}
+
+	for _, tc := range []struct{ tool, want string }{
+		{"progress", "token=true"},
+		{"ask", "model=blue user=accept/Ada"},
+	} {
+		res, err := call(callCtx(t), tc.tool, true)
+		if err != nil || res.IsError || text(res) != tc.want {
+			t.Fatalf("%s: %v %+v", tc.tool, err, res)
+		}
+	}
+	c.mu.Lock()
+	if len(c.progress) != 3 || c.progress[2].ProgressToken != 7.0 || len(c.asked) != 2 {
+		t.Errorf("progress %d (%v), asked %v", len(c.progress), c.progress, c.asked)
+	}
+	c.mu.Unlock()
+
+	pid := pidOf()
+	waitFor(t, "the server's standard error in the log", func() bool {
+		return strings.Contains(logs.String(), fmt.Sprintf(`line="testserver: started, pid %d"`, pid))
+	})
+
+	// Killed: calls fail, naming the target, and Status shows it.
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var failed, unhealthy string
+	waitFor(t, "a failed call and an unhealthy target", func() bool {
+		if failed == "" {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			res, err := call(ctx, "echo", false)
+			cancel()
+			if err != nil {
+				t.Fatalf("a call while the server is down: %v", err)
+			}
+			if res.IsError {
+				failed = text(res)
+			}
+		}
+		if st := gw.Status()[0]; !st.Healthy {
+			unhealthy = st.LastError
+		}
+		return failed != "" && unhealthy != ""
+	})
+	if !strings.HasPrefix(failed, `mcp server "std" unavailable: `) {
+		t.Errorf("call while down: %s", failed)
+	}
+	if !strings.Contains(unhealthy, `mcp server "std" unavailable`) {
+		t.Errorf("status while down: %s", unhealthy)
+	}
+
+	// Back by itself, as a new process.
+	var pid2 int
+	waitFor(t, "the server to come back", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		res, err := call(ctx, "pid", false)
+		if err != nil || res.IsError {
+			return false
+		}
+		pid2, _ = strconv.Atoi(text(res))
+		return true
+	})
+	if pid2 == pid {
+		t.Fatalf("the same process %d", pid)
+	}
+	waitFor(t, "a healthy status", func() bool { st := gw.Status()[0]; return st.Healthy && st.Tools > 0 })
+
+	// Close stops the process.
+	if err := tg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid2, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Fatalf("after Close, process %d: %v", pid2, err)
+	}
+	res, err := call(callCtx(t), "echo", false)
+	if err != nil || !res.IsError || !strings.Contains(text(res), `mcp server "std" unavailable`) {
+		t.Fatalf("a call after Close: %v %+v", err, res)
+	}
+}
