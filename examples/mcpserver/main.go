@@ -1,0 +1,107 @@
+// Command mcpserver serves a toolgate gateway in front of another MCP
+// server, whose tools it publishes under a prefix, at
+// http://127.0.0.1:8080/mcp.
+//
+//	TOOLGATE_MCP_COMMAND="npx -y @modelcontextprotocol/server-everything" go run ./examples/mcpserver
+//
+// Environment: TOOLGATE_MCP_URL (the server's streamable HTTP URL) or
+// TOOLGATE_MCP_COMMAND (a command line, split on spaces, that serves MCP
+// over stdio), TOOLGATE_TARGET_NAME (the tools' prefix, default "mcp"),
+// TOOLGATE_ADDR (listen address, default 127.0.0.1:8080).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/mcpserver"
+)
+
+func main() {
+	// Stop on Ctrl-C or SIGTERM: run's context ends, the server drains.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mcpserver:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	name := os.Getenv("TOOLGATE_TARGET_NAME")
+	if name == "" {
+		name = "mcp"
+	}
+	opts := &mcpserver.Options{Name: name, URL: os.Getenv("TOOLGATE_MCP_URL"), Command: strings.Fields(os.Getenv("TOOLGATE_MCP_COMMAND"))}
+	if (opts.URL == "") == (len(opts.Command) == 0) {
+		return errors.New("set one of TOOLGATE_MCP_URL and TOOLGATE_MCP_COMMAND")
+	}
+	target, err := mcpserver.New(opts)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+
+	gw, err := toolgate.New(&toolgate.Options{
+		Authorizer: auth.None(), // a local demo: anyone may call
+	})
+	if err != nil {
+		return err
+	}
+	defer gw.Close()
+	if err := gw.AddTarget(ctx, target); err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", gw)
+	return serve(ctx, gw, mux, func(url string) {
+		fmt.Printf("toolgate mcpserver: serving MCP at %s\n", url)
+		for _, ti := range gw.Catalog(ctx) {
+			fmt.Printf("  tool %-20s %s\n", ti.Name, ti.Tool.Description)
+		}
+		fmt.Printf("connect with any MCP client over streamable HTTP, for example the MCP Inspector:\n")
+		fmt.Printf("  npx -y -p node@22 -p @modelcontextprotocol/inspector@2.12.0 -- mcp-inspector --cli %s --transport http --method tools/list\n", url)
+		fmt.Printf("stop with Ctrl-C\n")
+	})
+}
+
+// serve listens on TOOLGATE_ADDR (default 127.0.0.1:8080), calls ready with
+// the MCP URL, and serves h until ctx ends. Then it shuts down gracefully:
+// calls in flight finish (up to 10 s), and the gateway's sessions close.
+func serve(ctx context.Context, gw *toolgate.Gateway, h http.Handler, ready func(url string)) error {
+	addr := os.Getenv("TOOLGATE_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ready("http://" + ln.Addr().String() + "/mcp")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.RegisterOnShutdown(func() { _ = gw.Shutdown(shutdown) })
+	return srv.Shutdown(shutdown)
+}
