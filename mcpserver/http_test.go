@@ -2,6 +2,7 @@ package mcpserver_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
 	"net/http"
@@ -323,4 +324,41 @@ func TestHTTPDown(t *testing.T) {
 	sw.set(streamable(), false)
 	waitFor(t, "a call to succeed again", func() bool { res := echo(); return !res.IsError && text(res) == "hi" })
 	waitFor(t, "a healthy status", func() bool { return gw.Status()[0].Healthy })
+}
+
+// TestMetaForwarded: the request's _meta reaches the server, with the
+// caller's progress token replaced by one of the target's own.
+func TestMetaForwarded(t *testing.T) {
+	_, url := backend(t, nil)
+	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	cs := connect(t, gwURL, nil)
+	for _, tc := range []struct {
+		name  string
+		token any
+	}{{"with a progress token", "mine"}, {"without", nil}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &mcp.CallToolParams{Name: "up___meta", Meta: mcp.Meta{"example.com/trace": "t-9"}}
+			if tc.token != nil {
+				p.SetProgressToken(tc.token)
+			}
+			res, err := cs.CallTool(callCtx(t), p)
+			if err != nil || res.IsError {
+				t.Fatalf("%v %+v", err, res)
+			}
+			var got map[string]any
+			if err := json.Unmarshal([]byte(text(res)), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got["example.com/trace"] != "t-9" {
+				t.Errorf("_meta %v", got)
+			}
+			tok, has := got["progressToken"]
+			switch {
+			case tc.token == nil && has:
+				t.Errorf("a progress token the caller did not send: %v", tok)
+			case tc.token != nil && (!has || tok == tc.token):
+				t.Errorf("progress token %v, want the target's own", tok)
+			}
+		})
+	}
 }

@@ -26,15 +26,16 @@ func (w *lineLogger) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
 	for {
 		i := bytes.IndexByte(w.buf, '\n')
-		if i < 0 {
-			if len(w.buf) >= maxLine {
-				w.emit(w.buf)
-				w.buf = w.buf[:0]
-			}
+		switch {
+		case i >= 0 && i <= maxLine:
+			w.emit(w.buf[:i])
+			w.buf = append(w.buf[:0], w.buf[i+1:]...)
+		case len(w.buf) > maxLine:
+			w.emit(w.buf[:maxLine])
+			w.buf = append(w.buf[:0], w.buf[maxLine:]...)
+		default:
 			return len(p), nil
 		}
-		w.emit(w.buf[:i])
-		w.buf = append(w.buf[:0], w.buf[i+1:]...)
 	}
 }
 

@@ -1,0 +1,55 @@
+package mcpserver
+
+import (
+	"io"
+	"testing"
+)
+
+// TestSSECounter: the relayed notifications of an SSE stream are counted
+// however the stream is cut into reads.
+func TestSSECounter(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		stream string
+		want   int64
+	}{
+		{"progress and log", "event: message\nid: 1\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}\n\n" +
+			"data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}}\n\n", 2},
+		{"CRLF", "data: {\"method\":\"notifications/progress\"}\r\n\r\n", 1},
+		{"data over two lines", "data: {\"method\":\ndata: \"notifications/message\"}\n\n", 1},
+		{"a response", "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"notifications/progress\"}]}}\n\n", 0},
+		{"a request", "data: {\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"notifications/message\"}\n\n", 0},
+		{"other notifications", "data: {\"method\":\"notifications/tools/list_changed\"}\n\n", 0},
+		{"an unfinished event", "data: {\"method\":\"notifications/progress\"}\n", 0},
+		{"not JSON", "data: notifications/progress\n\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for size := 1; size <= len(tc.stream); size++ {
+				l := &link{}
+				r := &sseCounter{ReadCloser: io.NopCloser(&chunked{s: tc.stream, n: size}), l: l}
+				b, err := io.ReadAll(r)
+				if err != nil || string(b) != tc.stream {
+					t.Fatalf("read %q, %v", b, err)
+				}
+				if got := l.received.Load(); got != tc.want {
+					t.Fatalf("reads of %d bytes: %d counted, want %d", size, got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// chunked reads s n bytes at a time.
+type chunked struct {
+	s string
+	n int
+}
+
+func (c *chunked) Read(p []byte) (int, error) {
+	if c.s == "" {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), c.n)], c.s)
+	c.s = c.s[k:]
+	return k, nil
+}
