@@ -106,7 +106,7 @@ func (l *link) run() {
 	o := l.t.opts
 	backoff := o.MinBackoff
 	for attempt := 0; ; attempt++ {
-		cs, err := l.dial()
+		cs, flush, err := l.dial()
 		if err != nil {
 			if l.ctx.Err() != nil {
 				l.set(nil, errClosed)
@@ -127,6 +127,7 @@ func (l *link) run() {
 			stop := context.AfterFunc(l.ctx, func() { _ = cs.Close() })
 			werr := cs.Wait()
 			stop()
+			flush()
 			if l.ctx.Err() != nil {
 				l.set(nil, errClosed)
 				return
@@ -153,16 +154,17 @@ func (l *link) run() {
 	}
 }
 
-// dial connects a new session: a new process for a command.
-func (l *link) dial() (*mcp.ClientSession, error) {
+// dial connects a new session: a new process for a command. flush logs
+// the rest of the command's standard error once the session has ended.
+func (l *link) dial() (cs *mcp.ClientSession, flush func(), err error) {
 	ctx, cancel := context.WithTimeout(l.ctx, l.t.opts.ConnectTimeout)
 	defer cancel()
 	tr, flush := l.t.transport(l)
 	client := mcp.NewClient(&mcp.Implementation{Name: "toolgate", Version: toolgate.Version}, l.clientOptions())
-	cs, err := client.Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: protocolVersion})
+	cs, err = client.Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: protocolVersion})
 	if err != nil {
 		flush()
-		return nil, fmt.Errorf("connecting: %w", err)
+		return nil, nil, fmt.Errorf("connecting: %w", err)
 	}
 	if caps := cs.InitializeResult().Capabilities; caps != nil && caps.Logging != nil {
 		// Every message is relayed; the caller's own level filters them.
@@ -171,6 +173,5 @@ func (l *link) dial() (*mcp.ClientSession, error) {
 			l.t.log.Debug("mcpserver: logging/setLevel failed", "target", l.t.opts.Name, "err", err)
 		}
 	}
-	go func() { _ = cs.Wait(); flush() }()
-	return cs, nil
+	return cs, flush, nil
 }

@@ -208,7 +208,6 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	if err != nil {
 		return t.unavailable(err), nil
 	}
-	l.touch()
 	cs, err := l.session(ctx)
 	if err != nil {
 		return t.unavailable(err), nil
@@ -262,9 +261,11 @@ func (t *Target) unavailable(err error) *toolgate.Result {
 var errClosed = errors.New("the target is closed")
 
 // linkFor returns the backend session for calls of the caller's session
-// id: its own over streamable HTTP, the shared one otherwise.
+// id, marked as used: its own over streamable HTTP, the shared one
+// otherwise.
 func (t *Target) linkFor(id string) (*link, error) {
 	if id == "" || t.opts.URL == "" {
+		t.shared.touch()
 		return t.shared, nil
 	}
 	t.mu.Lock()
@@ -277,6 +278,7 @@ func (t *Target) linkFor(id string) (*link, error) {
 		l = t.startLink(id)
 		t.links[id] = l
 	}
+	l.touch() // under t.mu, so that reap cannot close it now
 	return l, nil
 }
 
