@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/mcpserver"
 	"github.com/toolgate/toolgate/mcpserver/internal/testserver"
 )
@@ -360,5 +362,121 @@ func TestMetaForwarded(t *testing.T) {
 				t.Errorf("progress token %v, want the target's own", tok)
 			}
 		})
+	}
+}
+
+// TestCallersApart: over streamable HTTP, what the server asks during a
+// call reaches the caller who made it, with several callers at once.
+func TestCallersApart(t *testing.T) {
+	_, url := backend(t, nil)
+	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	names := []string{"Ada", "Bob", "Cy"}
+	sessions := make([]*mcp.ClientSession, len(names))
+	for i, name := range names {
+		sessions[i] = connect(t, gwURL, &mcp.ClientOptions{
+			CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+				return &mcp.CreateMessageResult{Role: "assistant", Model: "m", Content: &mcp.TextContent{Text: "model-of-" + name}}, nil
+			},
+			ElicitationHandler: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+				return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"name": name}}, nil
+			},
+		})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 5*len(names))
+	for i, name := range names {
+		for range 5 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := sessions[i].CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___ask"})
+				switch want := "model=model-of-" + name + " user=accept/" + name; {
+				case err != nil:
+					errs <- err
+				case res.IsError || text(res) != want:
+					errs <- fmt.Errorf("%s got %q, want %q", name, text(res), want)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestServerError: the server's JSON-RPC error is the call's error, and
+// the session stays up.
+func TestServerError(t *testing.T) {
+	_, url := backend(t, nil)
+	tg := newTarget(t, mcpserver.Options{Name: "up", URL: url})
+	for _, tc := range []struct {
+		tool    string
+		wantErr string
+	}{
+		{"nope", "nope"},
+		{"echo", ""},
+		{"nope", "nope"},
+		{"echo", ""},
+	} {
+		res, err := tg.CallTool(callCtx(t), &toolgate.CallRequest{Tool: tc.tool, Arguments: json.RawMessage(`{"text":"hi"}`)})
+		switch {
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), `mcp server "up"`)):
+			t.Fatalf("%s: %v %+v, want an error naming %q", tc.tool, err, res, tc.wantErr)
+		case tc.wantErr == "" && (err != nil || res.IsError || text(res) != "hi"):
+			t.Fatalf("%s: %v %+v", tc.tool, err, res)
+		}
+	}
+}
+
+// TestCarrierHeld: a request the server sends may be relayed through
+// another call of the same caller than the one that asks (the latest not
+// yet answered); that call does not end before the caller has answered.
+func TestCarrierHeld(t *testing.T) {
+	waiting, release := make(chan struct{}, 1), make(chan struct{})
+	_, url := backend(t, &testserver.Hooks{Blocking: func() { waiting <- struct{}{} }, Release: release})
+	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	waitDone := make(chan *mcp.CallToolResult, 1)
+	var cs *mcp.ClientSession
+	cs = connect(t, gwURL, &mcp.ClientOptions{
+		// ask's sampling is relayed through ask itself, the only call; its
+		// answer waits until a call of "wait" runs too.
+		CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+			go func() {
+				res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "up___wait"})
+				if err != nil {
+					res = &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: err.Error()}}}
+				}
+				waitDone <- res
+			}()
+			<-waiting
+			return &mcp.CreateMessageResult{Role: "assistant", Model: "m", Content: &mcp.TextContent{Text: "blue"}}, nil
+		},
+		// ask's elicitation is relayed through "wait", the latest call not
+		// yet answered. The server then answers "wait"; its call must
+		// not end (which would fail the elicitation) before this answer.
+		ElicitationHandler: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			close(release)
+			select {
+			case res := <-waitDone:
+				waitDone <- res
+				t.Errorf("the call carrying the elicitation ended before its answer: %v", text(res))
+			case <-time.After(300 * time.Millisecond): // it must not end: give it the chance
+			}
+			return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"name": "Ada"}}, nil
+		},
+	})
+	res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___ask"})
+	if err != nil || res.IsError || text(res) != "model=blue user=accept/Ada" {
+		t.Fatalf("ask: %v %+v", err, res)
+	}
+	select {
+	case res := <-waitDone:
+		if res.IsError || text(res) != "released" {
+			t.Fatalf("wait: %+v", res)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("wait did not end")
 	}
 }

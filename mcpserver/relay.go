@@ -17,10 +17,17 @@ type call struct {
 	token   string // the progress token sent to the server; "" for none
 	ctx     context.Context
 	session *toolgate.Session
+
+	// guarded by the link's mu
+	answered bool          // the server has answered it
+	ended    bool          // and it is returning: nothing more goes through it
+	held     int           // requests relayed through it, not yet answered
+	freed    chan struct{} // closed and replaced when held drops
 }
 
 // begin registers c on the link until the returned func is called.
 func (l *link) begin(c *call) (done func()) {
+	c.freed = make(chan struct{})
 	l.mu.Lock()
 	l.calls[c.id] = c
 	if c.token != "" {
@@ -29,6 +36,7 @@ func (l *link) begin(c *call) (done func()) {
 	l.mu.Unlock()
 	return func() {
 		l.mu.Lock()
+		c.ended = true
 		delete(l.calls, c.id)
 		delete(l.tokens, c.token)
 		l.mu.Unlock()
@@ -36,20 +44,69 @@ func (l *link) begin(c *call) (done func()) {
 	}
 }
 
-// latest is the call in flight that started last, or nil. Requests and log
-// messages from the server say nothing of the call they belong to: on a
-// caller's own backend session every call is that caller's; on the shared
-// session the latest call is the best guess (docs/mcpserver.md).
+// latest is the call that started last among those the server has not
+// answered yet (else among all in flight), or nil. Requests and log
+// messages from the server say nothing of the call they belong to, but
+// the call that asks is one still waiting for its answer: when only one
+// is, the choice is exact. On a caller's own backend session every call
+// is that caller's; on a shared session this is the best guess
+// (docs/mcpserver.md).
 func (l *link) latest() *call {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.latestLocked()
+}
+
+func (l *link) latestLocked() *call {
 	var c *call
 	for _, x := range l.calls {
-		if c == nil || x.id > c.id {
+		switch {
+		case x.ended:
+		case c == nil, c.answered && !x.answered, x.answered == c.answered && x.id > c.id:
 			c = x
 		}
 	}
 	return c
+}
+
+// carrier returns the call to relay a request through (latest), held so
+// that it does not end while the request waits for the caller's answer,
+// which travels on that call's request; release frees it.
+func (l *link) carrier() (c *call, release func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c = l.latestLocked()
+	if c == nil {
+		return nil, nil
+	}
+	c.held++
+	return c, func() {
+		l.mu.Lock()
+		c.held--
+		close(c.freed)
+		c.freed = make(chan struct{})
+		l.mu.Unlock()
+	}
+}
+
+// answeredCall marks c answered by the server, then waits until no
+// relayed request holds it, or ctx ends (which ends the requests).
+func (l *link) answeredCall(ctx context.Context, c *call) {
+	for {
+		l.mu.Lock()
+		c.answered = true
+		held, ch := c.held, c.freed
+		c.ended = held == 0
+		l.mu.Unlock()
+		if held == 0 {
+			return
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 var errNoCall = errors.New("no call is in flight to relay the request to its caller")
@@ -106,10 +163,11 @@ func (l *link) logMessage(_ context.Context, req *mcp.LoggingMessageRequest) {
 
 // sample relays the server's sampling/createMessage to the caller.
 func (l *link) sample(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
-	c := l.latest()
+	c, release := l.carrier()
 	if c == nil {
 		return nil, errNoCall
 	}
+	defer release()
 	ctx, cancel := during(ctx, c)
 	defer cancel()
 	res, err := c.session.Sample(ctx, req.Params)
@@ -121,10 +179,11 @@ func (l *link) sample(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.
 
 // elicit relays the server's elicitation/create to the caller.
 func (l *link) elicit(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-	c := l.latest()
+	c, release := l.carrier()
 	if c == nil {
 		return nil, errNoCall
 	}
+	defer release()
 	ctx, cancel := during(ctx, c)
 	defer cancel()
 	res, err := c.session.Elicit(ctx, req.Params)

@@ -236,6 +236,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 		return t.unavailable(err), nil
 	}
 	l.drain(ctx)
+	l.answeredCall(ctx, c)
 	return res, nil
 }
 

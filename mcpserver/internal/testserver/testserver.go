@@ -16,8 +16,11 @@ import (
 
 // Hooks let a test observe the server.
 type Hooks struct {
-	// Blocking, if set, is called when a call of "block" starts to wait.
+	// Blocking, if set, is called when a call of "block" or "wait" starts
+	// to wait.
 	Blocking func()
+	// Release ends the calls of "wait" when it is closed.
+	Release chan struct{}
 	// Cancelled, if set, is called when a call of "block" sees its
 	// context end.
 	Cancelled func(reason error)
@@ -117,6 +120,19 @@ func New(h *Hooks) *mcp.Server {
 				h.Cancelled(context.Cause(ctx))
 			}
 			return nil, ctx.Err()
+		})
+	s.AddTool(&mcp.Tool{Name: "wait", Description: "Waits until released, 5 s at most.", InputSchema: textArg},
+		func(ctx context.Context, _ *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			if h.Blocking != nil {
+				h.Blocking()
+			}
+			select {
+			case <-h.Release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(5 * time.Second):
+			}
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "released"}}}, nil
 		})
 	s.AddTool(&mcp.Tool{Name: "session", Description: "Tells the id of the client's session.", InputSchema: textArg},
 		func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
