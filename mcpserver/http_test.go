@@ -480,3 +480,22 @@ func TestCarrierHeld(t *testing.T) {
 		t.Fatal("wait did not end")
 	}
 }
+
+// TestDescription: the default description names the server without what
+// may carry a secret.
+func TestDescription(t *testing.T) {
+	for _, tc := range []struct {
+		opts mcpserver.Options
+		want string
+	}{
+		{mcpserver.Options{URL: "https://user:pw@127.0.0.1:1/v1/mcp?key=s3cret#x"}, "MCP server at https://127.0.0.1:1/v1/mcp"},
+		{mcpserver.Options{Command: []string{"/usr/local/bin/server", "--token", "s3cret"}}, "MCP server: server"},
+		{mcpserver.Options{URL: "http://127.0.0.1:1/mcp", Description: "Docs search"}, "Docs search"},
+	} {
+		tc.opts.Name = "x"
+		tc.opts.MinBackoff = time.Hour // New starts connecting: no retry during the test
+		if got := newTarget(t, tc.opts).Description(); got != tc.want {
+			t.Errorf("%q, want %q", got, tc.want)
+		}
+	}
+}

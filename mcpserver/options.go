@@ -21,7 +21,8 @@ type Options struct {
 	// Name is the target's name, the prefix of its tools. Required.
 	Name string
 	// Description describes the target in Status and to tool search.
-	// Empty means a sentence naming the server's URL or command.
+	// Empty means a sentence naming the server's URL (without user
+	// information or query) or program (without arguments).
 	Description string
 
 	// URL is the server's streamable HTTP endpoint, such as

@@ -8,8 +8,9 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"os/exec"
-	"strings"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,15 +97,21 @@ func New(opts *Options) (*Target, error) {
 // Name returns Options.Name.
 func (t *Target) Name() string { return t.opts.Name }
 
-// Description returns Options.Description, or a sentence naming the server.
+// Description returns Options.Description, or a sentence naming the
+// server: its URL without user information, query or fragment, or its
+// program without arguments (either may carry a secret).
 func (t *Target) Description() string {
 	switch {
 	case t.opts.Description != "":
 		return t.opts.Description
 	case t.opts.URL != "":
-		return "MCP server at " + t.opts.URL
+		u, err := url.Parse(t.opts.URL)
+		if err != nil {
+			return "MCP server over streamable HTTP"
+		}
+		return "MCP server at " + (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 	}
-	return "MCP server: " + strings.Join(t.opts.Command, " ")
+	return "MCP server: " + filepath.Base(t.opts.Command[0])
 }
 
 // OnToolsChanged implements toolgate.ChangeNotifier: the server's
