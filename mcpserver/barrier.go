@@ -22,7 +22,8 @@ import (
 // reaches the first (drain).
 
 // maxDrain bounds drain: a notification that never reaches a handler
-// (malformed) delays an answer this long at most.
+// (malformed, or read as its session closed) delays one answer this long
+// at most, and is then forgotten.
 const maxDrain = time.Second
 
 // relayedNotification reports whether method is a notification the link
@@ -62,6 +63,10 @@ func (l *link) drain(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-timeout:
+			// Forgotten, so that later calls do not wait for them too.
+			l.mu.Lock()
+			l.handled = max(l.handled, want)
+			l.mu.Unlock()
 			l.t.log.Debug("mcpserver: notifications not handled in time", "target", l.t.opts.Name, "pending", want-handled)
 			return
 		}

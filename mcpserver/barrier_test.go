@@ -1,8 +1,11 @@
 package mcpserver
 
 import (
+	"context"
 	"io"
+	"log/slog"
 	"testing"
+	"time"
 )
 
 // TestSSECounter: the relayed notifications of an SSE stream are counted
@@ -52,4 +55,26 @@ func (c *chunked) Read(p []byte) (int, error) {
 	k := copy(p[:min(len(p), c.n)], c.s)
 	c.s = c.s[k:]
 	return k, nil
+}
+
+// TestDrainForgets: a notification that never reaches a handler delays one
+// answer, not every later one.
+func TestDrainForgets(t *testing.T) {
+	l := &link{t: &Target{log: slog.New(slog.DiscardHandler)}, relayed: make(chan struct{})}
+	l.received.Add(1) // read, never handled
+	for i, want := range []time.Duration{maxDrain, 0} {
+		start := time.Now()
+		l.drain(context.Background())
+		if took := time.Since(start); took < want || took > want+maxDrain/2 {
+			t.Fatalf("drain %d took %v, want about %v", i, took, want)
+		}
+	}
+	// Handled ones end the wait at once.
+	l.received.Add(1)
+	go l.handledOne()
+	start := time.Now()
+	l.drain(context.Background())
+	if took := time.Since(start); took > maxDrain/2 {
+		t.Fatalf("drain took %v", took)
+	}
 }

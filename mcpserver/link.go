@@ -68,6 +68,10 @@ func (l *link) session(ctx context.Context) (*mcp.ClientSession, error) {
 
 func (l *link) set(cs *mcp.ClientSession, err error) {
 	l.mu.Lock()
+	if cs != nil {
+		// What the last session read and never handled is gone with it.
+		l.handled = max(l.handled, l.received.Load())
+	}
 	l.cs, l.err = cs, err
 	close(l.changed)
 	l.changed = make(chan struct{})

@@ -62,7 +62,9 @@ func run(ctx context.Context) error {
 	}
 	defer gw.Close()
 	if err := gw.AddTarget(ctx, target); err != nil {
-		return err
+		// Added all the same: the target reconnects by itself, and is
+		// listed again once the server is up.
+		slog.Warn("the MCP server is not reachable yet", "err", err)
 	}
 
 	mux := http.NewServeMux()
