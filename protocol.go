@@ -37,6 +37,9 @@ func (g *Gateway) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 			}
 			return g.serveCall(ctx, cr)
 		}
+		if res, ok, err := g.serveOffers(ctx, method, req); ok {
+			return res, err
+		}
 		return next(ctx, method, req)
 	}
 }

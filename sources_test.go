@@ -1,0 +1,168 @@
+package toolgate
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// offerTarget offers one tool, and prompts and resources as set.
+type offerTarget struct {
+	name      string
+	prio      int // 0: states none
+	mu        sync.Mutex
+	prompts   []*mcp.Prompt
+	resources []*mcp.Resource
+	templates []*mcp.ResourceTemplate
+}
+
+func (o *offerTarget) Name() string { return o.name }
+func (o *offerTarget) ListTools(context.Context) ([]Tool, error) {
+	return []Tool{{Name: "noop"}}, nil
+}
+func (o *offerTarget) CallTool(context.Context, *CallRequest) (*Result, error) {
+	return TextResult("ok"), nil
+}
+func (o *offerTarget) ListPrompts(context.Context) ([]*mcp.Prompt, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.prompts), nil
+}
+func (o *offerTarget) GetPrompt(ctx context.Context, name string, args map[string]string) (*mcp.GetPromptResult, error) {
+	return &mcp.GetPromptResult{Description: o.name, Messages: []*mcp.PromptMessage{{Role: "user",
+		Content: &mcp.TextContent{Text: fmt.Sprintf("%s/%s topic=%s caller=%s", o.name, name, args["topic"], PrincipalFrom(ctx))}}}}, nil
+}
+func (o *offerTarget) ListResources(context.Context) ([]*mcp.Resource, error) {
+	return o.resources, nil
+}
+func (o *offerTarget) ListResourceTemplates(context.Context) ([]*mcp.ResourceTemplate, error) {
+	return o.templates, nil
+}
+func (o *offerTarget) ReadResource(_ context.Context, uri string) (*mcp.ReadResourceResult, error) {
+	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "text/plain", Text: o.name + " serves " + uri}}}, nil
+}
+
+// prioTarget is an offerTarget that states its resource priority.
+type prioTarget struct{ *offerTarget }
+
+func (p prioTarget) ResourcePriority() int { return p.prio }
+
+// TestPromptsAndResources aggregates the prompts and resources of two
+// targets and drives them with the go-sdk client: prompts published with
+// the target's prefix and routed back under their own names; resources
+// keeping their URIs, a shared URI served by the lower priority, reads
+// through a template; pages; list changes.
+func TestPromptsAndResources(t *testing.T) {
+	docs := &offerTarget{name: "docs",
+		prompts:   []*mcp.Prompt{{Name: "summarize", Description: "Summarize a topic", Arguments: []*mcp.PromptArgument{{Name: "topic", Required: true}}}, {Name: "explain"}},
+		resources: []*mcp.Resource{{URI: "file:///shared.txt", Name: "shared"}, {URI: "file:///docs.txt", Name: "docs"}},
+		templates: []*mcp.ResourceTemplate{{URITemplate: "docs://page/{id}", Name: "page"}},
+	}
+	wiki := prioTarget{&offerTarget{name: "wiki", prio: 5,
+		prompts:   []*mcp.Prompt{{Name: "summarize"}},
+		resources: []*mcp.Resource{{URI: "file:///shared.txt", Name: "shared, from the wiki"}},
+	}}
+	gw := mustGateway(t, &Options{PageSize: 2, Authorizer: AuthorizerFunc(func(*http.Request) (*Principal, error) {
+		return &Principal{Subject: "alice"}, nil
+	})}, docs, wiki)
+	var mu sync.Mutex
+	changes := 0
+	cs := connect(t, serve(t, gw), &mcp.ClientOptions{PromptListChangedHandler: func(context.Context, *mcp.PromptListChangedRequest) {
+		mu.Lock()
+		changes++
+		mu.Unlock()
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	// prompts/list, every page (two per page).
+	var names []string
+	for p, err := range cs.Prompts(ctx, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, p.Name)
+	}
+	if got := strings.Join(names, " "); got != "docs___explain docs___summarize wiki___summarize" {
+		t.Fatalf("prompts: %s", got)
+	}
+	// prompts/get reaches the owner under its own name, with the caller.
+	gp, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "docs___summarize", Arguments: map[string]string{"topic": "go"}})
+	if err != nil || gp.Messages[0].Content.(*mcp.TextContent).Text != "docs/summarize topic=go caller=alice" {
+		t.Fatalf("prompts/get: %v %+v", err, gp)
+	}
+	if _, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "nope___x"}); err == nil || !strings.Contains(err.Error(), `unknown prompt "nope___x"`) {
+		t.Fatalf("unknown prompt: %v", err)
+	}
+
+	// resources/list: URIs as given, the shared one once, from the wiki
+	// (priority 5 beats the default 1000).
+	var uris []string
+	for r, err := range cs.Resources(ctx, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		uris = append(uris, r.URI+"="+r.Name)
+	}
+	if got := strings.Join(uris, " "); got != "file:///docs.txt=docs file:///shared.txt=shared, from the wiki" {
+		t.Fatalf("resources: %s", got)
+	}
+	read := func(uri string) string {
+		t.Helper()
+		rr, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri})
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		return rr.Contents[0].Text
+	}
+	for uri, want := range map[string]string{
+		"file:///shared.txt": "wiki serves file:///shared.txt",
+		"file:///docs.txt":   "docs serves file:///docs.txt",
+		"docs://page/42":     "docs serves docs://page/42", // through docs' template
+		"file:///nope":       "error:",
+	} {
+		if got := read(uri); !strings.HasPrefix(got, want) {
+			t.Errorf("read %s: %q, want %q", uri, got, want)
+		}
+	}
+	tpls, err := cs.ListResourceTemplates(ctx, nil)
+	if err != nil || len(tpls.ResourceTemplates) != 1 || tpls.ResourceTemplates[0].URITemplate != "docs://page/{id}" {
+		t.Fatalf("templates: %v %+v", err, tpls)
+	}
+
+	// A refresh that changes the prompts tells the client.
+	docs.mu.Lock()
+	docs.prompts = docs.prompts[:1]
+	docs.mu.Unlock()
+	if err := gw.Refresh(ctx, "docs"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := changes
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no notifications/prompts/list_changed after a refresh changed the prompts")
+		}
+	}
+	res, err := cs.ListPrompts(ctx, nil)
+	if err != nil || len(res.Prompts) != 2 || res.Prompts[0].Name != "docs___summarize" {
+		t.Fatalf("after the refresh: %v %+v", err, res)
+	}
+	// Removing a target removes what it offered: the shared URI falls back
+	// to the other owner.
+	gw.RemoveTarget("wiki")
+	if got := read("file:///shared.txt"); got != "docs serves file:///shared.txt" {
+		t.Fatalf("after removing the wiki: %q", got)
+	}
+}
