@@ -180,7 +180,7 @@ func (g *Gateway) rebuildLocked() {
 		tools := slices.Clone(ts.tools)
 		slices.SortFunc(tools, func(a, b *prepared) int { return strings.Compare(a.tool.Name, b.tool.Name) })
 		for _, p := range tools {
-			pub := publishedName(tname, p.tool.Name, g.opts.Separator, g.opts.MaxNameLength)
+			pub := g.publish(ts.target, p.tool.Name)
 			cands = append(cands, candidate{e: &entry{info: ToolInfo{Name: pub, Target: tname, Tool: p.tool}, prep: p, target: ts.target}, ts: ts})
 		}
 	}

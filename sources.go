@@ -135,7 +135,7 @@ func (g *Gateway) publishOffers(c *catalog) {
 			if p == nil || pt == nil {
 				continue
 			}
-			pub := publishedName(name, p.Name, g.opts.Separator, g.opts.MaxNameLength)
+			pub := g.publish(ts.target, p.Name)
 			if c.promptByName[pub] != nil {
 				ts.problems = append(ts.problems, fmt.Sprintf("%sprompt %q left out: %q is taken", renamePrefix, p.Name, pub))
 				continue
