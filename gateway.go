@@ -134,10 +134,11 @@ func New(opts *Options) (*Gateway, error) {
 		Instructions: o.Instructions,
 		Logger:       o.Logger,
 		Capabilities: &mcp.ServerCapabilities{
-			Tools:     &mcp.ToolCapabilities{ListChanged: !o.Stateless},
-			Prompts:   &mcp.PromptCapabilities{ListChanged: !o.Stateless},
-			Resources: &mcp.ResourceCapabilities{ListChanged: !o.Stateless},
-			Logging:   &mcp.LoggingCapabilities{},
+			Tools:       &mcp.ToolCapabilities{ListChanged: !o.Stateless},
+			Prompts:     &mcp.PromptCapabilities{ListChanged: !o.Stateless},
+			Resources:   &mcp.ResourceCapabilities{ListChanged: !o.Stateless},
+			Logging:     &mcp.LoggingCapabilities{},
+			Completions: &mcp.CompletionCapabilities{},
 		},
 	})
 	g.server.AddReceivingMiddleware(g.middleware)

@@ -78,6 +78,36 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 			out.ResourceTemplates = append(out.ResourceTemplates, t.tpl)
 		}
 		return out, true, nil
+	case "completion/complete":
+		r, _ := req.(*mcp.CompleteRequest)
+		if r == nil || r.Params == nil || r.Params.Ref == nil {
+			return nil, true, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "missing params"}
+		}
+		params := *r.Params
+		ref := *params.Ref
+		params.Ref = &ref
+		var owner Target
+		switch ref.Type {
+		case "ref/prompt":
+			e := c.promptByName[ref.Name]
+			if e == nil {
+				return nil, true, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown prompt %q", ref.Name)}
+			}
+			owner, ref.Name = e.target, e.own
+		case "ref/resource":
+			owner = c.templateOwner(ref.URI)
+		}
+		cp, ok := owner.(Completer)
+		if !ok {
+			return &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{}}}, true, nil
+		}
+		ctx, done := g.offerContext(ctx, req)
+		defer done()
+		out, err := cp.Complete(ctx, &params)
+		if err != nil {
+			return nil, true, fmt.Errorf("completion: %w", err)
+		}
+		return out, true, nil
 	case "resources/read":
 		r, _ := req.(*mcp.ReadResourceRequest)
 		if r == nil || r.Params == nil {

@@ -37,6 +37,14 @@ type ResourceTarget interface {
 	ReadResource(ctx context.Context, uri string) (*mcp.ReadResourceResult, error)
 }
 
+// A Completer is a PromptTarget or ResourceTarget that completes the
+// arguments of its prompts and resource templates (completion/complete).
+// The gateway routes a completion to the owner of the prompt (under the
+// target's own prompt name) or of the resource template or resource.
+type Completer interface {
+	Complete(ctx context.Context, params *mcp.CompleteParams) (*mcp.CompleteResult, error)
+}
+
 // A ResourcePrioritizer is a ResourceTarget with a priority for the URIs it
 // shares with other targets: lower wins, as AgentCore's resourcePriority.
 type ResourcePrioritizer interface {
@@ -175,6 +183,20 @@ func (g *Gateway) publishOffers(c *catalog) {
 	for _, uri := range slices.Sorted(maps.Keys(c.resourceByURI)) {
 		c.resources = append(c.resources, c.resourceByURI[uri])
 	}
+}
+
+// templateOwner returns the target that serves the resource template (or
+// resource) with this URI, or nil.
+func (c *catalog) templateOwner(uri string) ResourceTarget {
+	for _, t := range c.templates {
+		if t.tpl.URITemplate == uri {
+			return t.target
+		}
+	}
+	if e := c.resourceByURI[uri]; e != nil {
+		return e.target
+	}
+	return nil
 }
 
 // resourceOwner returns the target that serves uri: the owner of a listed

@@ -49,6 +49,11 @@ func (o *offerTarget) ReadResource(_ context.Context, uri string) (*mcp.ReadReso
 	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "text/plain", Text: o.name + " serves " + uri}}}, nil
 }
 
+func (o *offerTarget) Complete(_ context.Context, p *mcp.CompleteParams) (*mcp.CompleteResult, error) {
+	ref := p.Ref.Name + p.Ref.URI
+	return &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{o.name + ":" + ref + ":" + p.Argument.Name + "=" + p.Argument.Value + "..."}}}, nil
+}
+
 // prioTarget is an offerTarget that states its resource priority.
 type prioTarget struct{ *offerTarget }
 
@@ -135,6 +140,25 @@ func TestPromptsAndResources(t *testing.T) {
 	tpls, err := cs.ListResourceTemplates(ctx, nil)
 	if err != nil || len(tpls.ResourceTemplates) != 1 || tpls.ResourceTemplates[0].URITemplate != "docs://page/{id}" {
 		t.Fatalf("templates: %v %+v", err, tpls)
+	}
+
+	// completion/complete reaches the owner of the prompt (own name) or of
+	// the template.
+	for _, tc := range []struct {
+		ref  *mcp.CompleteReference
+		want string
+	}{
+		{&mcp.CompleteReference{Type: "ref/prompt", Name: "docs___summarize"}, "docs:summarize:topic=g..."},
+		{&mcp.CompleteReference{Type: "ref/resource", URI: "docs://page/{id}"}, "docs:docs://page/{id}:topic=g..."},
+		{&mcp.CompleteReference{Type: "ref/resource", URI: "docs://other/{x}"}, ""},
+	} {
+		cr, err := cs.Complete(ctx, &mcp.CompleteParams{Ref: tc.ref, Argument: mcp.CompleteParamsArgument{Name: "topic", Value: "g"}})
+		if err != nil || strings.Join(cr.Completion.Values, "") != tc.want {
+			t.Errorf("complete %+v: %v %+v, want %q", tc.ref, err, cr, tc.want)
+		}
+	}
+	if _, err := cs.Complete(ctx, &mcp.CompleteParams{Ref: &mcp.CompleteReference{Type: "ref/prompt", Name: "nope"}, Argument: mcp.CompleteParamsArgument{Name: "a"}}); err == nil {
+		t.Error("completion of an unknown prompt succeeded")
 	}
 
 	// A refresh that changes the prompts tells the client.
