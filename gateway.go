@@ -131,12 +131,14 @@ func New(opts *Options) (*Gateway, error) {
 	}
 
 	g.server = mcp.NewServer(&mcp.Implementation{Name: o.Name, Version: o.Version}, &mcp.ServerOptions{
-		Instructions: o.Instructions,
-		Logger:       o.Logger,
+		Instructions:       o.Instructions,
+		SubscribeHandler:   g.subscribe,
+		UnsubscribeHandler: g.unsubscribe,
+		Logger:             o.Logger,
 		Capabilities: &mcp.ServerCapabilities{
 			Tools:       &mcp.ToolCapabilities{ListChanged: !o.Stateless},
 			Prompts:     &mcp.PromptCapabilities{ListChanged: !o.Stateless},
-			Resources:   &mcp.ResourceCapabilities{ListChanged: !o.Stateless},
+			Resources:   &mcp.ResourceCapabilities{ListChanged: !o.Stateless, Subscribe: !o.Stateless},
 			Logging:     &mcp.LoggingCapabilities{},
 			Completions: &mcp.CompletionCapabilities{},
 		},

@@ -45,6 +45,15 @@ type Completer interface {
 	Complete(ctx context.Context, params *mcp.CompleteParams) (*mcp.CompleteResult, error)
 }
 
+// A ResourceSubscriber is a ResourceTarget whose resources can change:
+// the gateway passes on a client's resources/subscribe and
+// resources/unsubscribe of a URI it serves, and the target reports changes
+// with Gateway.ResourceUpdated, which tells every subscribed session.
+type ResourceSubscriber interface {
+	Subscribe(ctx context.Context, uri string) error
+	Unsubscribe(ctx context.Context, uri string) error
+}
+
 // A ResourcePrioritizer is a ResourceTarget with a priority for the URIs it
 // shares with other targets: lower wins, as AgentCore's resourcePriority.
 type ResourcePrioritizer interface {
@@ -211,4 +220,32 @@ func (c *catalog) resourceOwner(uri string) ResourceTarget {
 		}
 	}
 	return nil
+}
+
+// subscribe passes a client's resources/subscribe to the target that
+// serves the URI; go-sdk records the session's subscription.
+func (g *Gateway) subscribe(ctx context.Context, req *mcp.SubscribeRequest) error {
+	if rs, ok := g.cat.Load().resourceOwner(req.Params.URI).(ResourceSubscriber); ok {
+		if err := rs.Subscribe(ctx, req.Params.URI); err != nil {
+			return fmt.Errorf("subscribing to %q: %w", req.Params.URI, err)
+		}
+	}
+	return nil
+}
+
+// unsubscribe passes a client's resources/unsubscribe on.
+func (g *Gateway) unsubscribe(ctx context.Context, req *mcp.UnsubscribeRequest) error {
+	if rs, ok := g.cat.Load().resourceOwner(req.Params.URI).(ResourceSubscriber); ok {
+		if err := rs.Unsubscribe(ctx, req.Params.URI); err != nil {
+			return fmt.Errorf("unsubscribing from %q: %w", req.Params.URI, err)
+		}
+	}
+	return nil
+}
+
+// ResourceUpdated tells every session subscribed to uri that the resource
+// changed (notifications/resources/updated). Targets that serve resources
+// call it.
+func (g *Gateway) ResourceUpdated(ctx context.Context, uri string) error {
+	return g.server.ResourceUpdated(ctx, &mcp.ResourceUpdatedNotificationParams{URI: uri})
 }

@@ -21,6 +21,7 @@ type offerTarget struct {
 	prompts   []*mcp.Prompt
 	resources []*mcp.Resource
 	templates []*mcp.ResourceTemplate
+	subs      []string // subscriptions passed on: +uri, -uri
 }
 
 func (o *offerTarget) Name() string { return o.name }
@@ -54,6 +55,24 @@ func (o *offerTarget) Complete(_ context.Context, p *mcp.CompleteParams) (*mcp.C
 	return &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{o.name + ":" + ref + ":" + p.Argument.Name + "=" + p.Argument.Value + "..."}}}, nil
 }
 
+func (o *offerTarget) Subscribe(_ context.Context, uri string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.subs = append(o.subs, "+"+uri)
+	return nil
+}
+func (o *offerTarget) Unsubscribe(_ context.Context, uri string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.subs = append(o.subs, "-"+uri)
+	return nil
+}
+func (o *offerTarget) subscriptions() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return strings.Join(o.subs, " ")
+}
+
 // prioTarget is an offerTarget that states its resource priority.
 type prioTarget struct{ *offerTarget }
 
@@ -79,11 +98,19 @@ func TestPromptsAndResources(t *testing.T) {
 	})}, docs, wiki)
 	var mu sync.Mutex
 	changes := 0
-	cs := connect(t, serve(t, gw), &mcp.ClientOptions{PromptListChangedHandler: func(context.Context, *mcp.PromptListChangedRequest) {
-		mu.Lock()
-		changes++
-		mu.Unlock()
-	}})
+	var updated []string
+	cs := connect(t, serve(t, gw), &mcp.ClientOptions{
+		PromptListChangedHandler: func(context.Context, *mcp.PromptListChangedRequest) {
+			mu.Lock()
+			changes++
+			mu.Unlock()
+		},
+		ResourceUpdatedHandler: func(_ context.Context, r *mcp.ResourceUpdatedNotificationRequest) {
+			mu.Lock()
+			updated = append(updated, r.Params.URI)
+			mu.Unlock()
+		},
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
@@ -161,6 +188,26 @@ func TestPromptsAndResources(t *testing.T) {
 		t.Error("completion of an unknown prompt succeeded")
 	}
 
+	// Subscriptions reach the owner of the URI; its updates reach the
+	// subscribed client.
+	if err := cs.Subscribe(ctx, &mcp.SubscribeParams{URI: "file:///docs.txt"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.ResourceUpdated(ctx, "file:///docs.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: "file:///docs.txt"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := docs.subscriptions(); got != "+file:///docs.txt -file:///docs.txt" {
+		t.Fatalf("subscriptions passed to the owner: %q", got)
+	}
+	waitFor(t, "notifications/resources/updated", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(updated) == 1 && updated[0] == "file:///docs.txt"
+	})
+
 	// A refresh that changes the prompts tells the client.
 	docs.mu.Lock()
 	docs.prompts = docs.prompts[:1]
@@ -168,17 +215,11 @@ func TestPromptsAndResources(t *testing.T) {
 	if err := gw.Refresh(ctx, "docs"); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+	waitFor(t, "notifications/prompts/list_changed after a refresh changed the prompts", func() bool {
 		mu.Lock()
-		n := changes
-		mu.Unlock()
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no notifications/prompts/list_changed after a refresh changed the prompts")
-		}
-	}
+		defer mu.Unlock()
+		return changes > 0
+	})
 	res, err := cs.ListPrompts(ctx, nil)
 	if err != nil || len(res.Prompts) != 2 || res.Prompts[0].Name != "docs___summarize" {
 		t.Fatalf("after the refresh: %v %+v", err, res)
@@ -188,5 +229,15 @@ func TestPromptsAndResources(t *testing.T) {
 	gw.RemoveTarget("wiki")
 	if got := read("file:///shared.txt"); got != "docs serves file:///shared.txt" {
 		t.Fatalf("after removing the wiki: %q", got)
+	}
+}
+
+// waitFor waits up to 5 s for ok, failing the test with what it waited for.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s", what)
+		}
 	}
 }
