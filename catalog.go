@@ -39,6 +39,13 @@ type catalog struct {
 	sorted []*entry           // by published name: what tools/list shows
 	all    []*entry           // every entry, by published name
 	byTool map[toolKey]string // published name by target and tool
+
+	// What the targets offer besides tools (sources.go).
+	prompts       []*promptEntry // by published name
+	promptByName  map[string]*promptEntry
+	resources     []*resourceEntry // by URI
+	resourceByURI map[string]*resourceEntry
+	templates     []*templateEntry // in the order they are tried
 }
 
 // prepareTools normalizes and compiles each tool's schemas, spreading
@@ -173,7 +180,7 @@ func (g *Gateway) rebuildLocked() {
 		tools := slices.Clone(ts.tools)
 		slices.SortFunc(tools, func(a, b *prepared) int { return strings.Compare(a.tool.Name, b.tool.Name) })
 		for _, p := range tools {
-			pub := publishedName(tname, p.tool.Name, g.opts.Separator, g.opts.MaxNameLength)
+			pub := g.publish(ts.target, p.tool.Name)
 			cands = append(cands, candidate{e: &entry{info: ToolInfo{Name: pub, Target: tname, Tool: p.tool}, prep: p, target: ts.target}, ts: ts})
 		}
 	}
@@ -210,6 +217,7 @@ func (g *Gateway) rebuildLocked() {
 		publish(cd, name)
 	}
 	slices.SortFunc(c.all, func(a, b *entry) int { return strings.Compare(a.info.Name, b.info.Name) })
+	g.publishOffers(c)
 	c.byTool = make(map[toolKey]string, len(c.all))
 	for _, e := range c.all {
 		c.byTool[toolKey{e.info.Target, e.info.Tool.Name}] = e.info.Name
@@ -277,6 +285,18 @@ func (g *Gateway) changed() {
 	for _, w := range ws {
 		w()
 	}
+}
+
+// offersChanged makes go-sdk tell every session that the prompt and
+// resource lists changed, through sentinels it never lists (the gateway
+// answers those lists itself).
+func (g *Gateway) offersChanged() {
+	g.server.AddPrompt(&mcp.Prompt{Name: "toolgate.list-changed"}, func(context.Context, *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		return nil, errors.New("not a prompt")
+	})
+	g.server.AddResource(&mcp.Resource{URI: "toolgate:list-changed", Name: "toolgate.list-changed"}, func(context.Context, *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+		return nil, errors.New("not a resource")
+	})
 }
 
 // Watch calls fn after every change to the catalogue (a target added,

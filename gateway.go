@@ -59,6 +59,8 @@ type targetState struct {
 	target      Target
 	tools       []*prepared // last good listing
 	fingerprint [32]byte
+	offers      offers   // prompts, resources, templates: last good listing
+	offersFP    [32]byte // their fingerprint
 	healthy     bool
 	lastErr     error
 	lastRefresh time.Time
@@ -132,11 +134,16 @@ func New(opts *Options) (*Gateway, error) {
 	}
 
 	g.server = mcp.NewServer(&mcp.Implementation{Name: o.Name, Version: o.Version}, &mcp.ServerOptions{
-		Instructions: o.Instructions,
-		Logger:       o.Logger,
+		Instructions:       o.Instructions,
+		SubscribeHandler:   g.subscribe,
+		UnsubscribeHandler: g.unsubscribe,
+		Logger:             o.Logger,
 		Capabilities: &mcp.ServerCapabilities{
-			Tools:   &mcp.ToolCapabilities{ListChanged: !o.Stateless},
-			Logging: &mcp.LoggingCapabilities{},
+			Tools:       &mcp.ToolCapabilities{ListChanged: !o.Stateless},
+			Prompts:     &mcp.PromptCapabilities{ListChanged: !o.Stateless},
+			Resources:   &mcp.ResourceCapabilities{ListChanged: !o.Stateless, Subscribe: !o.Stateless},
+			Logging:     &mcp.LoggingCapabilities{},
+			Completions: &mcp.CompletionCapabilities{},
 		},
 	})
 	g.server.AddReceivingMiddleware(g.middleware)
@@ -267,7 +274,7 @@ func (g *Gateway) AddTarget(ctx context.Context, t Target) error {
 // it was there. Calls already running finish.
 func (g *Gateway) RemoveTarget(name string) bool {
 	g.mu.Lock()
-	_, ok := g.targets[name]
+	ts, ok := g.targets[name]
 	if ok {
 		delete(g.targets, name)
 		g.rebuildLocked()
@@ -275,6 +282,9 @@ func (g *Gateway) RemoveTarget(name string) bool {
 	g.mu.Unlock()
 	if ok {
 		g.changed()
+		if ts.offersFP != ([32]byte{}) {
+			g.offersChanged()
+		}
 	}
 	return ok
 }
@@ -293,10 +303,14 @@ func (g *Gateway) Refresh(ctx context.Context, name string) error {
 	tools, err := listSafely(ctx, ts.target)
 	var prep []*prepared
 	var problems []string
-	var fp [32]byte
+	var fp, ofp [32]byte
+	var o offers
 	if err == nil {
 		prep, problems = prepareTools(tools)
 		fp = fingerprint(tools)
+		if o, err = listOffers(ctx, ts.target); err == nil {
+			ofp = o.fingerprint()
+		}
 	}
 
 	g.mu.Lock()
@@ -305,16 +319,18 @@ func (g *Gateway) Refresh(ctx context.Context, name string) error {
 		return fmt.Errorf("toolgate: target %q was removed during refresh", name)
 	}
 	ts.lastRefresh = time.Now()
-	changed := false
+	changed, offersChanged := false, false
 	if err != nil {
 		ts.healthy, ts.lastErr = false, err
 	} else {
 		ts.healthy, ts.lastErr = true, nil
 		ts.problems = problems
-		if fp != ts.fingerprint || ts.tools == nil {
+		changed = fp != ts.fingerprint || ts.tools == nil
+		offersChanged = ofp != ts.offersFP
+		if changed || offersChanged {
 			ts.tools, ts.fingerprint = prep, fp
+			ts.offers, ts.offersFP = o, ofp
 			g.rebuildLocked()
-			changed = true
 		}
 	}
 	g.mu.Unlock()
@@ -328,6 +344,9 @@ func (g *Gateway) Refresh(ctx context.Context, name string) error {
 	}
 	if changed {
 		g.changed()
+	}
+	if offersChanged {
+		g.offersChanged()
 	}
 	return nil
 }

@@ -101,6 +101,16 @@ func publishedName(target, tool, sep string, max int) string {
 	return strings.TrimRight(name[:max-len(suffix)], "_-.") + suffix
 }
 
+// publish returns the name t's tool or prompt called own asks to be
+// published under: prefixed with the target's name, unless the target is
+// Unprefixed.
+func (g *Gateway) publish(t Target, own string) string {
+	if u, ok := t.(Unprefixed); ok && u.Unprefixed() {
+		return publishedName("", own, "", g.opts.MaxNameLength)
+	}
+	return publishedName(t.Name(), own, g.opts.Separator, g.opts.MaxNameLength)
+}
+
 // withCounter returns name with a "_N" suffix, shortened to fit max.
 func withCounter(name string, n, max int) string {
 	suffix := "_" + strconv.Itoa(n)

@@ -157,3 +157,28 @@ func (l *listTarget) ListTools(context.Context) ([]Tool, error) { return l.tools
 func (l *listTarget) CallTool(context.Context, *CallRequest) (*Result, error) {
 	return TextResult(""), nil
 }
+
+// unprefixed is a listTarget published without its prefix.
+type unprefixed struct{ *listTarget }
+
+func (unprefixed) Unprefixed() bool { return true }
+
+// TestUnprefixedTarget: an Unprefixed target's tools keep their own
+// names; a name already served keeps its owner.
+func TestUnprefixedTarget(t *testing.T) {
+	gw := mustGateway(t, nil, &listTarget{name: "api", tools: []Tool{{Name: "get"}}})
+	if err := gw.AddBuiltin(Tool{Name: "search"}, func(context.Context, *CallRequest) (*Result, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.AddTarget(context.Background(), unprefixed{&listTarget{name: "fixture", tools: []Tool{{Name: "echo"}, {Name: "search"}, {Name: "api___get"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ti := range gw.Tools() {
+		got = append(got, ti.Name+"="+ti.Target+"/"+ti.Tool.Name)
+	}
+	want := "api___get=api/get api___get_2=fixture/api___get echo=fixture/echo search=/search search_2=fixture/search"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("published:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}

