@@ -263,9 +263,12 @@ func (g *Gateway) AddTarget(ctx context.Context, t Target) error {
 	ts := &targetState{target: t}
 	g.targets[name] = ts
 	g.mu.Unlock()
+	r := &notifyRefresher{g: g, name: name, ts: ts}
 	if cn, ok := t.(ChangeNotifier); ok {
-		r := &notifyRefresher{g: g, name: name, ts: ts}
 		cn.OnToolsChanged(r.trigger)
+	}
+	if rn, ok := t.(ResourceNotifier); ok {
+		rn.OnResourceUpdated(r.resourceUpdated)
 	}
 	return g.Refresh(ctx, name)
 }

@@ -20,6 +20,24 @@ type ChangeNotifier interface {
 	OnToolsChanged(refresh func())
 }
 
+// A ResourceNotifier is a ResourceTarget that learns when a resource it
+// serves changes (another MCP server's notifications/resources/updated).
+// When it is added, the gateway calls OnResourceUpdated once with a func
+// that tells the sessions subscribed to the URI; the func returns at once,
+// is safe from any goroutine, and does nothing once the target has been
+// removed or the gateway closed.
+type ResourceNotifier interface {
+	OnResourceUpdated(updated func(uri string))
+}
+
+// resourceUpdated tells the sessions subscribed to uri, while the target
+// is served.
+func (r *notifyRefresher) resourceUpdated(uri string) {
+	if r.current() {
+		_ = r.g.ResourceUpdated(r.g.life, uri)
+	}
+}
+
 // notifyRefreshTimeout bounds each listing that a ChangeNotifier's refresh
 // func starts.
 const notifyRefreshTimeout = 30 * time.Second

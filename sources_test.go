@@ -22,7 +22,10 @@ type offerTarget struct {
 	resources []*mcp.Resource
 	templates []*mcp.ResourceTemplate
 	subs      []string // subscriptions passed on: +uri, -uri
+	updated   func(uri string)
 }
+
+func (o *offerTarget) OnResourceUpdated(f func(uri string)) { o.updated = f }
 
 func (o *offerTarget) Name() string { return o.name }
 func (o *offerTarget) ListTools(context.Context) ([]Tool, error) {
@@ -193,9 +196,7 @@ func TestPromptsAndResources(t *testing.T) {
 	if err := cs.Subscribe(ctx, &mcp.SubscribeParams{URI: "file:///docs.txt"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := gw.ResourceUpdated(ctx, "file:///docs.txt"); err != nil {
-		t.Fatal(err)
-	}
+	docs.updated("file:///docs.txt") // as the target learns of a change
 	if err := cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: "file:///docs.txt"}); err != nil {
 		t.Fatal(err)
 	}
