@@ -63,7 +63,32 @@ type Options struct {
 	// DefaultIdleTimeout.
 	IdleTimeout time.Duration
 
+	// Unprefixed publishes the server's tools and prompts under their own
+	// names, without "<Name>___" (for a gateway in front of one server).
+	Unprefixed bool
+	// ListingMode is Default (listed when added, on Refresh and when the
+	// server says its lists changed; served from the cache) or Dynamic
+	// (listed again for every listing), as AgentCore's listingMode.
+	ListingMode ListingMode
+	// ResourcePriority decides which target serves a resource URI that
+	// several offer: lower wins. Zero means toolgate.DefaultResourcePriority
+	// (1000), as AgentCore's resourcePriority.
+	ResourcePriority int
+
 	// Logger receives the target's logs and the command's standard error.
 	// Nil means slog.Default().
 	Logger *slog.Logger
 }
+
+// ListingMode says when the gateway lists a target, as AgentCore's
+// listingMode.
+type ListingMode string
+
+// The listing modes.
+const (
+	// Default: listed when added, on Refresh, and when the server sends
+	// notifications/tools/list_changed; served from the cache.
+	Default ListingMode = "DEFAULT"
+	// Dynamic: listed again for every listing.
+	Dynamic ListingMode = "DYNAMIC"
+)

@@ -123,6 +123,14 @@ func (l *link) clientOptions() *mcp.ClientOptions {
 		CreateMessageHandler:   l.sample,
 		ElicitationHandler:     l.elicit,
 		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { l.t.toolsChanged() },
+		// A change of the prompts or resources lists the target again too.
+		PromptListChangedHandler:   func(context.Context, *mcp.PromptListChangedRequest) { l.t.toolsChanged() },
+		ResourceListChangedHandler: func(context.Context, *mcp.ResourceListChangedRequest) { l.t.toolsChanged() },
+		ResourceUpdatedHandler: func(_ context.Context, r *mcp.ResourceUpdatedNotificationRequest) {
+			if r.Params != nil {
+				l.t.resourceUpdated(r.Params.URI)
+			}
+		},
 		//lint:ignore SA1019 logging stays part of the protocol versions the gateway serves
 		LoggingMessageHandler:       l.logMessage,
 		ProgressNotificationHandler: l.progress,

@@ -45,6 +45,7 @@ type Target struct {
 	closed bool
 
 	refresh atomic.Pointer[func()]
+	updated updatedFunc   // see OnResourceUpdated
 	seq     atomic.Uint64 // numbers calls, and their progress tokens
 }
 
@@ -79,6 +80,16 @@ func New(opts *Options) (*Target, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	switch o.ListingMode {
+	case "":
+		o.ListingMode = Default
+	case Default, Dynamic:
+	default:
+		return nil, fmt.Errorf("mcpserver: target %q: listing mode %q is neither %s nor %s", o.Name, o.ListingMode, Default, Dynamic)
+	}
+	if o.ResourcePriority == 0 {
+		o.ResourcePriority = toolgate.DefaultResourcePriority
 	}
 	o.Command = append([]string(nil), o.Command...)
 	t := &Target{opts: o, log: o.Logger, links: map[string]*link{}}

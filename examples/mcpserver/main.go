@@ -7,7 +7,9 @@
 // Environment: TOOLGATE_MCP_URL (the server's streamable HTTP URL) or
 // TOOLGATE_MCP_COMMAND (a command line, split on spaces, that serves MCP
 // over stdio), TOOLGATE_TARGET_NAME (the tools' prefix, default "mcp"),
-// TOOLGATE_ADDR (listen address, default 127.0.0.1:8080).
+// TOOLGATE_MCP_PREFIX=0 (publish the server's own names, without the
+// prefix), TOOLGATE_MCP_LISTING=DYNAMIC (list the server again for every
+// listing), TOOLGATE_ADDR (listen address, default 127.0.0.1:8080).
 package main
 
 import (
@@ -44,7 +46,13 @@ func run(ctx context.Context) error {
 	if name == "" {
 		name = "mcp"
 	}
-	opts := &mcpserver.Options{Name: name, URL: os.Getenv("TOOLGATE_MCP_URL"), Command: strings.Fields(os.Getenv("TOOLGATE_MCP_COMMAND"))}
+	opts := &mcpserver.Options{
+		Name:        name,
+		URL:         os.Getenv("TOOLGATE_MCP_URL"),
+		Command:     strings.Fields(os.Getenv("TOOLGATE_MCP_COMMAND")),
+		Unprefixed:  os.Getenv("TOOLGATE_MCP_PREFIX") == "0",
+		ListingMode: mcpserver.ListingMode(os.Getenv("TOOLGATE_MCP_LISTING")),
+	}
 	if (opts.URL == "") == (len(opts.Command) == 0) {
 		return errors.New("set one of TOOLGATE_MCP_URL and TOOLGATE_MCP_COMMAND")
 	}

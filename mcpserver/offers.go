@@ -1,0 +1,197 @@
+package mcpserver
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate"
+)
+
+// The server's prompts, resources and completions, through the shared
+// backend session: the gateway publishes the prompts with the target's
+// prefix (or without, for an Unprefixed target), keeps resource URIs, and
+// routes prompts/get, resources/read, resources/subscribe and
+// completion/complete here.
+
+var (
+	_ toolgate.PromptTarget        = (*Target)(nil)
+	_ toolgate.ResourceTarget      = (*Target)(nil)
+	_ toolgate.Completer           = (*Target)(nil)
+	_ toolgate.ResourceSubscriber  = (*Target)(nil)
+	_ toolgate.ResourceNotifier    = (*Target)(nil)
+	_ toolgate.ResourcePrioritizer = (*Target)(nil)
+	_ toolgate.Unprefixed          = (*Target)(nil)
+	_ toolgate.LiveLister          = (*Target)(nil)
+)
+
+// serverCaps returns the shared session and what the server declared.
+func (t *Target) serverCaps(ctx context.Context) (*mcp.ClientSession, *mcp.ServerCapabilities, error) {
+	cs, err := t.shared.session(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mcp server %q unavailable: %w", t.opts.Name, err)
+	}
+	caps := &mcp.ServerCapabilities{}
+	if ir := cs.InitializeResult(); ir != nil && ir.Capabilities != nil {
+		caps = ir.Capabilities
+	}
+	return cs, caps, nil
+}
+
+// fail wraps the error of a request to the server, and drops a session
+// that could not be reached.
+func (t *Target) fail(cs *mcp.ClientSession, method string, err error) error {
+	if !answered(err) {
+		t.shared.failed(cs, err)
+	}
+	return fmt.Errorf("mcp server %q: %s: %w", t.opts.Name, method, err)
+}
+
+// ListPrompts implements toolgate.PromptTarget: every prompt of a server
+// that declares prompts.
+func (t *Target) ListPrompts(ctx context.Context) ([]*mcp.Prompt, error) {
+	cs, caps, err := t.serverCaps(ctx)
+	if err != nil || caps.Prompts == nil {
+		return nil, err
+	}
+	var out []*mcp.Prompt
+	for p, err := range cs.Prompts(ctx, nil) {
+		if err != nil {
+			return nil, t.fail(cs, "prompts/list", err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// GetPrompt implements toolgate.PromptTarget.
+func (t *Target) GetPrompt(ctx context.Context, name string, args map[string]string) (*mcp.GetPromptResult, error) {
+	cs, _, err := t.serverCaps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: name, Arguments: args})
+	if err != nil {
+		return nil, t.fail(cs, "prompts/get", err)
+	}
+	return res, nil
+}
+
+// ListResources implements toolgate.ResourceTarget: every resource of a
+// server that declares resources.
+func (t *Target) ListResources(ctx context.Context) ([]*mcp.Resource, error) {
+	cs, caps, err := t.serverCaps(ctx)
+	if err != nil || caps.Resources == nil {
+		return nil, err
+	}
+	var out []*mcp.Resource
+	for r, err := range cs.Resources(ctx, nil) {
+		if err != nil {
+			return nil, t.fail(cs, "resources/list", err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// ListResourceTemplates implements toolgate.ResourceTarget.
+func (t *Target) ListResourceTemplates(ctx context.Context) ([]*mcp.ResourceTemplate, error) {
+	cs, caps, err := t.serverCaps(ctx)
+	if err != nil || caps.Resources == nil {
+		return nil, err
+	}
+	var out []*mcp.ResourceTemplate
+	for r, err := range cs.ResourceTemplates(ctx, nil) {
+		if err != nil {
+			return nil, t.fail(cs, "resources/templates/list", err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// ReadResource implements toolgate.ResourceTarget.
+func (t *Target) ReadResource(ctx context.Context, uri string) (*mcp.ReadResourceResult, error) {
+	cs, _, err := t.serverCaps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri})
+	if err != nil {
+		return nil, t.fail(cs, "resources/read", err)
+	}
+	return res, nil
+}
+
+// Subscribe implements toolgate.ResourceSubscriber: the server's updates
+// of the resource reach the subscribed sessions (OnResourceUpdated).
+func (t *Target) Subscribe(ctx context.Context, uri string) error {
+	cs, caps, err := t.serverCaps(ctx)
+	if err != nil {
+		return err
+	}
+	if caps.Resources == nil || !caps.Resources.Subscribe {
+		return nil // the server sends no updates: nothing to pass on
+	}
+	if err := cs.Subscribe(ctx, &mcp.SubscribeParams{URI: uri}); err != nil {
+		return t.fail(cs, "resources/subscribe", err)
+	}
+	return nil
+}
+
+// Unsubscribe implements toolgate.ResourceSubscriber.
+func (t *Target) Unsubscribe(ctx context.Context, uri string) error {
+	cs, caps, err := t.serverCaps(ctx)
+	if err != nil {
+		return err
+	}
+	if caps.Resources == nil || !caps.Resources.Subscribe {
+		return nil
+	}
+	if err := cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri}); err != nil {
+		return t.fail(cs, "resources/unsubscribe", err)
+	}
+	return nil
+}
+
+// Complete implements toolgate.Completer.
+func (t *Target) Complete(ctx context.Context, params *mcp.CompleteParams) (*mcp.CompleteResult, error) {
+	cs, caps, err := t.serverCaps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if caps.Completions == nil {
+		return &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{}}}, nil
+	}
+	res, err := cs.Complete(ctx, params)
+	if err != nil {
+		return nil, t.fail(cs, "completion/complete", err)
+	}
+	return res, nil
+}
+
+// OnResourceUpdated implements toolgate.ResourceNotifier: the server's
+// notifications/resources/updated call updated.
+func (t *Target) OnResourceUpdated(updated func(uri string)) { t.updated.Store(&updated) }
+
+// resourceUpdated passes a server's resource update to the gateway.
+func (t *Target) resourceUpdated(uri string) {
+	if f := t.updated.Load(); f != nil && t.ctx.Err() == nil {
+		(*f)(uri)
+	}
+}
+
+// ResourcePriority implements toolgate.ResourcePrioritizer.
+func (t *Target) ResourcePriority() int { return t.opts.ResourcePriority }
+
+// Unprefixed implements toolgate.Unprefixed.
+func (t *Target) Unprefixed() bool { return t.opts.Unprefixed }
+
+// ListsLive implements toolgate.LiveLister: true in the DYNAMIC listing
+// mode.
+func (t *Target) ListsLive() bool { return t.opts.ListingMode == Dynamic }
+
+// updatedFunc is the func OnResourceUpdated stores.
+type updatedFunc = atomic.Pointer[func(uri string)]
