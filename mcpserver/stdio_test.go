@@ -1,3 +1,5 @@
+//go:build unix
+
 package mcpserver_test
 
 import (
@@ -78,6 +80,11 @@ func TestStdio(t *testing.T) {
 	c.mu.Unlock()
 
 	pid := pidOf()
+	// In a process group of its own: a terminal's Ctrl-C reaches the
+	// gateway alone, which stops the server on Close.
+	if pgid, err := syscall.Getpgid(pid); err != nil || pgid != pid {
+		t.Errorf("process group %d, %v; want its own, %d", pgid, err, pid)
+	}
 	waitFor(t, "the server's standard error in the log", func() bool {
 		return strings.Contains(logs.String(), fmt.Sprintf(`line="testserver: started, pid %d"`, pid))
 	})

@@ -331,5 +331,6 @@ func (t *Target) transport(l *link) (mcp.Transport, func()) {
 	stderr := &lineLogger{log: t.log, target: t.opts.Name}
 	cmd.Stderr = stderr
 	cmd.WaitDelay = 2 * time.Second // a grandchild holding stderr open cannot hold up Close
+	detach(cmd)
 	return countingTransport{&mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}, l}, stderr.flush
 }
