@@ -115,8 +115,8 @@ func (t *Target) Description() string {
 }
 
 // OnToolsChanged implements toolgate.ChangeNotifier: the server's
-// notifications/tools/list_changed, and its coming back after it was
-// lost, call refresh.
+// notifications/tools/list_changed, its loss and its coming back call
+// refresh. A Target serves one gateway: a later call replaces refresh.
 func (t *Target) OnToolsChanged(refresh func()) { t.refresh.Store(&refresh) }
 
 // toolsChanged asks the gateway to list the target again.
