@@ -21,10 +21,10 @@ import (
 	"github.com/toolgate/toolgate/mcpserver/internal/testserver"
 )
 
-// TestProxiedUnchanged: the gateway publishes the server's tools and
-// answers their calls exactly as the server does.
+// TestProxiedUnchanged: the gateway publishes the server's tools, every
+// page of them, and answers their calls exactly as the server does.
 func TestProxiedUnchanged(t *testing.T) {
-	_, url := backend(t, nil)
+	_, url := backend(t, &testserver.Hooks{PageSize: 3}) // the tools come in pages
 	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
 	direct := connect(t, url, nil)
 	proxied := connect(t, gwURL, nil)

@@ -1,3 +1,5 @@
+//go:build unix
+
 package mcpserver_test
 
 import (
@@ -78,31 +80,54 @@ func TestStdio(t *testing.T) {
 	c.mu.Unlock()
 
 	pid := pidOf()
+	// In a process group of its own: a terminal's Ctrl-C reaches the
+	// gateway alone, which stops the server on Close.
+	if pgid, err := syscall.Getpgid(pid); err != nil || pgid != pid {
+		t.Errorf("process group %d, %v; want its own, %d", pgid, err, pid)
+	}
 	waitFor(t, "the server's standard error in the log", func() bool {
 		return strings.Contains(logs.String(), fmt.Sprintf(`line="testserver: started, pid %d"`, pid))
 	})
 
-	// Killed: calls fail, naming the target, and Status shows it.
+	// Killed with a call in flight: that call and the next one fail at
+	// once, naming the target, and Status shows it.
+	inflight := make(chan *mcp.CallToolResult, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		res, err := call(ctx, "wait", false) // the server waits 5 s
+		if err != nil {
+			res = &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: err.Error()}}}
+		}
+		inflight <- res
+	}()
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	var failed, unhealthy string
-	waitFor(t, "a failed call and an unhealthy target", func() bool {
-		if failed == "" {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			res, err := call(ctx, "echo", false)
-			cancel()
-			if err != nil {
-				t.Fatalf("a call while the server is down: %v", err)
-			}
-			if res.IsError {
-				failed = text(res)
-			}
+	var failed string
+	select {
+	case res := <-inflight:
+		if !res.IsError {
+			t.Fatalf("the call in flight: %+v", res)
 		}
+		failed = text(res)
+	case <-time.After(3 * time.Second):
+		t.Fatal("the call in flight did not end with the server")
+	}
+	// Within MinBackoff (500 ms) of the loss: no waiting for the restart.
+	start := time.Now()
+	if res, err := call(callCtx(t), "echo", false); err != nil || !res.IsError || !strings.Contains(text(res), `mcp server "std" unavailable`) {
+		t.Errorf("a call while the server is down: %v %+v", err, res)
+	}
+	if took := time.Since(start); took > 250*time.Millisecond {
+		t.Errorf("a call while the server is down took %v", took)
+	}
+	var unhealthy string
+	waitFor(t, "an unhealthy target", func() bool {
 		if st := gw.Status()[0]; !st.Healthy {
 			unhealthy = st.LastError
 		}
-		return failed != "" && unhealthy != ""
+		return unhealthy != ""
 	})
 	if !strings.HasPrefix(failed, `mcp server "std" unavailable: `) {
 		t.Errorf("call while down: %s", failed)

@@ -126,8 +126,8 @@ func (t *Target) Description() string {
 }
 
 // OnToolsChanged implements toolgate.ChangeNotifier: the server's
-// notifications/tools/list_changed, and its coming back after it was
-// lost, call refresh.
+// notifications/tools/list_changed, its loss and its coming back call
+// refresh. A Target serves one gateway: a later call replaces refresh.
 func (t *Target) OnToolsChanged(refresh func()) { t.refresh.Store(&refresh) }
 
 // toolsChanged asks the gateway to list the target again.
@@ -342,5 +342,6 @@ func (t *Target) transport(l *link) (mcp.Transport, func()) {
 	stderr := &lineLogger{log: t.log, target: t.opts.Name}
 	cmd.Stderr = stderr
 	cmd.WaitDelay = 2 * time.Second // a grandchild holding stderr open cannot hold up Close
+	detach(cmd)
 	return countingTransport{&mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}, l}, stderr.flush
 }

@@ -14,13 +14,16 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// Hooks let a test observe the server.
+// Hooks let a test observe and shape the server.
 type Hooks struct {
 	// Blocking, if set, is called when a call of "block" or "wait" starts
 	// to wait.
 	Blocking func()
 	// Release ends the calls of "wait" when it is closed.
 	Release chan struct{}
+	// PageSize is the number of tools per tools/list page; 0 means
+	// go-sdk's default.
+	PageSize int
 	// Cancelled, if set, is called when a call of "block" sees its
 	// context end.
 	Cancelled func(reason error)
@@ -34,6 +37,7 @@ func New(h *Hooks) *mcp.Server {
 		h = &Hooks{}
 	}
 	s := mcp.NewServer(&mcp.Implementation{Name: "testserver", Version: "1"}, &mcp.ServerOptions{
+		PageSize:     h.PageSize,
 		Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true}, Logging: &mcp.LoggingCapabilities{}},
 	})
 	s.AddTool(&mcp.Tool{
