@@ -106,5 +106,27 @@ check "conformance/federated-http" federated_check "$URL"
 start "federated-stdio" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_MCP_COMMAND="$FIXTURE" TOOLGATE_MCP_PREFIX=0 "$WORK/mcpserver"
 check "conformance/federated-stdio" federated_check "$URL"
 
+# The reference server @modelcontextprotocol/server-everything behind the
+# gateway, over stdio and over streamable HTTP, with the TypeScript client:
+# every tool listed as everything___NAME, a call answered, prompts and
+# resources listed, got and read.
+EVERYTHING=("${TOOLGATE_TOOLS_DIR:-$HOME/.cache/toolgate-tools}/mcp/node_modules/.bin/node"
+  "${TOOLGATE_TOOLS_DIR:-$HOME/.cache/toolgate-tools}/mcp/node_modules/@modelcontextprotocol/server-everything/dist/index.js")
+everything_check() { # everything_check URL
+  local out; out=$("$MCP/client.sh" "$1" --tool everything___echo --args '{"message":"hi"}' --offers) || { echo "$out"; return 1; }
+  contains "$out" "everything___echo, everything___get-annotated-message" 'Echo: hi' \
+    "prompts/get everything___simple-prompt -> 1 message(s)" "resources/read demo://"
+}
+start "everything-stdio" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_TARGET_NAME=everything \
+  TOOLGATE_MCP_COMMAND="${EVERYTHING[*]} stdio" "$WORK/mcpserver"
+check "everything/stdio" everything_check "$URL"
+eport=$(( 20000 + RANDOM % 20000 ))
+PORT=$eport "${EVERYTHING[@]}" streamableHttp >"$WORK/everything.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q "running on port" "$WORK/everything.log" && break; sleep 0.1; done
+start "everything-http" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_TARGET_NAME=everything \
+  TOOLGATE_MCP_URL="http://127.0.0.1:$eport/mcp" "$WORK/mcpserver"
+check "everything/streamable-http" everything_check "$URL"
+
 echo "e2e: $pass passed, $fail failed"
 (( fail == 0 ))

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The official TypeScript SDK client against a streamable HTTP MCP endpoint:
 // lists every tool (following nextCursor), calls one, and optionally waits
-// for notifications/tools/list_changed. Exit status 0 on success.
+// for notifications/tools/list_changed. With --offers it also lists every
+// prompt and resource, gets the first prompt and reads the first resource.
+// Exit status 0 on success.
 //
-//   node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS]
+//   node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS] [--offers]
 //
 // Run through scripts/mcp/client.sh, which uses the Node and SDK that
 // scripts/setup/mcp.sh installs.
@@ -21,6 +23,9 @@ function flag(name, fallback) {
 const tool = flag("--tool", null);
 const toolArgs = JSON.parse(flag("--args", "null"));
 const watchSeconds = Number(flag("--watch", "0"));
+const offersAt = args.indexOf("--offers");
+const offers = offersAt >= 0;
+if (offers) args.splice(offersAt, 1);
 const [url, token] = args;
 if (!url) {
   console.error("usage: node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS]");
@@ -59,6 +64,33 @@ try {
     const res = await client.callTool({ name: tool, arguments: a });
     console.log(`tools/call ${tool} ${JSON.stringify(a)} -> ${JSON.stringify(res)}`);
     if (res.isError) process.exitCode = 1;
+  }
+  if (offers) {
+    const prompts = [];
+    let pc;
+    do {
+      const page = await client.listPrompts(pc ? { cursor: pc } : {});
+      prompts.push(...page.prompts);
+      pc = page.nextCursor;
+    } while (pc);
+    console.log(`prompts/list: ${prompts.length} prompt(s): ${prompts.map((p) => p.name).join(", ")}`);
+    const simple = prompts.find((p) => !(p.arguments ?? []).some((a) => a.required)) ?? prompts[0];
+    if (simple) {
+      const got = await client.getPrompt({ name: simple.name, arguments: {} });
+      console.log(`prompts/get ${simple.name} -> ${got.messages.length} message(s)`);
+    }
+    const resources = [];
+    let rc;
+    do {
+      const page = await client.listResources(rc ? { cursor: rc } : {});
+      resources.push(...page.resources);
+      rc = page.nextCursor;
+    } while (rc);
+    console.log(`resources/list: ${resources.length} resource(s)`);
+    if (resources[0]) {
+      const read = await client.readResource({ uri: resources[0].uri });
+      console.log(`resources/read ${resources[0].uri} -> ${read.contents.length} content(s)`);
+    }
   }
   if (watchSeconds > 0) {
     console.log(`watching ${watchSeconds}s for notifications/tools/list_changed`);
