@@ -26,8 +26,12 @@ type Options struct {
 	Description string
 
 	// URL is the server's streamable HTTP endpoint, such as
-	// "https://example.com/mcp".
+	// "https://example.com/mcp", or with SSE its HTTP+SSE endpoint.
 	URL string
+	// SSE says that URL speaks the 2024-11-05 HTTP+SSE transport (an event
+	// stream the client GETs, and an endpoint it POSTs to) instead of
+	// streamable HTTP.
+	SSE bool
 	// HTTPClient sends the requests. Nil means a client on
 	// http.DefaultTransport (30 s connect and 10 s TLS handshake timeouts)
 	// with no overall timeout: each call is bounded by its context, which

@@ -62,6 +62,9 @@ func New(opts *Options) (*Target, error) {
 	if (o.URL == "") == (len(o.Command) == 0) {
 		return nil, fmt.Errorf("mcpserver: target %q: set exactly one of URL and Command", o.Name)
 	}
+	if o.SSE && o.URL == "" {
+		return nil, fmt.Errorf("mcpserver: target %q: SSE needs a URL", o.Name)
+	}
 	if len(o.Command) > 0 && o.Command[0] == "" {
 		return nil, fmt.Errorf("mcpserver: target %q: empty command", o.Name)
 	}
@@ -327,6 +330,9 @@ func (t *Target) reap() {
 // transport returns a new transport to the server: a new process for a
 // command.
 func (t *Target) transport(l *link) (mcp.Transport, func()) {
+	if t.opts.URL != "" && t.opts.SSE {
+		return countingTransport{lastingTransport{&mcp.SSEClientTransport{Endpoint: t.opts.URL, HTTPClient: t.client}}, l}, func() {}
+	}
 	if t.opts.URL != "" {
 		hc := *t.client
 		base := hc.Transport
