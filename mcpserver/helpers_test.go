@@ -21,7 +21,7 @@ import (
 
 // backend serves a test server over streamable HTTP on 127.0.0.1 and
 // returns it and its URL.
-func backend(t *testing.T, h *testserver.Hooks) (*mcp.Server, string) {
+func backend(t testing.TB, h *testserver.Hooks) (*mcp.Server, string) {
 	t.Helper()
 	s := testserver.New(h)
 	srv := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil))
@@ -30,7 +30,7 @@ func backend(t *testing.T, h *testserver.Hooks) (*mcp.Server, string) {
 }
 
 // newTarget returns a target for opts, closed when the test ends.
-func newTarget(t *testing.T, opts mcpserver.Options) *mcpserver.Target {
+func newTarget(t testing.TB, opts mcpserver.Options) *mcpserver.Target {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -44,7 +44,7 @@ func newTarget(t *testing.T, opts mcpserver.Options) *mcpserver.Target {
 }
 
 // gateway serves a gateway with tg over httptest and returns it and its URL.
-func gateway(t *testing.T, tg toolgate.Target) (*toolgate.Gateway, string) {
+func gateway(t testing.TB, tg toolgate.Target) (*toolgate.Gateway, string) {
 	t.Helper()
 	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -7,6 +7,7 @@
 // Environment: TOOLGATE_MCP_URL (the server's streamable HTTP URL) or
 // TOOLGATE_MCP_COMMAND (a command line, split on spaces, that serves MCP
 // over stdio), TOOLGATE_TARGET_NAME (the tools' prefix, default "mcp"),
+// TOOLGATE_MCP_SSE=1 (the URL speaks the 2024-11-05 HTTP+SSE transport),
 // TOOLGATE_MCP_PREFIX=0 (publish the server's own names, without the
 // prefix), TOOLGATE_MCP_LISTING=DYNAMIC (list the server again for every
 // listing), TOOLGATE_ADDR (listen address, default 127.0.0.1:8080).
@@ -49,6 +50,7 @@ func run(ctx context.Context) error {
 	opts := &mcpserver.Options{
 		Name:        name,
 		URL:         os.Getenv("TOOLGATE_MCP_URL"),
+		SSE:         os.Getenv("TOOLGATE_MCP_SSE") == "1",
 		Command:     strings.Fields(os.Getenv("TOOLGATE_MCP_COMMAND")),
 		Unprefixed:  os.Getenv("TOOLGATE_MCP_PREFIX") == "0",
 		ListingMode: mcpserver.ListingMode(os.Getenv("TOOLGATE_MCP_LISTING")),

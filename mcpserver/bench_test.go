@@ -1,0 +1,65 @@
+package mcpserver_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate/mcpserver"
+)
+
+// BenchmarkProxiedCall measures what the gateway adds to a call of another
+// MCP server on loopback: the same tool called directly with the go-sdk
+// client and through a gateway whose target is that server, alternating
+// call by call; it reports both medians and their difference (goal: at
+// most 200 µs added).
+//
+//	go test -run '^$' -bench ProxiedCall -benchtime 2000x ./mcpserver
+func BenchmarkProxiedCall(b *testing.B) {
+	_, url := backend(b, nil)
+	_, gwURL := gateway(b, newTarget(b, mcpserver.Options{Name: "up", URL: url}))
+	ctx := context.Background()
+	direct, proxied := dial(b, url), dial(b, gwURL)
+	call := func(cs *mcp.ClientSession, name string) time.Duration {
+		start := time.Now()
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}})
+		if err != nil || res.IsError {
+			b.Fatalf("%s: %v %+v", name, err, res)
+		}
+		return time.Since(start)
+	}
+	for range 50 { // warm up both paths
+		call(direct, "echo")
+		call(proxied, "up___echo")
+	}
+	var d, p []time.Duration
+	for b.Loop() {
+		d = append(d, call(direct, "echo"))
+		p = append(p, call(proxied, "up___echo"))
+	}
+	md, mp := median(d), median(p)
+	b.ReportMetric(float64(md.Microseconds()), "direct-µs")
+	b.ReportMetric(float64(mp.Microseconds()), "proxied-µs")
+	b.ReportMetric(float64((mp - md).Microseconds()), "added-µs")
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// dial connects a go-sdk client to url, closed when the benchmark ends.
+func dial(b *testing.B, url string) *mcp.ClientSession {
+	b.Helper()
+	c := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "0"}, nil)
+	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cs.Close() })
+	return cs
+}
