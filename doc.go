@@ -4,7 +4,8 @@
 // streamable HTTP. Behind that one endpoint it composes many targets —
 // in-process Go functions (Func, RawFunc), REST APIs described by OpenAPI
 // (package openapi), AWS Lambda functions (package lambda), Smithy-modelled
-// services (package smithy), or any implementation of Target — into one
+// services (package smithy), other MCP servers (package mcpserver), or any
+// implementation of Target — into one
 // tool catalogue, with inbound authorization (package auth), outbound
 // credentials (package credentials), argument validation, interceptors,
 // guards and tool search (package search).
