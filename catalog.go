@@ -46,6 +46,7 @@ type catalog struct {
 	resources     []*resourceEntry // by URI
 	resourceByURI map[string]*resourceEntry
 	templates     []*templateEntry // in the order they are tried
+	live          []string         // names of the LiveLister targets (live.go)
 }
 
 // prepareTools normalizes and compiles each tool's schemas, spreading
@@ -218,6 +219,7 @@ func (g *Gateway) rebuildLocked() {
 	}
 	slices.SortFunc(c.all, func(a, b *entry) int { return strings.Compare(a.info.Name, b.info.Name) })
 	g.publishOffers(c)
+	c.live = liveTargets(g.targets)
 	c.byTool = make(map[toolKey]string, len(c.all))
 	for _, e := range c.all {
 		c.byTool[toolKey{e.info.Target, e.info.Tool.Name}] = e.info.Name
@@ -237,9 +239,6 @@ func (g *Gateway) rebuildLocked() {
 // nameOf returns the name under which c publishes the tool of target (""
 // for a builtin) whose own name is tool.
 func (c *catalog) nameOf(target, tool string) (string, bool) {
-	if c.byTool == nil {
-		return "", false
-	}
 	name, ok := c.byTool[toolKey{target, tool}]
 	return name, ok
 }

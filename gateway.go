@@ -262,6 +262,9 @@ func (g *Gateway) AddTarget(ctx context.Context, t Target) error {
 	}
 	ts := &targetState{target: t}
 	g.targets[name] = ts
+	if _, live := t.(LiveLister); live {
+		g.rebuildLocked() // listed live from now on, even if this listing fails
+	}
 	g.mu.Unlock()
 	r := &notifyRefresher{g: g, name: name, ts: ts}
 	if cn, ok := t.(ChangeNotifier); ok {

@@ -2,11 +2,12 @@ package toolgate
 
 import (
 	"context"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"maps"
+	"slices"
 )
 
-// A LiveLister is a Target listed live, as AgentCore's DYNAMIC listing
+// A LiveLister is a Target listed live (ListsLive is asked when the
+// target is added and whenever the catalogue changes), as AgentCore's DYNAMIC listing
 // mode: the gateway lists it again before it answers the first page of
 // every tools/list, prompts/list, resources/list and
 // resources/templates/list, instead of serving what it listed last. A
@@ -17,31 +18,22 @@ type LiveLister interface {
 	ListsLive() bool
 }
 
-// refreshLive lists the live targets again, bounded by ctx.
+// refreshLive lists the live targets again, bounded by ctx. Which
+// targets are live is known from the catalogue, so that a gateway without
+// any pays nothing per listing.
 func (g *Gateway) refreshLive(ctx context.Context) {
-	g.mu.Lock()
-	var live []string
-	for name, ts := range g.targets {
-		if l, ok := ts.target.(LiveLister); ok && l.ListsLive() {
-			live = append(live, name)
-		}
-	}
-	g.mu.Unlock()
-	for _, name := range live {
+	for _, name := range g.cat.Load().live {
 		_ = g.Refresh(ctx, name)
 	}
 }
 
-// hasCursor reports whether a list request asks for a page after the
-// first.
-func hasCursor(req mcp.Request) bool {
-	switch r := req.(type) {
-	case *mcp.ListPromptsRequest:
-		return r.Params != nil && r.Params.Cursor != ""
-	case *mcp.ListResourcesRequest:
-		return r.Params != nil && r.Params.Cursor != ""
-	case *mcp.ListResourceTemplatesRequest:
-		return r.Params != nil && r.Params.Cursor != ""
+// liveTargets returns the names of the live targets, in order.
+func liveTargets(targets map[string]*targetState) []string {
+	var live []string
+	for _, name := range slices.Sorted(maps.Keys(targets)) {
+		if l, ok := targets[name].target.(LiveLister); ok && l.ListsLive() {
+			live = append(live, name)
+		}
 	}
-	return false
+	return live
 }

@@ -78,3 +78,19 @@ func TestLiveListing(t *testing.T) {
 		t.Fatalf("status: %+v", st)
 	}
 }
+
+// TestLiveListingAfterAFailedStart: a live target whose first listing
+// fails is listed again by the next tools/list.
+func TestLiveListingAfterAFailedStart(t *testing.T) {
+	live := &liveTarget{listTarget: listTarget{name: "live"}, live: true, fail: true}
+	gw := mustGateway(t, nil)
+	if err := gw.AddTarget(context.Background(), live); err == nil {
+		t.Fatal("the failing listing was not reported")
+	}
+	live.set([]Tool{{Name: "a"}}, false)
+	cs := connect(t, serve(t, gw), nil)
+	res, err := cs.ListTools(context.Background(), nil)
+	if err != nil || len(res.Tools) != 1 || res.Tools[0].Name != "live___a" {
+		t.Fatalf("tools/list after the target came up: %v %+v", err, res)
+	}
+}

@@ -2,9 +2,7 @@ package toolgate
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"sort"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -22,29 +20,20 @@ func (g *Gateway) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 				g.fast.Track(req)
 			}
 			return res, err
-		case "tools/list":
-			lr, _ := req.(*mcp.ListToolsRequest)
-			ri := infoOf(req)
-			cursor := ""
-			if lr != nil && lr.Params != nil {
-				cursor = lr.Params.Cursor
+		case "tools/list", "prompts/list", "resources/list", "resources/templates/list":
+			if cursorOf(req) == "" {
+				g.refreshLive(ctx) // live targets are listed again for a first page
 			}
-			if cursor == "" {
-				g.refreshLive(ctx)
+			if method == "tools/list" {
+				ri := infoOf(req)
+				return g.listTools(WithPrincipal(ctx, ri.principal), ri.principal, cursorOf(req), ri.splice)
 			}
-			return g.listTools(WithPrincipal(ctx, ri.principal), ri.principal, cursor, ri.splice)
 		case "tools/call":
 			cr, ok := req.(*mcp.CallToolRequest)
 			if !ok || cr.Params == nil {
 				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "missing params"}
 			}
 			return g.serveCall(ctx, cr)
-		}
-		switch method {
-		case "prompts/list", "resources/list", "resources/templates/list":
-			if !hasCursor(req) {
-				g.refreshLive(ctx)
-			}
 		}
 		if res, ok, err := g.serveOffers(ctx, method, req); ok {
 			return res, err
@@ -68,14 +57,9 @@ func infoOf(req mcp.Request) *requestInfo {
 // tools are written from their cached JSON (see internal/fastpath).
 func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string, sp *fastpath.Splicer) (*mcp.ListToolsResult, error) {
 	c := g.cat.Load()
-	start := 0
-	if cursor != "" {
-		after, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(after) == 0 {
-			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "invalid cursor"}
-		}
-		a := string(after)
-		start = sort.Search(len(c.sorted), func(i int) bool { return c.sorted[i].info.Name > a })
+	start, err := afterCursor(cursor, len(c.sorted), func(i int) string { return c.sorted[i].info.Name })
+	if err != nil {
+		return nil, err
 	}
 	n := min(g.opts.PageSize, len(c.sorted)-start)
 	page := make([]*entry, 0, n)
@@ -91,7 +75,7 @@ func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string, sp
 			continue
 		}
 		if len(page) == g.opts.PageSize {
-			res.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(page[len(page)-1].info.Name))
+			res.NextCursor = cursorAfter(page[len(page)-1].info.Name)
 			break
 		}
 		page = append(page, e)
@@ -140,12 +124,8 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (*mcp.
 	if e == nil || !g.visible(WithPrincipal(ctx, p), p, e) {
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", name)}
 	}
-	// The call ends when the client goes away: the HTTP request that
-	// carried it is done.
-	ctx, cancel := context.WithCancel(WithPrincipal(ctx, p))
-	defer cancel()
-	stop := context.AfterFunc(ri.ctx, cancel)
-	defer stop()
+	ctx, done := g.requestContext(ctx, cr)
+	defer done()
 
 	req := &CallRequest{
 		Arguments: cr.Params.Arguments,

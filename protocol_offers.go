@@ -21,21 +21,11 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 	c := g.cat.Load()
 	switch method {
 	case "prompts/list":
-		cursor := ""
-		if r, _ := req.(*mcp.ListPromptsRequest); r != nil && r.Params != nil {
-			cursor = r.Params.Cursor
-		}
-		out := &mcp.ListPromptsResult{Prompts: []*mcp.Prompt{}}
-		start, err := afterCursor(cursor, len(c.prompts), func(i int) string { return c.prompts[i].prompt.Name })
+		out := &mcp.ListPromptsResult{}
+		out.Prompts, out.NextCursor, err = page(c.prompts, cursorOf(req), g.opts.PageSize,
+			func(e *promptEntry) string { return e.prompt.Name }, func(e *promptEntry) *mcp.Prompt { return e.prompt })
 		if err != nil {
 			return nil, true, err
-		}
-		end := min(start+g.opts.PageSize, len(c.prompts))
-		for _, e := range c.prompts[start:end] {
-			out.Prompts = append(out.Prompts, e.prompt)
-		}
-		if end < len(c.prompts) {
-			out.NextCursor = cursorAfter(c.prompts[end-1].prompt.Name)
 		}
 		return out, true, nil
 	case "prompts/get":
@@ -47,7 +37,7 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 		if e == nil {
 			return nil, true, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown prompt %q", r.Params.Name)}
 		}
-		ctx, done := g.offerContext(ctx, req)
+		ctx, done := g.requestContext(ctx, req)
 		defer done()
 		out, err := e.target.GetPrompt(ctx, e.own, r.Params.Arguments)
 		if err != nil {
@@ -55,21 +45,11 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 		}
 		return out, true, nil
 	case "resources/list":
-		cursor := ""
-		if r, _ := req.(*mcp.ListResourcesRequest); r != nil && r.Params != nil {
-			cursor = r.Params.Cursor
-		}
-		out := &mcp.ListResourcesResult{Resources: []*mcp.Resource{}}
-		start, err := afterCursor(cursor, len(c.resources), func(i int) string { return c.resources[i].res.URI })
+		out := &mcp.ListResourcesResult{}
+		out.Resources, out.NextCursor, err = page(c.resources, cursorOf(req), g.opts.PageSize,
+			func(e *resourceEntry) string { return e.res.URI }, func(e *resourceEntry) *mcp.Resource { return e.res })
 		if err != nil {
 			return nil, true, err
-		}
-		end := min(start+g.opts.PageSize, len(c.resources))
-		for _, e := range c.resources[start:end] {
-			out.Resources = append(out.Resources, e.res)
-		}
-		if end < len(c.resources) {
-			out.NextCursor = cursorAfter(c.resources[end-1].res.URI)
 		}
 		return out, true, nil
 	case "resources/templates/list":
@@ -101,7 +81,7 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 		if !ok {
 			return &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{}}}, true, nil
 		}
-		ctx, done := g.offerContext(ctx, req)
+		ctx, done := g.requestContext(ctx, req)
 		defer done()
 		out, err := cp.Complete(ctx, &params)
 		if err != nil {
@@ -117,7 +97,7 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 		if t == nil {
 			return nil, true, mcp.ResourceNotFoundError(r.Params.URI)
 		}
-		ctx, done := g.offerContext(ctx, req)
+		ctx, done := g.requestContext(ctx, req)
 		defer done()
 		out, err := t.ReadResource(ctx, r.Params.URI)
 		if err != nil {
@@ -128,13 +108,58 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 	return nil, false, nil
 }
 
-// offerContext is the context of a request routed to a target: the
-// caller's principal, ended when the client goes away.
-func (g *Gateway) offerContext(ctx context.Context, req mcp.Request) (context.Context, func()) {
+// requestContext is the context of a request routed to a target: the
+// caller's principal, ended when the client goes away (the HTTP request
+// that carried it is done).
+func (g *Gateway) requestContext(ctx context.Context, req mcp.Request) (context.Context, func()) {
 	ri := infoOf(req)
 	ctx, cancel := context.WithCancel(WithPrincipal(ctx, ri.principal))
 	stop := context.AfterFunc(ri.ctx, cancel)
 	return ctx, func() { stop(); cancel() }
+}
+
+// page returns the page of items (sorted by key) after cursor, at most
+// size of them as item makes them, never nil, and the cursor of the next
+// page ("" after the last).
+func page[E, T any](items []E, cursor string, size int, key func(E) string, item func(E) T) ([]T, string, error) {
+	start, err := afterCursor(cursor, len(items), func(i int) string { return key(items[i]) })
+	if err != nil {
+		return nil, "", err
+	}
+	end := min(start+size, len(items))
+	out := make([]T, 0, end-start)
+	for _, e := range items[start:end] {
+		out = append(out, item(e))
+	}
+	next := ""
+	if end < len(items) {
+		next = cursorAfter(key(items[end-1]))
+	}
+	return out, next, nil
+}
+
+// cursorOf returns the cursor of a list request; "" asks for the first
+// page.
+func cursorOf(req mcp.Request) string {
+	switch r := req.(type) {
+	case *mcp.ListToolsRequest:
+		if r.Params != nil {
+			return r.Params.Cursor
+		}
+	case *mcp.ListPromptsRequest:
+		if r.Params != nil {
+			return r.Params.Cursor
+		}
+	case *mcp.ListResourcesRequest:
+		if r.Params != nil {
+			return r.Params.Cursor
+		}
+	case *mcp.ListResourceTemplatesRequest:
+		if r.Params != nil {
+			return r.Params.Cursor
+		}
+	}
+	return ""
 }
 
 // afterCursor returns the index of the first item after the one a cursor
