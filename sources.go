@@ -2,6 +2,7 @@ package toolgate
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -69,6 +70,7 @@ type offers struct {
 	prompts   []*mcp.Prompt
 	resources []*mcp.Resource
 	templates []*mcp.ResourceTemplate
+	parsed    []*uritemplate.Template // templates[i] parsed once; nil if it does not parse
 }
 
 // listOffers lists t's prompts, resources and templates, whichever it
@@ -91,6 +93,12 @@ func listOffers(ctx context.Context, t Target) (o offers, err error) {
 		if o.templates, err = rt.ListResourceTemplates(ctx); err != nil {
 			return o, fmt.Errorf("listing resource templates: %w", err)
 		}
+		o.parsed = make([]*uritemplate.Template, len(o.templates))
+		for i, t := range o.templates {
+			if t != nil {
+				o.parsed[i], _ = uritemplate.New(t.URITemplate) // nil: never matches
+			}
+		}
 	}
 	return o, nil
 }
@@ -103,9 +111,9 @@ func (o offers) fingerprint() [32]byte {
 	}
 	b, err := json.Marshal([]any{o.prompts, o.resources, o.templates})
 	if err != nil {
-		return [32]byte{1}
+		return [32]byte{1} // never equal to a real digest's first use
 	}
-	return fingerprint([]Tool{{Name: string(b)}})
+	return sha256.Sum256(b)
 }
 
 // promptEntry is one published prompt.
@@ -129,8 +137,8 @@ type templateEntry struct {
 }
 
 // publishOffers adds the targets' prompts, resources and templates to c.
-// Prompt names are made as tool names; a prompt whose name is taken is
-// left out, with a problem in Status.
+// Prompt names are made as tool names: a prompt whose name is taken gets
+// the smallest free "_N" suffix, with a problem in Status.
 func (g *Gateway) publishOffers(c *catalog) {
 	c.promptByName = map[string]*promptEntry{}
 	c.resourceByURI = map[string]*resourceEntry{}
@@ -152,10 +160,13 @@ func (g *Gateway) publishOffers(c *catalog) {
 			if p == nil || pt == nil {
 				continue
 			}
-			pub := g.publish(ts.target, p.Name)
-			if c.promptByName[pub] != nil {
-				ts.problems = append(ts.problems, fmt.Sprintf("%sprompt %q left out: %q is taken", renamePrefix, p.Name, pub))
-				continue
+			want := g.publish(ts.target, p.Name)
+			pub := want
+			for k := 2; c.promptByName[pub] != nil; k++ {
+				pub = withCounter(want, k, g.opts.MaxNameLength)
+			}
+			if pub != want {
+				ts.problems = append(ts.problems, fmt.Sprintf("%sprompt %q published as %q: %q is taken", renamePrefix, p.Name, pub, want))
 			}
 			cp := *p
 			cp.Name = pub
@@ -175,15 +186,10 @@ func (g *Gateway) publishOffers(c *catalog) {
 				c.resourceByURI[r.URI] = &resourceEntry{res: r, target: rt}
 			}
 		}
-		for _, t := range o.ts.offers.templates {
-			if t == nil {
-				continue
+		for i, t := range o.ts.offers.templates {
+			if t != nil {
+				c.templates = append(c.templates, &templateEntry{tpl: t, re: o.ts.offers.parsed[i], target: rt})
 			}
-			re, err := uritemplate.New(t.URITemplate)
-			if err != nil {
-				re = nil
-			}
-			c.templates = append(c.templates, &templateEntry{tpl: t, re: re, target: rt})
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.promptByName)) {

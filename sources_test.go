@@ -232,3 +232,30 @@ func TestPromptsAndResources(t *testing.T) {
 		t.Fatalf("after removing the wiki: %q", got)
 	}
 }
+
+// unprefixedOffers is an offerTarget published without its prefix.
+type unprefixedOffers struct{ *offerTarget }
+
+func (unprefixedOffers) Unprefixed() bool { return true }
+
+// TestPromptNameTaken: a prompt whose name is taken is published with a
+// suffix, as a tool would be, and Status says so.
+func TestPromptNameTaken(t *testing.T) {
+	a := unprefixedOffers{&offerTarget{name: "a", prompts: []*mcp.Prompt{{Name: "greet"}}}}
+	b := unprefixedOffers{&offerTarget{name: "b", prompts: []*mcp.Prompt{{Name: "greet"}}}}
+	gw := mustGateway(t, nil, a, b)
+	cs := connect(t, serve(t, gw), nil)
+	ctx := context.Background()
+	res, err := cs.ListPrompts(ctx, nil)
+	if err != nil || len(res.Prompts) != 2 || res.Prompts[0].Name != "greet" || res.Prompts[1].Name != "greet_2" {
+		t.Fatalf("prompts: %v %+v", err, res)
+	}
+	gp, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "greet_2"})
+	if err != nil || !strings.HasPrefix(gp.Messages[0].Content.(*mcp.TextContent).Text, "b/greet ") {
+		t.Fatalf("greet_2 reaches b's greet: %v %+v", err, gp)
+	}
+	// (b's tool "noop" is renamed too: both targets are unprefixed.)
+	if st := gw.Status(); len(st[1].Problems) != 2 || !strings.Contains(st[1].Problems[1], `prompt "greet" published as "greet_2"`) {
+		t.Fatalf("status: %+v", st)
+	}
+}
