@@ -27,7 +27,7 @@ func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (
 	p := PrincipalFrom(ctx)
 	e := g.cat.Load().byName[name]
 	if e == nil || !g.visible(ctx, p, e) {
-		return nil, fmt.Errorf("toolgate: %w %q", ErrUnknownTool, name)
+		return nil, &unknownToolError{name: name}
 	}
 	return g.callEntry(WithPrincipal(ctx, p), e, &CallRequest{Arguments: args, Session: inProcess})
 }
@@ -121,8 +121,9 @@ func sameBytes(a, b []byte) bool {
 }
 
 // unknownToolError refuses a call to a tool that does not exist or that
-// the caller may not see: ErrUnknownTool in process, an invalid-params
-// JSON-RPC error on the wire.
+// the caller may not see, wherever the call comes from (tools/call, a call
+// an interceptor renamed, Gateway.Call): ErrUnknownTool in process, an
+// invalid-params JSON-RPC error on the wire.
 type unknownToolError struct{ name string }
 
 func (e *unknownToolError) Error() string        { return fmt.Sprintf("unknown tool %q", e.name) }

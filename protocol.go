@@ -2,7 +2,6 @@ package toolgate
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -122,7 +121,7 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (*mcp.
 	name := cr.Params.Name
 	e := g.cat.Load().byName[name]
 	if e == nil || !g.visible(WithPrincipal(ctx, p), p, e) {
-		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", name)}
+		return nil, &unknownToolError{name: name}
 	}
 	ctx, done := g.requestContext(ctx, cr)
 	defer done()
