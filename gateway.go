@@ -39,10 +39,9 @@ type Gateway struct {
 	nextW    int
 	cat      atomic.Pointer[catalog]
 
-	fast      *fastpath.Server // answers plain tools/call of tools that need no session
-	nonce     string           // for tools/list placeholders, see fastpath.Splicer
-	pageSeq   atomic.Uint64    // numbers placeholders
-	spliceOff atomic.Bool      // tools/list pages are encoded by go-sdk
+	fast      *fastpath.Server  // answers plain tools/call of tools that need no session
+	splices   *fastpath.Splices // tools/list placeholders, shared by every request
+	spliceOff atomic.Bool       // tools/list pages are encoded by go-sdk
 
 	running  atomic.Int64 // calls in invoke, see Shutdown
 	draining atomic.Bool  // Shutdown has begun: refuse new calls
@@ -117,9 +116,9 @@ func New(opts *Options) (*Gateway, error) {
 		builtins: make(map[string]*prepared),
 		watchers: make(map[int]func()),
 		stop:     make(chan struct{}),
-		nonce:    fastpath.NewNonce(),
 	}
 	g.life, g.endLife = context.WithCancel(context.Background())
+	g.splices = fastpath.NewSplices(g.spliceBroken)
 	g.spliceOff.Store(o.DisableFastPath)
 	if o.MaxConcurrentCalls > 0 {
 		g.sem = make(chan struct{}, o.MaxConcurrentCalls)

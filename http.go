@@ -50,7 +50,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	ri := &requestInfo{principal: p, ctx: r.Context(), header: r.Header,
-		splice: fastpath.NewSplicer(g.nonce, &g.pageSeq, g.spliceBroken)}
+		splice: g.splices.Splicer()}
 	// go-sdk gets no expiry or scopes to check: the Authorizer has decided.
 	ti := &sdkauth.TokenInfo{Extra: map[string]any{requestInfoExtra: ri}}
 	if !p.Anonymous() {

@@ -60,19 +60,28 @@ func Encode(v any) ([]byte, error) {
 // splicer did not expect.
 var ErrSpliceShape = errors.New("fastpath: go-sdk wrote a tools/list placeholder in an unexpected shape")
 
-// NewNonce returns a random hex string, for placeholders no client can
-// guess.
-func NewNonce() string {
+// Splices is what a gateway's Splicers share: the placeholders' marker,
+// their numbering, and whom to tell of an unexpected shape.
+type Splices struct {
+	marker []byte // the placeholders' common prefix, with a random nonce no client can guess
+	seq    atomic.Uint64
+	broken func(error)
+}
+
+// NewSplices returns the Splices of one gateway; broken is called when
+// go-sdk writes a placeholder in a shape other than the one registered.
+func NewSplices(broken func(error)) *Splices {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
+	return &Splices{marker: []byte(placeholderPrefix + hex.EncodeToString(b) + "-"), broken: broken}
 }
+
+// Splicer returns the Splicer of one HTTP request.
+func (ss *Splices) Splicer() *Splicer { return &Splicer{shared: ss} }
 
 // A Splicer holds the pages of one HTTP request that wait to be written.
 type Splicer struct {
-	marker  []byte // the placeholders' common prefix, nonce included
-	seq     *atomic.Uint64
-	broken  func(error)  // told of a placeholder in an unexpected shape
+	shared  *Splices
 	pending atomic.Int32 // len(pages), read without the lock
 	mu      sync.Mutex
 	pages   map[string]pending // placeholder array JSON, in either encoding -> its page
@@ -85,20 +94,13 @@ type pending struct {
 	other   string // the key of the placeholder's other encoding
 }
 
-// NewSplicer returns a Splicer whose placeholders carry nonce and number
-// from seq; broken is called when go-sdk writes a placeholder in a shape
-// other than the one registered.
-func NewSplicer(nonce string, seq *atomic.Uint64, broken func(error)) *Splicer {
-	return &Splicer{marker: []byte(placeholderPrefix + nonce + "-"), seq: seq, broken: broken}
-}
-
 const placeholderPrefix = "toolgate-page-"
 
 // Placeholder registers page (the JSON array of a page's tools) and
 // returns the tool that stands for it in the result go-sdk encodes.
 func (s *Splicer) Placeholder(page []byte) (*mcp.Tool, error) {
 	t := &mcp.Tool{
-		Name:        string(s.marker) + strconv.FormatUint(s.seq.Add(1), 10),
+		Name:        string(s.shared.marker) + strconv.FormatUint(s.shared.seq.Add(1), 10),
 		Description: "<", // tells the two encodings apart, see above
 		InputSchema: json.RawMessage(`{}`),
 	}
@@ -160,10 +162,10 @@ func (w *spliceWriter) Write(p []byte) (int, error) {
 	w.s.pending.Store(int32(len(w.s.pages)))
 	w.s.mu.Unlock()
 	if len(found) == 0 {
-		if bytes.Contains(p, w.s.marker) {
+		if bytes.Contains(p, w.s.shared.marker) {
 			// A placeholder, but not as registered: never let it out.
-			if w.s.broken != nil {
-				w.s.broken(ErrSpliceShape)
+			if w.s.shared.broken != nil {
+				w.s.shared.broken(ErrSpliceShape)
 			}
 			return 0, ErrSpliceShape
 		}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -17,7 +16,6 @@ import (
 // several placeholders in a write, a placeholder in a shape other than the
 // one registered, and a failing underlying writer.
 func TestSpliceWriter(t *testing.T) {
-	var seq atomic.Uint64
 	cases := []struct {
 		name   string
 		pages  []string // page arrays to register, in order
@@ -47,7 +45,7 @@ func TestSpliceWriter(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var reported error
-			sp := NewSplicer("n", &seq, func(err error) { reported = err })
+			sp := NewSplices(func(err error) { reported = err }).Splicer()
 			var keys []string
 			for _, p := range c.pages {
 				tool, err := sp.Placeholder([]byte(p))
@@ -74,7 +72,7 @@ func TestSpliceWriter(t *testing.T) {
 		})
 	}
 	t.Run("underlying writer fails", func(t *testing.T) {
-		sp := NewSplicer("n", &seq, nil)
+		sp := NewSplices(nil).Splicer()
 		tool, _ := sp.Placeholder([]byte(`[]`))
 		b, _ := Encode(tool)
 		w := sp.Writer(failingWriter{httptest.NewRecorder()})
@@ -84,7 +82,7 @@ func TestSpliceWriter(t *testing.T) {
 	})
 	t.Run("flush reaches the connection", func(t *testing.T) {
 		rec := httptest.NewRecorder()
-		if err := http.NewResponseController(NewSplicer("n", &seq, nil).Writer(rec)).Flush(); err != nil || !rec.Flushed {
+		if err := http.NewResponseController(NewSplices(nil).Splicer().Writer(rec)).Flush(); err != nil || !rec.Flushed {
 			t.Fatalf("Flush: %v, flushed %v", err, rec.Flushed)
 		}
 	})
