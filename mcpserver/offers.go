@@ -3,7 +3,6 @@ package mcpserver
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -56,14 +55,13 @@ func (t *Target) ListPrompts(ctx context.Context) ([]*mcp.Prompt, error) {
 	if err != nil || caps.Prompts == nil {
 		return nil, err
 	}
-	var out []*mcp.Prompt
-	for p, err := range cs.Prompts(ctx, nil) {
+	return listAll(t, cs, "prompts/list", func(cursor string) ([]*mcp.Prompt, string, error) {
+		res, err := cs.ListPrompts(ctx, &mcp.ListPromptsParams{Cursor: cursor})
 		if err != nil {
-			return nil, t.fail(cs, "prompts/list", err)
+			return nil, "", err
 		}
-		out = append(out, p)
-	}
-	return out, nil
+		return res.Prompts, res.NextCursor, nil
+	})
 }
 
 // GetPrompt implements toolgate.PromptTarget.
@@ -86,14 +84,13 @@ func (t *Target) ListResources(ctx context.Context) ([]*mcp.Resource, error) {
 	if err != nil || caps.Resources == nil {
 		return nil, err
 	}
-	var out []*mcp.Resource
-	for r, err := range cs.Resources(ctx, nil) {
+	return listAll(t, cs, "resources/list", func(cursor string) ([]*mcp.Resource, string, error) {
+		res, err := cs.ListResources(ctx, &mcp.ListResourcesParams{Cursor: cursor})
 		if err != nil {
-			return nil, t.fail(cs, "resources/list", err)
+			return nil, "", err
 		}
-		out = append(out, r)
-	}
-	return out, nil
+		return res.Resources, res.NextCursor, nil
+	})
 }
 
 // ListResourceTemplates implements toolgate.ResourceTarget.
@@ -102,14 +99,13 @@ func (t *Target) ListResourceTemplates(ctx context.Context) ([]*mcp.ResourceTemp
 	if err != nil || caps.Resources == nil {
 		return nil, err
 	}
-	var out []*mcp.ResourceTemplate
-	for r, err := range cs.ResourceTemplates(ctx, nil) {
+	return listAll(t, cs, "resources/templates/list", func(cursor string) ([]*mcp.ResourceTemplate, string, error) {
+		res, err := cs.ListResourceTemplates(ctx, &mcp.ListResourceTemplatesParams{Cursor: cursor})
 		if err != nil {
-			return nil, t.fail(cs, "resources/templates/list", err)
+			return nil, "", err
 		}
-		out = append(out, r)
-	}
-	return out, nil
+		return res.ResourceTemplates, res.NextCursor, nil
+	})
 }
 
 // ReadResource implements toolgate.ResourceTarget.
@@ -193,5 +189,26 @@ func (t *Target) Unprefixed() bool { return t.opts.Unprefixed }
 // mode.
 func (t *Target) ListsLive() bool { return t.opts.ListingMode == Dynamic }
 
-// updatedFunc is the func OnResourceUpdated stores.
-type updatedFunc = atomic.Pointer[func(uri string)]
+// listAll reads every page of a list (method) through list, which asks
+// for the page after a cursor: a server that hands a cursor back twice is
+// refused rather than followed forever.
+func listAll[T any](t *Target, cs *mcp.ClientSession, method string, list func(cursor string) ([]T, string, error)) ([]T, error) {
+	var out []T
+	seen := map[string]bool{}
+	cursor := ""
+	for {
+		items, next, err := list(cursor)
+		if err != nil {
+			return nil, t.fail(cs, method, err)
+		}
+		out = append(out, items...)
+		if next == "" {
+			return out, nil
+		}
+		if seen[next] {
+			return nil, fmt.Errorf("mcp server %q: %s: cursor %q came back", t.opts.Name, method, next)
+		}
+		seen[next] = true
+		cursor = next
+	}
+}

@@ -45,8 +45,8 @@ type Target struct {
 	closed bool
 
 	refresh atomic.Pointer[func()]
-	updated updatedFunc   // see OnResourceUpdated
-	seq     atomic.Uint64 // numbers calls, and their progress tokens
+	updated atomic.Pointer[func(uri string)] // see OnResourceUpdated
+	seq     atomic.Uint64                    // numbers calls, and their progress tokens
 }
 
 // New returns a target for the server opts describes and starts connecting
@@ -155,37 +155,29 @@ func (t *Target) Close() error {
 // describes them; each uses the caller's session (Tool.UsesSession), so
 // that the gateway relays what the server sends during a call.
 func (t *Target) ListTools(ctx context.Context) ([]toolgate.Tool, error) {
-	cs, err := t.shared.session(ctx)
+	cs, _, err := t.serverCaps(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("mcp server %q unavailable: %w", t.opts.Name, err)
+		return nil, err
 	}
-	var out []toolgate.Tool
-	seen := map[string]bool{}
-	cursor := ""
-	for {
+	tools, err := listAll(t, cs, "tools/list", func(cursor string) ([]*mcp.Tool, string, error) {
 		res, err := cs.ListTools(ctx, &mcp.ListToolsParams{Cursor: cursor})
 		if err != nil {
-			if !answered(err) {
-				t.shared.failed(cs, err)
-			}
-			return nil, fmt.Errorf("mcp server %q: tools/list: %w", t.opts.Name, err)
+			return nil, "", err
 		}
-		for _, mt := range res.Tools {
-			tool, err := convertTool(mt)
-			if err != nil {
-				return nil, fmt.Errorf("mcp server %q: %w", t.opts.Name, err)
-			}
-			out = append(out, tool)
-		}
-		if res.NextCursor == "" {
-			return out, nil
-		}
-		if seen[res.NextCursor] {
-			return nil, fmt.Errorf("mcp server %q: tools/list: cursor %q came back", t.opts.Name, res.NextCursor)
-		}
-		seen[res.NextCursor] = true
-		cursor = res.NextCursor
+		return res.Tools, res.NextCursor, nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	out := make([]toolgate.Tool, 0, len(tools))
+	for _, mt := range tools {
+		tool, err := convertTool(mt)
+		if err != nil {
+			return nil, fmt.Errorf("mcp server %q: %w", t.opts.Name, err)
+		}
+		out = append(out, tool)
+	}
+	return out, nil
 }
 
 // convertTool is the server's tool as toolgate describes it, unchanged.
