@@ -23,13 +23,31 @@ var ErrUnknownTool = errors.New("unknown tool")
 // Call calls a published tool in-process, through the same path as an
 // MCP tools/call: visibility (for the principal in ctx), argument
 // validation, interceptors, guards. args nil means {}.
-func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (*Result, error) {
+func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (res *Result, err error) {
 	p := PrincipalFrom(ctx)
+	ctx, ob := g.observeCall(ctx, nil, name, nil)
+	defer func() { ob.end(ctx, res, err) }()
 	e := g.cat.Load().byName[name]
 	if e == nil || !g.visible(ctx, p, e) {
-		return nil, &unknownToolError{name: name}
+		return nil, g.unknownTool(ob, e, name)
 	}
-	return g.callEntry(WithPrincipal(ctx, p), e, &CallRequest{Arguments: args, Session: inProcess})
+	ob.entry = e
+	return g.callEntry(WithPrincipal(ctx, p), e, &CallRequest{Arguments: args, Session: inProcess, obs: ob})
+}
+
+// unknownTool refuses a call of name, a tool that does not exist (e nil)
+// or that the ToolFilter hides from the caller: the same error either way,
+// but the gateway's own report tells them apart.
+func (g *Gateway) unknownTool(ob *observation, e *entry, name string) error {
+	if e != nil {
+		if ob != nil {
+			ob.entry = e
+		}
+		ob.setOutcome(OutcomeRefusedPolicy, "the tool filter hides the tool from the caller")
+	} else {
+		ob.setOutcome(OutcomeInvalid, "unknown tool")
+	}
+	return &unknownToolError{name: name}
 }
 
 // callEntry validates and runs one call of e. req carries the transport
@@ -39,10 +57,13 @@ func (g *Gateway) callEntry(ctx context.Context, e *entry, req *CallRequest) (*R
 		return res, nil
 	}
 	req.Target, req.Tool, req.Name = e.info.Target, e.info.Tool.Name, e.info.Name
+	if err := g.limitTool(req.obs, e); err != nil {
+		return nil, err
+	}
 	if g.call == nil {
 		return g.invoke(ctx, e, req)
 	}
-	return g.call(context.WithValue(ctx, checkedKey{}, &checked{e: e, args: req.Arguments}), req)
+	return g.call(context.WithValue(ctx, checkedKey{}, &checked{e: e, args: req.Arguments, obs: req.obs}), req)
 }
 
 // validate checks req's arguments against e's input schema (no arguments
@@ -52,6 +73,7 @@ func validate(e *entry, req *CallRequest) *Result {
 		req.Arguments = json.RawMessage("{}")
 	}
 	if err := e.prep.validator.Validate(req.Arguments); err != nil {
+		req.obs.setOutcome(OutcomeInvalid, "the arguments do not match the input schema")
 		return ErrorResult(fmt.Sprintf("invalid arguments for tool %q: %v", e.info.Name, errText(err)))
 	}
 	return nil
@@ -80,6 +102,7 @@ func joinLines(s []string) string {
 type checked struct {
 	e    *entry
 	args json.RawMessage
+	obs  *observation
 }
 
 type checkedKey struct{}
@@ -92,6 +115,9 @@ type checkedKey struct{}
 // interceptor wrote there.
 func (g *Gateway) recheck(ctx context.Context, req *CallRequest) (*Result, error) {
 	c, _ := ctx.Value(checkedKey{}).(*checked)
+	if req.obs == nil && c != nil { // an interceptor's own CallRequest
+		req.obs = c.obs
+	}
 	var e *entry
 	valid := false
 	if c != nil && c.e.info.Name == req.Name {
@@ -99,7 +125,10 @@ func (g *Gateway) recheck(ctx context.Context, req *CallRequest) (*Result, error
 	} else {
 		e = g.cat.Load().byName[req.Name]
 		if e == nil || !g.visible(ctx, PrincipalFrom(ctx), e) {
-			return nil, &unknownToolError{name: req.Name}
+			return nil, g.unknownTool(req.obs, e, req.Name)
+		}
+		if req.obs != nil {
+			req.obs.entry = e
 		}
 	}
 	if !valid {
@@ -142,37 +171,35 @@ func (g *Gateway) invoke(ctx context.Context, e *entry, req *CallRequest) (res *
 	// then waits for the count to drop, sees every call it lets through.
 	g.running.Add(1)
 	defer g.running.Add(-1)
+	ob := req.obs
 	if g.draining.Load() {
+		ob.setOutcome(OutcomeFailed, "the gateway is shutting down")
 		return ErrorResult(fmt.Sprintf("tool %q not started: the gateway is shutting down", req.Name)), nil
 	}
-	if g.opts.CallTimeout > 0 {
+	lim := g.limitsOf(e)
+	if lim.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, g.opts.CallTimeout)
+		ctx, cancel = context.WithTimeout(ctx, lim.timeout)
 		defer cancel()
 	}
 	// Builtins take no slot: those that call tools (a call-tool builtin)
 	// take one for the inner call, through Call.
-	if g.sem != nil && e.target != nil {
-		select {
-		case g.sem <- struct{}{}:
-		default:
-			select {
-			case g.sem <- struct{}{}:
-			case <-ctx.Done():
-				return ErrorResult(fmt.Sprintf("tool %q not started: the gateway is at its limit of %d concurrent calls", req.Name, cap(g.sem))), nil
-			}
+	if lim.sem != nil && e.target != nil {
+		if !acquire(ctx, lim.sem) {
+			ob.setOutcome(OutcomeThrottled, "concurrency cap")
+			return ErrorResult(fmt.Sprintf("tool %q not started: %s at its limit of %d concurrent calls", req.Name, lim.owner, cap(lim.sem))), nil
 		}
-		defer func() { <-g.sem }()
-		if ctx.Err() != nil { // the slot came free as time ran out
-			return ErrorResult(fmt.Sprintf("tool %q not started: the gateway is at its limit of %d concurrent calls", req.Name, cap(g.sem))), nil
-		}
+		defer func() { <-lim.sem }()
 	}
+	ctx, span := g.startTargetSpan(ctx, e, req)
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
 			g.log.Error("toolgate: tool panicked", "tool", req.Name, "panic", r, "stack", string(debug.Stack()))
+			ob.setOutcome(OutcomeFailed, "the tool panicked")
 			res, err = ErrorResult(fmt.Sprintf("tool %q failed: internal error", req.Name)), nil
 		}
+		g.endTargetCall(ctx, span, ob, e, time.Since(start), res)
 	}()
 	if e.target != nil {
 		res, err = e.target.CallTool(ctx, req)
@@ -180,14 +207,36 @@ func (g *Gateway) invoke(ctx context.Context, e *entry, req *CallRequest) (res *
 		res, err = e.prep.fn(ctx, req)
 	}
 	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded && g.opts.CallTimeout > 0 {
-			return ErrorResult(fmt.Sprintf("tool %q timed out after %v", req.Name, g.opts.CallTimeout)), nil
+		if ctx.Err() == context.DeadlineExceeded && lim.timeout > 0 {
+			ob.setOutcome(OutcomeFailed, "timed out")
+			return ErrorResult(fmt.Sprintf("tool %q timed out after %v", req.Name, lim.timeout)), nil
 		}
 		g.log.Debug("toolgate: tool error", "tool", req.Name, "err", err, "elapsed", time.Since(start))
+		ob.setOutcome(OutcomeFailed, "the target failed")
 		return ErrorResult(fmt.Sprintf("tool %q failed: %v", req.Name, err)), nil
 	}
 	if res == nil {
 		res = &Result{}
 	}
 	return res, nil
+}
+
+// acquire takes a slot of sem, waiting until ctx ends, and reports whether
+// it got one.
+func acquire(ctx context.Context, sem chan struct{}) bool {
+	select {
+	case sem <- struct{}{}:
+		return true
+	default:
+	}
+	select {
+	case sem <- struct{}{}:
+		if ctx.Err() != nil { // the slot came free as time ran out
+			<-sem
+			return false
+		}
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -21,8 +21,9 @@ import (
 type prepared struct {
 	tool      Tool
 	validator *schema.Validator
-	fn        CallFunc                    // builtins only
-	encoded   atomic.Pointer[encodedTool] // its tools/list JSON, see encodeTool
+	fn        CallFunc                        // builtins only
+	encoded   atomic.Pointer[encodedTool]     // its tools/list JSON, see encodeTool
+	secrets   atomic.Pointer[map[string]bool] // see secretProps
 }
 
 // entry is one published tool.

@@ -233,6 +233,9 @@ func (t *FuncTarget) Name() string { return t.name }
 // Description implements Describer.
 func (t *FuncTarget) Description() string { return t.desc }
 
+// TargetType reports "Function": tools of in-process Go functions.
+func (t *FuncTarget) TargetType() string { return "Function" }
+
 // ListTools implements Target.
 func (t *FuncTarget) ListTools(context.Context) ([]Tool, error) {
 	if t.err != nil {

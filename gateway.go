@@ -30,7 +30,12 @@ type Gateway struct {
 	mcpHTTP http.Handler // go-sdk streamable handler
 	inject  http.Handler // carries request info into go-sdk's handlers
 	call    CallFunc     // the interceptors around recheck; nil without any
-	sem     chan struct{}
+
+	limits        limits            // the gateway's guards of a call
+	targetLimits  map[string]limits // targets' own guards, by target name
+	principalRate *limiters         // PrincipalRate's buckets; nil without
+	toolRates     map[string]*limiters
+	tel           *telemetry // nil without a MeterProvider or TracerProvider
 
 	mu       sync.Mutex // serializes changes to targets, builtins, watchers
 	targets  map[string]*targetState
@@ -121,8 +126,24 @@ func New(opts *Options) (*Gateway, error) {
 	g.splices = fastpath.NewSplices(g.spliceBroken)
 	g.spliceOff.Store(o.DisableFastPath)
 	if o.MaxConcurrentCalls > 0 {
-		g.sem = make(chan struct{}, o.MaxConcurrentCalls)
+		g.limits.sem = make(chan struct{}, o.MaxConcurrentCalls)
 	}
+	g.limits.timeout, g.limits.owner = o.CallTimeout, "the gateway is"
+	g.targetLimits = newTargetLimits(&o, g.limits)
+	g.principalRate = newLimiters(o.PrincipalRate)
+	for name, r := range o.ToolRates {
+		if l := newLimiters(r); l != nil {
+			if g.toolRates == nil {
+				g.toolRates = make(map[string]*limiters)
+			}
+			g.toolRates[name] = l
+		}
+	}
+	tel, err := newTelemetry(&o)
+	if err != nil {
+		return nil, err
+	}
+	g.tel = tel
 	g.cat.Store(&catalog{byName: map[string]*entry{}})
 
 	if len(o.Interceptors) > 0 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 
 	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -16,12 +17,15 @@ import (
 // carrier of the request's principal. It rides in the Extra of the token
 // information go-sdk hands every JSON-RPC request of the HTTP request.
 type requestInfo struct {
-	principal *Principal
-	ctx       context.Context   // the HTTP request's context
-	header    http.Header       // the request's own headers, as the caller sent them
-	splice    *fastpath.Splicer // pages of tools/list awaiting their bytes
-	auth      []string          // the request's own Authorization values
-	hadAuth   bool
+	principal  *Principal
+	ctx        context.Context   // the HTTP request's context
+	header     http.Header       // the request's own headers, as the caller sent them
+	splice     *fastpath.Splicer // pages of tools/list awaiting their bytes
+	auth       []string          // the request's own Authorization values
+	hadAuth    bool
+	remoteAddr string
+
+	obs atomic.Pointer[observation] // the request's, once a handler began it
 }
 
 type requestInfoKey struct{}
@@ -42,6 +46,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.opts.Authorizer != nil {
 		ap, err := g.opts.Authorizer.Authorize(r)
 		if err != nil {
+			g.refused(r, nil, OutcomeRefusedAuth, "the authorizer refused the request")
 			g.writeAuthError(w, r, err)
 			return
 		}
@@ -49,8 +54,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p = ap
 		}
 	}
+	if ok, wait := g.limitRequest(p, r); !ok {
+		g.refused(r, p, OutcomeThrottled, "the caller's request rate limit")
+		writeThrottled(w, wait)
+		return
+	}
 	ri := &requestInfo{principal: p, ctx: r.Context(), header: r.Header,
-		splice: g.splices.Splicer()}
+		splice: g.splices.Splicer(), remoteAddr: r.RemoteAddr}
 	// go-sdk gets no expiry or scopes to check: the Authorizer has decided.
 	ti := &sdkauth.TokenInfo{Extra: map[string]any{requestInfoExtra: ri}}
 	if !p.Anonymous() {
@@ -58,6 +68,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ti.UserID = p.Issuer + "\x00" + p.Subject + "\x00" + p.ClientID
 	}
 	if g.sessionOfAnother(r, ti.UserID) {
+		g.refused(r, p, OutcomeRefusedAuth, "the session belongs to another user")
 		g.writeAuthError(w, r, errSessionOfAnother)
 		return
 	}
@@ -74,6 +85,24 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r2.Header["Authorization"] = lentBearer
 	g.inject.ServeHTTP(ri.splice.Writer(w), r2.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti)))
+	if ob := ri.obs.Load(); ob != nil {
+		ob.written(r.Context())
+	}
+}
+
+// refused reports an HTTP request the gateway refused before reading it.
+func (g *Gateway) refused(r *http.Request, p *Principal, o Outcome, reason string) {
+	if g.tel == nil && g.opts.Audit == nil {
+		return
+	}
+	if p == nil {
+		p = anonymousPrincipal()
+	}
+	ri := &requestInfo{principal: p, ctx: r.Context(), header: r.Header, remoteAddr: r.RemoteAddr}
+	ctx, ob := g.observeRequest(r.Context(), ri, "", "", nil)
+	ob.setOutcome(o, reason)
+	ob.end(ctx, nil, nil)
+	ob.written(ctx)
 }
 
 // lentBearer is the Authorization header go-sdk's middleware sees.

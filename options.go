@@ -4,6 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Version is the toolgate release, reported as the MCP server version.
@@ -89,6 +92,49 @@ type Options struct {
 	// itself (see docs/architecture.md); both give exactly go-sdk's answer,
 	// faster.
 	DisableFastPath bool
+
+	// Limits: see docs/operations.md.
+
+	// PrincipalRate limits each principal's HTTP requests to the gateway
+	// (an anonymous caller is limited by its IP address). A request over
+	// the limit is answered 429 Too Many Requests with Retry-After. Zero:
+	// no limit.
+	PrincipalRate Rate
+	// ToolRates limit each principal's calls of the tools named (published
+	// names). A call over the limit gets a JSON-RPC error in its stream
+	// (code CodeThrottled, data {"retryAfterSeconds": n}).
+	ToolRates map[string]Rate
+	// TargetLimits override MaxConcurrentCalls and CallTimeout for the
+	// calls of the targets named: a target with its own cap takes its own
+	// slots, not the gateway's.
+	TargetLimits map[string]TargetLimit
+
+	// Telemetry: see docs/operations.md.
+
+	// MeterProvider receives the gateway's metrics, named as AgentCore
+	// Gateway's (Invocations, Throttles, SystemErrors, UserErrors, Latency,
+	// Duration, TargetExecutionTime, TargetType) and OpenTelemetry's
+	// mcp.server.operation.duration. Nil: no metrics.
+	MeterProvider metric.MeterProvider
+	// TracerProvider receives a span per MCP request and per target call,
+	// following OpenTelemetry's MCP and GenAI conventions. The W3C trace
+	// context of the request's _meta or HTTP headers is the parent; targets
+	// carry the target call's context to their backends. Nil: no spans.
+	TracerProvider trace.TracerProvider
+	// Resource names the gateway in metrics (AgentCore's Resource
+	// dimension: the gateway's ARN or id); default Name.
+	Resource string
+	// Audit receives one record per tool call and per refused request. It
+	// is called synchronously on the request's goroutine: keep it fast
+	// (AuditJSON writes JSON lines). Nil: no audit records.
+	Audit func(ctx context.Context, rec *AuditRecord)
+	// AuditArguments puts each call's arguments in its audit record, with
+	// the values of secret-looking properties (see AuditRecord.Arguments)
+	// and those named in AuditRedact replaced by "[REDACTED]".
+	AuditArguments bool
+	// AuditRedact names further argument properties whose values audit
+	// records never show, at any depth, compared case-insensitively.
+	AuditRedact []string
 
 	// RefreshInterval, if positive, re-lists every target's tools this
 	// often in the background (stopped by Close).

@@ -9,36 +9,93 @@ import (
 )
 
 // middleware answers tools/list and tools/call from the gateway's
-// catalogue; every other method goes to go-sdk.
+// catalogue, the other offers from the targets', and sends every other
+// method to go-sdk.
 func (g *Gateway) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
-		switch method {
-		case "initialize":
-			res, err := next(ctx, method, req)
-			if err == nil && !g.opts.Stateless {
-				g.fast.Track(req)
-			}
-			return res, err
-		case "tools/list", "prompts/list", "resources/list", "resources/templates/list":
-			if cursorOf(req) == "" {
-				g.refreshLive(ctx) // live targets are listed again for a first page
-			}
-			if method == "tools/list" {
-				ri := infoOf(req)
-				return g.listTools(WithPrincipal(ctx, ri.principal), ri.principal, cursorOf(req), ri.splice)
-			}
-		case "tools/call":
+		if method == "tools/call" {
 			cr, ok := req.(*mcp.CallToolRequest)
 			if !ok || cr.Params == nil {
 				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "missing params"}
 			}
 			return g.serveCall(ctx, cr)
 		}
-		if res, ok, err := g.serveOffers(ctx, method, req); ok {
-			return res, err
-		}
-		return next(ctx, method, req)
+		return g.observed(ctx, method, req, func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			return g.serveMethod(ctx, method, req, next)
+		})
 	}
+}
+
+// serveMethod serves a request other than tools/call.
+func (g *Gateway) serveMethod(ctx context.Context, method string, req mcp.Request, next mcp.MethodHandler) (mcp.Result, error) {
+	switch method {
+	case "initialize":
+		res, err := next(ctx, method, req)
+		if err == nil && !g.opts.Stateless {
+			g.fast.Track(req)
+		}
+		return res, err
+	case "tools/list", "prompts/list", "resources/list", "resources/templates/list":
+		if cursorOf(req) == "" {
+			g.refreshLive(ctx) // live targets are listed again for a first page
+		}
+		if method == "tools/list" {
+			ri := infoOf(req)
+			return g.listTools(WithPrincipal(ctx, ri.principal), ri.principal, cursorOf(req), ri.splice)
+		}
+	}
+	if res, ok, err := g.serveOffers(ctx, method, req); ok {
+		return res, err
+	}
+	return next(ctx, method, req)
+}
+
+// observed serves an MCP request other than tools/call, reported as one.
+func (g *Gateway) observed(ctx context.Context, method string, req mcp.Request, serve mcp.MethodHandler) (res mcp.Result, err error) {
+	if g.tel == nil {
+		return serve(ctx, method, req)
+	}
+	var name string
+	switch p := req.GetParams().(type) {
+	case *mcp.GetPromptParams:
+		if p != nil {
+			name = p.Name
+		}
+	case *mcp.ReadResourceParams:
+		if p != nil {
+			name = p.URI
+		}
+	}
+	ctx, ob := g.observeRequest(ctx, infoOf(req), knownMethod(method), name, metaOf(req.GetParams()))
+	defer func() { ob.end(ctx, nil, err) }()
+	return serve(ctx, method, req)
+}
+
+// metaOf returns p's _meta; nil for absent params.
+func metaOf(p mcp.Params) (m map[string]any) {
+	defer func() {
+		if recover() != nil { // a nil *XParams
+			m = nil
+		}
+	}()
+	if p == nil {
+		return nil
+	}
+	return p.GetMeta()
+}
+
+// knownMethod returns method if MCP defines it, "other" if not: a metric
+// attribute may not take whatever a caller sends.
+func knownMethod(method string) string {
+	switch method {
+	case "initialize", "ping", "tools/list", "tools/call", "prompts/list", "prompts/get",
+		"resources/list", "resources/templates/list", "resources/read", "resources/subscribe",
+		"resources/unsubscribe", "completion/complete", "logging/setLevel",
+		"notifications/initialized", "notifications/cancelled", "notifications/progress",
+		"notifications/roots/list_changed", "tasks/get", "tasks/list", "tasks/cancel", "tasks/result":
+		return method
+	}
+	return "other"
 }
 
 // infoOf returns the request info the gateway attached to req, or an
@@ -115,14 +172,21 @@ func (g *Gateway) splicePage(sp *fastpath.Splicer, page []*entry) (*mcp.Tool, er
 	return sp.Placeholder(append(arr, ']'))
 }
 
-func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (_ *mcp.CallToolResult, err error) {
 	ri := infoOf(cr)
 	p := ri.principal
 	name := cr.Params.Name
+	ctx, ob := g.observeCall(ctx, ri, name, cr.Params.Meta)
+	var res *Result
+	defer func() { ob.end(ctx, res, err) }()
+	if cr.Session != nil {
+		ob.sessID = cr.Session.ID()
+	}
 	e := g.cat.Load().byName[name]
 	if e == nil || !g.visible(WithPrincipal(ctx, p), p, e) {
-		return nil, &unknownToolError{name: name}
+		return nil, g.unknownTool(ob, e, name)
 	}
+	ob.entry = e
 	ctx, done := g.requestContext(ctx, cr)
 	defer done()
 
@@ -131,14 +195,14 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (*mcp.
 		Meta:      cr.Params.Meta,
 		Header:    ri.header,
 		Session:   g.session(e, cr),
+		SessionID: ob.sessID,
+		obs:       ob,
 	}
-	if cr.Session != nil {
-		req.SessionID = cr.Session.ID()
-	}
-	res, err := g.callEntry(ctx, e, req)
+	res, err = g.callEntry(ctx, e, req)
 	if err != nil {
 		return nil, err
 	}
+	ob.args = req.Arguments
 	if res.Content == nil {
 		res.Content = []mcp.Content{}
 	}

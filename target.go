@@ -50,6 +50,22 @@ type Describer interface {
 	Description() string
 }
 
+// A TargetTyper says what kind of backend a target reaches, as AgentCore
+// Gateway's TargetType metric names it: "MCP", "Lambda", "OpenAPI",
+// "Smithy". The targets of this module implement it; other targets count as
+// "Custom".
+type TargetTyper interface {
+	TargetType() string
+}
+
+// targetTypeOf returns t's TargetType, or "Custom".
+func targetTypeOf(t Target) string {
+	if tt, ok := t.(TargetTyper); ok {
+		return tt.TargetType()
+	}
+	return "Custom"
+}
+
 // Tool describes one tool offered by a target.
 type Tool struct {
 	// Name is the target's own name for the tool. The gateway publishes it
@@ -100,6 +116,8 @@ type CallRequest struct {
 	// never nil; it works for tools that declare Tool.UsesSession, and its
 	// methods return ErrNoSession otherwise.
 	Session *Session
+
+	obs *observation // what the gateway reports of the call
 }
 
 // Result is the result of a tool call: content blocks, optional

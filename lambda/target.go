@@ -161,6 +161,10 @@ func newTarget(o *Options) (*Target, error) {
 // Name returns the target's name.
 func (t *Target) Name() string { return t.name }
 
+// TargetType reports "Lambda", AgentCore Gateway's name for this kind of
+// target in its TargetType metric.
+func (t *Target) TargetType() string { return "Lambda" }
+
 // Description returns Options.Description, or a sentence naming the
 // function.
 func (t *Target) Description() string {

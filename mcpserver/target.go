@@ -111,6 +111,10 @@ func New(opts *Options) (*Target, error) {
 // Name returns Options.Name.
 func (t *Target) Name() string { return t.opts.Name }
 
+// TargetType reports "MCP", AgentCore Gateway's name for this kind of
+// target in its TargetType metric.
+func (t *Target) TargetType() string { return "MCP" }
+
 // Description returns Options.Description, or a sentence naming the
 // server: its URL without user information, query or fragment, or its
 // program without arguments (either may carry a secret).

@@ -168,6 +168,10 @@ var _ toolgate.Target = (*Target)(nil)
 // Name returns the target name.
 func (t *Target) Name() string { return t.name }
 
+// TargetType reports "OpenAPI", AgentCore Gateway's name for this kind of
+// target in its TargetType metric.
+func (t *Target) TargetType() string { return "OpenAPI" }
+
 // Description returns the API's title and the first paragraph of its
 // description.
 func (t *Target) Description() string { return t.description }

@@ -209,6 +209,10 @@ func New(ctx context.Context, m *Model, opts *Options) (*Target, error) {
 // Name returns the target's name.
 func (t *Target) Name() string { return t.name }
 
+// TargetType reports "Smithy", AgentCore Gateway's name for this kind of
+// target in its TargetType metric.
+func (t *Target) TargetType() string { return "Smithy" }
+
 // Description returns the service's documentation as text.
 func (t *Target) Description() string { return t.desc }
 

@@ -1,0 +1,222 @@
+package toolgate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// AuditRecord is the audit trail's account of one tool call or one refused
+// request (Options.Audit). It never holds a credential: not the caller's
+// token, not a header, not a target's key; a refusal or failure is told in
+// the gateway's own words, never with a backend's error text.
+type AuditRecord struct {
+	Time time.Time `json:"time"`
+	// Method is the MCP method: "tools/call", or, for a request refused
+	// before it was read, "".
+	Method string `json:"method,omitempty"`
+	// Outcome is how the call ended; Reason says why when it is not ok.
+	Outcome Outcome `json:"outcome"`
+	Reason  string  `json:"reason,omitempty"`
+	// Subject, ClientID and Issuer identify the caller (empty: anonymous).
+	Subject  string `json:"subject,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+	Issuer   string `json:"issuer,omitempty"`
+	// RemoteAddr is the caller's network address; empty in process.
+	RemoteAddr string `json:"remote_addr,omitempty"`
+	// Tool is the name called; Target owns it (empty for builtins and for
+	// tools that do not exist).
+	Tool   string `json:"tool,omitempty"`
+	Target string `json:"target,omitempty"`
+	// Latency is the time from receiving the request to the answer;
+	// TargetTime the part of it spent in the target.
+	Latency    time.Duration `json:"latency_ns"`
+	TargetTime time.Duration `json:"target_time_ns,omitempty"`
+	// RequestID is the caller's X-Request-Id header, when it sent a
+	// well-formed one; SessionID the MCP session; TraceID the request's
+	// trace, when the gateway traces.
+	RequestID string `json:"request_id,omitempty"`
+	SessionID string `json:"session_id,omitempty"`
+	TraceID   string `json:"trace_id,omitempty"`
+	// Arguments are the call's arguments, only with Options.AuditArguments:
+	// the values of properties whose names look secret (password, secret,
+	// token, key, credential, authorization, cookie, ... in any case, with
+	// or without separators), of properties the input schema marks
+	// writeOnly or "format": "password", and of those named in
+	// Options.AuditRedact are replaced by "[REDACTED]".
+	Arguments json.RawMessage `json:"arguments,omitempty"`
+}
+
+// AuditJSON returns an Options.Audit that writes each record to w as one
+// line of JSON. Writes are serialized; a write error is dropped.
+func AuditJSON(w io.Writer) func(context.Context, *AuditRecord) {
+	var mu sync.Mutex
+	return func(_ context.Context, rec *AuditRecord) {
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		_, _ = w.Write(append(b, '\n'))
+	}
+}
+
+// audit hands the record of ob to Options.Audit.
+func (g *Gateway) audit(ctx context.Context, ob *observation, elapsed time.Duration) {
+	rec := &AuditRecord{
+		Time:       ob.start,
+		Method:     ob.method,
+		Outcome:    ob.outcome,
+		Reason:     ob.reason,
+		Tool:       ob.called,
+		Latency:    elapsed,
+		TargetTime: ob.targetTime,
+		SessionID:  ob.sessID,
+	}
+	if ob.p != nil {
+		rec.Subject, rec.ClientID, rec.Issuer = ob.p.Subject, ob.p.ClientID, ob.p.Issuer
+	}
+	if ob.entry != nil {
+		rec.Target = ob.entry.info.Target
+	}
+	if ob.ri != nil {
+		rec.RemoteAddr = ob.ri.remoteAddr
+		rec.RequestID = requestID(ob.ri.header.Get("X-Request-Id"))
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		rec.TraceID = sc.TraceID().String()
+	}
+	if g.opts.AuditArguments && ob.entry != nil && len(ob.args) > 0 {
+		rec.Arguments = redact(ob.args, ob.entry.prep.secretProps(), g.opts.AuditRedact)
+	}
+	g.opts.Audit(ctx, rec)
+}
+
+// requestID returns id if it is a plausible request id (at most 128 of
+// A-Z a-z 0-9 - _ . : /), "" otherwise: the record takes nothing that could
+// forge a line of a log.
+func requestID(id string) string {
+	if len(id) > 128 {
+		return ""
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.:/", c) >= 0) {
+			return ""
+		}
+	}
+	return id
+}
+
+// secretWords are the parts of a property name that mark its value secret,
+// compared with the name lower-cased and without '-', '_' and '.'.
+var secretWords = []string{"password", "passwd", "passphrase", "secret", "token", "apikey", "accesskey",
+	"privatekey", "credential", "authorization", "cookie", "bearer"}
+
+// secretName reports whether a property named name holds a secret: it
+// looks like one, or extra names it.
+func secretName(name string, extra []string) bool {
+	n := strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', '.', ' ':
+			return -1
+		}
+		return r
+	}, strings.ToLower(name))
+	for _, w := range secretWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	for _, x := range extra {
+		if strings.EqualFold(name, x) {
+			return true
+		}
+	}
+	switch n {
+	case "pin", "otp", "cvv", "cvc":
+		return true
+	}
+	return strings.HasSuffix(n, "key")
+}
+
+// redacted replaces a secret value.
+var redacted = json.RawMessage(`"[REDACTED]"`)
+
+// redact returns args with the values of secret properties replaced, at any
+// depth; schemaSecrets are the property names the input schema marks.
+// Arguments that are not JSON are left out entirely.
+func redact(args json.RawMessage, schemaSecrets map[string]bool, extra []string) json.RawMessage {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(args))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return nil
+	}
+	v = redactValue(v, schemaSecrets, extra)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func redactValue(v any, schemaSecrets map[string]bool, extra []string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if schemaSecrets[k] || secretName(k, extra) {
+				x[k] = redacted
+				continue
+			}
+			x[k] = redactValue(val, schemaSecrets, extra)
+		}
+	case []any:
+		for i, val := range x {
+			x[i] = redactValue(val, schemaSecrets, extra)
+		}
+	}
+	return v
+}
+
+// secretProps returns the names of the properties p's input schema marks
+// secret (writeOnly, or "format": "password"), at any depth, found once.
+func (p *prepared) secretProps() map[string]bool {
+	if m := p.secrets.Load(); m != nil {
+		return *m
+	}
+	m := map[string]bool{}
+	var s any
+	if json.Unmarshal(p.tool.InputSchema, &s) == nil {
+		findSecretProps(s, m)
+	}
+	p.secrets.Store(&m)
+	return m
+}
+
+func findSecretProps(s any, out map[string]bool) {
+	switch x := s.(type) {
+	case map[string]any:
+		if props, ok := x["properties"].(map[string]any); ok {
+			for name, ps := range props {
+				if m, ok := ps.(map[string]any); ok && (m["writeOnly"] == true || m["format"] == "password") {
+					out[name] = true
+				}
+			}
+		}
+		for _, v := range x {
+			findSecretProps(v, out)
+		}
+	case []any:
+		for _, v := range x {
+			findSecretProps(v, out)
+		}
+	}
+}

@@ -1,0 +1,258 @@
+package toolgate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/toolgate/toolgate/internal/tracectx"
+)
+
+// observation is what the gateway learns of one MCP request while it runs,
+// and reports when it ends: metrics, the request's span, the audit record,
+// the status page's counts. The call path fills in the tool, the target and
+// the outcome as it learns them.
+type observation struct {
+	g      *Gateway
+	start  time.Time
+	method string
+	called string // the tool name the caller asked for
+	entry  *entry // the tool called, once known to exist
+	ri     *requestInfo
+	p      *Principal
+	sessID string
+	args   json.RawMessage
+
+	outcome    Outcome
+	reason     string        // why, when the outcome is not ok: the gateway's own words
+	targetTime time.Duration // time in the target, for a target call
+	span       trace.Span    // nil without a tracer
+}
+
+// setOutcome records how the request ended, unless an earlier step said so.
+func (ob *observation) setOutcome(o Outcome, reason string) {
+	if ob != nil && ob.outcome == "" {
+		ob.outcome, ob.reason = o, reason
+	}
+}
+
+// observeCall begins the observation of a tools/call of name: its span is
+// the returned context's, a child of the trace context in meta or, failing
+// that, in the HTTP request's headers (in process, of ctx's span).
+func (g *Gateway) observeCall(ctx context.Context, ri *requestInfo, name string, meta map[string]any) (context.Context, *observation) {
+	ob := &observation{g: g, start: time.Now(), method: "tools/call", called: name, ri: ri, p: PrincipalFrom(ctx)}
+	if ri != nil {
+		ob.p = ri.principal
+		ri.obs.Store(ob)
+	}
+	return g.startSpan(ctx, ob, meta), ob
+}
+
+// observeRequest begins the observation of an MCP request other than
+// tools/call.
+func (g *Gateway) observeRequest(ctx context.Context, ri *requestInfo, method, name string, meta map[string]any) (context.Context, *observation) {
+	ob := &observation{g: g, start: time.Now(), method: method, called: name, ri: ri, p: ri.principal}
+	ri.obs.Store(ob)
+	return g.startSpan(ctx, ob, meta), ob
+}
+
+// startSpan starts ob's span, if the gateway traces.
+func (g *Gateway) startSpan(ctx context.Context, ob *observation, meta map[string]any) context.Context {
+	if g.tel == nil || g.tel.tracer == nil {
+		return ctx
+	}
+	parent, kind := ctx, trace.SpanKindInternal
+	if ob.ri != nil {
+		kind = trace.SpanKindServer
+		if _, ok := meta[tracectx.Traceparent]; ok {
+			parent = tracectx.FromMeta(ctx, meta)
+		} else {
+			parent = tracectx.FromHeader(ctx, ob.ri.header)
+		}
+	}
+	spanName := ob.method
+	if ob.called != "" && ob.method != "resources/read" {
+		spanName += " " + ob.called
+	}
+	attrs := []attribute.KeyValue{attribute.String("mcp.method.name", ob.method)}
+	if ob.ri != nil {
+		attrs = append(attrs, attribute.String("network.transport", "tcp"), attribute.String("network.protocol.name", "http"))
+	}
+	switch ob.method {
+	case "tools/call":
+		attrs = append(attrs, attribute.String("gen_ai.tool.name", ob.called), attribute.String("gen_ai.operation.name", "execute_tool"))
+	case "prompts/get":
+		attrs = append(attrs, attribute.String("gen_ai.prompt.name", ob.called))
+	case "resources/read", "resources/subscribe", "resources/unsubscribe":
+		attrs = append(attrs, attribute.String("mcp.resource.uri", ob.called))
+	}
+	ctx, ob.span = g.tel.tracer.Start(parent, spanName, trace.WithSpanKind(kind), trace.WithAttributes(attrs...))
+	return ctx
+}
+
+// classify sets ob's outcome from how the handler ended, unless a step of
+// the call path already did.
+func (ob *observation) classify(res *Result, err error) {
+	var we *jsonrpc.Error
+	switch {
+	case err == nil && res != nil && res.IsError:
+		ob.setOutcome(OutcomeToolError, "the tool answered with an error")
+	case err == nil:
+		ob.setOutcome(OutcomeOK, "")
+	case errors.Is(err, ErrUnknownTool):
+		ob.setOutcome(OutcomeInvalid, "unknown tool")
+	case errors.As(err, new(*throttleError)):
+		ob.setOutcome(OutcomeThrottled, "rate limit")
+	case errors.As(err, &we) && (we.Code == jsonrpc.CodeInvalidParams || we.Code == jsonrpc.CodeInvalidRequest ||
+		we.Code == jsonrpc.CodeMethodNotFound || we.Code == jsonrpc.CodeParseError):
+		ob.setOutcome(OutcomeInvalid, "invalid request")
+	case ob.method == "tools/call" && ob.entry != nil:
+		// An error that is not the gateway's own is an interceptor's.
+		ob.setOutcome(OutcomeRefusedPolicy, "refused by an interceptor")
+	default:
+		ob.setOutcome(OutcomeFailed, "request failed")
+	}
+}
+
+// end reports the request: span, metrics, audit record, status counts.
+func (ob *observation) end(ctx context.Context, res *Result, err error) {
+	ob.classify(res, err)
+	g := ob.g
+	elapsed := time.Since(ob.start)
+	if ob.span != nil {
+		ob.endSpan(err)
+	}
+	if g.tel != nil && g.tel.metrics {
+		a := g.tel.attrs(ob.key())
+		ms := float64(elapsed) / float64(time.Millisecond)
+		g.tel.invocations.Add(ctx, 1, a.agent)
+		g.tel.latency.Record(ctx, ms, a.agent)
+		if ob.ri == nil { // in process: nothing more to write
+			g.tel.duration.Record(ctx, ms, a.agent)
+		}
+		switch ob.outcome {
+		case OutcomeThrottled:
+			g.tel.throttles.Add(ctx, 1, a.agent)
+		case OutcomeFailed:
+			g.tel.systemErrors.Add(ctx, 1, a.agent)
+		case OutcomeInvalid, OutcomeRefusedAuth, OutcomeRefusedPolicy:
+			g.tel.userErrors.Add(ctx, 1, a.agent)
+		}
+		g.tel.operation.Record(ctx, elapsed.Seconds(), a.semconv)
+	}
+	if g.opts.Audit != nil && (ob.method == "tools/call" || ob.refused()) {
+		g.audit(ctx, ob, elapsed)
+	}
+}
+
+// written reports, for a request that came over HTTP, the time its answer
+// took to be written (AgentCore's Duration).
+func (ob *observation) written(ctx context.Context) {
+	if ob.g.tel == nil || !ob.g.tel.metrics || ob.outcome == "" {
+		return
+	}
+	ms := float64(time.Since(ob.start)) / float64(time.Millisecond)
+	ob.g.tel.duration.Record(ctx, ms, ob.g.tel.attrs(ob.key()).agent)
+}
+
+// targetCall reports the time one call spent in its target.
+func (ob *observation) targetCall(ctx context.Context, e *entry, d time.Duration) {
+	ob.targetTime = d
+	t := ob.g.tel
+	if t == nil || !t.metrics || e.target == nil {
+		return
+	}
+	a := t.attrs(attrKey{method: ob.method, name: e.info.Name, target: e.info.Target, targetType: targetTypeOf(e.target)})
+	t.targetTime.Record(ctx, float64(d)/float64(time.Millisecond), a.target)
+	t.targetType.Add(ctx, 1, a.target)
+}
+
+// key is ob's metric attributes: a tool's name only once it is known to
+// exist.
+func (ob *observation) key() attrKey {
+	k := attrKey{method: ob.method, outcome: ob.outcome}
+	if ob.entry != nil {
+		k.name, k.target = ob.entry.info.Name, ob.entry.info.Target
+		if ob.entry.target != nil {
+			k.targetType = targetTypeOf(ob.entry.target)
+		}
+	}
+	return k
+}
+
+// refused reports whether the gateway refused the request before it ran.
+func (ob *observation) refused() bool {
+	switch ob.outcome {
+	case OutcomeRefusedAuth, OutcomeRefusedPolicy, OutcomeThrottled:
+		return true
+	}
+	return false
+}
+
+func (ob *observation) endSpan(err error) {
+	s := ob.span
+	if ob.entry != nil {
+		s.SetAttributes(attribute.String("toolgate.target", ob.entry.info.Target))
+	}
+	if ob.sessID != "" {
+		s.SetAttributes(attribute.String("mcp.session.id", ob.sessID))
+	}
+	s.SetAttributes(attribute.String("toolgate.outcome", string(ob.outcome)))
+	switch ob.outcome {
+	case OutcomeOK:
+	case OutcomeToolError:
+		s.SetAttributes(attribute.String("error.type", "tool_error"))
+		s.SetStatus(codes.Error, ob.reason)
+	default:
+		s.SetAttributes(attribute.String("error.type", string(ob.outcome)))
+		var we *jsonrpc.Error
+		if errors.As(err, &we) {
+			s.SetAttributes(attribute.Int64("rpc.response.status_code", we.Code))
+		}
+		s.SetStatus(codes.Error, ob.reason)
+	}
+	s.End()
+}
+
+// startTargetSpan starts the span of one call of e's target, a child of the
+// request's: the context targets carry to their backends.
+func (g *Gateway) startTargetSpan(ctx context.Context, e *entry, req *CallRequest) (context.Context, trace.Span) {
+	if g.tel == nil || g.tel.tracer == nil {
+		return ctx, nil
+	}
+	attrs := []attribute.KeyValue{
+		attribute.String("gen_ai.operation.name", "execute_tool"),
+		attribute.String("gen_ai.tool.name", req.Name),
+		attribute.String("toolgate.target", e.info.Target),
+	}
+	if e.target != nil {
+		attrs = append(attrs, attribute.String("toolgate.target.type", targetTypeOf(e.target)),
+			attribute.String("toolgate.target.tool", req.Tool))
+	}
+	return g.tel.tracer.Start(ctx, "execute_tool "+req.Name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+}
+
+// endTargetCall reports one call of e's target that took d.
+func (g *Gateway) endTargetCall(ctx context.Context, span trace.Span, ob *observation, e *entry, d time.Duration, res *Result) {
+	if ob != nil {
+		ob.targetCall(ctx, e, d)
+	}
+	if span == nil {
+		return
+	}
+	switch {
+	case ob != nil && ob.outcome != "" && ob.outcome != OutcomeOK:
+		span.SetAttributes(attribute.String("error.type", string(ob.outcome)))
+		span.SetStatus(codes.Error, ob.reason)
+	case res != nil && res.IsError:
+		span.SetAttributes(attribute.String("error.type", "tool_error"))
+		span.SetStatus(codes.Error, "the tool answered with an error")
+	}
+	span.End()
+}
