@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/trace"
 )
@@ -57,15 +59,91 @@ type AuditRecord struct {
 // line of JSON. Writes are serialized; a write error is dropped.
 func AuditJSON(w io.Writer) func(context.Context, *AuditRecord) {
 	var mu sync.Mutex
+	pool := sync.Pool{New: func() any { return new([]byte) }}
 	return func(_ context.Context, rec *AuditRecord) {
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return
-		}
+		bp := pool.Get().(*[]byte)
+		b := append(rec.appendJSON((*bp)[:0]), '\n')
 		mu.Lock()
-		defer mu.Unlock()
-		_, _ = w.Write(append(b, '\n'))
+		_, _ = w.Write(b)
+		mu.Unlock()
+		*bp = b
+		pool.Put(bp)
 	}
+}
+
+// MarshalJSON encodes r as AuditJSON writes it.
+func (r *AuditRecord) MarshalJSON() ([]byte, error) { return r.appendJSON(nil), nil }
+
+// appendJSON appends r's JSON to b: the fields of AuditRecord's tags, in
+// order, empty ones left out.
+func (r *AuditRecord) appendJSON(b []byte) []byte {
+	b = append(b, `{"time":"`...)
+	b = r.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	b = appendField(b, "method", r.Method)
+	b = appendField(b, "outcome", string(r.Outcome))
+	b = appendField(b, "reason", r.Reason)
+	b = appendField(b, "subject", r.Subject)
+	b = appendField(b, "client_id", r.ClientID)
+	b = appendField(b, "issuer", r.Issuer)
+	b = appendField(b, "remote_addr", r.RemoteAddr)
+	b = appendField(b, "tool", r.Tool)
+	b = appendField(b, "target", r.Target)
+	b = append(b, `,"latency_ns":`...)
+	b = strconv.AppendInt(b, int64(r.Latency), 10)
+	if r.TargetTime != 0 {
+		b = append(b, `,"target_time_ns":`...)
+		b = strconv.AppendInt(b, int64(r.TargetTime), 10)
+	}
+	b = appendField(b, "request_id", r.RequestID)
+	b = appendField(b, "session_id", r.SessionID)
+	b = appendField(b, "trace_id", r.TraceID)
+	if len(r.Arguments) > 0 && json.Valid(r.Arguments) {
+		b = append(b, `,"arguments":`...)
+		b = append(b, r.Arguments...)
+	}
+	return append(b, '}')
+}
+
+// appendField appends ,"key":"value" unless value is empty.
+func appendField(b []byte, key, value string) []byte {
+	if value == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendJSONString(b, value)
+}
+
+// appendJSONString appends s as a JSON string; bytes that are not UTF-8
+// become U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(b, '"')
 }
 
 // audit hands the record of ob to Options.Audit.

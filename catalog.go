@@ -32,6 +32,9 @@ type entry struct {
 	mcp    *mcp.Tool
 	prep   *prepared
 	target Target // nil for builtins
+
+	targetSets atomic.Pointer[attrSets] // metric attributes of its target calls
+	okSets     atomic.Pointer[attrSets] // and of its successful calls
 }
 
 // catalog is an immutable snapshot of the published tools.

@@ -33,6 +33,7 @@ type observation struct {
 	reason     string        // why, when the outcome is not ok: the gateway's own words
 	targetTime time.Duration // time in the target, for a target call
 	span       trace.Span    // nil without a tracer
+	sets       *attrSets     // its metric attributes, once ended
 }
 
 // setOutcome records how the request ended, unless an earlier step said so.
@@ -129,7 +130,8 @@ func (ob *observation) end(ctx context.Context, res *Result, err error) {
 		ob.endSpan(err)
 	}
 	if g.tel != nil && g.tel.metrics {
-		a := g.tel.attrs(ob.key())
+		a := ob.attrSets()
+		ob.sets = a
 		ms := float64(elapsed) / float64(time.Millisecond)
 		g.tel.invocations.Add(ctx, 1, a.agent)
 		g.tel.latency.Record(ctx, ms, a.agent)
@@ -154,11 +156,11 @@ func (ob *observation) end(ctx context.Context, res *Result, err error) {
 // written reports, for a request that came over HTTP, the time its answer
 // took to be written (AgentCore's Duration).
 func (ob *observation) written(ctx context.Context) {
-	if ob.g.tel == nil || !ob.g.tel.metrics || ob.outcome == "" {
+	if ob.sets == nil {
 		return
 	}
 	ms := float64(time.Since(ob.start)) / float64(time.Millisecond)
-	ob.g.tel.duration.Record(ctx, ms, ob.g.tel.attrs(ob.key()).agent)
+	ob.g.tel.duration.Record(ctx, ms, ob.sets.agent)
 }
 
 // targetCall reports the time one call spent in its target.
@@ -168,9 +170,28 @@ func (ob *observation) targetCall(ctx context.Context, e *entry, d time.Duration
 	if t == nil || !t.metrics || e.target == nil {
 		return
 	}
-	a := t.attrs(attrKey{method: ob.method, name: e.info.Name, target: e.info.Target, targetType: targetTypeOf(e.target)})
+	a := e.targetSets.Load()
+	if a == nil {
+		a = t.attrs(attrKey{method: ob.method, name: e.info.Name, target: e.info.Target, targetType: targetTypeOf(e.target)})
+		e.targetSets.Store(a)
+	}
 	t.targetTime.Record(ctx, float64(d)/float64(time.Millisecond), a.target)
 	t.targetType.Add(ctx, 1, a.target)
+}
+
+// attrSets returns ob's metric attributes; those of a successful call are
+// kept on its entry.
+func (ob *observation) attrSets() *attrSets {
+	e := ob.entry
+	if e == nil || ob.outcome != OutcomeOK || ob.method != "tools/call" {
+		return ob.g.tel.attrs(ob.key())
+	}
+	a := e.okSets.Load()
+	if a == nil {
+		a = ob.g.tel.attrs(ob.key())
+		e.okSets.Store(a)
+	}
+	return a
 }
 
 // key is ob's metric attributes: a tool's name only once it is known to

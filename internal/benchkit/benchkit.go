@@ -57,7 +57,14 @@ func Bare(m Mode) (http.Handler, string) {
 
 // Gateway returns toolgate serving the same tool, and the tool's name.
 func Gateway(m Mode) (http.Handler, string) {
-	gw, err := toolgate.New(&toolgate.Options{Stateless: m.Stateless, JSONResponse: m.JSONResponse, Logger: slog.New(slog.DiscardHandler)})
+	return GatewayWith(m, toolgate.Options{})
+}
+
+// GatewayWith is Gateway with opts, whose transport fields and Logger m
+// and the benchmark set.
+func GatewayWith(m Mode, opts toolgate.Options) (http.Handler, string) {
+	opts.Stateless, opts.JSONResponse, opts.Logger = m.Stateless, m.JSONResponse, slog.New(slog.DiscardHandler)
+	gw, err := toolgate.New(&opts)
 	if err != nil {
 		panic(err)
 	}
