@@ -183,7 +183,7 @@ func (ob *observation) targetCall(ctx context.Context, e *entry, d time.Duration
 // kept on its entry.
 func (ob *observation) attrSets() *attrSets {
 	e := ob.entry
-	if e == nil || ob.outcome != OutcomeOK || ob.method != "tools/call" {
+	if e == nil || ob.outcome != OutcomeOK || ob.method != "tools/call" || ob.ri == nil {
 		return ob.g.tel.attrs(ob.key())
 	}
 	a := e.okSets.Load()
@@ -197,7 +197,7 @@ func (ob *observation) attrSets() *attrSets {
 // key is ob's metric attributes: a tool's name only once it is known to
 // exist.
 func (ob *observation) key() attrKey {
-	k := attrKey{method: ob.method, outcome: ob.outcome}
+	k := attrKey{method: ob.method, outcome: ob.outcome, inProcess: ob.ri == nil}
 	if ob.entry != nil {
 		k.name, k.target = ob.entry.info.Name, ob.entry.info.Target
 		if ob.entry.target != nil {
@@ -218,27 +218,32 @@ func (ob *observation) refused() bool {
 
 func (ob *observation) endSpan(err error) {
 	s := ob.span
+	defer s.End()
+	if !s.IsRecording() {
+		return
+	}
+	attrs := make([]attribute.KeyValue, 0, 5)
+	attrs = append(attrs, attribute.String("toolgate.outcome", string(ob.outcome)))
 	if ob.entry != nil {
-		s.SetAttributes(attribute.String("toolgate.target", ob.entry.info.Target))
+		attrs = append(attrs, attribute.String("toolgate.target", ob.entry.info.Target))
 	}
 	if ob.sessID != "" {
-		s.SetAttributes(attribute.String("mcp.session.id", ob.sessID))
+		attrs = append(attrs, attribute.String("mcp.session.id", ob.sessID))
 	}
-	s.SetAttributes(attribute.String("toolgate.outcome", string(ob.outcome)))
 	switch ob.outcome {
 	case OutcomeOK:
 	case OutcomeToolError:
-		s.SetAttributes(attribute.String("error.type", "tool_error"))
+		attrs = append(attrs, attribute.String("error.type", "tool_error"))
 		s.SetStatus(codes.Error, ob.reason)
 	default:
-		s.SetAttributes(attribute.String("error.type", string(ob.outcome)))
+		attrs = append(attrs, attribute.String("error.type", string(ob.outcome)))
 		var we *jsonrpc.Error
 		if errors.As(err, &we) {
-			s.SetAttributes(attribute.Int64("rpc.response.status_code", we.Code))
+			attrs = append(attrs, attribute.Int64("rpc.response.status_code", we.Code))
 		}
 		s.SetStatus(codes.Error, ob.reason)
 	}
-	s.End()
+	s.SetAttributes(attrs...)
 }
 
 // startTargetSpan starts the span of one call of e's target, a child of the
@@ -267,6 +272,10 @@ func (g *Gateway) endTargetCall(ctx context.Context, span trace.Span, ob *observ
 	if span == nil {
 		return
 	}
+	defer span.End()
+	if !span.IsRecording() {
+		return
+	}
 	switch {
 	case ob != nil && ob.outcome != "" && ob.outcome != OutcomeOK:
 		span.SetAttributes(attribute.String("error.type", string(ob.outcome)))
@@ -275,5 +284,4 @@ func (g *Gateway) endTargetCall(ctx context.Context, span trace.Span, ob *observ
 		span.SetAttributes(attribute.String("error.type", "tool_error"))
 		span.SetStatus(codes.Error, "the tool answered with an error")
 	}
-	span.End()
 }

@@ -40,6 +40,7 @@ type telemetry struct {
 type attrKey struct {
 	method, name, target, targetType string
 	outcome                          Outcome
+	inProcess                        bool // Gateway.Call: no network
 }
 
 // attrSets are the measurement options of one attrKey, built once.
@@ -113,10 +114,9 @@ func (t *telemetry) attrs(k attrKey) *attrSets {
 	target := append(agent[:len(agent):len(agent)],
 		attribute.String("Target", k.target),
 		attribute.String("TargetType", k.targetType))
-	semconv := []attribute.KeyValue{
-		attribute.String("mcp.method.name", k.method),
-		attribute.String("network.transport", "tcp"),
-		attribute.String("network.protocol.name", "http"),
+	semconv := []attribute.KeyValue{attribute.String("mcp.method.name", k.method)}
+	if !k.inProcess {
+		semconv = append(semconv, attribute.String("network.transport", "tcp"), attribute.String("network.protocol.name", "http"))
 	}
 	if k.name != "" && k.method == "tools/call" {
 		semconv = append(semconv, attribute.String("gen_ai.tool.name", k.name),

@@ -170,6 +170,12 @@ func TestMetricsCountEveryCall(t *testing.T) {
 					want   int64
 				}{"Invocations", []attribute.KeyValue{attribute.String("Method", "initialize")}, 1})
 			}
+			// Duration is recorded once the answer is written, which may be
+			// just after the client has read it.
+			for i := 0; i < 100 && sumOf(t, rm, "Duration", call, add) < n+1; i++ {
+				time.Sleep(10 * time.Millisecond)
+				rm = collect(t, reader)
+			}
 			for _, c := range checks {
 				if got := sumOf(t, rm, c.metric, c.attrs...); got != c.want {
 					t.Errorf("%s %v = %d, want %d", c.metric, c.attrs, got, c.want)

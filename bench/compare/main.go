@@ -5,6 +5,12 @@
 // allocations per call and the toolgate/bare ratios.
 //
 //	go run ./bench/compare [-mode stateless-json|stateless-sse|stateful-sse] [-c 8] [-d 5s] [-rounds 3]
+//
+// With -telemetry it compares toolgate with its telemetry off and on
+// instead: metrics (an OpenTelemetry SDK MeterProvider, as
+// observe.Prometheus makes), an audit line per call, and a span per request
+// and per target call with the sampler -sample (the fraction of traces
+// recorded; 0 for no tracer).
 package main
 
 import (
@@ -36,6 +42,8 @@ func main() {
 	conc := flag.Int("c", 8, "concurrent clients")
 	dur := flag.Duration("d", 5*time.Second, "duration of each round")
 	rounds := flag.Int("rounds", 3, "rounds per server, alternating")
+	telemetry := flag.Bool("telemetry", false, "compare toolgate with telemetry off and on, not with bare go-sdk")
+	sample := flag.Float64("sample", 1, "with -telemetry: the fraction of traces sampled, 0 for no tracing")
 	flag.Parse()
 	if *dur > 2*time.Minute || *conc < 1 || *conc > 256 {
 		fmt.Fprintln(os.Stderr, "compare: -d at most 2m, -c 1..256")
@@ -56,6 +64,12 @@ func main() {
 		name string
 		mk   func(benchkit.Mode) (http.Handler, string)
 	}{{"bare go-sdk", benchkit.Bare}, {"toolgate", benchkit.Gateway}}
+	if *telemetry {
+		servers[0].name, servers[0].mk = "toolgate", benchkit.Gateway
+		servers[1].name, servers[1].mk = "+telemetry", func(m benchkit.Mode) (http.Handler, string) {
+			return benchkit.GatewayWith(m, telemetryOptions(*sample))
+		}
+	}
 	totals := make([]result, len(servers))
 	for r := 0; r < *rounds; r++ {
 		for i, s := range servers {
@@ -88,8 +102,12 @@ func main() {
 		fmt.Printf("%-12s %10.0f %9v %9v %9v %12.0f %10.0f %7d\n", s.name, rate[i], p50[i], pct(t.lat, 90), pct(t.lat, 99),
 			float64(t.allocs)/float64(t.calls), float64(t.allocByte)/float64(t.calls), t.errors)
 	}
-	fmt.Printf("toolgate/bare: calls/s %.2fx (goal >= 2.5x at 16 clients), p50 %.2fx (goal <= 1.10x)\n",
-		rate[1]/rate[0], float64(p50[1])/float64(p50[0]))
+	if *telemetry {
+		fmt.Printf("telemetry on/off: calls/s %.3fx (goal >= 0.95x), p50 %.2fx\n", rate[1]/rate[0], float64(p50[1])/float64(p50[0]))
+	} else {
+		fmt.Printf("toolgate/bare: calls/s %.2fx (goal >= 2.5x at 16 clients), p50 %.2fx (goal <= 1.10x)\n",
+			rate[1]/rate[0], float64(p50[1])/float64(p50[0]))
+	}
 	if totals[0].errors+totals[1].errors > 0 {
 		os.Exit(1)
 	}
