@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +20,8 @@ import (
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/toolgate/toolgate/internal/tracectx"
 )
 
 // UnsignedPayload is the payload hash of a request whose body is not
@@ -74,7 +78,9 @@ type SigV4Config struct {
 // SigV4 is a Provider that signs requests with AWS Signature Version 4.
 // It sets X-Amz-Date, X-Amz-Content-Sha256, X-Amz-Security-Token (for
 // temporary credentials) and Authorization. Credentials are cached and
-// refreshed by the SDK before they expire.
+// refreshed by the SDK before they expire. The W3C trace context headers
+// (traceparent, tracestate) are sent but not signed, so that a tracing
+// transport or proxy may replace them.
 type SigV4 struct {
 	printable
 	service, region string
@@ -216,10 +222,32 @@ func (s *SigV4) Apply(ctx context.Context, req *http.Request) error {
 		}
 	}
 	req.Header.Set("X-Amz-Content-Sha256", hash)
-	if err := s.signer.SignHTTP(ctx, creds, req, hash, s.service, s.region, time.Now()); err != nil {
+	trace := takeTraceContext(req.Header)
+	err = s.signer.SignHTTP(ctx, creds, req, hash, s.service, s.region, time.Now())
+	maps.Copy(req.Header, trace)
+	if err != nil {
 		return fmt.Errorf("credentials: sigv4: sign: %w", scrubErr(err, s.secrets...))
 	}
 	return nil
+}
+
+// takeTraceContext removes the W3C trace context headers (traceparent,
+// tracestate) from h and returns them. They stay out of the signature, as
+// X-Amzn-Trace-Id does in the SDK's own signer: a tracing transport or
+// proxy between the gateway and AWS may set them again, and that must not
+// void the signature.
+func takeTraceContext(h http.Header) http.Header {
+	var out http.Header
+	for k, vs := range h {
+		if strings.EqualFold(k, tracectx.Traceparent) || strings.EqualFold(k, tracectx.Tracestate) {
+			if out == nil {
+				out = make(http.Header, 2)
+			}
+			out[k] = vs
+			delete(h, k)
+		}
+	}
+	return out
 }
 
 // payloadHash returns the hex SHA-256 of req's body, leaving the body

@@ -212,6 +212,85 @@ func TestSigV4(t *testing.T) {
 	})
 }
 
+// rewriteTrace stands for a tracing transport after the signer (an
+// instrumented http.RoundTripper, a proxy): it replaces the traceparent
+// with its own span's.
+type rewriteTrace struct{ traceparent string }
+
+func (rt rewriteTrace) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Traceparent", rt.traceparent)
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestSigV4TraceContextUnsigned: traceparent and tracestate are sent but
+// kept out of SignedHeaders, so the signature holds when a transport after
+// the signer replaces them; the caller's request keeps them as they were.
+func TestSigV4TraceContextUnsigned(t *testing.T) {
+	const (
+		gateway = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+		child   = "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"
+	)
+	creds := aws.Credentials{AccessKeyID: testAKID, SecretAccessKey: testSecret}
+	v := &sigv4Verifier{service: "execute-api", region: "eu-central-1", creds: map[string]aws.Credentials{testAKID: creds}}
+	var signed, traceparent, tracestate atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		_, list, _ := strings.Cut(auth, "SignedHeaders=")
+		list, _, _ = strings.Cut(list, ",")
+		signed.Store(list)
+		traceparent.Store(r.Header.Get("Traceparent"))
+		tracestate.Store(r.Header.Get("Tracestate"))
+		body, _ := io.ReadAll(r.Body)
+		if err := v.verify(r, body); err != nil {
+			http.Error(w, err.Error(), http.StatusForbidden)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	s, err := credentials.NewSigV4(t.Context(), credentials.SigV4Config{Service: "execute-api", Region: "eu-central-1",
+		AccessKeyID: testAKID, SecretAccessKey: credentials.Literal(testSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		base http.RoundTripper
+		want string // the traceparent the backend gets
+	}{
+		{"sent as set", nil, gateway},
+		{"replaced after signing", rewriteTrace{child}, child},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL+"/prod/items", strings.NewReader(`{"a":1}`))
+			req.Header.Set("Traceparent", gateway)
+			req.Header.Set("Tracestate", "k=v")
+			resp, err := credentials.Client(&http.Client{Transport: tc.base}, s).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("backend rejected the signature: %d %s", resp.StatusCode, msg)
+			}
+			if got := signed.Load().(string); got == "" || strings.Contains(got, "traceparent") || strings.Contains(got, "tracestate") {
+				t.Errorf("SignedHeaders %q: want the trace context left out", got)
+			}
+			if got := traceparent.Load(); got != tc.want {
+				t.Errorf("backend got traceparent %q, want %q", got, tc.want)
+			}
+			if got := tracestate.Load(); got != "k=v" {
+				t.Errorf("backend got tracestate %q", got)
+			}
+			if req.Header.Get("Traceparent") != gateway || req.Header.Get("Authorization") != "" {
+				t.Errorf("the caller's request changed: %v", req.Header)
+			}
+		})
+	}
+}
+
 func TestSigV4DefaultChain(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("AWS_ACCESS_KEY_ID", testAKID)

@@ -2,10 +2,12 @@ package lambda
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -14,6 +16,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/tracectx"
 )
 
 // Keys of the client context's custom map, as AgentCore Gateway sends them.
@@ -57,7 +60,7 @@ func ToolName(lc *lambdacontext.LambdaContext) (name string, ok bool) {
 }
 
 // clientContext builds the custom map of one call.
-func (t *Target) clientContext(req *toolgate.CallRequest) map[string]string {
+func (t *Target) clientContext(ctx context.Context, req *toolgate.CallRequest) map[string]string {
 	msgID, _ := req.Meta[KeyMcpMessageID].(string)
 	if msgID == "" {
 		msgID = newUUID()
@@ -78,6 +81,12 @@ func (t *Target) clientContext(req *toolgate.CallRequest) map[string]string {
 		if v := req.Header.Values(h); len(v) > 0 {
 			custom[strings.ToLower(h)] = strings.Join(v, ", ")
 		}
+	}
+	// The call's span is the function's parent: its trace context
+	// replaces an inbound traceparent or tracestate propagated above.
+	if trace := tracectx.Fields(ctx); trace != nil {
+		delete(custom, tracectx.Tracestate)
+		maps.Copy(custom, trace)
 	}
 	return custom
 }

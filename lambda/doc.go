@@ -24,10 +24,16 @@
 //     [Options], by default "toolgate" and the target's name
 //   - one entry per header named in Options.PropagateHeaders that the
 //     inbound request carries, under the header's lower-case name
+//   - traceparent and tracestate: the W3C trace context of the call's
+//     span, when the call's context has one (the gateway's span per target
+//     call), in place of any propagated inbound header of those names;
+//     tracestate only when the span has one. Without a span, neither key
+//     is added.
 //
-// Lambda limits the base64-encoded client context to 3,583 bytes and a
-// synchronous request payload to 6 MB; a call over either limit gets an
-// error result saying so, without invoking the function.
+// Lambda limits the base64-encoded client context (trace context included)
+// to 3,583 bytes and a synchronous request payload to 6 MB; a call over
+// either limit gets an error result saying so, without invoking the
+// function.
 //
 // # Results
 //

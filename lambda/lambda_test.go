@@ -61,7 +61,11 @@ func inProcessTarget(t testing.TB) *lambda.Target {
 // emulatedTarget builds testfn as a real Lambda function, runs it under the
 // runtime interface emulator, and returns a target whose SigV4-signed
 // Lambda client invokes it there.
-func emulatedTarget(t testing.TB) *lambda.Target {
+func emulatedTarget(t testing.TB) *lambda.Target { return emulatedTargetWith(t, baseOptions(t)) }
+
+// emulatedTargetWith is emulatedTarget with o as the options, but for
+// where the function is and how it is signed.
+func emulatedTargetWith(t testing.TB, o *lambda.Options) *lambda.Target {
 	e := lambdarie.Start(t, lambdarie.Build(t, "./internal/testfn/bootstrap"), &lambdarie.Config{Timeout: fnTimeout})
 	ctx := context.Background()
 	signer, err := credentials.NewSigV4(ctx, credentials.SigV4Config{
@@ -71,7 +75,6 @@ func emulatedTarget(t testing.TB) *lambda.Target {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := baseOptions(t)
 	o.Function = lambdarie.FunctionName
 	o.Qualifier = "$LATEST"
 	o.Endpoint = e.URL

@@ -186,7 +186,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	if n := len(req.Arguments); n > MaxPayload {
 		return toolgate.ErrorResult(fmt.Sprintf("lambda: the arguments are %d bytes, over Lambda's %d-byte payload limit", n, MaxPayload)), nil
 	}
-	custom := t.clientContext(req)
+	custom := t.clientContext(ctx, req)
 	cc, err := clientContextJSON(custom)
 	if err != nil {
 		return toolgate.ErrorResult("lambda: " + err.Error()), nil

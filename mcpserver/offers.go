@@ -3,6 +3,7 @@ package mcpserver
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -13,7 +14,9 @@ import (
 // backend session: the gateway publishes the prompts with the target's
 // prefix (or without, for an Unprefixed target), keeps resource URIs, and
 // routes prompts/get, resources/read, resources/subscribe and
-// completion/complete here.
+// completion/complete here. prompts/get, resources/read and
+// completion/complete carry the request's trace context in _meta (see
+// withTrace).
 
 var (
 	_ toolgate.PromptTarget        = (*Target)(nil)
@@ -70,7 +73,7 @@ func (t *Target) GetPrompt(ctx context.Context, name string, args map[string]str
 	if err != nil {
 		return nil, err
 	}
-	res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: name, Arguments: args})
+	res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Meta: withTrace(ctx, nil), Name: name, Arguments: args})
 	if err != nil {
 		return nil, t.fail(cs, "prompts/get", err)
 	}
@@ -114,7 +117,7 @@ func (t *Target) ReadResource(ctx context.Context, uri string) (*mcp.ReadResourc
 	if err != nil {
 		return nil, err
 	}
-	res, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri})
+	res, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{Meta: withTrace(ctx, nil), URI: uri})
 	if err != nil {
 		return nil, t.fail(cs, "resources/read", err)
 	}
@@ -160,6 +163,11 @@ func (t *Target) Complete(ctx context.Context, params *mcp.CompleteParams) (*mcp
 	}
 	if caps.Completions == nil {
 		return &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{}}}, nil
+	}
+	if params != nil {
+		p := *params // the caller's stay as they are
+		p.Meta = withTrace(ctx, maps.Clone(params.Meta))
+		params = &p
 	}
 	res, err := cs.Complete(ctx, params)
 	if err != nil {

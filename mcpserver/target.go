@@ -97,7 +97,14 @@ func New(opts *Options) (*Target, error) {
 	o.Command = append([]string(nil), o.Command...)
 	t := &Target{opts: o, log: o.Logger, links: map[string]*link{}}
 	if o.URL != "" {
-		t.client = credentials.Client(o.HTTPClient, o.Credentials)
+		// Trace headers are set after the credentials, as the request
+		// leaves: a signature never covers them.
+		hc := &http.Client{}
+		if o.HTTPClient != nil {
+			*hc = *o.HTTPClient
+		}
+		hc.Transport = newTraceTransport(hc.Transport)
+		t.client = credentials.Client(hc, o.Credentials)
 	}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.shared = t.startLink("")
@@ -216,10 +223,11 @@ func rawJSON(v any) (json.RawMessage, error) {
 	return json.Marshal(v)
 }
 
-// CallTool forwards the call to the server (arguments and _meta) and
-// returns its result unchanged. While the call runs, what the server sends
-// for it reaches the caller through req.Session. A server that cannot be
-// reached gives an isError result naming the target.
+// CallTool forwards the call to the server (arguments and _meta, with the
+// call's trace context: see withTrace) and returns its result unchanged.
+// While the call runs, what the server sends for it reaches the caller
+// through req.Session. A server that cannot be reached gives an isError
+// result naming the target.
 func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*toolgate.Result, error) {
 	l, err := t.linkFor(req.SessionID)
 	if err != nil {
@@ -239,6 +247,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 		}
 		meta["progressToken"] = c.token
 	}
+	meta = withTrace(ctx, meta)
 	done := l.begin(c)
 	defer done()
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: req.Tool, Arguments: req.Arguments, Meta: meta})

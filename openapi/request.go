@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/toolgate/toolgate/internal/tracectx"
 )
 
 // buildRequest turns validated arguments into the operation's HTTP request.
@@ -146,6 +148,9 @@ func (t *Target) buildRequest(ctx context.Context, op *operation, args map[strin
 	if op.accept != "" && req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", op.accept)
 	}
+	// The call's span is the backend's parent: its trace context replaces
+	// any a parameter or Options.Header set.
+	tracectx.InjectHeader(ctx, req.Header)
 	return req, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/credentials"
 	"github.com/toolgate/toolgate/internal/httpx"
+	"github.com/toolgate/toolgate/internal/tracectx"
 )
 
 // Protocol trait ids.
@@ -266,15 +267,27 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	return t.jsonRPCResponse(op, resp)
 }
 
-// request builds the HTTP request for one call.
+// request builds the HTTP request for one call. The call's span is the
+// backend's parent: its W3C trace context replaces any traceparent or
+// tracestate an @httpHeader member set (SigV4 leaves both unsigned).
 func (t *Target) request(ctx context.Context, op *operation, args map[string]json.RawMessage) (*http.Request, error) {
+	var (
+		req *http.Request
+		err error
+	)
 	switch t.proto {
 	case RestJSON1, RestXML:
-		return t.restRequest(ctx, op, args)
+		req, err = t.restRequest(ctx, op, args)
 	case AWSQuery, EC2Query:
-		return t.queryRequest(ctx, op, args)
+		req, err = t.queryRequest(ctx, op, args)
+	default:
+		req, err = t.jsonRPCRequest(ctx, op, args)
 	}
-	return t.jsonRPCRequest(ctx, op, args)
+	if err != nil {
+		return nil, err
+	}
+	tracectx.InjectHeader(ctx, req.Header)
+	return req, nil
 }
 
 // chooseProtocol picks the protocol to speak, or reports why none fits.

@@ -23,11 +23,13 @@ const (
 var w3c propagation.TraceContext
 
 // InjectHeader sets ctx's traceparent and tracestate on h, replacing any the
-// caller set, or leaves h alone when ctx has no valid span context.
+// caller set (a tracestate is removed when ctx has none: it belongs to
+// another trace), or leaves h alone when ctx has no valid span context.
 func InjectHeader(ctx context.Context, h http.Header) {
 	if !trace.SpanContextFromContext(ctx).IsValid() {
 		return
 	}
+	h.Del(Tracestate)
 	w3c.Inject(ctx, propagation.HeaderCarrier(h))
 }
 

@@ -3,6 +3,7 @@ package tracectx
 import (
 	"context"
 	"net/http"
+	"slices"
 	"testing"
 
 	"go.opentelemetry.io/otel/trace"
@@ -51,6 +52,41 @@ func TestRoundTrips(t *testing.T) {
 			}
 			if h.Get("Tracestate") != "k=v" || f[Tracestate] != "k=v" {
 				t.Fatalf("tracestate: header %q, fields %q", h.Get("Tracestate"), f[Tracestate])
+			}
+		})
+	}
+}
+
+// TestInjectHeaderReplaces: trace headers already on a request (a caller's,
+// forwarded) give way to ctx's, one value each; a tracestate without one in
+// ctx is dropped, as it belongs to the other trace.
+func TestInjectHeaderReplaces(t *testing.T) {
+	const other = "00-11111111111111111111111111111111-2222222222222222-01"
+	tests := []struct {
+		name      string
+		state     string // ctx's tracestate
+		wantState []string
+	}{
+		{"ctx with tracestate", "k=v", []string{"k=v"}},
+		{"ctx without tracestate", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := http.Header{"Traceparent": {parent}}
+			if tt.state != "" {
+				in.Set("Tracestate", tt.state)
+			}
+			ctx := FromHeader(context.Background(), in)
+			h := http.Header{"Traceparent": {other, other}, "Tracestate": {"old=1"}, "X-Other": {"x"}}
+			InjectHeader(ctx, h)
+			if got := h.Values("Traceparent"); len(got) != 1 || got[0] != parent {
+				t.Errorf("traceparent %q, want [%s]", got, parent)
+			}
+			if got := h.Values("Tracestate"); !slices.Equal(got, tt.wantState) {
+				t.Errorf("tracestate %q, want %q", got, tt.wantState)
+			}
+			if h.Get("X-Other") != "x" {
+				t.Error("another header was touched")
 			}
 		})
 	}
