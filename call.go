@@ -142,6 +142,8 @@ func (g *Gateway) invoke(ctx context.Context, e *entry, req *CallRequest) (res *
 	// then waits for the count to drop, sees every call it lets through.
 	g.running.Add(1)
 	defer g.running.Add(-1)
+	var out callOutcome // for the call statistics (stats.go)
+	defer g.recordInvoke(e, &out)
 	if g.draining.Load() {
 		return ErrorResult(fmt.Sprintf("tool %q not started: the gateway is shutting down", req.Name)), nil
 	}
@@ -174,11 +176,13 @@ func (g *Gateway) invoke(ctx context.Context, e *entry, req *CallRequest) (res *
 			res, err = ErrorResult(fmt.Sprintf("tool %q failed: internal error", req.Name)), nil
 		}
 	}()
+	out.calling(start)
 	if e.target != nil {
 		res, err = e.target.CallTool(ctx, req)
 	} else {
 		res, err = e.prep.fn(ctx, req)
 	}
+	out.answered(res, err)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded && g.opts.CallTimeout > 0 {
 			return ErrorResult(fmt.Sprintf("tool %q timed out after %v", req.Name, g.opts.CallTimeout)), nil

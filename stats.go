@@ -1,0 +1,127 @@
+package toolgate
+
+import (
+	"time"
+
+	"github.com/toolgate/toolgate/internal/callstats"
+)
+
+// CallStats summarises calls: those of one target (TargetStatus.Calls) or
+// of the whole gateway. Counts run from when the target was added (or the
+// gateway created); the rate and quantiles cover the last minute.
+//
+// A call is counted once it passed validation and the interceptors and
+// reached the gateway's guards, in exactly one of Calls' classes: answered
+// (not counted separately: Calls minus the others), ToolErrors, Failed,
+// Throttled or Refused.
+type CallStats struct {
+	// Calls is the number of calls, whatever their outcome.
+	Calls uint64
+	// ToolErrors counts calls the target answered with an isError result.
+	ToolErrors uint64
+	// Failed counts calls that got no answer from the target: it returned
+	// an error, panicked or timed out, or the gateway was shutting down.
+	Failed uint64
+	// Throttled counts calls refused because MaxConcurrentCalls calls
+	// were running until the call's timeout.
+	Throttled uint64
+	// Refused counts calls refused before the target was called.
+	Refused uint64
+	// PerMinute is the rate of calls over the last minute (a sliding
+	// window of 10-second slots holding 50 to 60 seconds), in calls per
+	// minute.
+	PerMinute float64
+	// P50, P90 and P99 are latency quantiles of the calls of the last
+	// minute that reached the target, from the target call to its result.
+	// Each is the upper bound of a histogram bucket (ten per decade, from
+	// 10 µs to 10 min), so "at most" and within 25% of the true value; 0
+	// when no call of the last minute reached the target.
+	P50, P90, P99 time.Duration
+	// Mean is the mean latency of every call that reached the target; 0
+	// before the first.
+	Mean time.Duration
+}
+
+func callStatsOf(s callstats.Snapshot) CallStats {
+	return CallStats{
+		Calls:      s.Lifetime.Total(),
+		ToolErrors: s.Lifetime.Of(callstats.ToolError),
+		Failed:     s.Lifetime.Of(callstats.Failed),
+		Throttled:  s.Lifetime.Of(callstats.Throttled),
+		Refused:    s.Lifetime.Of(callstats.Refused),
+		PerMinute:  s.PerMinute,
+		P50:        s.P50,
+		P90:        s.P90,
+		P99:        s.P99,
+		Mean:       s.Mean,
+	}
+}
+
+// callStats summarises every call of the gateway, builtins included.
+func (g *Gateway) callStats(now time.Time) CallStats {
+	return callStatsOf(g.stats.Snapshot(now))
+}
+
+// recordCall records a call that just ended, took d (negative: it never
+// ran) and ended as c: in the target's statistics and the gateway's. A
+// builtin's call (ts nil) counts in the gateway's only.
+func (g *Gateway) recordCall(ts *targetState, d time.Duration, c callstats.Class) {
+	g.recordCallAt(ts, time.Now(), d, c)
+}
+
+func (g *Gateway) recordCallAt(ts *targetState, now time.Time, d time.Duration, c callstats.Class) {
+	if ts != nil {
+		ts.stats.Record(now, d, c)
+	}
+	g.stats.Record(now, d, c)
+}
+
+// callOutcome is what invoke learns about one call for its statistics:
+// whether and when it reached the target, and what the target returned
+// before invoke turned errors into results.
+type callOutcome struct {
+	start    time.Time // when the target was called; zero if it was not
+	returned bool      // the target returned (it did not panic)
+	res      *Result   // what it returned
+	err      error
+}
+
+// calling notes that the target is called now.
+func (o *callOutcome) calling(start time.Time) { o.start = start }
+
+// answered notes what the target returned.
+func (o *callOutcome) answered(res *Result, err error) {
+	o.returned, o.res, o.err = true, res, err
+}
+
+// recordInvoke records the call of e that invoke ran, however it ended
+// (deferred first in invoke, so it runs last).
+func (g *Gateway) recordInvoke(e *entry, o *callOutcome) {
+	now := time.Now()
+	d := time.Duration(-1)
+	if !o.start.IsZero() {
+		d = now.Sub(o.start)
+	}
+	g.recordCallAt(e.ts, now, d, classify(o, g.draining.Load()))
+}
+
+// classify says how a call ended, from what invoke learned:
+//   - never reached the target: Failed when the gateway is shutting down,
+//     otherwise Throttled (the concurrency limit held it until its time
+//     ran out);
+//   - reached it and panicked, or returned an error (a timeout too): Failed;
+//   - returned an isError result: ToolError;
+//   - returned anything else: OK.
+func classify(o *callOutcome, draining bool) callstats.Class {
+	switch {
+	case o.start.IsZero() && draining:
+		return callstats.Failed
+	case o.start.IsZero():
+		return callstats.Throttled
+	case !o.returned || o.err != nil:
+		return callstats.Failed
+	case o.res != nil && o.res.IsError:
+		return callstats.ToolError
+	}
+	return callstats.OK
+}
