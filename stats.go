@@ -23,7 +23,7 @@ type CallStats struct {
 	// an error, panicked or timed out, or the gateway was shutting down.
 	Failed uint64
 	// Throttled counts calls refused because MaxConcurrentCalls calls
-	// were running until the call's timeout.
+	// were running until the call's time ran out or its caller left.
 	Throttled uint64
 	// Refused counts calls refused before the target was called.
 	Refused uint64
