@@ -172,6 +172,8 @@ func (g *Gateway) invoke(ctx context.Context, e *entry, req *CallRequest) (res *
 	g.running.Add(1)
 	defer g.running.Add(-1)
 	ob := req.obs
+	var start time.Time // when the target is called
+	defer func() { g.recordInvoke(e, ob, start, res) }()
 	if g.draining.Load() {
 		ob.setOutcome(OutcomeFailed, "the gateway is shutting down")
 		return ErrorResult(fmt.Sprintf("tool %q not started: the gateway is shutting down", req.Name)), nil
@@ -192,7 +194,7 @@ func (g *Gateway) invoke(ctx context.Context, e *entry, req *CallRequest) (res *
 		defer func() { <-lim.sem }()
 	}
 	ctx, span := g.startTargetSpan(ctx, e, req)
-	start := time.Now()
+	start = time.Now()
 	defer func() {
 		if r := recover(); r != nil {
 			g.log.Error("toolgate: tool panicked", "tool", req.Name, "panic", r, "stack", string(debug.Stack()))

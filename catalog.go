@@ -31,7 +31,8 @@ type entry struct {
 	info   ToolInfo
 	mcp    *mcp.Tool
 	prep   *prepared
-	target Target // nil for builtins
+	target Target       // nil for builtins
+	ts     *targetState // nil for builtins
 
 	targetSets atomic.Pointer[attrSets] // metric attributes of its target calls
 	okSets     atomic.Pointer[attrSets] // and of its successful calls
@@ -186,7 +187,7 @@ func (g *Gateway) rebuildLocked() {
 		slices.SortFunc(tools, func(a, b *prepared) int { return strings.Compare(a.tool.Name, b.tool.Name) })
 		for _, p := range tools {
 			pub := g.publish(ts.target, p.tool.Name)
-			cands = append(cands, candidate{e: &entry{info: ToolInfo{Name: pub, Target: tname, Tool: p.tool}, prep: p, target: ts.target}, ts: ts})
+			cands = append(cands, candidate{e: &entry{info: ToolInfo{Name: pub, Target: tname, Tool: p.tool}, prep: p, target: ts.target, ts: ts}, ts: ts})
 		}
 	}
 	publish := func(cd candidate, name string) {

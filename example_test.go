@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -87,4 +90,66 @@ func ExampleRawFunc() {
 	res, _ := gw.Call(context.Background(), "text___shout", json.RawMessage(`{"text":"quiet"}`))
 	fmt.Println(res.Content[0].(*mcp.TextContent).Text)
 	// Output: QUIET
+}
+
+// The status page, mounted next to the MCP endpoint behind the
+// application's own access control (it authenticates no one itself), read
+// in its JSON form as a monitoring script would.
+func ExampleGateway_StatusHandler() {
+	ctx := context.Background()
+	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer gw.Close()
+	_ = gw.AddTarget(ctx, toolgate.Funcs("hello",
+		toolgate.Func("greet", "Greet someone", func(_ context.Context, in greetIn) (string, error) {
+			return "Hello, " + in.Name, nil
+		})))
+	for _, name := range []string{"Ada", "Grace"} {
+		_, _ = gw.Call(ctx, "hello___greet", json.RawMessage(`{"name":"`+name+`"}`))
+	}
+
+	// localOnly stands for the application's access control: here, only
+	// requests from this machine see the page.
+	localOnly := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			host, _, _ := net.SplitHostPort(r.RemoteAddr)
+			if ip, err := netip.ParseAddr(host); err != nil || !ip.IsLoopback() {
+				http.Error(w, "forbidden", http.StatusForbidden)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", gw)
+	mux.Handle("/status", localOnly(gw.StatusHandler()))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/status?format=json") // a browser gets HTML
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Name    string `json:"name"`
+		Targets []struct {
+			Name    string `json:"name"`
+			Healthy bool   `json:"healthy"`
+			Tools   int    `json:"tools"`
+			Calls   struct {
+				Calls  uint64 `json:"calls"`
+				Failed uint64 `json:"failed"`
+			} `json:"calls"`
+		} `json:"targets"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range page.Targets {
+		fmt.Printf("%s/%s: healthy=%v tools=%d calls=%d failed=%d\n", page.Name, t.Name, t.Healthy, t.Tools, t.Calls.Calls, t.Calls.Failed)
+	}
+	// Output: toolgate/hello: healthy=true tools=1 calls=2 failed=0
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/toolgate/toolgate/internal/callstats"
 	"github.com/toolgate/toolgate/internal/fastpath"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -51,6 +52,9 @@ type Gateway struct {
 	running  atomic.Int64 // calls in invoke, see Shutdown
 	draining atomic.Bool  // Shutdown has begun: refuse new calls
 
+	stats   *callstats.Recorder // every call, builtins included (stats.go)
+	started time.Time           // when New returned the gateway
+
 	stop      chan struct{}
 	life      context.Context // ends when the gateway closes
 	endLife   context.CancelFunc
@@ -69,6 +73,7 @@ type targetState struct {
 	lastErr     error
 	lastRefresh time.Time
 	problems    []string
+	stats       *callstats.Recorder // the target's calls (stats.go)
 }
 
 // New returns a gateway configured by opts (nil means defaults). Add
@@ -121,6 +126,8 @@ func New(opts *Options) (*Gateway, error) {
 		builtins: make(map[string]*prepared),
 		watchers: make(map[int]func()),
 		stop:     make(chan struct{}),
+		stats:    callstats.New(),
+		started:  time.Now(),
 	}
 	g.life, g.endLife = context.WithCancel(context.Background())
 	g.splices = fastpath.NewSplices(g.spliceBroken)
@@ -280,7 +287,7 @@ func (g *Gateway) AddTarget(ctx context.Context, t Target) error {
 		g.mu.Unlock()
 		return fmt.Errorf("toolgate: target %q already exists", name)
 	}
-	ts := &targetState{target: t}
+	ts := &targetState{target: t, stats: callstats.New()}
 	g.targets[name] = ts
 	if _, live := t.(LiveLister); live {
 		g.rebuildLocked() // listed live from now on, even if this listing fails
@@ -419,10 +426,13 @@ type TargetStatus struct {
 	LastRefresh time.Time
 	// Problems lists tools that were skipped or renamed, and why.
 	Problems []string
+	// Calls summarises the target's calls since it was added.
+	Calls CallStats
 }
 
 // Status reports every target's health, sorted by name.
 func (g *Gateway) Status() []TargetStatus {
+	now := time.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	out := make([]TargetStatus, 0, len(g.targets))
@@ -434,6 +444,7 @@ func (g *Gateway) Status() []TargetStatus {
 			Tools:       len(ts.tools),
 			LastRefresh: ts.lastRefresh,
 			Problems:    slices.Clone(ts.problems),
+			Calls:       callStatsOf(ts.stats.Snapshot(now)),
 		}
 		if d, ok := ts.target.(Describer); ok {
 			st.Description = d.Description()

@@ -34,6 +34,7 @@ type observation struct {
 	targetTime time.Duration // time in the target, for a target call
 	span       trace.Span    // nil without a tracer
 	sets       *attrSets     // its metric attributes, once ended
+	invoked    bool          // the call reached invoke, which counted it
 }
 
 // setOutcome records how the request ended, unless an earlier step said so.
@@ -147,6 +148,10 @@ func (ob *observation) end(ctx context.Context, res *Result, err error) {
 			g.tel.userErrors.Add(ctx, 1, a.agent)
 		}
 		g.tel.operation.Record(ctx, elapsed.Seconds(), a.semconv)
+	}
+	if ob.method == "tools/call" && !ob.invoked && ob.entry != nil && ob.refused() {
+		// Refused before invoke: the status page counts it too.
+		g.recordCall(ob.entry.ts, -1, statsClass(ob.outcome, nil))
 	}
 	if g.opts.Audit != nil && (ob.method == "tools/call" || ob.refused()) {
 		g.audit(ctx, ob, elapsed)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole toolgate test suite, on a fresh machine with Go, node/npm and apt:
-# installs the real components the tests use, checks formatting and vet, runs
-# every Go test with the race detector, runs each fuzz target briefly, and the
-# black-box checks with the official MCP clients and conformance suite.
+# installs the real components the tests use (scripts/setup/*.sh: npm and Go
+# tools into $TOOLGATE_TOOLS_DIR, headless Chromium with apt-get), checks
+# formatting and vet, runs every Go test with the race detector, runs each
+# fuzz target briefly, and the black-box checks with the official MCP clients
+# and conformance suite.
 #
 #   bash scripts/test.sh            (FUZZTIME=30s or =20000x to fuzz longer; default 2000x inputs)
 set -euo pipefail
@@ -16,7 +18,7 @@ bad=$(gofmt -l $(git ls-files '*.go') 2>&1 || true)
 if [[ -n $bad ]]; then echo "gofmt would change: $bad"; exit 1; fi
 go vet ./...
 
-step "install real components into $TOOLGATE_TOOLS_DIR"
+step "install real components into $TOOLGATE_TOOLS_DIR (and chromium.sh: /usr/bin/chromium)"
 for s in scripts/setup/*.sh; do
   echo "--- $s"; bash "$s" >/dev/null
 done
