@@ -10,8 +10,9 @@ import (
 // of the whole gateway. Counts run from when the target was added (or the
 // gateway created); the rate and quantiles cover the last minute.
 //
-// A call is counted once it passed validation and the interceptors and
-// reached the gateway's guards, in exactly one of Calls' classes: answered
+// A call is counted once it passed validation and reached the gateway's
+// guards, or was refused by policy or a rate limit, in exactly one of
+// Calls' classes: answered
 // (not counted separately: Calls minus the others), ToolErrors, Failed,
 // Throttled or Refused.
 type CallStats struct {
@@ -22,10 +23,12 @@ type CallStats struct {
 	// Failed counts calls that got no answer from the target: it returned
 	// an error, panicked or timed out, or the gateway was shutting down.
 	Failed uint64
-	// Throttled counts calls refused because MaxConcurrentCalls calls
-	// were running until the call's time ran out or its caller left.
+	// Throttled counts calls refused by a concurrency cap (held until the
+	// call's time ran out or its caller left) or a per-tool rate limit.
 	Throttled uint64
-	// Refused counts calls refused before the target was called.
+	// Refused counts calls refused before the target was called: the
+	// ToolFilter hides the tool from the caller, or an interceptor refused
+	// the call.
 	Refused uint64
 	// PerMinute is the rate of calls over the last minute (a sliding
 	// window of 10-second slots holding 50 to 60 seconds), in calls per

@@ -41,14 +41,24 @@ func TestExamplesServe(t *testing.T) {
 				t.Fatalf("bad time zone: %v %+v", err, res)
 			}
 			if ex == "mount" {
-				resp, err := http.Get(strings.TrimSuffix(url, "mcp") + "status")
-				if err != nil {
-					t.Fatal(err)
+				base := strings.TrimSuffix(url, "mcp")
+				for _, c := range []struct{ path, want string }{
+					{"status?format=json", `"name": "clock"`},
+					{"status", "<html"},
+					{"metrics", `Invocations_total{Method="tools/call",Name="units___convert",Operation="InvokeGateway",Protocol="MCP",Resource="example-app"} 1`},
+				} {
+					resp, err := http.Get(base + c.path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					body, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 || !strings.Contains(string(body), c.want) {
+						t.Fatalf("%s: %d, no %s in:\n%s", c.path, resp.StatusCode, c.want, body)
+					}
 				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if !strings.Contains(string(body), `"Name":"clock"`) || !strings.Contains(string(body), `"Healthy":true`) {
-					t.Fatalf("status: %s", body)
+				if !strings.Contains(proc.Stderr.String(), `"tool":"units___convert","target":"units"`) {
+					t.Fatalf("no audit line in:\n%s", proc.Stderr)
 				}
 			}
 

@@ -1,6 +1,9 @@
 // Command mount shows toolgate inside an application: the gateway serves
-// MCP at /mcp of the app's own router, next to the app's routes, and the
-// app exposes the gateway's target health at /status.
+// MCP at /mcp of the app's own router, next to the app's routes, with its
+// operations beside it: Prometheus metrics at /metrics, the status page at
+// /status (HTML, or JSON with ?format=json), and an audit line per call on
+// standard error. A real app puts /status and /metrics behind its own
+// access control.
 //
 //	go run ./examples/mount          (TOOLGATE_ADDR overrides 127.0.0.1:8080)
 //
@@ -9,7 +12,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,6 +24,7 @@ import (
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/examples/demotools"
+	"github.com/toolgate/toolgate/observe"
 )
 
 func main() {
@@ -35,7 +38,17 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	gw, err := toolgate.New(&toolgate.Options{Instructions: "Tools of the example app.", Authorizer: auth.None()})
+	meters, metrics, err := observe.Prometheus()
+	if err != nil {
+		return err
+	}
+	gw, err := toolgate.New(&toolgate.Options{
+		Instructions:  "Tools of the example app.",
+		Authorizer:    auth.None(),
+		MeterProvider: meters,
+		Resource:      "example-app",
+		Audit:         toolgate.AuditJSON(os.Stderr),
+	})
 	if err != nil {
 		return err
 	}
@@ -49,13 +62,12 @@ func run(ctx context.Context) error {
 	mux := http.NewServeMux()
 	// The app's own routes.
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "example app: MCP tools at /mcp, target health at /status")
+		fmt.Fprintln(w, "example app: MCP tools at /mcp, the status page at /status, metrics at /metrics")
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(gw.Status())
-	})
+	// The gateway's operations.
+	mux.Handle("/status", gw.StatusHandler())
+	mux.Handle("GET /metrics", metrics)
 	// The gateway, mounted like any http.Handler.
 	mux.Handle("/mcp", gw)
 
