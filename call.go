@@ -172,8 +172,9 @@ func (g *Gateway) invoke(ctx context.Context, e *entry, req *CallRequest) (res *
 	g.running.Add(1)
 	defer g.running.Add(-1)
 	ob := req.obs
-	var start time.Time // when the target is called
-	defer func() { g.recordInvoke(e, ob, start, res) }()
+	var start time.Time      // when the target is called
+	took := time.Duration(-1) // and how long it took
+	defer func() { g.recordInvoke(e, ob, start, took, res) }()
 	if g.draining.Load() {
 		ob.setOutcome(OutcomeFailed, "the gateway is shutting down")
 		return ErrorResult(fmt.Sprintf("tool %q not started: the gateway is shutting down", req.Name)), nil
@@ -201,7 +202,8 @@ func (g *Gateway) invoke(ctx context.Context, e *entry, req *CallRequest) (res *
 			ob.setOutcome(OutcomeFailed, "the tool panicked")
 			res, err = ErrorResult(fmt.Sprintf("tool %q failed: internal error", req.Name)), nil
 		}
-		g.endTargetCall(ctx, span, ob, e, time.Since(start), res)
+		took = time.Since(start)
+		g.endTargetCall(ctx, span, ob, e, took, res)
 	}()
 	if e.target != nil {
 		res, err = e.target.CallTool(ctx, req)

@@ -134,20 +134,20 @@ func (ob *observation) end(ctx context.Context, res *Result, err error) {
 		a := ob.attrSets()
 		ob.sets = a
 		ms := float64(elapsed) / float64(time.Millisecond)
-		g.tel.invocations.Add(ctx, 1, a.agent)
-		g.tel.latency.Record(ctx, ms, a.agent)
+		a.invocations.Add(1)
+		g.tel.latency.Record(ctx, ms, a.agentRec...)
 		if ob.ri == nil { // in process: nothing more to write
-			g.tel.duration.Record(ctx, ms, a.agent)
+			g.tel.duration.Record(ctx, ms, a.agentRec...)
 		}
 		switch ob.outcome {
 		case OutcomeThrottled:
-			g.tel.throttles.Add(ctx, 1, a.agent)
+			a.throttles.Add(1)
 		case OutcomeFailed:
-			g.tel.systemErrors.Add(ctx, 1, a.agent)
+			a.systemErrors.Add(1)
 		case OutcomeInvalid, OutcomeRefusedAuth, OutcomeRefusedPolicy:
-			g.tel.userErrors.Add(ctx, 1, a.agent)
+			a.userErrors.Add(1)
 		}
-		g.tel.operation.Record(ctx, elapsed.Seconds(), a.semconv)
+		g.tel.operation.Record(ctx, elapsed.Seconds(), a.semconvRec...)
 	}
 	if ob.method == "tools/call" && !ob.invoked && ob.entry != nil && ob.refused() {
 		// Refused before invoke: the status page counts it too.
@@ -165,7 +165,7 @@ func (ob *observation) written(ctx context.Context) {
 		return
 	}
 	ms := float64(time.Since(ob.start)) / float64(time.Millisecond)
-	ob.g.tel.duration.Record(ctx, ms, ob.sets.agent)
+	ob.g.tel.duration.Record(ctx, ms, ob.sets.agentRec...)
 }
 
 // targetCall reports the time one call spent in its target.
@@ -180,8 +180,8 @@ func (ob *observation) targetCall(ctx context.Context, e *entry, d time.Duration
 		a = t.attrs(attrKey{method: ob.method, name: e.info.Name, target: e.info.Target, targetType: targetTypeOf(e.target)})
 		e.targetSets.Store(a)
 	}
-	t.targetTime.Record(ctx, float64(d)/float64(time.Millisecond), a.target)
-	t.targetType.Add(ctx, 1, a.target)
+	t.targetTime.Record(ctx, float64(d)/float64(time.Millisecond), a.targetRec...)
+	a.targetCalls.Add(1)
 }
 
 // attrSets returns ob's metric attributes; those of a successful call are

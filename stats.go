@@ -80,14 +80,13 @@ func (g *Gateway) recordCallAt(ts *targetState, now time.Time, d time.Duration, 
 }
 
 // recordInvoke records the call of e that invoke ran, however it ended:
-// start is when the target was called (zero if it was not), res what invoke
-// answered, ob what the call path learned (deferred first in invoke, so
-// it runs last).
-func (g *Gateway) recordInvoke(e *entry, ob *observation, start time.Time, res *Result) {
-	now := time.Now()
-	d := time.Duration(-1)
-	if !start.IsZero() {
-		d = now.Sub(start)
+// the target was called at start and took d (zero start and negative d if
+// it was not called), invoke answered res, and ob is what the call path
+// learned (deferred first in invoke, so it runs last).
+func (g *Gateway) recordInvoke(e *entry, ob *observation, start time.Time, d time.Duration, res *Result) {
+	now := start.Add(d)
+	if start.IsZero() {
+		now = time.Now()
 	}
 	var o Outcome
 	if ob != nil {

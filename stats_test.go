@@ -128,7 +128,7 @@ func TestCallStatsAllocateNothing(t *testing.T) {
 	t.Cleanup(func() { _ = gw.Close() })
 	e := gw.cat.Load().byName["out___ok"]
 	if n := testing.AllocsPerRun(100, func() {
-		gw.recordInvoke(e, nil, time.Now(), nil)
+		gw.recordInvoke(e, nil, time.Now(), time.Millisecond, nil)
 	}); n != 0 {
 		t.Errorf("recording a call allocates %v times", n)
 	}

@@ -1,8 +1,10 @@
 package toolgate
 
 import (
+	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -19,15 +21,17 @@ type telemetry struct {
 	metrics  bool
 	resource string
 
-	// AgentCore Gateway's invocation metrics.
-	invocations  metric.Int64Counter
-	throttles    metric.Int64Counter
-	systemErrors metric.Int64Counter
-	userErrors   metric.Int64Counter
+	// AgentCore Gateway's invocation metrics. The counters are
+	// observable: a request adds to its attrSets' atomic counts, and the
+	// SDK reads them when it collects.
+	invocations  metric.Int64ObservableCounter
+	throttles    metric.Int64ObservableCounter
+	systemErrors metric.Int64ObservableCounter
+	userErrors   metric.Int64ObservableCounter
 	latency      metric.Float64Histogram // ms: until the answer is ready
 	duration     metric.Float64Histogram // ms: until it is written
 	targetTime   metric.Float64Histogram // ms: in the target
-	targetType   metric.Int64Counter
+	targetType   metric.Int64ObservableCounter
 	// OpenTelemetry's MCP convention.
 	operation metric.Float64Histogram // s
 
@@ -43,11 +47,18 @@ type attrKey struct {
 	inProcess                        bool // Gateway.Call: no network
 }
 
-// attrSets are the measurement options of one attrKey, built once.
+// attrSets are the measurement options of one attrKey, built once, and
+// the counts of the counters under them.
 type attrSets struct {
 	agent   metric.MeasurementOption // AgentCore's dimensions
 	target  metric.MeasurementOption // those and the target's
 	semconv metric.MeasurementOption // mcp.server.operation.duration's
+	// The same as Record's variadic options, made once: a slice built at
+	// each Record would escape to the heap.
+	agentRec, targetRec, semconvRec []metric.RecordOption
+
+	invocations, throttles, systemErrors, userErrors atomic.Int64 // under agent
+	targetCalls                                      atomic.Int64 // TargetType, under target
 }
 
 // msBuckets are the histogram bounds of the millisecond metrics.
@@ -72,14 +83,14 @@ func newTelemetry(o *Options) (*telemetry, error) {
 	}
 	t.metrics = true
 	m := o.MeterProvider.Meter(instrumentationName, metric.WithInstrumentationVersion(Version))
-	var errs [9]error
-	t.invocations, errs[0] = m.Int64Counter("Invocations", metric.WithUnit("{request}"),
+	var errs [10]error
+	t.invocations, errs[0] = m.Int64ObservableCounter("Invocations", metric.WithUnit("{request}"),
 		metric.WithDescription("Requests made to the gateway, whatever their answer."))
-	t.throttles, errs[1] = m.Int64Counter("Throttles", metric.WithUnit("{request}"),
+	t.throttles, errs[1] = m.Int64ObservableCounter("Throttles", metric.WithUnit("{request}"),
 		metric.WithDescription("Requests refused by a rate limit or a concurrency cap (HTTP 429)."))
-	t.systemErrors, errs[2] = m.Int64Counter("SystemErrors", metric.WithUnit("{request}"),
+	t.systemErrors, errs[2] = m.Int64ObservableCounter("SystemErrors", metric.WithUnit("{request}"),
 		metric.WithDescription("Requests that failed on the gateway's or the target's side (5xx)."))
-	t.userErrors, errs[3] = m.Int64Counter("UserErrors", metric.WithUnit("{request}"),
+	t.userErrors, errs[3] = m.Int64ObservableCounter("UserErrors", metric.WithUnit("{request}"),
 		metric.WithDescription("Requests refused for the caller's fault: authentication, policy, unknown tools, invalid arguments (4xx other than 429)."))
 	t.latency, errs[4] = m.Float64Histogram("Latency", metric.WithUnit("ms"), metric.WithExplicitBucketBoundaries(msBuckets...),
 		metric.WithDescription("Time from receiving a request to having its answer ready."))
@@ -87,16 +98,41 @@ func newTelemetry(o *Options) (*telemetry, error) {
 		metric.WithDescription("Time from receiving a request to having written its answer."))
 	t.targetTime, errs[6] = m.Float64Histogram("TargetExecutionTime", metric.WithUnit("ms"), metric.WithExplicitBucketBoundaries(msBuckets...),
 		metric.WithDescription("Time a tool call spent in its target (Lambda, OpenAPI, MCP server, ...)."))
-	t.targetType, errs[7] = m.Int64Counter("TargetType", metric.WithUnit("{request}"),
+	t.targetType, errs[7] = m.Int64ObservableCounter("TargetType", metric.WithUnit("{request}"),
 		metric.WithDescription("Calls served by each type of target."))
 	t.operation, errs[8] = m.Float64Histogram("mcp.server.operation.duration", metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(sBuckets...),
 		metric.WithDescription("MCP request duration as observed on the receiver from the time it was received until the result is ready."))
+	_, errs[9] = m.RegisterCallback(t.observe, t.invocations, t.throttles, t.systemErrors, t.userErrors, t.targetType)
 	for _, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("toolgate: creating metric instruments: %w", err)
 		}
 	}
 	return t, nil
+}
+
+// observe reports the counters' counts, at collection.
+func (t *telemetry) observe(_ context.Context, o metric.Observer) error {
+	t.sets.Range(func(_, v any) bool {
+		s := v.(*attrSets)
+		for _, c := range []struct {
+			inst metric.Int64ObservableCounter
+			n    *atomic.Int64
+			opt  metric.MeasurementOption
+		}{
+			{t.invocations, &s.invocations, s.agent},
+			{t.throttles, &s.throttles, s.agent},
+			{t.systemErrors, &s.systemErrors, s.agent},
+			{t.userErrors, &s.userErrors, s.agent},
+			{t.targetType, &s.targetCalls, s.target},
+		} {
+			if n := c.n.Load(); n > 0 {
+				o.ObserveInt64(c.inst, n, c.opt)
+			}
+		}
+		return true
+	})
+	return nil
 }
 
 // attrs returns the measurement options of k, building them once.
@@ -130,6 +166,9 @@ func (t *telemetry) attrs(k attrKey) *attrSets {
 		target:  metric.WithAttributeSet(attribute.NewSet(target...)),
 		semconv: metric.WithAttributeSet(attribute.NewSet(semconv...)),
 	}
+	s.agentRec = []metric.RecordOption{s.agent}
+	s.targetRec = []metric.RecordOption{s.target}
+	s.semconvRec = []metric.RecordOption{s.semconv}
 	v, _ := t.sets.LoadOrStore(k, s)
 	return v.(*attrSets)
 }
