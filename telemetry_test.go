@@ -112,8 +112,10 @@ func TestMetricsCountEveryCall(t *testing.T) {
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			reader := sdkmetric.NewManualReader()
+			var log auditLog
 			opts := mode.opts
 			opts.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+			opts.Audit = log.record
 			opts.Resource = "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/gw-1"
 			gw := mustGateway(t, &opts, mathTarget(), toolErrorTarget())
 			cs := connect(t, serve(t, gw), nil)
@@ -180,6 +182,15 @@ func TestMetricsCountEveryCall(t *testing.T) {
 				if got := sumOf(t, rm, c.metric, c.attrs...); got != c.want {
 					t.Errorf("%s %v = %d, want %d", c.metric, c.attrs, got, c.want)
 				}
+			}
+			named := 0
+			for _, r := range log.all() {
+				if r.Tool == "math___add" && r.Outcome == OutcomeOK && r.Target == "math" {
+					named++
+				}
+			}
+			if named != n+1 {
+				t.Errorf("%d audit records name math___add, want %d", named, n+1)
 			}
 		})
 	}
