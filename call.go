@@ -172,7 +172,7 @@ func (g *Gateway) invoke(ctx context.Context, e *entry, req *CallRequest) (res *
 	g.running.Add(1)
 	defer g.running.Add(-1)
 	ob := req.obs
-	var start time.Time      // when the target is called
+	var start time.Time       // when the target is called
 	took := time.Duration(-1) // and how long it took
 	defer func() { g.recordInvoke(e, ob, start, took, res) }()
 	if g.draining.Load() {
