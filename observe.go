@@ -79,6 +79,9 @@ func (g *Gateway) startSpan(ctx context.Context, ob *observation, meta map[strin
 		}
 	}
 	spanName := ob.method
+	if spanName == "" { // refused before the body was read
+		spanName = "mcp"
+	}
 	if ob.called != "" && ob.method != "resources/read" {
 		spanName += " " + ob.called
 	}
