@@ -78,14 +78,25 @@ func (g *Gateway) startSpan(ctx context.Context, ob *observation, meta map[strin
 			parent = tracectx.FromHeader(ctx, ob.ri.header)
 		}
 	}
-	spanName := ob.method
-	if spanName == "" { // refused before the body was read
-		spanName = "mcp"
+	opts := g.tel.internalSpan
+	if kind == trace.SpanKindServer {
+		opts = g.tel.serverSpan
+	}
+	// Names and attributes only for spans that record: a span the sampler
+	// leaves out costs no more than its context.
+	method := ob.method
+	if method == "" { // refused before the body was read
+		method = "mcp"
+	}
+	ctx, ob.span = g.tel.tracer.Start(parent, method, opts...)
+	if !ob.span.IsRecording() {
+		return ctx
 	}
 	if ob.called != "" && ob.method != "resources/read" {
-		spanName += " " + ob.called
+		ob.span.SetName(method + " " + ob.called)
 	}
-	attrs := []attribute.KeyValue{attribute.String("mcp.method.name", ob.method)}
+	attrs := make([]attribute.KeyValue, 0, 5)
+	attrs = append(attrs, attribute.String("mcp.method.name", ob.method))
 	if ob.ri != nil {
 		attrs = append(attrs, attribute.String("network.transport", "tcp"), attribute.String("network.protocol.name", "http"))
 	}
@@ -97,7 +108,7 @@ func (g *Gateway) startSpan(ctx context.Context, ob *observation, meta map[strin
 	case "resources/read", "resources/subscribe", "resources/unsubscribe":
 		attrs = append(attrs, attribute.String("mcp.resource.uri", ob.called))
 	}
-	ctx, ob.span = g.tel.tracer.Start(parent, spanName, trace.WithSpanKind(kind), trace.WithAttributes(attrs...))
+	ob.span.SetAttributes(attrs...)
 	return ctx
 }
 
@@ -260,16 +271,28 @@ func (g *Gateway) startTargetSpan(ctx context.Context, e *entry, req *CallReques
 	if g.tel == nil || g.tel.tracer == nil {
 		return ctx, nil
 	}
-	attrs := []attribute.KeyValue{
+	// Under a request span the sampler left out, the target gets that
+	// span's context (its traceparent says "not sampled") and no span of
+	// its own.
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return ctx, nil
+	}
+	ctx, span := g.tel.tracer.Start(ctx, "execute_tool", g.tel.clientSpan...)
+	if !span.IsRecording() {
+		return ctx, span
+	}
+	span.SetName("execute_tool " + req.Name)
+	attrs := make([]attribute.KeyValue, 0, 5)
+	attrs = append(attrs,
 		attribute.String("gen_ai.operation.name", "execute_tool"),
 		attribute.String("gen_ai.tool.name", req.Name),
-		attribute.String("toolgate.target", e.info.Target),
-	}
+		attribute.String("toolgate.target", e.info.Target))
 	if e.target != nil {
 		attrs = append(attrs, attribute.String("toolgate.target.type", targetTypeOf(e.target)),
 			attribute.String("toolgate.target.tool", req.Tool))
 	}
-	return g.tel.tracer.Start(ctx, "execute_tool "+req.Name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	span.SetAttributes(attrs...)
+	return ctx, span
 }
 
 // endTargetCall reports one call of e's target that took d.

@@ -17,9 +17,11 @@ const instrumentationName = "github.com/toolgate/toolgate"
 // telemetry holds the gateway's instruments; a nil *telemetry (no
 // MeterProvider, no TracerProvider) records nothing.
 type telemetry struct {
-	tracer   trace.Tracer // nil without a TracerProvider
-	metrics  bool
-	resource string
+	tracer trace.Tracer // nil without a TracerProvider
+	// Start options of the spans, made once.
+	serverSpan, internalSpan, clientSpan []trace.SpanStartOption
+	metrics                              bool
+	resource                             string
 
 	// AgentCore Gateway's invocation metrics. The counters are
 	// observable: a request adds to its attrSets' atomic counts, and the
@@ -77,6 +79,9 @@ func newTelemetry(o *Options) (*telemetry, error) {
 	}
 	if o.TracerProvider != nil {
 		t.tracer = o.TracerProvider.Tracer(instrumentationName, trace.WithInstrumentationVersion(Version))
+		t.serverSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+		t.internalSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
+		t.clientSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
 	}
 	if o.MeterProvider == nil {
 		return t, nil

@@ -153,3 +153,28 @@ func TestSpanErrors(t *testing.T) {
 	}
 	parent.End()
 }
+
+// TestUnsampledSpans: a request the sampler leaves out records nothing,
+// and its target still runs in the request's trace, marked not sampled,
+// to hand on to its backend.
+func TestUnsampledSpans(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	seen := make(chan trace.SpanContext, 1)
+	gw := mustGateway(t, &Options{
+		Stateless: true, JSONResponse: true,
+		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec),
+			sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample()))),
+	}, spanTarget(seen))
+	url := serve(t, gw)
+	body := `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"sp___where","arguments":{},"_meta":{"traceparent":"00-` + remoteTrace + `-` + remoteSpan + `-00"}}}`
+	if status, b := rawPost(t, url, []byte(body), map[string]string{"Mcp-Protocol-Version": "2025-06-18"}); status != 200 {
+		t.Fatalf("%d %s", status, b)
+	}
+	sc := <-seen
+	if sc.TraceID().String() != remoteTrace || sc.IsSampled() || !sc.IsValid() {
+		t.Fatalf("the target ran in %v", sc)
+	}
+	if n := len(rec.Ended()) + len(rec.Started()); n != 0 {
+		t.Fatalf("%d spans recorded", n)
+	}
+}

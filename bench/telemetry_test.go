@@ -22,7 +22,8 @@ func (discardSpans) Shutdown(context.Context) error                             
 // on, with parallel callers (GOMAXPROCS of them), in-process: the cost the
 // telemetry adds to each call. "metrics+audit" is the operations setup of
 // examples/mount (metrics, an audit line per call); "all" also records a
-// span per request and per target call, every trace sampled. calls/s is
+// span per request and per target call, every trace sampled; "all 1%
+// sampled" samples one trace in a hundred. calls/s is
 // the throughput; compare it across the sub-benchmarks.
 func BenchmarkTelemetry(b *testing.B) {
 	configs := []struct {
@@ -44,6 +45,14 @@ func BenchmarkTelemetry(b *testing.B) {
 				MeterProvider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
 				Audit:          toolgate.AuditJSON(io.Discard),
 				TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{})),
+			}
+		}},
+		{"all 1% sampled", func() toolgate.Options {
+			return toolgate.Options{
+				MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
+				Audit:         toolgate.AuditJSON(io.Discard),
+				TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{}),
+					sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(0.01)))),
 			}
 		}},
 	}
