@@ -8,7 +8,7 @@
 //
 // With -telemetry it compares toolgate with its telemetry off and on
 // instead: metrics (an OpenTelemetry SDK MeterProvider, as
-// observe.Prometheus makes), an audit line per call, and a span per request
+// telemetry.Prometheus makes), an audit line per call, and a span per request
 // and per target call with the sampler -sample (the fraction of traces
 // recorded; 0 for no tracer).
 package main

@@ -24,7 +24,7 @@ import (
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/examples/demotools"
-	"github.com/toolgate/toolgate/observe"
+	"github.com/toolgate/toolgate/telemetry"
 )
 
 func main() {
@@ -38,7 +38,7 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	meters, metrics, err := observe.Prometheus()
+	meters, metrics, err := telemetry.Prometheus()
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package observe_test
+package telemetry_test
 
 import (
 	"context"
@@ -11,13 +11,13 @@ import (
 	"testing"
 
 	"github.com/toolgate/toolgate"
-	"github.com/toolgate/toolgate/observe"
+	"github.com/toolgate/toolgate/telemetry"
 )
 
 // TestPrometheus: after N calls of a tool, the scraped invocation counter
 // of that tool reads N, and the latency histograms are there.
 func TestPrometheus(t *testing.T) {
-	mp, h, err := observe.Prometheus()
+	mp, h, err := telemetry.Prometheus()
 	if err != nil {
 		t.Fatal(err)
 	}

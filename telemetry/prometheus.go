@@ -1,4 +1,4 @@
-package observe
+package telemetry
 
 import (
 	"fmt"
@@ -20,14 +20,14 @@ import (
 func Prometheus() (metric.MeterProvider, http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	if err := reg.Register(prometheus.NewGoCollector()); err != nil {
-		return nil, nil, fmt.Errorf("observe: registering the Go collector: %w", err)
+		return nil, nil, fmt.Errorf("telemetry: registering the Go collector: %w", err)
 	}
 	if err := reg.Register(prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{})); err != nil {
-		return nil, nil, fmt.Errorf("observe: registering the process collector: %w", err)
+		return nil, nil, fmt.Errorf("telemetry: registering the process collector: %w", err)
 	}
 	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo())
 	if err != nil {
-		return nil, nil, fmt.Errorf("observe: creating the Prometheus exporter: %w", err)
+		return nil, nil, fmt.Errorf("telemetry: creating the Prometheus exporter: %w", err)
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
 	return mp, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), nil
