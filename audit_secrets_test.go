@@ -1,7 +1,6 @@
 package toolgate_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/openapi"
 )
 
@@ -26,24 +25,6 @@ const secretSpec = `{"openapi":"3.0.3","info":{"title":"acct","version":"1"},"pa
 "/login":{"post":{"operationId":"login","requestBody":{"required":true,"content":{"application/json":{"schema":{"type":"object",
   "properties":{"username":{"type":"string"},"password":{"type":"string"},"pin_code":{"type":"string","format":"password"}}}}}},
   "responses":{"200":{"description":"ok"}}}}}}`
-
-// syncBuffer is a bytes.Buffer safe for the audit writer and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestAuditNeverHoldsSecrets puts secrets in the caller's token and
 // headers, in arguments, and in a target's credentials (an API key sent in
@@ -88,7 +69,7 @@ func TestAuditNeverHoldsSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var audit syncBuffer
+	var audit testenv.LockedBuffer
 	spans := tracetest.NewSpanRecorder()
 	gw, err := toolgate.New(&toolgate.Options{
 		Stateless: true, JSONResponse: true,
