@@ -53,7 +53,11 @@ func (g *Gateway) unknownTool(ob *observation, e *entry, name string) error {
 // callEntry validates and runs one call of e. req carries the transport
 // details; its tool fields are filled here.
 func (g *Gateway) callEntry(ctx context.Context, e *entry, req *CallRequest) (*Result, error) {
-	if res := validate(e, req); res != nil {
+	res := validate(e, req)
+	if req.obs != nil {
+		req.obs.args = req.Arguments // for the audit record
+	}
+	if res != nil {
 		return res, nil
 	}
 	req.Target, req.Tool, req.Name = e.info.Target, e.info.Tool.Name, e.info.Name

@@ -202,7 +202,6 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (_ *mc
 	if err != nil {
 		return nil, err
 	}
-	ob.args = req.Arguments
 	if res.Content == nil {
 		res.Content = []mcp.Content{}
 	}

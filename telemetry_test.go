@@ -393,3 +393,30 @@ func TestTargetLimits(t *testing.T) {
 		t.Fatalf("math: %v %+v", err, res)
 	}
 }
+
+// TestAuditArguments: with AuditArguments, in-process and refused calls
+// carry their arguments too, redacted.
+func TestAuditArguments(t *testing.T) {
+	var log auditLog
+	gw := mustGateway(t, &Options{
+		AuditArguments: true, AuditRedact: []string{"text"},
+		Interceptors: []Interceptor{func(next CallFunc) CallFunc {
+			return func(ctx context.Context, req *CallRequest) (*Result, error) {
+				if req.Name == "math___echo" {
+					return nil, errors.New("no echo")
+				}
+				return next(ctx, req)
+			}
+		}},
+		Audit: log.record,
+	}, mathTarget())
+	ctx := context.Background()
+	_, _ = gw.Call(ctx, "math___add", json.RawMessage(`{"a":1,"b":2}`))
+	if r := log.last(t); string(r.Arguments) != `{"a":1,"b":2}` {
+		t.Fatalf("arguments %s", r.Arguments)
+	}
+	_, _ = gw.Call(ctx, "math___echo", json.RawMessage(`{"text":"hush"}`))
+	if r := log.last(t); r.Outcome != OutcomeRefusedPolicy || string(r.Arguments) != `{"text":"[REDACTED]"}` {
+		t.Fatalf("record %+v, arguments %s", r, r.Arguments)
+	}
+}
