@@ -48,9 +48,16 @@ type Options struct {
 	// it when it exits, logs its standard error line by line, and stops it
 	// on Close.
 	Command []string
-	// Env, if not nil, is the command's whole environment ("KEY=value"
-	// entries, as exec.Cmd.Env); nil means the gateway's own environment.
+	// Env adds "KEY=value" entries to the command's environment, in
+	// place of inherited ones of the same name. The command inherits only
+	// a few of the gateway's variables (HOME, LOGNAME, PATH, SHELL, TERM,
+	// USER; on Windows the system's own, such as SYSTEMROOT and TEMP), as
+	// the MCP TypeScript SDK's stdio transport does, so that the gateway's
+	// secrets do not reach a server that has no need of them.
 	Env []string
+	// InheritEnv gives the command the gateway's whole environment, with
+	// Env's entries on top.
+	InheritEnv bool
 	// Dir is the command's working directory; empty means the gateway's.
 	Dir string
 

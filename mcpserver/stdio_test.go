@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -163,5 +164,42 @@ func TestStdio(t *testing.T) {
 	res, err := call(callCtx(t), "echo", false)
 	if err != nil || !res.IsError || !strings.Contains(text(res), `mcp server "std" unavailable`) {
 		t.Fatalf("a call after Close: %v %+v", err, res)
+	}
+}
+
+// TestStdioEnvironment: a command inherits only the few variables the MCP
+// TypeScript SDK passes on (not the gateway's secrets), plus Env; with
+// InheritEnv, all of them.
+func TestStdioEnvironment(t *testing.T) {
+	t.Setenv("TOOLGATE_TEST_SECRET", "s3cret")
+	bin := buildStdio(t)
+	cases := []struct {
+		name string
+		opts mcpserver.Options
+		want map[string]string
+	}{
+		{"default", mcpserver.Options{}, map[string]string{
+			"TOOLGATE_TEST_SECRET": "(unset)", "PATH": os.Getenv("PATH"), "EXTRA": "(unset)"}},
+		{"env", mcpserver.Options{Env: []string{"EXTRA=1", "PATH=/opt/bin:" + os.Getenv("PATH")}}, map[string]string{
+			"TOOLGATE_TEST_SECRET": "(unset)", "PATH": "/opt/bin:" + os.Getenv("PATH"), "EXTRA": "1"}},
+		{"inherit", mcpserver.Options{InheritEnv: true, Env: []string{"EXTRA=2"}}, map[string]string{
+			"TOOLGATE_TEST_SECRET": "s3cret", "EXTRA": "2"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opts := c.opts
+			opts.Name, opts.Command = "std", []string{bin}
+			_, gwURL := gateway(t, newTarget(t, opts))
+			cs := connect(t, gwURL, nil)
+			for name, want := range c.want {
+				res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: "std___getenv", Arguments: map[string]any{"text": name}})
+				if err != nil || res.IsError {
+					t.Fatalf("%v %+v", err, res)
+				}
+				if got := text(res); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+		})
 	}
 }

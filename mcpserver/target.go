@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -348,7 +349,7 @@ func (t *Target) transport(l *link) (mcp.Transport, func()) {
 		return &mcp.StreamableClientTransport{Endpoint: t.opts.URL, HTTPClient: &hc}, func() {}
 	}
 	cmd := exec.Command(t.opts.Command[0], t.opts.Command[1:]...)
-	cmd.Env = t.opts.Env
+	cmd.Env = commandEnv(t.opts.Env, t.opts.InheritEnv, os.Environ())
 	cmd.Dir = t.opts.Dir
 	stderr := &lineLogger{log: t.log, target: t.opts.Name}
 	cmd.Stderr = stderr

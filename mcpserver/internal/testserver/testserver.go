@@ -150,6 +150,16 @@ func New(h *Hooks) *mcp.Server {
 			}
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}}, nil
 		})
+	s.AddTool(&mcp.Tool{Name: "getenv", Description: "Tells the value of the environment variable named text.", InputSchema: textArg},
+		func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			var in struct{ Text string }
+			_ = json.Unmarshal(req.Params.Arguments, &in)
+			v, ok := os.LookupEnv(in.Text)
+			if !ok {
+				v = "(unset)"
+			}
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: v}}}, nil
+		})
 	s.AddTool(&mcp.Tool{Name: "pid", Description: "Tells the server's process id.", InputSchema: textArg},
 		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprint(os.Getpid())}}}, nil
