@@ -98,6 +98,20 @@ func (s *Session) Elicit(ctx context.Context, params *mcp.ElicitParams) (*mcp.El
 	return res, nil
 }
 
+// ElicitationComplete tells the client that the out-of-band (URL mode)
+// elicitation with the id it was sent has completed
+// (notifications/elicitation/complete). It may be sent after the call that
+// asked has ended; it needs a stateful session.
+func (s *Session) ElicitationComplete(ctx context.Context, elicitationID string) error {
+	if err := s.canAsk("elicitation completion"); err != nil {
+		return err
+	}
+	if err := s.ss.NotifyElicitationComplete(ctx, &mcp.ElicitationCompleteParams{ElicitationID: elicitationID}); err != nil {
+		return fmt.Errorf("toolgate: sending elicitation completion: %w", err)
+	}
+	return nil
+}
+
 // Sample asks the client's model for a message (sampling/createMessage)
 // and returns it. It fails at once when the client declared no sampling
 // capability; it returns when the client answers or ctx ends.

@@ -177,6 +177,9 @@ func TestSessionElicitURL(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
+		if err := SessionFrom(ctx).ElicitationComplete(ctx, "e-1"); err != nil {
+			return "", err
+		}
 		return string(res.Action), nil
 	}).WithSession()
 	for _, tc := range []struct {
@@ -190,8 +193,12 @@ func TestSessionElicitURL(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			gw := mustGateway(t, nil, Funcs("auth", tool))
 			var asked *mcp.ElicitParams
+			completed := make(chan string, 1)
 			cs := connect(t, serve(t, gw), &mcp.ClientOptions{
 				Capabilities: &mcp.ClientCapabilities{Elicitation: tc.caps},
+				ElicitationCompleteHandler: func(_ context.Context, r *mcp.ElicitationCompleteNotificationRequest) {
+					completed <- r.Params.ElicitationID
+				},
 				ElicitationHandler: func(_ context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 					asked = r.Params
 					return &mcp.ElicitResult{Action: "accept"}, nil
@@ -205,6 +212,16 @@ func TestSessionElicitURL(t *testing.T) {
 			}
 			if tc.want == "accept" && (asked == nil || asked.URL != "https://auth.example/consent?x=1" || asked.ElicitationID != "e-1") {
 				t.Fatalf("the client was asked %+v", asked)
+			}
+			if tc.want == "accept" {
+				select {
+				case id := <-completed:
+					if id != "e-1" {
+						t.Fatalf("completed %q", id)
+					}
+				case <-ctx.Done():
+					t.Fatal("no notifications/elicitation/complete")
+				}
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -497,5 +498,50 @@ func TestDescription(t *testing.T) {
 		if got := newTarget(t, tc.opts).Description(); got != tc.want {
 			t.Errorf("%q, want %q", got, tc.want)
 		}
+	}
+}
+
+// TestElicitationCompleteRelayed: a URL-mode elicitation is relayed to the
+// caller, and so is the server's notifications/elicitation/complete for it,
+// over streamable HTTP and over stdio.
+func TestElicitationCompleteRelayed(t *testing.T) {
+	_, url := backend(t, nil)
+	for _, c := range []struct {
+		name string
+		opts mcpserver.Options
+	}{
+		{"streamable HTTP", mcpserver.Options{Name: "up", URL: url}},
+		{"stdio", mcpserver.Options{Name: "up", Command: []string{buildStdio(t)}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, gwURL := gateway(t, newTarget(t, c.opts))
+			completed := make(chan string, 1)
+			var asked atomic.Value
+			cs := connect(t, gwURL, &mcp.ClientOptions{
+				Capabilities: &mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapabilities{URL: &mcp.URLElicitationCapabilities{}}},
+				ElicitationHandler: func(_ context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+					asked.Store(r.Params.Mode + " " + r.Params.URL + " " + r.Params.ElicitationID)
+					return &mcp.ElicitResult{Action: "accept"}, nil
+				},
+				ElicitationCompleteHandler: func(_ context.Context, r *mcp.ElicitationCompleteNotificationRequest) {
+					completed <- r.Params.ElicitationID
+				},
+			})
+			res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___urlask", Arguments: map[string]any{}})
+			if err != nil || res.IsError || text(res) != "accept" {
+				t.Fatalf("%v %+v", err, res)
+			}
+			if got, _ := asked.Load().(string); got != "url https://example.com/auth el-7" {
+				t.Fatalf("the client was asked %q", got)
+			}
+			select {
+			case id := <-completed:
+				if id != "el-7" {
+					t.Fatalf("completed %q", id)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("no notifications/elicitation/complete reached the client")
+			}
+		})
 	}
 }

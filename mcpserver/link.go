@@ -29,6 +29,7 @@ type link struct {
 	calls    map[uint64]*call   // calls in flight
 	tokens   map[string]*call   // the same, by the progress token sent to the server
 	lastUsed time.Time
+	recent   *toolgate.Session // the caller's session of the latest call, for what comes after it
 
 	received atomic.Int64  // relayed notifications read (see barrier.go)
 	handled  int64         // and handled

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -30,6 +31,7 @@ func (l *link) begin(c *call) (done func()) {
 	c.freed = make(chan struct{})
 	l.mu.Lock()
 	l.calls[c.id] = c
+	l.recent = c.session
 	if c.token != "" {
 		l.tokens[c.token] = c
 	}
@@ -134,8 +136,38 @@ func (l *link) clientOptions() *mcp.ClientOptions {
 		//lint:ignore SA1019 logging stays part of the protocol versions the gateway serves
 		LoggingMessageHandler:       l.logMessage,
 		ProgressNotificationHandler: l.progress,
+		ElicitationCompleteHandler:  l.elicitationComplete,
 	}
 }
+
+// elicitationComplete relays the server's notifications/elicitation/complete
+// to the caller whose call asked: that of the call in flight or, as it
+// usually comes after the call, of the link's latest call. Over streamable
+// HTTP a link serves one caller's session, so that is the caller; a shared
+// (stdio or SSE) link relays it to the latest caller.
+func (l *link) elicitationComplete(ctx context.Context, req *mcp.ElicitationCompleteNotificationRequest) {
+	if req.Params == nil {
+		return
+	}
+	l.mu.Lock()
+	s := l.recent
+	if c := l.latestLocked(); c != nil {
+		s = c.session
+	}
+	l.mu.Unlock()
+	if s == nil {
+		l.t.log.Debug("mcpserver: an elicitation completed with no caller to tell", "target", l.t.opts.Name)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), relayTimeout)
+	defer cancel()
+	if err := s.ElicitationComplete(ctx, req.Params.ElicitationID); err != nil {
+		l.t.log.Debug("mcpserver: relaying an elicitation's completion", "target", l.t.opts.Name, "err", err)
+	}
+}
+
+// relayTimeout bounds a notification relayed after its call ended.
+const relayTimeout = 10 * time.Second
 
 // progress relays the server's progress for a call to its caller, under
 // the caller's own progress token.

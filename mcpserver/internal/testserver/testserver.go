@@ -150,6 +150,17 @@ func New(h *Hooks) *mcp.Server {
 			}
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}}, nil
 		})
+	s.AddTool(&mcp.Tool{Name: "urlask", Description: "Sends the user to a URL, then says the elicitation completed.", InputSchema: textArg},
+		func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			res, err := req.Session.Elicit(ctx, &mcp.ElicitParams{Mode: "url", Message: "Sign in", URL: "https://example.com/auth", ElicitationID: "el-7"})
+			if err != nil {
+				return nil, err
+			}
+			if err := req.Session.NotifyElicitationComplete(ctx, &mcp.ElicitationCompleteParams{ElicitationID: "el-7"}); err != nil {
+				return nil, err
+			}
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: res.Action}}}, nil
+		})
 	s.AddTool(&mcp.Tool{Name: "getenv", Description: "Tells the value of the environment variable named text.", InputSchema: textArg},
 		func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			var in struct{ Text string }
