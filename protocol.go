@@ -35,6 +35,12 @@ func (g *Gateway) serveMethod(ctx context.Context, method string, req mcp.Reques
 			g.fast.Track(req)
 		}
 		return res, err
+	case "logging/setLevel":
+		res, err := next(ctx, method, req)
+		if err == nil {
+			g.fast.Logging(req)
+		}
+		return res, err
 	case "tools/list", "prompts/list", "resources/list", "resources/templates/list":
 		if cursorOf(req) == "" {
 			g.refreshLive(ctx) // live targets are listed again for a first page
@@ -230,8 +236,13 @@ func encodeTool(e *entry) ([]byte, error) {
 
 // direct reports whether the fast path may answer a call of the tool
 // called name: any tool that does not use the caller's session while it
-// runs (an unknown name too: its answer is an error either way).
-func (g *Gateway) direct(name string) bool {
+// runs (an unknown name too: its answer is an error either way), and any
+// tool at all when the call is quiet (nothing could reach the client while
+// it runs; see fastpath.Config.Direct).
+func (g *Gateway) direct(name string, quiet bool) bool {
+	if quiet {
+		return true
+	}
 	e := g.cat.Load().byName[name]
 	return e == nil || !e.prep.tool.UsesSession
 }
@@ -246,7 +257,9 @@ func (g *Gateway) session(e *entry, cr *mcp.CallToolRequest) *Session {
 	case !e.prep.tool.UsesSession:
 		return undeclared
 	case cr.Session == nil:
-		return noSession("the request has no session")
+		// Answered directly in stateless mode, which the fast path does
+		// only for a quiet call: there is nothing to send.
+		return &Session{quiet: true, stateless: true}
 	}
 	return &Session{ss: cr.Session, token: cr.Params.GetProgressToken(),
 		stateless: g.opts.Stateless, noStream: g.opts.Stateless && g.opts.JSONResponse}

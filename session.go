@@ -35,6 +35,9 @@ type Session struct {
 	stateless bool
 	// stateless plain-JSON answers carry no notifications either
 	noStream bool
+	// a stateless call the gateway answered directly, as the client asked
+	// for nothing: notifications are dropped, as go-sdk would drop them
+	quiet bool
 }
 
 // noSession returns a Session whose methods all fail with why.
@@ -49,7 +52,7 @@ func (s *Session) Progress(ctx context.Context, progress, total float64, message
 	if s.err != nil {
 		return s.err
 	}
-	if s.token == nil {
+	if s.token == nil || s.quiet {
 		return nil
 	}
 	if s.noStream {
@@ -68,6 +71,9 @@ func (s *Session) Progress(ctx context.Context, progress, total float64, message
 func (s *Session) Log(ctx context.Context, level mcp.LoggingLevel, logger string, data any) error {
 	if s.err != nil {
 		return s.err
+	}
+	if s.quiet {
+		return nil // the client asked for no log messages
 	}
 	if s.noStream {
 		return errNoStream

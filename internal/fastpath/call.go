@@ -45,8 +45,11 @@ type Config struct {
 	// carry it in _meta).
 	Server *mcp.Implementation
 	// Direct reports whether the tool called name may be answered here:
-	// it exists and needs nothing of the client's session while it runs.
-	Direct func(name string) bool
+	// it needs nothing of the client's session while it runs, or the
+	// call is quiet: nothing could reach the client while it runs (no
+	// progress token; a client that can be asked nothing, no sampling or
+	// elicitation capability, and that asked for no log messages).
+	Direct func(name string, quiet bool) bool
 	// Call runs one tools/call, as the gateway's handler for it does.
 	Call func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error)
 	// Off sends every request to go-sdk.
@@ -123,7 +126,13 @@ func (s *Server) Owner(sessionID string) (string, bool) {
 //
 // A tool that uses the client's session while it runs (progress, log
 // messages, elicitation, sampling) is not Direct: its calls go to go-sdk,
-// which relates what the tool sends to the request.
+// which relates what the tool sends to the request. Unless the call is
+// quiet: nothing the tool could send would reach the client (the request
+// has no progress token or log level in _meta, and, stateful, the client
+// declared neither sampling nor elicitation and set no log level, which
+// the gateway learns from the logging/setLevel requests go-sdk answers; a
+// stateless server can send the client no request). Then go-sdk would
+// drop the tool's notifications anyway, and the fast path answers.
 
 // fastCallParam reports whether the fast path understands a tools/call
 // params key; any other key sends the request to go-sdk.
@@ -139,7 +148,8 @@ type fastCallRequest struct {
 // fastSession is a stateful session the gateway answers calls on.
 type fastSession struct {
 	ss       *mcp.ServerSession
-	userID   string // as go-sdk binds the session: "" admits anyone
+	userID   string      // as go-sdk binds the session: "" admits anyone
+	logging  atomic.Bool // the client set a log level
 	mu       sync.Mutex
 	closed   bool
 	inflight map[string]context.CancelFunc // by id as written back
@@ -166,6 +176,34 @@ func (s *Server) Track(req mcp.Request) {
 		s.sessions.CompareAndDelete(id, fs)
 		fs.close()
 	}()
+}
+
+// Logging notes that the client of req's session asked for log messages
+// (logging/setLevel): its calls are no longer quiet.
+func (s *Server) Logging(req mcp.Request) {
+	ss, ok := req.GetSession().(*mcp.ServerSession)
+	if !ok {
+		return
+	}
+	if v, ok := s.sessions.Load(ss.ID()); ok {
+		v.(*fastSession).logging.Store(true)
+	}
+}
+
+// quiet reports whether nothing can reach the client while the call with
+// params runs on fs (nil when stateless).
+func quiet(fs *fastSession, params *mcp.CallToolParamsRaw) bool {
+	if params.Meta["progressToken"] != nil || params.Meta[mcp.MetaKeyLogLevel] != nil {
+		return false
+	}
+	if fs == nil { // stateless: no requests to the client, no session log level
+		return true
+	}
+	if fs.logging.Load() {
+		return false
+	}
+	ip := fs.ss.InitializeParams()
+	return ip != nil && (ip.Capabilities == nil || ip.Capabilities.Sampling == nil && ip.Capabilities.Elicitation == nil)
 }
 
 // start registers a call with id on the session, cancelled by cancel. It
@@ -298,8 +336,8 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 	if sessionless && (h.Get("Mcp-Method") != "tools/call" || req.params.Name == "" || h.Get("Mcp-Name") != req.params.Name) {
 		return false
 	}
-	if !s.cfg.Direct(req.params.Name) {
-		return false // a tool that uses the session, or none: go-sdk answers
+	if !s.cfg.Direct(req.params.Name, quiet(fs, req.params)) {
+		return false // a call that may use the session: go-sdk answers
 	}
 	ctx := r.Context()
 	dup := false
