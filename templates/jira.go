@@ -4,23 +4,57 @@ package templates
 // worklog comments use in REST API v3.
 const adf = ` Rich text is Atlassian Document Format: {"type":"doc","version":1,"content":[{"type":"paragraph","content":[{"type":"text","text":"..."}]}]}.`
 
+// jiraEnhancedSearch is the one operation the Jira template adds to the
+// embedded July 2022 spec: Atlassian's enhanced JQL search, GET
+// /rest/api/3/search/jql. Atlassian announced on 31 October 2024 that GET
+// and POST /rest/api/3/search would be removed in favour of it (see
+// docs/templates.md); the snapshot predates it. The parameters follow
+// Atlassian's REST reference for the operation, with the wording of the
+// snapshot's own search parameters where they are the same; the answer
+// lists IssueBean objects, which the snapshot defines.
+const jiraEnhancedSearch = `"/rest/api/3/search/jql":{"get":{` +
+	`"operationId":"searchAndReconsileIssuesUsingJql","summary":"Search for issues using JQL enhanced search (GET)",` +
+	`"tags":["Issue search"],"security":[{"basicAuth":[]},{"OAuth2":["read:jira-work"]}],` +
+	`"parameters":[` +
+	`{"name":"jql","in":"query","description":"A bounded JQL expression: it must restrict the search (for example project = HSP).","schema":{"type":"string"}},` +
+	`{"name":"nextPageToken","in":"query","description":"The token of the page to fetch, from the previous page's nextPageToken; omit it for the first page.","schema":{"type":"string"}},` +
+	`{"name":"maxResults","in":"query","description":"The maximum number of issues to return per page.","schema":{"type":"integer","format":"int32","default":50}},` +
+	`{"name":"fields","in":"query","description":"The fields to return for each issue: field names, *all, *navigable, or a field prefixed with a minus to exclude it. Only the issue IDs are returned by default.","schema":{"type":"array","items":{"type":"string"}}},` +
+	`{"name":"expand","in":"query","description":"Additional information to include: renderedFields, names, schema, transitions, operations, editmeta, changelog, versionedRepresentations.","schema":{"type":"string"}},` +
+	`{"name":"properties","in":"query","description":"Issue properties to return for each issue.","schema":{"type":"array","items":{"type":"string"}}},` +
+	`{"name":"fieldsByKeys","in":"query","description":"Reference fields by their key rather than their ID.","schema":{"type":"boolean","default":false}},` +
+	`{"name":"failFast","in":"query","description":"Fail the request early if the field data cannot be retrieved.","schema":{"type":"boolean","default":false}},` +
+	`{"name":"reconcileIssues","in":"query","description":"IDs of issues just created or updated, to include them in the results with their latest data.","schema":{"type":"array","items":{"type":"integer","format":"int64"}}}` +
+	`],` +
+	`"responses":{"200":{"description":"Returned if the request is successful.","content":{"application/json":{"schema":{"type":"object","properties":{` +
+	`"issues":{"type":"array","items":{"$ref":"#/components/schemas/IssueBean"}},` +
+	`"nextPageToken":{"type":"string","description":"The token of the next page; absent on the last page."},` +
+	`"isLast":{"type":"boolean","description":"Whether this is the last page."},` +
+	`"names":{"type":"object","additionalProperties":{"type":"string"}},` +
+	`"schema":{"type":"object","additionalProperties":{"$ref":"#/components/schemas/JsonTypeBean"}}}}}}},` +
+	`"400":{"description":"Returned if the JQL query is invalid or unbounded."},"401":{"description":"Returned if the authentication credentials are incorrect or missing."}}}},`
+
 var jira = definition{
 	name:      "jira",
 	title:     "Jira",
 	agentCore: "Jira",
 	description: "Jira Cloud platform REST API v3: search issues with JQL, create, edit, assign, transition and delete issues, " +
-		"comments, watchers, worklogs and links, and the projects, issue types, statuses, priorities, fields and users they need.",
+		"comments, watchers, worklogs and links, and the projects, issue types, statuses, priorities, fields and users they need. " +
+		"The July 2022 spec is completed with Atlassian's enhanced JQL search (GET /rest/api/3/search/jql), which replaces the removed /rest/api/3/search.",
 	auth: "Basic authentication with the Atlassian account email (Options.Username) and an API token (Options.Password) " +
 		"to https://{Site}.atlassian.net; or an OAuth 2.0 (3LO) access token (Options.Token) as a bearer token to " +
 		"https://api.atlassian.com/ex/jira/{CloudID}, as Atlassian documents for Jira Cloud.",
-	licence: "Apache-2.0",
-	source:  "salto-io/jira-swaggers platform-swagger.v3.json @ e9edd0efc751bbc5b2a2c33f8755f9ed04e14158",
-	spec:    "jira/jira-platform-swagger.v3.json.gz",
-	preset:  jiraPreset,
+	licence:    "Apache-2.0",
+	source:     "salto-io/jira-swaggers platform-swagger.v3.json @ e9edd0efc751bbc5b2a2c33f8755f9ed04e14158",
+	spec:       "jira/jira-platform-swagger.v3.json.gz",
+	preset:     jiraPreset,
+	extraPaths: jiraEnhancedSearch,
 	ops: []operation{
-		{"searchForIssuesUsingJql", "Search issues with JQL, for example jql=\"project = OPS AND status != Done ORDER BY updated DESC\" " +
-			"or \"assignee = currentUser()\". fields limits the fields returned (comma-separated, such as summary,status,assignee); " +
-			"page with startAt and maxResults (at most 100). Use this to find issues before reading or changing them."},
+		{"searchAndReconsileIssuesUsingJql", "Search issues with JQL. The query must be bounded, for example " +
+			"jql=\"project = OPS AND status != Done ORDER BY updated DESC\" or \"assignee = currentUser() AND updated >= -30d\". " +
+			"Only issue IDs come back unless fields names them (such as summary,status,assignee, or *navigable). " +
+			"maxResults sets the page size; pass the answer's nextPageToken to get the next page until isLast is true. " +
+			"Use this to find issues before reading or changing them."},
 		{"getIssue", "Get one issue by its key or ID (issueIdOrKey, such as OPS-123): summary, description, status, assignee, " +
 			"comments and every field. fields limits the fields returned; expand=renderedFields adds HTML renderings."},
 		{"createIssue", "Create an issue or subtask. body.fields needs project ({\"key\":\"OPS\"}), issuetype ({\"name\":\"Task\"}) " +
@@ -50,7 +84,7 @@ var jira = definition{
 			"which fields each needs. Filter with projectKeys and issuetypeNames. Use before createIssue."},
 		{"getEditIssueMeta", "List the fields of an issue (issueIdOrKey) the user can edit, with their allowed values. Use before editIssue."},
 		{"getIssuePickerResource", "Suggest issues matching text as a user types (query), for a quick lookup by words in the summary or key; " +
-			"currentJQL narrows the candidates. For real searches use searchForIssuesUsingJql."},
+			"currentJQL narrows the candidates. For real searches use searchAndReconsileIssuesUsingJql."},
 		{"searchProjects", "List or search the projects the user can see: query matches key or name; page with startAt and maxResults."},
 		{"getProject", "Get a project's details by key or ID (projectIdOrKey): lead, issue types, components, versions."},
 		{"getAllStatuses", "List the statuses valid in a project (projectIdOrKey), grouped by issue type."},

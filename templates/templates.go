@@ -122,9 +122,13 @@ type definition struct {
 	description, auth      string
 	licence, source        string
 	spec                   string // path in specs
-	ops                    []operation
-	hide                   []string          // openapi.Options.HideParameters
-	header                 map[string]string // static headers
+	// extraPaths are path items the template adds to the spec (JSON
+	// object members, each followed by a comma), for an operation the
+	// service added after the embedded snapshot. Empty for most.
+	extraPaths string
+	ops        []operation
+	hide       []string          // openapi.Options.HideParameters
+	header     map[string]string // static headers
 	// preset returns the base URL ("" for the spec's servers), the
 	// credentials and fixed parameter values for opts.
 	preset func(o *Options) (preset, error)
@@ -276,11 +280,32 @@ func (t *Template) Target(ctx context.Context, opts *Options) (*openapi.Target, 
 	if err != nil {
 		return nil, err
 	}
+	if d.extraPaths != "" {
+		if spec, err = addPaths(spec, d.extraPaths); err != nil {
+			return nil, fmt.Errorf("templates: %s: %w", d.name, err)
+		}
+	}
 	tg, err := openapi.New(ctx, spec, oo)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %s: %w", d.name, err)
 	}
 	return tg, nil
+}
+
+// addPaths inserts path items at the start of a JSON spec's paths object.
+// The spec must have exactly one `"paths":{`, as the compact JSON specs
+// the templates embed do.
+func addPaths(spec []byte, paths string) ([]byte, error) {
+	marker := []byte(`"paths":{`)
+	i := bytes.Index(spec, marker)
+	if i < 0 || bytes.Count(spec, marker) != 1 {
+		return nil, errors.New("cannot add operations: the spec has no single compact \"paths\" object")
+	}
+	i += len(marker)
+	out := make([]byte, 0, len(spec)+len(paths))
+	out = append(out, spec[:i]...)
+	out = append(out, paths...)
+	return append(out, spec[i:]...), nil
 }
 
 // bearer is the preset of services that take a bearer token: Token, or

@@ -412,8 +412,8 @@ var templateCases = []struct {
 			method: "POST", url: "https://acme.atlassian.net/rest/api/3/issue/OPS-123/comment", body: []string{`"text":"on it"`}, check: basicIs(jiraEmail, jiraToken)},
 	}},
 	{name: "jira", opts: Options{Token: credentials.Literal(jiraOAuth), CloudID: "11223344-aaaa-bbbb-cccc-ddddeeeeffff"}, calls: []call{
-		{op: "searchForIssuesUsingJql", args: `{"jql":"project = OPS","maxResults":5}`,
-			method: "GET", url: "https://api.atlassian.com/ex/jira/11223344-aaaa-bbbb-cccc-ddddeeeeffff/rest/api/3/search?jql=project%20%3D%20OPS&maxResults=5",
+		{op: "searchAndReconsileIssuesUsingJql", args: `{"jql":"project = OPS","maxResults":5,"fields":["summary","status"],"nextPageToken":"tok1"}`,
+			method: "GET", url: "https://api.atlassian.com/ex/jira/11223344-aaaa-bbbb-cccc-ddddeeeeffff/rest/api/3/search/jql?jql=project%20%3D%20OPS&nextPageToken=tok1&maxResults=5&fields=summary&fields=status",
 			check: bearerIs(jiraOAuth)},
 	}},
 	{name: "asana", allOps: true, opts: Options{Token: credentials.Literal(asanaToken)}, calls: []call{
@@ -571,6 +571,9 @@ func TestTemplates(t *testing.T) {
 			elapsed := time.Since(start)
 			spec, _ := tpl.Spec()
 			want := specOperations(t, spec)
+			if extra := tpl.def.extraPaths; extra != "" {
+				want += specOperations(t, []byte(`{"paths":{`+strings.TrimSuffix(extra, ",")+`}}`))
+			}
 			fullTools, _ := full.ListTools(ctx)
 			t.Logf("%s all operations: %d tools, loaded in %v", tc.name, len(fullTools), elapsed.Round(time.Millisecond))
 			if len(fullTools) != want || full.Operations() != want {
@@ -586,6 +589,18 @@ func TestTemplates(t *testing.T) {
 			}
 			checkNoLeak(t, "logs", logs.String())
 		})
+	}
+}
+
+func TestAddPaths(t *testing.T) {
+	got, err := addPaths([]byte(`{"openapi":"3.0.1","paths":{"/a":{}}}`), `"/b":{},`)
+	if err != nil || string(got) != `{"openapi":"3.0.1","paths":{"/b":{},"/a":{}}}` {
+		t.Errorf("addPaths = %s, %v", got, err)
+	}
+	for _, spec := range []string{`openapi: 3.0.1\npaths:\n  /a: {}`, `{"paths":{"/a":{"description":"\"paths\":{"}},"x":{"paths":{}}}`} {
+		if _, err := addPaths([]byte(spec), `"/b":{},`); err == nil {
+			t.Errorf("addPaths accepted %s", spec)
+		}
 	}
 }
 
