@@ -220,7 +220,7 @@ func (t *Template) Spec() ([]byte, error) {
 // Target builds the service's target: the embedded spec loaded with the
 // template's authentication, base URL, hidden and fixed parameters and
 // curated operations (all of them with Options.AllOperations). It parses
-// the spec each time it is called (0.1–1 s, see docs/templates.md): build
+// the spec each time it is called (0.3–1.7 s, see docs/templates.md): build
 // a target once and keep it. Errors name where a secret comes from, never
 // its value.
 func (t *Template) Target(ctx context.Context, opts *Options) (*openapi.Target, error) {
