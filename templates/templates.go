@@ -32,7 +32,10 @@ var ErrUnknownTemplate = errors.New("unknown template")
 // operations with descriptions written for a model.
 //
 // Get and Lookup return a new Template each time; changing one changes
-// nothing else.
+// nothing else. Its fields describe the template: Target builds from the
+// package's own definition, so editing Operations does not change the
+// curated set (use Options.AllOperations, or the gateway's ToolFilter, to
+// publish more or fewer tools).
 type Template struct {
 	// Name is the template's identifier ("slack", "jira"): what Get takes,
 	// what a configuration names, and the default target name (the prefix
