@@ -57,6 +57,17 @@ type Options struct {
 	// case-insensitively. Parameters that repeat an apiKey security
 	// scheme's location and name are always hidden.
 	HideParameters []string
+	// ParameterValues fixes parameters to a value: each is left out of
+	// every input schema, as with HideParameters, and sent with this value
+	// on every call of an operation that has it. Keys are written as in
+	// HideParameters: a name in any location, or "<in>:<name>"
+	// ("path:AccountSid"). Unlike HideParameters, path parameters can be
+	// fixed, for an API that repeats a configured identifier in its paths
+	// (Twilio's /Accounts/{AccountSid}/...). A value is sent as a string
+	// argument would be: a path value is percent-encoded as one segment; a
+	// header value must not contain CR, LF or NUL. A key that matches no
+	// parameter is a Warning. Values are never logged.
+	ParameterValues map[string]string
 	// AllowRemoteRefs lets $refs load documents over HTTP(S). Off by
 	// default: a spec then reads nothing but itself and, for LoadFile, the
 	// files next to it.
@@ -254,6 +265,9 @@ func newTarget(ctx context.Context, data []byte, location *url.URL, opts *Option
 		warn:     warn,
 	}
 	if err := b.compileFilters(); err != nil {
+		return nil, fmt.Errorf("openapi: %w", err)
+	}
+	if err := b.compileValues(); err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
 	if err := b.build(); err != nil {

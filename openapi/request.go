@@ -43,7 +43,13 @@ func (t *Target) buildRequest(ctx context.Context, op *operation, args map[strin
 	header := http.Header{}
 	var cookies []string
 	for _, p := range op.params {
-		v, ok := args[p.prop]
+		var v any
+		ok := true
+		if p.fixed != nil {
+			v = *p.fixed
+		} else {
+			v, ok = args[p.prop]
+		}
 		if !ok || v == nil {
 			if p.in == "path" {
 				return nil, fmt.Errorf("missing path parameter %q", p.prop)

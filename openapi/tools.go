@@ -61,7 +61,8 @@ type param struct {
 	style         string
 	explode       bool
 	allowReserved bool
-	jsonContent   bool // parameter uses content: application/json
+	jsonContent   bool    // parameter uses content: application/json
+	fixed         *string // value from Options.ParameterValues; not an argument
 }
 
 type body struct {
@@ -83,6 +84,13 @@ type builder struct {
 	include  []compiledFilter
 	exclude  []compiledFilter
 	used     map[string]bool // override keys that matched
+	values   []fixedValue    // Options.ParameterValues, parsed
+}
+
+// fixedValue is one entry of Options.ParameterValues.
+type fixedValue struct {
+	key, in, name, value string
+	used                 bool
 }
 
 var methodOrder = []string{
@@ -138,6 +146,39 @@ func (b *builder) build() error {
 		if !b.used[key] {
 			b.warn("overrides", fmt.Sprintf("override %q matches no operation", key))
 		}
+	}
+	for _, fv := range b.values {
+		if !fv.used {
+			b.warn("parameterValues", fmt.Sprintf("parameter value %q matches no parameter", fv.key))
+		}
+	}
+	return nil
+}
+
+// compileValues parses Options.ParameterValues. A value with CR, LF or NUL
+// is refused (it could split a header); the error names the key only.
+func (b *builder) compileValues() error {
+	keys := make([]string, 0, len(b.opts.ParameterValues))
+	for k := range b.opts.ParameterValues {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := b.opts.ParameterValues[k]
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return fmt.Errorf("parameter value %q: contains CR, LF or NUL", k)
+		}
+		in, name, ok := strings.Cut(k, ":")
+		if !ok {
+			in, name = "", k
+		}
+		if name == "" {
+			return fmt.Errorf("parameter value %q: no parameter name", k)
+		}
+		if _, known := locationOrder[in]; in != "" && !known {
+			return fmt.Errorf("parameter value %q: unknown location %q (want path, query, header or cookie)", k, in)
+		}
+		b.values = append(b.values, fixedValue{key: k, in: in, name: name, value: v})
 	}
 	return nil
 }
@@ -359,6 +400,27 @@ func (b *builder) inputSchema(where, path string, item *openapi3.PathItem, o *op
 			b.warn(where, fmt.Sprintf("header parameter %q ignored (set by the target or the client's credentials)", p.Name))
 			continue
 		}
+		if fv := b.fixedValue(p); fv != nil {
+			if p.In == "path" && !contains(tmpl, p.Name) {
+				b.warn(where, fmt.Sprintf("path parameter %q is not in the path template; ignored", p.Name))
+				continue
+			}
+			sm, err := p.SerializationMethod()
+			if err != nil {
+				sm = &openapi3.SerializationMethod{Style: "form", Explode: true}
+			}
+			v := fv.value
+			pa := &param{name: p.Name, in: p.In, style: sm.Style, explode: sm.Explode, allowReserved: p.AllowReserved, fixed: &v}
+			if p.Schema == nil {
+				for mt := range p.Content {
+					if isJSON(mt) {
+						pa.jsonContent = true
+					}
+				}
+			}
+			op.params = append(op.params, pa)
+			continue
+		}
 		if b.hidden(p) {
 			if p.In == "path" {
 				return nil, fmt.Errorf("path parameter %q cannot be hidden", p.Name)
@@ -434,6 +496,27 @@ func (b *builder) inputSchema(where, path string, item *openapi3.PathItem, o *op
 		return nil, fmt.Errorf("encode input schema: %w", err)
 	}
 	return raw, nil
+}
+
+// fixedValue returns the Options.ParameterValues entry for p, if any, and
+// marks every entry that matches as used. An entry with a location wins
+// over one with the name alone.
+func (b *builder) fixedValue(p *openapi3.Parameter) *fixedValue {
+	var match *fixedValue
+	for i := range b.values {
+		fv := &b.values[i]
+		if fv.in != "" && fv.in != p.In {
+			continue
+		}
+		if p.In == "header" && !strings.EqualFold(fv.name, p.Name) || p.In != "header" && fv.name != p.Name {
+			continue
+		}
+		fv.used = true // shadowed entries match too: no warning for them
+		if match == nil || fv.in != "" {
+			match = fv
+		}
+	}
+	return match
 }
 
 // hidden reports whether a parameter is left out of input schemas: listed
