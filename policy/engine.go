@@ -316,14 +316,15 @@ func (e *Engine) Evaluate(p *toolgate.Principal, t *toolgate.ToolInfo, args json
 	if err != nil {
 		return Result{Errors: []EvalError{{Message: "context." + err.Error()}}}
 	}
-	pe := e.principal(p)
+	list := st.policiesFor(tl.name)
+	pe := e.principal(p, &list.tags)
 	req := cedar.Request{
 		Principal: pe.UID,
 		Action:    tl.action.UID,
 		Resource:  e.gateway.UID,
 		Context:   types.NewRecord(types.RecordMap{"input": input}),
 	}
-	dec, diag := cedar.Authorize(st.policiesFor(tl.name), &entities{e: e, principal: &pe, action: &tl.action}, req)
+	dec, diag := cedar.Authorize(list.policies, &entities{e: e, principal: &pe, action: &tl.action}, req)
 	r := Result{Allow: dec == cedar.Allow}
 	for _, reason := range diag.Reasons {
 		r.Policies = append(r.Policies, string(reason.PolicyID))
@@ -352,7 +353,7 @@ func (e *Engine) Decide(_ context.Context, req *toolgate.PolicyRequest) toolgate
 // subject is named by its client id; one without claims (an Authorizer
 // other than auth.JWT) gets tags from its subject, client, issuer and
 // scopes.
-func (e *Engine) principal(p *toolgate.Principal) types.Entity {
+func (e *Engine) principal(p *toolgate.Principal, tags *tagSet) types.Entity {
 	if p == nil {
 		p = &toolgate.Principal{}
 	}
@@ -367,7 +368,7 @@ func (e *Engine) principal(p *toolgate.Principal) types.Entity {
 	return types.Entity{
 		UID:        types.NewEntityUID(userType, types.String(id)),
 		Attributes: types.NewRecord(types.RecordMap{"id": types.String(id)}),
-		Tags:       claimTags(claims),
+		Tags:       claimTags(claims, tags),
 	}
 }
 
@@ -407,6 +408,10 @@ type loaded struct {
 	// usesAction: its conditions read the action, so its partial
 	// evaluation for tools/list depends on the tool even when wildcard.
 	usesAction bool
+	// tags are the tag names its conditions read (hasTag, getTag with a
+	// literal name); allTags: it reads one by a computed name.
+	tags    []string
+	allTags bool
 }
 
 // policySet is a set of policies, indexed by the actions they name.
@@ -414,6 +419,23 @@ type policySet struct {
 	all      []*loaded
 	byAction map[string][]int // tool name → indexes in all of the policies naming it
 	wildcard []int            // indexes of the policies for every tool
+	tags     tagSet           // the tags the policies read
+}
+
+// tagSet is the tags a set of policies reads: a principal needs no others.
+type tagSet struct {
+	names map[string]bool
+	all   bool
+}
+
+func (ts *tagSet) add(l *loaded) {
+	if ts.names == nil {
+		ts.names = map[string]bool{}
+	}
+	ts.all = ts.all || l.allTags
+	for _, n := range l.tags {
+		ts.names[n] = true
+	}
 }
 
 // newPolicySet parses ps.
@@ -438,6 +460,7 @@ func newPolicySet(ps []Policy) (*policySet, error) {
 		}
 		i := len(set.all)
 		set.all = append(set.all, l)
+		set.tags.add(l)
 		if l.wildcard {
 			set.wildcard = append(set.wildcard, i)
 		}
@@ -489,12 +512,26 @@ func parsePolicy(p Policy) (*loaded, error) {
 	if l.wildcard {
 		l.actions = nil
 	}
+	tag := func(name xast.IsNode) {
+		if v, ok := name.(xast.NodeValue); ok {
+			if s, ok := v.Value.(types.String); ok {
+				l.tags = append(l.tags, string(s))
+				return
+			}
+		}
+		l.allTags = true
+	}
 	for _, c := range x.Conditions {
 		xast.Inspect(xast.NewNode(c.Body), func(n xast.IsNode) bool {
-			if v, ok := n.(xast.NodeTypeVariable); ok && v.Name == "action" {
-				l.usesAction = true
+			switch v := n.(type) {
+			case xast.NodeTypeVariable:
+				l.usesAction = l.usesAction || v.Name == "action"
+			case xast.NodeTypeHasTag:
+				tag(v.Right)
+			case xast.NodeTypeGetTag:
+				tag(v.Right)
 			}
-			return !l.usesAction
+			return true
 		})
 	}
 	return l, nil
@@ -526,26 +563,36 @@ func (l policyList) All() iter.Seq2[cedar.PolicyID, *cedar.Policy] {
 	}
 }
 
+// actionPolicies are the policies that may apply to the calls of one tool,
+// and the tags they read.
+type actionPolicies struct {
+	policies policyList
+	tags     tagSet
+}
+
 // policiesFor returns the policies that may apply to a call of the tool
 // called name: those naming it and those for every tool. Cedar skips the
 // others anyway; leaving them out only saves their evaluation.
-func (st *state) policiesFor(name string) policyList {
+func (st *state) policiesFor(name string) *actionPolicies {
 	if l, ok := st.lists.Load(name); ok {
-		return l.(policyList)
+		return l.(*actionPolicies)
 	}
 	set := st.set
 	named := set.byAction[name]
-	l := make(policyList, 0, len(named)+len(set.wildcard))
+	ap := &actionPolicies{policies: make(policyList, 0, len(named)+len(set.wildcard))}
 	i, j := 0, 0
 	for i < len(named) || j < len(set.wildcard) { // merge, keeping load order
+		var l *loaded
 		if j == len(set.wildcard) || i < len(named) && named[i] < set.wildcard[j] {
-			l = append(l, set.all[named[i]])
+			l = set.all[named[i]]
 			i++
 		} else {
-			l = append(l, set.all[set.wildcard[j]])
+			l = set.all[set.wildcard[j]]
 			j++
 		}
+		ap.policies = append(ap.policies, l)
+		ap.tags.add(l)
 	}
-	st.lists.Store(name, l)
-	return l
+	st.lists.Store(name, ap)
+	return ap
 }

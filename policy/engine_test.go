@@ -144,6 +144,7 @@ type fixture struct {
 	be      *backend
 	audit   *auditLog
 	url     string
+	tokens  map[string]string // each user's bearer token; default its name
 	clients map[string]*mcp.ClientSession
 }
 
@@ -186,11 +187,15 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// client returns an MCP session of the caller whose token is token.
-func (f *fixture) client(t *testing.T, token string) *mcp.ClientSession {
+// client returns an MCP session of user.
+func (f *fixture) client(t *testing.T, user string) *mcp.ClientSession {
 	t.Helper()
-	if cs := f.clients[token]; cs != nil {
+	if cs := f.clients[user]; cs != nil {
 		return cs
+	}
+	token := user
+	if tok, ok := f.tokens[user]; ok {
+		token = tok
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -200,7 +205,7 @@ func (f *fixture) client(t *testing.T, token string) *mcp.ClientSession {
 		t.Fatal(err)
 	}
 	f.t.Cleanup(func() { _ = cs.Close() })
-	f.clients[token] = cs
+	f.clients[user] = cs
 	return cs
 }
 
@@ -556,5 +561,45 @@ func TestSchema(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("schema lacks %q:\n%s", want, s)
 		}
+	}
+}
+
+// TestErrorsInDecisions: arguments without a Cedar value deny the call
+// (fail closed); a policy whose evaluation fails is skipped, as Cedar
+// skips it, and named in the decision's errors and the audit record.
+func TestErrorsInDecisions(t *testing.T) {
+	f := newFixture(t, claimsAuth, policy.Enforce)
+	alice := toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "alice", Claims: users["alice"]})
+	// 1e30 is an integer for JSON Schema, but not a Long.
+	_, err := f.gw.Call(alice, "refund___process_refund", json.RawMessage(`{"orderId":"o-1","amount":1e30}`))
+	rec := f.audit.last()
+	if !errors.Is(err, toolgate.ErrPolicyDenied) || rec.PolicyDecision != "DENY" || !slices.Equal(rec.PolicyErrors, []string{"context.input"}) {
+		t.Fatalf("err %v, audit %+v", err, rec)
+	}
+	r := f.eng.Evaluate(&toolgate.Principal{Subject: "alice", Claims: users["alice"]}, toolInfo(t, f.gw, "refund___process_refund"),
+		json.RawMessage(`{"orderId":"o-1","amount":1e30}`))
+	if r.Allow || len(r.Errors) != 1 || r.Errors[0].Policy != "" || !strings.Contains(r.Errors[0].Message, "context.input.amount: 1e30 does not fit") {
+		t.Fatalf("Evaluate: %+v", r)
+	}
+
+	// The tool's amount becomes a string: the policies comparing it with a
+	// number fail and are skipped.
+	changed := toolgate.ToolInfo{Name: "refund___process_refund", Target: "refund", Tool: toolgate.Tool{Name: "process_refund",
+		InputSchema: json.RawMessage(`{"type":"object","properties":{"orderId":{"type":"string"},"amount":{"type":"string"}}}`)}}
+	if err := f.eng.SetTools([]toolgate.ToolInfo{changed}); err == nil {
+		t.Fatal("policies comparing a string with a number validated")
+	}
+	r = f.eng.Evaluate(&toolgate.Principal{Subject: "carol", Claims: users["carol"]}, &changed, json.RawMessage(`{"orderId":"o-1","amount":"20000"}`))
+	var failed []string
+	for _, e := range r.Errors {
+		failed = append(failed, e.Policy)
+	}
+	if r.Allow || !slices.Equal(failed, []string{"refund_scope", "forbid_big_refunds"}) {
+		t.Fatalf("Evaluate after the change: %+v", r)
+	}
+	d := f.eng.Decide(context.Background(), &toolgate.PolicyRequest{Principal: &toolgate.Principal{Subject: "alice", Claims: users["alice"]},
+		Tool: &changed, Arguments: json.RawMessage(`{"orderId":"o-1","amount":"20000"}`)})
+	if !d.Allow || !slices.Equal(d.Policies, []string{"admin_all"}) || !slices.Equal(d.Errors, []string{"refund_scope", "forbid_big_refunds"}) {
+		t.Fatalf("Decide after the change: %+v", d)
 	}
 }

@@ -35,7 +35,7 @@ func (e *Engine) ListFilter(_ context.Context, p *toolgate.Principal) func(*tool
 		return nil
 	}
 	st := e.st.Load()
-	pe := e.principal(p)
+	pe := e.principal(p, &st.set.tags)
 	shared := map[*loaded]reach{} // policies whose reach does not depend on the tool
 	return func(t *toolgate.ToolInfo) bool {
 		return e.listable(st, &pe, t.Name, shared)
@@ -53,7 +53,7 @@ func (e *Engine) listable(st *state, pe *types.Entity, name string, shared map[*
 		Context:   eval.Variable("context"),
 	}
 	permitted := false
-	for _, l := range st.policiesFor(name) {
+	for _, l := range st.policiesFor(name).policies {
 		var r reach
 		if l.wildcard && !l.usesAction {
 			if r = shared[l]; r == 0 {

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cedar-policy/cedar-go/types"
+	segjson "github.com/segmentio/encoding/json"
 )
 
 // The Cedar types tool arguments take, after AgentCore's mapping from JSON
@@ -46,10 +46,8 @@ var errNotFit = errors.New("does not fit its Cedar type")
 // inputValue decodes args, a JSON object valid for the tool's input schema,
 // into the Record that context.input holds.
 func inputValue(t *ctype, args []byte) (types.Value, error) {
-	d := json.NewDecoder(bytes.NewReader(args))
-	d.UseNumber()
 	var v any
-	if err := d.Decode(&v); err != nil {
+	if _, err := segjson.Parse(args, &v, segjson.UseNumber); err != nil {
 		return nil, fmt.Errorf("input: %w", err)
 	}
 	if v == nil {
@@ -367,15 +365,29 @@ func tagValue(v any) (string, bool) {
 	return string(b), true
 }
 
-// claimTags returns the tags of a principal with claims.
-func claimTags(claims map[string]any) types.Record {
-	if len(claims) == 0 {
+// claimTags returns the tags of a principal with claims: those that the
+// policies read (ts), as no other can change a decision.
+func claimTags(claims map[string]any, ts *tagSet) types.Record {
+	if len(claims) == 0 || !ts.all && len(ts.names) == 0 {
 		return types.Record{}
 	}
-	rm := make(types.RecordMap, len(claims))
-	for k, v := range claims {
+	rm := make(types.RecordMap, min(len(claims), len(ts.names)))
+	add := func(k string, v any) {
 		if s, ok := tagValue(v); ok {
 			rm[types.String(k)] = types.String(s)
+		}
+	}
+	if ts.all || len(ts.names) > len(claims) {
+		for k, v := range claims {
+			if ts.all || ts.names[k] {
+				add(k, v)
+			}
+		}
+	} else {
+		for k := range ts.names {
+			if v, ok := claims[k]; ok {
+				add(k, v)
+			}
 		}
 	}
 	return types.NewRecord(rm)

@@ -154,7 +154,7 @@ func FuzzCedarValues(f *testing.F) {
 	f.Fuzz(func(t *testing.T, claims, args, num string) {
 		var m map[string]any
 		if json.Unmarshal([]byte(claims), &m) == nil {
-			tags := claimTags(m)
+			tags := claimTags(m, &tagSet{all: true})
 			for k, v := range tags.All() {
 				if _, ok := v.(types.String); !ok {
 					t.Fatalf("tag %s is %T", k, v)
