@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cedar-policy/cedar-go"
+	cast "github.com/cedar-policy/cedar-go/ast"
 	"github.com/cedar-policy/cedar-go/types"
 	xast "github.com/cedar-policy/cedar-go/x/exp/ast"
 
@@ -473,8 +474,16 @@ func newPolicySet(ps []Policy) (*policySet, error) {
 	return set, errors.Join(errs...)
 }
 
+// MaxStatement is the longest statement a policy may have, in bytes:
+// AgentCore's limit, so that a policy loaded here loads there too.
+const MaxStatement = 10000
+
 // parsePolicy parses one policy statement.
 func parsePolicy(p Policy) (*loaded, error) {
+	if len(p.Statement) > MaxStatement {
+		return nil, &PolicyError{Policy: p.Name, Line: 1, Column: 1,
+			Err: fmt.Errorf("the statement has %d bytes, more than the %d AgentCore takes", len(p.Statement), MaxStatement)}
+	}
 	var list cedar.PolicyList
 	if err := list.UnmarshalCedar([]byte(p.Statement)); err != nil {
 		return nil, parseError(p.Name, err)
@@ -511,6 +520,15 @@ func parsePolicy(p Policy) (*loaded, error) {
 	}
 	if l.wildcard {
 		l.actions = nil
+	}
+	if l.wildcard || len(l.actions) > 0 {
+		// The policy is only ever evaluated for the actions its scope
+		// takes in (see policiesFor): Cedar need not check the scope again,
+		// which for "action in CallTool" means a walk up the action's
+		// groups per policy and call.
+		unscoped := *x
+		unscoped.Action = xast.ScopeTypeAll{}
+		l.pol = cedar.NewPolicyFromAST((*cast.Policy)(&unscoped))
 	}
 	tag := func(name xast.IsNode) {
 		if v, ok := name.(xast.NodeValue); ok {

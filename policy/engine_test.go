@@ -399,6 +399,7 @@ func TestValidationErrors(t *testing.T) {
 			1, 95, "session"},
 		{"syntax", "permit(principal, action, resource)\nwhen { context.input.amount < };", 2, 32, "parse error"},
 		{"two_statements", `permit(principal, action, resource); forbid(principal, action, resource);`, 1, 1, "exactly one policy"},
+		{"too_long", "permit(principal, action, resource);//" + strings.Repeat("x", policy.MaxStatement), 1, 1, "more than the 10000"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

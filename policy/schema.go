@@ -228,6 +228,9 @@ func generateSchema(tools []*tool) (*generated, error) {
 	common := sast.CommonTypes{}
 	sorted := slices.SortedFunc(slices.Values(tools), func(a, b *tool) int { return strings.Compare(a.name, b.name) })
 	for _, t := range sorted {
+		if t.name == mcpGroup || t.name == callToolGroup {
+			continue // a policy cannot name a tool that has a group's name
+		}
 		name := typeName(t.name, common)
 		common[name] = sast.CommonType{Type: t.input.schemaType()}
 		actions[types.String(t.name)] = sast.Action{
