@@ -118,6 +118,15 @@ func TestPolicyHook(t *testing.T) {
 						t.Errorf("%s: outcome %s", c.text, rec.Outcome)
 					}
 				}
+				wantRefused := uint64(3)
+				if logOnly {
+					wantRefused = 0
+				}
+				for _, ts := range gw.Status() {
+					if ts.Name == "t" && ts.Calls.Refused != wantRefused {
+						t.Errorf("the status page counts %d refused, want %d", ts.Calls.Refused, wantRefused)
+					}
+				}
 				if got := dec.seen.Load(); got == nil || got.Tool.Name != "t___echo" || got.Principal == nil {
 					t.Fatalf("decider saw %+v", got)
 				}
