@@ -336,10 +336,17 @@ func (e *Engine) Evaluate(p *toolgate.Principal, t *toolgate.ToolInfo, args json
 	return r
 }
 
-// Decide implements toolgate.PolicyDecider.
-func (e *Engine) Decide(_ context.Context, req *toolgate.PolicyRequest) toolgate.PolicyDecision {
+// Decide implements toolgate.PolicyDecider. A decision that cannot be
+// made (a panic in the evaluation) is a denial.
+func (e *Engine) Decide(_ context.Context, req *toolgate.PolicyRequest) (d toolgate.PolicyDecision) {
+	defer func() {
+		if recover() != nil { // its value may quote the arguments: not logged
+			e.log.Error("policy: the evaluation failed; the call is denied", "engine", e.name, "tool", req.Tool.Name)
+			d = toolgate.PolicyDecision{LogOnly: e.logOnly.Load(), Errors: []string{"evaluation"}}
+		}
+	}()
 	r := e.Evaluate(req.Principal, req.Tool, req.Arguments)
-	d := toolgate.PolicyDecision{Allow: r.Allow, LogOnly: e.logOnly.Load(), Policies: r.Policies}
+	d = toolgate.PolicyDecision{Allow: r.Allow, LogOnly: e.logOnly.Load(), Policies: r.Policies}
 	for _, ee := range r.Errors {
 		if ee.Policy == "" {
 			ee.Policy = requestError

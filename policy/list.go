@@ -73,8 +73,15 @@ func (e *Engine) listable(st *state, pe *types.Entity, name string, shared map[*
 	return permitted
 }
 
-// reachOf evaluates l partially in env.
-func reachOf(env eval.Env, l *loaded) reach {
+// reachOf evaluates l partially in env. Should cedar-go's partial
+// evaluator (experimental) fail on a policy, the policy may apply: a
+// listing only tells what a call might be permitted.
+func reachOf(env eval.Env, l *loaded) (r reach) {
+	defer func() {
+		if recover() != nil {
+			r = maybe
+		}
+	}()
 	p, keep := eval.PartialPolicy(env, l.ast)
 	if !keep {
 		return never
