@@ -47,6 +47,15 @@ type AuditRecord struct {
 	RequestID string `json:"request_id,omitempty"`
 	SessionID string `json:"session_id,omitempty"`
 	TraceID   string `json:"trace_id,omitempty"`
+	// PolicyDecision is Options.Policy's decision on the call, "ALLOW" or
+	// "DENY" as AgentCore names them (empty without a decision); in
+	// PolicyMode "LOG_ONLY" the call went ahead whatever it says.
+	// Policies are the ids of the policies that determined it (none for a
+	// default deny), PolicyErrors those whose evaluation failed.
+	PolicyDecision string   `json:"policy_decision,omitempty"`
+	PolicyMode     string   `json:"policy_mode,omitempty"`
+	Policies       []string `json:"policies,omitempty"`
+	PolicyErrors   []string `json:"policy_errors,omitempty"`
 	// Arguments are the call's arguments, only with Options.AuditArguments:
 	// the values of properties whose names look secret (password, secret,
 	// token, key, credential, authorization, cookie, ... in any case, with
@@ -99,6 +108,10 @@ func (r *AuditRecord) appendJSON(b []byte) []byte {
 	b = appendField(b, "request_id", r.RequestID)
 	b = appendField(b, "session_id", r.SessionID)
 	b = appendField(b, "trace_id", r.TraceID)
+	b = appendField(b, "policy_decision", r.PolicyDecision)
+	b = appendField(b, "policy_mode", r.PolicyMode)
+	b = appendStrings(b, "policies", r.Policies)
+	b = appendStrings(b, "policy_errors", r.PolicyErrors)
 	if len(r.Arguments) > 0 && json.Valid(r.Arguments) {
 		b = append(b, `,"arguments":`...)
 		b = append(b, r.Arguments...)
@@ -115,6 +128,23 @@ func appendField(b []byte, key, value string) []byte {
 	b = append(b, key...)
 	b = append(b, '"', ':')
 	return jsonx.AppendString(b, value)
+}
+
+// appendStrings appends ,"key":["v",...] unless values is empty.
+func appendStrings(b []byte, key string, values []string) []byte {
+	if len(values) == 0 {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':', '[')
+	for i, v := range values {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonx.AppendString(b, v)
+	}
+	return append(b, ']')
 }
 
 // audit hands the record of ob to Options.Audit.
@@ -141,6 +171,16 @@ func (g *Gateway) audit(ctx context.Context, ob *observation, elapsed time.Durat
 	}
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		rec.TraceID = sc.TraceID().String()
+	}
+	if d := ob.policy; d != nil {
+		rec.PolicyDecision, rec.PolicyMode = "DENY", "ENFORCE"
+		if d.Allow {
+			rec.PolicyDecision = "ALLOW"
+		}
+		if d.LogOnly {
+			rec.PolicyMode = "LOG_ONLY"
+		}
+		rec.Policies, rec.PolicyErrors = d.Policies, d.Errors
 	}
 	if g.opts.AuditArguments && ob.entry != nil && len(ob.args) > 0 {
 		rec.Arguments = redact(ob.args, ob.entry.prep.secretProps(), g.opts.AuditRedact)

@@ -65,6 +65,9 @@ func (g *Gateway) callEntry(ctx context.Context, e *entry, req *CallRequest) (*R
 		return nil, err
 	}
 	if g.call == nil {
+		if err := g.checkPolicy(ctx, e, req); err != nil {
+			return nil, err
+		}
 		return g.invoke(ctx, e, req)
 	}
 	return g.call(context.WithValue(ctx, checkedKey{}, &checked{e: e, args: req.Arguments, obs: req.obs}), req)
@@ -141,6 +144,9 @@ func (g *Gateway) recheck(ctx context.Context, req *CallRequest) (*Result, error
 		}
 	}
 	req.Target, req.Tool = e.info.Target, e.info.Tool.Name
+	if err := g.checkPolicy(ctx, e, req); err != nil {
+		return nil, err
+	}
 	return g.invoke(ctx, e, req)
 }
 

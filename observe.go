@@ -35,6 +35,7 @@ type observation struct {
 	span       trace.Span    // nil without a tracer
 	sets       *attrSets     // its metric attributes, once ended
 	invoked    bool          // the call reached invoke, which counted it
+	policy     *PolicyDecision
 }
 
 // setOutcome records how the request ended, unless an earlier step said so.

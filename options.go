@@ -81,6 +81,10 @@ type Options struct {
 	ToolFilter func(ctx context.Context, p *Principal, t *ToolInfo) bool
 	// Interceptors wrap every tool call, the first outermost.
 	Interceptors []Interceptor
+	// Policy, if set, decides every tool call after the interceptors, just
+	// before the target, and which tools tools/list shows (package policy:
+	// Cedar policies as AgentCore evaluates them; docs/policy.md).
+	Policy PolicyDecider
 	// ListBuiltinsOnly makes tools/list show only builtin tools (see
 	// AddBuiltin); target tools stay callable by name. This keeps a client's
 	// context small when the catalogue is huge and a builtin finds tools.

@@ -19,7 +19,8 @@ const (
 	// another user's session.
 	OutcomeRefusedAuth Outcome = "refused_auth"
 	// OutcomeRefusedPolicy: the ToolFilter hides the tool from the caller,
-	// or an interceptor refused the call with an error.
+	// an interceptor refused the call with an error, or Options.Policy
+	// denied it.
 	OutcomeRefusedPolicy Outcome = "refused_policy"
 	// OutcomeThrottled: a rate limit or a concurrency cap.
 	OutcomeThrottled Outcome = "throttled"

@@ -128,12 +128,13 @@ func (g *Gateway) listTools(ctx context.Context, p *Principal, cursor string, sp
 	res := &mcp.ListToolsResult{}
 	// The answer depends on the caller when a filter decides what it sees.
 	res.CacheScope = "public"
-	if g.opts.ToolFilter != nil {
+	if g.opts.ToolFilter != nil || g.opts.Policy != nil {
 		res.CacheScope = "private"
 	}
+	listable := g.listFilter(ctx, p)
 	for i := start; i < len(c.sorted); i++ {
 		e := c.sorted[i]
-		if !g.visible(ctx, p, e) {
+		if !g.visible(ctx, p, e) || listable != nil && !listable(&e.info) {
 			continue
 		}
 		if len(page) == g.opts.PageSize {

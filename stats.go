@@ -27,8 +27,8 @@ type CallStats struct {
 	// call's time ran out or its caller left) or a per-tool rate limit.
 	Throttled uint64
 	// Refused counts calls refused before the target was called: the
-	// ToolFilter hides the tool from the caller, or an interceptor refused
-	// the call.
+	// ToolFilter hides the tool from the caller, an interceptor refused
+	// the call, or Options.Policy denied it.
 	Refused uint64
 	// PerMinute is the rate of calls over the last minute (a sliding
 	// window of 10-second slots holding 50 to 60 seconds), in calls per
