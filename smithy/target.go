@@ -65,7 +65,11 @@ type Options struct {
 	// @http bindings is served as restJson1.
 	Protocol string
 	// Endpoint is the base URL of the service ("http://127.0.0.1:8000").
-	// Default for AWS services: https://<endpointPrefix>.<region>.amazonaws.com.
+	// Default for AWS services: the endpoint the AWS SDK's configuration
+	// sets for the service, as an SDK client finds it
+	// (AWS_ENDPOINT_URL_<SDKID>, AWS_ENDPOINT_URL, the shared
+	// configuration's services section or endpoint_url), else
+	// https://<endpointPrefix>.<region>.amazonaws.com.
 	Endpoint string
 	// Region is the AWS region for the default endpoint and SigV4. Default:
 	// AWS_REGION, AWS_DEFAULT_REGION or the shared configuration.
@@ -192,6 +196,11 @@ func New(ctx context.Context, m *Model, opts *Options) (*Target, error) {
 	}
 	t.client = credentials.Client(opts.HTTPClient, provider)
 	ep := opts.Endpoint
+	if ep == "" {
+		if ep, err = configuredEndpoint(ctx, svc); err != nil {
+			return nil, err
+		}
+	}
 	if ep == "" {
 		if ep = defaultEndpoint(svc, region); ep == "" {
 			return nil, fmt.Errorf("smithy: service %s: no Endpoint given and no regional default (it needs aws.api#service and a region)", svc.id)
