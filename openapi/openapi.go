@@ -26,6 +26,10 @@ type Options struct {
 	// Default: the spec's info.title, sanitised ("Swagger Petstore" ->
 	// "swagger_petstore").
 	Name string
+	// Description describes the target in Status and to tool search.
+	// Default: the spec's info.title and the first paragraph of its
+	// info.description.
+	Description string
 	// BaseURL overrides the spec's servers: every request goes to
 	// BaseURL + the operation's path. Required when the spec has no
 	// absolute server URL (no servers, or a relative one in a spec not
@@ -172,8 +176,8 @@ func (t *Target) Name() string { return t.name }
 // target in its TargetType metric.
 func (t *Target) TargetType() string { return "OpenAPI" }
 
-// Description returns the API's title and the first paragraph of its
-// description.
+// Description returns Options.Description, or else the API's title and the
+// first paragraph of its description.
 func (t *Target) Description() string { return t.description }
 
 // ListTools returns one tool per included operation, in path order.
@@ -234,6 +238,9 @@ func newTarget(ctx context.Context, data []byte, location *url.URL, opts *Option
 			}
 			t.description += d
 		}
+	}
+	if opts.Description != "" {
+		t.description = opts.Description
 	}
 	t.name = opts.Name
 	if t.name == "" {

@@ -56,6 +56,9 @@ type Options struct {
 	// service's sdkId (aws.api#service) or shape name, lower-cased, with
 	// characters other than letters, digits, '_' and '-' replaced by '_'.
 	Name string
+	// Description describes the target in Status and to tool search.
+	// Default: the service's documentation as text.
+	Description string
 	// Service is the service shape id ("com.amazonaws.dynamodb#DynamoDB_20120810")
 	// or its bare name, needed when the model holds several services.
 	Service string
@@ -168,6 +171,9 @@ func New(ctx context.Context, m *Model, opts *Options) (*Target, error) {
 	if t.name == "" {
 		t.name = defaultName(svc)
 	}
+	if opts.Description != "" {
+		t.desc = opts.Description
+	}
 	if t.maxResp <= 0 {
 		t.maxResp = 16 << 20
 	}
@@ -223,7 +229,8 @@ func (t *Target) Name() string { return t.name }
 // target in its TargetType metric.
 func (t *Target) TargetType() string { return "Smithy" }
 
-// Description returns the service's documentation as text.
+// Description returns Options.Description, or else the service's
+// documentation as text.
 func (t *Target) Description() string { return t.desc }
 
 // Protocol returns the protocol the target speaks (a protocol constant).
