@@ -188,6 +188,22 @@ func (t *Target) ListTools(ctx context.Context) ([]toolgate.Tool, error) {
 // Warnings returns the spec's flaws found while loading.
 func (t *Target) Warnings() []Warning { return slices.Clone(t.warnings) }
 
+// Unreachable returns the tools whose calls cannot be sent because no
+// usable server URL is known (the spec declares none, or only a relative
+// one or one with unresolved variables, and Options.BaseURL is not set),
+// sorted by tool name: Where is the tool's name, Message says why. Calls
+// of these tools fail with that message.
+func (t *Target) Unreachable() []Warning {
+	var out []Warning
+	for name, op := range t.ops {
+		if op.serverErr != "" {
+			out = append(out, Warning{Where: name, Message: op.serverErr})
+		}
+	}
+	slices.SortFunc(out, func(a, b Warning) int { return strings.Compare(a.Where, b.Where) })
+	return out
+}
+
 // Skipped returns the operations that did not become tools (including
 // those removed by filters), with reasons.
 func (t *Target) Skipped() []Skipped { return slices.Clone(t.skipped) }
