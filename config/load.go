@@ -171,6 +171,9 @@ func (f *File) check(p *problems) {
 		if l.Limits != nil && l.Limits.MaxConcurrentCalls != nil && *l.Limits.MaxConcurrentCalls == 0 {
 			p.errorf("toolgate.limits.maxConcurrentCalls", "must not be 0 (negative for no cap)")
 		}
+		if tel := l.Telemetry; tel != nil && tel.Audit != "" && tel.Audit != "stderr" && tel.Audit != "stdout" && !filepath.IsAbs(tel.Audit) {
+			tel.Audit = filepath.Join(f.dir, tel.Audit) // like file references, relative to the file
+		}
 	}
 }
 

@@ -469,6 +469,11 @@ targets:
 				t.Errorf("definitions %+v", d)
 			}
 		}},
+		{"audit file relative to the configuration", base + "toolgate: {telemetry: {audit: logs/audit.jsonl}}\n", func(t *testing.T, f *config.File) {
+			if a := f.Toolgate.Telemetry.Audit; !filepath.IsAbs(a) || filepath.Dir(filepath.Dir(a)) != filepath.Dir(f.Path()) {
+				t.Errorf("audit %q, configuration %q", a, f.Path())
+			}
+		}},
 		{"files relative to the configuration", base + `
 targets:
   - name: rel

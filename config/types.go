@@ -350,6 +350,7 @@ type Telemetry struct {
 	// StatusPage serves the status page at /status on AdminListen.
 	StatusPage bool `yaml:"statusPage"`
 	// Audit writes an audit record per call as a JSON line: "stderr",
-	// "stdout" or a file path (appended to).
+	// "stdout" or a file path (appended to; relative to the configuration
+	// file).
 	Audit string `yaml:"audit"`
 }
