@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -427,5 +428,62 @@ func TestUsage(t *testing.T) {
 		if code := run(tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.out) {
 			t.Errorf("toolgate %v: exit %d, want %d with %q:\n%s%s", tc.args, code, tc.code, tc.out, stdout.String(), stderr.String())
 		}
+	}
+}
+
+// TestExampleConfig: examples/config/gateway.yaml validates as shipped
+// and, with its demo backend running, serves the notes API as tools.
+func TestExampleConfig(t *testing.T) {
+	const key = "demo-key-for-tests"
+	env := []string{"NOTES_API_KEY=" + key}
+	if code, out, errOut := runCLI(t, env, "validate", "--config", "../../examples/config/gateway.yaml"); code != 0 {
+		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// The backend on a free port, the configuration pointed at it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	backend := exec.Command(program.Build(t, "../../examples/config/backend"))
+	backend.Env = append(os.Environ(), "NOTES_API_KEY="+key, "NOTES_ADDR="+addr)
+	backend.Stderr = os.Stderr
+	if err := backend.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = backend.Process.Kill(); _ = backend.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the backend does not listen on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"gateway.yaml", "notes-openapi.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../examples/config", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.NewReplacer("http://127.0.0.1:8081", "http://"+addr, "127.0.0.1:9090", "127.0.0.1:0").Replace(string(b))
+		write(t, filepath.Join(dir, name), s)
+	}
+	proc := program.Exec(t, toolgateBin(t), []string{"serve", "--config", filepath.Join(dir, "gateway.yaml"), "--addr", "127.0.0.1:0"}, env...)
+	cs := connect(t, proc.URL)
+	callTool(t, cs, "notes___createNote", map[string]any{"body": map[string]any{"title": "Launch", "tags": []string{"plan"}}})
+	res := callTool(t, cs, "notes___listNotes", map[string]any{"tag": "plan"})
+	if !strings.Contains(testenv.Text(res), `"title":"Launch"`) {
+		t.Errorf("listNotes: %s", testenv.Text(res))
+	}
+	res = callTool(t, cs, "x_amz_bedrock_agentcore_search", map[string]any{"query": "write a note"})
+	if !strings.Contains(testenv.Text(res), "notes___createNote") {
+		t.Errorf("search: %s", testenv.Text(res))
 	}
 }
