@@ -77,8 +77,9 @@ type Server struct {
 	addrMu             sync.Mutex
 	mcpAddr, adminAddr net.Addr // once listening
 
-	stop chan struct{}  // closed at shutdown: delayed closes happen now
-	bg   sync.WaitGroup // delayed target closes, old gateways draining
+	stop    chan struct{}  // closed when shutdown begins: no more reloads
+	drained chan struct{}  // closed when the current gateway has finished its calls
+	bg      sync.WaitGroup // delayed target closes, old gateways draining, the watcher
 }
 
 // generation is one gateway with what was built for it. A reload that
@@ -110,7 +111,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Stdout == nil {
 		opts.Stdout = io.Discard
 	}
-	s := &Server{opts: opts, log: opts.Logger, targets: map[string]*config.BuiltTarget{}, stop: make(chan struct{})}
+	s := &Server{opts: opts, log: opts.Logger, targets: map[string]*config.BuiltTarget{}, stop: make(chan struct{}), drained: make(chan struct{})}
 	f, err := s.load(ctx)
 	if err != nil {
 		return nil, err
@@ -234,6 +235,7 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { defer wg.Done(); _ = srv.Shutdown(shutdown) }()
 	}
 	wg.Wait()
+	close(s.drained)
 	s.bg.Wait()
 	if g := s.gen.Load(); g != nil {
 		s.retire(g)
@@ -544,10 +546,16 @@ func (s *Server) rebuild(ctx context.Context, f *config.File) error {
 		defer s.bg.Done()
 		drain, cancel := context.WithTimeout(context.Background(), s.drainTimeout(old))
 		defer cancel()
-		go func() {
+		go func() { // a shutdown gives the old gateway ShutdownTimeout at most
 			select {
 			case <-s.stop:
-				cancel()
+				t := time.NewTimer(s.opts.ShutdownTimeout)
+				defer t.Stop()
+				select {
+				case <-t.C:
+					cancel()
+				case <-drain.Done():
+				}
 			case <-drain.Done():
 			}
 		}()
@@ -596,8 +604,9 @@ func (s *Server) drainTimeout(g *generation) time.Duration {
 }
 
 // closeLater closes a removed target once no call can be using it: after
-// the longest a call may run, or at shutdown. Targets without anything to
-// close are left to the garbage collector.
+// the longest a call may run, or at shutdown once the gateway has finished
+// its calls. Targets without anything to close are left to the garbage
+// collector.
 func (s *Server) closeLater(t *config.BuiltTarget) {
 	if _, ok := t.Target.(io.Closer); !ok {
 		return
@@ -613,7 +622,7 @@ func (s *Server) closeLater(t *config.BuiltTarget) {
 		defer timer.Stop()
 		select {
 		case <-timer.C:
-		case <-s.stop:
+		case <-s.drained:
 		}
 		_ = t.Close()
 	}()
