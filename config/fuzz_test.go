@@ -10,10 +10,6 @@ import (
 	"github.com/toolgate/toolgate/config"
 )
 
-// documentLevel are the errors about the whole document, which have no
-// field path.
-var documentLevel = []string{"not valid YAML or JSON", "the configuration is empty", "must be a mapping", "keys must be strings", "the document is too large"}
-
 // FuzzLoad: any input is either accepted, with fingerprints and a
 // Validate that returns, or refused with config.Errors, each of which names
 // its field path (document-level problems aside). Nothing panics.
@@ -54,6 +50,8 @@ oauth2CredentialProviders:
 	f.Add([]byte("gateway: {name: $${x}, authorizerType: ${"))
 	f.Add([]byte("- 1\n- 2\n"))
 	dir := f.TempDir()
+	// The errors about the whole document, which have no field path.
+	documentLevel := []string{"not valid YAML or JSON", "the configuration is empty", "must be a mapping", "keys must be strings", "the document is too large"}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := config.Parse(data, dir)
 		if err != nil {
