@@ -188,6 +188,25 @@ func TestSecretSources(t *testing.T) {
 	}
 }
 
+// TestSecretInsideStructs: a pointer to a struct holding a Secret, nested
+// in another value and printed with a verb other than %v, makes fmt print
+// the struct's fields without their Format methods; the value still does
+// not show.
+func TestSecretInsideStructs(t *testing.T) {
+	type config struct {
+		Name string
+		Key  credentials.Secret
+	}
+	c := config{Name: "n", Key: credentials.Literal("sk-inside-struct")}
+	for _, v := range []any{c, &c, []config{c}, []*config{&c}, map[string]*config{"a": &c}, struct{ P *config }{&c}} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x", "%q", "%t"} {
+			if out := fmt.Sprintf(verb, v); strings.Contains(out, "sk-inside-struct") || strings.Contains(out, fmt.Sprintf("%x", "sk-inside-struct")) {
+				t.Errorf("%s of %T prints the secret: %s", verb, v, out)
+			}
+		}
+	}
+}
+
 func TestInboundCredentialNeverForwardedByDefault(t *testing.T) {
 	const inbound = "eyJhbGciOiJFUzI1NiJ9.inbound.token"
 	ctx := toolgate.WithPrincipal(context.Background(), &toolgate.Principal{Subject: "alice", Token: inbound, ExpiresAt: time.Now().Add(time.Hour)})

@@ -20,8 +20,23 @@ const redacted = "[REDACTED]"
 // slog and JSON show "[REDACTED]" for a literal and the variable name or
 // file path otherwise. Only Resolve returns the value.
 type Secret struct {
-	kind  secretKind
-	value string // the literal, the variable name or the file path
+	kind secretKind
+	// ref holds the literal, the variable name or the file path behind a
+	// pointer: when fmt prints a struct holding a Secret with a verb the
+	// struct does not support ("%d", or "%s" without a String method), it
+	// ignores Format and prints fields raw, but a nested pointer only as
+	// its address.
+	ref *secretRef
+}
+
+type secretRef struct{ s string }
+
+// value returns the literal, the variable name or the file path.
+func (s Secret) value() string {
+	if s.ref == nil {
+		return ""
+	}
+	return s.ref.s
 }
 
 type secretKind uint8
@@ -34,14 +49,14 @@ const (
 )
 
 // Literal returns a Secret holding v itself.
-func Literal(v string) Secret { return Secret{kind: secretLiteral, value: v} }
+func Literal(v string) Secret { return Secret{kind: secretLiteral, ref: &secretRef{v}} }
 
 // FromEnv returns a Secret read from the environment variable name.
-func FromEnv(name string) Secret { return Secret{kind: secretEnv, value: name} }
+func FromEnv(name string) Secret { return Secret{kind: secretEnv, ref: &secretRef{name}} }
 
 // FromFile returns a Secret read from the file at path (for example a
 // mounted Kubernetes or Docker secret). One trailing newline is removed.
-func FromFile(path string) Secret { return Secret{kind: secretFile, value: path} }
+func FromFile(path string) Secret { return Secret{kind: secretFile, ref: &secretRef{path}} }
 
 // IsZero reports whether s was never set.
 func (s Secret) IsZero() bool { return s.kind == secretNone }
@@ -55,20 +70,20 @@ func (s Secret) Resolve() (string, error) {
 	case secretNone:
 		return "", errors.New("secret not set")
 	case secretLiteral:
-		v = s.value
+		v = s.value()
 	case secretEnv:
 		var ok bool
-		if v, ok = os.LookupEnv(s.value); !ok {
-			return "", fmt.Errorf("secret from env %s: variable not set", s.value)
+		if v, ok = os.LookupEnv(s.value()); !ok {
+			return "", fmt.Errorf("secret from env %s: variable not set", s.value())
 		}
 	case secretFile:
-		b, err := os.ReadFile(s.value)
+		b, err := os.ReadFile(s.value())
 		if err != nil {
 			var pe *os.PathError
 			if errors.As(err, &pe) {
 				err = pe.Err // the path is already in the message
 			}
-			return "", fmt.Errorf("secret from file %s: %w", s.value, err)
+			return "", fmt.Errorf("secret from file %s: %w", s.value(), err)
 		}
 		v = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
 	}
@@ -84,9 +99,9 @@ func (s Secret) source() string {
 	case secretLiteral:
 		return redacted
 	case secretEnv:
-		return "env:" + s.value
+		return "env:" + s.value()
 	case secretFile:
-		return "file:" + s.value
+		return "file:" + s.value()
 	}
 	return "unset"
 }

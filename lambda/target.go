@@ -58,7 +58,9 @@ type Options struct {
 	// (AWS_REGION, shared config).
 	Region string
 	// Endpoint overrides the Lambda endpoint URL (New only), for example
-	// a local emulator.
+	// a local emulator. Empty means the endpoint the AWS SDK's
+	// configuration sets for Lambda (AWS_ENDPOINT_URL_LAMBDA,
+	// AWS_ENDPOINT_URL, the shared configuration), else the regional one.
 	Endpoint string
 	// HTTPClient sends the Invoke requests (New only). Nil means the AWS
 	// SDK's default client (30 s connect and 10 s TLS handshake timeouts)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -452,5 +453,45 @@ func TestConcurrentCalls(t *testing.T) {
 				t.Fatalf("%s: %v", tc.name, err)
 			}
 		}
+	}
+}
+
+// TestConfiguredEndpoint: without Options.Endpoint, Invoke goes where the
+// AWS SDK's configuration sends Lambda clients: AWS_ENDPOINT_URL_LAMBDA
+// before AWS_ENDPOINT_URL.
+func TestConfiguredEndpoint(t *testing.T) {
+	own := &fakeLambda{responses: []func(http.ResponseWriter){answer("", `"own"`)}}
+	global := &fakeLambda{responses: []func(http.ResponseWriter){answer("", `"global"`)}}
+	ownSrv, globalSrv := httptest.NewServer(own), httptest.NewServer(global)
+	defer ownSrv.Close()
+	defer globalSrv.Close()
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "config"))
+	t.Setenv("AWS_ENDPOINT_URL", globalSrv.URL)
+	for _, tc := range []struct {
+		name, lambdaURL, want string
+	}{
+		{"AWS_ENDPOINT_URL_LAMBDA", ownSrv.URL, "own"},
+		{"AWS_ENDPOINT_URL", "", "global"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("AWS_ENDPOINT_URL_LAMBDA", tc.lambdaURL)
+			if tc.lambdaURL == "" {
+				os.Unsetenv("AWS_ENDPOINT_URL_LAMBDA")
+			}
+			o := baseOptions(t)
+			o.Function = "arn:aws:lambda:eu-west-1:123456789012:function:weather"
+			o.Credentials = staticSigV4(t)
+			tg, err := lambda.New(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := tg.CallTool(context.Background(), &toolgate.CallRequest{Name: "fn___echo", Tool: "echo", Arguments: json.RawMessage(`{}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := testenv.Text(res); got != tc.want {
+				t.Errorf("answered by %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

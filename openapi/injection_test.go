@@ -178,12 +178,19 @@ paths:
 			if err != nil {
 				t.Fatal(err)
 			}
+			unreachable := tg.Unreachable()
 			res := call(t, tg, "p", `{}`)
 			if tc.wantErr != "" {
 				if !res.IsError || !strings.Contains(resultText(res), tc.wantErr) {
 					t.Errorf("want error containing %q, got %s", tc.wantErr, resultText(res))
 				}
+				if len(unreachable) != 1 || unreachable[0].Where != "p" || !strings.Contains(unreachable[0].Message, tc.wantErr) {
+					t.Errorf("Unreachable() = %v, want p with %q", unreachable, tc.wantErr)
+				}
 				return
+			}
+			if len(unreachable) != 0 {
+				t.Errorf("Unreachable() = %v", unreachable)
 			}
 			if res.IsError {
 				t.Fatal(resultText(res))

@@ -26,6 +26,10 @@ type Options struct {
 	// Default: the spec's info.title, sanitised ("Swagger Petstore" ->
 	// "swagger_petstore").
 	Name string
+	// Description describes the target in Status and to tool search.
+	// Default: the spec's info.title and the first paragraph of its
+	// info.description.
+	Description string
 	// BaseURL overrides the spec's servers: every request goes to
 	// BaseURL + the operation's path. Required when the spec has no
 	// absolute server URL (no servers, or a relative one in a spec not
@@ -183,8 +187,8 @@ func (t *Target) Name() string { return t.name }
 // target in its TargetType metric.
 func (t *Target) TargetType() string { return "OpenAPI" }
 
-// Description returns the API's title and the first paragraph of its
-// description.
+// Description returns Options.Description, or else the API's title and the
+// first paragraph of its description.
 func (t *Target) Description() string { return t.description }
 
 // ListTools returns one tool per included operation, in path order.
@@ -194,6 +198,22 @@ func (t *Target) ListTools(ctx context.Context) ([]toolgate.Tool, error) {
 
 // Warnings returns the spec's flaws found while loading.
 func (t *Target) Warnings() []Warning { return slices.Clone(t.warnings) }
+
+// Unreachable returns the tools whose calls cannot be sent because no
+// usable server URL is known (the spec declares none, or only a relative
+// one or one with unresolved variables, and Options.BaseURL is not set),
+// sorted by tool name: Where is the tool's name, Message says why. Calls
+// of these tools fail with that message.
+func (t *Target) Unreachable() []Warning {
+	var out []Warning
+	for name, op := range t.ops {
+		if op.serverErr != "" {
+			out = append(out, Warning{Where: name, Message: op.serverErr})
+		}
+	}
+	slices.SortFunc(out, func(a, b Warning) int { return strings.Compare(a.Where, b.Where) })
+	return out
+}
 
 // Skipped returns the operations that did not become tools (including
 // those removed by filters), with reasons.
@@ -245,6 +265,9 @@ func newTarget(ctx context.Context, data []byte, location *url.URL, opts *Option
 			}
 			t.description += d
 		}
+	}
+	if opts.Description != "" {
+		t.description = opts.Description
 	}
 	t.name = opts.Name
 	if t.name == "" {

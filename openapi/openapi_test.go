@@ -132,6 +132,22 @@ func TestDefaultTargetName(t *testing.T) {
 	}
 }
 
+func TestDescription(t *testing.T) {
+	spec := []byte(`{"openapi":"3.0.0","info":{"title":"Pets","description":"All the pets.\n\nMore.","version":"1"},"paths":{}}`)
+	for _, tc := range []struct{ option, want string }{
+		{"", "Pets: All the pets."},
+		{"The shop's pets", "The shop's pets"},
+	} {
+		tg, err := New(context.Background(), spec, &Options{Description: tc.option, Logger: quietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tg.Description(); got != tc.want {
+			t.Errorf("Options.Description %q: Description() %q, want %q", tc.option, got, tc.want)
+		}
+	}
+}
+
 func TestLenientLoading(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -337,3 +337,22 @@ func TestRetry(t *testing.T) {
 		})
 	}
 }
+
+func TestDescription(t *testing.T) {
+	m, err := smithy.LoadFile("testdata/kinesis-subset.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ option, want string }{
+		{"", "Amazon Kinesis Data Streams Service API Reference\n\nA subset of the Kinesis API, for tests."},
+		{"Streams of the shop", "Streams of the shop"},
+	} {
+		tg, err := smithy.New(context.Background(), m, &smithy.Options{Description: tc.option, Endpoint: "http://x", Credentials: credentials.None()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tg.Description(); got != tc.want {
+			t.Errorf("Options.Description %q: Description() %q, want %q", tc.option, got, tc.want)
+		}
+	}
+}

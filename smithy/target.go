@@ -56,6 +56,9 @@ type Options struct {
 	// service's sdkId (aws.api#service) or shape name, lower-cased, with
 	// characters other than letters, digits, '_' and '-' replaced by '_'.
 	Name string
+	// Description describes the target in Status and to tool search.
+	// Default: the service's documentation as text.
+	Description string
 	// Service is the service shape id ("com.amazonaws.dynamodb#DynamoDB_20120810")
 	// or its bare name, needed when the model holds several services.
 	Service string
@@ -65,7 +68,11 @@ type Options struct {
 	// @http bindings is served as restJson1.
 	Protocol string
 	// Endpoint is the base URL of the service ("http://127.0.0.1:8000").
-	// Default for AWS services: https://<endpointPrefix>.<region>.amazonaws.com.
+	// Default for AWS services: the endpoint the AWS SDK's configuration
+	// sets for the service, as an SDK client finds it
+	// (AWS_ENDPOINT_URL_<SDKID>, AWS_ENDPOINT_URL, the shared
+	// configuration's services section or endpoint_url), else
+	// https://<endpointPrefix>.<region>.amazonaws.com.
 	Endpoint string
 	// Region is the AWS region for the default endpoint and SigV4. Default:
 	// AWS_REGION, AWS_DEFAULT_REGION or the shared configuration.
@@ -164,6 +171,9 @@ func New(ctx context.Context, m *Model, opts *Options) (*Target, error) {
 	if t.name == "" {
 		t.name = defaultName(svc)
 	}
+	if opts.Description != "" {
+		t.desc = opts.Description
+	}
 	if t.maxResp <= 0 {
 		t.maxResp = 16 << 20
 	}
@@ -193,6 +203,11 @@ func New(ctx context.Context, m *Model, opts *Options) (*Target, error) {
 	t.client = credentials.Client(opts.HTTPClient, provider)
 	ep := opts.Endpoint
 	if ep == "" {
+		if ep, err = configuredEndpoint(ctx, svc); err != nil {
+			return nil, err
+		}
+	}
+	if ep == "" {
 		if ep = defaultEndpoint(svc, region); ep == "" {
 			return nil, fmt.Errorf("smithy: service %s: no Endpoint given and no regional default (it needs aws.api#service and a region)", svc.id)
 		}
@@ -214,7 +229,8 @@ func (t *Target) Name() string { return t.name }
 // target in its TargetType metric.
 func (t *Target) TargetType() string { return "Smithy" }
 
-// Description returns the service's documentation as text.
+// Description returns Options.Description, or else the service's
+// documentation as text.
 func (t *Target) Description() string { return t.desc }
 
 // Protocol returns the protocol the target speaks (a protocol constant).

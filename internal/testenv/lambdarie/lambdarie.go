@@ -16,7 +16,8 @@
 //	// point a Lambda client at e.URL and invoke lambdarie.FunctionName
 //
 // The emulator differs from Lambda: it routes only the function name
-// FunctionName (any qualifier is ignored), runs one invocation at a time
+// FunctionName (any qualifier is ignored; ARNProxy adds Lambda's routing of
+// the function's ARN), runs one invocation at a time
 // (a concurrent one is refused with HTTP 400), returns function errors
 // without the X-Amz-Function-Error header, answers a timeout with HTTP 200
 // and the plain text "Task timed out after N.00 seconds", and a panic with
@@ -27,11 +28,17 @@ package lambdarie
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -168,6 +175,43 @@ func Start(tb testing.TB, bootstrap string, cfg *Config) *Emulator {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// ARNProxy returns the URL of a proxy in front of the emulator that, as
+// Lambda does, takes the function's ARN (any partition, region and
+// account, with or without a qualifier) as well as its name in the Invoke
+// path; the emulator alone routes only FunctionName. Other functions get
+// Lambda's 404 ResourceNotFoundException. The proxy stops when the test
+// ends.
+func (e *Emulator) ARNProxy(tb testing.TB) string {
+	tb.Helper()
+	target, err := url.Parse(e.URL)
+	if err != nil {
+		tb.Fatalf("lambdarie: %v", err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		const prefix, suffix = "/2015-03-31/functions/", "/invocations"
+		p := r.URL.Path
+		if name, ok := strings.CutPrefix(p, prefix); ok && strings.HasSuffix(name, suffix) {
+			name = strings.TrimSuffix(name, suffix)
+			// arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+			if parts := strings.Split(name, ":"); len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function" {
+				name = parts[6]
+			}
+			if name != FunctionName {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = io.WriteString(w, `{"Type":"User","message":"Function not found: `+name+`"}`)
+				return
+			}
+			r.URL.Path, r.URL.RawPath = prefix+FunctionName+suffix, ""
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // freeAddr returns a 127.0.0.1 address with a port that was free a moment

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -25,6 +26,33 @@ func TestInvoke(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || string(b) != `{"custom":{"k":"v"},"event":{"a":1}}` {
 		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+}
+
+// TestARNProxy: the proxy routes the function's ARN, with or without a
+// qualifier, and its name to the emulator, and answers 404 for others.
+func TestARNProxy(t *testing.T) {
+	e := lambdarie.Start(t, lambdarie.Build(t, "./testdata/echo"), nil)
+	proxy := e.ARNProxy(t)
+	for _, tc := range []struct {
+		name   string
+		status int
+	}{
+		{lambdarie.FunctionName, 200},
+		{"arn:aws:lambda:us-east-1:123456789012:function:" + lambdarie.FunctionName, 200},
+		{"arn:aws:lambda:eu-west-3:123456789012:function:" + lambdarie.FunctionName + ":live", 200},
+		{"arn:aws:lambda:us-east-1:123456789012:function:other", 404},
+		{"other", 404},
+	} {
+		resp, err := http.Post(proxy+"/2015-03-31/functions/"+url.PathEscape(tc.name)+"/invocations", "application/json", strings.NewReader(`{"a":1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || (tc.status == 200 && !strings.Contains(string(b), `"event":{"a":1}`)) {
+			t.Errorf("%s: %d %s", tc.name, resp.StatusCode, b)
+		}
 	}
 }
 

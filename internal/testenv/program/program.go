@@ -24,8 +24,9 @@ var urlPattern = regexp.MustCompile(`http://127\.0\.0\.1:\d+/mcp`)
 type Process struct {
 	// URL is the first http://127.0.0.1:PORT/mcp URL the program printed.
 	URL string
-	// Stderr holds what the program wrote to its standard error.
-	Stderr *testenv.LockedBuffer
+	// Stdout and Stderr hold what the program wrote to its standard output
+	// and error.
+	Stdout, Stderr *testenv.LockedBuffer
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -45,31 +46,50 @@ func Start(t testing.TB, pkg string, env ...string) string {
 // Run is Start returning the running process.
 func Run(t testing.TB, pkg string, env ...string) *Process {
 	t.Helper()
+	return Exec(t, Build(t, pkg), nil, append([]string{"TOOLGATE_ADDR=127.0.0.1:0"}, env...)...)
+}
+
+// Build builds the Go package pkg (a path such as "../examples/auth",
+// relative to the test's directory) into the test's temporary folder and
+// returns the binary's path.
+func Build(t testing.TB, pkg string) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
 	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", pkg, err, out)
 	}
-	p := &Process{Stderr: &testenv.LockedBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin)
-	p.cmd.Env = append(os.Environ(), append([]string{"TOOLGATE_ADDR=127.0.0.1:0"}, env...)...)
+	return bin
+}
+
+// Exec runs the program bin with args and env added to the environment,
+// and returns once it prints an http://127.0.0.1:PORT/mcp URL. The program
+// is killed when the test ends.
+func Exec(t testing.TB, bin string, args []string, env ...string) *Process {
+	t.Helper()
+	p := &Process{Stdout: &testenv.LockedBuffer{}, Stderr: &testenv.LockedBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stderr = io.MultiWriter(os.Stderr, p.Stderr)
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", pkg, err)
+		t.Fatalf("starting %s: %v", bin, err)
 	}
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			_, _ = p.Stdout.Write(append(sc.Bytes(), '\n'))
 			if m := urlPattern.FindString(sc.Text()); m != "" {
-				found <- m
-				break
+				select {
+				case found <- m:
+				default:
+				}
 			}
 		}
-		_, _ = io.Copy(io.Discard, stdout)
+		_, _ = io.Copy(p.Stdout, stdout)
 		p.err = p.cmd.Wait()
 		close(p.done)
 	}()
@@ -81,11 +101,25 @@ func Run(t testing.TB, pkg string, env ...string) *Process {
 	case p.URL = <-found:
 		return p
 	case <-p.done:
-		t.Fatalf("%s exited before printing its URL: %v", pkg, p.err)
+		t.Fatalf("%s exited before printing its URL: %v\n%s", bin, p.err, p.Stderr)
 	case <-time.After(90 * time.Second):
-		t.Fatalf("%s did not print its URL", pkg)
+		t.Fatalf("%s did not print its URL", bin)
 	}
 	return nil
+}
+
+// Signal sends sig to the program.
+func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// Wait waits up to timeout for the program to exit and returns its exit
+// error (nil for status 0).
+func (p *Process) Wait(timeout time.Duration) error {
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(timeout):
+		return errors.New("still running")
+	}
 }
 
 // Interrupt sends SIGINT, as Ctrl-C does, and waits up to timeout for the

@@ -1,0 +1,617 @@
+package config
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/internal/schema"
+	"github.com/toolgate/toolgate/lambda"
+	"github.com/toolgate/toolgate/mcpserver"
+	"github.com/toolgate/toolgate/openapi"
+	"github.com/toolgate/toolgate/search"
+	"github.com/toolgate/toolgate/smithy"
+)
+
+// Built is what a File builds: the options of toolgate.New and the targets
+// to add, exactly as a Go program would write them.
+type Built struct {
+	// Options are the gateway's options. The caller may add what the file
+	// does not describe (MeterProvider, Audit, Interceptors, ...).
+	Options toolgate.Options
+	// JWT is the CUSTOM_JWT authorizer (also Options.Authorizer), nil
+	// without one; serve its MetadataHandler at auth.MetadataPath.
+	JWT *auth.JWT
+	// Search, when not nil, are the options of search.Enable (the
+	// gateway's searchType is SEMANTIC).
+	Search *search.Options
+	// Targets are the targets to add, in the file's order.
+	Targets []*BuiltTarget
+
+	svc *search.Service // enabled by Gateway
+}
+
+// BuiltTarget is one target, built.
+type BuiltTarget struct {
+	Name string
+	// Fingerprint is the Target's (see Target.Fingerprint).
+	Fingerprint string
+	Target      toolgate.Target
+}
+
+// Close releases what the target holds (an MCP server's connection or
+// process). The gateway must no longer call it.
+func (t *BuiltTarget) Close() error {
+	if c, ok := t.Target.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// Close releases the authorizer's key refresh, tool search and every
+// target.
+func (b *Built) Close() {
+	if b.svc != nil {
+		b.svc.Close()
+	}
+	if b.JWT != nil {
+		b.JWT.Close()
+	}
+	for _, t := range b.Targets {
+		_ = t.Close()
+	}
+}
+
+// Gateway creates the gateway (toolgate.New), enables tool search when the
+// file asks for it, and adds every target. A target whose listing fails is
+// added all the same, unhealthy, as AddTarget does; the failure is logged
+// by the gateway. Close the gateway, then b.
+func (b *Built) Gateway(ctx context.Context) (*toolgate.Gateway, error) {
+	opts := b.Options
+	gw, err := toolgate.New(&opts)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if b.Search != nil {
+		svc, err := search.Enable(gw, b.Search)
+		if err != nil {
+			gw.Close()
+			return nil, fmt.Errorf("config: tool search: %w", err)
+		}
+		b.svc = svc
+	}
+	for _, t := range b.Targets {
+		if err := AddTarget(ctx, gw, t.Target); err != nil {
+			gw.Close()
+			return nil, err
+		}
+	}
+	return gw, nil
+}
+
+// AddTarget adds t to gw. A listing failure is not an error here: the
+// target is added, unhealthy, and the gateway retries on Refresh.
+func AddTarget(ctx context.Context, gw *toolgate.Gateway, t toolgate.Target) error {
+	err := gw.AddTarget(ctx, t)
+	if err == nil {
+		return nil
+	}
+	for _, st := range gw.Status() {
+		if st.Name == t.Name() {
+			return nil // added; its listing failed
+		}
+	}
+	return fmt.Errorf("config: target %q: %w", t.Name(), err)
+}
+
+// Build builds the gateway's options and every target. The CUSTOM_JWT
+// authorizer fetches its discovery document and keys now; targets contact
+// no backend (OAuth2 token endpoints and MCP servers are reached on first
+// use). logger receives the gateway's and the targets' logs.
+func (f *File) Build(ctx context.Context, logger *slog.Logger) (*Built, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	b := &Built{}
+	var errs Errors
+	opts, jwt, err := f.gatewayOptions(ctx, logger)
+	if err != nil {
+		errs = append(errs, err...)
+	}
+	b.Options, b.JWT = opts, jwt
+	if g := f.Gateway; g != nil && g.ProtocolConfiguration != nil && g.ProtocolConfiguration.MCP != nil && g.ProtocolConfiguration.MCP.SearchType == "SEMANTIC" {
+		b.Search = &search.Options{Logger: logger}
+	}
+	for i, t := range f.Targets {
+		tg, err := f.buildTarget(ctx, i, logger)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		b.Targets = append(b.Targets, &BuiltTarget{Name: t.Name, Fingerprint: t.fp, Target: tg})
+	}
+	if len(errs) > 0 {
+		b.Close()
+		return nil, errs
+	}
+	return b, nil
+}
+
+// BuildTarget builds the target named name, as Build does.
+func (f *File) BuildTarget(ctx context.Context, name string, logger *slog.Logger) (*BuiltTarget, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	for i, t := range f.Targets {
+		if t.Name == name {
+			tg, err := f.buildTarget(ctx, i, logger)
+			if err != nil {
+				return nil, err
+			}
+			return &BuiltTarget{Name: t.Name, Fingerprint: t.fp, Target: tg}, nil
+		}
+	}
+	return nil, &Error{Msg: fmt.Sprintf("no target %q", name)}
+}
+
+// gatewayOptions builds toolgate.Options from the gateway and toolgate
+// sections.
+func (f *File) gatewayOptions(ctx context.Context, logger *slog.Logger) (toolgate.Options, *auth.JWT, Errors) {
+	g := f.Gateway
+	o := toolgate.Options{Name: g.Name, Resource: g.Name, Logger: logger}
+	if pc := g.ProtocolConfiguration; pc != nil && pc.MCP != nil {
+		o.Instructions = pc.MCP.Instructions
+	}
+	l := f.Toolgate
+	if l == nil {
+		l = &Local{}
+	}
+	o.Stateless, o.JSONResponse = l.Stateless, l.JSONResponse
+	if lim := l.Limits; lim != nil {
+		if lim.MaxBodyBytes != nil {
+			o.MaxBodyBytes = *lim.MaxBodyBytes
+		}
+		if lim.CallTimeout != nil {
+			o.CallTimeout = time.Duration(*lim.CallTimeout)
+		}
+		if lim.MaxConcurrentCalls != nil {
+			o.MaxConcurrentCalls = *lim.MaxConcurrentCalls
+		}
+		if lim.RefreshInterval != nil {
+			o.RefreshInterval = time.Duration(*lim.RefreshInterval)
+		}
+	}
+	switch g.AuthorizerType {
+	case "NONE":
+		o.Authorizer = auth.None()
+	case "CUSTOM_JWT":
+		j := g.AuthorizerConfiguration.CustomJWTAuthorizer
+		cfg := auth.JWTConfig{
+			DiscoveryURL:          j.DiscoveryURL,
+			AllowedAudience:       j.AllowedAudience,
+			AllowedClients:        j.AllowedClients,
+			AllowedScopes:         j.AllowedScopes,
+			PublicURL:             l.PublicURL,
+			TrustForwardedHeaders: l.TrustForwardedHeaders,
+			ResourceName:          g.Name,
+		}
+		for _, c := range j.CustomClaims {
+			cfg.CustomClaims = append(cfg.CustomClaims, claimRule(c))
+		}
+		jwt, err := auth.NewJWT(ctx, cfg)
+		if err != nil {
+			return o, nil, Errors{{Path: "gateway.authorizerConfiguration.customJWTAuthorizer", Msg: err.Error(), Err: err}}
+		}
+		o.Authorizer = jwt
+		return o, jwt, nil
+	}
+	return o, nil, nil
+}
+
+// claimRule maps a CustomClaimValidationType to auth's rule.
+func claimRule(c *CustomClaim) auth.ClaimRule {
+	v := c.AuthorizingClaimMatchValue.ClaimMatchValue
+	r := auth.ClaimRule{Claim: c.InboundTokenClaimName, Op: auth.ClaimOp(c.AuthorizingClaimMatchValue.ClaimMatchOperator)}
+	if v.MatchValueString != "" {
+		r.Values = []string{v.MatchValueString}
+	} else {
+		r.Values = slices.Clone(v.MatchValueStringList)
+	}
+	return r
+}
+
+// kindOf returns the member of targetConfiguration.mcp a target uses.
+func kindOf(t *Target) string {
+	if set := members(t.TargetConfiguration.MCP); len(set) == 1 {
+		return set[0]
+	}
+	return ""
+}
+
+// buildTarget builds targets[i]. Its errors name the target and the path.
+func (f *File) buildTarget(ctx context.Context, i int, logger *slog.Logger) (toolgate.Target, *Error) {
+	t := f.Targets[i]
+	kind := kindOf(t)
+	path := index("targets", i) + ".targetConfiguration.mcp." + kind
+	fail := func(p string, err error) *Error {
+		return &Error{Path: p, Target: t.Name, Msg: err.Error(), Err: err}
+	}
+	// openapi, lambda and mcpserver name the target in their logs; smithy
+	// and the credential providers get it here.
+	log := logger.With("target", t.Name)
+	creds, err := f.credentials(ctx, t, log)
+	if err != nil {
+		return nil, fail(index("targets", i)+".credentialProviderConfigurations[0]", err)
+	}
+	m := t.TargetConfiguration.MCP
+	switch kind {
+	case "openApiSchema":
+		opts := &openapi.Options{Name: t.Name, Description: t.Description, Credentials: creds, Logger: logger}
+		var tg *openapi.Target
+		var err error
+		if s := m.OpenAPISchema.S3; s != nil {
+			tg, err = openapi.LoadFile(ctx, s.path, opts)
+		} else {
+			tg, err = openapi.New(ctx, m.OpenAPISchema.InlinePayload.Data, opts)
+		}
+		if err != nil {
+			return nil, fail(path, err)
+		}
+		return tg, nil
+	case "smithyModel":
+		var model *smithy.Model
+		var err error
+		if s := m.SmithyModel.S3; s != nil {
+			model, err = smithy.LoadFile(s.path)
+		} else {
+			model, err = smithy.Parse(m.SmithyModel.InlinePayload.Data)
+		}
+		if err != nil {
+			return nil, fail(path, err)
+		}
+		tg, err := smithy.New(ctx, model, &smithy.Options{Name: t.Name, Description: t.Description, Credentials: creds, Logger: log})
+		if err != nil {
+			return nil, fail(path, err)
+		}
+		return tg, nil
+	case "lambda":
+		l := m.Lambda
+		var data []byte
+		spath := path + ".toolSchema"
+		if s := l.ToolSchema.S3; s != nil {
+			data, spath = s.data, spath+".s3"
+		} else {
+			data, _ = json.Marshal(l.ToolSchema.InlinePayload)
+			spath += ".inlinePayload"
+		}
+		tools, err := lambda.ParseTools(data)
+		if err != nil {
+			return nil, fail(spath, err)
+		}
+		o := &lambda.Options{Name: t.Name, Description: t.Description, Tools: tools, Function: l.LambdaArn, Credentials: creds, Logger: logger}
+		if mc := t.MetadataConfiguration; mc != nil {
+			o.PropagateHeaders = mc.AllowedRequestHeaders
+		}
+		tg, err := lambda.New(ctx, o)
+		if err != nil {
+			return nil, fail(path, err)
+		}
+		return tg, nil
+	case "mcpServer":
+		s := m.MCPServer
+		o := &mcpserver.Options{Name: t.Name, Description: t.Description, URL: s.Endpoint, Credentials: creds, Logger: logger,
+			ListingMode: mcpserver.ListingMode(s.ListingMode)}
+		if s.ResourcePriority != nil {
+			o.ResourcePriority = *s.ResourcePriority
+		}
+		tg, err := mcpserver.New(o)
+		if err != nil {
+			return nil, fail(path, err)
+		}
+		return tg, nil
+	}
+	// Template-based targets (targetConfiguration.mcp.template) will be
+	// built here, into one of the kinds above.
+	return nil, fail(path, errors.New("no target kind"))
+}
+
+// credentials builds the provider of a target's credential provider
+// configuration; nil means the target's default.
+func (f *File) credentials(ctx context.Context, t *Target, log *slog.Logger) (credentials.Provider, error) {
+	if len(t.CredentialProviderConfigurations) == 0 {
+		return nil, nil
+	}
+	c := t.CredentialProviderConfigurations[0]
+	switch c.CredentialProviderType {
+	case "API_KEY":
+		k := c.CredentialProvider.APIKeyCredentialProvider
+		p := f.apiKeyProvider(arnName(k.ProviderArn))
+		loc := credentials.Header
+		if k.CredentialLocation == "QUERY_PARAMETER" {
+			loc = credentials.Query
+		}
+		return credentials.NewAPIKey(credentials.APIKeyConfig{Key: p.APIKey, In: loc, Name: k.CredentialParameterName, Prefix: k.CredentialPrefix})
+	case "OAUTH":
+		o := c.CredentialProvider.OAuthCredentialProvider
+		cfg, err := f.clientCredentials(f.oauth2Provider(arnName(o.ProviderArn)))
+		if err != nil {
+			return nil, err
+		}
+		cfg.Scopes = o.Scopes
+		if len(o.CustomParameters) > 0 {
+			cfg.EndpointParams = url.Values{}
+			for k, v := range o.CustomParameters {
+				cfg.EndpointParams.Set(k, v)
+			}
+		}
+		cfg.Logger = log
+		return &lazyClientCredentials{cfg: cfg}, nil
+	case "GATEWAY_IAM_ROLE":
+		if c.CredentialProvider == nil || c.CredentialProvider.IAMCredentialProvider == nil {
+			return nil, nil // lambda and smithy sign with SigV4 by default
+		}
+		iam := c.CredentialProvider.IAMCredentialProvider
+		return credentials.NewSigV4(ctx, credentials.SigV4Config{Service: iam.Service, Region: iam.Region, Logger: log})
+	case "JWT_PASSTHROUGH":
+		return credentials.NewPassthrough(credentials.PassthroughConfig{})
+	}
+	return nil, fmt.Errorf("credentialProviderType %q is not supported", c.CredentialProviderType)
+}
+
+func (f *File) apiKeyProvider(name string) *APIKeyCredentialProvider {
+	for _, p := range f.APIKeyCredentialProviders {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+func (f *File) oauth2Provider(name string) *OAuth2CredentialProvider {
+	for _, p := range f.OAuth2CredentialProviders {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// vendorTokenURL returns the token endpoint of one of AgentCore's built-in
+// vendors.
+func vendorTokenURL(vendor string) string {
+	switch vendor {
+	case "GoogleOauth2":
+		return "https://oauth2.googleapis.com/token"
+	case "GithubOauth2":
+		return "https://github.com/login/oauth/access_token"
+	case "SlackOauth2":
+		return "https://slack.com/api/oauth.v2.access"
+	case "SalesforceOauth2":
+		return "https://login.salesforce.com/services/oauth2/token"
+	case "AtlassianOauth2":
+		return "https://auth.atlassian.com/oauth/token"
+	case "LinkedinOauth2":
+		return "https://www.linkedin.com/oauth/v2/accessToken"
+	}
+	return ""
+}
+
+// clientCredentials maps an OAuth2 credential provider to the client
+// credentials grant toolgate runs.
+func (f *File) clientCredentials(p *OAuth2CredentialProvider) (credentials.ClientCredentialsConfig, error) {
+	in := p.OAuth2ProviderConfigInput
+	var cfg credentials.ClientCredentialsConfig
+	switch {
+	case in.CustomOauth2ProviderConfig != nil:
+		c := in.CustomOauth2ProviderConfig
+		cfg.ClientID, cfg.ClientSecret = c.ClientID, c.ClientSecret
+		if d := c.OauthDiscovery; d.DiscoveryURL != "" {
+			cfg.DiscoveryURL = d.DiscoveryURL
+		} else {
+			md := d.AuthorizationServerMetadata
+			cfg.TokenURL = md.TokenEndpoint
+			if len(md.TokenEndpointAuthMethods) > 0 && !slices.Contains(md.TokenEndpointAuthMethods, "client_secret_basic") &&
+				slices.Contains(md.TokenEndpointAuthMethods, "client_secret_post") {
+				cfg.AuthStyle = credentials.AuthPost
+			}
+		}
+		switch c.ClientAuthenticationMethod {
+		case "CLIENT_SECRET_POST":
+			cfg.AuthStyle = credentials.AuthPost
+		case "CLIENT_SECRET_BASIC":
+			cfg.AuthStyle = credentials.AuthBasic
+		}
+	case in.MicrosoftOauth2ProviderConfig != nil:
+		c := in.MicrosoftOauth2ProviderConfig
+		cfg.ClientID, cfg.ClientSecret = c.ClientID, c.ClientSecret
+		cfg.TokenURL = "https://login.microsoftonline.com/" + url.PathEscape(c.TenantID) + "/oauth2/v2.0/token"
+	case in.IncludedOauth2ProviderConfig != nil:
+		c := in.IncludedOauth2ProviderConfig
+		cfg.ClientID, cfg.ClientSecret = c.ClientID, c.ClientSecret
+		if c.TokenEndpoint != "" {
+			cfg.TokenURL = c.TokenEndpoint
+		} else {
+			cfg.DiscoveryURL = strings.TrimSuffix(c.Issuer, "/") + "/.well-known/openid-configuration"
+		}
+	default:
+		for _, v := range []*VendorOAuth2ProviderConfig{in.GoogleOauth2ProviderConfig, in.GithubOauth2ProviderConfig, in.SlackOauth2ProviderConfig,
+			in.SalesforceOauth2ProviderConfig, in.AtlassianOauth2ProviderConfig, in.LinkedinOauth2ProviderConfig} {
+			if v != nil {
+				cfg.ClientID, cfg.ClientSecret = v.ClientID, v.ClientSecret
+				cfg.TokenURL = vendorTokenURL(p.CredentialProviderVendor)
+			}
+		}
+	}
+	if cfg.TokenURL == "" && cfg.DiscoveryURL == "" {
+		return cfg, fmt.Errorf("OAuth2 provider %q: no token endpoint", p.Name)
+	}
+	return cfg, nil
+}
+
+// lazyClientCredentials is a client credentials provider made on first
+// use, so that building a target contacts no identity provider (its
+// discovery document is read when the first call needs a token). A failed
+// construction is tried again by the next call.
+type lazyClientCredentials struct {
+	cfg credentials.ClientCredentialsConfig
+	mu  sync.Mutex
+	cc  *credentials.ClientCredentials
+}
+
+func (l *lazyClientCredentials) get(ctx context.Context) (*credentials.ClientCredentials, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cc == nil {
+		cc, err := credentials.NewClientCredentials(ctx, l.cfg)
+		if err != nil {
+			return nil, err
+		}
+		l.cc = cc
+	}
+	return l.cc, nil
+}
+
+// Apply implements credentials.Provider.
+func (l *lazyClientCredentials) Apply(ctx context.Context, req *http.Request) error {
+	cc, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return cc.Apply(ctx, req)
+}
+
+// Rejected implements credentials.Rejecter.
+func (l *lazyClientCredentials) Rejected(req *http.Request) {
+	l.mu.Lock()
+	cc := l.cc
+	l.mu.Unlock()
+	if cc != nil {
+		cc.Rejected(req)
+	}
+}
+
+// String, GoString, Format and LogValue keep the configuration (which holds
+// the client secret's source) to a description.
+func (l *lazyClientCredentials) String() string {
+	u := l.cfg.TokenURL
+	if u == "" {
+		u = l.cfg.DiscoveryURL
+	}
+	return fmt.Sprintf("OAuth2 client credentials of client %q at %s", l.cfg.ClientID, u)
+}
+
+// GoString implements fmt.GoStringer.
+func (l *lazyClientCredentials) GoString() string { return l.String() }
+
+// Format implements fmt.Formatter.
+func (l *lazyClientCredentials) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, l.String()) }
+
+// LogValue implements slog.LogValuer.
+func (l *lazyClientCredentials) LogValue() slog.Value { return slog.StringValue(l.String()) }
+
+// Validate converts every target's spec, model and tool schemas without
+// serving: it builds each target, lists its tools (except MCP servers,
+// which would have to be contacted) and compiles every tool's schemas as
+// the gateway would. It returns every problem as Errors, each naming the
+// target and the field. The CUSTOM_JWT authorizer's discovery document is
+// not fetched (Build does).
+func (f *File) Validate(ctx context.Context) error {
+	discard := slog.New(slog.DiscardHandler)
+	var errs Errors
+	for i, t := range f.Targets {
+		tg, err := f.buildTarget(ctx, i, discard)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		kind := kindOf(t)
+		path := index("targets", i) + ".targetConfiguration.mcp." + kind
+		if kind == "mcpServer" {
+			if c, ok := tg.(io.Closer); ok {
+				_ = c.Close()
+			}
+			continue
+		}
+		tools, lerr := tg.ListTools(ctx)
+		if lerr != nil {
+			errs = append(errs, &Error{Path: path, Target: t.Name, Msg: "listing tools: " + lerr.Error(), Err: lerr})
+			continue
+		}
+		if len(tools) == 0 {
+			errs = append(errs, &Error{Path: path, Target: t.Name, Msg: "no tools: the target would publish nothing"})
+		}
+		errs = append(errs, checkTools(t, path, tools)...)
+		if api, ok := tg.(*openapi.Target); ok {
+			for _, w := range api.Unreachable() {
+				why, _, _ := strings.Cut(w.Message, "; set ") // the Go options are not in the file
+				errs = append(errs, &Error{Path: path, Target: t.Name, Msg: fmt.Sprintf("tool %q: no usable server URL (%s): give the spec an absolute servers URL", w.Where, why)})
+			}
+		}
+	}
+	return errs.err()
+}
+
+// checkTools compiles each tool's schemas as the gateway does when it
+// publishes them; a tool that fails would not be served.
+func checkTools(t *Target, path string, tools []toolgate.Tool) Errors {
+	var errs Errors
+	inline := map[string]int{} // a Lambda inline definition's index, by tool name
+	if l := t.TargetConfiguration.MCP.Lambda; l != nil && l.ToolSchema.InlinePayload != nil {
+		for i, d := range l.ToolSchema.InlinePayload {
+			inline[d.Name] = i
+		}
+	}
+	sc := schema.NewCompiler()
+	seen := map[string]bool{}
+	for _, tool := range tools {
+		at := path
+		if i, ok := inline[tool.Name]; ok {
+			at = fmt.Sprintf("%s.toolSchema.inlinePayload[%d]", path, i)
+		}
+		bad := func(field, format string, args ...any) {
+			p := at
+			if field != "" {
+				p = join(at, field)
+			}
+			errs = append(errs, &Error{Path: p, Target: t.Name, Msg: fmt.Sprintf(format, args...)})
+		}
+		switch {
+		case tool.Name == "":
+			bad("name", "a tool has no name")
+			continue
+		case seen[tool.Name]:
+			bad("name", "tool %q is listed twice", tool.Name)
+			continue
+		}
+		seen[tool.Name] = true
+		field := func(s string) string {
+			if at == path {
+				return "" // a spec's operation: the path names the target
+			}
+			return s
+		}
+		in, err := schema.NormalizeInput(tool.InputSchema)
+		if err == nil {
+			_, err = sc.Compile(in)
+		}
+		if err != nil {
+			bad(field("inputSchema"), "tool %q: input schema: %v", tool.Name, err)
+		}
+		if _, err := schema.NormalizeOutput(tool.OutputSchema); err != nil {
+			bad(field("outputSchema"), "tool %q: output schema: %v", tool.Name, err)
+		}
+	}
+	return errs
+}

@@ -1,0 +1,356 @@
+package config
+
+import (
+	"encoding/json"
+
+	"github.com/toolgate/toolgate/credentials"
+)
+
+// The types below mirror the request bodies of Amazon Bedrock AgentCore's
+// control plane (CreateGateway, CreateGatewayTarget,
+// CreateApiKeyCredentialProvider, CreateOauth2CredentialProvider): the
+// field names, nesting and enum values are AgentCore's. Fields AgentCore
+// has and toolgate does not use are Ignored (a warning) or Unsupported (an
+// error). docs/config.md describes every field.
+
+// File is a configuration file: a gateway, the credential providers its
+// targets use, the targets, and toolgate's own local settings.
+type File struct {
+	// Gateway is a CreateGateway request body.
+	Gateway *Gateway `yaml:"gateway" cfg:"required"`
+	// APIKeyCredentialProviders are CreateApiKeyCredentialProvider bodies.
+	APIKeyCredentialProviders []*APIKeyCredentialProvider `yaml:"apiKeyCredentialProviders"`
+	// OAuth2CredentialProviders are CreateOauth2CredentialProvider bodies.
+	OAuth2CredentialProviders []*OAuth2CredentialProvider `yaml:"oauth2CredentialProviders"`
+	// Targets are CreateGatewayTarget bodies.
+	Targets []*Target `yaml:"targets"`
+	// Toolgate holds local settings AgentCore has no field for.
+	Toolgate *Local `yaml:"toolgate"`
+
+	path      string    // the file read, "" for Parse
+	dir       string    // relative file references resolve here
+	files     []string  // every file read: the configuration and those it references
+	warnings  []Warning // fields accepted but not acted on
+	gatewayFP string    // see GatewayFingerprint
+}
+
+// Gateway is a CreateGateway request body.
+type Gateway struct {
+	Name                    string                   `yaml:"name" cfg:"required"`
+	Description             string                   `yaml:"description"`
+	ProtocolType            string                   `yaml:"protocolType"`
+	ProtocolConfiguration   *ProtocolConfiguration   `yaml:"protocolConfiguration"`
+	AuthorizerType          string                   `yaml:"authorizerType" cfg:"required"`
+	AuthorizerConfiguration *AuthorizerConfiguration `yaml:"authorizerConfiguration"`
+
+	RoleArn        Ignored `yaml:"roleArn" note:"targets that sign with SigV4 use the default AWS credential chain of the process"`
+	KmsKeyArn      Ignored `yaml:"kmsKeyArn"`
+	ExceptionLevel Ignored `yaml:"exceptionLevel" note:"errors are always as detailed as the gateway can make them without leaking secrets"`
+	Tags           Ignored `yaml:"tags"`
+	ClientToken    Ignored `yaml:"clientToken"`
+
+	InterceptorConfigurations Unsupported `yaml:"interceptorConfigurations" note:"interceptors are Lambda functions run around each call; use toolgate.Options.Interceptors in Go"`
+	PolicyEngineConfiguration Unsupported `yaml:"policyEngineConfiguration" note:"no policy engine runs locally; use toolgate.Options.ToolFilter or Interceptors in Go"`
+}
+
+// ProtocolConfiguration is AgentCore's GatewayProtocolConfiguration union.
+type ProtocolConfiguration struct {
+	MCP *MCPGatewayConfiguration `yaml:"mcp"`
+}
+
+// MCPGatewayConfiguration configures the MCP protocol.
+type MCPGatewayConfiguration struct {
+	// SupportedVersions are accepted and reported; toolgate negotiates
+	// every version go-sdk speaks.
+	SupportedVersions []string `yaml:"supportedVersions"`
+	Instructions      string   `yaml:"instructions"`
+	// SearchType SEMANTIC adds the tool search builtin.
+	SearchType string `yaml:"searchType"`
+}
+
+// AuthorizerConfiguration is AgentCore's AuthorizerConfiguration union.
+type AuthorizerConfiguration struct {
+	CustomJWTAuthorizer *CustomJWTAuthorizer `yaml:"customJWTAuthorizer"`
+}
+
+// CustomJWTAuthorizer is a CustomJWTAuthorizerConfiguration.
+type CustomJWTAuthorizer struct {
+	DiscoveryURL    string         `yaml:"discoveryUrl" cfg:"required"`
+	AllowedAudience []string       `yaml:"allowedAudience"`
+	AllowedClients  []string       `yaml:"allowedClients"`
+	AllowedScopes   []string       `yaml:"allowedScopes"`
+	CustomClaims    []*CustomClaim `yaml:"customClaims"`
+}
+
+// CustomClaim is a CustomClaimValidationType: one condition on a claim.
+type CustomClaim struct {
+	InboundTokenClaimName      string                      `yaml:"inboundTokenClaimName" cfg:"required"`
+	InboundTokenClaimValueType string                      `yaml:"inboundTokenClaimValueType" cfg:"required"`
+	AuthorizingClaimMatchValue *AuthorizingClaimMatchValue `yaml:"authorizingClaimMatchValue" cfg:"required"`
+}
+
+// AuthorizingClaimMatchValue is an AuthorizingClaimMatchValueType.
+type AuthorizingClaimMatchValue struct {
+	ClaimMatchValue    *ClaimMatchValue `yaml:"claimMatchValue" cfg:"required"`
+	ClaimMatchOperator string           `yaml:"claimMatchOperator" cfg:"required"`
+}
+
+// ClaimMatchValue is a ClaimMatchValueType union.
+type ClaimMatchValue struct {
+	MatchValueString     string   `yaml:"matchValueString"`
+	MatchValueStringList []string `yaml:"matchValueStringList"`
+}
+
+// APIKeyCredentialProvider is a CreateApiKeyCredentialProvider body.
+type APIKeyCredentialProvider struct {
+	Name   string             `yaml:"name" cfg:"required"`
+	APIKey credentials.Secret `yaml:"apiKey" cfg:"required"`
+	Tags   Ignored            `yaml:"tags"`
+}
+
+// OAuth2CredentialProvider is a CreateOauth2CredentialProvider body.
+type OAuth2CredentialProvider struct {
+	Name                      string                     `yaml:"name" cfg:"required"`
+	CredentialProviderVendor  string                     `yaml:"credentialProviderVendor" cfg:"required"`
+	OAuth2ProviderConfigInput *OAuth2ProviderConfigInput `yaml:"oauth2ProviderConfigInput" cfg:"required"`
+	Tags                      Ignored                    `yaml:"tags"`
+}
+
+// OAuth2ProviderConfigInput is AgentCore's Oauth2ProviderConfigInput
+// union: the custom provider, a vendor's, or an included one.
+type OAuth2ProviderConfigInput struct {
+	CustomOauth2ProviderConfig     *CustomOAuth2ProviderConfig    `yaml:"customOauth2ProviderConfig"`
+	GoogleOauth2ProviderConfig     *VendorOAuth2ProviderConfig    `yaml:"googleOauth2ProviderConfig"`
+	GithubOauth2ProviderConfig     *VendorOAuth2ProviderConfig    `yaml:"githubOauth2ProviderConfig"`
+	SlackOauth2ProviderConfig      *VendorOAuth2ProviderConfig    `yaml:"slackOauth2ProviderConfig"`
+	SalesforceOauth2ProviderConfig *VendorOAuth2ProviderConfig    `yaml:"salesforceOauth2ProviderConfig"`
+	MicrosoftOauth2ProviderConfig  *MicrosoftOAuth2ProviderConfig `yaml:"microsoftOauth2ProviderConfig"`
+	AtlassianOauth2ProviderConfig  *VendorOAuth2ProviderConfig    `yaml:"atlassianOauth2ProviderConfig"`
+	LinkedinOauth2ProviderConfig   *VendorOAuth2ProviderConfig    `yaml:"linkedinOauth2ProviderConfig"`
+	IncludedOauth2ProviderConfig   *IncludedOAuth2ProviderConfig  `yaml:"includedOauth2ProviderConfig"`
+}
+
+// CustomOAuth2ProviderConfig is a CustomOauth2ProviderConfigInput.
+type CustomOAuth2ProviderConfig struct {
+	OauthDiscovery             *OAuth2Discovery   `yaml:"oauthDiscovery" cfg:"required"`
+	ClientID                   string             `yaml:"clientId" cfg:"required"`
+	ClientSecret               credentials.Secret `yaml:"clientSecret" cfg:"required"`
+	ClientAuthenticationMethod string             `yaml:"clientAuthenticationMethod"`
+
+	PrivateEndpoint          Ignored `yaml:"privateEndpoint" note:"the token endpoint is reached over the process's network"`
+	PrivateEndpointOverrides Ignored `yaml:"privateEndpointOverrides" note:"the token endpoint is reached over the process's network"`
+}
+
+// OAuth2Discovery is the Oauth2Discovery union: a discovery document's URL
+// or the authorization server's metadata.
+type OAuth2Discovery struct {
+	DiscoveryURL                string                             `yaml:"discoveryUrl"`
+	AuthorizationServerMetadata *OAuth2AuthorizationServerMetadata `yaml:"authorizationServerMetadata"`
+}
+
+// OAuth2AuthorizationServerMetadata is Oauth2AuthorizationServerMetadata.
+type OAuth2AuthorizationServerMetadata struct {
+	Issuer                   string   `yaml:"issuer" cfg:"required"`
+	AuthorizationEndpoint    string   `yaml:"authorizationEndpoint" cfg:"required"`
+	TokenEndpoint            string   `yaml:"tokenEndpoint" cfg:"required"`
+	ResponseTypes            []string `yaml:"responseTypes"`
+	TokenEndpointAuthMethods []string `yaml:"tokenEndpointAuthMethods"`
+}
+
+// VendorOAuth2ProviderConfig is the input of a built-in vendor (Google,
+// GitHub, Slack, Salesforce, Atlassian, LinkedIn).
+type VendorOAuth2ProviderConfig struct {
+	ClientID     string             `yaml:"clientId" cfg:"required"`
+	ClientSecret credentials.Secret `yaml:"clientSecret" cfg:"required"`
+}
+
+// MicrosoftOAuth2ProviderConfig is MicrosoftOauth2ProviderConfigInput.
+type MicrosoftOAuth2ProviderConfig struct {
+	ClientID     string             `yaml:"clientId" cfg:"required"`
+	ClientSecret credentials.Secret `yaml:"clientSecret" cfg:"required"`
+	TenantID     string             `yaml:"tenantId"`
+}
+
+// IncludedOAuth2ProviderConfig is IncludedOauth2ProviderConfigInput, for
+// the other vendors AgentCore knows (Okta, Auth0, Cognito, ...).
+type IncludedOAuth2ProviderConfig struct {
+	ClientID              string             `yaml:"clientId" cfg:"required"`
+	ClientSecret          credentials.Secret `yaml:"clientSecret" cfg:"required"`
+	Issuer                string             `yaml:"issuer"`
+	AuthorizationEndpoint string             `yaml:"authorizationEndpoint"`
+	TokenEndpoint         string             `yaml:"tokenEndpoint"`
+}
+
+// Target is a CreateGatewayTarget request body.
+type Target struct {
+	Name                             string                             `yaml:"name" cfg:"required"`
+	Description                      string                             `yaml:"description"`
+	TargetConfiguration              *TargetConfiguration               `yaml:"targetConfiguration" cfg:"required"`
+	CredentialProviderConfigurations []*CredentialProviderConfiguration `yaml:"credentialProviderConfigurations"`
+	MetadataConfiguration            *MetadataConfiguration             `yaml:"metadataConfiguration"`
+
+	GatewayIdentifier Ignored `yaml:"gatewayIdentifier" note:"targets belong to the gateway of this file"`
+	ClientToken       Ignored `yaml:"clientToken"`
+	PrivateEndpoint   Ignored `yaml:"privateEndpoint" note:"the target is reached over the process's network"`
+
+	fp string // see Fingerprint
+}
+
+// TargetConfiguration is the TargetConfiguration union.
+type TargetConfiguration struct {
+	MCP *MCPTargetConfiguration `yaml:"mcp" cfg:"required"`
+}
+
+// MCPTargetConfiguration is the McpTargetConfiguration union: exactly one
+// kind of target.
+type MCPTargetConfiguration struct {
+	OpenAPISchema *APISchemaConfiguration       `yaml:"openApiSchema"`
+	SmithyModel   *APISchemaConfiguration       `yaml:"smithyModel"`
+	Lambda        *LambdaTargetConfiguration    `yaml:"lambda"`
+	MCPServer     *MCPServerTargetConfiguration `yaml:"mcpServer"`
+
+	APIGateway Unsupported `yaml:"apiGateway" note:"describe the stage's REST API with openApiSchema instead"`
+	Connector  Unsupported `yaml:"connector"`
+
+	// Template is where a template-based target plugs in: an integration
+	// preset (Slack, Jira, ...) that expands into one of the kinds above.
+	// Reserved: templates are not available yet.
+	Template Unsupported `yaml:"template" note:"template-based targets are not available yet"`
+}
+
+// APISchemaConfiguration is the ApiSchemaConfiguration union: a file or an
+// inline payload.
+type APISchemaConfiguration struct {
+	S3            *S3Configuration `yaml:"s3"`
+	InlinePayload *Payload         `yaml:"inlinePayload"`
+}
+
+// S3Configuration locates a file. Locally the uri is a file:// URL or a
+// path, relative to the configuration file; s3:// is not fetched.
+type S3Configuration struct {
+	URI                  string  `yaml:"uri" cfg:"required"`
+	BucketOwnerAccountID Ignored `yaml:"bucketOwnerAccountId"`
+
+	path string // the file read
+	data []byte // its content, read by Load
+}
+
+// LambdaTargetConfiguration is McpLambdaTargetConfiguration.
+type LambdaTargetConfiguration struct {
+	LambdaArn  string      `yaml:"lambdaArn" cfg:"required"`
+	ToolSchema *ToolSchema `yaml:"toolSchema" cfg:"required"`
+}
+
+// ToolSchema is the ToolSchema union: a file or inline definitions.
+type ToolSchema struct {
+	S3            *S3Configuration `yaml:"s3"`
+	InlinePayload ToolDefinitions  `yaml:"inlinePayload"`
+}
+
+// ToolDefinitions are inline tool definitions: a list, or a string holding
+// the list as JSON or YAML.
+type ToolDefinitions []*ToolDefinition
+
+// ToolDefinition is one tool of a Lambda function. Its schemas may be any
+// JSON Schema (AgentCore accepts a subset).
+type ToolDefinition struct {
+	Name         string          `yaml:"name" json:"name" cfg:"required"`
+	Description  string          `yaml:"description" json:"description" cfg:"required"`
+	InputSchema  json.RawMessage `yaml:"inputSchema" json:"inputSchema" cfg:"required"`
+	OutputSchema json.RawMessage `yaml:"outputSchema" json:"outputSchema,omitempty"`
+}
+
+// MCPServerTargetConfiguration is McpServerTargetConfiguration.
+type MCPServerTargetConfiguration struct {
+	Endpoint         string      `yaml:"endpoint" cfg:"required"`
+	ListingMode      string      `yaml:"listingMode"`
+	ResourcePriority *int        `yaml:"resourcePriority"`
+	MCPToolSchema    Unsupported `yaml:"mcpToolSchema" note:"the server's tools are listed from the server"`
+}
+
+// CredentialProviderConfiguration is one CredentialProviderConfiguration.
+type CredentialProviderConfiguration struct {
+	CredentialProviderType string              `yaml:"credentialProviderType" cfg:"required"`
+	CredentialProvider     *CredentialProvider `yaml:"credentialProvider"`
+}
+
+// CredentialProvider is the CredentialProvider union.
+type CredentialProvider struct {
+	APIKeyCredentialProvider *GatewayAPIKeyCredentialProvider `yaml:"apiKeyCredentialProvider"`
+	OAuthCredentialProvider  *OAuthCredentialProvider         `yaml:"oauthCredentialProvider"`
+	IAMCredentialProvider    *IAMCredentialProvider           `yaml:"iamCredentialProvider"`
+}
+
+// GatewayAPIKeyCredentialProvider sends the key of an API key provider.
+type GatewayAPIKeyCredentialProvider struct {
+	ProviderArn             string `yaml:"providerArn" cfg:"required"`
+	CredentialParameterName string `yaml:"credentialParameterName"`
+	CredentialPrefix        string `yaml:"credentialPrefix"`
+	CredentialLocation      string `yaml:"credentialLocation"`
+}
+
+// OAuthCredentialProvider sends tokens of an OAuth2 provider.
+type OAuthCredentialProvider struct {
+	ProviderArn      string            `yaml:"providerArn" cfg:"required"`
+	Scopes           []string          `yaml:"scopes" cfg:"required"`
+	CustomParameters map[string]string `yaml:"customParameters"`
+	GrantType        string            `yaml:"grantType"`
+	DefaultReturnURL Ignored           `yaml:"defaultReturnUrl" note:"only the client credentials grant runs locally"`
+}
+
+// IAMCredentialProvider names the SigV4 signing service (and region) of a
+// GATEWAY_IAM_ROLE target.
+type IAMCredentialProvider struct {
+	Service string `yaml:"service" cfg:"required"`
+	Region  string `yaml:"region"`
+}
+
+// MetadataConfiguration is a target's MetadataConfiguration.
+type MetadataConfiguration struct {
+	AllowedRequestHeaders  []string `yaml:"allowedRequestHeaders"`
+	AllowedQueryParameters Ignored  `yaml:"allowedQueryParameters"`
+	AllowedResponseHeaders Ignored  `yaml:"allowedResponseHeaders"`
+}
+
+// Local holds toolgate's own settings, which AgentCore has no field for.
+type Local struct {
+	// Listen is the MCP listener's address; default 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	// AdminListen, when set, serves /metrics and /status (as enabled in
+	// Telemetry) and the health checks on a second address.
+	AdminListen string `yaml:"adminListen"`
+	// PublicURL is the gateway's public URL, for a CUSTOM_JWT
+	// authorizer's metadata and challenges; default: from each request.
+	PublicURL string `yaml:"publicUrl"`
+	// TrustForwardedHeaders derives the public URL from X-Forwarded-*.
+	TrustForwardedHeaders bool `yaml:"trustForwardedHeaders"`
+	// Stateless serves without sessions; JSONResponse answers with JSON
+	// instead of SSE streams.
+	Stateless    bool `yaml:"stateless"`
+	JSONResponse bool `yaml:"jsonResponse"`
+	// Limits are the gateway's guards.
+	Limits *Limits `yaml:"limits"`
+	// Telemetry chooses what the admin listener serves and where audit
+	// records go.
+	Telemetry *Telemetry `yaml:"telemetry"`
+}
+
+// Limits are the gateway's guards; unset fields keep toolgate's defaults.
+type Limits struct {
+	MaxBodyBytes       *int64    `yaml:"maxBodyBytes"`
+	CallTimeout        *Duration `yaml:"callTimeout"`
+	MaxConcurrentCalls *int      `yaml:"maxConcurrentCalls"`
+	RefreshInterval    *Duration `yaml:"refreshInterval"`
+}
+
+// Telemetry configures metrics, the status page and audit records.
+type Telemetry struct {
+	// Prometheus serves the gateway's metrics at /metrics on AdminListen.
+	Prometheus bool `yaml:"prometheus"`
+	// StatusPage serves the status page at /status on AdminListen.
+	StatusPage bool `yaml:"statusPage"`
+	// Audit writes an audit record per call as a JSON line: "stderr",
+	// "stdout" or a file path (appended to; relative to the configuration
+	// file).
+	Audit string `yaml:"audit"`
+}
