@@ -23,6 +23,7 @@ import (
 	"github.com/toolgate/toolgate/openapi"
 	"github.com/toolgate/toolgate/search"
 	"github.com/toolgate/toolgate/smithy"
+	"github.com/toolgate/toolgate/templates"
 )
 
 // Built is what a File builds: the options of toolgate.New and the targets
@@ -321,9 +322,13 @@ func (f *File) buildTarget(ctx context.Context, i int, logger *slog.Logger) (too
 			return nil, fail(path, err)
 		}
 		return tg, nil
+	case "template":
+		tg, err := f.templateTarget(ctx, t, logger)
+		if err != nil {
+			return nil, fail(path, err)
+		}
+		return tg, nil
 	}
-	// Template-based targets (targetConfiguration.mcp.template) will be
-	// built here, into one of the kinds above.
 	return nil, fail(path, errors.New("no target kind"))
 }
 
@@ -614,4 +619,35 @@ func checkTools(t *Target, path string, tools []toolgate.Tool) Errors {
 		}
 	}
 	return errs
+}
+
+// templateTarget builds a target from an integration template, its secret
+// from the target's credential provider configuration.
+func (f *File) templateTarget(ctx context.Context, t *Target, logger *slog.Logger) (toolgate.Target, error) {
+	c := t.TargetConfiguration.MCP.Template
+	tpl, err := templates.Lookup(c.Name)
+	if err != nil {
+		return nil, err
+	}
+	o := &templates.Options{Name: t.Name, Site: c.Site, CloudID: c.CloudID, AccountSID: c.AccountSID,
+		AllOperations: c.AllOperations, BaseURL: c.BaseURL, Logger: logger}
+	if len(t.CredentialProviderConfigurations) > 0 {
+		cp := t.CredentialProviderConfigurations[0]
+		switch cp.CredentialProviderType {
+		case "API_KEY":
+			key := f.apiKeyProvider(arnName(cp.CredentialProvider.APIKeyCredentialProvider.ProviderArn)).APIKey
+			if c.Username != "" {
+				o.Username, o.Password = c.Username, key
+			} else {
+				o.Token = key
+			}
+		default:
+			creds, err := f.credentials(ctx, t, logger)
+			if err != nil {
+				return nil, err
+			}
+			o.Credentials = creds
+		}
+	}
+	return tpl.Target(ctx, o)
 }

@@ -386,3 +386,58 @@ func fmt_(v any) string {
 }
 
 func sprintf(format string, v any) string { return fmt.Sprintf(format, v) }
+
+// TestTemplateTargets: a template-based target takes its token, or its
+// basic-auth password, from an API_KEY provider, and its calls reach the
+// service (here a local stand-in at baseUrl) with the template's auth.
+func TestTemplateTargets(t *testing.T) {
+	got := make(chan *http.Request, 1)
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Clone(context.Background())
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	defer svc.Close()
+	t.Setenv("SLACK_TOKEN", "xoxb-test-123")
+	path := writeConfig(t, map[string]string{"gateway.yaml": `
+gateway: {name: gw, authorizerType: NONE}
+apiKeyCredentialProviders:
+  - {name: slack-token, apiKey: "${SLACK_TOKEN}"}
+targets:
+  - name: slack
+    targetConfiguration:
+      mcp:
+        template: {name: Slack, baseUrl: "` + svc.URL + `"}
+    credentialProviderConfigurations:
+      - credentialProviderType: API_KEY
+        credentialProvider: {apiKeyCredentialProvider: {providerArn: slack-token}}
+`})
+	f, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.Build(context.Background(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := b.Options
+	opts.Logger = slog.New(slog.DiscardHandler)
+	gw, err := toolgate.New(&opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	for _, bt := range b.Targets {
+		if err := gw.AddTarget(context.Background(), bt.Target); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := gw.Call(context.Background(), "slack___chat_postMessage", json.RawMessage(`{"body":{"channel":"C1","text":"hi"}}`))
+	if err != nil || res.IsError {
+		t.Fatalf("%v %+v", err, res)
+	}
+	r := <-got
+	if r.URL.Path != "/chat.postMessage" || r.Header.Get("Authorization") != "Bearer xoxb-test-123" {
+		t.Fatalf("the service got %s %s with Authorization %q", r.Method, r.URL.Path, r.Header.Get("Authorization"))
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/templates"
 )
 
 // maxFileBytes bounds a configuration file and every file it references.
@@ -432,6 +433,20 @@ func (f *File) checkTarget(p *problems, path string, t *Target, apiKeys map[stri
 			}
 			if rp := s.ResourcePriority; rp != nil && (*rp < 0 || *rp > 1000) {
 				p.errorf(join(spath, "resourcePriority"), "%d is not within 0-1000", *rp)
+			}
+		case "template":
+			tpath := join(mpath, kind)
+			if _, err := templates.Lookup(m.Template.Name); m.Template.Name != "" && err != nil {
+				p.errorf(join(tpath, "name"), "%q is not a template; one of %s", m.Template.Name, strings.Join(templates.Names(), ", "))
+			}
+			if u := m.Template.BaseURL; u != "" && !httpURL(u) {
+				p.errorf(join(tpath, "baseUrl"), "%q is not an http(s) URL", u)
+			}
+			for i, c := range t.CredentialProviderConfigurations {
+				if ct := c.CredentialProviderType; c != nil && ct != "API_KEY" && ct != "OAUTH" && ct != "" {
+					p.errorf(join(index(join(path, "credentialProviderConfigurations"), i), "credentialProviderType"),
+						"a template takes API_KEY (its token, or with username its password) or OAUTH, not %s", ct)
+				}
 			}
 		}
 	}

@@ -156,12 +156,15 @@ targets:
   - name: gw-api
     targetConfiguration: {mcp: {apiGateway: {restApiId: a, stage: b}}}
   - name: tmpl
-    targetConfiguration: {mcp: {template: {name: slack}}}
+    targetConfiguration: {mcp: {template: {name: slock, baseUrl: "ftp://x"}}}
+    credentialProviderConfigurations: [{credentialProviderType: GATEWAY_IAM_ROLE}]
 `, []string{
 			`targets[0].targetConfiguration.mcp (target "none"): one of openApiSchema, smithyModel, lambda, mcpServer, apiGateway, connector, template is required`,
 			`targets[1].targetConfiguration.mcp (target "two"): only one of openApiSchema, mcpServer may be given`,
 			`targets[2].targetConfiguration.mcp.apiGateway (target "gw-api"): not supported`,
-			`targets[3].targetConfiguration.mcp.template (target "tmpl"): not supported: template-based targets are not available yet`,
+			`targets[3].targetConfiguration.mcp.template.name (target "tmpl"): "slock" is not a template; one of`,
+			`targets[3].targetConfiguration.mcp.template.baseUrl (target "tmpl"): "ftp://x" is not an http(s) URL`,
+			`targets[3].credentialProviderConfigurations[0].credentialProviderType (target "tmpl"): a template takes API_KEY`,
 		}},
 		{"schema union", base + `
 targets:

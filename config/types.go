@@ -212,10 +212,34 @@ type MCPTargetConfiguration struct {
 	APIGateway Unsupported `yaml:"apiGateway" note:"describe the stage's REST API with openApiSchema instead"`
 	Connector  Unsupported `yaml:"connector"`
 
-	// Template is where a template-based target plugs in: an integration
-	// preset (Slack, Jira, ...) that expands into one of the kinds above.
-	// Reserved: templates are not available yet.
-	Template Unsupported `yaml:"template" note:"template-based targets are not available yet"`
+	// Template is a local extension: an integration template (package
+	// templates: Slack, Jira, Asana, GitHub, Stripe, Twilio), which AgentCore
+	// offers only in its console.
+	Template *TemplateTargetConfiguration `yaml:"template"`
+}
+
+// TemplateTargetConfiguration names an integration template and what it
+// needs. The target's credential provider configuration supplies its
+// secret: an API_KEY provider's key is the template's token (or, with
+// Username, its password: Jira's API token, Twilio's auth token); an OAUTH
+// provider's access token is sent as a bearer token.
+type TemplateTargetConfiguration struct {
+	// Name is the template's name, title or AgentCore provider name
+	// ("slack", "Jira", ...).
+	Name string `yaml:"name" cfg:"required"`
+	// Username is the basic-auth user: Jira's account email, Twilio's
+	// Account SID or API key SID.
+	Username string `yaml:"username"`
+	// Site, CloudID and AccountSID are the templates' site parameters
+	// (Jira's site or cloud id, Twilio's Account SID).
+	Site       string `yaml:"site"`
+	CloudID    string `yaml:"cloudId"`
+	AccountSID string `yaml:"accountSid"`
+	// AllOperations publishes every operation of the service's
+	// description, not only the curated ones.
+	AllOperations bool `yaml:"allOperations"`
+	// BaseURL sends the calls elsewhere than the service (a proxy, a mock).
+	BaseURL string `yaml:"baseUrl"`
 }
 
 // APISchemaConfiguration is the ApiSchemaConfiguration union: a file or an
