@@ -166,32 +166,6 @@ func awsEnv(t *testing.T, endpoint string) []string {
 	}
 }
 
-func connect(t *testing.T, url string) *mcp.ClientSession {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "acceptance", Version: "1"}, nil).Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cs.Close() })
-	return cs
-}
-
-func listNames(t *testing.T, cs *mcp.ClientSession) []string {
-	t.Helper()
-	res, err := cs.ListTools(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tl := range res.Tools {
-		names = append(names, tl.Name)
-	}
-	slices.Sort(names)
-	return names
-}
-
 func callTool(t *testing.T, cs *mcp.ClientSession, name string, args map[string]any) *mcp.CallToolResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -252,8 +226,8 @@ func TestAcceptance(t *testing.T) {
 	}
 
 	proc := program.Exec(t, toolgateBin(t), []string{"serve", "--config", path, "--addr", "127.0.0.1:0", "--log-format", "json", "--log-level", "debug"}, env...)
-	cs := connect(t, proc.URL)
-	if got := listNames(t, cs); !slices.Equal(got, want) {
+	cs := testenv.Connect(t, proc.URL)
+	if got := testenv.ToolNames(t, cs); !slices.Equal(got, want) {
 		t.Errorf("tools/list: %v, want %v", got, want)
 	}
 	if instr := cs.InitializeResult().Instructions; instr != "Search Notion pages and look up the weather." {
@@ -362,12 +336,12 @@ func TestReload(t *testing.T) {
 	t.Run("file change", func(t *testing.T) {
 		write(t, path, notionOnly)
 		proc := program.Exec(t, toolgateBin(t), []string{"serve", "--config", path, "--addr", "127.0.0.1:0"}, env...)
-		cs := connect(t, proc.URL)
-		if got := listNames(t, cs); len(got) != 3 {
+		cs := testenv.Connect(t, proc.URL)
+		if got := testenv.ToolNames(t, cs); len(got) != 3 {
 			t.Fatalf("tools %v", got)
 		}
 		write(t, path, withPages)
-		waitFor(proc, "the pages target", func() bool { return slices.Contains(listNames(t, cs), "pages___search") })
+		waitFor(proc, "the pages target", func() bool { return slices.Contains(testenv.ToolNames(t, cs), "pages___search") })
 		callTool(t, cs, "pages___getSelf", nil)
 
 		write(t, path, withPages+"    toolSchem: {}\n")
@@ -377,7 +351,7 @@ func TestReload(t *testing.T) {
 		if !strings.Contains(proc.Stderr.String(), `targets[1].toolSchem`) {
 			t.Errorf("the rejection does not name the field:\n%s", proc.Stderr)
 		}
-		if got := listNames(t, cs); !slices.Contains(got, "pages___getSelf") {
+		if got := testenv.ToolNames(t, cs); !slices.Contains(got, "pages___getSelf") {
 			t.Errorf("after the rejected edit: tools %v", got)
 		}
 		callTool(t, cs, "notion___getSelf", nil)
@@ -389,16 +363,16 @@ func TestReload(t *testing.T) {
 	t.Run("SIGHUP", func(t *testing.T) {
 		write(t, path, notionOnly)
 		proc := program.Exec(t, toolgateBin(t), []string{"serve", "--config", path, "--addr", "127.0.0.1:0", "--watch=false"}, env...)
-		cs := connect(t, proc.URL)
+		cs := testenv.Connect(t, proc.URL)
 		write(t, path, withPages)
 		time.Sleep(2500 * time.Millisecond) // more than a poll and its settling
-		if got := listNames(t, cs); slices.Contains(got, "pages___search") {
+		if got := testenv.ToolNames(t, cs); slices.Contains(got, "pages___search") {
 			t.Fatalf("--watch=false reloaded without a signal: %v", got)
 		}
 		if err := proc.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(proc, "the reload on SIGHUP", func() bool { return slices.Contains(listNames(t, cs), "pages___search") })
+		waitFor(proc, "the reload on SIGHUP", func() bool { return slices.Contains(testenv.ToolNames(t, cs), "pages___search") })
 		if err := proc.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
@@ -476,7 +450,7 @@ func TestExampleConfig(t *testing.T) {
 		write(t, filepath.Join(dir, name), s)
 	}
 	proc := program.Exec(t, toolgateBin(t), []string{"serve", "--config", filepath.Join(dir, "gateway.yaml"), "--addr", "127.0.0.1:0"}, env...)
-	cs := connect(t, proc.URL)
+	cs := testenv.Connect(t, proc.URL)
 	callTool(t, cs, "notes___createNote", map[string]any{"body": map[string]any{"title": "Launch", "tags": []string{"plan"}}})
 	res := callTool(t, cs, "notes___listNotes", map[string]any{"tag": "plan"})
 	if !strings.Contains(testenv.Text(res), `"title":"Launch"`) {

@@ -149,31 +149,6 @@ func (r *running) stop(t *testing.T) error {
 	return nil
 }
 
-func connect(t *testing.T, url string) *mcp.ClientSession {
-	t.Helper()
-	c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
-	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cs.Close() })
-	return cs
-}
-
-func toolNames(t *testing.T, cs *mcp.ClientSession) []string {
-	t.Helper()
-	res, err := cs.ListTools(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tl := range res.Tools {
-		names = append(names, tl.Name)
-	}
-	slices.Sort(names)
-	return names
-}
-
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
@@ -225,7 +200,7 @@ func TestReloadKeepsCallsInFlight(t *testing.T) {
 			writeFile(t, filepath.Join(dir, "notes.yaml"), strings.ReplaceAll(spec, "{{URL}}", b.URL))
 			writeFile(t, path, gatewayYAML("v1", "first", ""))
 			r := start(t, path, nil)
-			cs := connect(t, r.url)
+			cs := testenv.Connect(t, r.url)
 
 			type result struct {
 				res *mcp.CallToolResult
@@ -246,8 +221,8 @@ func TestReloadKeepsCallsInFlight(t *testing.T) {
 			if err := r.Reload(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			fresh := connect(t, r.url)
-			if names := toolNames(t, fresh); !slices.Equal(names, tc.wantTools) {
+			fresh := testenv.Connect(t, r.url)
+			if names := testenv.ToolNames(t, fresh); !slices.Equal(names, tc.wantTools) {
 				t.Errorf("after the reload: tools %v, want %v", names, tc.wantTools)
 			}
 			if instr := fresh.InitializeResult().Instructions; instr != tc.wantInstr {
@@ -300,8 +275,8 @@ func TestReloadRejected(t *testing.T) {
 			if !strings.Contains(r.logs.String(), "reload rejected: the running configuration is kept") {
 				t.Error("the rejection was not logged")
 			}
-			cs := connect(t, r.url)
-			if names := toolNames(t, cs); !slices.Equal(names, []string{"notes___fast", "notes___slow"}) {
+			cs := testenv.Connect(t, r.url)
+			if names := testenv.ToolNames(t, cs); !slices.Equal(names, []string{"notes___fast", "notes___slow"}) {
 				t.Errorf("tools %v", names)
 			}
 			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "notes___fast", Arguments: map[string]any{}})
@@ -323,7 +298,7 @@ func TestWatch(t *testing.T) {
 	writeFile(t, specPath, strings.ReplaceAll(spec, "{{URL}}", b.URL))
 	writeFile(t, path, gatewayYAML("v1", "first", ""))
 	r := start(t, path, func(o *server.Options) { o.Poll, o.Settle = 20*time.Millisecond, 50*time.Millisecond })
-	cs := connect(t, r.url)
+	cs := testenv.Connect(t, r.url)
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
 		deadline := time.Now().Add(20 * time.Second)
@@ -341,7 +316,7 @@ func TestWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, path, gatewayYAML("v1", "first", otherTarget))
-	waitFor("a reload after the file changed", func() bool { return slices.Contains(toolNames(t, cs), "other___fast") })
+	waitFor("a reload after the file changed", func() bool { return slices.Contains(testenv.ToolNames(t, cs), "other___fast") })
 
 	// The spec changes: an operation more, in both targets that read it.
 	writeFile(t, specPath, strings.ReplaceAll(spec, "{{URL}}", b.URL)+`
@@ -350,8 +325,8 @@ func TestWatch(t *testing.T) {
       operationId: added
       responses: {"200": {description: ok}}
 `)
-	waitFor("a reload after the spec changed", func() bool { return slices.Contains(toolNames(t, cs), "other___added") })
-	if !slices.Contains(toolNames(t, cs), "notes___added") {
+	waitFor("a reload after the spec changed", func() bool { return slices.Contains(testenv.ToolNames(t, cs), "other___added") })
+	if !slices.Contains(testenv.ToolNames(t, cs), "notes___added") {
 		t.Error("notes did not get the new operation")
 	}
 	n := reloads()
@@ -436,7 +411,7 @@ toolgate:
 				t.Errorf("%s on the MCP listener: %d", p, code)
 			}
 		}
-		cs := connect(t, r.url)
+		cs := testenv.Connect(t, r.url)
 		if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "notes___fast", Arguments: map[string]any{}}); err != nil {
 			t.Fatal(err)
 		}
@@ -480,7 +455,7 @@ func TestGracefulShutdown(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "notes.yaml"), strings.ReplaceAll(spec, "{{URL}}", b.URL))
 	writeFile(t, path, gatewayYAML("v1", "first", ""))
 	r := start(t, path, nil)
-	cs := connect(t, r.url)
+	cs := testenv.Connect(t, r.url)
 	got := make(chan string, 1)
 	go func() {
 		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "notes___slow", Arguments: map[string]any{}})
