@@ -259,8 +259,8 @@ func (g *Gateway) session(e *entry, cr *mcp.CallToolRequest) *Session {
 		return undeclared
 	case cr.Session == nil:
 		// Answered directly in stateless mode, which the fast path does
-		// only for a quiet call: there is nothing to send.
-		return &Session{quiet: true, stateless: true}
+		// only for a quiet call answered in plain JSON: nothing to send.
+		return &Session{quiet: true, stateless: true, noStream: g.opts.JSONResponse}
 	}
 	return &Session{ss: cr.Session, token: cr.Params.GetProgressToken(),
 		stateless: g.opts.Stateless, noStream: g.opts.Stateless && g.opts.JSONResponse}

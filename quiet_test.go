@@ -2,6 +2,7 @@ package toolgate
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,11 +17,12 @@ import (
 // level.
 func TestQuietCallsAnsweredDirectly(t *testing.T) {
 	chatty := Func("chatty", "Reports progress and logs", func(ctx context.Context, _ struct{}) (string, error) {
+		// A plain-JSON answer carries no notification: ErrNoSession.
 		s := SessionFrom(ctx)
-		if err := s.Progress(ctx, 1, 2, "half"); err != nil {
+		if err := s.Progress(ctx, 1, 2, "half"); err != nil && !errors.Is(err, ErrNoSession) {
 			return "", err
 		}
-		if err := s.Log(ctx, "info", "chatty", "working"); err != nil {
+		if err := s.Log(ctx, "info", "chatty", "working"); err != nil && !errors.Is(err, ErrNoSession) {
 			return "", err
 		}
 		return "done", nil
@@ -31,21 +33,24 @@ func TestQuietCallsAnsweredDirectly(t *testing.T) {
 	cases := []struct {
 		name      string
 		stateless bool
+		json      bool
 		opts      *mcp.ClientOptions
 		token     bool
 		setLevel  bool
 		direct    bool
 	}{
-		{"stateful, quiet", false, nil, false, false, true},
-		{"stateful, progress token", false, nil, true, false, false},
-		{"stateful, client that samples", false, &mcp.ClientOptions{CreateMessageHandler: sampler}, false, false, false},
-		{"stateful, log level set", false, nil, false, true, false},
-		{"stateless, quiet", true, nil, false, false, true},
-		{"stateless, progress token", true, nil, true, false, false},
+		{"stateful, quiet", false, false, nil, false, false, true},
+		{"stateful, progress token", false, false, nil, true, false, false},
+		{"stateful, client that samples", false, false, &mcp.ClientOptions{CreateMessageHandler: sampler}, false, false, false},
+		{"stateful, log level set", false, false, nil, false, true, false},
+		{"stateless JSON, quiet", true, true, nil, false, false, true},
+		{"stateless JSON, progress token", true, true, nil, true, false, false},
+		// go-sdk may stream log messages in a stateless SSE answer.
+		{"stateless SSE", true, false, nil, false, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			gw := mustGateway(t, &Options{Stateless: c.stateless}, Funcs("t", chatty))
+			gw := mustGateway(t, &Options{Stateless: c.stateless, JSONResponse: c.json}, Funcs("t", chatty))
 			var progress, logs atomic.Int32
 			opts := c.opts
 			if opts == nil {
@@ -72,10 +77,10 @@ func TestQuietCallsAnsweredDirectly(t *testing.T) {
 			if direct := gw.fast.Calls() > before; direct != c.direct {
 				t.Fatalf("answered directly: %v, want %v", direct, c.direct)
 			}
-			for i := 0; i < 200 && (c.token && progress.Load() == 0 || c.setLevel && logs.Load() == 0); i++ {
+			for i := 0; i < 200 && (c.token && !c.json && progress.Load() == 0 || c.setLevel && logs.Load() == 0); i++ {
 				time.Sleep(5 * time.Millisecond)
 			}
-			if c.token && progress.Load() != 1 {
+			if c.token && !c.json && progress.Load() != 1 {
 				t.Errorf("%d progress notifications, want 1", progress.Load())
 			}
 			if c.setLevel && logs.Load() != 1 {

@@ -72,11 +72,11 @@ func (s *Session) Log(ctx context.Context, level mcp.LoggingLevel, logger string
 	if s.err != nil {
 		return s.err
 	}
-	if s.quiet {
-		return nil // the client asked for no log messages
-	}
 	if s.noStream {
 		return errNoStream
+	}
+	if s.quiet {
+		return nil // the client asked for no log messages
 	}
 	//lint:ignore SA1019 logging stays part of the protocol versions the gateway serves
 	if err := s.ss.Log(ctx, &mcp.LoggingMessageParams{Level: level, Logger: logger, Data: data}); err != nil {

@@ -130,9 +130,10 @@ func (s *Server) Owner(sessionID string) (string, bool) {
 // quiet: nothing the tool could send would reach the client (the request
 // has no progress token or log level in _meta, and, stateful, the client
 // declared neither sampling nor elicitation and set no log level, which
-// the gateway learns from the logging/setLevel requests go-sdk answers; a
-// stateless server can send the client no request). Then go-sdk would
-// drop the tool's notifications anyway, and the fast path answers.
+// the gateway learns from the logging/setLevel requests go-sdk answers;
+// stateless, the answer is plain JSON, which carries no notification).
+// Then go-sdk would drop the tool's notifications anyway, and the fast
+// path answers.
 
 // fastCallParam reports whether the fast path understands a tools/call
 // params key; any other key sends the request to go-sdk.
@@ -191,13 +192,16 @@ func (s *Server) Logging(req mcp.Request) {
 }
 
 // quiet reports whether nothing can reach the client while the call with
-// params runs on fs (nil when stateless).
-func quiet(fs *fastSession, params *mcp.CallToolParamsRaw) bool {
+// params runs on fs (nil when stateless, then answered in plain JSON when
+// jsonOnly).
+func quiet(fs *fastSession, params *mcp.CallToolParamsRaw, jsonOnly bool) bool {
 	if params.Meta["progressToken"] != nil || params.Meta[mcp.MetaKeyLogLevel] != nil {
 		return false
 	}
-	if fs == nil { // stateless: no requests to the client, no session log level
-		return true
+	if fs == nil {
+		// Stateless: only a plain-JSON answer is sure to carry nothing
+		// (go-sdk may stream log messages in an SSE answer).
+		return jsonOnly
 	}
 	if fs.logging.Load() {
 		return false
@@ -336,7 +340,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 	if sessionless && (h.Get("Mcp-Method") != "tools/call" || req.params.Name == "" || h.Get("Mcp-Name") != req.params.Name) {
 		return false
 	}
-	if !s.cfg.Direct(req.params.Name, quiet(fs, req.params)) {
+	if !s.cfg.Direct(req.params.Name, quiet(fs, req.params, s.cfg.JSONResponse)) {
 		return false // a call that may use the session: go-sdk answers
 	}
 	ctx := r.Context()
