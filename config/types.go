@@ -50,7 +50,7 @@ type Gateway struct {
 	ClientToken    Ignored `yaml:"clientToken"`
 
 	InterceptorConfigurations Unsupported `yaml:"interceptorConfigurations" note:"interceptors are Lambda functions run around each call; use toolgate.Options.Interceptors in Go"`
-	PolicyEngineConfiguration Unsupported `yaml:"policyEngineConfiguration" note:"no policy engine runs locally; use toolgate.Options.ToolFilter or Interceptors in Go"`
+	PolicyEngineConfiguration Unsupported `yaml:"policyEngineConfiguration" note:"not read from the configuration yet; run Cedar policies from Go with package policy (toolgate.Options.Policy)"`
 }
 
 // ProtocolConfiguration is AgentCore's GatewayProtocolConfiguration union.
