@@ -26,8 +26,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -36,6 +34,7 @@ import (
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/examples/internal/serve"
 	"github.com/toolgate/toolgate/examples/lambda/weather"
 	"github.com/toolgate/toolgate/lambda"
 )
@@ -93,40 +92,12 @@ func run(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	return serve(ctx, gw, mux, func(url string) {
+	return serve.Gateway(ctx, gw, mux, func(url string) {
 		fmt.Printf("toolgate lambda example: serving the %s at %s\n", mode, url)
 		for _, ti := range gw.Catalog(ctx) {
 			fmt.Printf("  tool %-22s %s\n", ti.Name, ti.Tool.Description)
 		}
 	})
-}
-
-// serve listens on TOOLGATE_ADDR (default 127.0.0.1:8080), calls ready with
-// the MCP URL, and serves h until ctx ends. Then it shuts down gracefully:
-// calls in flight finish (up to 10 s), and the gateway's sessions close.
-func serve(ctx context.Context, gw *toolgate.Gateway, h http.Handler, ready func(url string)) error {
-	addr := os.Getenv("TOOLGATE_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8080"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	ready("http://" + ln.Addr().String() + "/mcp")
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	slog.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	srv.RegisterOnShutdown(func() { _ = gw.Shutdown(shutdown) })
-	return srv.Shutdown(shutdown)
 }
 
 // env returns the environment variable k, or def when it is unset or empty.

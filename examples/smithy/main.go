@@ -27,7 +27,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -36,6 +35,7 @@ import (
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/examples/internal/serve"
 	"github.com/toolgate/toolgate/smithy"
 )
 
@@ -60,7 +60,7 @@ func run(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", gw)
-	return serve(ctx, gw, mux, func(url string) {
+	return serve.Gateway(ctx, gw, mux, func(url string) {
 		fmt.Printf("toolgate smithy: %s (%s), %d tools, serving MCP at %s\n",
 			target.Name(), target.Protocol(), len(gw.Catalog(ctx)), url)
 	})
@@ -95,32 +95,4 @@ func setup(ctx context.Context) (*toolgate.Gateway, *smithy.Target, error) {
 		return nil, nil, err
 	}
 	return gw, target, nil
-}
-
-// serve listens on TOOLGATE_ADDR (default 127.0.0.1:8080), calls ready with
-// the MCP URL, and serves h until ctx ends. Then it shuts down gracefully:
-// calls in flight finish (up to 10 s), and the gateway's sessions close.
-func serve(ctx context.Context, gw *toolgate.Gateway, h http.Handler, ready func(url string)) error {
-	addr := os.Getenv("TOOLGATE_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8080"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	ready("http://" + ln.Addr().String() + "/mcp")
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	slog.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	srv.RegisterOnShutdown(func() { _ = gw.Shutdown(shutdown) })
-	return srv.Shutdown(shutdown)
 }
