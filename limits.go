@@ -151,17 +151,15 @@ func (l *limiters) sweepLocked(now time.Time) {
 	l.sweep = max(minSweep, 2*len(l.m))
 }
 
-// bucketKey identifies p's bucket; an anonymous caller's is its IP
-// address.
-func bucketKey(p *Principal, r *http.Request) string {
-	if p.Anonymous() {
-		return remoteKey(r.RemoteAddr)
+// callerKey identifies the bucket of p calling from addr (host:port, ""
+// in process): its identity, or an anonymous caller's IP address.
+func callerKey(p *Principal, addr string) string {
+	switch {
+	case !p.Anonymous():
+		return p.id()
+	case addr == "":
+		return "in-process"
 	}
-	return p.Issuer + "\x00" + p.Subject + "\x00" + p.ClientID
-}
-
-// remoteKey is the bucket key of an anonymous caller at addr (host:port).
-func remoteKey(addr string) string {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		host = addr
@@ -175,7 +173,7 @@ func (g *Gateway) limitRequest(p *Principal, r *http.Request) (bool, time.Durati
 	if g.principalRate == nil {
 		return true, 0
 	}
-	return g.principalRate.allow(bucketKey(p, r), time.Now())
+	return g.principalRate.allow(callerKey(p, r.RemoteAddr), time.Now())
 }
 
 // limitTool applies ToolRates to a call of e by the caller in ctx.
@@ -184,13 +182,15 @@ func (g *Gateway) limitTool(ob *observation, e *entry) error {
 	if l == nil {
 		return nil
 	}
-	key := "in-process"
-	if ob != nil && ob.p != nil && !ob.p.Anonymous() {
-		key = ob.p.Issuer + "\x00" + ob.p.Subject + "\x00" + ob.p.ClientID
-	} else if ob != nil && ob.ri != nil {
-		key = remoteKey(ob.ri.remoteAddr)
+	var p *Principal
+	addr := ""
+	if ob != nil {
+		p = ob.p
+		if ob.ri != nil {
+			addr = ob.ri.remoteAddr
+		}
 	}
-	ok, wait := l.allow(key, time.Now())
+	ok, wait := l.allow(callerKey(p, addr), time.Now())
 	if ok {
 		return nil
 	}

@@ -172,6 +172,9 @@ func (p *Principal) Anonymous() bool {
 	return p == nil || (p.Subject == "" && p.ClientID == "")
 }
 
+// id identifies p's identity in one string: its issuer, subject and client.
+func (p *Principal) id() string { return p.Issuer + "\x00" + p.Subject + "\x00" + p.ClientID }
+
 // HasScope reports whether the principal was granted scope s.
 func (p *Principal) HasScope(s string) bool {
 	return p != nil && slices.Contains(p.Scopes, s)
