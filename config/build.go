@@ -21,6 +21,7 @@ import (
 	"github.com/toolgate/toolgate/lambda"
 	"github.com/toolgate/toolgate/mcpserver"
 	"github.com/toolgate/toolgate/openapi"
+	"github.com/toolgate/toolgate/policy"
 	"github.com/toolgate/toolgate/search"
 	"github.com/toolgate/toolgate/smithy"
 	"github.com/toolgate/toolgate/templates"
@@ -40,8 +41,16 @@ type Built struct {
 	Search *search.Options
 	// Targets are the targets to add, in the file's order.
 	Targets []*BuiltTarget
+	// Policy is the policy engine (also Options.Policy), nil without
+	// gateway.policyEngineConfiguration. Gateway attaches it to the
+	// gateway and loads the file's policies.
+	Policy *policy.Engine
 
-	svc *search.Service // enabled by Gateway
+	file       *File
+	svc        *search.Service   // enabled by Gateway
+	gw         *toolgate.Gateway // the gateway Gateway made
+	stopAttach func()            // ends the engine's following of gw
+	pending    func()            // ends the wait of policies not yet loaded
 }
 
 // BuiltTarget is one target, built.
@@ -64,6 +73,7 @@ func (t *BuiltTarget) Close() error {
 // Close releases the authorizer's key refresh, tool search and every
 // target.
 func (b *Built) Close() {
+	b.closePolicies()
 	if b.svc != nil {
 		b.svc.Close()
 	}
@@ -76,7 +86,7 @@ func (b *Built) Close() {
 }
 
 // Gateway creates the gateway (toolgate.New), enables tool search when the
-// file asks for it, and adds every target. A target whose listing fails is
+// file asks for it, adds every target, and loads the policies. A target whose listing fails is
 // added all the same, unhealthy, as AddTarget does; the failure is logged
 // by the gateway. Close the gateway, then b.
 func (b *Built) Gateway(ctx context.Context) (*toolgate.Gateway, error) {
@@ -95,6 +105,12 @@ func (b *Built) Gateway(ctx context.Context) (*toolgate.Gateway, error) {
 	}
 	for _, t := range b.Targets {
 		if err := AddTarget(ctx, gw, t.Target); err != nil {
+			gw.Close()
+			return nil, err
+		}
+	}
+	if b.Policy != nil {
+		if err := b.attachPolicies(gw); err != nil {
 			gw.Close()
 			return nil, err
 		}
@@ -125,13 +141,18 @@ func (f *File) Build(ctx context.Context, logger *slog.Logger) (*Built, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	b := &Built{}
+	b := &Built{file: f}
 	var errs Errors
 	opts, jwt, err := f.gatewayOptions(ctx, logger)
 	if err != nil {
 		errs = append(errs, err...)
 	}
 	b.Options, b.JWT = opts, jwt
+	if eng, err := f.newEngine(logger); err != nil {
+		errs = append(errs, err)
+	} else if eng != nil {
+		b.Policy, b.Options.Policy = eng, eng
+	}
 	if g := f.Gateway; g != nil && g.ProtocolConfiguration != nil && g.ProtocolConfiguration.MCP != nil && g.ProtocolConfiguration.MCP.SearchType == "SEMANTIC" {
 		b.Search = &search.Options{Logger: logger}
 	}
@@ -529,12 +550,15 @@ func (l *lazyClientCredentials) LogValue() slog.Value { return slog.StringValue(
 // Validate converts every target's spec, model and tool schemas without
 // serving: it builds each target, lists its tools (except MCP servers,
 // which would have to be contacted) and compiles every tool's schemas as
-// the gateway would. It returns every problem as Errors, each naming the
-// target and the field. The CUSTOM_JWT authorizer's discovery document is
+// the gateway would, and validates the policies against the Cedar schema of
+// the tools (when every target could be listed: an MCP server is not
+// contacted). It returns every problem as Errors, each naming the
+// target or policy and the field. The CUSTOM_JWT authorizer's discovery document is
 // not fetched (Build does).
 func (f *File) Validate(ctx context.Context) error {
 	discard := slog.New(slog.DiscardHandler)
 	var errs Errors
+	var listed []*listedTarget
 	for i, t := range f.Targets {
 		tg, err := f.buildTarget(ctx, i, discard)
 		if err != nil {
@@ -554,6 +578,7 @@ func (f *File) Validate(ctx context.Context) error {
 			errs = append(errs, &Error{Path: path, Target: t.Name, Msg: "listing tools: " + lerr.Error(), Err: lerr})
 			continue
 		}
+		listed = append(listed, &listedTarget{name: t.Name, tools: tools})
 		if len(tools) == 0 {
 			errs = append(errs, &Error{Path: path, Target: t.Name, Msg: "no tools: the target would publish nothing"})
 		}
@@ -563,6 +588,14 @@ func (f *File) Validate(ctx context.Context) error {
 				why, _, _ := strings.Cut(w.Message, "; set ") // the Go options are not in the file
 				errs = append(errs, &Error{Path: path, Target: t.Name, Msg: fmt.Sprintf("tool %q: no usable server URL (%s): give the spec an absolute servers URL", w.Where, why)})
 			}
+		}
+	}
+	if len(errs) == 0 && len(listed) == len(f.Targets) && f.PolicyMode() != "" {
+		tools, err := publishedTools(ctx, listed)
+		if err != nil {
+			errs = append(errs, &Error{Path: "targets", Msg: err.Error(), Err: err})
+		} else {
+			errs = append(errs, f.checkPolicyStatements(tools)...)
 		}
 	}
 	return errs.err()

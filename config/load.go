@@ -130,6 +130,7 @@ func (f *File) Files() []string { return slices.Clone(f.files) }
 // check makes the checks that need no conversion, recording every problem.
 func (f *File) check(p *problems) {
 	f.checkGateway(p)
+	f.checkPolicies(p)
 	apiKeys := map[string]*APIKeyCredentialProvider{}
 	for i, k := range f.APIKeyCredentialProviders {
 		path := index("apiKeyCredentialProviders", i)
@@ -644,13 +645,23 @@ func httpURL(s string) bool {
 func (f *File) fingerprint() {
 	h := sha256.New()
 	enc := json.NewEncoder(h)
-	_ = enc.Encode(f.Gateway)
+	g := *f.Gateway
+	if pe := g.PolicyEngineConfiguration; pe != nil {
+		g.PolicyEngineConfiguration = &PolicyEngineConfiguration{Arn: pe.Arn} // a reload applies the mode
+	}
+	_ = enc.Encode(g)
 	if l := f.Toolgate; l != nil {
 		c := *l
 		c.Listen, c.AdminListen, c.Telemetry = "", "", nil // not applied by a reload
 		_ = enc.Encode(c)
 	}
 	f.gatewayFP = hex.EncodeToString(h.Sum(nil))
+	ph := sha256.New()
+	_ = json.NewEncoder(ph).Encode(struct {
+		Mode     string
+		Policies []*Policy
+	}{string(f.PolicyMode()), f.Policies})
+	f.policyFP = hex.EncodeToString(ph.Sum(nil))
 
 	apiKeys := map[string]*APIKeyCredentialProvider{}
 	for _, k := range f.APIKeyCredentialProviders {
@@ -734,8 +745,14 @@ func lambdaS3(l *LambdaTargetConfiguration) *S3Configuration {
 
 // GatewayFingerprint is a digest of the gateway's settings: the gateway
 // body and the toolgate section, without what only a restart applies
-// (listen addresses, telemetry).
+// (listen addresses, telemetry) and the policy mode (see
+// PolicyFingerprint).
 func (f *File) GatewayFingerprint() string { return f.gatewayFP }
+
+// PolicyFingerprint is a digest of the policies and the policy engine's
+// mode, which a reload applies to the running engine
+// (Built.UpdatePolicies).
+func (f *File) PolicyFingerprint() string { return f.policyFP }
 
 // Fingerprint is a digest of everything the target is built from: its
 // body, the files it references and the credential providers it uses.

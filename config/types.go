@@ -24,6 +24,9 @@ type File struct {
 	OAuth2CredentialProviders []*OAuth2CredentialProvider `yaml:"oauth2CredentialProviders"`
 	// Targets are CreateGatewayTarget bodies.
 	Targets []*Target `yaml:"targets"`
+	// Policies are CreatePolicy bodies: the Cedar policies of the
+	// gateway's policy engine (gateway.policyEngineConfiguration).
+	Policies []*Policy `yaml:"policies"`
 	// Toolgate holds local settings AgentCore has no field for.
 	Toolgate *Local `yaml:"toolgate"`
 
@@ -32,6 +35,7 @@ type File struct {
 	files     []string  // every file read: the configuration and those it references
 	warnings  []Warning // fields accepted but not acted on
 	gatewayFP string    // see GatewayFingerprint
+	policyFP  string    // see PolicyFingerprint
 }
 
 // Gateway is a CreateGateway request body.
@@ -50,7 +54,42 @@ type Gateway struct {
 	ClientToken    Ignored `yaml:"clientToken"`
 
 	InterceptorConfigurations Unsupported `yaml:"interceptorConfigurations" note:"interceptors are Lambda functions run around each call; use toolgate.Options.Interceptors in Go"`
-	PolicyEngineConfiguration Unsupported `yaml:"policyEngineConfiguration" note:"not read from the configuration yet; run Cedar policies from Go with package policy (toolgate.Options.Policy)"`
+	// PolicyEngineConfiguration attaches the policy engine whose policies
+	// (File.Policies) decide every tool call.
+	PolicyEngineConfiguration *PolicyEngineConfiguration `yaml:"policyEngineConfiguration"`
+}
+
+// PolicyEngineConfiguration is a GatewayPolicyEngineConfiguration.
+type PolicyEngineConfiguration struct {
+	// Arn is the policy engine's ARN; a policy belongs to it when the ARN
+	// ends in the policy's policyEngineId.
+	Arn string `yaml:"arn" cfg:"required"`
+	// Mode is ENFORCE or LOG_ONLY.
+	Mode string `yaml:"mode" cfg:"required"`
+}
+
+// Policy is a CreatePolicy body.
+type Policy struct {
+	Name           string            `yaml:"name" cfg:"required"`
+	Description    string            `yaml:"description"`
+	PolicyEngineID string            `yaml:"policyEngineId" cfg:"required"`
+	Definition     *PolicyDefinition `yaml:"definition" cfg:"required"`
+	// ValidationMode is FAIL_ON_ANY_FINDINGS (the default) or
+	// IGNORE_ALL_FINDINGS. Either way a policy must validate against the
+	// catalogue's Cedar schema, as in AgentCore; the semantic findings
+	// AgentCore adds with FAIL_ON_ANY_FINDINGS are not computed.
+	ValidationMode string  `yaml:"validationMode"`
+	ClientToken    Ignored `yaml:"clientToken"`
+}
+
+// PolicyDefinition is AgentCore's PolicyDefinition union.
+type PolicyDefinition struct {
+	Cedar *CedarPolicy `yaml:"cedar" cfg:"required"`
+}
+
+// CedarPolicy is a CedarPolicy: one Cedar policy statement.
+type CedarPolicy struct {
+	Statement string `yaml:"statement" cfg:"required"`
 }
 
 // ProtocolConfiguration is AgentCore's GatewayProtocolConfiguration union.
@@ -357,6 +396,11 @@ type Local struct {
 	// Telemetry chooses what the admin listener serves and where audit
 	// records go.
 	Telemetry *Telemetry `yaml:"telemetry"`
+	// GatewayArn is the gateway's id in Cedar policies: the resource of
+	// every request, AgentCore::Gateway::"<GatewayArn>". Policies written
+	// for an AgentCore gateway name its ARN; give that ARN here. Default:
+	// the gateway's name.
+	GatewayArn string `yaml:"gatewayArn"`
 }
 
 // Limits are the gateway's guards; unset fields keep toolgate's defaults.

@@ -519,9 +519,18 @@ func (s *Server) reload(ctx context.Context) error {
 			changed = append(changed, c.name)
 		}
 	}
+	policies := f.PolicyFingerprint() != old.PolicyFingerprint()
+	if policies {
+		// After the targets: the policies may name tools just added.
+		if err := cur.built.UpdatePolicies(f); err != nil {
+			s.file = f
+			s.log.Info("reloaded", "added", added, "changed", changed, "removed", removed, "unchanged", unchanged)
+			return fmt.Errorf("the targets were reloaded, the policies were not (those in force stay): %w", err)
+		}
+	}
 	s.file = f
 	slices.Sort(removed)
-	s.log.Info("reloaded", "added", added, "changed", changed, "removed", removed, "unchanged", unchanged)
+	s.log.Info("reloaded", "added", added, "changed", changed, "removed", removed, "unchanged", unchanged, "policies_changed", policies)
 	return nil
 }
 

@@ -476,3 +476,65 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// TestReloadPolicies: a reload applies changed policies to the running
+// policy engine, for the sessions already open, after the targets they may
+// name; a set that does not validate is refused and the policies in force
+// stay.
+func TestReloadPolicies(t *testing.T) {
+	b := newBackend(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gateway.yaml")
+	writeFile(t, filepath.Join(dir, "notes.yaml"), strings.ReplaceAll(spec, "{{URL}}", b.URL))
+	const engine = `  policyEngineConfiguration: {arn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:policy-engine/e-a1b2c3d4e5", mode: ENFORCE}
+`
+	permit := func(name, tool string) string {
+		return `  - name: ` + name + `
+    policyEngineId: e-a1b2c3d4e5
+    definition: {cedar: {statement: 'permit(principal, action == AgentCore::Action::"` + tool + `", resource);'}}
+`
+	}
+	withPolicies := func(more, policies string) string {
+		y := gatewayYAML("v1", "first", more)
+		y = strings.Replace(y, "targets:\n", engine+"targets:\n", 1)
+		return y + "policies:\n" + policies
+	}
+	writeFile(t, path, withPolicies("", permit("fast", "notes___fast")))
+	r := start(t, path, nil)
+	cs := testenv.Connect(t, r.url)
+	allowed := func(tool string) bool {
+		t.Helper()
+		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: tool, Arguments: map[string]any{}})
+		if err != nil {
+			if !strings.Contains(err.Error(), "Tool call not allowed due to policy enforcement") {
+				t.Fatalf("%s: %v", tool, err)
+			}
+			return false
+		}
+		if res.IsError {
+			t.Fatalf("%s: %s", tool, testenv.Text(res))
+		}
+		return true
+	}
+	if !allowed("notes___fast") || allowed("notes___slow") {
+		t.Fatal("the first policies are not in force")
+	}
+
+	// A new target and a policy naming its tool, in one reload.
+	writeFile(t, path, withPolicies(otherTarget, permit("fast", "notes___fast")+permit("other", "other___fast")))
+	if err := r.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !allowed("other___fast") || !allowed("notes___fast") || allowed("notes___slow") {
+		t.Error("the reloaded policies are not in force")
+	}
+
+	writeFile(t, path, withPolicies(otherTarget, permit("fast", "notes___fast")+permit("typo", "notes___slwo")))
+	err := r.Reload(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `policies[1].definition.cedar.statement: policy "typo"`) {
+		t.Fatalf("reload of a policy naming no tool: %v", err)
+	}
+	if !allowed("other___fast") || allowed("notes___slow") {
+		t.Error("a refused reload changed the policies in force")
+	}
+}
