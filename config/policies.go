@@ -69,8 +69,9 @@ func (f *File) checkPolicies(p *problems) {
 	}
 }
 
-// gatewayID is the gateway's id in Cedar policies.
-func (f *File) gatewayID() string {
+// GatewayID is the gateway's id in Cedar policies: toolgate.gatewayArn,
+// else the gateway's name.
+func (f *File) GatewayID() string {
 	if l := f.Toolgate; l != nil && l.GatewayArn != "" {
 		return l.GatewayArn
 	}
@@ -84,7 +85,7 @@ func (f *File) newEngine(logger *slog.Logger) (*policy.Engine, *Error) {
 	if pe == nil {
 		return nil, nil
 	}
-	eng, err := policy.New(policy.Config{Engine: pe.Arn, Gateway: f.gatewayID(), Mode: policy.Mode(pe.Mode), Logger: logger})
+	eng, err := policy.New(policy.Config{Engine: pe.Arn, Gateway: f.GatewayID(), Mode: policy.Mode(pe.Mode), Logger: logger})
 	if err != nil {
 		return nil, &Error{Path: "gateway.policyEngineConfiguration", Msg: err.Error(), Err: err}
 	}

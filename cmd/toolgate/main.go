@@ -33,6 +33,7 @@ import (
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/config"
 	"github.com/toolgate/toolgate/internal/server"
+	"github.com/toolgate/toolgate/policy"
 )
 
 const usage = `toolgate runs an MCP tool gateway described by a configuration file.
@@ -41,6 +42,7 @@ Usage:
   toolgate serve    --config FILE [--addr HOST:PORT] [--watch=false] [--log-format text|json] [--log-level debug|info|warn|error]
   toolgate validate --config FILE
   toolgate tools    --config FILE [--json]
+  toolgate schema   --config FILE
   toolgate version
 
 The configuration is documented in docs/config.md.
@@ -62,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
+	case "schema":
+		return schema(args[1:], stdout, stderr)
 	case "tools":
 		return tools(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
@@ -147,27 +151,11 @@ func tools(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	f, err := config.Load(path)
-	if err == nil {
-		err = f.Validate(ctx)
-	}
-	if err != nil {
-		printProblems(stderr, f, err)
+	gw, _, done := gateway(ctx, path, stderr)
+	if gw == nil {
 		return 1
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, err := f.Build(ctx, logger)
-	if err != nil {
-		printProblems(stderr, nil, err)
-		return 1
-	}
-	defer b.Close()
-	gw, err := b.Gateway(ctx)
-	if err != nil {
-		fmt.Fprintf(stderr, "error: %s\n", err)
-		return 1
-	}
-	defer gw.Close()
+	defer done()
 	type tool struct {
 		Name        string `json:"name"`
 		Target      string `json:"target"`
@@ -186,6 +174,37 @@ func tools(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s\t%s\t%s\n", t.Name, t.Target, firstLine(t.Description))
 		}
 	}
+	return unhealthy(gw, stderr)
+}
+
+// gateway builds the gateway path describes, its targets listed; nil
+// after printing the problems when it cannot. done closes it.
+func gateway(ctx context.Context, path string, stderr io.Writer) (gw *toolgate.Gateway, f *config.File, done func()) {
+	f, err := config.Load(path)
+	if err == nil {
+		err = f.Validate(ctx)
+	}
+	if err != nil {
+		printProblems(stderr, f, err)
+		return nil, nil, nil
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	b, err := f.Build(ctx, logger)
+	if err != nil {
+		printProblems(stderr, nil, err)
+		return nil, nil, nil
+	}
+	gw, err = b.Gateway(ctx)
+	if err != nil {
+		b.Close()
+		fmt.Fprintf(stderr, "error: %s\n", err)
+		return nil, nil, nil
+	}
+	return gw, f, func() { gw.Close(); b.Close() }
+}
+
+// unhealthy prints each target that could not be listed: 1 if any, else 0.
+func unhealthy(gw *toolgate.Gateway, stderr io.Writer) int {
 	status := 0
 	for _, st := range gw.Status() {
 		if !st.Healthy {
@@ -194,6 +213,32 @@ func tools(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+// schema prints the Cedar schema generated from the gateway's tools: the
+// one policies are validated against.
+func schema(args []string, stdout, stderr io.Writer) int {
+	_, path, ok := flags("schema", args, stderr, nil)
+	if !ok {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	gw, f, done := gateway(ctx, path, stderr)
+	if gw == nil {
+		return 1
+	}
+	defer done()
+	eng, err := policy.New(policy.Config{Gateway: f.GatewayID(), Logger: slog.New(slog.DiscardHandler)})
+	if err == nil {
+		err = eng.SetTools(gw.Tools())
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %s\n", err)
+		return 1
+	}
+	fmt.Fprint(stdout, eng.Schema())
+	return unhealthy(gw, stderr)
 }
 
 func firstLine(s string) string {

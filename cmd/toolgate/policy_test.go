@@ -185,6 +185,14 @@ func TestPolicyServe(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
 	}
+	// The schema the policies are validated against, for their authors.
+	code, out, errOut = runCLI(t, nil, "schema", "--config", path)
+	for _, want := range []string{"namespace AgentCore {", "action RefundTool___process_refund in CallTool", "amount: Long", "reason?: String"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("schema: exit %d, no %q in\n%s%s", code, want, out, errOut)
+		}
+	}
+
 	// A policy naming no tool of the gateway is refused with its place.
 	broken := filepath.Join(dir, "broken.yaml")
 	write(t, broken, strings.Replace(refundConfig(idp.DiscoveryURL(), backend.URL, "ENFORCE"), "RefundTool___get_order", "RefundTool___get_orders", 1))
