@@ -133,7 +133,8 @@ func AddTarget(ctx context.Context, gw *toolgate.Gateway, t toolgate.Target) err
 	return fmt.Errorf("config: target %q: %w", t.Name(), err)
 }
 
-// Build builds the gateway's options and every target. The CUSTOM_JWT
+// Build builds the gateway's options and every target, each checked as
+// Validate checks it (its problems are Build's errors). The CUSTOM_JWT
 // authorizer fetches its discovery document and keys now; targets contact
 // no backend (OAuth2 token endpoints and MCP servers are reached on first
 // use). logger receives the gateway's and the targets' logs.
@@ -157,12 +158,12 @@ func (f *File) Build(ctx context.Context, logger *slog.Logger) (*Built, error) {
 		b.Search = &search.Options{Logger: logger}
 	}
 	for i, t := range f.Targets {
-		tg, err := f.buildTarget(ctx, i, logger)
-		if err != nil {
-			errs = append(errs, err)
+		tg, terrs := f.buildChecked(ctx, i, logger)
+		if terrs != nil {
+			errs = append(errs, terrs...)
 			continue
 		}
-		b.Targets = append(b.Targets, &BuiltTarget{Name: t.Name, Fingerprint: t.fp, Target: tg})
+		b.Targets = append(b.Targets, &BuiltTarget{Name: t.Name, Fingerprint: t.fp, Target: tg.target})
 	}
 	if len(errs) > 0 {
 		b.Close()
@@ -171,18 +172,18 @@ func (f *File) Build(ctx context.Context, logger *slog.Logger) (*Built, error) {
 	return b, nil
 }
 
-// BuildTarget builds the target named name, as Build does.
+// BuildTarget builds and checks the target named name, as Build does.
 func (f *File) BuildTarget(ctx context.Context, name string, logger *slog.Logger) (*BuiltTarget, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	for i, t := range f.Targets {
 		if t.Name == name {
-			tg, err := f.buildTarget(ctx, i, logger)
-			if err != nil {
-				return nil, err
+			tg, errs := f.buildChecked(ctx, i, logger)
+			if errs != nil {
+				return nil, errs
 			}
-			return &BuiltTarget{Name: t.Name, Fingerprint: t.fp, Target: tg}, nil
+			return &BuiltTarget{Name: t.Name, Fingerprint: t.fp, Target: tg.target}, nil
 		}
 	}
 	return nil, &Error{Msg: fmt.Sprintf("no target %q", name)}
@@ -560,34 +561,16 @@ func (f *File) Validate(ctx context.Context) error {
 	var errs Errors
 	var listed []*listedTarget
 	for i, t := range f.Targets {
-		tg, err := f.buildTarget(ctx, i, discard)
-		if err != nil {
-			errs = append(errs, err)
+		tg, terrs := f.buildChecked(ctx, i, discard)
+		if terrs != nil {
+			errs = append(errs, terrs...)
 			continue
 		}
-		kind := kindOf(t)
-		path := index("targets", i) + ".targetConfiguration.mcp." + kind
-		if kind == "mcpServer" {
-			if c, ok := tg.(io.Closer); ok {
-				_ = c.Close()
-			}
-			continue
+		if tg.listed {
+			listed = append(listed, &listedTarget{name: t.Name, tools: tg.tools})
 		}
-		tools, lerr := tg.ListTools(ctx)
-		if lerr != nil {
-			errs = append(errs, &Error{Path: path, Target: t.Name, Msg: "listing tools: " + lerr.Error(), Err: lerr})
-			continue
-		}
-		listed = append(listed, &listedTarget{name: t.Name, tools: tools})
-		if len(tools) == 0 {
-			errs = append(errs, &Error{Path: path, Target: t.Name, Msg: "no tools: the target would publish nothing"})
-		}
-		errs = append(errs, checkTools(t, path, tools)...)
-		if api, ok := tg.(*openapi.Target); ok {
-			for _, w := range api.Unreachable() {
-				why, _, _ := strings.Cut(w.Message, "; set ") // the Go options are not in the file
-				errs = append(errs, &Error{Path: path, Target: t.Name, Msg: fmt.Sprintf("tool %q: no usable server URL (%s): give the spec an absolute servers URL", w.Where, why)})
-			}
+		if c, ok := tg.target.(io.Closer); ok {
+			_ = c.Close()
 		}
 	}
 	if len(errs) == 0 && len(listed) == len(f.Targets) && f.PolicyMode() != "" {
@@ -599,6 +582,53 @@ func (f *File) Validate(ctx context.Context) error {
 		}
 	}
 	return errs.err()
+}
+
+// checkedTarget is a target built and checked as Validate checks it.
+type checkedTarget struct {
+	target toolgate.Target
+	tools  []toolgate.Tool // its listing, when listed
+	listed bool            // false for an MCP server, not contacted
+}
+
+// buildChecked builds targets[i] and checks it as the gateway would serve
+// it: its tools listed (except an MCP server's, which would have to be
+// contacted), every tool's schemas compiled, every OpenAPI operation with
+// a usable server URL. A target with problems is closed.
+func (f *File) buildChecked(ctx context.Context, i int, logger *slog.Logger) (*checkedTarget, Errors) {
+	t := f.Targets[i]
+	tg, err := f.buildTarget(ctx, i, logger)
+	if err != nil {
+		return nil, Errors{err}
+	}
+	kind := kindOf(t)
+	if kind == "mcpServer" {
+		return &checkedTarget{target: tg}, nil
+	}
+	path := index("targets", i) + ".targetConfiguration.mcp." + kind
+	var errs Errors
+	tools, lerr := tg.ListTools(ctx)
+	if lerr != nil {
+		errs = append(errs, &Error{Path: path, Target: t.Name, Msg: "listing tools: " + lerr.Error(), Err: lerr})
+	} else {
+		if len(tools) == 0 {
+			errs = append(errs, &Error{Path: path, Target: t.Name, Msg: "no tools: the target would publish nothing"})
+		}
+		errs = append(errs, checkTools(t, path, tools)...)
+		if api, ok := tg.(*openapi.Target); ok {
+			for _, w := range api.Unreachable() {
+				why, _, _ := strings.Cut(w.Message, "; set ") // the Go options are not in the file
+				errs = append(errs, &Error{Path: path, Target: t.Name, Msg: fmt.Sprintf("tool %q: no usable server URL (%s): give the spec an absolute servers URL", w.Where, why)})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		if c, ok := tg.(io.Closer); ok {
+			_ = c.Close()
+		}
+		return nil, errs
+	}
+	return &checkedTarget{target: tg, tools: tools, listed: true}, nil
 }
 
 // checkTools compiles each tool's schemas as the gateway does when it

@@ -181,17 +181,14 @@ func tools(args []string, stdout, stderr io.Writer) int {
 // after printing the problems when it cannot. done closes it.
 func gateway(ctx context.Context, path string, stderr io.Writer) (gw *toolgate.Gateway, f *config.File, done func()) {
 	f, err := config.Load(path)
-	if err == nil {
-		err = f.Validate(ctx)
-	}
 	if err != nil {
 		printProblems(stderr, f, err)
 		return nil, nil, nil
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, err := f.Build(ctx, logger)
+	b, err := f.Build(ctx, logger) // checks each target as validate does
 	if err != nil {
-		printProblems(stderr, nil, err)
+		printProblems(stderr, f, err)
 		return nil, nil, nil
 	}
 	gw, err = b.Gateway(ctx)
@@ -299,6 +296,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	if err := s.Run(ctx); err != nil {
+		if errs := (config.Errors{}); errors.As(err, &errs) {
+			printProblems(stderr, nil, err) // the file's targets or policies, checked as they were built
+		}
 		logger.Error("toolgate stopped", "err", err.Error())
 		return 1
 	}

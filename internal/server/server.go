@@ -120,7 +120,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// load reads and validates the configuration, logging its warnings.
+// load reads the configuration, logging its warnings.
 func (s *Server) load(ctx context.Context) (*config.File, error) {
 	f, err := config.Load(s.opts.Config)
 	if f != nil {
@@ -131,10 +131,7 @@ func (s *Server) load(ctx context.Context) (*config.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := f.Validate(ctx); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return f, nil // its targets are checked as they are built
 }
 
 func (s *Server) local() *config.Local {
