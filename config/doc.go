@@ -1,16 +1,17 @@
 // Package config reads a gateway described the way Amazon Bedrock
 // AgentCore's control plane describes one — CreateGateway,
-// CreateGatewayTarget, CreateApiKeyCredentialProvider and
-// CreateOauth2CredentialProvider request bodies, in one YAML or JSON file —
+// CreateGatewayTarget, CreateApiKeyCredentialProvider,
+// CreateOauth2CredentialProvider and CreatePolicy request bodies, in one
+// YAML or JSON file —
 // and turns it into the toolgate.Options and AddTarget calls a Go program
 // would write. It is a loader, not a second gateway: everything it builds
 // is the public API of toolgate and its packages (auth, credentials,
-// openapi, smithy, lambda, mcpserver, search).
+// openapi, smithy, lambda, mcpserver, search, policy).
 //
 //	f, err := config.Load("gateway.yaml")  // every problem at once, as Errors
-//	err = f.Validate(ctx)                  // converts specs, models, schemas
-//	b, err := f.Build(ctx, logger)         // Options and targets
-//	gw, err := b.Gateway(ctx)              // toolgate.New + AddTarget
+//	err = f.Validate(ctx)                  // converts specs, models, schemas; checks policies
+//	b, err := f.Build(ctx, logger)         // Options and targets, checked as Validate does
+//	gw, err := b.Gateway(ctx)              // toolgate.New + AddTarget + the policies
 //
 // AgentCore's field names, nesting and enum values are kept exactly, so a
 // request body written from AgentCore's API reference works unchanged.
