@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -69,9 +70,9 @@ func (f *File) checkPolicies(p *problems) {
 	}
 }
 
-// GatewayID is the gateway's id in Cedar policies: toolgate.gatewayArn,
+// gatewayID is the gateway's id in Cedar policies: toolgate.gatewayArn,
 // else the gateway's name.
-func (f *File) GatewayID() string {
+func (f *File) gatewayID() string {
 	if l := f.Toolgate; l != nil && l.GatewayArn != "" {
 		return l.GatewayArn
 	}
@@ -85,7 +86,7 @@ func (f *File) newEngine(logger *slog.Logger) (*policy.Engine, *Error) {
 	if pe == nil {
 		return nil, nil
 	}
-	eng, err := policy.New(policy.Config{Engine: pe.Arn, Gateway: f.GatewayID(), Mode: policy.Mode(pe.Mode), Logger: logger})
+	eng, err := policy.New(policy.Config{Engine: pe.Arn, Gateway: f.gatewayID(), Mode: policy.Mode(pe.Mode), Logger: logger})
 	if err != nil {
 		return nil, &Error{Path: "gateway.policyEngineConfiguration", Msg: err.Error(), Err: err}
 	}
@@ -279,6 +280,44 @@ func (t *listedTarget) ListTools(context.Context) ([]toolgate.Tool, error) {
 }
 func (t *listedTarget) CallTool(context.Context, *toolgate.CallRequest) (*toolgate.Result, error) {
 	return nil, errors.New("not callable")
+}
+
+// Tools returns the tools the file's gateway publishes, under their
+// published names, without serving: each target is built and checked as
+// Validate does, listed (an MCP server is contacted), then closed. The
+// authorizer is not built, so no identity provider is asked.
+func (f *File) Tools(ctx context.Context, logger *slog.Logger) ([]toolgate.ToolInfo, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	var errs Errors
+	var listed []*listedTarget
+	for i, t := range f.Targets {
+		tg, terrs := f.buildChecked(ctx, i, logger)
+		if terrs != nil {
+			errs = append(errs, terrs...)
+			continue
+		}
+		tools := tg.tools
+		if !tg.listed {
+			var err error
+			if tools, err = tg.target.ListTools(ctx); err != nil {
+				errs = append(errs, &Error{Path: index("targets", i) + ".targetConfiguration.mcp.mcpServer", Target: t.Name, Msg: "listing tools: " + err.Error(), Err: err})
+			}
+		}
+		if c, ok := tg.target.(io.Closer); ok {
+			_ = c.Close()
+		}
+		listed = append(listed, &listedTarget{name: t.Name, tools: tools})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	tools, err := publishedTools(ctx, listed)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return tools, nil
 }
 
 // publishedTools returns the tools a gateway with these targets' listings

@@ -149,20 +149,17 @@ func tools(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	gw, _, done := gateway(ctx, path, stderr)
-	if gw == nil {
+	infos, ok := catalogue(path, stderr)
+	if !ok {
 		return 1
 	}
-	defer done()
 	type tool struct {
 		Name        string `json:"name"`
 		Target      string `json:"target"`
 		Description string `json:"description"`
 	}
 	list := []tool{}
-	for _, ti := range gw.Tools() {
+	for _, ti := range infos {
 		list = append(list, tool{Name: ti.Name, Target: ti.Target, Description: ti.Tool.Description})
 	}
 	if *asJSON {
@@ -174,42 +171,26 @@ func tools(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s\t%s\t%s\n", t.Name, t.Target, firstLine(t.Description))
 		}
 	}
-	return unhealthy(gw, stderr)
+	return 0
 }
 
-// gateway builds the gateway path describes, its targets listed; nil
-// after printing the problems when it cannot. done closes it.
-func gateway(ctx context.Context, path string, stderr io.Writer) (gw *toolgate.Gateway, f *config.File, done func()) {
+// catalogue returns the tools the gateway path describes publishes; false
+// after printing the problems when it cannot.
+func catalogue(path string, stderr io.Writer) ([]toolgate.ToolInfo, bool) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	f, err := config.Load(path)
 	if err != nil {
 		printProblems(stderr, f, err)
-		return nil, nil, nil
+		return nil, false
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, err := f.Build(ctx, logger) // checks each target as validate does
+	infos, err := f.Tools(ctx, logger)
 	if err != nil {
 		printProblems(stderr, f, err)
-		return nil, nil, nil
+		return nil, false
 	}
-	gw, err = b.Gateway(ctx)
-	if err != nil {
-		b.Close()
-		fmt.Fprintf(stderr, "error: %s\n", err)
-		return nil, nil, nil
-	}
-	return gw, f, func() { gw.Close(); b.Close() }
-}
-
-// unhealthy prints each target that could not be listed: 1 if any, else 0.
-func unhealthy(gw *toolgate.Gateway, stderr io.Writer) int {
-	status := 0
-	for _, st := range gw.Status() {
-		if !st.Healthy {
-			fmt.Fprintf(stderr, "error: target %q: %s\n", st.Name, st.LastError)
-			status = 1
-		}
-	}
-	return status
+	return infos, true
 }
 
 // schema prints the Cedar schema generated from the gateway's tools: the
@@ -219,23 +200,20 @@ func schema(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	gw, f, done := gateway(ctx, path, stderr)
-	if gw == nil {
+	infos, ok := catalogue(path, stderr)
+	if !ok {
 		return 1
 	}
-	defer done()
-	eng, err := policy.New(policy.Config{Gateway: f.GatewayID(), Logger: slog.New(slog.DiscardHandler)})
+	eng, err := policy.New(policy.Config{Gateway: "schema", Logger: slog.New(slog.DiscardHandler)})
 	if err == nil {
-		err = eng.SetTools(gw.Tools())
+		err = eng.SetTools(infos)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %s\n", err)
 		return 1
 	}
 	fmt.Fprint(stdout, eng.Schema())
-	return unhealthy(gw, stderr)
+	return 0
 }
 
 func firstLine(s string) string {

@@ -413,6 +413,16 @@ func TestExampleConfig(t *testing.T) {
 	if code, out, errOut := runCLI(t, env, "validate", "--config", "../../examples/config/gateway.yaml"); code != 0 {
 		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
 	}
+	// The policies example: its policies validate against the notes tools,
+	// and its schema prints without asking the (unreachable) identity
+	// provider.
+	penv := append(env, "OIDC_DISCOVERY_URL=https://idp.invalid/.well-known/openid-configuration")
+	if code, out, errOut := runCLI(t, penv, "validate", "--config", "../../examples/config/policies.yaml"); code != 0 {
+		t.Errorf("validate policies.yaml: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, penv, "schema", "--config", "../../examples/config/policies.yaml"); code != 0 || !strings.Contains(out, "action notes___deleteNote in CallTool") {
+		t.Errorf("schema of policies.yaml: exit %d\n%s%s", code, out, errOut)
+	}
 
 	// The backend on a free port, the configuration pointed at it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
