@@ -500,3 +500,39 @@ func FuzzInterceptorOutput(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkGatewayInterceptor: what a Go pass-through interceptor at both
+// points adds to a call answered by the fast path (stateless, plain JSON).
+func BenchmarkGatewayInterceptor(b *testing.B) {
+	pass := InterceptorFunc(func(_ context.Context, in *InterceptorInput) (*InterceptorOutput, error) {
+		return in.PassThrough(), nil
+	})
+	for _, bc := range []struct {
+		name  string
+		icpts []GatewayInterceptor
+	}{
+		{"none", nil},
+		{"passthrough", []GatewayInterceptor{{Handler: pass, Request: true, Response: true}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			gw, err := New(&Options{Stateless: true, JSONResponse: true, Logger: discardLogger(), GatewayInterceptors: bc.icpts})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer gw.Close()
+			if err := gw.AddTarget(context.Background(), mathTarget()); err != nil {
+				b.Fatal(err)
+			}
+			body := call("1", `{"name":"math___add","arguments":{"a":1,"b":2}}`)
+			b.ReportAllocs()
+			for b.Loop() {
+				if ex := postTo(gw, "POST", body, nil); !strings.Contains(ex.body, `{"sum":3}`) {
+					b.Fatal(ex.body)
+				}
+			}
+			if gw.fast.Calls() == 0 {
+				b.Fatal("the fast path answered no call")
+			}
+		})
+	}
+}
