@@ -28,9 +28,10 @@ type Gateway struct {
 	opts    Options
 	log     *slog.Logger
 	server  *mcp.Server
-	mcpHTTP http.Handler // go-sdk streamable handler
-	inject  http.Handler // carries request info into go-sdk's handlers
-	call    CallFunc     // the interceptors around recheck; nil without any
+	mcpHTTP http.Handler  // go-sdk streamable handler
+	inject  http.Handler  // carries request info into go-sdk's handlers
+	call    CallFunc      // the interceptors around recheck; nil without any
+	ic      *interceptors // GatewayInterceptors by point; nil without any
 
 	limits        limits            // the gateway's guards of a call
 	targetLimits  map[string]limits // targets' own guards, by target name
@@ -153,6 +154,11 @@ func New(opts *Options) (*Gateway, error) {
 	g.tel = tel
 	g.cat.Store(&catalog{byName: map[string]*entry{}})
 
+	ic, err := newInterceptors(o.GatewayInterceptors)
+	if err != nil {
+		return nil, err
+	}
+	g.ic = ic
 	if len(o.Interceptors) > 0 {
 		g.call = g.recheck
 		for i := len(o.Interceptors) - 1; i >= 0; i-- {

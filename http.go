@@ -84,7 +84,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2.Header[k] = v
 	}
 	r2.Header["Authorization"] = lentBearer
-	g.inject.ServeHTTP(ri.splice.Writer(w), r2.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti)))
+	r2 = r2.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ti))
+	if g.ic != nil {
+		g.serveIntercepted(w, r, r2, ri, func(w http.ResponseWriter, r2 *http.Request) {
+			g.inject.ServeHTTP(ri.splice.Writer(w), r2)
+		})
+	} else {
+		g.inject.ServeHTTP(ri.splice.Writer(w), r2)
+	}
 	if ob := ri.obs.Load(); ob != nil {
 		ob.written(r.Context())
 	}

@@ -81,6 +81,13 @@ type Options struct {
 	ToolFilter func(ctx context.Context, p *Principal, t *ToolInfo) bool
 	// Interceptors wrap every tool call, the first outermost.
 	Interceptors []Interceptor
+	// GatewayInterceptors run around every MCP request served over HTTP,
+	// with AgentCore Gateway's interceptor payloads (version 1.0): at the
+	// REQUEST point they may refuse or rewrite the request, at the
+	// RESPONSE point rewrite or redact the answer (docs/interceptors.md).
+	// A rewritten request is checked again as a caller's would be. They
+	// run before Interceptors, which see the call as rewritten.
+	GatewayInterceptors []GatewayInterceptor
 	// Policy, if set, decides every tool call after the interceptors, just
 	// before the target, and which tools tools/list shows (package policy:
 	// Cedar policies as AgentCore evaluates them; docs/policy.md).

@@ -216,6 +216,13 @@ func (f *File) gatewayOptions(ctx context.Context, logger *slog.Logger) (toolgat
 			o.RefreshInterval = time.Duration(*lim.RefreshInterval)
 		}
 	}
+	for i, ic := range g.InterceptorConfigurations {
+		gi, err := interceptor(ctx, ic, logger)
+		if err != nil {
+			return o, nil, Errors{{Path: index("gateway.interceptorConfigurations", i) + ".interceptor.lambda", Msg: err.Error(), Err: err}}
+		}
+		o.GatewayInterceptors = append(o.GatewayInterceptors, gi)
+	}
 	switch g.AuthorizerType {
 	case "NONE":
 		o.Authorizer = auth.None()
@@ -241,6 +248,23 @@ func (f *File) gatewayOptions(ctx context.Context, logger *slog.Logger) (toolgat
 		return o, jwt, nil
 	}
 	return o, nil, nil
+}
+
+// interceptor builds an interceptor: its Lambda function, invoked through
+// the Lambda API as lambda targets invoke theirs (the endpoint of
+// AWS_ENDPOINT_URL_LAMBDA, SigV4 from the default credential chain).
+func interceptor(ctx context.Context, ic *GatewayInterceptorConfiguration, logger *slog.Logger) (toolgate.GatewayInterceptor, error) {
+	fn, err := lambda.NewFunction(ctx, &lambda.Options{Function: ic.Interceptor.Lambda.Arn, Logger: logger})
+	if err != nil {
+		return toolgate.GatewayInterceptor{}, err
+	}
+	gi := toolgate.GatewayInterceptor{Handler: fn,
+		Request:  slices.Contains(ic.InterceptionPoints, "REQUEST"),
+		Response: slices.Contains(ic.InterceptionPoints, "RESPONSE")}
+	if in := ic.InputConfiguration; in != nil {
+		gi.PassRequestHeaders = in.PassRequestHeaders
+	}
+	return gi, nil
 }
 
 // claimRule maps a CustomClaimValidationType to auth's rule.

@@ -201,6 +201,7 @@ func (f *File) checkGateway(p *problems) {
 			p.warnf("gateway.protocolConfiguration.mcp.supportedVersions", "not enforced: the gateway negotiates every MCP version it speaks (2024-11-05 through 2026-07-28)")
 		}
 	}
+	checkInterceptors(p, g.InterceptorConfigurations)
 	const authPath = "gateway.authorizerConfiguration"
 	switch g.AuthorizerType {
 	case "NONE":
@@ -230,6 +231,32 @@ func (f *File) checkGateway(p *problems) {
 		// reported as required
 	default:
 		p.errorf("gateway.authorizerType", "%q is not one of NONE, CUSTOM_JWT", g.AuthorizerType)
+	}
+}
+
+// checkInterceptors checks interceptorConfigurations as CreateGateway
+// does: one or two interception points each, at most one interceptor per
+// point.
+func checkInterceptors(p *problems, list []*GatewayInterceptorConfiguration) {
+	seen := map[string]bool{}
+	for i, ic := range list {
+		path := index("gateway.interceptorConfigurations", i)
+		if ic == nil {
+			p.errorf(path, "empty")
+			continue
+		}
+		if n := len(ic.InterceptionPoints); n == 0 || n > 2 {
+			p.errorf(join(path, "interceptionPoints"), "one or two of REQUEST, RESPONSE are required")
+		}
+		for j, pt := range ic.InterceptionPoints {
+			switch {
+			case pt != "REQUEST" && pt != "RESPONSE":
+				p.errorf(index(join(path, "interceptionPoints"), j), "%q is not one of REQUEST, RESPONSE", pt)
+			case seen[pt]:
+				p.errorf(index(join(path, "interceptionPoints"), j), "a gateway has at most one %s interceptor", pt)
+			}
+			seen[pt] = true
+		}
 	}
 }
 

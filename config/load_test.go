@@ -136,7 +136,21 @@ gateway:
 			`customClaims[2].authorizingClaimMatchValue.claimMatchOperator: "LIKE" is not one of EQUALS, CONTAINS, CONTAINS_ANY`,
 			"customClaims[2].authorizingClaimMatchValue.claimMatchValue: exactly one of matchValueString and matchValueStringList is required",
 		}},
-		{"interceptors", base + "  interceptorConfigurations: [{}]\n", []string{"gateway.interceptorConfigurations: not supported"}},
+		{"interceptors", base + `  interceptorConfigurations:
+    - {}
+    - {interceptor: {lambda: {}}, interceptionPoints: [REQUEST, BEFORE]}
+    - {interceptor: {lambda: {arn: "arn:aws:lambda:us-east-1:123456789012:function:b"}}, interceptionPoints: [REQUEST, RESPONSE, REQUEST]}
+    - {interceptor: {lambda: {arn: "arn:aws:lambda:us-east-1:123456789012:function:c"}}, inputConfiguration: {passRequestHeaders: true, payloadFilter: {}}}
+`, []string{
+			"gateway.interceptorConfigurations[0].interceptor: required",
+			"gateway.interceptorConfigurations[0].interceptionPoints: one or two of REQUEST, RESPONSE are required",
+			"gateway.interceptorConfigurations[1].interceptor.lambda.arn: required",
+			`gateway.interceptorConfigurations[1].interceptionPoints[1]: "BEFORE" is not one of REQUEST, RESPONSE`,
+			"gateway.interceptorConfigurations[2].interceptionPoints: one or two of REQUEST, RESPONSE are required",
+			"gateway.interceptorConfigurations[2].interceptionPoints[0]: a gateway has at most one REQUEST interceptor",
+			"gateway.interceptorConfigurations[2].interceptionPoints[2]: a gateway has at most one REQUEST interceptor",
+			"gateway.interceptorConfigurations[3].interceptionPoints: one or two of REQUEST, RESPONSE are required",
+		}},
 		{"protocol", "gateway: {name: g, authorizerType: NONE, protocolType: HTTP, protocolConfiguration: {mcp: {searchType: KEYWORD}}}\n", []string{
 			`gateway.protocolType: "HTTP": toolgate serves MCP only`,
 			`gateway.protocolConfiguration.mcp.searchType: "KEYWORD" is not SEMANTIC`,

@@ -53,7 +53,9 @@ type Gateway struct {
 	Tags           Ignored `yaml:"tags"`
 	ClientToken    Ignored `yaml:"clientToken"`
 
-	InterceptorConfigurations Unsupported `yaml:"interceptorConfigurations" note:"interceptors are Lambda functions run around each call; use toolgate.Options.Interceptors in Go"`
+	// InterceptorConfigurations are Lambda functions run around every
+	// MCP request (toolgate.Options.GatewayInterceptors).
+	InterceptorConfigurations []*GatewayInterceptorConfiguration `yaml:"interceptorConfigurations"`
 	// PolicyEngineConfiguration attaches the policy engine whose policies
 	// (File.Policies) decide every tool call.
 	PolicyEngineConfiguration *PolicyEngineConfiguration `yaml:"policyEngineConfiguration"`
@@ -90,6 +92,36 @@ type PolicyDefinition struct {
 // CedarPolicy is a CedarPolicy: one Cedar policy statement.
 type CedarPolicy struct {
 	Statement string `yaml:"statement" cfg:"required"`
+}
+
+// GatewayInterceptorConfiguration is AgentCore's
+// GatewayInterceptorConfiguration: an interceptor Lambda function, where it
+// runs, and what it is given.
+type GatewayInterceptorConfiguration struct {
+	Interceptor *InterceptorConfiguration `yaml:"interceptor" cfg:"required"`
+	// InterceptionPoints are REQUEST, RESPONSE or both.
+	InterceptionPoints []string                       `yaml:"interceptionPoints"`
+	InputConfiguration *InterceptorInputConfiguration `yaml:"inputConfiguration"`
+}
+
+// InterceptorConfiguration is AgentCore's InterceptorConfiguration union;
+// lambda is its one member.
+type InterceptorConfiguration struct {
+	Lambda *LambdaInterceptorConfiguration `yaml:"lambda" cfg:"required"`
+}
+
+// LambdaInterceptorConfiguration names the interceptor's function.
+type LambdaInterceptorConfiguration struct {
+	Arn string `yaml:"arn" cfg:"required"`
+}
+
+// InterceptorInputConfiguration is AgentCore's
+// InterceptorInputConfiguration.
+type InterceptorInputConfiguration struct {
+	// PassRequestHeaders gives the interceptor the request's headers,
+	// Authorization included.
+	PassRequestHeaders bool    `yaml:"passRequestHeaders"`
+	PayloadFilter      Ignored `yaml:"payloadFilter" note:"AgentCore applies it to the payloads of HTTP targets only; MCP payloads are never filtered"`
 }
 
 // ProtocolConfiguration is AgentCore's GatewayProtocolConfiguration union.

@@ -32,12 +32,20 @@ import (
 // does; a handler that ignores its context cannot be stopped, though, and
 // runs on until it returns.
 func NewInProcess(handler any, o *Options) (*Target, error) {
-	t, err := newTarget(o)
+	t, err := newTarget(o, false)
 	if err != nil {
 		return nil, err
 	}
+	if err := t.inProcess(handler, o); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// inProcess makes t run handler in this process.
+func (t *Target) inProcess(handler any, o *Options) error {
 	if err := validateHandler(handler); err != nil {
-		return nil, fmt.Errorf("lambda: target %q: %w", o.Name, err)
+		return fmt.Errorf("lambda: target %q: %w", t.name, err)
 	}
 	// aws-lambda-go's Handler.Invoke returns its response in a buffer
 	// that it has already put back in its pool, for its next invocation
@@ -57,7 +65,7 @@ func NewInProcess(handler any, o *Options) (*Target, error) {
 	if strings.HasPrefix(o.Function, "arn:") {
 		t.arn = o.Function
 	}
-	return t, nil
+	return nil
 }
 
 type answer struct {
@@ -66,6 +74,12 @@ type answer struct {
 }
 
 func (t *Target) invokeInProcess(ctx context.Context, payload []byte, custom map[string]string) *toolgate.Result {
+	return t.answerResult(t.runInProcess(ctx, payload, custom))
+}
+
+// runInProcess runs the handler with payload as Lambda would: with a
+// LambdaContext carrying custom as its client context, and a timeout.
+func (t *Target) runInProcess(ctx context.Context, payload []byte, custom map[string]string) answer {
 	start := time.Now()
 	lc := &lambdacontext.LambdaContext{
 		AwsRequestID:       newUUID(),
@@ -73,11 +87,11 @@ func (t *Target) invokeInProcess(ctx context.Context, payload []byte, custom map
 		ClientContext:      lambdacontext.ClientContext{Custom: custom},
 	}
 	ctx = lambdacontext.NewContext(ctx, lc)
-	timedOut := func() *toolgate.Result {
-		return t.errorResult(functionError{
+	timedOut := func() answer {
+		return answer{fe: &functionError{
 			Type:    "Sandbox.Timedout",
 			Message: fmt.Sprintf("Task timed out after %.2f seconds", time.Since(start).Seconds()),
-		})
+		}}
 	}
 	if t.timeout <= 0 {
 		// On the calling goroutine, like a plain Go tool: the handler
@@ -86,7 +100,7 @@ func (t *Target) invokeInProcess(ctx context.Context, payload []byte, custom map
 		if a.fe != nil && ctx.Err() != nil {
 			return timedOut()
 		}
-		return t.answerResult(a)
+		return a
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
@@ -94,7 +108,7 @@ func (t *Target) invokeInProcess(ctx context.Context, payload []byte, custom map
 	go func() { ch <- t.run(ctx, payload) }()
 	select {
 	case a := <-ch:
-		return t.answerResult(a)
+		return a
 	case <-ctx.Done():
 		return timedOut()
 	}

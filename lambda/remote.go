@@ -41,12 +41,20 @@ type remote struct {
 // SigV4. It loads the standard AWS configuration for what Options leaves
 // unset; ctx bounds that loading.
 func New(ctx context.Context, o *Options) (*Target, error) {
-	t, err := newTarget(o)
+	t, err := newTarget(o, false)
 	if err != nil {
 		return nil, err
 	}
+	if err := t.connect(ctx, o); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// connect gives t its Lambda client, configured by o.
+func (t *Target) connect(ctx context.Context, o *Options) error {
 	if o.Function == "" {
-		return nil, fmt.Errorf("lambda: target %q: Options.Function is required", o.Name)
+		return fmt.Errorf("lambda: target %q: Options.Function is required", o.Name)
 	}
 	var load []func(*config.LoadOptions) error
 	region := o.Region
@@ -72,10 +80,10 @@ func New(ctx context.Context, o *Options) (*Target, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
-		return nil, fmt.Errorf("lambda: target %q: AWS configuration: %w", o.Name, err)
+		return fmt.Errorf("lambda: target %q: AWS configuration: %w", o.Name, err)
 	}
 	if cfg.Region == "" {
-		return nil, fmt.Errorf("lambda: target %q: no AWS region: set Options.Region, use an ARN, or set AWS_REGION", o.Name)
+		return fmt.Errorf("lambda: target %q: no AWS region: set Options.Region, use an ARN, or set AWS_REGION", o.Name)
 	}
 	client := awslambda.NewFromConfig(cfg, func(lo *awslambda.Options) {
 		if o.Endpoint != "" {
@@ -103,7 +111,7 @@ func New(ctx context.Context, o *Options) (*Target, error) {
 		r.backoff = DefaultThrottleBackoff
 	}
 	t.remote = r
-	return t, nil
+	return nil
 }
 
 // stdClient returns c as an *http.Client: itself (Options.HTTPClient), a
@@ -131,17 +139,27 @@ func (r *remote) invoke(ctx context.Context, t *Target, payload []byte, clientCo
 		ClientContext:  aws.String(clientContext),
 		InvocationType: types.InvocationTypeRequestResponse,
 	}
+	payload, fnErr, err := r.call(ctx, t, in)
+	if err != nil {
+		return nil, err
+	}
+	return t.mapPayload(payload, fnErr), nil
+}
+
+// call runs in, retrying throttles, and returns the function's response
+// and its FunctionError.
+func (r *remote) call(ctx context.Context, t *Target, in *awslambda.InvokeInput) ([]byte, string, error) {
 	for attempt := 0; ; attempt++ {
 		out, err := r.client.Invoke(ctx, in)
 		if err == nil {
-			return t.mapPayload(out.Payload, aws.ToString(out.FunctionError)), nil
+			return out.Payload, aws.ToString(out.FunctionError), nil
 		}
 		retryAfter, throttled := throttle(err)
 		if !throttled {
-			return nil, describe(ctx, t.function, err)
+			return nil, "", describe(ctx, t.function, err)
 		}
 		if r.retries < 0 || attempt >= r.retries {
-			return nil, fmt.Errorf("Lambda function %s is throttled (HTTP 429, TooManyRequestsException); gave up after %d attempts: %s", t.function, attempt+1, apiMessage(err))
+			return nil, "", fmt.Errorf("Lambda function %s is throttled (HTTP 429, TooManyRequestsException); gave up after %d attempts: %s", t.function, attempt+1, apiMessage(err))
 		}
 		d := retryAfter
 		if d <= 0 {
@@ -152,7 +170,7 @@ func (r *remote) invoke(ctx context.Context, t *Target, payload []byte, clientCo
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, fmt.Errorf("Lambda function %s is throttled (HTTP 429) and the call ended while waiting to retry: %w", t.function, context.Cause(ctx))
+			return nil, "", fmt.Errorf("Lambda function %s is throttled (HTTP 429) and the call ended while waiting to retry: %w", t.function, context.Cause(ctx))
 		case <-timer.C:
 		}
 	}

@@ -118,14 +118,24 @@ type Target struct {
 
 var _ toolgate.Target = (*Target)(nil)
 
-func newTarget(o *Options) (*Target, error) {
+// newTarget checks o and returns the target it describes, without its
+// invoker; a function (for Function) needs neither a name nor tools.
+func newTarget(o *Options, function bool) (*Target, error) {
 	if o == nil {
 		return nil, errors.New("lambda: nil Options")
+	}
+	if function && o.Name == "" {
+		c := *o
+		c.Name = c.Function
+		if c.Name == "" {
+			c.Name = "function"
+		}
+		o = &c
 	}
 	if o.Name == "" {
 		return nil, errors.New("lambda: Options.Name is required")
 	}
-	if len(o.Tools) == 0 {
+	if len(o.Tools) == 0 && !function {
 		return nil, fmt.Errorf("lambda: target %q: no tools: the Lambda API cannot list a function's tools, so Options.Tools must describe them", o.Name)
 	}
 	seen := make(map[string]bool, len(o.Tools))
