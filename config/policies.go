@@ -1,17 +1,14 @@
 package config
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/toolgate/toolgate"
-	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/policy"
 )
 
@@ -265,73 +262,4 @@ func (b *Built) closePolicies() {
 		b.stopAttach()
 		b.stopAttach = nil
 	}
-}
-
-// listedTarget republishes a target's tools, as listed once, so that a
-// gateway names them as it would the target's.
-type listedTarget struct {
-	name  string
-	tools []toolgate.Tool
-}
-
-func (t *listedTarget) Name() string { return t.name }
-func (t *listedTarget) ListTools(context.Context) ([]toolgate.Tool, error) {
-	return t.tools, nil
-}
-func (t *listedTarget) CallTool(context.Context, *toolgate.CallRequest) (*toolgate.Result, error) {
-	return nil, errors.New("not callable")
-}
-
-// Tools returns the tools the file's gateway publishes, under their
-// published names, without serving: each target is built and checked as
-// Validate does, listed (an MCP server is contacted), then closed. The
-// authorizer is not built, so no identity provider is asked.
-func (f *File) Tools(ctx context.Context, logger *slog.Logger) ([]toolgate.ToolInfo, error) {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	var errs Errors
-	var listed []*listedTarget
-	for i, t := range f.Targets {
-		tg, terrs := f.buildChecked(ctx, i, logger)
-		if terrs != nil {
-			errs = append(errs, terrs...)
-			continue
-		}
-		tools := tg.tools
-		if !tg.listed {
-			var err error
-			if tools, err = tg.target.ListTools(ctx); err != nil {
-				errs = append(errs, &Error{Path: index("targets", i) + ".targetConfiguration.mcp.mcpServer", Target: t.Name, Msg: "listing tools: " + err.Error(), Err: err})
-			}
-		}
-		if c, ok := tg.target.(io.Closer); ok {
-			_ = c.Close()
-		}
-		listed = append(listed, &listedTarget{name: t.Name, tools: tools})
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	tools, err := publishedTools(ctx, listed)
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	return tools, nil
-}
-
-// publishedTools returns the tools a gateway with these targets' listings
-// publishes, under their published names.
-func publishedTools(ctx context.Context, listed []*listedTarget) ([]toolgate.ToolInfo, error) {
-	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return nil, err
-	}
-	defer gw.Close()
-	for _, t := range listed {
-		if err := gw.AddTarget(ctx, t); err != nil {
-			return nil, err
-		}
-	}
-	return gw.Tools(), nil
 }
