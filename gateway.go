@@ -180,6 +180,7 @@ func New(opts *Options) (*Gateway, error) {
 		},
 	})
 	g.server.AddReceivingMiddleware(g.middleware)
+	g.server.AddSendingMiddleware(relayedSchema)
 	g.fast = fastpath.New(fastpath.Config{
 		Stateless:      o.Stateless,
 		JSONResponse:   o.JSONResponse,
