@@ -103,19 +103,22 @@ func (db *DB) line(start int32) string {
 
 // find returns the line of starts whose first field is w.
 func (db *DB) find(starts []int32, w string) (string, bool) {
-	i := sort.Search(len(starts), func(i int) bool { return db.first(starts[i]) >= w })
-	if i < len(starts) && db.first(starts[i]) == w {
+	i := sort.Search(len(starts), func(i int) bool { return string(db.first(starts[i])) >= w })
+	if i < len(starts) && string(db.first(starts[i])) == w {
 		return db.line(starts[i]), true
 	}
 	return "", false
 }
 
-func (db *DB) first(start int32) string {
+// first returns the first field of the line at start.
+func (db *DB) first(start int32) []byte {
 	l := db.text[start:]
-	if i := bytes.IndexAny(l, " \n"); i >= 0 {
-		l = l[:i]
+	for i, c := range l {
+		if c == ' ' || c == '\n' {
+			return l[:i]
+		}
 	}
-	return string(l)
+	return l
 }
 
 // Lemmas returns the dictionary forms of a lower-case word: the word itself
@@ -259,4 +262,49 @@ func (db *DB) synset(n int) (words []string, hyper []int) {
 		}
 	}
 	return words, hyper
+}
+
+// Concepts returns the synsets of lemma's first senses senses per part of
+// speech (level 0) and of their hypernyms up to levels levels (at most
+// 2), as synset numbers by level. Two words that share a synset at some
+// level share a concept: picture and image at level 0, apartment and
+// house through housing. Numbers are stable for one table only.
+func (db *DB) Concepts(lemma string, senses, levels int) [][]int {
+	l, ok := db.find(db.words, lemma)
+	if !ok {
+		return nil
+	}
+	head, _, _ := strings.Cut(l, "|")
+	ids := firstPerPOS(db, strings.Fields(head)[1:], senses)
+	var level []int
+	for _, id := range ids {
+		if n, err := strconv.Atoi(id); err == nil && n >= 0 && n < len(db.synsets) {
+			level = append(level, n)
+		}
+	}
+	if len(level) == 0 {
+		return nil
+	}
+	out := [][]int{level}
+	seen := map[int]bool{}
+	for _, n := range level {
+		seen[n] = true
+	}
+	for range min(levels, 2) {
+		var next []int
+		for _, n := range out[len(out)-1] {
+			_, hyper := db.synset(n)
+			for _, h := range hyper {
+				if !seen[h] {
+					seen[h] = true
+					next = append(next, h)
+				}
+			}
+		}
+		if len(next) == 0 {
+			break
+		}
+		out = append(out, next)
+	}
+	return out
 }

@@ -85,3 +85,42 @@ func TestRelated(t *testing.T) {
 		t.Errorf("levels 0 gave broader terms %v", r.Broader)
 	}
 }
+
+func TestConcepts(t *testing.T) {
+	db := Load()
+	shared := func(a, b string, levels int) bool {
+		in := map[int]bool{}
+		for _, l := range db.Concepts(a, 1, levels) {
+			for _, n := range l {
+				in[n] = true
+			}
+		}
+		for _, l := range db.Concepts(b, 1, levels) {
+			for _, n := range l {
+				if in[n] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	tests := []struct {
+		a, b   string
+		levels int
+		want   bool
+	}{
+		{"photo", "photograph", 0, true},
+		{"car", "automobile", 0, true},
+		{"apartment", "house", 2, true},
+		{"apartment", "house", 0, false},
+		{"weather", "picture", 2, false},
+	}
+	for _, tt := range tests {
+		if got := shared(tt.a, tt.b, tt.levels); got != tt.want {
+			t.Errorf("%s and %s share a concept within %d levels: %v, want %v", tt.a, tt.b, tt.levels, got, tt.want)
+		}
+	}
+	if db.Concepts("xqzt", 1, 2) != nil {
+		t.Error("an unknown word has concepts")
+	}
+}
