@@ -16,11 +16,14 @@
 // catalogue and written for none:
 //   - a query term also matches indexed terms that extend or shorten its
 //     stem by a few letters (rent, rental), at half weight;
-//   - a query word also matches the synonyms of its most frequent WordNet
-//     sense (picture, image; ocean, sea) at a lower weight, and its broader
-//     WordNet concepts (rain -> precipitation) lower still; a document
-//     scores the best match of a word, never the sum of its synonyms.
-//     The WordNet 3.0 relations are embedded (about 1.1 MB);
+//   - a query word also matches, at lower weights, the words WordNet
+//     derives from it (translate: translation) and the broader concepts
+//     of its most frequent sense (inn -> hotel); a document scores the
+//     best match of a word, never the sum of its relatives. The WordNet
+//     3.0 relations are embedded (about 1.1 MB);
+//   - terms of more than a fifth of the tools are not ranked by, and the
+//     terms that best characterise the first hits are added to the
+//     request at a low weight (pseudo-relevance feedback);
 //   - a tool whose name the query covers is raised;
 //   - a query of several sentences is ranked sentence by sentence as well
 //     as whole, and the rankings are fused, so a request for several
