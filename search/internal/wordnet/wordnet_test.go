@@ -124,3 +124,25 @@ func TestConcepts(t *testing.T) {
 		t.Error("an unknown word has concepts")
 	}
 }
+
+// FuzzWords looks up arbitrary words: query words reach the table as
+// they are typed.
+func FuzzWords(f *testing.F) {
+	for _, w := range []string{"files", "children", "running", "", "ies", "xqzt", "ünïcode", "a b", "\n"} {
+		f.Add(w)
+	}
+	db := Load()
+	f.Fuzz(func(t *testing.T, w string) {
+		for _, l := range db.Lemmas(w) {
+			r := db.Related(l, 3, 2)
+			if len(r.Broader) > 2 {
+				t.Fatalf("Related(%q) gave %d levels", l, len(r.Broader))
+			}
+			for _, level := range db.Concepts(l, 3, 2) {
+				if len(level) == 0 {
+					t.Fatalf("Concepts(%q) has an empty level", l)
+				}
+			}
+		}
+	})
+}
