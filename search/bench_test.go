@@ -15,14 +15,15 @@ import (
 	"github.com/toolgate/toolgate/search/internal/evalset"
 )
 
-// corpus10k returns 10,000 tools: every tool of the three tool-retrieval
-// sets (4,802 real tools), then copies of them under other target names
-// until there are 10,000, and the queries of all three sets.
+// corpus10k returns 10,000 tools: every tool of the four tool-retrieval
+// sets (4,830 tools), then copies of them under other target names until
+// there are 10,000, and the queries of all four sets (MCP-Bench's are long
+// requests of several sentences and clauses).
 func corpus10k(b *testing.B) ([]search.Document, []string) {
 	b.Helper()
 	var base []search.Document
 	var queries []string
-	for _, name := range []string{"seal-tools", "livemcpbench", "metatool"} {
+	for _, name := range []string{"seal-tools", "livemcpbench", "metatool", "mcp-bench"} {
 		s, err := evalset.Load(corpusDir, name)
 		if err != nil {
 			b.Fatal(err)

@@ -9,27 +9,28 @@
 // over five fields (tool name, title, description, parameter and output
 // names and descriptions, target name and description). Text handling
 // splits identifiers (camelCase, snake_case, kebab-case, letter/digit),
-// drops stop words, expands common abbreviations, stems with the Porter
-// algorithm, indexes CJK text as character bigrams, and maps common
-// Chinese words to English through a small glossary.
+// drops function words, stems with the Porter algorithm and indexes CJK
+// text as character bigrams.
 //
 // On top of BM25F the ranker applies general rules, the same for every
-// catalogue:
+// catalogue and written for none:
 //   - a query term also matches indexed terms that extend or shorten its
 //     stem by a few letters (rent, rental), at half weight;
-//   - a built-in concept lexicon matches synonyms (picture, image, photo)
-//     and broader concepts (bitcoin -> cryptocurrency, save -> write file)
-//     at lower weights; a document scores the best match of a concept,
-//     never the sum of its synonyms;
+//   - a query word also matches, at lower weights, the words WordNet
+//     derives from it (translate: translation) and the broader concepts
+//     of its most frequent sense (inn -> hotel); a document scores the
+//     best match of a word, never the sum of its relatives. The WordNet
+//     3.0 relations are embedded (about 1.1 MB);
+//   - terms of more than a fifth of the tools are not ranked by, and the
+//     terms that best characterise the first hits are added to the
+//     request at a low weight (pseudo-relevance feedback);
 //   - a tool whose name the query covers is raised;
 //   - a query of several sentences is ranked sentence by sentence as well
 //     as whole, and the rankings are fused, so a request for several
-//     things finds a tool for each; the clauses of a sentence (split at
-//     commas and "and") are ranked too, at a lower weight;
-//   - a tool that one of the first hits names in a parameter's
-//     description, as the source of the argument ("a station code from
-//     get-station-code-by-names"), is raised to just after twice its
-//     referrer's rank.
+//     things finds a tool for each.
+//
+// The weights of these rules were chosen by leave-one-set-out over four
+// public benchmarks (docs/search.md).
 //
 // Updates are incremental ([Index.Upsert], [Index.Remove], [Index.Sync]),
 // safe alongside searches, and results are deterministic: the same

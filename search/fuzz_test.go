@@ -38,18 +38,11 @@ func FuzzTextHandling(f *testing.F) {
 				t.Fatalf("bad clause %q from %q", c, text)
 			}
 		}
-		eachIdentifier([]byte(text), func(tok []byte) {
-			if !identifierLike(tok) || !strings.Contains(text, string(tok)) {
-				t.Fatalf("bad identifier %q from %q", tok, text)
-			}
-		})
 
 		ix := NewIndex()
 		d := Document{ToolInfo: toolgate.ToolInfo{Name: "t___tool", Target: "t", Tool: toolgate.Tool{
 			Name: text, Description: query, InputSchema: json.RawMessage(text),
 		}}}
-		// A sibling whose schema is the same text names the tool when the
-		// text is an identifier, so companion tools are exercised too.
 		sib := Document{ToolInfo: toolgate.ToolInfo{Name: "t___sib", Target: "t", Tool: toolgate.Tool{
 			Name: "sib_tool", Description: query, InputSchema: json.RawMessage(text),
 		}}}

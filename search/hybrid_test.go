@@ -20,7 +20,7 @@ import (
 // embeddingServer is a small OpenAI-compatible /v1/embeddings server. Its
 // "model" hashes words into 64 dimensions, mapping a few words to the same
 // dimension as their synonyms, so it knows what the lexical ranker does not
-// (ocean = sea).
+// (moana = sea, Hawaiian words that WordNet does not hold).
 type embeddingServer struct {
 	mu      sync.Mutex
 	fail    bool
@@ -30,7 +30,7 @@ type embeddingServer struct {
 	model   string
 }
 
-var serverSynonyms = map[string]string{"ocean": "sea", "swell": "wave", "waves": "wave"}
+var serverSynonyms = map[string]string{"moana": "sea", "nalu": "wave", "waves": "wave"}
 
 func (s *embeddingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/v1/embeddings" || r.Method != http.MethodPost {
@@ -110,11 +110,11 @@ func TestHybridEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	ix, h, es := newHybrid(t, nil)
 
-	// The lexical ranker knows nothing of oceans; the embedder does.
-	if lex := ix.Search("ocean swell", nil); slices.Contains(names(lex), "marine___sea_conditions") {
+	// The lexical ranker knows no Hawaiian; the embedder does.
+	if lex := ix.Search("moana nalu", nil); slices.Contains(names(lex), "marine___sea_conditions") {
 		t.Fatalf("lexical ranker unexpectedly found the tool: %v", lex)
 	}
-	res, err := h.Search(ctx, "ocean swell", nil)
+	res, err := h.Search(ctx, "moana nalu", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestHybridEndToEnd(t *testing.T) {
 	if after, _ := es.stats(); after != before+1 {
 		t.Fatalf("second search embedded %d texts, want 1 (the query)", after-before)
 	}
-	ix.Upsert(doc("marine", "buoy_data", "Readings from ocean buoys.", ""))
+	ix.Upsert(doc("marine", "buoy_data", "Readings from moana buoys.", ""))
 	before, _ = es.stats()
 	if _, err := h.Search(ctx, "buoys", nil); err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ func TestHybridEndToEnd(t *testing.T) {
 	}
 
 	// The filter applies to both rankers.
-	res, err = h.Search(ctx, "ocean swell", &search.SearchOptions{Filter: func(n string) bool { return !strings.HasPrefix(n, "marine") }})
+	res, err = h.Search(ctx, "moana nalu", &search.SearchOptions{Filter: func(n string) bool { return !strings.HasPrefix(n, "marine") }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestHybridFallsBackToLexical(t *testing.T) {
 	es.fail = false
 	es.mu.Unlock()
 	time.Sleep(150 * time.Millisecond)
-	res, err = h.Search(ctx, "ocean swell", nil)
+	res, err = h.Search(ctx, "moana nalu", nil)
 	if err != nil || res.Mode != search.ModeHybrid {
 		t.Fatalf("after recovery: mode %q, err %v", res.Mode, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/search/internal/tuning"
 )
 
 // A Document is one tool as the index sees it: the published tool and,
@@ -55,11 +56,12 @@ func (o *SearchOptions) limit() int {
 
 // The indexed fields of a tool, each with its own weight.
 const (
-	fieldName   = iota // the tool's name, identifiers split
-	fieldTitle         // the title
-	fieldDesc          // the description
-	fieldParams        // parameter names, titles, descriptions, enum values
-	fieldTarget        // target name and description
+	fieldName    = iota // the tool's name, identifiers split
+	fieldTitle          // the title
+	fieldDesc           // the description
+	fieldParams         // parameter names, titles, descriptions, enum values
+	fieldTarget         // target name and description
+	fieldConcept        // WordNet concepts of the name, title and description
 	numFields
 )
 
@@ -71,7 +73,7 @@ const (
 // Results are deterministic: equal scores are ordered by name.
 type Index struct {
 	mu       sync.RWMutex
-	p        params
+	p        tuning.Params
 	termID   map[string]uint32
 	prefixes map[string][]uint32 // first prefixLen bytes of a term -> term ids
 	terms    []string            // by term id
@@ -79,12 +81,12 @@ type Index struct {
 	docs     []docEntry          // by slot; a free slot has name ""
 	free     []uint32
 	byName   map[string]uint32
-	byTool   map[string]map[string][]uint32 // target -> tool name -> slots; see companion.go
 	lenSum   [numFields]float64
 	live     int
 	nameIDF  []float64 // by slot; see refreshStats
 	gen      uint64    // bumped on every change
 	scratch  sync.Pool // *scoreState, reused between rankings
+	related  relatedCache
 }
 
 type posting struct {
@@ -106,13 +108,14 @@ type docEntry struct {
 }
 
 // NewIndex returns an empty index.
-func NewIndex() *Index {
+func NewIndex() *Index { return newIndex(tuning.Default()) }
+
+func newIndex(p tuning.Params) *Index {
 	return &Index{
-		p:        defaultParams,
+		p:        p,
 		termID:   make(map[string]uint32),
 		prefixes: make(map[string][]uint32),
 		byName:   make(map[string]uint32),
-		byTool:   make(map[string]map[string][]uint32),
 	}
 }
 
@@ -153,7 +156,7 @@ func (ix *Index) Upsert(docs ...Document) {
 	for i := range idx {
 		idx[i] = i
 	}
-	prepared := prepareAll(docs, idx)
+	prepared := prepareAll(docs, idx, &ix.p)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for i := range prepared {
@@ -190,7 +193,7 @@ func (ix *Index) Sync(docs []Document) (changed, removed int) {
 		todo = append(todo, i)
 	}
 	ix.mu.RUnlock()
-	prepared = prepareAll(docs, todo)
+	prepared = prepareAll(docs, todo, &ix.p)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for i := range prepared {
@@ -217,7 +220,41 @@ type preparedDoc struct {
 	tf   map[string]*[numFields]uint8
 }
 
-func prepare(a *analyzer, d *Document) preparedDoc {
+func prepare(a *analyzer, d *Document, p *tuning.Params) preparedDoc {
+	pd := prepareText(a, d)
+	if p.Plain || p.ConceptW <= 0 {
+		return pd
+	}
+	add := func(t string) {
+		c := pd.tf[t]
+		if c == nil {
+			c = new([numFields]uint8)
+			pd.tf[t] = c
+		}
+		if c[fieldConcept] < math.MaxUint8 {
+			c[fieldConcept]++
+		}
+		if pd.lens[fieldConcept] < math.MaxUint16 {
+			pd.lens[fieldConcept]++
+		}
+	}
+	words := func(_, w string) {
+		for _, c := range a.concepts(w, p) {
+			add(c)
+		}
+	}
+	name := d.Tool.Name
+	if name == "" {
+		name = d.Name
+	}
+	a.analyzeWords(name, words)
+	a.analyzeWords(d.Tool.Title, words)
+	a.analyzeWords(d.Tool.Description, words)
+	return pd
+}
+
+// prepareText analyses the text fields of d.
+func prepareText(a *analyzer, d *Document) preparedDoc {
 	p := preparedDoc{doc: *d, hash: d.hash(), tf: make(map[string]*[numFields]uint8)}
 	add := func(f int) func(string) {
 		return func(t string) {
@@ -254,7 +291,7 @@ func prepare(a *analyzer, d *Document) preparedDoc {
 
 // prepareAll analyses docs[i] for each i in idx, on several goroutines
 // when there are many.
-func prepareAll(docs []Document, idx []int) []preparedDoc {
+func prepareAll(docs []Document, idx []int, p *tuning.Params) []preparedDoc {
 	out := make([]preparedDoc, len(idx))
 	workers := min(runtime.GOMAXPROCS(0), len(idx)/256+1)
 	var wg sync.WaitGroup
@@ -262,7 +299,7 @@ func prepareAll(docs []Document, idx []int) []preparedDoc {
 		wg.Go(func() {
 			var a analyzer
 			for j := w; j < len(idx); j += workers {
-				out[j] = prepare(&a, &docs[idx[j]])
+				out[j] = prepare(&a, &docs[idx[j]], p)
 			}
 		})
 	}
@@ -321,7 +358,6 @@ func (ix *Index) upsertLocked(p *preparedDoc) {
 	}
 	ix.docs[slot] = docEntry{name: p.doc.Name, hash: p.hash, lens: p.lens, terms: ids, nameTerms: nameIDs, doc: p.doc}
 	ix.byName[p.doc.Name] = slot
-	ix.addTool(slot, &ix.docs[slot].doc)
 	for f := range numFields {
 		ix.lenSum[f] += float64(p.lens[f])
 	}
@@ -349,7 +385,6 @@ func (ix *Index) removeLocked(name string) {
 	for f := range numFields {
 		ix.lenSum[f] -= float64(e.lens[f])
 	}
-	ix.removeTool(slot, &e.doc)
 	*e = docEntry{}
 	delete(ix.byName, name)
 	ix.free = append(ix.free, slot)
@@ -416,12 +451,23 @@ func (s *schemaNode) walk(a *analyzer, emit func(string), depth int) {
 // sentence is ranked on its own as well as the whole query, and the
 // rankings are fused, so that a request for four different things finds
 // four different tools rather than four variants of the first. The
-// clauses of a sentence (split at commas and "and") are ranked too, at a
-// lower weight, for requests that list several needs in one sentence.
-// Finally the tools that the first hits name in their parameters, as the
-// source of an argument, are raised (see companions).
+// clauses of a sentence (split at commas and "and") can be ranked too, at
+// a lower weight (off in the shipped constants: leave-one-set-out did not
+// choose it).
 func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	var a analyzer
+	if ix.p.Plain {
+		full := parseQuery(&a, query)
+		if len(full) == 0 {
+			return nil
+		}
+		ix.mu.RLock()
+		defer ix.mu.RUnlock()
+		if ix.live == 0 {
+			return nil
+		}
+		return ix.rank(full, opts.limit(), opts, nil)
+	}
 	query = rewritePaths(query)
 	segs := splitSegments(query)
 	full := parseQuery(&a, query)
@@ -449,24 +495,24 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 		}
 	}
 	k := opts.limit()
-	if len(parts) < 2 && (len(clauses) == 0 || ix.p.fuseClause <= 0) {
-		return ix.companions(ix.rank(full, k, opts, nil), k, opts)
+	memo := map[string]expansion{}
+	if len(parts) < 2 && (len(clauses) == 0 || ix.p.FuseClause <= 0) {
+		return ix.rank(full, k, opts, memo)
 	}
-	cand := max(k, ix.p.fuseDepth)
+	cand := max(k, ix.p.FuseDepth)
 	scores := map[string]float64{}
-	memo := map[string]concept{}
 	for i, h := range ix.rank(full, cand, opts, memo) {
-		scores[h.Name] += ix.p.fuseFull / (ix.p.fuseK + float64(i+1))
+		scores[h.Name] += ix.p.FuseFull / (ix.p.FuseK + float64(i+1))
 	}
 	for _, q := range parts {
 		for i, h := range ix.rank(q, cand, opts, memo) {
-			scores[h.Name] += ix.p.fuseSeg / (ix.p.fuseK + float64(i+1))
+			scores[h.Name] += ix.p.FuseSeg / (ix.p.FuseK + float64(i+1))
 		}
 	}
-	if ix.p.fuseClause > 0 {
+	if ix.p.FuseClause > 0 {
 		for _, q := range clauses {
 			for i, h := range ix.rank(q, cand, opts, memo) {
-				scores[h.Name] += ix.p.fuseClause / (ix.p.fuseK + float64(i+1))
+				scores[h.Name] += ix.p.FuseClause / (ix.p.FuseK + float64(i+1))
 			}
 		}
 	}
@@ -478,7 +524,7 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	if len(hits) > k {
 		hits = hits[:k]
 	}
-	return ix.companions(hits, k, opts)
+	return hits
 }
 
 // minClauseTerms is the fewest terms a clause needs to be ranked on its
@@ -504,23 +550,28 @@ func splitClauses(s string) []string {
 type queryTerm struct {
 	term   string
 	weight float64
+	words  []string // the words of the query the term comes from, lower case
 }
 
 // parseQuery analyses query text into distinct terms with weights (term
 // frequency in the query, dampened), in sorted order.
 func parseQuery(a *analyzer, query string) []queryTerm {
 	counts := map[string]int{}
+	words := map[string][]string{}
 	var order []string
-	a.analyze(query, func(t string) {
+	a.analyzeWords(query, func(t, w string) {
 		if counts[t] == 0 {
 			order = append(order, t)
 		}
 		counts[t]++
+		if w != "" && !slices.Contains(words[t], w) {
+			words[t] = append(words[t], w)
+		}
 	})
 	slices.Sort(order)
 	q := make([]queryTerm, 0, len(order))
 	for _, t := range order {
-		q = append(q, queryTerm{term: t, weight: 1 + math.Log(float64(counts[t]))})
+		q = append(q, queryTerm{term: t, weight: 1 + math.Log(float64(counts[t])), words: words[t]})
 	}
 	return q
 }
@@ -600,59 +651,60 @@ func splitSegments(text string) []string {
 
 // A concept is one query term resolved to weighted index terms: the
 // term itself and, at lower weights, indexed terms that share its stem as
-// a prefix (rent, rental) and terms of the same concept (see
-// synonyms.go). A document scores the best of its matches with a concept,
-// never their sum, so that expansion cannot outweigh the query itself.
+// a prefix (rent, rental) and the WordNet synonyms and derived words of
+// the query word (picture, image; translate, translation). A document
+// scores the best of its matches with a concept, never their sum, so that
+// expansion cannot outweigh the query itself.
 type concept struct {
 	ids     []uint32
 	weights []float64
 }
 
-// expand resolves the query terms to concepts, plus the broader concepts
-// of the query's terms (see below).
+// An expansion is a query term's concept at query weight 1 and the concept
+// of its broader terms (WordNet hypernyms), which may be empty.
+type expansion struct {
+	same, broad, concepts concept
+}
+
+// expand resolves the query terms to concepts: one per term and, for a
+// term with broader terms that the query does not name, one for those.
 //
-// memo, if not nil, holds the concepts of terms already expanded in this
-// search (at query weight 1): a search ranks the whole request, each
-// sentence and each clause, and their terms repeat.
-func (ix *Index) expand(q []queryTerm, memo map[string]concept) []concept {
-	out := make([]concept, 0, len(q))
+// memo, if not nil, holds the expansions of terms already expanded in
+// this search: a search ranks the whole request, each sentence and each
+// clause, and their terms repeat.
+func (ix *Index) expand(q []queryTerm, memo map[string]expansion) []concept {
+	out := make([]concept, 0, 2*len(q))
+	inQuery := map[uint32]bool{}
 	for _, qt := range q {
-		base, ok := memo[qt.term]
+		if id, ok := ix.termID[qt.term]; ok {
+			inQuery[id] = true
+		}
+	}
+	for _, qt := range q {
+		e, ok := memo[qt.term]
 		if !ok {
-			base = ix.expandTerm(qt.term)
+			e = ix.expandTerm(qt.term, qt.words)
 			if memo != nil {
-				memo[qt.term] = base
+				memo[qt.term] = e
 			}
 		}
-		if len(base.ids) == 0 {
-			continue
-		}
-		// Weights scale with the query weight: the best of scaled matches
-		// is the scaled best.
-		c := concept{ids: base.ids, weights: make([]float64, len(base.weights))}
-		for i, w := range base.weights {
-			c.weights[i] = w * qt.weight
-		}
-		out = append(out, c)
-	}
-	// Broader concepts ("bitcoin" -> "cryptocurrency") are concepts of
-	// their own, unless the query names them already.
-	inQuery := map[string]bool{}
-	for _, qt := range q {
-		inQuery[qt.term] = true
-	}
-	added := map[uint32]bool{}
-	for _, qt := range q {
-		if ix.p.broadW <= 0 {
-			break
-		}
-		for _, b := range broaderOf(qt.term) {
-			if inQuery[b] {
+		for i, base := range []concept{e.same, e.broad, e.concepts} {
+			if len(base.ids) == 0 {
 				continue
 			}
-			if id, ok := ix.termID[b]; ok && !added[id] {
-				added[id] = true
-				out = append(out, concept{ids: []uint32{id}, weights: []float64{ix.p.broadW}})
+			broad := i != 0 // a related term, not the word itself
+			// Weights scale with the query weight: the best of scaled
+			// matches is the scaled best.
+			c := concept{ids: make([]uint32, 0, len(base.ids)), weights: make([]float64, 0, len(base.ids))}
+			for j, w := range base.weights {
+				if broad && inQuery[base.ids[j]] {
+					continue // the query names it already
+				}
+				c.ids = append(c.ids, base.ids[j])
+				c.weights = append(c.weights, w*qt.weight)
+			}
+			if len(c.ids) > 0 {
+				out = append(out, c)
 			}
 		}
 	}
@@ -660,10 +712,20 @@ func (ix *Index) expand(q []queryTerm, memo map[string]concept) []concept {
 }
 
 // expandTerm resolves one query term, at weight 1: the term itself, the
-// prefix-related terms and the same-concept terms.
-func (ix *Index) expandTerm(t string) concept {
-	var c concept
-	put := func(id uint32, w float64) {
+// prefix-related terms, the WordNet synonyms and derived words of the
+// words it comes from, and, apart, their broader terms.
+func (ix *Index) expandTerm(t string, words []string) expansion {
+	var e expansion
+	// An expansion term in more than a tenth of the tools says little
+	// (its idf is low) and costs a long walk: it is left out.
+	maxDF := max(ix.live/10, 2)
+	put := func(c *concept, id uint32, w float64) {
+		if w < 1 && len(ix.postings[id]) > maxDF {
+			return
+		}
+		if ix.p.CommonDF > 0 && float64(len(ix.postings[id])) > ix.p.CommonDF*float64(ix.live) && ix.live >= minCommonDocs {
+			return // a term of most tools: see CommonDF
+		}
 		for i, x := range c.ids {
 			if x == id {
 				c.weights[i] = max(c.weights[i], w)
@@ -673,30 +735,51 @@ func (ix *Index) expandTerm(t string) concept {
 		c.ids = append(c.ids, id)
 		c.weights = append(c.weights, w)
 	}
-	if id, ok := ix.termID[t]; ok {
-		put(id, 1)
+	self, hasSelf := ix.termID[t]
+	if hasSelf {
+		put(&e.same, self, 1)
 	}
-	if ix.p.prefixW > 0 && len(t) >= prefixLen {
+	if ix.p.PrefixW > 0 && len(t) >= prefixLen {
 		for _, id := range ix.prefixes[t[:prefixLen]] {
 			v := ix.terms[id]
 			if v == t {
 				continue
 			}
-			if (strings.HasPrefix(v, t) && len(v)-len(t) <= ix.p.prefixExtra) ||
-				(strings.HasPrefix(t, v) && len(t)-len(v) <= ix.p.prefixExtra) {
-				put(id, ix.p.prefixW)
+			if (strings.HasPrefix(v, t) && len(v)-len(t) <= ix.p.PrefixExtra) ||
+				(strings.HasPrefix(t, v) && len(t)-len(v) <= ix.p.PrefixExtra) {
+				put(&e.same, id, ix.p.PrefixW)
 			}
 		}
 	}
-	if ix.p.synW > 0 {
-		for _, syn := range synonymsOf(t) {
-			if id, ok := ix.termID[syn]; ok {
-				put(id, ix.p.synW)
+	if ix.p.SynW <= 0 && ix.p.DerW <= 0 && ix.p.BroadW <= 0 && ix.p.ConceptW <= 0 {
+		return e
+	}
+	each := func(terms []string, fn func(id uint32)) {
+		for _, term := range terms {
+			if id, ok := ix.termID[term]; ok && id != self {
+				fn(id)
 			}
 		}
 	}
-	return c
+	for _, w := range words {
+		r := ix.related.get(w, ix.p)
+		each(r.syn, func(id uint32) { put(&e.same, id, ix.p.SynW) })
+		each(r.der, func(id uint32) { put(&e.same, id, ix.p.DerW) })
+		for l, level := range r.broad {
+			w := ix.p.BroadW / float64(l+1)
+			each(level, func(id uint32) { put(&e.broad, id, w) })
+		}
+		for l, level := range r.concepts {
+			w := ix.p.ConceptW / float64(l+1)
+			each(level, func(id uint32) { put(&e.concepts, id, w) })
+		}
+	}
+	return e
 }
+
+// minCommonDocs is the smallest catalogue in which a term can be too
+// common to rank by (tuning.Params.CommonDF).
+const minCommonDocs = 50
 
 // prefixLen is the length of the stem prefix used to find related terms.
 const prefixLen = 4
@@ -708,15 +791,67 @@ const prefixLen = 4
 // name the query covers (idf-weighted): a query that names every part of
 // a tool's name is about that tool more surely than one that mentions a
 // part of a long description.
-func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions, memo map[string]concept) []Hit {
+func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions, memo map[string]expansion) []Hit {
 	st := ix.newState()
 	defer ix.scratch.Put(st)
 	ix.score(st, q, memo)
+	if ix.p.PRFDocs > 0 && ix.p.PRFW > 0 && !ix.p.Plain {
+		ix.feedback(st, q, opts)
+	}
 	return ix.finish(st, k, opts)
 }
 
+// feedback adds to st, at weight PRFW, the terms that best characterise
+// the first PRFDocs hits (pseudo-relevance feedback): terms shared by the
+// tools a request finds first are likely words of what it asks for. Only
+// terms of two tools or more count, weighted by the sum of their idf over
+// the feedback tools.
+func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
+	top := ix.topK(st.acc, st.touched, ix.p.PRFDocs, opts)
+	if len(top) == 0 {
+		return
+	}
+	inQuery := map[string]bool{}
+	for _, qt := range q {
+		inQuery[qt.term] = true
+	}
+	weight := map[uint32]float64{}
+	for _, h := range top {
+		for _, id := range ix.docs[ix.byName[h.Name]].terms {
+			df := len(ix.postings[id])
+			if df < 2 || inQuery[ix.terms[id]] {
+				continue
+			}
+			weight[id] += idf(float64(df), st.n)
+		}
+	}
+	ids := make([]uint32, 0, len(weight))
+	for id := range weight {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b uint32) int {
+		if weight[a] != weight[b] {
+			if weight[a] > weight[b] {
+				return -1
+			}
+			return 1
+		}
+		return int(a) - int(b)
+	})
+	if len(ids) > ix.p.PRFTerms {
+		ids = ids[:ix.p.PRFTerms]
+	}
+	if len(ids) == 0 {
+		return
+	}
+	maxW := weight[ids[0]]
+	for _, id := range ids {
+		ix.addTerm(st, id, ix.p.PRFW*weight[id]/maxW, false)
+	}
+}
+
 // score adds the BM25F scores of the documents matching q to st.
-func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]concept) {
+func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]expansion) {
 	for _, c := range ix.expand(q, memo) {
 		if len(c.ids) == 1 {
 			ix.addTerm(st, c.ids[0], c.weights[0], false)
@@ -737,7 +872,7 @@ func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]concept) {
 // finish applies the name-coverage boost, selects the best k documents
 // that pass the filter, and clears st for reuse.
 func (ix *Index) finish(st *scoreState, k int, opts *SearchOptions) []Hit {
-	if g := ix.p.nameCover; g > 0 {
+	if g := ix.p.NameCover; g > 0 && !ix.p.Plain {
 		for _, d := range st.touched {
 			if st.name[d] > 0 {
 				if total := ix.nameIDF[d]; total > 0 {
@@ -768,18 +903,31 @@ func (ix *Index) refreshStats() {
 			avg[f] = ix.lenSum[f] / n
 		}
 	}
+	avgAll := 1.0
+	if sum := ix.lenSum[0] + ix.lenSum[1] + ix.lenSum[2] + ix.lenSum[3] + ix.lenSum[4]; n > 0 && sum > 0 {
+		avgAll = sum / n
+	}
 	for _, pl := range ix.postings {
 		for i := range pl {
 			e := &pl[i]
 			lens := &ix.docs[e.doc].lens
 			var tfw float64
-			for f := range numFields {
-				if tf := e.tf[f]; tf > 0 {
-					norm := 1 - p.b[f] + p.b[f]*float64(lens[f])/avg[f]
-					tfw += p.w[f] * float64(tf) / norm
+			if p.Plain { // one text: BM25
+				var tf, l float64
+				for f := range numFields {
+					tf += float64(e.tf[f])
+					l += float64(lens[f])
+				}
+				tfw = tf / (1 - p.B[fieldDesc] + p.B[fieldDesc]*l/avgAll)
+			} else {
+				for f := range numFields {
+					if tf := e.tf[f]; tf > 0 {
+						norm := 1 - p.B[f] + p.B[f]*float64(lens[f])/avg[f]
+						tfw += p.W[f] * float64(tf) / norm
+					}
 				}
 			}
-			e.sat = float32(tfw / (p.k1 + tfw))
+			e.sat = float32(tfw / (p.K1 + tfw))
 		}
 	}
 	ix.nameIDF = slices.Grow(ix.nameIDF[:0], len(ix.docs))[:len(ix.docs)]
@@ -935,43 +1083,6 @@ func down(h []Hit, i int, less func(a, b Hit) bool) {
 		h[i], h[m] = h[m], h[i]
 		i = m
 	}
-}
-
-// params are the ranking constants.
-type params struct {
-	k1          float64
-	w           [numFields]float64 // field weights
-	b           [numFields]float64 // length normalisation per field
-	prefixW     float64            // weight of prefix-related terms
-	prefixExtra int                // most extra bytes of a prefix-related term
-	synW        float64            // weight of same-concept terms
-	broadW      float64            // weight of broader-concept terms
-	nameCover   float64            // boost for covering a tool's name
-	fuseDepth   int                // hits per ranking fused for multi-sentence queries
-	fuseK       float64            // reciprocal rank fusion constant
-	fuseFull    float64            // weight of the whole query's ranking
-	fuseSeg     float64            // weight of each sentence's ranking
-	fuseClause  float64            // weight of each clause's ranking
-	compDepth   int                // first hits whose companions are raised
-	compW       float64            // a companion's share of its referrer's fused score
-}
-
-var defaultParams = params{
-	k1:          1.2,
-	w:           [numFields]float64{fieldName: 3, fieldTitle: 2, fieldDesc: 1, fieldParams: 0.8, fieldTarget: 1},
-	b:           [numFields]float64{fieldName: 0.5, fieldTitle: 0.5, fieldDesc: 0.75, fieldParams: 0.75, fieldTarget: 0.75},
-	prefixW:     0.5,
-	prefixExtra: 3,
-	synW:        0.5,
-	broadW:      0.7,
-	nameCover:   0.7,
-	fuseDepth:   20,
-	fuseK:       0.1,
-	fuseFull:    1,
-	fuseSeg:     1,
-	fuseClause:  0.2,
-	compDepth:   5,
-	compW:       0.5,
 }
 
 // generation returns a number that changes whenever the index does.

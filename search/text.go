@@ -23,14 +23,24 @@ func analyze(text string, emit func(term string)) {
 // seen: catalogues repeat their vocabulary, so most words cost a lookup.
 // An analyzer is not safe for concurrent use.
 type analyzer struct {
-	words map[string][]string
+	words      map[string][]termWord
+	conceptsOf map[string][]string // see concepts
 }
 
+// A termWord is an index term and the lower-case word it comes from (a
+// part of an identifier; empty for a whole compound identifier or CJK).
+type termWord struct{ term, word string }
+
 func (a *analyzer) analyze(text string, emit func(term string)) {
+	a.analyzeWords(text, func(t, _ string) { emit(t) })
+}
+
+// analyzeWords is analyze, also giving the word each term comes from.
+func (a *analyzer) analyzeWords(text string, emit func(term, word string)) {
 	start, cjkStart := -1, -1
 	flushWord := func(end int) {
 		if start >= 0 {
-			a.word(text[start:end], emit)
+			a.wordTerms(text[start:end], emit)
 			start = -1
 		}
 	}
@@ -41,13 +51,12 @@ func (a *analyzer) analyze(text string, emit func(term string)) {
 		run := []rune(text[cjkStart:end])
 		cjkStart = -1
 		if len(run) == 1 {
-			emit(string(run))
+			emit(string(run), "")
 		} else {
 			for i := 0; i+1 < len(run); i++ {
-				emit(string(run[i : i+2]))
+				emit(string(run[i:i+2]), "")
 			}
 		}
-		a.glossary(run, emit)
 	}
 	for i, r := range text {
 		switch {
@@ -81,33 +90,23 @@ func (a *analyzer) analyze(text string, emit func(term string)) {
 	flushCJK(len(text))
 }
 
-// glossary emits the English terms of the glossary words in a CJK run.
-func (a *analyzer) glossary(run []rune, emit func(string)) {
-	g := glossary
-	for i := range run {
-		for l := min(glossaryMaxLen, len(run)-i); l >= 2; l-- {
-			if en, ok := g[string(run[i:i+l])]; ok {
-				for _, w := range en {
-					a.word(w, emit)
-				}
-				break
-			}
-		}
-	}
-}
-
 // word emits the terms of one run of letters and digits.
 func (a *analyzer) word(w string, emit func(string)) {
+	a.wordTerms(w, func(t, _ string) { emit(t) })
+}
+
+// wordTerms is word, also giving the word each term comes from.
+func (a *analyzer) wordTerms(w string, emit func(term, word string)) {
 	terms, ok := a.words[w]
 	if !ok {
-		analyzeWord([]rune(w), func(t string) { terms = append(terms, t) })
+		analyzeWord([]rune(w), func(t, word string) { terms = append(terms, termWord{t, word}) })
 		if a.words == nil {
-			a.words = make(map[string][]string)
+			a.words = make(map[string][]termWord)
 		}
 		a.words[strings.Clone(w)] = terms
 	}
 	for _, t := range terms {
-		emit(t)
+		emit(t.term, t.word)
 	}
 }
 
@@ -119,16 +118,17 @@ func isCJK(r rune) bool {
 }
 
 // analyzeWord handles one run of letters and digits.
-func analyzeWord(w []rune, emit func(string)) {
+func analyzeWord(w []rune, emit func(term, word string)) {
 	parts := splitIdentifier(w)
 	if len(parts) > 1 {
 		whole := strings.ToLower(string(w))
 		if utf8.RuneCountInString(whole) <= maxTermLen && !isStopWord(whole) {
-			emit(whole)
+			emit(whole, "")
 		}
 	}
 	for _, p := range parts {
-		emitWord(strings.ToLower(string(p)), emit)
+		lw := strings.ToLower(string(p))
+		emitWord(lw, func(t string) { emit(t, lw) })
 	}
 }
 
@@ -141,13 +141,6 @@ func emitWord(lw string, emit func(string)) {
 		lw = string([]rune(lw)[:maxTermLen])
 	}
 	if isStopWord(lw) {
-		return
-	}
-	if exp, ok := abbreviations[lw]; ok {
-		emit(lw)
-		for _, e := range strings.Fields(exp) {
-			emit(porterStem(e))
-		}
 		return
 	}
 	if len(lw) == 1 && lw[0] < utf8.RuneSelf && !isDigit(lw[0]) {
@@ -217,44 +210,6 @@ whether either neither yet though although however therefore thus else every ano
 whatever whichever rather quite almost already still even ever never always often usually
 perhaps maybe
 recent recently latest newest new current currently`)
-
-// abbreviations maps common short forms to their expansion. Both the short
-// form and the expansion become terms, so either spelling matches.
-var abbreviations = map[string]string{
-	"db": "database", "repo": "repository", "repos": "repositories", "info": "information",
-	"img": "image", "imgs": "images", "pic": "picture", "pics": "pictures", "msg": "message",
-	"msgs": "messages", "doc": "document", "docs": "documents", "config": "configuration",
-	"cfg": "configuration", "auth": "authentication", "calc": "calculate", "temp": "temperature",
-	"addr": "address", "num": "number", "qty": "quantity", "desc": "description",
-	"dir": "directory", "dirs": "directories", "env": "environment", "k8s": "kubernetes",
-	"id": "identifier", "ids": "identifiers", "stats": "statistics", "stat": "statistic",
-	"app": "application", "apps": "applications", "max": "maximum", "min": "minimum",
-	"avg": "average", "txn": "transaction", "tx": "transaction", "usr": "user",
-	"pwd": "password", "tz": "timezone", "dt": "datetime", "ts": "timestamp",
-	"btc": "bitcoin", "eth": "ethereum", "crypto": "cryptocurrency", "fx": "foreign exchange",
-	"ppt": "presentation", "pptx": "presentation", "xls": "spreadsheet", "xlsx": "spreadsheet",
-	"csv": "spreadsheet", "docx": "document", "sms": "text message", "tv": "television",
-	"gps": "location", "geo": "geographic", "lat": "latitude", "lng": "longitude",
-	"lon": "longitude", "approx": "approximate", "admin": "administrator", "org": "organization",
-	"orgs": "organizations", "dept": "department", "emp": "employee", "mgmt": "management",
-	"req": "request", "res": "response", "resp": "response", "param": "parameter",
-	"params": "parameters", "arg": "argument", "args": "arguments", "attr": "attribute",
-	"attrs": "attributes", "pkg": "package", "lib": "library", "fn": "function",
-	"func": "function", "src": "source", "dst": "destination", "dest": "destination",
-	"del": "delete", "rm": "remove", "ls": "list", "mkdir": "make directory",
-	"cd": "change directory", "ai": "artificial intelligence", "ml": "machine learning",
-	"llm": "language model", "nlp": "natural language", "ocr": "text recognition",
-	"tts": "text speech", "stt": "speech text", "asr": "speech recognition", "qr": "qr code",
-	"url": "link", "urls": "links", "dns": "domain", "ip": "address", "cpu": "processor",
-	"mem": "memory", "ram": "memory", "os": "operating system", "vm": "virtual machine",
-	"ci": "continuous integration", "pr": "pull request", "prs": "pull requests",
-	"ui": "interface", "ux": "experience", "hr": "human resources", "kpi": "indicator",
-	"roi": "return investment", "eta": "arrival time", "nyc": "new york", "uk": "united kingdom",
-	"usa": "united states", "eu": "europe", "yr": "year", "yrs": "years",
-	"mo": "month", "wk": "week", "hrs": "hours", "mins": "minutes", "sec": "second",
-	"secs": "seconds", "ms": "milliseconds", "km": "kilometer", "kg": "kilogram",
-	"lb": "pound", "lbs": "pounds", "ft": "feet", "mi": "mile", "mph": "speed",
-}
 
 func setOf(words string) map[string]struct{} {
 	m := make(map[string]struct{})

@@ -6,6 +6,13 @@
 //
 //	searcheval [-corpus DIR] [-sets metatool,seal-tools,livemcpbench]
 //	searcheval -tools TOOLS.jsonl -queries QUERIES.jsonl
+//	searcheval -loso
+//
+// With -loso the ranking constants are chosen by leave-one-set-out over
+// MetaTool, Seal-Tools, LiveMCPBench and MCP-Bench: for each set, the grid
+// point with the best mean R@5 on the other sets is measured on it. The
+// table shows plain BM25, the shipped constants, the held-out figure and
+// the figure with constants chosen on all sets (dev).
 //
 // In the generic form each line of TOOLS.jsonl is an MCP Tool object
 // (name, description, inputSchema) and each line of QUERIES.jsonl is
@@ -25,11 +32,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/toolgate/toolgate/search"
 	"github.com/toolgate/toolgate/search/internal/evalset"
+	"github.com/toolgate/toolgate/search/internal/tuning"
 )
 
 func main() {
@@ -47,8 +57,27 @@ func run() error {
 	embedURL := flag.String("embed-url", "", "OpenAI-compatible embeddings base URL; enables hybrid ranking")
 	embedModel := flag.String("embed-model", "", "embedding model name (with -embed-url)")
 	verbose := flag.Bool("v", false, "also print p99 latency and index build time")
+	plain := flag.Bool("plain", false, "measure the plain BM25 baseline instead of the shipped ranker")
+	params := flag.String("params", "", "ranking constants to change, Name=value,... (see search/internal/tuning)")
+	misses := flag.Int("misses", 0, "print up to this many queries per set whose gold tools are not all in the first 5, with the first 5")
+	losoFlag := flag.Bool("loso", false, "leave-one-set-out: choose the ranking constants on all sets but one, report R@5 on that one")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
+	if *losoFlag {
+		return loso(os.Stdout, *corpus)
+	}
 	var todo []*evalset.Set
 	switch {
 	case *tools != "" || *queries != "":
@@ -73,7 +102,14 @@ func run() error {
 	var last evalset.Metrics
 	for _, s := range todo {
 		start := time.Now()
-		ix := search.NewIndex()
+		p := tuning.Default()
+		if *plain {
+			p = tuning.Plain()
+		}
+		if err := p.Set(*params); err != nil {
+			return err
+		}
+		ix := search.NewIndexParams(p)
 		ix.Upsert(s.Docs...)
 		build := time.Since(start)
 		rank := func(q string) ([]string, error) { return names(ix.Search(q, nil)), nil }
@@ -90,6 +126,9 @@ func run() error {
 				}
 				return names(res.Hits), nil
 			}
+		}
+		if *misses > 0 {
+			printMisses(s, rank, *misses)
 		}
 		m, err := evalset.Evaluate(s, rank)
 		if err != nil {
@@ -114,4 +153,34 @@ func names(hits []search.Hit) []string {
 		out[i] = h.Name
 	}
 	return out
+}
+
+// printMisses prints up to n queries of s whose gold tools are not all
+// among the first five hits.
+func printMisses(s *evalset.Set, rank evalset.Ranker, n int) {
+	for i, q := range s.Queries {
+		if n == 0 {
+			return
+		}
+		if len(s.Queries) > 2000 && i%37 != 0 { // a spread sample of a large set
+			continue
+		}
+		got, err := rank(q.Text)
+		if err != nil {
+			return
+		}
+		top := got[:min(5, len(got))]
+		for j, g := range top {
+			if k, ok := s.Key[g]; ok {
+				top[j] = k
+			}
+		}
+		for _, g := range q.Gold {
+			if !slices.Contains(top, g) {
+				fmt.Printf("MISS %q\n  gold %v\n  got  %v\n", q.Text, q.Gold, top)
+				n--
+				break
+			}
+		}
+	}
 }

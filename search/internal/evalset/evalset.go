@@ -40,7 +40,7 @@ type Query struct {
 }
 
 // Sets lists the corpus sets Load knows, in report order.
-var Sets = []string{"metatool", "metatool-multi", "seal-tools", "livemcpbench"}
+var Sets = []string{"metatool", "metatool-multi", "seal-tools", "livemcpbench", "mcp-bench"}
 
 // Load reads the named corpus set from dir (the toolsearch corpus folder).
 func Load(dir, name string) (*Set, error) {
@@ -55,6 +55,8 @@ func Load(dir, name string) (*Set, error) {
 		s, err = loadSeal(dir)
 	case "livemcpbench":
 		s, err = loadLiveMCP(dir)
+	case "mcp-bench":
+		s, err = loadMCPBench(dir)
 	default:
 		return nil, fmt.Errorf("evalset: unknown set %q (known: %s)", name, strings.Join(Sets, ", "))
 	}

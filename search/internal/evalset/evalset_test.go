@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -68,6 +69,7 @@ func TestLoadCorpus(t *testing.T) {
 		"metatool-multi": {199, 497},
 		"seal-tools":     {4076, 700},
 		"livemcpbench":   {527, 95},
+		"mcp-bench":      {28, 86},
 	}
 	for name, w := range want {
 		s, err := Load(corpus, name)
@@ -77,6 +79,24 @@ func TestLoadCorpus(t *testing.T) {
 		if len(s.Docs) != w[0] || len(s.Queries) != w[1] {
 			t.Errorf("%s: %d tools, %d queries; want %d, %d", name, len(s.Docs), len(s.Queries), w[0], w[1])
 		}
+	}
+	// MCP-Bench: servers as documents, their cited tools as description,
+	// a two-server task's gold both servers.
+	s, err := Load(corpus, "mcp-bench")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wiki string
+	for _, d := range s.Docs {
+		if d.Name == "Wikipedia" {
+			wiki = d.Tool.Description
+		}
+	}
+	if !strings.Contains(wiki, "search_wikipedia") {
+		t.Errorf("Wikipedia's tools = %q, want search_wikipedia among them", wiki)
+	}
+	if two := slices.IndexFunc(s.Queries, func(q Query) bool { return len(q.Gold) == 2 }); two < 0 {
+		t.Error("no two-server task")
 	}
 	if _, err := Load(corpus, "nope"); err == nil {
 		t.Fatal("unknown set accepted")
