@@ -66,3 +66,41 @@ func dial(b *testing.B, url string) *mcp.ClientSession {
 	b.Cleanup(func() { _ = cs.Close() })
 	return cs
 }
+
+// BenchmarkProxiedCallPaths compares, call by call, the two ways a target
+// sends a quiet call: the lean path and go-sdk's client (two gateways on
+// the same server). It reports the time each adds over a direct call.
+//
+//	go test -run '^$' -bench ProxiedCallPaths -benchtime 2000x ./mcpserver
+func BenchmarkProxiedCallPaths(b *testing.B) {
+	_, url := backend(b, nil)
+	_, leanURL := gateway(b, newTarget(b, mcpserver.Options{Name: "up", URL: url}))
+	sdk := newTarget(b, mcpserver.Options{Name: "up", URL: url})
+	mcpserver.NoLean(sdk)
+	_, sdkURL := gateway(b, sdk)
+	ctx := context.Background()
+	direct, lean, viaSDK := dial(b, url), dial(b, leanURL), dial(b, sdkURL)
+	call := func(cs *mcp.ClientSession, name string) time.Duration {
+		start := time.Now()
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}})
+		if err != nil || res.IsError {
+			b.Fatalf("%s: %v %+v", name, err, res)
+		}
+		return time.Since(start)
+	}
+	for range 50 {
+		call(direct, "echo")
+		call(lean, "up___echo")
+		call(viaSDK, "up___echo")
+	}
+	var d, l, s []time.Duration
+	for b.Loop() {
+		d = append(d, call(direct, "echo"))
+		l = append(l, call(lean, "up___echo"))
+		s = append(s, call(viaSDK, "up___echo"))
+	}
+	md := quantile(d, 0.5)
+	b.ReportMetric(float64(md.Microseconds()), "direct-µs")
+	b.ReportMetric(float64((quantile(l, 0.5) - md).Microseconds()), "lean-added-µs")
+	b.ReportMetric(float64((quantile(s, 0.5) - md).Microseconds()), "sdk-added-µs")
+}

@@ -1,6 +1,8 @@
 package mcpserver
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"testing"
 )
@@ -25,6 +27,37 @@ func FuzzSSECounter(f *testing.F) {
 		whole, cut := count(len(stream)+1), count(int(size)%16+1)
 		if whole != cut {
 			t.Fatalf("%d notifications counted whole, %d in reads of %d bytes", whole, cut, int(size)%16+1)
+		}
+	})
+}
+
+// FuzzLeanAnswer feeds arbitrary answers, plain JSON or event streams cut
+// into reads of any size, to the lean path's reader: it never panics, and
+// what it finds (the answer, the other messages, or an error) does not
+// depend on how the stream was cut.
+func FuzzLeanAnswer(f *testing.F) {
+	f.Add([]byte("id: 1\ndata: \n\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{}}\n\ndata: {\"jsonrpc\":\"2.0\",\"id\":\"toolgate-1\",\"result\":{\"content\":[]}}\n\n"), true, uint8(3))
+	f.Add([]byte("data: [{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"},\r\ndata: {\"id\":\"toolgate-1\",\"error\":{\"code\":-1,\"message\":\"x\"}}]\r\n\r\n"), true, uint8(1))
+	f.Add([]byte("event: other\ndata: {\"id\":\"toolgate-1\",\"result\":{}}\n\n: comment\ndata: {\"id\": \"toolgate-1\", \"result\": {}}"), true, uint8(5))
+	f.Add([]byte(`{"jsonrpc":"2.0","id":"toolgate-1","result":{"isError":true}}`), false, uint8(2))
+	id := []byte(`"toolgate-1"`)
+	f.Fuzz(func(t *testing.T, stream []byte, sse bool, size uint8) {
+		read := func(n int) string {
+			var others []string
+			m, err := readAnswer(&chunked{s: string(stream), n: n}, sse, id, 1<<10, func(m *wireMessage) {
+				others = append(others, m.Method)
+			})
+			if err != nil {
+				return fmt.Sprintf("error %v after %q", err != nil, others)
+			}
+			if m == nil || !bytes.Equal(m.ID, id) && string(bytes.TrimSpace(m.ID)) != string(id) {
+				t.Fatalf("the answer %+v is not the call's", m)
+			}
+			return fmt.Sprintf("answer %s %v after %q", m.Result, m.Error, others)
+		}
+		whole, cut := read(len(stream)+1), read(int(size)%16+1)
+		if whole != cut {
+			t.Fatalf("whole: %s\ncut in reads of %d bytes: %s", whole, int(size)%16+1, cut)
 		}
 	})
 }
