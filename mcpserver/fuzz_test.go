@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"reflect"
 	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate/mcpserver/internal/sdkwire"
 )
 
 // FuzzSSECounter feeds arbitrary server event streams, cut into reads of
@@ -58,6 +63,35 @@ func FuzzLeanAnswer(f *testing.F) {
 		whole, cut := read(len(stream)+1), read(int(size)%16+1)
 		if whole != cut {
 			t.Fatalf("whole: %s\ncut in reads of %d bytes: %s", whole, int(size)%16+1, cut)
+		}
+	})
+}
+
+// FuzzCallToolResult holds the lean path's decoding of a tools/call result
+// (package sdkwire) to go-sdk's: the same result, or an error for the
+// same inputs.
+func FuzzCallToolResult(f *testing.F) {
+	for _, s := range []string{
+		`{"content":[{"type":"text","text":"hi","annotations":{"priority":0.5}}],"structuredContent":{"n":42},"_meta":{"a":1}}`,
+		`{"content":[{"type":"image","data":"iVBORw==","mimeType":"image/png"},{"type":"audio","data":"UklGRg==","mimeType":"audio/wav"}],"isError":true}`,
+		`{"content":[{"type":"resource_link","uri":"file:///a","name":"a","size":3,"icons":[{"src":"x"}]},{"type":"resource","resource":{"uri":"file:///b","text":"b"}}]}`,
+		`{"content":[{"type":"tool_use","id":"1","name":"x","input":{}}]}`,
+		`{"content":[{"type":"text","Text":"case"}],"IsError":true}`,
+		`{"content":[null]}`, `{"content":null}`, `{}`, `null`, `[]`, `{"content":[{"type":"text","text":1}]}`,
+		`{"content":[],"resultType":"complete"}`, `{"content":[],"requestState":"s"}`, `{"content":[]} x`,
+		`{"content":[{"type":"text","text":"a","input":"wrong"}]}`, `{"structuredContent":[1,"2",null,{"x":[]}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, gerr := sdkwire.DecodeCallToolResult(data)
+		want := new(mcp.CallToolResult)
+		werr := want.UnmarshalJSON(data)
+		if (gerr != nil) != (werr != nil) {
+			t.Fatalf("%s: error %v, go-sdk's %v", data, gerr, werr)
+		}
+		if werr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s:\n got %#v\nwant %#v", data, got, want)
 		}
 	})
 }

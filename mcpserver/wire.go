@@ -10,6 +10,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate/mcpserver/internal/sdkwire"
 )
 
 // The lean path's reading of the server's answer to a tools/call over
@@ -186,8 +188,8 @@ func (e *eventReader) next() ([]byte, error) {
 
 // callResult decodes a tools/call result as go-sdk's client does.
 func callResult(raw json.RawMessage) (*mcp.CallToolResult, error) {
-	res := new(mcp.CallToolResult)
-	if err := json.Unmarshal(raw, res); err != nil {
+	res, err := sdkwire.DecodeCallToolResult(raw)
+	if err != nil {
 		return nil, fmt.Errorf("unmarshaling result: %w", err)
 	}
 	return res, nil
