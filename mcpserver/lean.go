@@ -7,9 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,6 +73,13 @@ func (t *Target) lean(cs *mcp.ClientSession, req *toolgate.CallRequest) bool {
 // go-sdk's client bounds an event (mcp.DefaultMaxEventSize).
 const maxMessage = mcp.DefaultMaxEventSize
 
+// mediaType is the media type of a Content-Type value, in lower case,
+// without parameters.
+func mediaType(v string) string {
+	v, _, _ = strings.Cut(v, ";")
+	return strings.ToLower(strings.TrimSpace(v))
+}
+
 // cancelTimeout bounds the notifications/cancelled of a call whose
 // context ended.
 const cancelTimeout = 5 * time.Second
@@ -111,7 +118,7 @@ func (t *Target) callLean(ctx context.Context, l *link, cs *mcp.ClientSession, c
 		}
 		return t.leanFailed(ctx, l, cs, err)
 	}
-	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	mt := mediaType(resp.Header.Get("Content-Type"))
 	if mt != "application/json" && mt != "text/event-stream" {
 		return t.leanFailed(ctx, l, cs, fmt.Errorf("%s: unsupported content type %q", sending, mt))
 	}

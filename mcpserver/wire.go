@@ -77,7 +77,7 @@ func readAnswer(body io.Reader, stream bool, id []byte, max int, other func(*wir
 		}
 		return m, err
 	}
-	ev := eventReader{r: bufio.NewReader(body), max: max}
+	ev := eventReader{r: bufio.NewReaderSize(body, 1<<10), max: max}
 	for {
 		data, err := ev.next()
 		if err != nil {
