@@ -33,6 +33,19 @@ func FuzzSSECounter(f *testing.F) {
 		if whole != cut {
 			t.Fatalf("%d notifications counted whole, %d in reads of %d bytes", whole, cut, int(size)%16+1)
 		}
+		// In a call's stream, what is inserted does not depend on the
+		// reads either, and is all that is added.
+		call := func(n int) string {
+			r := &sseCounter{ReadCloser: io.NopCloser(&chunked{s: string(stream), n: n}), l: &link{}, call: true}
+			b, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+		if w, c := call(len(stream)+1), call(int(size)%16+1); w != c || len(w) < len(stream) {
+			t.Fatalf("whole: %q\nin reads of %d bytes: %q", w, int(size)%16+1, c)
+		}
 	})
 }
 
