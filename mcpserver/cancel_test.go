@@ -3,6 +3,7 @@ package mcpserver_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -29,17 +30,25 @@ func TestServerCancelsRelayedRequest(t *testing.T) {
 			return err
 		},
 	}
+	// The tool gives up its request, then answers at once or a little
+	// later (then its own notifications/cancelled reaches the gateway).
+	var names []string
 	for name, ask := range asks {
-		s.AddTool(&mcp.Tool{Name: name, InputSchema: map[string]any{"type": "object"}},
-			func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-				ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond) // the server gives up
-				defer cancel()
-				err := ask(ctx, req.Session)
-				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "gave up: " + errors.Join(err).Error()}}}, nil
-			})
+		for _, linger := range []time.Duration{0, 300 * time.Millisecond} {
+			tool := fmt.Sprintf("%s-%d", name, linger.Milliseconds())
+			names = append(names, tool)
+			s.AddTool(&mcp.Tool{Name: tool, InputSchema: map[string]any{"type": "object"}},
+				func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+					actx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+					defer cancel()
+					err := ask(actx, req.Session)
+					time.Sleep(linger)
+					return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprint("gave up: ", err)}}}, nil
+				})
+		}
 	}
 	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
-	for name := range asks {
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			ended := make(chan error, 1)
 			wait := func(ctx context.Context) {
