@@ -2,12 +2,14 @@ package mcpserver_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
@@ -67,19 +69,25 @@ func dial(b *testing.B, url string) *mcp.ClientSession {
 	return cs
 }
 
-// BenchmarkProxiedCallPaths compares, call by call, the two ways a target
-// sends a quiet call: the lean path and go-sdk's client (two gateways on
-// the same server). It reports the time each adds over a direct call.
+// BenchmarkProxiedCallParts splits what a proxied call costs, call by
+// call: the direct call with go-sdk's client; the target's own call of
+// the server, in process, by the lean path and by go-sdk's client; and a
+// call of an in-process tool through a gateway (the gateway's serving
+// alone).
 //
-//	go test -run '^$' -bench ProxiedCallPaths -benchtime 2000x ./mcpserver
-func BenchmarkProxiedCallPaths(b *testing.B) {
+//	go test -run '^$' -bench ProxiedCallParts -benchtime 2000x ./mcpserver
+func BenchmarkProxiedCallParts(b *testing.B) {
 	_, url := backend(b, nil)
-	_, leanURL := gateway(b, newTarget(b, mcpserver.Options{Name: "up", URL: url}))
+	lean := newTarget(b, mcpserver.Options{Name: "up", URL: url})
 	sdk := newTarget(b, mcpserver.Options{Name: "up", URL: url})
 	mcpserver.NoLean(sdk)
-	_, sdkURL := gateway(b, sdk)
+	echo := toolgate.RawFunc(toolgate.Tool{Name: "echo", InputSchema: json.RawMessage(`{"type":"object","properties":{"text":{"type":"string"}}}`)},
+		func(context.Context, json.RawMessage) (*toolgate.Result, error) {
+			return toolgate.TextResult("hi"), nil
+		})
+	_, funcURL := gateway(b, toolgate.Funcs("up", echo))
 	ctx := context.Background()
-	direct, lean, viaSDK := dial(b, url), dial(b, leanURL), dial(b, sdkURL)
+	direct, viaGateway := dial(b, url), dial(b, funcURL)
 	call := func(cs *mcp.ClientSession, name string) time.Duration {
 		start := time.Now()
 		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}})
@@ -88,19 +96,29 @@ func BenchmarkProxiedCallPaths(b *testing.B) {
 		}
 		return time.Since(start)
 	}
+	target := func(tg *mcpserver.Target) time.Duration {
+		start := time.Now()
+		res, err := tg.CallTool(ctx, &toolgate.CallRequest{Tool: "echo", Arguments: json.RawMessage(`{"text":"hi"}`)})
+		if err != nil || res.IsError {
+			b.Fatalf("%v %+v", err, res)
+		}
+		return time.Since(start)
+	}
 	for range 50 {
 		call(direct, "echo")
-		call(lean, "up___echo")
-		call(viaSDK, "up___echo")
+		call(viaGateway, "up___echo")
+		target(lean)
+		target(sdk)
 	}
-	var d, l, s []time.Duration
+	var d, g, l, s []time.Duration
 	for b.Loop() {
 		d = append(d, call(direct, "echo"))
-		l = append(l, call(lean, "up___echo"))
-		s = append(s, call(viaSDK, "up___echo"))
+		g = append(g, call(viaGateway, "up___echo"))
+		l = append(l, target(lean))
+		s = append(s, target(sdk))
 	}
-	md := quantile(d, 0.5)
-	b.ReportMetric(float64(md.Microseconds()), "direct-µs")
-	b.ReportMetric(float64((quantile(l, 0.5) - md).Microseconds()), "lean-added-µs")
-	b.ReportMetric(float64((quantile(s, 0.5) - md).Microseconds()), "sdk-added-µs")
+	b.ReportMetric(float64(quantile(d, 0.5).Microseconds()), "direct-µs")
+	b.ReportMetric(float64(quantile(g, 0.5).Microseconds()), "gateway-func-µs")
+	b.ReportMetric(float64(quantile(l, 0.5).Microseconds()), "target-lean-µs")
+	b.ReportMetric(float64(quantile(s, 0.5).Microseconds()), "target-sdk-µs")
 }
