@@ -114,7 +114,7 @@ type toolCall struct {
 // go-sdk's client give the same answers: every kind of content,
 // structuredContent, _meta, isError, a log message and the server's
 // requests in the call's stream (refused, as the caller can answer none),
-// a JSON-RPC error.
+// the server's JSON-RPC errors.
 func TestLeanMatchesSDK(t *testing.T) {
 	ids := &callIDs{next: streamable()}
 	srv := httptest.NewServer(ids)
@@ -126,8 +126,10 @@ func TestLeanMatchesSDK(t *testing.T) {
 		{tool: "meta", wantIn: `"text":"null"`},
 		{tool: "log", wantIn: "logged"},
 		{tool: "progress", wantIn: "token=false"},
-		{tool: "ask", wantIn: "does not support sampling"},
-		{tool: "urlask", wantIn: "does not support elicitation"},
+		// The server's requests fail, and so do its tools, with a JSON-RPC
+		// error that the gateway turns into an isError result.
+		{tool: "ask", wantIn: `mcp server \"up\": calling \"tools/call\": sampling: calling \"sampling/createMessage\": relaying sampling/createMessage: toolgate: the client does not support sampling`},
+		{tool: "urlask", wantIn: `mcp server \"up\": calling \"tools/call\": calling \"elicitation/create\": relaying elicitation/create: toolgate: the client does not support elicitation`},
 		{tool: "nope", wantIn: "unknown tool", unsent: true},
 	})
 }
