@@ -337,3 +337,36 @@ func reverseProxy(t *testing.T, target string) http.Handler {
 		}
 	})
 }
+
+// TestLeanRelaysLog: a caller that set a log level but can be asked
+// nothing gets its calls sent lean, and the server's log message in the
+// call's stream reaches it.
+func TestLeanRelaysLog(t *testing.T) {
+	ids := &callIDs{next: streamable()}
+	srv := httptest.NewServer(ids)
+	t.Cleanup(srv.Close)
+	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: srv.URL}))
+	c := &caller{}
+	opts := c.options()
+	opts.CreateMessageHandler, opts.ElicitationHandler = nil, nil
+	cs := connect(t, gwURL, opts)
+	//lint:ignore SA1019 logging is relayed
+	if err := cs.SetLoggingLevel(callCtx(t), &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___log", Arguments: map[string]any{}})
+	if err != nil || res.IsError || text(res) != "logged" {
+		t.Fatalf("%v %+v", err, res)
+	}
+	// go-sdk's client hands notifications to their handler on its own.
+	waitFor(t, "a log message", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.logs) > 0 })
+	c.mu.Lock()
+	logs := c.logs
+	c.mu.Unlock()
+	if len(logs) != 1 || logs[0].Level != "warning" || jsonOf(t, logs[0].Data) != `{"msg":"careful"}` {
+		t.Errorf("logs: %s", jsonOf(t, logs))
+	}
+	if lean, sdk := ids.counts(); lean != 1 || sdk != 0 {
+		t.Errorf("%d lean calls, %d through go-sdk's client; want the one lean", lean, sdk)
+	}
+}
