@@ -80,6 +80,9 @@ func mediaType(v string) string {
 	return strings.ToLower(strings.TrimSpace(v))
 }
 
+// drainTimeout bounds the reading of what follows an answer.
+const drainTimeout = time.Second
+
 // cancelTimeout bounds the notifications/cancelled of a call whose
 // context ended.
 const cancelTimeout = 5 * time.Second
@@ -102,15 +105,31 @@ func (t *Target) callLean(ctx context.Context, l *link, cs *mcp.ClientSession, c
 			ex.cancelled(ctx, id) // the request may have reached the server
 		}
 	}()
-	resp, err := ex.post(ctx, body)
+	// The POST ends with ctx until the answer is in. Then the call
+	// returns, and the rest of the stream (normally its end alone) is read
+	// in the background, for a second at most, so that the connection is
+	// reused and a server that keeps the stream open holds nothing up.
+	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
+	unbind := context.AfterFunc(ctx, hcancel)
+	resp, err := ex.post(hctx, body)
 	if err != nil {
+		unbind()
+		hcancel()
 		return t.leanFailed(ctx, l, cs, fmt.Errorf("%s: %w: %w", sending, errRejected, err))
 	}
 	defer func() {
-		// Read what little may follow the answer, so that the connection
-		// is reused.
-		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-		_ = resp.Body.Close()
+		if !answered || !unbind() {
+			hcancel()
+			_ = resp.Body.Close()
+			return
+		}
+		go func() {
+			stop := time.AfterFunc(drainTimeout, hcancel)
+			defer stop.Stop()
+			defer hcancel()
+			_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+			_ = resp.Body.Close()
+		}()
 	}()
 	if rpc, err := ex.check(resp); err != nil {
 		if rpc {

@@ -370,3 +370,41 @@ func TestLeanRelaysLog(t *testing.T) {
 		t.Errorf("%d lean calls, %d through go-sdk's client; want the one lean", lean, sdk)
 	}
 }
+
+// TestLeanStreamLeftOpen: a server that keeps a call's stream open after
+// its answer does not hold the call up.
+func TestLeanStreamLeftOpen(t *testing.T) {
+	next := streamable()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		var m struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		if r.Method != http.MethodPost || json.Unmarshal(b, &m) != nil || m.Method != "tools/call" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = fmt.Fprintf(w, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"open\"}]}}\n\n", m.ID)
+		_ = http.NewResponseController(w).Flush()
+		select { // the stream stays open
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: srv.URL}))
+	cs := connect(t, gwURL, nil)
+	for range 3 {
+		start := time.Now()
+		res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___echo", Arguments: map[string]any{"text": "x"}})
+		if err != nil || text(res) != "open" {
+			t.Fatalf("%v %+v", err, res)
+		}
+		if d := time.Since(start); d > 900*time.Millisecond {
+			t.Fatalf("the call took %v", d)
+		}
+	}
+}
