@@ -1,9 +1,15 @@
 package mcpserver_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,4 +127,60 @@ func BenchmarkProxiedCallParts(b *testing.B) {
 	b.ReportMetric(float64(quantile(g, 0.5).Microseconds()), "gateway-func-µs")
 	b.ReportMetric(float64(quantile(l, 0.5).Microseconds()), "target-lean-µs")
 	b.ReportMetric(float64(quantile(s, 0.5).Microseconds()), "target-sdk-µs")
+}
+
+// BenchmarkLeanCallFloor measures the target's own share of a quiet call:
+// the lean path against a server that answers tools/call at once with a
+// fixed event (go-sdk's handler serves the rest of the session), beside a
+// bare POST of net/http to the same server, call by call.
+//
+//	go test -run '^$' -bench LeanCallFloor -benchtime 3000x ./mcpserver
+func BenchmarkLeanCallFloor(b *testing.B) {
+	next := streamable()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var m struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		if r.Method == http.MethodPost && json.Unmarshal(body, &m) == nil && (m.Method == "tools/call" || m.Method == "bare") {
+			w.Header().Set("Content-Type", "text/event-stream")
+			_, _ = fmt.Fprintf(w, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}}\n\n", m.ID)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	}))
+	b.Cleanup(srv.Close)
+	tg := newTarget(b, mcpserver.Options{Name: "up", URL: srv.URL})
+	ctx := context.Background()
+	bare := func() time.Duration {
+		start := time.Now()
+		resp, err := http.Post(srv.URL, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"bare"}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		return time.Since(start)
+	}
+	lean := func() time.Duration {
+		start := time.Now()
+		res, err := tg.CallTool(ctx, &toolgate.CallRequest{Tool: "echo", Arguments: json.RawMessage(`{"text":"hi"}`)})
+		if err != nil || res.IsError {
+			b.Fatalf("%v %+v", err, res)
+		}
+		return time.Since(start)
+	}
+	for range 50 {
+		bare()
+		lean()
+	}
+	var p, l []time.Duration
+	for b.Loop() {
+		p = append(p, bare())
+		l = append(l, lean())
+	}
+	b.ReportMetric(float64(quantile(p, 0.5).Microseconds()), "bare-post-µs")
+	b.ReportMetric(float64(quantile(l, 0.5).Microseconds()), "lean-call-µs")
 }
