@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"mime"
 	"net/http"
 	"time"
 
@@ -104,7 +103,8 @@ func (c countingConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 
 // countingRoundTripper counts the relayed notifications in the server's
 // SSE streams as go-sdk reads them (for streamable HTTP, whose connection
-// go-sdk needs as it made it).
+// go-sdk needs as it made it), and ends the server's requests that a
+// call's stream leaves unanswered (see sseCounter).
 type countingRoundTripper struct {
 	base http.RoundTripper
 	l    *link
@@ -115,50 +115,80 @@ func (rt countingRoundTripper) RoundTrip(req *http.Request) (*http.Response, err
 	if err != nil {
 		return resp, err
 	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "text/event-stream" {
-		resp.Body = &sseCounter{ReadCloser: resp.Body, l: rt.l}
+	if mediaType(resp.Header.Get("Content-Type")) == "text/event-stream" {
+		resp.Body = &sseCounter{ReadCloser: resp.Body, l: rt.l, call: req.Method == http.MethodPost}
 	}
 	return resp, nil
 }
 
-// sseCounter parses the SSE stream passing through it and counts the
-// relayed notifications among its events.
+// sseCounter parses the SSE stream passing through it, event by event,
+// and counts the relayed notifications among its events.
+//
+// In the stream of a POSTed request (call), the server's requests relate
+// to that request: once its answer comes, the server has given them up,
+// yet a server may never say so (go-sdk's server sends the
+// notifications/cancelled of such a request after the answer that closes
+// the stream, and it is lost). So before the answer, sseCounter inserts a
+// notifications/cancelled for each request the stream carried: go-sdk's
+// client then ends the handler that relays it, and the relayed request is
+// cancelled in turn (for a request already answered, go-sdk ignores it).
+// Otherwise the bytes pass unchanged.
 type sseCounter struct {
 	io.ReadCloser
-	l    *link
-	line []byte // the unfinished line
-	data []byte // the event's data so far
+	l     *link
+	call  bool              // the stream answers a POSTed request
+	line  []byte            // the unfinished line
+	event []byte            // the unfinished event, as read
+	data  []byte            // the event's data so far
+	asked []json.RawMessage // the ids of the server's requests in the stream so far
+	out   []byte            // events ready to return
+	err   error             // the stream's end, once read
 }
 
 func (s *sseCounter) Read(p []byte) (int, error) {
-	n, err := s.ReadCloser.Read(p)
-	b := p[:n]
+	for len(s.out) == 0 {
+		if s.err != nil {
+			// What is left of an unfinished event goes as it is.
+			s.out = append(append(s.out, s.event...), s.line...)
+			s.event, s.line = s.event[:0], s.line[:0]
+			if len(s.out) == 0 {
+				return 0, s.err
+			}
+			break
+		}
+		if len(p) == 0 {
+			return 0, nil
+		}
+		n, err := s.ReadCloser.Read(p)
+		s.feed(p[:n])
+		s.err = err
+	}
+	n := copy(p, s.out)
+	s.out = s.out[n:]
+	return n, nil
+}
+
+// feed parses b, the stream's next bytes.
+func (s *sseCounter) feed(b []byte) {
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
 			s.line = append(s.line, b...)
-			break
+			return
 		}
-		s.line = append(s.line, b[:i]...)
-		s.endLine(bytes.TrimSuffix(s.line, []byte("\r")))
-		s.line = s.line[:0]
+		s.line = append(s.line, b[:i+1]...)
 		b = b[i+1:]
+		s.event = append(s.event, s.line...)
+		s.endLine(bytes.TrimSuffix(bytes.TrimSuffix(s.line, []byte("\n")), []byte("\r")))
+		s.line = s.line[:0]
 	}
-	return n, err
 }
 
 func (s *sseCounter) endLine(line []byte) {
 	if len(line) == 0 { // the end of an event
-		if len(s.data) > 0 && bytes.Contains(s.data, []byte(`"notifications/`)) {
-			var m struct {
-				Method string          `json:"method"`
-				ID     json.RawMessage `json:"id"`
-			}
-			if json.Unmarshal(s.data, &m) == nil && m.ID == nil && relayedNotification(m.Method) {
-				s.l.received.Add(1)
-			}
-		}
-		s.data = s.data[:0]
+		s.endEvent()
+		s.out = append(s.out, s.event...)
+		s.event, s.data = s.event[:0], s.data[:0]
 		return
 	}
 	if v, ok := bytes.CutPrefix(line, []byte("data:")); ok {
@@ -166,5 +196,38 @@ func (s *sseCounter) endLine(line []byte) {
 			s.data = append(s.data, '\n')
 		}
 		s.data = append(s.data, bytes.TrimPrefix(v, []byte(" "))...)
+	}
+}
+
+// endEvent looks at the event's message before it goes.
+func (s *sseCounter) endEvent() {
+	notification := bytes.Contains(s.data, []byte(`"notifications/`))
+	request := s.call && (len(s.asked) > 0 || bytes.Contains(s.data, []byte(`"method"`)))
+	if len(s.data) == 0 || !notification && !request {
+		return
+	}
+	var m struct {
+		Method string          `json:"method"`
+		ID     json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(s.data, &m) != nil {
+		return
+	}
+	switch {
+	case !hasID(m.ID):
+		if relayedNotification(m.Method) {
+			s.l.received.Add(1)
+		}
+	case !s.call:
+	case m.Method != "":
+		s.asked = append(s.asked, m.ID)
+	default: // the answer
+		for _, id := range s.asked {
+			s.out = append(s.out, "event: message\ndata: "...)
+			s.out = append(s.out, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":`...)
+			s.out = append(s.out, id...)
+			s.out = append(s.out, `,"reason":"the server answered the request this one belonged to"}}`+"\n\n"...)
+		}
+		s.asked = nil
 	}
 }

@@ -2,8 +2,10 @@ package mcpserver
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,6 +38,40 @@ func TestSSECounter(t *testing.T) {
 				}
 				if got := l.received.Load(); got != tc.want {
 					t.Fatalf("reads of %d bytes: %d counted, want %d", size, got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestSSECounterEndsRequests: in a call's stream, the server's requests
+// the stream carried are cancelled just before the call's answer, however
+// the stream is cut into reads; other streams pass unchanged.
+func TestSSECounterEndsRequests(t *testing.T) {
+	const (
+		ask    = "id: 1\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"sampling/createMessage\",\"params\":{}}\n\n"
+		ask2   = "data: {\"jsonrpc\":\"2.0\",\"id\":\"e\",\"method\":\"elicitation/create\"}\r\n\r\n"
+		answer = "data: {\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}\n\n"
+		cancel = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":%s,\"reason\":\"the server answered the request this one belonged to\"}}\n\n"
+	)
+	for _, tc := range []struct {
+		name         string
+		call         bool
+		stream, want string
+	}{
+		{"one request", true, ask + answer, ask + fmt.Sprintf(cancel, "7") + answer},
+		{"two", true, ask + ask2 + answer, ask + ask2 + fmt.Sprintf(cancel, "7") + fmt.Sprintf(cancel, `"e"`) + answer},
+		{"none", true, answer, answer},
+		{"no answer", true, ask, ask},
+		{"an unfinished answer", true, ask + strings.TrimSuffix(answer, "\n"), ask + strings.TrimSuffix(answer, "\n")},
+		{"the standalone stream", false, ask + answer, ask + answer},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for size := 1; size <= len(tc.stream); size++ {
+				r := &sseCounter{ReadCloser: io.NopCloser(&chunked{s: tc.stream, n: size}), l: &link{}, call: tc.call}
+				b, err := io.ReadAll(r)
+				if err != nil || string(b) != tc.want {
+					t.Fatalf("reads of %d bytes: %q, %v\nwant %q", size, b, err, tc.want)
 				}
 			}
 		})

@@ -1,13 +1,21 @@
 package mcpserver_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
@@ -65,4 +73,114 @@ func dial(b *testing.B, url string) *mcp.ClientSession {
 	}
 	b.Cleanup(func() { _ = cs.Close() })
 	return cs
+}
+
+// BenchmarkProxiedCallParts splits what a proxied call costs, call by
+// call: the direct call with go-sdk's client; the target's own call of
+// the server, in process, by the lean path and by go-sdk's client; and a
+// call of an in-process tool through a gateway (the gateway's serving
+// alone).
+//
+//	go test -run '^$' -bench ProxiedCallParts -benchtime 2000x ./mcpserver
+func BenchmarkProxiedCallParts(b *testing.B) {
+	_, url := backend(b, nil)
+	lean := newTarget(b, mcpserver.Options{Name: "up", URL: url})
+	sdk := newTarget(b, mcpserver.Options{Name: "up", URL: url})
+	mcpserver.NoLean(sdk)
+	echo := toolgate.RawFunc(toolgate.Tool{Name: "echo", InputSchema: json.RawMessage(`{"type":"object","properties":{"text":{"type":"string"}}}`)},
+		func(context.Context, json.RawMessage) (*toolgate.Result, error) {
+			return toolgate.TextResult("hi"), nil
+		})
+	_, funcURL := gateway(b, toolgate.Funcs("up", echo))
+	ctx := context.Background()
+	direct, viaGateway := dial(b, url), dial(b, funcURL)
+	call := func(cs *mcp.ClientSession, name string) time.Duration {
+		start := time.Now()
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}})
+		if err != nil || res.IsError {
+			b.Fatalf("%s: %v %+v", name, err, res)
+		}
+		return time.Since(start)
+	}
+	target := func(tg *mcpserver.Target) time.Duration {
+		start := time.Now()
+		res, err := tg.CallTool(ctx, &toolgate.CallRequest{Tool: "echo", Arguments: json.RawMessage(`{"text":"hi"}`)})
+		if err != nil || res.IsError {
+			b.Fatalf("%v %+v", err, res)
+		}
+		return time.Since(start)
+	}
+	for range 50 {
+		call(direct, "echo")
+		call(viaGateway, "up___echo")
+		target(lean)
+		target(sdk)
+	}
+	var d, g, l, s []time.Duration
+	for b.Loop() {
+		d = append(d, call(direct, "echo"))
+		g = append(g, call(viaGateway, "up___echo"))
+		l = append(l, target(lean))
+		s = append(s, target(sdk))
+	}
+	b.ReportMetric(float64(quantile(d, 0.5).Microseconds()), "direct-µs")
+	b.ReportMetric(float64(quantile(g, 0.5).Microseconds()), "gateway-func-µs")
+	b.ReportMetric(float64(quantile(l, 0.5).Microseconds()), "target-lean-µs")
+	b.ReportMetric(float64(quantile(s, 0.5).Microseconds()), "target-sdk-µs")
+}
+
+// BenchmarkLeanCallFloor measures the target's own share of a quiet call:
+// the lean path against a server that answers tools/call at once with a
+// fixed event (go-sdk's handler serves the rest of the session), beside a
+// bare POST of net/http to the same server, call by call.
+//
+//	go test -run '^$' -bench LeanCallFloor -benchtime 3000x ./mcpserver
+func BenchmarkLeanCallFloor(b *testing.B) {
+	next := streamable()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var m struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		if r.Method == http.MethodPost && json.Unmarshal(body, &m) == nil && (m.Method == "tools/call" || m.Method == "bare") {
+			w.Header().Set("Content-Type", "text/event-stream")
+			_, _ = fmt.Fprintf(w, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}}\n\n", m.ID)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	}))
+	b.Cleanup(srv.Close)
+	tg := newTarget(b, mcpserver.Options{Name: "up", URL: srv.URL})
+	ctx := context.Background()
+	bare := func() time.Duration {
+		start := time.Now()
+		resp, err := http.Post(srv.URL, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"bare"}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		return time.Since(start)
+	}
+	lean := func() time.Duration {
+		start := time.Now()
+		res, err := tg.CallTool(ctx, &toolgate.CallRequest{Tool: "echo", Arguments: json.RawMessage(`{"text":"hi"}`)})
+		if err != nil || res.IsError {
+			b.Fatalf("%v %+v", err, res)
+		}
+		return time.Since(start)
+	}
+	for range 50 {
+		bare()
+		lean()
+	}
+	var p, l []time.Duration
+	for b.Loop() {
+		p = append(p, bare())
+		l = append(l, lean())
+	}
+	b.ReportMetric(float64(quantile(p, 0.5).Microseconds()), "bare-post-µs")
+	b.ReportMetric(float64(quantile(l, 0.5).Microseconds()), "lean-call-µs")
 }

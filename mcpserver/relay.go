@@ -173,14 +173,21 @@ const relayTimeout = 10 * time.Second
 // the caller's own progress token.
 func (l *link) progress(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
 	defer l.handledOne()
-	tok, _ := req.Params.ProgressToken.(string)
+	l.relayProgress(req.Params)
+}
+
+// relayProgress relays p to the call it belongs to, if any is in flight.
+func (l *link) relayProgress(p *mcp.ProgressNotificationParams) {
+	if p == nil {
+		return
+	}
+	tok, _ := p.ProgressToken.(string)
 	l.mu.Lock()
 	c := l.tokens[tok]
 	l.mu.Unlock()
 	if c == nil {
 		return
 	}
-	p := req.Params
 	if err := c.session.Progress(c.ctx, p.Progress, p.Total, p.Message); err != nil {
 		l.t.log.Debug("mcpserver: relaying progress", "target", l.t.opts.Name, "err", err)
 	}
@@ -190,7 +197,14 @@ func (l *link) progress(_ context.Context, req *mcp.ProgressNotificationClientRe
 // flight; without one it is logged here, at debug level.
 func (l *link) logMessage(_ context.Context, req *mcp.LoggingMessageRequest) {
 	defer l.handledOne()
-	p := req.Params
+	l.relayLog(req.Params)
+}
+
+// relayLog relays p to the caller of a call in flight (see logMessage).
+func (l *link) relayLog(p *mcp.LoggingMessageParams) {
+	if p == nil {
+		return
+	}
 	c := l.latest()
 	if c == nil {
 		l.t.log.Debug("mcpserver: server log message", "target", l.t.opts.Name, "level", p.Level, "logger", p.Logger)

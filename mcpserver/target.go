@@ -45,6 +45,8 @@ type Target struct {
 	links  map[string]*link // per caller's session id (streamable HTTP)
 	closed bool
 
+	noLean bool // every call through go-sdk's client (tests)
+
 	refresh atomic.Pointer[func()]
 	updated atomic.Pointer[func(uri string)] // see OnResourceUpdated
 	seq     atomic.Uint64                    // numbers calls, and their progress tokens
@@ -251,6 +253,14 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	meta = withTrace(ctx, meta)
 	done := l.begin(c)
 	defer done()
+	if t.lean(cs, req) {
+		res, err := t.callLean(ctx, l, cs, c, req, meta)
+		if res != nil {
+			l.drain(ctx)
+			l.answeredCall(ctx, c)
+		}
+		return res, err
+	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: req.Tool, Arguments: req.Arguments, Meta: meta})
 	if err != nil {
 		switch {

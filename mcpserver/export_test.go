@@ -1,0 +1,5 @@
+package mcpserver
+
+// NoLean sends every call of t through go-sdk's client; call it before
+// the first call.
+func NoLean(t *Target) { t.noLean = true }
