@@ -166,6 +166,7 @@ func (l *link) dial() (cs *mcp.ClientSession, flush func(), err error) {
 	defer cancel()
 	tr, flush := l.t.transport(l)
 	client := mcp.NewClient(&mcp.Implementation{Name: "toolgate", Version: toolgate.Version}, l.clientOptions())
+	client.AddReceivingMiddleware(l.elicitAsIs)
 	cs, err = client.Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: protocolVersion})
 	if err != nil {
 		flush()

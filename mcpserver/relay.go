@@ -240,11 +240,30 @@ func (l *link) elicit(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitR
 	defer release()
 	ctx, cancel := during(ctx, c)
 	defer cancel()
-	res, err := c.session.Elicit(ctx, req.Params)
+	res, err := c.session.RelayElicit(ctx, req.Params)
 	if err != nil {
 		return nil, fmt.Errorf("relaying elicitation/create: %w", err)
 	}
 	return res, nil
+}
+
+// elicitAsIs is the backend client's receiving middleware: the server's
+// elicitation/create goes to elicit as the server sent it. go-sdk's client
+// would first check the requested schema with its own rules, stricter than
+// the specification's (a titled multi-select whose items also say "type":
+// "string" is refused), then check and complete the caller's answer: the
+// caller's client and the server do both for what they send.
+func (l *link) elicitAsIs(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if er, ok := req.(*mcp.ElicitRequest); ok && method == "elicitation/create" && er.Params != nil {
+			res, err := l.elicit(ctx, er)
+			if err != nil {
+				return nil, err
+			}
+			return res, nil
+		}
+		return next(ctx, method, req)
+	}
 }
 
 // during returns ctx, ended also when the call c ends.
