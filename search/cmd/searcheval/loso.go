@@ -244,9 +244,9 @@ func loso(w io.Writer, dir string, coord bool) error {
 		return err
 	}
 	if coord {
-		fmt.Fprintf(w, "grid: %d points, then coordinate ascent over %d axes; constants chosen on all sets: %s\n", len(points), len(coordAxes), all)
+		fmt.Fprintf(w, "grid: %d points, then coordinate ascent over %d axes; constants chosen on all sets: %s\n", len(points), len(coordAxes), shipped(all))
 	} else {
-		fmt.Fprintf(w, "grid: %d points; constants chosen on all sets: %s\n", len(points), all)
+		fmt.Fprintf(w, "grid: %d points; constants chosen on all sets: %s\n", len(points), shipped(all))
 	}
 	fmt.Fprintf(w, "%-13s %8s %8s %8s %8s  %s\n", "set (R@5)", "plain", "shipped", "held-out", "dev", "chosen on the other sets")
 	for j, s := range sets {
@@ -262,9 +262,18 @@ func loso(w io.Writer, dir string, coord bool) error {
 			}
 			row = append(row, m.R5)
 		}
-		fmt.Fprintf(w, "%-13s %8.4f %8.4f %8.4f %8.4f  %s\n", s.Name, row[0], row[1], row[2], row[3], held)
+		fmt.Fprintf(w, "%-13s %8.4f %8.4f %8.4f %8.4f  %s\n", s.Name, row[0], row[1], row[2], row[3], shipped(held))
 	}
 	return nil
+}
+
+// shipped names a difference from the shipped constants, or says there is
+// none.
+func shipped(diff string) string {
+	if diff == "" {
+		return "the shipped constants"
+	}
+	return diff + " (the rest shipped)"
 }
 
 func mustParams(spec string) tuning.Params {
