@@ -6,13 +6,16 @@
 //
 //	searcheval [-corpus DIR] [-sets metatool,seal-tools,livemcpbench]
 //	searcheval -tools TOOLS.jsonl -queries QUERIES.jsonl
-//	searcheval -loso
+//	searcheval -loso [-coord]
 //
 // With -loso the ranking constants are chosen by leave-one-set-out over
 // MetaTool, Seal-Tools, LiveMCPBench and MCP-Bench: for each set, the grid
 // point with the best mean R@5 on the other sets is measured on it. The
 // table shows plain BM25, the shipped constants, the held-out figure and
-// the figure with constants chosen on all sets (dev).
+// the figure with constants chosen on all sets (dev). With -coord the grid's
+// choice is then improved by coordinate ascent over the BM25F constants
+// (k1, field weights, length normalisation), the feedback depth and the
+// name boost.
 //
 // In the generic form each line of TOOLS.jsonl is an MCP Tool object
 // (name, description, inputSchema) and each line of QUERIES.jsonl is
@@ -61,6 +64,7 @@ func run() error {
 	params := flag.String("params", "", "ranking constants to change, Name=value,... (see search/internal/tuning)")
 	misses := flag.Int("misses", 0, "print up to this many queries per set whose gold tools are not all in the first 5, with the first 5")
 	losoFlag := flag.Bool("loso", false, "leave-one-set-out: choose the ranking constants on all sets but one, report R@5 on that one")
+	coord := flag.Bool("coord", false, "with -loso: after the grid, coordinate ascent over the BM25F constants, feedback depth and name boost")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -76,7 +80,7 @@ func run() error {
 	}
 
 	if *losoFlag {
-		return loso(os.Stdout, *corpus)
+		return loso(os.Stdout, *corpus, *coord)
 	}
 	var todo []*evalset.Set
 	switch {

@@ -107,7 +107,7 @@ func Plain() Params {
 
 // Set changes the constants named in spec, a comma-separated list of
 // Name=value (field names of Params; W and B take six values separated
-// by '/', in field order).
+// by '/', in field order, or one value as W[i]=x).
 func (p *Params) Set(spec string) error {
 	v := reflect.ValueOf(p).Elem()
 	for _, kv := range strings.Split(spec, ",") {
@@ -119,9 +119,28 @@ func (p *Params) Set(spec string) error {
 		if !ok {
 			return fmt.Errorf("tuning: %q is not Name=value", kv)
 		}
+		index := -1
+		if base, rest, ok := strings.Cut(name, "["); ok {
+			i, err := strconv.Atoi(strings.TrimSuffix(rest, "]"))
+			if err != nil || !strings.HasSuffix(rest, "]") {
+				return fmt.Errorf("tuning: %q is not Name[index]", name)
+			}
+			name, index = base, i
+		}
 		f := v.FieldByName(name)
 		if !f.IsValid() {
 			return fmt.Errorf("tuning: no constant %q", name)
+		}
+		if index >= 0 {
+			if f.Kind() != reflect.Array || index >= f.Len() {
+				return fmt.Errorf("tuning: %s[%d]: no such element", name, index)
+			}
+			x, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				return fmt.Errorf("tuning: %s[%d]: %w", name, index, err)
+			}
+			f.Index(index).SetFloat(x)
+			continue
 		}
 		switch f.Kind() {
 		case reflect.Bool:
@@ -157,4 +176,27 @@ func (p *Params) Set(spec string) error {
 		}
 	}
 	return nil
+}
+
+// Diff returns the constants of p that differ from those of base, in the
+// form Set reads (arrays element by element), in field order.
+func (p Params) Diff(base Params) string {
+	v, b := reflect.ValueOf(p), reflect.ValueOf(base)
+	var out []string
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		f, g := v.Field(i), b.Field(i)
+		if f.Kind() == reflect.Array {
+			for j := range f.Len() {
+				if f.Index(j).Interface() != g.Index(j).Interface() {
+					out = append(out, fmt.Sprintf("%s[%d]=%v", name, j, f.Index(j).Interface()))
+				}
+			}
+			continue
+		}
+		if f.Interface() != g.Interface() {
+			out = append(out, fmt.Sprintf("%s=%v", name, f.Interface()))
+		}
+	}
+	return strings.Join(out, ",")
 }

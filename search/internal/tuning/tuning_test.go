@@ -12,7 +12,12 @@ func TestSet(t *testing.T) {
 		{"Plain=true", true, func(p Params) bool { return p.Plain }},
 		{"W=1/2/3/4/5/6", true, func(p Params) bool { return p.W == [NumFields]float64{1, 2, 3, 4, 5, 6} }},
 		{"", true, func(p Params) bool { return p == Default() }},
+		{"W[0]=4,B[2]=0.6", true, func(p Params) bool { return p.W[0] == 4 && p.B[2] == 0.6 && p.W[1] == Default().W[1] }},
 		{"W=1/2", false, nil},
+		{"W[6]=1", false, nil},
+		{"W[x]=1", false, nil},
+		{"W[0=1", false, nil},
+		{"K1[0]=1", false, nil},
 		{"Nope=1", false, nil},
 		{"SynW", false, nil},
 		{"Senses=x", false, nil},
@@ -26,6 +31,27 @@ func TestSet(t *testing.T) {
 		}
 		if tt.ok && !tt.check(p) {
 			t.Errorf("Set(%q) = %+v", tt.spec, p)
+		}
+	}
+}
+
+func TestDiff(t *testing.T) {
+	tests := []string{"", "K1=1.6", "W[0]=4,B[2]=0.6", "DerW=0,PRFW=0.2,FuseSeg=1"}
+	for _, spec := range tests {
+		p := Default()
+		if err := p.Set(spec); err != nil {
+			t.Fatal(err)
+		}
+		got := p.Diff(Default())
+		q := Default()
+		if err := q.Set(got); err != nil {
+			t.Fatalf("Diff of %q = %q, unreadable: %v", spec, got, err)
+		}
+		if q != p {
+			t.Errorf("Diff of %q = %q, which reads as %+v", spec, got, q)
+		}
+		if spec != "" && got == "" {
+			t.Errorf("Diff of %q is empty", spec)
 		}
 	}
 }
