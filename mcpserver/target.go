@@ -21,6 +21,7 @@ import (
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/internal/httpx"
 )
 
 // protocolVersion is the MCP version the target speaks to servers: the
@@ -291,8 +292,11 @@ func answered(err error) bool {
 	return errors.As(err, &rpcErr) && rpcErr.Code != codeRejected && rpcErr.Code != codeClientClosing
 }
 
+// unavailable is the result of a call that could not reach the server. A
+// URL the error quotes keeps no user information or query values: they may
+// hold a credential.
 func (t *Target) unavailable(err error) *toolgate.Result {
-	return toolgate.ErrorResult(fmt.Sprintf("mcp server %q unavailable: %v", t.opts.Name, err))
+	return toolgate.ErrorResult(fmt.Sprintf("mcp server %q unavailable: %s", t.opts.Name, httpx.RedactURLs(err.Error())))
 }
 
 // errClosed is the state of a target after Close.
