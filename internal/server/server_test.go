@@ -434,11 +434,23 @@ toolgate:
 		if err := r.Reload(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		code, body := get(admin + "/metrics")
-		for _, line := range strings.Split(body, "\n") {
-			if strings.HasPrefix(line, "Invocations_total{") && strings.Contains(line, `Name="notes___fast"`) {
-				t.Errorf("/metrics after a rebuild (%d) still reports the old gateway's count: %s", code, line)
+		// The old gateway reports its counts until it has drained (its
+		// sessions closed), in the background.
+		oldCount := func(body string) string {
+			for _, line := range strings.Split(body, "\n") {
+				if strings.HasPrefix(line, "Invocations_total{") && strings.Contains(line, `Name="notes___fast"`) {
+					return line
+				}
 			}
+			return ""
+		}
+		code, body := get(admin + "/metrics")
+		for deadline := time.Now().Add(10 * time.Second); oldCount(body) != "" && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+			code, body = get(admin + "/metrics")
+		}
+		if line := oldCount(body); line != "" {
+			t.Errorf("/metrics after a rebuild (%d) still reports the old gateway's count: %s", code, line)
 		}
 		if !strings.Contains(body, `TargetExecutionTime_milliseconds_count{`) {
 			t.Errorf("/metrics after a rebuild lost the histograms:\n%.2000s", body)
