@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/httpx"
 )
 
 // A Provider adds credentials to an outbound HTTP request: the
@@ -230,14 +231,21 @@ func notCredential(name string) bool {
 // backend never reach another. A CheckRedirect that base sets is asked
 // after that policy, which it can narrow but not widen.
 //
-// A nil base means a client on http.DefaultTransport (30 s connect and
-// 10 s TLS handshake timeouts) with no overall timeout: each request is
-// bounded by its context. A nil p, or [None], applies no credentials: the
-// client then only adds the redirect policy.
+// A nil base, or one without a Transport, means a transport of its own
+// with http.DefaultTransport's settings (30 s connect and 10 s TLS
+// handshake timeouts, proxies from the environment) but keeping up to
+// 64 idle connections per host instead of 2, so that
+// concurrent calls of one backend reuse their connections rather than
+// open and close one each; no overall timeout: each request is bounded by
+// its context. A nil p, or [None], applies no credentials: the client then
+// only adds the redirect policy.
 func Client(base *http.Client, p Provider) *http.Client {
 	c := &http.Client{}
 	if base != nil {
 		*c = *base
+	}
+	if c.Transport == nil {
+		c.Transport = httpx.NewTransport()
 	}
 	if _, anonymous := p.(none); p != nil && !anonymous {
 		c.Transport = Transport(c.Transport, p)

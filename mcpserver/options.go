@@ -33,7 +33,8 @@ type Options struct {
 	// streamable HTTP.
 	SSE bool
 	// HTTPClient sends the requests. Nil means a client on
-	// http.DefaultTransport (30 s connect and 10 s TLS handshake timeouts)
+	// http.DefaultTransport's settings (30 s connect and 10 s TLS handshake
+	// timeouts) keeping 64 idle connections per host (credentials.Client),
 	// with no overall timeout: each call is bounded by its context, which
 	// the gateway limits to its CallTimeout. No redirect to another origin
 	// is followed, whatever the client's CheckRedirect says (see

@@ -107,6 +107,9 @@ func New(opts *Options) (*Target, error) {
 		if o.HTTPClient != nil {
 			*hc = *o.HTTPClient
 		}
+		if hc.Transport == nil {
+			hc.Transport = httpx.NewTransport()
+		}
 		hc.Transport = newTraceTransport(hc.Transport)
 		t.client = credentials.Client(hc, o.Credentials)
 	}
