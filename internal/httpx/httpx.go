@@ -1,6 +1,8 @@
-// Package httpx holds what the HTTP-calling targets (openapi, smithy) share:
-// the one retry after a transport failure, and the bounded excerpt of a
-// response body that error results quote.
+// Package httpx holds what the HTTP-calling parts share: the one retry
+// after a transport failure, the bounded excerpt of a response body that
+// error results quote (openapi, smithy), the redaction of URLs in error
+// texts (the status page, mcpserver) and the pooled default transport
+// (credentials.Client, mcpserver).
 package httpx
 
 import (
