@@ -32,6 +32,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	segjson "github.com/segmentio/encoding/json"
+	"github.com/toolgate/toolgate/internal/jsonx"
 )
 
 // Config is what the fast path needs to know of the gateway.
@@ -459,47 +460,12 @@ func sdkDecodes(v, to any) bool {
 	return dec.Decode(to) == nil
 }
 
-// maxDepth is the deepest nesting of objects and arrays go-sdk reads.
-const maxDepth = 1000
-
-// tooDeep reports whether objects and arrays in body nest deeper than
-// maxDepth, counting as go-sdk does.
-func tooDeep(body []byte) bool {
-	depth, inString, escaped := 0, false, false
-	for _, b := range body {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case b == '\\':
-				escaped = true
-			case b == '"':
-				inString = false
-			}
-			continue
-		}
-		switch b {
-		case '"':
-			inString = true
-		case '{', '[':
-			if depth++; depth > maxDepth {
-				return true
-			}
-		case '}', ']':
-			if depth > 0 {
-				depth--
-			}
-		}
-	}
-	return false
-}
-
 // parseFastCall reads body as a single JSON-RPC tools/call request in the
 // form the fast path answers; sessionless asks for the 2026-07-28 form,
 // with its per-request _meta. Keys are matched exactly, as go-sdk does.
 func parseFastCall(body []byte, sessionless bool) (*fastCallRequest, bool) {
 	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' || tooDeep(body) {
+	if len(body) == 0 || body[0] != '{' || jsonx.TooDeep(body) {
 		return nil, false
 	}
 	var msg map[string]json.RawMessage

@@ -1,5 +1,6 @@
-// Package jsonx writes JSON by hand where encoding/json's reflection costs
-// too much: strings escaped exactly as encoding/json escapes them.
+// Package jsonx writes and checks JSON by hand where encoding/json's
+// reflection costs too much: strings escaped exactly as encoding/json
+// escapes them, and go-sdk's nesting bound.
 package jsonx
 
 import "unicode/utf8"

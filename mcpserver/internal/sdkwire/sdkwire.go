@@ -15,11 +15,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	segjson "github.com/segmentio/encoding/json"
+	"github.com/toolgate/toolgate/internal/jsonx"
 )
-
-// maxDepth is go-sdk's bound on the nesting of a decoded value; deeper
-// values go to go-sdk, which refuses them.
-const maxDepth = 1000
 
 // wireContent is a content block as go-sdk reads it from the wire: every
 // field of every kind, so that a block is refused (or not) as go-sdk
@@ -73,7 +70,7 @@ func DecodeCallToolResult(data []byte) (*mcp.CallToolResult, error) {
 // decode decodes the common results; ok is false for the others (and for
 // any error).
 func decode(data []byte) (_ *mcp.CallToolResult, ok bool) {
-	if tooDeep(data) {
+	if jsonx.TooDeep(data) { // go-sdk refuses it
 		return nil, false
 	}
 	var w wireResult
@@ -108,36 +105,4 @@ func decode(data []byte) (_ *mcp.CallToolResult, ok bool) {
 		res.Content = append(res.Content, block)
 	}
 	return res, true
-}
-
-// tooDeep reports whether objects and arrays nest in data deeper than
-// maxDepth (strings skipped).
-func tooDeep(data []byte) bool {
-	depth, inString, escaped := 0, false, false
-	for _, b := range data {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case b == '\\':
-				escaped = true
-			case b == '"':
-				inString = false
-			}
-			continue
-		}
-		switch b {
-		case '"':
-			inString = true
-		case '{', '[':
-			if depth++; depth > maxDepth {
-				return true
-			}
-		case '}', ']':
-			if depth > 0 {
-				depth--
-			}
-		}
-	}
-	return false
 }
