@@ -225,22 +225,9 @@ func prepare(a *analyzer, d *Document, p *tuning.Params) preparedDoc {
 	if p.Plain || p.ConceptW <= 0 {
 		return pd
 	}
-	add := func(t string) {
-		c := pd.tf[t]
-		if c == nil {
-			c = new([numFields]uint8)
-			pd.tf[t] = c
-		}
-		if c[fieldConcept] < math.MaxUint8 {
-			c[fieldConcept]++
-		}
-		if pd.lens[fieldConcept] < math.MaxUint16 {
-			pd.lens[fieldConcept]++
-		}
-	}
 	words := func(_, w string) {
 		for _, c := range a.concepts(w, p) {
-			add(c)
+			pd.count(c, fieldConcept)
 		}
 	}
 	name := d.Tool.Name
@@ -253,23 +240,26 @@ func prepare(a *analyzer, d *Document, p *tuning.Params) preparedDoc {
 	return pd
 }
 
+// count counts one occurrence of term t in field f, each count saturating.
+func (pd *preparedDoc) count(t string, f int) {
+	c := pd.tf[t]
+	if c == nil {
+		c = new([numFields]uint8)
+		pd.tf[t] = c
+	}
+	if c[f] < math.MaxUint8 {
+		c[f]++
+	}
+	if pd.lens[f] < math.MaxUint16 {
+		pd.lens[f]++
+	}
+}
+
 // prepareText analyses the text fields of d.
 func prepareText(a *analyzer, d *Document) preparedDoc {
 	p := preparedDoc{doc: *d, hash: d.hash(), tf: make(map[string]*[numFields]uint8)}
 	add := func(f int) func(string) {
-		return func(t string) {
-			c := p.tf[t]
-			if c == nil {
-				c = new([numFields]uint8)
-				p.tf[t] = c
-			}
-			if c[f] < math.MaxUint8 {
-				c[f]++
-			}
-			if p.lens[f] < math.MaxUint16 {
-				p.lens[f]++
-			}
-		}
+		return func(t string) { p.count(t, f) }
 	}
 	name := d.Tool.Name
 	if name == "" {

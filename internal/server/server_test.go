@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -68,29 +67,11 @@ func newBackend(t *testing.T) *backend {
 	return b
 }
 
-// lockedBuffer collects log output from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // running is a server running in the test.
 type running struct {
 	*server.Server
 	url    string
-	logs   *lockedBuffer
+	logs   *testenv.LockedBuffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -98,7 +79,7 @@ type running struct {
 // start writes the configuration and runs a server on it.
 func start(t *testing.T, path string, mod func(*server.Options)) *running {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testenv.LockedBuffer{}
 	opts := server.Options{Config: path, Addr: "127.0.0.1:0", Poll: -1, Logger: slog.New(slog.NewTextHandler(logs, nil))}
 	if mod != nil {
 		mod(&opts)
@@ -366,7 +347,7 @@ targets:
   - name: down
     targetConfiguration: {mcp: {mcpServer: {endpoint: "http://127.0.0.1:1/mcp"}}}
 `)
-		logs := &lockedBuffer{}
+		logs := &testenv.LockedBuffer{}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		s, err := server.New(ctx, server.Options{Config: path, Addr: "127.0.0.1:0", Poll: -1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
