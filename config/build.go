@@ -581,23 +581,8 @@ func (l *lazyClientCredentials) LogValue() slog.Value { return slog.StringValue(
 // target or policy and the field. The CUSTOM_JWT authorizer's discovery document is
 // not fetched (Build does).
 func (f *File) Validate(ctx context.Context) error {
-	discard := slog.New(slog.DiscardHandler)
-	var errs Errors
-	var listed []*listedTarget
-	for i, t := range f.Targets {
-		tg, terrs := f.buildChecked(ctx, i, discard)
-		if terrs != nil {
-			errs = append(errs, terrs...)
-			continue
-		}
-		if tg.listed {
-			listed = append(listed, &listedTarget{name: t.Name, tools: tg.tools})
-		}
-		if c, ok := tg.target.(io.Closer); ok {
-			_ = c.Close()
-		}
-	}
-	if len(errs) == 0 && len(listed) == len(f.Targets) && f.PolicyMode() != "" {
+	listed, complete, errs := f.listTargets(ctx, slog.New(slog.DiscardHandler), false)
+	if len(errs) == 0 && complete && f.PolicyMode() != "" {
 		tools, err := publishedTools(ctx, listed)
 		if err != nil {
 			errs = append(errs, &Error{Path: "targets", Msg: err.Error(), Err: err})

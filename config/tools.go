@@ -34,26 +34,7 @@ func (f *File) Tools(ctx context.Context, logger *slog.Logger) ([]toolgate.ToolI
 	if logger == nil {
 		logger = slog.Default()
 	}
-	var errs Errors
-	var listed []*listedTarget
-	for i, t := range f.Targets {
-		tg, terrs := f.buildChecked(ctx, i, logger)
-		if terrs != nil {
-			errs = append(errs, terrs...)
-			continue
-		}
-		tools := tg.tools
-		if !tg.listed {
-			var err error
-			if tools, err = tg.target.ListTools(ctx); err != nil {
-				errs = append(errs, &Error{Path: index("targets", i) + ".targetConfiguration.mcp.mcpServer", Target: t.Name, Msg: "listing tools: " + err.Error(), Err: err})
-			}
-		}
-		if c, ok := tg.target.(io.Closer); ok {
-			_ = c.Close()
-		}
-		listed = append(listed, &listedTarget{name: t.Name, tools: tools})
-	}
+	listed, _, errs := f.listTargets(ctx, logger, true)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -62,6 +43,35 @@ func (f *File) Tools(ctx context.Context, logger *slog.Logger) ([]toolgate.ToolI
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return tools, nil
+}
+
+// listTargets builds and checks every target (buildChecked), keeps its
+// listing and closes it. An MCP server is listed only when contact is set
+// (it is a backend to reach); complete reports whether every target was
+// listed.
+func (f *File) listTargets(ctx context.Context, logger *slog.Logger, contact bool) (listed []*listedTarget, complete bool, errs Errors) {
+	for i, t := range f.Targets {
+		tg, terrs := f.buildChecked(ctx, i, logger)
+		if terrs != nil {
+			errs = append(errs, terrs...)
+			continue
+		}
+		tools, ok := tg.tools, tg.listed
+		if !ok && contact {
+			var err error
+			if tools, err = tg.target.ListTools(ctx); err != nil {
+				errs = append(errs, &Error{Path: index("targets", i) + ".targetConfiguration.mcp.mcpServer", Target: t.Name, Msg: "listing tools: " + err.Error(), Err: err})
+			}
+			ok = err == nil
+		}
+		if c, closer := tg.target.(io.Closer); closer {
+			_ = c.Close()
+		}
+		if ok {
+			listed = append(listed, &listedTarget{name: t.Name, tools: tools})
+		}
+	}
+	return listed, len(listed) == len(f.Targets), errs
 }
 
 // publishedTools returns the tools a gateway with these targets' listings
