@@ -180,6 +180,9 @@ func (b *Built) UpdatePolicies(f *File) error {
 		return errors.New("config: no policy engine is running")
 	}
 	b.stopPending()
+	// The engine follows the catalogue in the background (Attach): bring
+	// it up to date first, for policies that name tools just added.
+	_ = b.Policy.SetTools(b.gw.Tools()) // problems of the policies in force are logged
 	if err := b.loadPolicies(f); err != nil {
 		return err
 	}
@@ -193,9 +196,6 @@ func (b *Built) UpdatePolicies(f *File) error {
 // loadPolicies loads f's policies into the engine, or leaves them pending
 // (see attachPolicies).
 func (b *Built) loadPolicies(f *File) error {
-	// The engine follows the catalogue in the background: bring it up to
-	// date first, for policies that name tools just added.
-	_ = b.Policy.SetTools(b.gw.Tools()) // problems of the policies in force are logged
 	err := b.Policy.SetPolicies(f.PolicySet())
 	if err == nil {
 		return nil
