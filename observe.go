@@ -49,19 +49,19 @@ func (ob *observation) setOutcome(o Outcome, reason string) {
 // the returned context's, a child of the trace context in meta or, failing
 // that, in the HTTP request's headers (in process, of ctx's span).
 func (g *Gateway) observeCall(ctx context.Context, ri *requestInfo, name string, meta map[string]any) (context.Context, *observation) {
-	ob := &observation{g: g, start: time.Now(), method: "tools/call", called: name, ri: ri, p: PrincipalFrom(ctx)}
+	return g.observeRequest(ctx, ri, "tools/call", name, meta)
+}
+
+// observeRequest begins the observation of an MCP request: over HTTP (ri
+// set) or in process (the principal from ctx).
+func (g *Gateway) observeRequest(ctx context.Context, ri *requestInfo, method, name string, meta map[string]any) (context.Context, *observation) {
+	ob := &observation{g: g, start: time.Now(), method: method, called: name, ri: ri}
 	if ri != nil {
 		ob.p = ri.principal
 		ri.obs.Store(ob)
+	} else {
+		ob.p = PrincipalFrom(ctx)
 	}
-	return g.startSpan(ctx, ob, meta), ob
-}
-
-// observeRequest begins the observation of an MCP request other than
-// tools/call.
-func (g *Gateway) observeRequest(ctx context.Context, ri *requestInfo, method, name string, meta map[string]any) (context.Context, *observation) {
-	ob := &observation{g: g, start: time.Now(), method: method, called: name, ri: ri, p: ri.principal}
-	ri.obs.Store(ob)
 	return g.startSpan(ctx, ob, meta), ob
 }
 
