@@ -453,7 +453,10 @@ func (c *capture) WriteHeader(status int) {
 	}
 	if c.mode == modePass {
 		c.send()
+		return
 	}
+	// The answer may be rewritten: its length is known only when written.
+	c.w.Header().Del("Content-Length")
 }
 
 // send writes the status and headers to w, once.

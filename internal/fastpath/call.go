@@ -404,6 +404,9 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 	}
 	ev := make([]byte, 0, len(out)+32)
 	ev = append(append(append(ev, "event: message\ndata: "...), out...), "\n\n"...)
+	// The stream holds this one event: with its length known, the headers
+	// and the event leave in one write, and no closing chunk follows.
+	w.Header().Set("Content-Length", strconv.Itoa(len(ev)))
 	_, _ = w.Write(ev)
 	_ = http.NewResponseController(w).Flush()
 	return true
