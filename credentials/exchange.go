@@ -171,6 +171,9 @@ func NewTokenExchange(ctx context.Context, cfg TokenExchangeConfig) (*TokenExcha
 }
 
 // Apply exchanges the context principal's token and sets
+// ActsForCaller reports true: the token sent is exchanged for the caller's.
+func (x *TokenExchange) ActsForCaller() bool { return true }
+
 // "Authorization: Bearer <exchanged token>".
 func (x *TokenExchange) Apply(ctx context.Context, req *http.Request) error {
 	tok, err := x.Token(ctx)

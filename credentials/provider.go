@@ -55,6 +55,24 @@ type InboundForwarder interface {
 	ForwardsInbound() bool
 }
 
+// A CallerBound Provider acts on behalf of the caller: the credentials it
+// applies come from the principal in each request's context, as with
+// [NewTokenExchange] and [NewPassthrough], so a request made for no caller
+// gets none (ErrNoInboundToken). A target whose connections outlive one
+// call, such as an MCP server's backend session, asks it (see
+// [ActsForCaller]) to keep each caller's connections apart. A provider that
+// wraps another can report what the wrapped one does.
+type CallerBound interface {
+	ActsForCaller() bool
+}
+
+// ActsForCaller reports whether p acts on behalf of the caller
+// ([CallerBound]).
+func ActsForCaller(p Provider) bool {
+	cb, ok := p.(CallerBound)
+	return ok && cb.ActsForCaller()
+}
+
 // A Rejecter is a Provider that wants to know when a backend refused the
 // credentials it applied, to drop a cached token for example. Transport
 // calls Rejected with the request as sent (credentials applied) when the
@@ -92,6 +110,8 @@ var (
 	_ InboundForwarder = (*passthrough)(nil)
 	_ Rejecter         = (*ClientCredentials)(nil)
 	_ Rejecter         = (*TokenExchange)(nil)
+	_ CallerBound      = (*passthrough)(nil)
+	_ CallerBound      = (*TokenExchange)(nil)
 )
 
 type transport struct {
@@ -509,6 +529,9 @@ type passthrough struct {
 // ForwardsInbound reports true: forwarding the inbound token is what a
 // passthrough provider is for.
 func (passthrough) ForwardsInbound() bool { return true }
+
+// ActsForCaller reports true: the token forwarded is the caller's.
+func (passthrough) ActsForCaller() bool { return true }
 
 // NewPassthrough returns a provider that forwards the inbound principal's
 // token ([toolgate.Principal].Token) to the backend: JWT passthrough, for

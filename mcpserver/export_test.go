@@ -3,3 +3,6 @@ package mcpserver
 // NoLean sends every call of t through go-sdk's client; call it before
 // the first call.
 func NoLean(t *Target) { t.noLean = true }
+
+// ForwardedMeta exposes forwardedMeta to the tests.
+var ForwardedMeta = forwardedMeta

@@ -31,15 +31,19 @@ type link struct {
 	lastUsed time.Time
 	recent   *toolgate.Session // the caller's session of the latest call, for what comes after it
 
+	caller atomic.Pointer[toolgate.Principal] // whom the link acts for (see caller.go); nil unless the credentials act for the caller
+
 	received atomic.Int64  // relayed notifications read (see barrier.go)
 	handled  int64         // and handled
 	relayed  chan struct{} // closed and replaced when handled grows
 }
 
-// startLink starts the supervisor of a new link.
-func (t *Target) startLink(key string) *link {
+// startLink starts the supervisor of a new link, acting for caller if
+// not nil.
+func (t *Target) startLink(key string, caller *toolgate.Principal) *link {
 	l := &link{t: t, key: key, changed: make(chan struct{}), relayed: make(chan struct{}), calls: map[uint64]*call{},
 		tokens: map[string]*call{}, lastUsed: time.Now()}
+	l.caller.Store(caller)
 	l.ctx, l.cancel = context.WithCancel(t.ctx)
 	t.wg.Add(1)
 	go l.run()

@@ -3,7 +3,6 @@ package mcpserver
 import (
 	"context"
 	"fmt"
-	"maps"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -31,7 +30,12 @@ var (
 
 // serverCaps returns the shared session and what the server declared.
 func (t *Target) serverCaps(ctx context.Context) (*mcp.ClientSession, *mcp.ServerCapabilities, error) {
-	cs, err := t.shared.session(ctx)
+	return t.sessionCaps(ctx, t.shared)
+}
+
+// sessionCaps returns l's session and what the server declared.
+func (t *Target) sessionCaps(ctx context.Context, l *link) (*mcp.ClientSession, *mcp.ServerCapabilities, error) {
+	cs, err := l.session(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mcp server %q unavailable: %w", t.opts.Name, err)
 	}
@@ -42,11 +46,28 @@ func (t *Target) serverCaps(ctx context.Context) (*mcp.ClientSession, *mcp.Serve
 	return cs, caps, nil
 }
 
-// fail wraps the error of a request to the server, and drops a session
-// that could not be reached.
-func (t *Target) fail(cs *mcp.ClientSession, method string, err error) error {
+// callerSession returns the session for a request made for the caller of
+// ctx (prompts/get, resources/read, completion/complete): the caller's own
+// when the credentials act for the caller (caller.go), else the shared
+// one.
+func (t *Target) callerSession(ctx context.Context) (*link, *mcp.ClientSession, *mcp.ServerCapabilities, error) {
+	if !t.forCaller {
+		cs, caps, err := t.serverCaps(ctx)
+		return t.shared, cs, caps, err
+	}
+	l, err := t.linkFor(ctx, "")
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("mcp server %q: %w", t.opts.Name, err)
+	}
+	cs, caps, err := t.sessionCaps(ctx, l)
+	return l, cs, caps, err
+}
+
+// fail wraps the error of a request to the server on l, and drops a
+// session that could not be reached.
+func (t *Target) fail(l *link, cs *mcp.ClientSession, method string, err error) error {
 	if !answered(err) {
-		t.shared.failed(cs, err)
+		l.failed(cs, err)
 	}
 	return fmt.Errorf("mcp server %q: %s: %w", t.opts.Name, method, err)
 }
@@ -69,13 +90,13 @@ func (t *Target) ListPrompts(ctx context.Context) ([]*mcp.Prompt, error) {
 
 // GetPrompt implements toolgate.PromptTarget.
 func (t *Target) GetPrompt(ctx context.Context, name string, args map[string]string) (*mcp.GetPromptResult, error) {
-	cs, _, err := t.serverCaps(ctx)
+	l, cs, _, err := t.callerSession(ctx)
 	if err != nil {
 		return nil, err
 	}
 	res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Meta: withTrace(ctx, nil), Name: name, Arguments: args})
 	if err != nil {
-		return nil, t.fail(cs, "prompts/get", err)
+		return nil, t.fail(l, cs, "prompts/get", err)
 	}
 	return res, nil
 }
@@ -113,13 +134,13 @@ func (t *Target) ListResourceTemplates(ctx context.Context) ([]*mcp.ResourceTemp
 
 // ReadResource implements toolgate.ResourceTarget.
 func (t *Target) ReadResource(ctx context.Context, uri string) (*mcp.ReadResourceResult, error) {
-	cs, _, err := t.serverCaps(ctx)
+	l, cs, _, err := t.callerSession(ctx)
 	if err != nil {
 		return nil, err
 	}
 	res, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{Meta: withTrace(ctx, nil), URI: uri})
 	if err != nil {
-		return nil, t.fail(cs, "resources/read", err)
+		return nil, t.fail(l, cs, "resources/read", err)
 	}
 	return res, nil
 }
@@ -135,7 +156,7 @@ func (t *Target) Subscribe(ctx context.Context, uri string) error {
 		return nil // the server sends no updates: nothing to pass on
 	}
 	if err := cs.Subscribe(ctx, &mcp.SubscribeParams{URI: uri}); err != nil {
-		return t.fail(cs, "resources/subscribe", err)
+		return t.fail(t.shared, cs, "resources/subscribe", err)
 	}
 	return nil
 }
@@ -150,14 +171,14 @@ func (t *Target) Unsubscribe(ctx context.Context, uri string) error {
 		return nil
 	}
 	if err := cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri}); err != nil {
-		return t.fail(cs, "resources/unsubscribe", err)
+		return t.fail(t.shared, cs, "resources/unsubscribe", err)
 	}
 	return nil
 }
 
 // Complete implements toolgate.Completer.
 func (t *Target) Complete(ctx context.Context, params *mcp.CompleteParams) (*mcp.CompleteResult, error) {
-	cs, caps, err := t.serverCaps(ctx)
+	l, cs, caps, err := t.callerSession(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -166,12 +187,12 @@ func (t *Target) Complete(ctx context.Context, params *mcp.CompleteParams) (*mcp
 	}
 	if params != nil {
 		p := *params // the caller's stay as they are
-		p.Meta = withTrace(ctx, maps.Clone(params.Meta))
+		p.Meta = withTrace(ctx, forwardedMeta(params.Meta))
 		params = &p
 	}
 	res, err := cs.Complete(ctx, params)
 	if err != nil {
-		return nil, t.fail(cs, "completion/complete", err)
+		return nil, t.fail(l, cs, "completion/complete", err)
 	}
 	return res, nil
 }
@@ -207,7 +228,7 @@ func listAll[T any](t *Target, cs *mcp.ClientSession, method string, list func(c
 	for {
 		items, next, err := list(cursor)
 		if err != nil {
-			return nil, t.fail(cs, method, err)
+			return nil, t.fail(t.shared, cs, method, err)
 		}
 		out = append(out, items...)
 		if next == "" {

@@ -43,6 +43,14 @@ type Options struct {
 	// Credentials authorise every request to the server (see package
 	// credentials). Nil means the target's default: none.
 	Credentials credentials.Provider
+	// ListingCredentials authorise the gateway's own requests when
+	// Credentials act on behalf of the caller (credentials.ActsForCaller:
+	// token exchange, passthrough): listing the server's tools, prompts
+	// and resources, subscribing to resources, and the session on which
+	// the server reports list changes. Calls then each use a backend
+	// session of their caller's, made with the caller's credentials. Nil
+	// means none. Unused otherwise.
+	ListingCredentials credentials.Provider
 
 	// Command starts a server that speaks MCP over its standard input and
 	// output: the program and its arguments. The target starts it, restarts

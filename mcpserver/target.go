@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -35,6 +34,10 @@ type Target struct {
 	opts   Options
 	log    *slog.Logger
 	client *http.Client // for URL; nil for Command
+	// forCaller: the credentials act on behalf of the caller (caller.go),
+	// and the shared link uses sharedClient, with ListingCredentials.
+	forCaller    bool
+	sharedClient *http.Client
 
 	ctx    context.Context // ends on Close
 	cancel context.CancelFunc
@@ -112,9 +115,14 @@ func New(opts *Options) (*Target, error) {
 		}
 		hc.Transport = newTraceTransport(hc.Transport)
 		t.client = credentials.Client(hc, o.Credentials)
+		t.sharedClient = t.client
+		if credentials.ActsForCaller(o.Credentials) {
+			t.forCaller = true
+			t.sharedClient = credentials.Client(hc, o.ListingCredentials)
+		}
 	}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
-	t.shared = t.startLink("")
+	t.shared = t.startLink("", nil)
 	if o.URL != "" {
 		t.wg.Add(1)
 		go t.reap()
@@ -236,8 +244,11 @@ func rawJSON(v any) (json.RawMessage, error) {
 // through req.Session. A server that cannot be reached gives an isError
 // result naming the target.
 func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*toolgate.Result, error) {
-	l, err := t.linkFor(req.SessionID)
-	if err != nil {
+	l, err := t.linkFor(ctx, req.SessionID)
+	switch {
+	case errors.Is(err, errNoCaller) || errors.Is(err, errOtherCaller):
+		return toolgate.ErrorResult(fmt.Sprintf("mcp server %q: %s", t.opts.Name, err)), nil
+	case err != nil:
 		return t.unavailable(err), nil
 	}
 	cs, err := l.session(ctx)
@@ -245,8 +256,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 		return t.unavailable(err), nil
 	}
 	c := &call{id: t.seq.Add(1), ctx: ctx, session: req.Session}
-	meta := maps.Clone(req.Meta)
-	delete(meta, "progressToken")
+	meta := forwardedMeta(req.Meta)
 	if req.Meta["progressToken"] != nil {
 		c.token = fmt.Sprintf("toolgate-%d", c.id)
 		if meta == nil {
@@ -306,9 +316,22 @@ func (t *Target) unavailable(err error) *toolgate.Result {
 var errClosed = errors.New("the target is closed")
 
 // linkFor returns the backend session for calls of the caller's session
-// id, marked as used: its own over streamable HTTP, the shared one
-// otherwise.
-func (t *Target) linkFor(id string) (*link, error) {
+// id, marked as used: its own over HTTP, the shared one otherwise. When
+// the credentials act for the caller (caller.go), every call has a
+// caller's session, the principal's own when id is "", bound to the
+// principal of ctx.
+func (t *Target) linkFor(ctx context.Context, id string) (*link, error) {
+	var caller *toolgate.Principal
+	if t.forCaller {
+		p, err := callerOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		caller = p
+		if id == "" {
+			id = callerKey(p)
+		}
+	}
 	if id == "" || t.opts.URL == "" {
 		t.shared.touch()
 		return t.shared, nil
@@ -320,8 +343,12 @@ func (t *Target) linkFor(id string) (*link, error) {
 	}
 	l := t.links[id]
 	if l == nil {
-		l = t.startLink(id)
+		l = t.startLink(id, caller)
 		t.links[id] = l
+	} else if caller != nil {
+		if err := l.bind(caller); err != nil {
+			return nil, err
+		}
 	}
 	l.touch() // under t.mu, so that reap cannot close it now
 	return l, nil
@@ -353,16 +380,21 @@ func (t *Target) reap() {
 // transport returns a new transport to the server: a new process for a
 // command.
 func (t *Target) transport(l *link) (mcp.Transport, func()) {
-	if t.opts.URL != "" && t.opts.SSE {
-		return countingTransport{lastingTransport{&mcp.SSEClientTransport{Endpoint: t.opts.URL, HTTPClient: t.client}}, l}, func() {}
-	}
 	if t.opts.URL != "" {
 		hc := *t.client
-		base := hc.Transport
-		if base == nil {
-			base = http.DefaultTransport
+		if l.key == "" { // the shared link
+			hc = *t.sharedClient
 		}
-		hc.Transport = countingRoundTripper{base: base, l: l}
+		if hc.Transport == nil {
+			hc.Transport = http.DefaultTransport
+		}
+		if t.forCaller && l.key != "" {
+			hc.Transport = callerTransport{base: hc.Transport, l: l}
+		}
+		if t.opts.SSE {
+			return countingTransport{lastingTransport{&mcp.SSEClientTransport{Endpoint: t.opts.URL, HTTPClient: &hc}}, l}, func() {}
+		}
+		hc.Transport = countingRoundTripper{base: hc.Transport, l: l}
 		return &mcp.StreamableClientTransport{Endpoint: t.opts.URL, HTTPClient: &hc}, func() {}
 	}
 	cmd := exec.Command(t.opts.Command[0], t.opts.Command[1:]...)

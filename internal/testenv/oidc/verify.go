@@ -57,6 +57,13 @@ func (p *Provider) Verify(t testing.TB, token string) *Verified {
 	return v
 }
 
+// Check is Verify for a token that may be bad, as a server checks what
+// it is sent: the error says why it does not verify.
+func (p *Provider) Check(t testing.TB, token string) (*Verified, error) {
+	t.Helper()
+	return p.verify(t, token)
+}
+
 func (p *Provider) verify(t testing.TB, token string) (*Verified, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {

@@ -1,0 +1,72 @@
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/toolgate/toolgate"
+)
+
+// Credentials that act on behalf of the caller (credentials.ActsForCaller:
+// token exchange, passthrough) exist only within a caller's request, while
+// a backend session outlives its calls: its initialization, its event
+// stream and its reconnections are made for no request at all. Such a
+// target therefore keeps every backend session a caller's own: bound to
+// the principal whose call opened it, made with that principal's newest
+// token (each call brings it), and never used by another caller. The
+// gateway's own requests (listing, subscriptions) use ListingCredentials
+// on the shared session instead, which calls never use.
+
+// errNoCaller is the refusal of a call that has no caller's token to act
+// with.
+var errNoCaller = errors.New("the server's credentials act on behalf of the caller, and the call has no caller's token")
+
+// errOtherCaller is the refusal of a call on a backend session that
+// another caller opened.
+var errOtherCaller = errors.New("the backend session belongs to another caller")
+
+// callerKey returns the key of the backend session for calls of p without a
+// caller's session id: one per principal.
+func callerKey(p *toolgate.Principal) string {
+	return "\x00caller\x00" + p.Issuer + "\x00" + p.Subject + "\x00" + p.ClientID
+}
+
+// sameCaller reports whether a and b are the same identity.
+func sameCaller(a, b *toolgate.Principal) bool {
+	return a.Issuer == b.Issuer && a.Subject == b.Subject && a.ClientID == b.ClientID
+}
+
+// callerOf returns the principal of ctx to act for, or errNoCaller.
+func callerOf(ctx context.Context) (*toolgate.Principal, error) {
+	p := toolgate.PrincipalFrom(ctx)
+	if p.Anonymous() || p.Token == "" {
+		return nil, errNoCaller
+	}
+	return p, nil
+}
+
+// bind records p, the caller of a call on l, as the principal l's requests
+// are made for; it refuses another caller than the one l is bound to.
+func (l *link) bind(p *toolgate.Principal) error {
+	if old := l.caller.Load(); old != nil && !sameCaller(old, p) {
+		return errOtherCaller
+	}
+	l.caller.Store(p)
+	return nil
+}
+
+// callerTransport gives each request of a caller's backend session that
+// carries no caller (go-sdk's initialization, event stream, closing
+// DELETE) the link's newest principal, for the credentials to act with.
+type callerTransport struct {
+	base http.RoundTripper
+	l    *link
+}
+
+func (c callerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if p := c.l.caller.Load(); p != nil && toolgate.PrincipalFrom(req.Context()).Token == "" {
+		req = req.WithContext(toolgate.WithPrincipal(req.Context(), p))
+	}
+	return c.base.RoundTrip(req)
+}

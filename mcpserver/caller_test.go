@@ -1,0 +1,217 @@
+package mcpserver_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/internal/testenv"
+	"github.com/toolgate/toolgate/internal/testenv/oidc"
+	"github.com/toolgate/toolgate/mcpserver"
+)
+
+// The audiences of the test: the gateway's (callers' tokens) and the MCP
+// server's (what the gateway sends it).
+const (
+	gatewayAudience = "https://gateway.test/"
+	serverAudience  = "https://mcp.test/"
+)
+
+// guardedServer is an MCP server that accepts only the provider's tokens
+// for its own audience, checked with the standard library alone, and
+// records who each request came from.
+type guardedServer struct {
+	url string
+
+	mu       sync.Mutex
+	bySess   map[string][]string // Mcp-Session-Id -> subjects of its requests ("" for the initialize)
+	subjects []string            // every request's subject
+	tokens   []string            // every token received
+}
+
+func startGuardedServer(t *testing.T, p *oidc.Provider) *guardedServer {
+	t.Helper()
+	g := &guardedServer{bySess: map[string][]string{}}
+	subjectOf := func(h http.Header) string {
+		v, err := p.Check(t, strings.TrimPrefix(h.Get("Authorization"), "Bearer "))
+		if err != nil || !slices.Contains(v.Audience(), serverAudience) {
+			return ""
+		}
+		return v.Subject()
+	}
+	s := mcp.NewServer(&mcp.Implementation{Name: "guarded", Version: "1"}, &mcp.ServerOptions{
+		Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}, Prompts: &mcp.PromptCapabilities{}},
+	})
+	s.AddTool(&mcp.Tool{Name: "whoami", Description: "Says whom the server is serving.", InputSchema: map[string]any{"type": "object"}},
+		func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "serving " + subjectOf(req.Extra.Header)}}}, nil
+		})
+	s.AddPrompt(&mcp.Prompt{Name: "greet", Description: "Greets whom the server is serving."},
+		func(_ context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: "hello " + subjectOf(req.Extra.Header)}}}}, nil
+		})
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sub := subjectOf(r.Header)
+		g.mu.Lock()
+		g.subjects = append(g.subjects, sub)
+		g.tokens = append(g.tokens, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
+			g.bySess[sid] = append(g.bySess[sid], sub)
+		}
+		g.mu.Unlock()
+		if sub == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	g.url = srv.URL
+	return g
+}
+
+// sessions returns, for each backend session, the subjects its requests
+// came from.
+func (g *guardedServer) sessions() map[string][]string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := map[string][]string{}
+	for k, v := range g.bySess {
+		out[k] = slices.Compact(slices.Sorted(slices.Values(v)))
+	}
+	return out
+}
+
+// bearer is a RoundTripper that sends a token.
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestOnBehalfOfCaller: a target whose credentials exchange the caller's
+// token (RFC 8693, at a real OpenID provider) serves each caller on a
+// backend session of the caller's own, every request of it (initialize,
+// event stream, calls by either path, prompts/get) made with that
+// caller's exchanged token; the gateway's listing uses its own client
+// credentials; a call without a caller is refused; no inbound token
+// reaches the server.
+func TestOnBehalfOfCaller(t *testing.T) {
+	p := oidc.Start(t)
+	gwClient := p.Register(t, oidc.Client{ID: "toolgate", Resource: serverAudience})
+	g := startGuardedServer(t, p)
+	ctx := t.Context()
+	exchange, err := credentials.NewTokenExchange(ctx, credentials.TokenExchangeConfig{
+		ClientID: gwClient.ID, ClientSecret: credentials.Literal(gwClient.Secret), DiscoveryURL: p.DiscoveryURL(),
+		Audience: serverAudience,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := credentials.NewClientCredentials(ctx, credentials.ClientCredentialsConfig{
+		ClientID: gwClient.ID, ClientSecret: credentials.Literal(gwClient.Secret), DiscoveryURL: p.DiscoveryURL(),
+		EndpointParams: url.Values{"resource": {serverAudience}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwt, err := auth.NewJWT(ctx, auth.JWTConfig{DiscoveryURL: p.DiscoveryURL(), AllowedAudience: []string{gatewayAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := func(sub string) string {
+		return p.Mint(t, map[string]any{"sub": sub, "aud": gatewayAudience, "client_id": "agent"}, "ES256", time.Hour)
+	}
+	alice, bob := token("alice"), token("bob")
+
+	for _, stateless := range []bool{false, true} {
+		name := map[bool]string{false: "stateful", true: "stateless"}[stateless]
+		t.Run(name, func(t *testing.T) {
+			tg := newTarget(t, mcpserver.Options{Name: "up", URL: g.url, Credentials: exchange, ListingCredentials: own})
+			gw, err := toolgate.New(&toolgate.Options{Authorizer: jwt, Stateless: stateless, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = gw.Close() })
+			actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := gw.AddTarget(actx, tg); err != nil {
+				t.Fatal(err)
+			}
+			if st := gw.Status(); len(st) != 1 || !st[0].Healthy {
+				t.Fatalf("status %+v: the listing with the gateway's own credentials failed", st)
+			}
+			srv := httptest.NewServer(gw)
+			t.Cleanup(srv.Close)
+
+			for _, who := range []struct{ sub, token string }{{"alice", alice}, {"bob", bob}, {"alice", alice}} {
+				c := mcp.NewClient(&mcp.Implementation{Name: who.sub, Version: "0"}, nil)
+				cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: srv.URL, HTTPClient: &http.Client{Transport: bearer{who.token}}}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, params := range []*mcp.CallToolParams{
+					{Name: "up___whoami", Arguments: map[string]any{}},                                        // quiet: the lean path
+					{Name: "up___whoami", Arguments: map[string]any{}, Meta: mcp.Meta{"progressToken": "p1"}}, // go-sdk's client
+				} {
+					res, err := cs.CallTool(ctx, params)
+					if err != nil || res.IsError || testenv.Text(res) != "serving "+who.sub {
+						t.Fatalf("%s: %v %+v %q", who.sub, err, res, testenv.Text(res))
+					}
+				}
+				pr, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "up___greet"})
+				if err != nil || pr.Messages[0].Content.(*mcp.TextContent).Text != "hello "+who.sub {
+					t.Fatalf("%s: prompts/get: %v %+v", who.sub, err, pr)
+				}
+				_ = cs.Close()
+			}
+
+			// A call for no caller at all has nobody to act for.
+			res, err := gw.Call(ctx, "up___whoami", nil)
+			if err != nil || !res.IsError || !strings.Contains(testenv.Text(res), "on behalf of the caller") {
+				t.Fatalf("call without a caller: %v %+v", err, res)
+			}
+		})
+	}
+
+	// Every backend session served one identity: the gateway's own (its
+	// listing) or one caller's, every request of it included.
+	seen := map[string]bool{}
+	for sid, subs := range g.sessions() {
+		if len(subs) != 1 || subs[0] == "" {
+			t.Errorf("backend session %s served %q", sid, subs)
+		}
+		seen[subs[0]] = true
+	}
+	for _, sub := range []string{"alice", "bob", gwClient.ID} {
+		if !seen[sub] {
+			t.Errorf("no backend session served %s (sessions: %v)", sub, g.sessions())
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i, tok := range g.tokens {
+		if tok == alice || tok == bob {
+			t.Errorf("request %d carried a caller's inbound token", i)
+		}
+		if g.subjects[i] == "" {
+			t.Errorf("request %d was refused", i)
+		}
+	}
+}
