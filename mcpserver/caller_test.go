@@ -2,7 +2,6 @@ package mcpserver_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -144,25 +143,14 @@ func TestOnBehalfOfCaller(t *testing.T) {
 		name := map[bool]string{false: "stateful", true: "stateless"}[stateless]
 		t.Run(name, func(t *testing.T) {
 			tg := newTarget(t, mcpserver.Options{Name: "up", URL: g.url, Credentials: exchange, ListingCredentials: own})
-			gw, err := toolgate.New(&toolgate.Options{Authorizer: jwt, Stateless: stateless, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = gw.Close() })
-			actx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			if err := gw.AddTarget(actx, tg); err != nil {
-				t.Fatal(err)
-			}
+			gw, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: jwt, Stateless: stateless}, tg)
 			if st := gw.Status(); len(st) != 1 || !st[0].Healthy {
 				t.Fatalf("status %+v: the listing with the gateway's own credentials failed", st)
 			}
-			srv := httptest.NewServer(gw)
-			t.Cleanup(srv.Close)
 
 			for _, who := range []struct{ sub, token string }{{"alice", alice}, {"bob", bob}, {"alice", alice}} {
 				c := mcp.NewClient(&mcp.Implementation{Name: who.sub, Version: "0"}, nil)
-				cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: srv.URL, HTTPClient: &http.Client{Transport: bearer{who.token}}}, nil)
+				cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{who.token}}}, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -46,7 +46,14 @@ func newTarget(t testing.TB, opts mcpserver.Options) *mcpserver.Target {
 // gateway serves a gateway with tg over httptest and returns it and its URL.
 func gateway(t testing.TB, tg toolgate.Target) (*toolgate.Gateway, string) {
 	t.Helper()
-	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Logger: slog.New(slog.DiscardHandler)})
+	return gatewayWith(t, &toolgate.Options{Authorizer: auth.None()}, tg)
+}
+
+// gatewayWith is gateway with opts (its Logger discards).
+func gatewayWith(t testing.TB, opts *toolgate.Options, tg toolgate.Target) (*toolgate.Gateway, string) {
+	t.Helper()
+	opts.Logger = slog.New(slog.DiscardHandler)
+	gw, err := toolgate.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

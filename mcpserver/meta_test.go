@@ -1,13 +1,9 @@
 package mcpserver_test
 
 import (
-	"context"
-	"log/slog"
 	"maps"
-	"net/http/httptest"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -20,23 +16,14 @@ import (
 // sessionless protocol puts its version, information and capabilities in
 // every request's _meta; they describe its exchange with the gateway, and
 // a stateful server refuses a request that carries them, so calls of the
-// server, by either path, and completions reach it without them.
+// server reach it without them, by either path (completion/complete
+// forwards its _meta through the same forwardedMeta).
 func TestStatelessCallerMeta(t *testing.T) {
 	_, url := backend(t, nil)
 	tg := newTarget(t, mcpserver.Options{Name: "up", URL: url})
-	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Stateless: true, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = gw.Close() })
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := gw.AddTarget(ctx, tg); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
-	cs := connect(t, srv.URL, nil)
+	_, url = gatewayWith(t, &toolgate.Options{Authorizer: auth.None(), Stateless: true}, tg)
+	cs := connect(t, url, nil)
+	ctx := callCtx(t)
 	for name, meta := range map[string]mcp.Meta{
 		"quiet":          nil,
 		"with a token":   {"progressToken": "p"},
