@@ -47,13 +47,25 @@ func callerOf(ctx context.Context) (*toolgate.Principal, error) {
 }
 
 // bind records p, the caller of a call on l, as the principal l's requests
-// are made for; it refuses another caller than the one l is bound to.
-func (l *link) bind(p *toolgate.Principal) error {
-	if old := l.caller.Load(); old != nil && !sameCaller(old, p) {
-		return errOtherCaller
+// are made for; it refuses another caller than the one l is bound to, and
+// reports whether p brings another token than l had.
+func (l *link) bind(p *toolgate.Principal) (renewed bool, err error) {
+	old := l.caller.Load()
+	if old != nil && !sameCaller(old, p) {
+		return false, errOtherCaller
 	}
 	l.caller.Store(p)
-	return nil
+	return old == nil || old.Token != p.Token, nil
+}
+
+// down reports whether l is not connected and its last attempt failed.
+// A caller's link that is down may have failed for its caller's token
+// alone (expired, refused by the authorization server): a call with
+// another token replaces it at once rather than wait for the backoff.
+func (l *link) down() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.cs == nil && l.err != nil
 }
 
 // callerTransport gives each request of a caller's backend session that

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,7 +33,8 @@ const (
 // for its own audience, checked with the standard library alone, and
 // records who each request came from.
 type guardedServer struct {
-	url string
+	url    string
+	refuse atomic.Bool // refuse every request, as if every token had expired
 
 	mu       sync.Mutex
 	bySess   map[string][]string // Mcp-Session-Id -> subjects of its requests ("" for the initialize)
@@ -64,6 +66,9 @@ func startGuardedServer(t *testing.T, p *oidc.Provider) *guardedServer {
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sub := subjectOf(r.Header)
+		if g.refuse.Load() {
+			sub = "" // not served
+		}
 		g.mu.Lock()
 		g.subjects = append(g.subjects, sub)
 		g.tokens = append(g.tokens, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
@@ -71,7 +76,7 @@ func startGuardedServer(t *testing.T, p *oidc.Provider) *guardedServer {
 			g.bySess[sid] = append(g.bySess[sid], sub)
 		}
 		g.mu.Unlock()
-		if sub == "" {
+		if sub == "" || g.refuse.Load() {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
@@ -104,6 +109,52 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// onBehalf is the set-up of the tests of credentials that act for the
+// caller: a real OpenID provider, a guarded MCP server, the gateway's token
+// exchange and its own client credentials for that server, and a JWT
+// authorizer for the gateway's callers.
+type onBehalf struct {
+	p        *oidc.Provider
+	g        *guardedServer
+	gwClient oidc.Client
+	exchange credentials.Provider
+	own      credentials.Provider
+	jwt      toolgate.Authorizer
+}
+
+func newOnBehalf(t *testing.T) *onBehalf {
+	t.Helper()
+	ob := &onBehalf{p: oidc.Start(t)}
+	ob.gwClient = ob.p.Register(t, oidc.Client{ID: "toolgate", Resource: serverAudience})
+	ob.g = startGuardedServer(t, ob.p)
+	ctx := t.Context()
+	var err error
+	ob.exchange, err = credentials.NewTokenExchange(ctx, credentials.TokenExchangeConfig{
+		ClientID: ob.gwClient.ID, ClientSecret: credentials.Literal(ob.gwClient.Secret), DiscoveryURL: ob.p.DiscoveryURL(),
+		Audience: serverAudience,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob.own, err = credentials.NewClientCredentials(ctx, credentials.ClientCredentialsConfig{
+		ClientID: ob.gwClient.ID, ClientSecret: credentials.Literal(ob.gwClient.Secret), DiscoveryURL: ob.p.DiscoveryURL(),
+		EndpointParams: url.Values{"resource": {serverAudience}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob.jwt, err = auth.NewJWT(ctx, auth.JWTConfig{DiscoveryURL: ob.p.DiscoveryURL(), AllowedAudience: []string{gatewayAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ob
+}
+
+// token mints a caller's token for the gateway.
+func (ob *onBehalf) token(t *testing.T, sub string) string {
+	return ob.p.Mint(t, map[string]any{"sub": sub, "aud": gatewayAudience, "client_id": "agent"}, "ES256", time.Hour)
+}
+
 // TestOnBehalfOfCaller: a target whose credentials exchange the caller's
 // token (RFC 8693, at a real OpenID provider) serves each caller on a
 // backend session of the caller's own, every request of it (initialize,
@@ -112,38 +163,15 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 // credentials; a call without a caller is refused; no inbound token
 // reaches the server.
 func TestOnBehalfOfCaller(t *testing.T) {
-	p := oidc.Start(t)
-	gwClient := p.Register(t, oidc.Client{ID: "toolgate", Resource: serverAudience})
-	g := startGuardedServer(t, p)
-	ctx := t.Context()
-	exchange, err := credentials.NewTokenExchange(ctx, credentials.TokenExchangeConfig{
-		ClientID: gwClient.ID, ClientSecret: credentials.Literal(gwClient.Secret), DiscoveryURL: p.DiscoveryURL(),
-		Audience: serverAudience,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	own, err := credentials.NewClientCredentials(ctx, credentials.ClientCredentialsConfig{
-		ClientID: gwClient.ID, ClientSecret: credentials.Literal(gwClient.Secret), DiscoveryURL: p.DiscoveryURL(),
-		EndpointParams: url.Values{"resource": {serverAudience}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwt, err := auth.NewJWT(ctx, auth.JWTConfig{DiscoveryURL: p.DiscoveryURL(), AllowedAudience: []string{gatewayAudience}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := func(sub string) string {
-		return p.Mint(t, map[string]any{"sub": sub, "aud": gatewayAudience, "client_id": "agent"}, "ES256", time.Hour)
-	}
-	alice, bob := token("alice"), token("bob")
+	ob := newOnBehalf(t)
+	g, gwClient, ctx := ob.g, ob.gwClient, t.Context()
+	alice, bob := ob.token(t, "alice"), ob.token(t, "bob")
 
 	for _, stateless := range []bool{false, true} {
 		name := map[bool]string{false: "stateful", true: "stateless"}[stateless]
 		t.Run(name, func(t *testing.T) {
-			tg := newTarget(t, mcpserver.Options{Name: "up", URL: g.url, Credentials: exchange, ListingCredentials: own})
-			gw, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: jwt, Stateless: stateless}, tg)
+			tg := newTarget(t, mcpserver.Options{Name: "up", URL: g.url, Credentials: ob.exchange, ListingCredentials: ob.own})
+			gw, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: ob.jwt, Stateless: stateless}, tg)
 			if st := gw.Status(); len(st) != 1 || !st[0].Healthy {
 				t.Fatalf("status %+v: the listing with the gateway's own credentials failed", st)
 			}
@@ -201,5 +229,52 @@ func TestOnBehalfOfCaller(t *testing.T) {
 		if g.subjects[i] == "" {
 			t.Errorf("request %d was refused", i)
 		}
+	}
+}
+
+// swappedBearer sends whichever token it holds now.
+type swappedBearer struct{ token atomic.Pointer[string] }
+
+func (b *swappedBearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	return bearer{*b.token.Load()}.RoundTrip(r)
+}
+
+// TestCallerSessionRenewed: a caller's backend session that failed (the
+// server refused its token, as it would an expired one) is opened again at
+// once by a call that brings another token, not after the backoff, while
+// calls with the refused token wait for the backoff as any other.
+func TestCallerSessionRenewed(t *testing.T) {
+	ob := newOnBehalf(t)
+	ctx := t.Context()
+	tg := newTarget(t, mcpserver.Options{Name: "up", URL: ob.g.url, Credentials: ob.exchange, ListingCredentials: ob.own, MinBackoff: time.Hour})
+	_, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: ob.jwt}, tg)
+	var b swappedBearer
+	first := ob.token(t, "alice")
+	b.token.Store(&first)
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "alice", Version: "0"}, nil).Connect(ctx,
+		&mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: &b}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	call := func() string {
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___whoami", Arguments: map[string]any{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return testenv.Text(res)
+	}
+	ob.g.refuse.Store(true)
+	if got := call(); !strings.Contains(got, "unavailable") {
+		t.Fatalf("with the token refused: %q", got)
+	}
+	ob.g.refuse.Store(false)
+	if got := call(); !strings.Contains(got, "unavailable") {
+		t.Fatalf("the same token again, before the backoff ends: %q", got)
+	}
+	second := ob.token(t, "alice")
+	b.token.Store(&second)
+	if got := call(); got != "serving alice" {
+		t.Fatalf("with a new token: %q", got)
 	}
 }

@@ -342,13 +342,19 @@ func (t *Target) linkFor(ctx context.Context, id string) (*link, error) {
 		return nil, errClosed
 	}
 	l := t.links[id]
+	if l != nil && caller != nil {
+		renewed, err := l.bind(caller)
+		if err != nil {
+			return nil, err
+		}
+		if renewed && l.down() {
+			l.cancel()
+			l = nil
+		}
+	}
 	if l == nil {
 		l = t.startLink(id, caller)
 		t.links[id] = l
-	} else if caller != nil {
-		if err := l.bind(caller); err != nil {
-			return nil, err
-		}
 	}
 	l.touch() // under t.mu, so that reap cannot close it now
 	return l, nil
