@@ -476,6 +476,9 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 				parts = append(parts, q)
 			}
 		}
+		if ix.p.FuseClause <= 0 {
+			continue // clause rankings are off: no need to parse them
+		}
 		if cl := splitClauses(s); len(cl) > 1 {
 			for _, c := range cl {
 				if q := parseQuery(&a, c); len(q) >= minClauseTerms {
