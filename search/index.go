@@ -794,55 +794,6 @@ func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions, memo map[string
 	return ix.finish(st, k, opts)
 }
 
-// feedback adds to st, at weight PRFW, the terms that best characterise
-// the first PRFDocs hits (pseudo-relevance feedback): terms shared by the
-// tools a request finds first are likely words of what it asks for. Only
-// terms of two tools or more count, weighted by the sum of their idf over
-// the feedback tools.
-func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
-	top := ix.topK(st.acc, st.touched, ix.p.PRFDocs, opts)
-	if len(top) == 0 {
-		return
-	}
-	inQuery := map[string]bool{}
-	for _, qt := range q {
-		inQuery[qt.term] = true
-	}
-	weight := map[uint32]float64{}
-	for _, h := range top {
-		for _, id := range ix.docs[ix.byName[h.Name]].terms {
-			df := len(ix.postings[id])
-			if df < 2 || inQuery[ix.terms[id]] {
-				continue
-			}
-			weight[id] += idf(float64(df), st.n)
-		}
-	}
-	ids := make([]uint32, 0, len(weight))
-	for id := range weight {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, func(a, b uint32) int {
-		if weight[a] != weight[b] {
-			if weight[a] > weight[b] {
-				return -1
-			}
-			return 1
-		}
-		return int(a) - int(b)
-	})
-	if len(ids) > ix.p.PRFTerms {
-		ids = ids[:ix.p.PRFTerms]
-	}
-	if len(ids) == 0 {
-		return
-	}
-	maxW := weight[ids[0]]
-	for _, id := range ids {
-		ix.addTerm(st, id, ix.p.PRFW*weight[id]/maxW, false)
-	}
-}
-
 // score adds the BM25F scores of the documents matching q to st.
 func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]expansion) {
 	for _, c := range ix.expand(q, memo) {
@@ -945,6 +896,8 @@ type scoreState struct {
 	touched  []uint32
 	// bestTouched lists the documents with a best match.
 	bestTouched []uint32
+	termW       []float64    // feedback weight per term id, zero between uses
+	cands       []termWeight // feedback candidates
 	n           float64
 	avg         [numFields]float64
 }

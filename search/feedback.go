@@ -1,0 +1,91 @@
+package search
+
+import "slices"
+
+// feedback adds to st, at weight PRFW, the terms that best characterise
+// the first PRFDocs hits (pseudo-relevance feedback): terms shared by the
+// tools a request finds first are likely words of what it asks for. Only
+// terms of two tools or more count, weighted by the sum of their idf over
+// the feedback tools.
+//
+// A long request ranks each of its sentences with feedback, so the
+// weights are summed in st's per-term array (st.termW, cleared after
+// use) rather than in a map, and the candidates are sorted as (term,
+// weight) pairs.
+func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
+	top := ix.topK(st.acc, st.touched, ix.p.PRFDocs, opts)
+	if len(top) == 0 {
+		return
+	}
+	weight := st.termWeights(len(ix.terms))
+	for _, qt := range q {
+		if id, ok := ix.termID[qt.term]; ok {
+			weight[id] = inQueryWeight
+		}
+	}
+	cands := st.cands[:0]
+	for _, h := range top {
+		for _, id := range ix.docs[ix.byName[h.Name]].terms {
+			df := len(ix.postings[id])
+			if df < 2 || weight[id] == inQueryWeight {
+				continue
+			}
+			if weight[id] == 0 { // idf is positive: a term seen before has a weight
+				cands = append(cands, termWeight{id: id})
+			}
+			weight[id] += idf(float64(df), st.n)
+		}
+	}
+	for i := range cands {
+		cands[i].w = weight[cands[i].id]
+	}
+	// Clear the array for the next ranking: the query's terms and the
+	// candidates are the only entries set.
+	for _, qt := range q {
+		if id, ok := ix.termID[qt.term]; ok {
+			weight[id] = 0
+		}
+	}
+	for _, c := range cands {
+		weight[c.id] = 0
+	}
+	st.cands = cands
+	slices.SortFunc(cands, func(a, b termWeight) int {
+		if a.w != b.w {
+			if a.w > b.w {
+				return -1
+			}
+			return 1
+		}
+		return int(a.id) - int(b.id)
+	})
+	if len(cands) > ix.p.PRFTerms {
+		cands = cands[:ix.p.PRFTerms]
+	}
+	if len(cands) == 0 {
+		return
+	}
+	maxW := cands[0].w
+	for _, c := range cands {
+		ix.addTerm(st, c.id, ix.p.PRFW*c.w/maxW, false)
+	}
+}
+
+// inQueryWeight marks, in st.termW, a term the query names: feedback
+// leaves it out. Feedback weights are sums of idf, which is positive.
+const inQueryWeight = -1
+
+// A termWeight is a feedback candidate and its summed idf.
+type termWeight struct {
+	id uint32
+	w  float64
+}
+
+// termWeights returns st's per-term array for n terms, all zero.
+func (st *scoreState) termWeights(n int) []float64 {
+	if cap(st.termW) < n {
+		st.termW = make([]float64, n, n+n/4)
+	}
+	st.termW = st.termW[:n]
+	return st.termW
+}
