@@ -806,8 +806,8 @@ func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]expansion)
 			ix.addTerm(st, id, c.weights[i], true)
 		}
 		for _, d := range st.bestTouched {
-			st.add(d, match{score: st.best[d], name: st.bestName[d]})
-			st.best[d], st.bestName[d] = 0, 0
+			st.add(d, st.best[d])
+			st.best[d] = match{}
 		}
 		st.bestTouched = st.bestTouched[:0]
 	}
@@ -818,16 +818,16 @@ func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]expansion)
 func (ix *Index) finish(st *scoreState, k int, opts *SearchOptions) []Hit {
 	if g := ix.p.NameCover; g > 0 && !ix.p.Plain {
 		for _, d := range st.touched {
-			if st.name[d] > 0 {
+			if a := &st.acc[d]; a.name > 0 {
 				if total := ix.nameIDF[d]; total > 0 {
-					st.acc[d] *= 1 + g*min(1, st.name[d]/total)
+					a.score *= 1 + g*min(1, a.name/total)
 				}
 			}
 		}
 	}
 	hits := ix.topK(st.acc, st.touched, k, opts)
 	for _, d := range st.touched {
-		st.acc[d], st.name[d] = 0, 0
+		st.acc[d] = match{}
 	}
 	st.touched = st.touched[:0]
 	return hits
@@ -888,12 +888,13 @@ func idf(df, n float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
 
 // scoreState holds one ranking's accumulators.
 type scoreState struct {
-	buf      *[]float64 // pooled: the four slices below, back to back
-	acc      []float64  // BM25F score per document slot
-	name     []float64  // idf of the name terms matched, per document slot
-	best     []float64  // best match with the current concept
-	bestName []float64
-	touched  []uint32
+	buf *[]match // pooled: the two slices below, back to back
+	// acc holds, per document slot, the BM25F score and the idf of the
+	// name terms matched; the two are read and written together, so they
+	// share a cache line.
+	acc     []match
+	best    []match // best match with the current concept, per document slot
+	touched []uint32
 	// bestTouched lists the documents with a best match.
 	bestTouched []uint32
 	termW       []float64    // feedback weight per term id, zero between uses
@@ -905,11 +906,12 @@ type scoreState struct {
 type match struct{ score, name float64 }
 
 func (st *scoreState) add(d uint32, m match) {
-	if st.acc[d] == 0 {
+	a := &st.acc[d]
+	if a.score == 0 {
 		st.touched = append(st.touched, d)
 	}
-	st.acc[d] += m.score
-	st.name[d] += m.name
+	a.score += m.score
+	a.name += m.name
 }
 
 func (ix *Index) newState() *scoreState {
@@ -926,12 +928,12 @@ func (ix *Index) newState() *scoreState {
 		}
 	}
 	nd := len(ix.docs)
-	if st.buf == nil || cap(*st.buf) < 4*nd {
-		b := make([]float64, 4*nd)
+	if st.buf == nil || cap(*st.buf) < 2*nd {
+		b := make([]match, 2*nd)
 		st.buf = &b
 	}
-	all := (*st.buf)[:4*nd]
-	st.acc, st.name, st.best, st.bestName = all[:nd], all[nd:2*nd], all[2*nd:3*nd], all[3*nd:]
+	all := (*st.buf)[:2*nd]
+	st.acc, st.best = all[:nd], all[nd:]
 	return st
 }
 
@@ -945,27 +947,34 @@ func (ix *Index) addTerm(st *scoreState, id uint32, w float64, best bool) {
 	termIDF := idf(float64(len(pl)), st.n)
 	nameW := min(w, 1) * termIDF
 	w *= termIDF
+	if best {
+		for i := range pl {
+			e := &pl[i]
+			m := match{score: w * float64(e.sat)}
+			if e.tf[fieldName] > 0 {
+				m.name = nameW
+			}
+			b := &st.best[e.doc]
+			if b.score == 0 && b.name == 0 {
+				st.bestTouched = append(st.bestTouched, e.doc)
+			}
+			b.score = max(b.score, m.score)
+			b.name = max(b.name, m.name)
+		}
+		return
+	}
 	for i := range pl {
 		e := &pl[i]
 		m := match{score: w * float64(e.sat)}
 		if e.tf[fieldName] > 0 {
 			m.name = nameW
 		}
-		if best {
-			d := e.doc
-			if st.best[d] == 0 && st.bestName[d] == 0 {
-				st.bestTouched = append(st.bestTouched, d)
-			}
-			st.best[d] = max(st.best[d], m.score)
-			st.bestName[d] = max(st.bestName[d], m.name)
-			continue
-		}
 		st.add(e.doc, m)
 	}
 }
 
 // topK selects the best-scoring touched documents that pass the filter.
-func (ix *Index) topK(acc []float64, touched []uint32, k int, opts *SearchOptions) []Hit {
+func (ix *Index) topK(acc []match, touched []uint32, k int, opts *SearchOptions) []Hit {
 	var filter func(string) bool
 	if opts != nil {
 		filter = opts.Filter
@@ -979,10 +988,10 @@ func (ix *Index) topK(acc []float64, touched []uint32, k int, opts *SearchOption
 	k = min(k, len(touched))
 	h := make([]Hit, 0, k+1)
 	for _, d := range touched {
-		if len(h) == k && acc[d] < h[0].Score {
+		if len(h) == k && acc[d].score < h[0].Score {
 			continue // cheap test first: most documents fall here
 		}
-		hit := Hit{Name: ix.docs[d].name, Score: acc[d]}
+		hit := Hit{Name: ix.docs[d].name, Score: acc[d].score}
 		if len(h) == k && !less(h[0], hit) {
 			continue
 		}
