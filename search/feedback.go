@@ -13,7 +13,11 @@ import "slices"
 // use) rather than in a map, and the candidates are sorted as (term,
 // weight) pairs.
 func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
-	top := ix.topK(st.acc, st.touched, ix.p.PRFDocs, opts)
+	tk := ix.newTopHits(ix.p.PRFDocs, len(st.touched), opts)
+	for _, d := range st.touched {
+		tk.offer(d, st.acc[d].score)
+	}
+	top := tk.sorted()
 	if len(top) == 0 {
 		return
 	}

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -816,21 +815,22 @@ func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]expansion)
 // finish applies the name-coverage boost, selects the best k documents
 // that pass the filter, and clears st for reuse.
 func (ix *Index) finish(st *scoreState, k int, opts *SearchOptions) []Hit {
-	if g := ix.p.NameCover; g > 0 && !ix.p.Plain {
-		for _, d := range st.touched {
-			if a := &st.acc[d]; a.name > 0 {
-				if total := ix.nameIDF[d]; total > 0 {
-					a.score *= 1 + g*min(1, a.name/total)
-				}
+	g := ix.p.NameCover
+	boost := g > 0 && !ix.p.Plain
+	top := ix.newTopHits(k, len(st.touched), opts)
+	// One pass over the touched documents: boost, select, clear.
+	for _, d := range st.touched {
+		a := st.acc[d]
+		st.acc[d] = match{}
+		if boost && a.name > 0 {
+			if total := ix.nameIDF[d]; total > 0 {
+				a.score *= 1 + g*min(1, a.name/total)
 			}
 		}
-	}
-	hits := ix.topK(st.acc, st.touched, k, opts)
-	for _, d := range st.touched {
-		st.acc[d] = match{}
+		top.offer(d, a.score)
 	}
 	st.touched = st.touched[:0]
-	return hits
+	return top.sorted()
 }
 
 // refreshStats recomputes, after a change, what depends on collection
@@ -970,73 +970,6 @@ func (ix *Index) addTerm(st *scoreState, id uint32, w float64, best bool) {
 			m.name = nameW
 		}
 		st.add(e.doc, m)
-	}
-}
-
-// topK selects the best-scoring touched documents that pass the filter.
-func (ix *Index) topK(acc []match, touched []uint32, k int, opts *SearchOptions) []Hit {
-	var filter func(string) bool
-	if opts != nil {
-		filter = opts.Filter
-	}
-	less := func(a, b Hit) bool { // a ranks below b
-		if a.Score != b.Score {
-			return a.Score < b.Score
-		}
-		return a.Name > b.Name
-	}
-	k = min(k, len(touched))
-	h := make([]Hit, 0, k+1)
-	for _, d := range touched {
-		if len(h) == k && acc[d].score < h[0].Score {
-			continue // cheap test first: most documents fall here
-		}
-		hit := Hit{Name: ix.docs[d].name, Score: acc[d].score}
-		if len(h) == k && !less(h[0], hit) {
-			continue
-		}
-		if filter != nil && !filter(hit.Name) {
-			continue
-		}
-		if len(h) < k {
-			h = append(h, hit)
-			up(h, len(h)-1, less)
-			continue
-		}
-		h[0] = hit
-		down(h, 0, less)
-	}
-	sort.Slice(h, func(i, j int) bool { return less(h[j], h[i]) })
-	return h
-}
-
-// up and down maintain a min-heap ordered by less.
-func up(h []Hit, i int, less func(a, b Hit) bool) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !less(h[i], h[p]) {
-			return
-		}
-		h[i], h[p] = h[p], h[i]
-		i = p
-	}
-}
-
-func down(h []Hit, i int, less func(a, b Hit) bool) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if r := l + 1; r < len(h) && less(h[r], h[l]) {
-			m = r
-		}
-		if !less(h[m], h[i]) {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
 	}
 }
 
