@@ -86,6 +86,9 @@ type Index struct {
 	gen      uint64    // bumped on every change
 	scratch  sync.Pool // *scoreState, reused between rankings
 	related  relatedCache
+	// expansions holds query term expansions between searches; see
+	// expansions.go.
+	expansions expansionCache
 }
 
 type posting struct {
@@ -675,7 +678,7 @@ func (ix *Index) expand(q []queryTerm, memo map[string]expansion) []concept {
 	for _, qt := range q {
 		e, ok := memo[qt.term]
 		if !ok {
-			e = ix.expandTerm(qt.term, qt.words)
+			e = ix.expansion(qt.term, qt.words)
 			if memo != nil {
 				memo[qt.term] = e
 			}
@@ -838,6 +841,7 @@ func (ix *Index) finish(st *scoreState, k int, opts *SearchOptions) []Hit {
 // of the distinct terms of each document's name. The caller holds ix.mu
 // for writing.
 func (ix *Index) refreshStats() {
+	ix.expansions.clear() // they depend on the catalogue
 	p := &ix.p
 	n := float64(ix.live)
 	var avg [numFields]float64
