@@ -447,7 +447,9 @@ func (s *schemaNode) walk(a *analyzer, emit func(string), depth int) {
 // a lower weight (off in the shipped constants: leave-one-set-out did not
 // choose it).
 func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
-	var a analyzer
+	// The whole request and each sentence are analysed: the analyzer
+	// remembers each word, and is sized for about a word every six bytes.
+	a := analyzer{words: make(map[string][]termWord, len(query)/6)}
 	if ix.p.Plain {
 		full := parseQuery(&a, query)
 		if len(full) == 0 {
@@ -551,22 +553,25 @@ type queryTerm struct {
 // parseQuery analyses query text into distinct terms with weights (term
 // frequency in the query, dampened), in sorted order.
 func parseQuery(a *analyzer, query string) []queryTerm {
-	counts := map[string]int{}
-	words := map[string][]string{}
-	var order []string
+	// One map, sized for the query (a term every eight bytes or so), from
+	// a term to its place in q; weight counts occurrences until the end.
+	at := make(map[string]int, len(query)/8)
+	var q []queryTerm
 	a.analyzeWords(query, func(t, w string) {
-		if counts[t] == 0 {
-			order = append(order, t)
+		i, ok := at[t]
+		if !ok {
+			i = len(q)
+			at[t] = i
+			q = append(q, queryTerm{term: t})
 		}
-		counts[t]++
-		if w != "" && !slices.Contains(words[t], w) {
-			words[t] = append(words[t], w)
+		q[i].weight++
+		if w != "" && !slices.Contains(q[i].words, w) {
+			q[i].words = append(q[i].words, w)
 		}
 	})
-	slices.Sort(order)
-	q := make([]queryTerm, 0, len(order))
-	for _, t := range order {
-		q = append(q, queryTerm{term: t, weight: 1 + math.Log(float64(counts[t])), words: words[t]})
+	slices.SortFunc(q, func(x, y queryTerm) int { return strings.Compare(x.term, y.term) })
+	for i := range q {
+		q[i].weight = 1 + math.Log(q[i].weight)
 	}
 	return q
 }
