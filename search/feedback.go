@@ -21,12 +21,7 @@ func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
 	if len(top) == 0 {
 		return
 	}
-	weight := st.termWeights(len(ix.terms))
-	for _, qt := range q {
-		if id, ok := ix.termID[qt.term]; ok {
-			weight[id] = inQueryWeight
-		}
-	}
+	weight := st.markQuery(ix, q)
 	cands := st.cands[:0]
 	for _, h := range top {
 		for _, id := range ix.docs[ix.byName[h.Name]].terms {
@@ -45,11 +40,7 @@ func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
 	}
 	// Clear the array for the next ranking: the query's terms and the
 	// candidates are the only entries set.
-	for _, qt := range q {
-		if id, ok := ix.termID[qt.term]; ok {
-			weight[id] = 0
-		}
-	}
+	st.unmarkQuery()
 	for _, c := range cands {
 		weight[c.id] = 0
 	}
@@ -75,9 +66,31 @@ func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
 	}
 }
 
-// inQueryWeight marks, in st.termW, a term the query names: feedback
-// leaves it out. Feedback weights are sums of idf, which is positive.
+// inQueryWeight marks, in st.termW, a term the query names (markQuery):
+// feedback leaves it out, and so do broader concepts. Feedback weights
+// are sums of idf, which is positive.
 const inQueryWeight = -1
+
+// markQuery sets st.termW to inQueryWeight for the indexed terms of q,
+// and returns st.termW, otherwise zero; unmarkQuery clears the marks.
+func (st *scoreState) markQuery(ix *Index, q []queryTerm) []float64 {
+	w := st.termWeights(len(ix.terms))
+	st.marked = st.marked[:0]
+	for _, qt := range q {
+		if id, ok := ix.termID[qt.term]; ok {
+			w[id] = inQueryWeight
+			st.marked = append(st.marked, id)
+		}
+	}
+	return w
+}
+
+func (st *scoreState) unmarkQuery() {
+	for _, id := range st.marked {
+		st.termW[id] = 0
+	}
+	st.marked = st.marked[:0]
+}
 
 // A termWeight is a feedback candidate and its summed idf.
 type termWeight struct {

@@ -666,51 +666,6 @@ type expansion struct {
 	same, broad, concepts concept
 }
 
-// expand resolves the query terms to concepts: one per term and, for a
-// term with broader terms that the query does not name, one for those.
-//
-// memo, if not nil, holds the expansions of terms already expanded in
-// this search: a search ranks the whole request, each sentence and each
-// clause, and their terms repeat.
-func (ix *Index) expand(q []queryTerm, memo map[string]expansion) []concept {
-	out := make([]concept, 0, 2*len(q))
-	inQuery := map[uint32]bool{}
-	for _, qt := range q {
-		if id, ok := ix.termID[qt.term]; ok {
-			inQuery[id] = true
-		}
-	}
-	for _, qt := range q {
-		e, ok := memo[qt.term]
-		if !ok {
-			e = ix.expansion(qt.term, qt.words)
-			if memo != nil {
-				memo[qt.term] = e
-			}
-		}
-		for i, base := range []concept{e.same, e.broad, e.concepts} {
-			if len(base.ids) == 0 {
-				continue
-			}
-			broad := i != 0 // a related term, not the word itself
-			// Weights scale with the query weight: the best of scaled
-			// matches is the scaled best.
-			c := concept{ids: make([]uint32, 0, len(base.ids)), weights: make([]float64, 0, len(base.ids))}
-			for j, w := range base.weights {
-				if broad && inQuery[base.ids[j]] {
-					continue // the query names it already
-				}
-				c.ids = append(c.ids, base.ids[j])
-				c.weights = append(c.weights, w*qt.weight)
-			}
-			if len(c.ids) > 0 {
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
 // expandTerm resolves one query term, at weight 1: the term itself, the
 // prefix-related terms, the WordNet synonyms and derived words of the
 // words it comes from, and, apart, their broader terms.
@@ -801,22 +756,54 @@ func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions, memo map[string
 	return ix.finish(st, k, opts)
 }
 
-// score adds the BM25F scores of the documents matching q to st.
+// score adds the BM25F scores of the documents matching q to st. Each
+// query term resolves to concepts (see expansion): the term's own, and
+// those of its broader terms and WordNet concepts, less the terms the
+// query names itself. Weights scale with the query weight: the best of
+// scaled matches is the scaled best.
+//
+// memo, if not nil, holds the expansions of terms already expanded in
+// this search: a search ranks the whole request, each sentence and each
+// clause, and their terms repeat.
 func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]expansion) {
-	for _, c := range ix.expand(q, memo) {
-		if len(c.ids) == 1 {
-			ix.addTerm(st, c.ids[0], c.weights[0], false)
-			continue
+	inQuery := st.markQuery(ix, q)
+	defer st.unmarkQuery()
+	for _, qt := range q {
+		e, ok := memo[qt.term]
+		if !ok {
+			e = ix.expansion(qt.term, qt.words)
+			if memo != nil {
+				memo[qt.term] = e
+			}
 		}
-		// Several index terms: keep each document's best match.
-		for i, id := range c.ids {
-			ix.addTerm(st, id, c.weights[i], true)
+		for i, c := range [...]*concept{&e.same, &e.broad, &e.concepts} {
+			broad := i != 0 // related terms, not the word itself
+			keep := func(j int) bool { return !broad || inQuery[c.ids[j]] != inQueryWeight }
+			n, last := 0, 0
+			for j := range c.ids {
+				if keep(j) {
+					n, last = n+1, j
+				}
+			}
+			switch {
+			case n == 0:
+				continue
+			case n == 1:
+				ix.addTerm(st, c.ids[last], c.weights[last]*qt.weight, false)
+				continue
+			}
+			// Several index terms: keep each document's best match.
+			for j, id := range c.ids {
+				if keep(j) {
+					ix.addTerm(st, id, c.weights[j]*qt.weight, true)
+				}
+			}
+			for _, d := range st.bestTouched {
+				st.add(d, st.best[d])
+				st.best[d] = match{}
+			}
+			st.bestTouched = st.bestTouched[:0]
 		}
-		for _, d := range st.bestTouched {
-			st.add(d, st.best[d])
-			st.best[d] = match{}
-		}
-		st.bestTouched = st.bestTouched[:0]
 	}
 }
 
@@ -907,6 +894,7 @@ type scoreState struct {
 	// bestTouched lists the documents with a best match.
 	bestTouched []uint32
 	termW       []float64    // feedback weight per term id, zero between uses
+	marked      []uint32     // the query's terms marked in termW
 	cands       []termWeight // feedback candidates
 	n           float64
 	avg         [numFields]float64
