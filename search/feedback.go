@@ -45,18 +45,7 @@ func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
 		weight[c.id] = 0
 	}
 	st.cands = cands
-	slices.SortFunc(cands, func(a, b termWeight) int {
-		if a.w != b.w {
-			if a.w > b.w {
-				return -1
-			}
-			return 1
-		}
-		return int(a.id) - int(b.id)
-	})
-	if len(cands) > ix.p.PRFTerms {
-		cands = cands[:ix.p.PRFTerms]
-	}
+	cands = bestTerms(cands, ix.p.PRFTerms)
 	if len(cands) == 0 {
 		return
 	}
@@ -105,4 +94,39 @@ func (st *scoreState) termWeights(n int) []float64 {
 	}
 	st.termW = st.termW[:n]
 	return st.termW
+}
+
+// bestTerms returns the n best of cands (by weight, then term id), best
+// first, reordering cands: the first n are sorted, and each later one
+// that beats the n-th is inserted in its place. A request's feedback
+// candidates number some hundreds, of which n (PRFTerms) are kept.
+func bestTerms(cands []termWeight, n int) []termWeight {
+	if n <= 0 {
+		return nil
+	}
+	cmp := func(a, b termWeight) int {
+		if a.w != b.w {
+			if a.w > b.w {
+				return -1
+			}
+			return 1
+		}
+		return int(a.id) - int(b.id)
+	}
+	if len(cands) <= n {
+		slices.SortFunc(cands, cmp)
+		return cands
+	}
+	slices.SortFunc(cands[:n], cmp)
+	for _, c := range cands[n:] {
+		if cmp(c, cands[n-1]) >= 0 {
+			continue
+		}
+		j := n - 1
+		for ; j > 0 && cmp(c, cands[j-1]) < 0; j-- {
+			cands[j] = cands[j-1]
+		}
+		cands[j] = c
+	}
+	return cands[:n]
 }
