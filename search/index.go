@@ -492,12 +492,12 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 		}
 	}
 	k := opts.limit()
-	memo := map[string]expansion{}
+	memo := make(map[string]expansion, len(full))
 	if len(parts) < 2 && (len(clauses) == 0 || ix.p.FuseClause <= 0) {
 		return ix.rank(full, k, opts, memo)
 	}
 	cand := max(k, ix.p.FuseDepth)
-	scores := map[string]float64{}
+	scores := make(map[string]float64, min(2*cand, ix.live))
 	for i, h := range ix.rank(full, cand, opts, memo) {
 		scores[h.Name] += ix.p.FuseFull / (ix.p.FuseK + float64(i+1))
 	}
@@ -513,15 +513,11 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 			}
 		}
 	}
-	hits := make([]Hit, 0, len(scores))
+	top := ix.newTopHits(k, len(scores), nil)
 	for n, s := range scores {
-		hits = append(hits, Hit{Name: n, Score: s})
+		top.offerHit(Hit{Name: n, Score: s})
 	}
-	sortHits(hits)
-	if len(hits) > k {
-		hits = hits[:k]
-	}
-	return hits
+	return top.sorted()
 }
 
 // minClauseTerms is the fewest terms a clause needs to be ranked on its

@@ -40,7 +40,17 @@ func (t *topHits) offer(d uint32, score float64) {
 }
 
 func (t *topHits) push(d uint32, score float64) {
-	hit := Hit{Name: t.ix.docs[d].name, Score: score}
+	t.pushHit(Hit{Name: t.ix.docs[d].name, Score: score})
+}
+
+// offerHit considers a hit that is not a document slot (a fused one).
+func (t *topHits) offerHit(hit Hit) {
+	if hit.Score >= t.floor {
+		t.pushHit(hit)
+	}
+}
+
+func (t *topHits) pushHit(hit Hit) {
 	if len(t.h) == t.k && !hitLess(t.h[0], hit) {
 		return
 	}
