@@ -1,10 +1,6 @@
 package search
 
-import (
-	"strings"
-	"sync"
-	"sync/atomic"
-)
+import "sync"
 
 // Query term expansions, cached between searches.
 //
@@ -18,42 +14,52 @@ import (
 // maxExpansions are kept; past the bound, new terms are expanded on every
 // search, as before the cache.
 
-// expansionCache maps expansionKey(term, words) to *expansion. Searches
-// read and fill it holding ix.mu for reading; it is cleared holding ix.mu
-// for writing. Cached expansions are never modified.
+// expansionCache maps expansionKey(term, words) to an expansion. Cached
+// expansions are never modified.
 type expansionCache struct {
-	m sync.Map
-	n atomic.Int64
+	mu sync.RWMutex
+	m  map[string]expansion
 }
 
 const maxExpansions = 20000
 
 // expansion returns expandTerm(t, words), from the cache if it is there.
-func (ix *Index) expansion(t string, words []string) expansion {
-	key := expansionKey(t, words)
-	if v, ok := ix.expansions.m.Load(key); ok {
-		return *v.(*expansion)
+// key is scratch space for the cache key, returned for reuse.
+func (ix *Index) expansion(t string, words []string, key []byte) (expansion, []byte) {
+	key = expansionKey(key[:0], t, words)
+	c := &ix.expansions
+	c.mu.RLock()
+	e, ok := c.m[string(key)] // no copy of key for the lookup
+	c.mu.RUnlock()
+	if ok {
+		return e, key
 	}
-	e := ix.expandTerm(t, words)
-	if ix.expansions.n.Load() < maxExpansions {
-		if _, loaded := ix.expansions.m.LoadOrStore(key, &e); !loaded {
-			ix.expansions.n.Add(1)
+	e = ix.expandTerm(t, words)
+	c.mu.Lock()
+	if len(c.m) < maxExpansions {
+		if c.m == nil {
+			c.m = make(map[string]expansion)
 		}
+		c.m[string(key)] = e
 	}
-	return e
+	c.mu.Unlock()
+	return e, key
 }
 
-// expansionKey joins a term and its words with a byte that analysis
-// never yields.
-func expansionKey(t string, words []string) string {
-	if len(words) == 0 {
-		return t
+// expansionKey appends to b a term and its words, joined with a byte that
+// analysis never yields.
+func expansionKey(b []byte, t string, words []string) []byte {
+	b = append(b, t...)
+	for _, w := range words {
+		b = append(b, 0)
+		b = append(b, w...)
 	}
-	return t + "\x00" + strings.Join(words, "\x00")
+	return b
 }
 
 // clear drops every cached expansion. The caller holds ix.mu for writing.
 func (c *expansionCache) clear() {
-	c.m.Clear()
-	c.n.Store(0)
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
 }

@@ -767,7 +767,7 @@ func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]expansion)
 	for _, qt := range q {
 		e, ok := memo[qt.term]
 		if !ok {
-			e = ix.expansion(qt.term, qt.words)
+			e, st.key = ix.expansion(qt.term, qt.words, st.key)
 			if memo != nil {
 				memo[qt.term] = e
 			}
@@ -891,6 +891,7 @@ type scoreState struct {
 	bestTouched []uint32
 	termW       []float64    // feedback weight per term id, zero between uses
 	marked      []uint32     // the query's terms marked in termW
+	key         []byte       // expansion cache key
 	cands       []termWeight // feedback candidates
 	n           float64
 	avg         [numFields]float64
