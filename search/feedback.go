@@ -10,8 +10,8 @@ import "slices"
 //
 // A long request ranks each of its sentences with feedback, so the
 // weights are summed in st's per-term array (st.termW, cleared after
-// use) rather than in a map, and the candidates are sorted as (term,
-// weight) pairs.
+// use) rather than in a map, and the best candidates are selected from
+// (term, weight) pairs (bestTerms) rather than sorted.
 func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
 	tk := ix.newTopHits(ix.p.PRFDocs, len(st.touched), opts)
 	for _, d := range st.touched {
@@ -55,45 +55,10 @@ func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
 	}
 }
 
-// inQueryWeight marks, in st.termW, a term the query names (markQuery):
-// feedback leaves it out, and so do broader concepts. Feedback weights
-// are sums of idf, which is positive.
-const inQueryWeight = -1
-
-// markQuery sets st.termW to inQueryWeight for the indexed terms of q,
-// and returns st.termW, otherwise zero; unmarkQuery clears the marks.
-func (st *scoreState) markQuery(ix *Index, q []queryTerm) []float64 {
-	w := st.termWeights(len(ix.terms))
-	st.marked = st.marked[:0]
-	for _, qt := range q {
-		if id, ok := ix.termID[qt.term]; ok {
-			w[id] = inQueryWeight
-			st.marked = append(st.marked, id)
-		}
-	}
-	return w
-}
-
-func (st *scoreState) unmarkQuery() {
-	for _, id := range st.marked {
-		st.termW[id] = 0
-	}
-	st.marked = st.marked[:0]
-}
-
 // A termWeight is a feedback candidate and its summed idf.
 type termWeight struct {
 	id uint32
 	w  float64
-}
-
-// termWeights returns st's per-term array for n terms, all zero.
-func (st *scoreState) termWeights(n int) []float64 {
-	if cap(st.termW) < n {
-		st.termW = make([]float64, n, n+n/4)
-	}
-	st.termW = st.termW[:n]
-	return st.termW
 }
 
 // bestTerms returns the n best of cands (by weight, then term id), best

@@ -931,6 +931,41 @@ func (ix *Index) newState() *scoreState {
 	return st
 }
 
+// inQueryWeight marks, in st.termW, a term the query names (markQuery):
+// feedback leaves it out, and so do broader concepts. Feedback weights
+// are sums of idf, which is positive.
+const inQueryWeight = -1
+
+// markQuery sets st.termW to inQueryWeight for the indexed terms of q,
+// and returns st.termW, otherwise zero; unmarkQuery clears the marks.
+func (st *scoreState) markQuery(ix *Index, q []queryTerm) []float64 {
+	w := st.termWeights(len(ix.terms))
+	st.marked = st.marked[:0]
+	for _, qt := range q {
+		if id, ok := ix.termID[qt.term]; ok {
+			w[id] = inQueryWeight
+			st.marked = append(st.marked, id)
+		}
+	}
+	return w
+}
+
+func (st *scoreState) unmarkQuery() {
+	for _, id := range st.marked {
+		st.termW[id] = 0
+	}
+	st.marked = st.marked[:0]
+}
+
+// termWeights returns st's per-term array for n terms, all zero.
+func (st *scoreState) termWeights(n int) []float64 {
+	if cap(st.termW) < n {
+		st.termW = make([]float64, n, n+n/4)
+	}
+	st.termW = st.termW[:n]
+	return st.termW
+}
+
 // addTerm adds the BM25F contribution of term id, scaled by w, to st, or,
 // if best is set, keeps the largest contribution per document in st.best.
 func (ix *Index) addTerm(st *scoreState, id uint32, w float64, best bool) {
