@@ -448,8 +448,9 @@ func (s *schemaNode) walk(a *analyzer, emit func(string), depth int) {
 // choose it).
 func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	// The whole request and each sentence are analysed: the analyzer
-	// remembers each word, and is sized for about a word every six bytes.
-	a := analyzer{words: make(map[string][]termWord, len(query)/6)}
+	// remembers each word, and is sized for about a word every six bytes
+	// (up to maxSizeHint words).
+	a := analyzer{words: make(map[string][]termWord, min(len(query)/6, maxSizeHint))}
 	if ix.p.Plain {
 		full := parseQuery(&a, query)
 		if len(full) == 0 {
@@ -520,6 +521,10 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 	return top.sorted()
 }
 
+// maxSizeHint bounds the maps sized from a request's length: a long
+// request repeats its words.
+const maxSizeHint = 1024
+
 // minClauseTerms is the fewest terms a clause needs to be ranked on its
 // own: a clause of one word is too weak a request.
 const minClauseTerms = 2
@@ -549,9 +554,10 @@ type queryTerm struct {
 // parseQuery analyses query text into distinct terms with weights (term
 // frequency in the query, dampened), in sorted order.
 func parseQuery(a *analyzer, query string) []queryTerm {
-	// One map, sized for the query (a term every eight bytes or so), from
-	// a term to its place in q; weight counts occurrences until the end.
-	at := make(map[string]int, len(query)/8)
+	// One map, sized for the query (a term every eight bytes or so, up to
+	// maxSizeHint), from a term to its place in q; weight counts
+	// occurrences until the end.
+	at := make(map[string]int, min(len(query)/8, maxSizeHint))
 	var q []queryTerm
 	a.analyzeWords(query, func(t, w string) {
 		i, ok := at[t]
