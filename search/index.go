@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -87,6 +86,9 @@ type Index struct {
 	gen      uint64    // bumped on every change
 	scratch  sync.Pool // *scoreState, reused between rankings
 	related  relatedCache
+	// expansions holds query term expansions between searches; see
+	// expansions.go.
+	expansions expansionCache
 }
 
 type posting struct {
@@ -445,7 +447,10 @@ func (s *schemaNode) walk(a *analyzer, emit func(string), depth int) {
 // a lower weight (off in the shipped constants: leave-one-set-out did not
 // choose it).
 func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
-	var a analyzer
+	// The whole request and each sentence are analysed: the analyzer
+	// remembers each word, and is sized for about a word every six bytes
+	// (up to maxSizeHint words).
+	a := analyzer{words: make(map[string][]termWord, min(len(query)/6, maxSizeHint))}
 	if ix.p.Plain {
 		full := parseQuery(&a, query)
 		if len(full) == 0 {
@@ -476,6 +481,9 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 				parts = append(parts, q)
 			}
 		}
+		if ix.p.FuseClause <= 0 {
+			continue // clause rankings are off: no need to parse them
+		}
 		if cl := splitClauses(s); len(cl) > 1 {
 			for _, c := range cl {
 				if q := parseQuery(&a, c); len(q) >= minClauseTerms {
@@ -485,12 +493,12 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 		}
 	}
 	k := opts.limit()
-	memo := map[string]expansion{}
+	memo := make(map[string]expansion, len(full))
 	if len(parts) < 2 && (len(clauses) == 0 || ix.p.FuseClause <= 0) {
 		return ix.rank(full, k, opts, memo)
 	}
 	cand := max(k, ix.p.FuseDepth)
-	scores := map[string]float64{}
+	scores := make(map[string]float64, min(2*cand, ix.live))
 	for i, h := range ix.rank(full, cand, opts, memo) {
 		scores[h.Name] += ix.p.FuseFull / (ix.p.FuseK + float64(i+1))
 	}
@@ -506,16 +514,16 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 			}
 		}
 	}
-	hits := make([]Hit, 0, len(scores))
+	top := ix.newTopHits(k, len(scores), nil)
 	for n, s := range scores {
-		hits = append(hits, Hit{Name: n, Score: s})
+		top.offerHit(Hit{Name: n, Score: s})
 	}
-	sortHits(hits)
-	if len(hits) > k {
-		hits = hits[:k]
-	}
-	return hits
+	return top.sorted()
 }
+
+// maxSizeHint bounds the maps sized from a request's length: a long
+// request repeats its words.
+const maxSizeHint = 1024
 
 // minClauseTerms is the fewest terms a clause needs to be ranked on its
 // own: a clause of one word is too weak a request.
@@ -546,22 +554,26 @@ type queryTerm struct {
 // parseQuery analyses query text into distinct terms with weights (term
 // frequency in the query, dampened), in sorted order.
 func parseQuery(a *analyzer, query string) []queryTerm {
-	counts := map[string]int{}
-	words := map[string][]string{}
-	var order []string
+	// One map, sized for the query (a term every eight bytes or so, up to
+	// maxSizeHint), from a term to its place in q; weight counts
+	// occurrences until the end.
+	at := make(map[string]int, min(len(query)/8, maxSizeHint))
+	var q []queryTerm
 	a.analyzeWords(query, func(t, w string) {
-		if counts[t] == 0 {
-			order = append(order, t)
+		i, ok := at[t]
+		if !ok {
+			i = len(q)
+			at[t] = i
+			q = append(q, queryTerm{term: t})
 		}
-		counts[t]++
-		if w != "" && !slices.Contains(words[t], w) {
-			words[t] = append(words[t], w)
+		q[i].weight++
+		if w != "" && !slices.Contains(q[i].words, w) {
+			q[i].words = append(q[i].words, w)
 		}
 	})
-	slices.Sort(order)
-	q := make([]queryTerm, 0, len(order))
-	for _, t := range order {
-		q = append(q, queryTerm{term: t, weight: 1 + math.Log(float64(counts[t])), words: words[t]})
+	slices.SortFunc(q, func(x, y queryTerm) int { return strings.Compare(x.term, y.term) })
+	for i := range q {
+		q[i].weight = 1 + math.Log(q[i].weight)
 	}
 	return q
 }
@@ -656,51 +668,6 @@ type expansion struct {
 	same, broad, concepts concept
 }
 
-// expand resolves the query terms to concepts: one per term and, for a
-// term with broader terms that the query does not name, one for those.
-//
-// memo, if not nil, holds the expansions of terms already expanded in
-// this search: a search ranks the whole request, each sentence and each
-// clause, and their terms repeat.
-func (ix *Index) expand(q []queryTerm, memo map[string]expansion) []concept {
-	out := make([]concept, 0, 2*len(q))
-	inQuery := map[uint32]bool{}
-	for _, qt := range q {
-		if id, ok := ix.termID[qt.term]; ok {
-			inQuery[id] = true
-		}
-	}
-	for _, qt := range q {
-		e, ok := memo[qt.term]
-		if !ok {
-			e = ix.expandTerm(qt.term, qt.words)
-			if memo != nil {
-				memo[qt.term] = e
-			}
-		}
-		for i, base := range []concept{e.same, e.broad, e.concepts} {
-			if len(base.ids) == 0 {
-				continue
-			}
-			broad := i != 0 // a related term, not the word itself
-			// Weights scale with the query weight: the best of scaled
-			// matches is the scaled best.
-			c := concept{ids: make([]uint32, 0, len(base.ids)), weights: make([]float64, 0, len(base.ids))}
-			for j, w := range base.weights {
-				if broad && inQuery[base.ids[j]] {
-					continue // the query names it already
-				}
-				c.ids = append(c.ids, base.ids[j])
-				c.weights = append(c.weights, w*qt.weight)
-			}
-			if len(c.ids) > 0 {
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
 // expandTerm resolves one query term, at weight 1: the term itself, the
 // prefix-related terms, the WordNet synonyms and derived words of the
 // words it comes from, and, apart, their broader terms.
@@ -791,92 +758,76 @@ func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions, memo map[string
 	return ix.finish(st, k, opts)
 }
 
-// feedback adds to st, at weight PRFW, the terms that best characterise
-// the first PRFDocs hits (pseudo-relevance feedback): terms shared by the
-// tools a request finds first are likely words of what it asks for. Only
-// terms of two tools or more count, weighted by the sum of their idf over
-// the feedback tools.
-func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
-	top := ix.topK(st.acc, st.touched, ix.p.PRFDocs, opts)
-	if len(top) == 0 {
-		return
-	}
-	inQuery := map[string]bool{}
+// score adds the BM25F scores of the documents matching q to st. Each
+// query term resolves to concepts (see expansion): the term's own, and
+// those of its broader terms and WordNet concepts, less the terms the
+// query names itself. Weights scale with the query weight: the best of
+// scaled matches is the scaled best.
+//
+// memo, if not nil, holds the expansions of terms already expanded in
+// this search: a search ranks the whole request, each sentence and each
+// clause, and their terms repeat.
+func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]expansion) {
+	inQuery := st.markQuery(ix, q)
+	defer st.unmarkQuery()
 	for _, qt := range q {
-		inQuery[qt.term] = true
-	}
-	weight := map[uint32]float64{}
-	for _, h := range top {
-		for _, id := range ix.docs[ix.byName[h.Name]].terms {
-			df := len(ix.postings[id])
-			if df < 2 || inQuery[ix.terms[id]] {
+		e, ok := memo[qt.term]
+		if !ok {
+			e, st.key = ix.expansion(qt.term, qt.words, st.key)
+			if memo != nil {
+				memo[qt.term] = e
+			}
+		}
+		for i, c := range [...]*concept{&e.same, &e.broad, &e.concepts} {
+			broad := i != 0 // related terms, not the word itself
+			keep := func(j int) bool { return !broad || inQuery[c.ids[j]] != inQueryWeight }
+			n, last := 0, 0
+			for j := range c.ids {
+				if keep(j) {
+					n, last = n+1, j
+				}
+			}
+			switch {
+			case n == 0:
+				continue
+			case n == 1:
+				ix.addTerm(st, c.ids[last], c.weights[last]*qt.weight, false)
 				continue
 			}
-			weight[id] += idf(float64(df), st.n)
-		}
-	}
-	ids := make([]uint32, 0, len(weight))
-	for id := range weight {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, func(a, b uint32) int {
-		if weight[a] != weight[b] {
-			if weight[a] > weight[b] {
-				return -1
+			// Several index terms: keep each document's best match.
+			for j, id := range c.ids {
+				if keep(j) {
+					ix.addTerm(st, id, c.weights[j]*qt.weight, true)
+				}
 			}
-			return 1
+			for _, d := range st.bestTouched {
+				st.add(d, st.best[d])
+				st.best[d] = match{}
+			}
+			st.bestTouched = st.bestTouched[:0]
 		}
-		return int(a) - int(b)
-	})
-	if len(ids) > ix.p.PRFTerms {
-		ids = ids[:ix.p.PRFTerms]
-	}
-	if len(ids) == 0 {
-		return
-	}
-	maxW := weight[ids[0]]
-	for _, id := range ids {
-		ix.addTerm(st, id, ix.p.PRFW*weight[id]/maxW, false)
-	}
-}
-
-// score adds the BM25F scores of the documents matching q to st.
-func (ix *Index) score(st *scoreState, q []queryTerm, memo map[string]expansion) {
-	for _, c := range ix.expand(q, memo) {
-		if len(c.ids) == 1 {
-			ix.addTerm(st, c.ids[0], c.weights[0], false)
-			continue
-		}
-		// Several index terms: keep each document's best match.
-		for i, id := range c.ids {
-			ix.addTerm(st, id, c.weights[i], true)
-		}
-		for _, d := range st.bestTouched {
-			st.add(d, match{score: st.best[d], name: st.bestName[d]})
-			st.best[d], st.bestName[d] = 0, 0
-		}
-		st.bestTouched = st.bestTouched[:0]
 	}
 }
 
 // finish applies the name-coverage boost, selects the best k documents
 // that pass the filter, and clears st for reuse.
 func (ix *Index) finish(st *scoreState, k int, opts *SearchOptions) []Hit {
-	if g := ix.p.NameCover; g > 0 && !ix.p.Plain {
-		for _, d := range st.touched {
-			if st.name[d] > 0 {
-				if total := ix.nameIDF[d]; total > 0 {
-					st.acc[d] *= 1 + g*min(1, st.name[d]/total)
-				}
+	g := ix.p.NameCover
+	boost := g > 0 && !ix.p.Plain
+	top := ix.newTopHits(k, len(st.touched), opts)
+	// One pass over the touched documents: boost, select, clear.
+	for _, d := range st.touched {
+		a := st.acc[d]
+		st.acc[d] = match{}
+		if boost && a.name > 0 {
+			if total := ix.nameIDF[d]; total > 0 {
+				a.score *= 1 + g*min(1, a.name/total)
 			}
 		}
-	}
-	hits := ix.topK(st.acc, st.touched, k, opts)
-	for _, d := range st.touched {
-		st.acc[d], st.name[d] = 0, 0
+		top.offer(d, a.score)
 	}
 	st.touched = st.touched[:0]
-	return hits
+	return top.sorted()
 }
 
 // refreshStats recomputes, after a change, what depends on collection
@@ -884,6 +835,7 @@ func (ix *Index) finish(st *scoreState, k int, opts *SearchOptions) []Hit {
 // of the distinct terms of each document's name. The caller holds ix.mu
 // for writing.
 func (ix *Index) refreshStats() {
+	ix.expansions.clear() // they depend on the catalogue
 	p := &ix.p
 	n := float64(ix.live)
 	var avg [numFields]float64
@@ -934,14 +886,19 @@ func idf(df, n float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
 
 // scoreState holds one ranking's accumulators.
 type scoreState struct {
-	buf      *[]float64 // pooled: the four slices below, back to back
-	acc      []float64  // BM25F score per document slot
-	name     []float64  // idf of the name terms matched, per document slot
-	best     []float64  // best match with the current concept
-	bestName []float64
-	touched  []uint32
+	buf *[]match // pooled: the two slices below, back to back
+	// acc holds, per document slot, the BM25F score and the idf of the
+	// name terms matched; the two are read and written together, so they
+	// share a cache line.
+	acc     []match
+	best    []match // best match with the current concept, per document slot
+	touched []uint32
 	// bestTouched lists the documents with a best match.
 	bestTouched []uint32
+	termW       []float64    // feedback weight per term id, zero between uses
+	marked      []uint32     // the query's terms marked in termW
+	key         []byte       // expansion cache key
+	cands       []termWeight // feedback candidates
 	n           float64
 	avg         [numFields]float64
 }
@@ -949,11 +906,12 @@ type scoreState struct {
 type match struct{ score, name float64 }
 
 func (st *scoreState) add(d uint32, m match) {
-	if st.acc[d] == 0 {
+	a := &st.acc[d]
+	if a.score == 0 {
 		st.touched = append(st.touched, d)
 	}
-	st.acc[d] += m.score
-	st.name[d] += m.name
+	a.score += m.score
+	a.name += m.name
 }
 
 func (ix *Index) newState() *scoreState {
@@ -970,13 +928,48 @@ func (ix *Index) newState() *scoreState {
 		}
 	}
 	nd := len(ix.docs)
-	if st.buf == nil || cap(*st.buf) < 4*nd {
-		b := make([]float64, 4*nd)
+	if st.buf == nil || cap(*st.buf) < 2*nd {
+		b := make([]match, 2*nd)
 		st.buf = &b
 	}
-	all := (*st.buf)[:4*nd]
-	st.acc, st.name, st.best, st.bestName = all[:nd], all[nd:2*nd], all[2*nd:3*nd], all[3*nd:]
+	all := (*st.buf)[:2*nd]
+	st.acc, st.best = all[:nd], all[nd:]
 	return st
+}
+
+// inQueryWeight marks, in st.termW, a term the query names (markQuery):
+// feedback leaves it out, and so do broader concepts. Feedback weights
+// are sums of idf, which is positive.
+const inQueryWeight = -1
+
+// markQuery sets st.termW to inQueryWeight for the indexed terms of q,
+// and returns st.termW, otherwise zero; unmarkQuery clears the marks.
+func (st *scoreState) markQuery(ix *Index, q []queryTerm) []float64 {
+	w := st.termWeights(len(ix.terms))
+	st.marked = st.marked[:0]
+	for _, qt := range q {
+		if id, ok := ix.termID[qt.term]; ok {
+			w[id] = inQueryWeight
+			st.marked = append(st.marked, id)
+		}
+	}
+	return w
+}
+
+func (st *scoreState) unmarkQuery() {
+	for _, id := range st.marked {
+		st.termW[id] = 0
+	}
+	st.marked = st.marked[:0]
+}
+
+// termWeights returns st's per-term array for n terms, all zero.
+func (st *scoreState) termWeights(n int) []float64 {
+	if cap(st.termW) < n {
+		st.termW = make([]float64, n, n+n/4)
+	}
+	st.termW = st.termW[:n]
+	return st.termW
 }
 
 // addTerm adds the BM25F contribution of term id, scaled by w, to st, or,
@@ -989,89 +982,29 @@ func (ix *Index) addTerm(st *scoreState, id uint32, w float64, best bool) {
 	termIDF := idf(float64(len(pl)), st.n)
 	nameW := min(w, 1) * termIDF
 	w *= termIDF
+	if best {
+		for i := range pl {
+			e := &pl[i]
+			m := match{score: w * float64(e.sat)}
+			if e.tf[fieldName] > 0 {
+				m.name = nameW
+			}
+			b := &st.best[e.doc]
+			if b.score == 0 && b.name == 0 {
+				st.bestTouched = append(st.bestTouched, e.doc)
+			}
+			b.score = max(b.score, m.score)
+			b.name = max(b.name, m.name)
+		}
+		return
+	}
 	for i := range pl {
 		e := &pl[i]
 		m := match{score: w * float64(e.sat)}
 		if e.tf[fieldName] > 0 {
 			m.name = nameW
 		}
-		if best {
-			d := e.doc
-			if st.best[d] == 0 && st.bestName[d] == 0 {
-				st.bestTouched = append(st.bestTouched, d)
-			}
-			st.best[d] = max(st.best[d], m.score)
-			st.bestName[d] = max(st.bestName[d], m.name)
-			continue
-		}
 		st.add(e.doc, m)
-	}
-}
-
-// topK selects the best-scoring touched documents that pass the filter.
-func (ix *Index) topK(acc []float64, touched []uint32, k int, opts *SearchOptions) []Hit {
-	var filter func(string) bool
-	if opts != nil {
-		filter = opts.Filter
-	}
-	less := func(a, b Hit) bool { // a ranks below b
-		if a.Score != b.Score {
-			return a.Score < b.Score
-		}
-		return a.Name > b.Name
-	}
-	k = min(k, len(touched))
-	h := make([]Hit, 0, k+1)
-	for _, d := range touched {
-		if len(h) == k && acc[d] < h[0].Score {
-			continue // cheap test first: most documents fall here
-		}
-		hit := Hit{Name: ix.docs[d].name, Score: acc[d]}
-		if len(h) == k && !less(h[0], hit) {
-			continue
-		}
-		if filter != nil && !filter(hit.Name) {
-			continue
-		}
-		if len(h) < k {
-			h = append(h, hit)
-			up(h, len(h)-1, less)
-			continue
-		}
-		h[0] = hit
-		down(h, 0, less)
-	}
-	sort.Slice(h, func(i, j int) bool { return less(h[j], h[i]) })
-	return h
-}
-
-// up and down maintain a min-heap ordered by less.
-func up(h []Hit, i int, less func(a, b Hit) bool) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !less(h[i], h[p]) {
-			return
-		}
-		h[i], h[p] = h[p], h[i]
-		i = p
-	}
-}
-
-func down(h []Hit, i int, less func(a, b Hit) bool) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if r := l + 1; r < len(h) && less(h[r], h[l]) {
-			m = r
-		}
-		if !less(h[m], h[i]) {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
 	}
 }
 

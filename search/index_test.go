@@ -150,6 +150,43 @@ func TestIncrementalUpdatesMatchBulkBuild(t *testing.T) {
 	}
 }
 
+// TestSearchAfterUpdates holds an index searched before each update (so
+// that it holds what searches keep, such as query term expansions) to the
+// answers of an index built afresh from the same tools.
+func TestSearchAfterUpdates(t *testing.T) {
+	queries := []string{
+		"weather forecast for Paris",
+		"write a file",
+		"the writer's notes",
+		"Get the price of bitcoin. Then book a hotel room, and read the file.",
+	}
+	base := catalogue()
+	added := append(slices.Clone(base),
+		doc("weather", "forecaster_notes", "Notes from the forecaster on duty.", ""),
+		doc("files", "writer", "A writer of text documents.", ""),
+	)
+	steps := []struct {
+		name string
+		docs []search.Document
+	}{
+		{"start", base},
+		{"added", added}, // new terms related to query terms: forecaster, writer
+		{"removed", base[2:]},
+		{"back", base},
+	}
+	ix := search.NewIndex()
+	for _, step := range steps {
+		ix.Sync(step.docs)
+		fresh := search.NewIndex()
+		fresh.Upsert(step.docs...)
+		for _, q := range queries {
+			if got, want := ix.Search(q, nil), fresh.Search(q, nil); !slices.Equal(got, want) {
+				t.Errorf("%s: Search(%q) = %v, fresh index %v", step.name, q, got, want)
+			}
+		}
+	}
+}
+
 func TestSync(t *testing.T) {
 	ix := search.NewIndex()
 	docs := catalogue()
