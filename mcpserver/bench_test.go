@@ -144,7 +144,7 @@ func BenchmarkProxiedCallParts(b *testing.B) {
 	b.ReportMetric(float64(quantile(s, 0.5).Microseconds()), "target-sdk-µs")
 }
 
-// BenchmarkLeanCallFloor measures the target's own share of a call:
+// BenchmarkLeanCallFloor measures the target's own share of a quiet call:
 // the lean path against a server that answers tools/call at once with a
 // fixed event (go-sdk's handler serves the rest of the session), beside a
 // bare POST of net/http to the same server, call by call.

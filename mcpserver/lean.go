@@ -20,19 +20,18 @@ import (
 	"github.com/toolgate/toolgate/internal/jsonx"
 )
 
-// The lean path sends a call over streamable HTTP itself, in place of
-// go-sdk's client: one POST on the backend session
+// The lean path sends a quiet call (see quietCall) over streamable HTTP
+// itself, in place of go-sdk's client: one POST on the backend session
 // go-sdk initialised (its Mcp-Session-Id and negotiated
 // MCP-Protocol-Version), through the target's own *http.Client (its
 // credentials, its trace headers), and the answer read as it arrives,
 // without the goroutine hops and per-message buffers of go-sdk's client.
 // What else the server sends in the call's stream is handled as go-sdk's
 // client would handle it, by the same link handlers: notifications are
-// relayed (log messages and progress to their callers; list changes and
-// resource updates to the gateway), and requests (the server's sampling
-// and elicitation, relayed to the caller; ping, roots/list) are answered
-// with a POST, as go-sdk answers them; a request the server gives up is
-// given up toward the caller too (asked.go). Everything else, and every call over a
+// relayed (log messages and another call's progress to their callers; list
+// changes and resource updates to the gateway), and requests (the
+// server's sampling and elicitation, ping, roots/list) are answered with a
+// POST, as go-sdk answers them. Everything else, and every call over a
 // protocol version whose streamable HTTP rules the lean path does not
 // know, goes through go-sdk.
 
@@ -47,9 +46,23 @@ func leanVersion(v string) bool {
 	return false
 }
 
+// quietCall reports whether nothing the server sends for the call needs
+// go-sdk's client: the caller asked for no progress and set no log level
+// for the request, and can answer neither sampling nor elicitation.
+func quietCall(req *toolgate.CallRequest) bool {
+	if req.Meta["progressToken"] != nil || req.Meta[mcp.MetaKeyLogLevel] != nil {
+		return false
+	}
+	if req.Session == nil {
+		return true
+	}
+	caps := req.Session.ClientCapabilities()
+	return caps == nil || caps.Sampling == nil && caps.Elicitation == nil
+}
+
 // lean reports whether the call req on cs may take the lean path.
 func (t *Target) lean(cs *mcp.ClientSession, req *toolgate.CallRequest) bool {
-	if t.opts.URL == "" || t.opts.SSE || t.noLean {
+	if t.opts.URL == "" || t.opts.SSE || t.noLean || !quietCall(req) {
 		return false
 	}
 	ir := cs.InitializeResult()
@@ -285,20 +298,11 @@ func (ex *exchange) handle(ctx context.Context, asked *sync.WaitGroup, m *wireMe
 	case m.Method == "":
 		// A response to another request: not this stream's.
 	case hasID(m.ID):
-		rctx, done := l.asked(ctx, m.ID)
 		asked.Add(1)
 		go func() {
 			defer asked.Done()
-			defer done()
-			ex.answer(rctx, m)
+			ex.answer(ctx, m)
 		}()
-	case m.Method == "notifications/cancelled":
-		var p struct {
-			RequestID json.RawMessage `json:"requestId"`
-		}
-		if json.Unmarshal(m.Params, &p) == nil {
-			l.givenUp(p.RequestID)
-		}
 	case m.Method == "notifications/message":
 		var p mcp.LoggingMessageParams
 		if json.Unmarshal(m.Params, &p) == nil {

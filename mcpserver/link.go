@@ -31,9 +31,6 @@ type link struct {
 	lastUsed time.Time
 	recent   *toolgate.Session // the caller's session of the latest call, for what comes after it
 
-	askMu  sync.Mutex
-	asking map[string]context.CancelFunc // the server's requests the lean path answers, by id
-
 	caller atomic.Pointer[toolgate.Principal] // whom the link acts for (see caller.go); nil unless the credentials act for the caller
 
 	received atomic.Int64  // relayed notifications read (see barrier.go)
@@ -173,7 +170,7 @@ func (l *link) dial() (cs *mcp.ClientSession, flush func(), err error) {
 	defer cancel()
 	tr, flush := l.t.transport(l)
 	client := mcp.NewClient(&mcp.Implementation{Name: "toolgate", Version: toolgate.Version}, l.clientOptions())
-	client.AddReceivingMiddleware(l.elicitAsIs, l.cancelAsked)
+	client.AddReceivingMiddleware(l.elicitAsIs)
 	cs, err = client.Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: protocolVersion})
 	if err != nil {
 		flush()
