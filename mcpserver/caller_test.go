@@ -1,7 +1,9 @@
 package mcpserver_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -34,7 +36,8 @@ const (
 // records who each request came from.
 type guardedServer struct {
 	url    string
-	refuse atomic.Bool // refuse every request, as if every token had expired
+	refuse atomic.Bool  // refuse every request, as if every token had expired
+	lists  atomic.Int32 // tools/list requests received
 
 	mu       sync.Mutex
 	bySess   map[string][]string // Mcp-Session-Id -> subjects of its requests ("" for the initialize)
@@ -66,6 +69,13 @@ func startGuardedServer(t *testing.T, p *oidc.Provider) *guardedServer {
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sub := subjectOf(r.Header)
+		if r.Method == http.MethodPost {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if bytes.Contains(body, []byte(`"method":"tools/list"`)) {
+				g.lists.Add(1)
+			}
+		}
 		if g.refuse.Load() {
 			sub = "" // not served
 		}
@@ -276,5 +286,17 @@ func TestCallerSessionRenewed(t *testing.T) {
 	b.token.Store(&second)
 	if got := call(); got != "serving alice" {
 		t.Fatalf("with a new token: %q", got)
+	}
+
+	// A caller's session failing for its token does not have the gateway
+	// list the server again (a caller could make it list at will).
+	lists := ob.g.lists.Load()
+	ob.g.refuse.Store(true)
+	if got := call(); !strings.Contains(got, "unavailable") {
+		t.Fatalf("with the session's token refused: %q", got)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := ob.g.lists.Load(); n != lists {
+		t.Errorf("the server was listed %d more times after a caller's session failed", n-lists)
 	}
 }

@@ -86,11 +86,13 @@ func (l *link) set(cs *mcp.ClientSession, err error) {
 // failed closes cs after a request on it failed without an answer from the
 // server: the supervisor then connects again. A caller's session failing
 // has the gateway list the target, which shows in Status whether the
-// server is down.
+// server is down; not when the session acts for its caller (caller.go),
+// whose failure may be its caller's token alone: the shared session tells
+// whether the server is down.
 func (l *link) failed(cs *mcp.ClientSession, err error) {
 	l.t.log.Warn("mcpserver: request failed; reconnecting", "target", l.t.opts.Name, "err", err)
 	_ = cs.Close()
-	if l.key != "" {
+	if l.key != "" && l.caller.Load() == nil {
 		l.t.toolsChanged() // the listing tells whether the server is down
 	}
 }
