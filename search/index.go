@@ -900,7 +900,6 @@ type scoreState struct {
 	key         []byte       // expansion cache key
 	cands       []termWeight // feedback candidates
 	n           float64
-	avg         [numFields]float64
 }
 
 type match struct{ score, name float64 }
@@ -921,12 +920,6 @@ func (ix *Index) newState() *scoreState {
 	}
 	st.n = float64(ix.live)
 	st.touched, st.bestTouched = st.touched[:0], st.bestTouched[:0]
-	for f := range numFields {
-		st.avg[f] = ix.lenSum[f] / st.n
-		if st.avg[f] <= 0 {
-			st.avg[f] = 1
-		}
-	}
 	nd := len(ix.docs)
 	if st.buf == nil || cap(*st.buf) < 2*nd {
 		b := make([]match, 2*nd)
