@@ -10,7 +10,8 @@ import "sync"
 // requests repeat their vocabulary, so the index keeps each expansion,
 // by term and the query words it comes from, until the catalogue
 // changes: an expansion depends on which terms are indexed and on their
-// document frequencies, so refreshStats clears the cache. At most
+// document frequencies, so refreshStats clears the cache (an update that
+// changes nothing, such as a Sync of the same tools, keeps it). At most
 // maxExpansions are kept; past the bound, new terms are expanded on every
 // search, as before the cache.
 

@@ -152,7 +152,9 @@ func (ix *Index) Names() []string {
 }
 
 // Upsert adds documents, replacing any indexed tool of the same name.
-// A document whose content has not changed costs only a hash.
+// A document whose content has not changed costs only a hash, and an
+// Upsert that changes nothing leaves the collection statistics (and what
+// depends on them) as they are; so do Remove and Sync.
 func (ix *Index) Upsert(docs ...Document) {
 	idx := make([]int, len(docs))
 	for i := range idx {
@@ -161,20 +163,26 @@ func (ix *Index) Upsert(docs ...Document) {
 	prepared := prepareAll(docs, idx, &ix.p)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	changed := false
 	for i := range prepared {
-		ix.upsertLocked(&prepared[i])
+		changed = ix.upsertLocked(&prepared[i]) || changed
 	}
-	ix.refreshStats()
+	if changed {
+		ix.refreshStats()
+	}
 }
 
 // Remove removes the named tools; unknown names are ignored.
 func (ix *Index) Remove(names ...string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	changed := false
 	for _, n := range names {
-		ix.removeLocked(n)
+		changed = ix.removeLocked(n) || changed
 	}
-	ix.refreshStats()
+	if changed {
+		ix.refreshStats()
+	}
 }
 
 // Sync makes the index hold exactly docs: new tools are added, changed
@@ -198,19 +206,22 @@ func (ix *Index) Sync(docs []Document) (changed, removed int) {
 	prepared = prepareAll(docs, todo, &ix.p)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	for i := range prepared {
-		ix.upsertLocked(&prepared[i])
-	}
 	var gone []string
 	for name := range ix.byName {
 		if _, ok := want[name]; !ok {
 			gone = append(gone, name)
 		}
 	}
+	dirty := len(gone) > 0
+	for i := range prepared {
+		dirty = ix.upsertLocked(&prepared[i]) || dirty
+	}
 	for _, n := range gone {
 		ix.removeLocked(n)
 	}
-	ix.refreshStats()
+	if dirty {
+		ix.refreshStats() // else the statistics and cached expansions still hold
+	}
 	return len(prepared), len(gone)
 }
 
@@ -312,10 +323,10 @@ func (d *Document) hash() uint64 {
 	return h.Sum64()
 }
 
-func (ix *Index) upsertLocked(p *preparedDoc) {
+func (ix *Index) upsertLocked(p *preparedDoc) (changed bool) {
 	if slot, ok := ix.byName[p.doc.Name]; ok {
 		if ix.docs[slot].hash == p.hash {
-			return
+			return false
 		}
 		ix.removeLocked(p.doc.Name)
 	}
@@ -355,12 +366,13 @@ func (ix *Index) upsertLocked(p *preparedDoc) {
 	}
 	ix.live++
 	ix.gen++
+	return true
 }
 
-func (ix *Index) removeLocked(name string) {
+func (ix *Index) removeLocked(name string) (removed bool) {
 	slot, ok := ix.byName[name]
 	if !ok {
-		return
+		return false
 	}
 	e := &ix.docs[slot]
 	for _, id := range e.terms {
@@ -382,6 +394,7 @@ func (ix *Index) removeLocked(name string) {
 	ix.free = append(ix.free, slot)
 	ix.live--
 	ix.gen++
+	return true
 }
 
 // schemaText feeds the text of a JSON Schema's properties to emit:
