@@ -65,7 +65,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ti := &sdkauth.TokenInfo{Extra: map[string]any{requestInfoExtra: ri}}
 	if !p.Anonymous() {
 		// go-sdk binds a stateful session to the user that opened it.
-		ti.UserID = p.id()
+		ti.UserID = p.ID()
 	}
 	if g.sessionOfAnother(r, ti.UserID) {
 		g.refused(r, p, OutcomeRefusedAuth, "the session belongs to another user")

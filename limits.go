@@ -156,7 +156,7 @@ func (l *limiters) sweepLocked(now time.Time) {
 func callerKey(p *Principal, addr string) string {
 	switch {
 	case !p.Anonymous():
-		return p.id()
+		return p.ID()
 	case addr == "":
 		return "in-process"
 	}

@@ -172,8 +172,10 @@ func (p *Principal) Anonymous() bool {
 	return p == nil || (p.Subject == "" && p.ClientID == "")
 }
 
-// id identifies p's identity in one string: its issuer, subject and client.
-func (p *Principal) id() string { return p.Issuer + "\x00" + p.Subject + "\x00" + p.ClientID }
+// ID identifies p's identity in one string: its issuer, subject and
+// client. Two principals with the same ID are the same caller, whatever
+// their tokens; a gateway binds sessions to it.
+func (p *Principal) ID() string { return p.Issuer + "\x00" + p.Subject + "\x00" + p.ClientID }
 
 // HasScope reports whether the principal was granted scope s.
 func (p *Principal) HasScope(s string) bool {

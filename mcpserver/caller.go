@@ -27,15 +27,9 @@ var errNoCaller = errors.New("the server's credentials act on behalf of the call
 var errOtherCaller = errors.New("the backend session belongs to another caller")
 
 // callerKey returns the key of the backend session for calls of p without a
-// caller's session id: one per principal.
-func callerKey(p *toolgate.Principal) string {
-	return "\x00caller\x00" + p.Issuer + "\x00" + p.Subject + "\x00" + p.ClientID
-}
-
-// sameCaller reports whether a and b are the same identity.
-func sameCaller(a, b *toolgate.Principal) bool {
-	return a.Issuer == b.Issuer && a.Subject == b.Subject && a.ClientID == b.ClientID
-}
+// caller's session id: one per principal. No session id starts with the
+// byte it starts with.
+func callerKey(p *toolgate.Principal) string { return "\x00caller\x00" + p.ID() }
 
 // callerOf returns the principal of ctx to act for, or errNoCaller.
 func callerOf(ctx context.Context) (*toolgate.Principal, error) {
@@ -51,7 +45,7 @@ func callerOf(ctx context.Context) (*toolgate.Principal, error) {
 // reports whether p brings another token than l had.
 func (l *link) bind(p *toolgate.Principal) (renewed bool, err error) {
 	old := l.caller.Load()
-	if old != nil && !sameCaller(old, p) {
+	if old != nil && old.ID() != p.ID() {
 		return false, errOtherCaller
 	}
 	l.caller.Store(p)
