@@ -61,6 +61,12 @@ func (c *callIDs) counts() (lean, sdk int) {
 // of a tool may fall in different seconds.
 var clockTime = regexp.MustCompile(`\b\d{1,2}:\d{2}:\d{2} [AP]M\b`)
 
+// sameAnswer reports whether the two paths' answers are the same, times of
+// day aside.
+func sameAnswer(lean, sdk string) bool {
+	return clockTime.ReplaceAllString(lean, "<time>") == clockTime.ReplaceAllString(sdk, "<time>")
+}
+
 // differential calls each tool through two gateways on the server at
 // url (seen through ids), one whose target takes the lean path and one
 // whose target sends every call through go-sdk's client, as a quiet caller
@@ -88,7 +94,7 @@ func differential(t *testing.T, url string, ids *callIDs, calls []toolCall) {
 			lean1, sdk1 := ids.counts()
 			got := outcome(viaLean, c)
 			lean2, sdk2 := ids.counts()
-			if clockTime.ReplaceAllString(got, "<time>") != clockTime.ReplaceAllString(want, "<time>") {
+			if !sameAnswer(got, want) {
 				t.Errorf("lean path:\n %s\ngo-sdk's client:\n %s", got, want)
 			}
 			if c.wantIn != "" && !strings.Contains(want, c.wantIn) {
@@ -226,7 +232,7 @@ func TestLeanErrors(t *testing.T) {
 				got, _, _ = strings.Cut(got, tc.upTo)
 				want, _, _ = strings.Cut(want, tc.upTo)
 			}
-			if clockTime.ReplaceAllString(got, "<time>") != clockTime.ReplaceAllString(want, "<time>") {
+			if !sameAnswer(got, want) {
 				t.Errorf("lean path:\n %s\ngo-sdk's client:\n %s", got, want)
 			}
 			if !strings.Contains(want, tc.wantIn) {
