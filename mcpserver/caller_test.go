@@ -300,3 +300,49 @@ func TestCallerSessionRenewed(t *testing.T) {
 		t.Errorf("the server was listed %d more times after a caller's session failed", n-lists)
 	}
 }
+
+// TestGatewayCredentials: with credentials of the gateway's own (OAuth
+// client credentials at the real provider), every request to the server
+// — initialize, event stream, listing, calls by either path, prompts/get —
+// carries the gateway's token, whoever calls, and one backend session per
+// caller's session as always.
+func TestGatewayCredentials(t *testing.T) {
+	ob := newOnBehalf(t)
+	ctx := t.Context()
+	tg := newTarget(t, mcpserver.Options{Name: "up", URL: ob.g.url, Credentials: ob.own})
+	_, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: ob.jwt}, tg)
+	for _, sub := range []string{"alice", "bob"} {
+		cs, err := mcp.NewClient(&mcp.Implementation{Name: sub, Version: "0"}, nil).Connect(ctx,
+			&mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{ob.token(t, sub)}}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, meta := range []mcp.Meta{nil, {"progressToken": "p1"}} { // the lean path, go-sdk's client
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___whoami", Arguments: map[string]any{}, Meta: meta})
+			if err != nil || res.IsError || testenv.Text(res) != "serving "+ob.gwClient.ID {
+				t.Fatalf("%s: %v %q", sub, err, testenv.Text(res))
+			}
+		}
+		pr, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "up___greet"})
+		if err != nil || pr.Messages[0].Content.(*mcp.TextContent).Text != "hello "+ob.gwClient.ID {
+			t.Fatalf("%s: prompts/get: %v %+v", sub, err, pr)
+		}
+		_ = cs.Close()
+	}
+	sessions := ob.g.sessions()
+	if len(sessions) < 3 { // the shared one and one per caller's session
+		t.Errorf("backend sessions %v, want the shared one and one per caller", sessions)
+	}
+	for sid, subs := range sessions {
+		if len(subs) != 1 || subs[0] != ob.gwClient.ID {
+			t.Errorf("backend session %s served %q, want only the gateway", sid, subs)
+		}
+	}
+	ob.g.mu.Lock()
+	defer ob.g.mu.Unlock()
+	for i, sub := range ob.g.subjects {
+		if sub != ob.gwClient.ID {
+			t.Errorf("request %d came from %q, want the gateway", i, sub)
+		}
+	}
+}
