@@ -94,11 +94,6 @@ func (p *problems) errorf(path, format string, args ...any) {
 	p.errs = append(p.errs, &Error{Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
-// wrap records err (whose text must hold no secret) at path.
-func (p *problems) wrap(path, target string, err error) {
-	p.errs = append(p.errs, &Error{Path: path, Target: target, Msg: err.Error(), Err: err})
-}
-
 func (p *problems) warnf(path, format string, args ...any) {
 	p.warns = append(p.warns, Warning{Path: path, Msg: fmt.Sprintf(format, args...)})
 }

@@ -111,10 +111,6 @@ func (b *builder) build() error {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	type pending struct {
-		op   *operation
-		tool toolgate.Tool
-	}
 	for _, p := range paths {
 		item := pm[p]
 		if item == nil {
