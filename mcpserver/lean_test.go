@@ -5,12 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,7 +15,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
@@ -272,34 +267,7 @@ func TestLeanOtherAnswer(t *testing.T) {
 // TypeScript SDK (scripts/setup/mcp.sh installs it), which answers in
 // event streams with event ids.
 func TestLeanMatchesReference(t *testing.T) {
-	dir := testenv.ToolsDir("mcp")
-	node := filepath.Join(dir, "node_modules", ".bin", "node")
-	main := filepath.Join(dir, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js")
-	for _, f := range []string{node, main} {
-		if _, err := os.Stat(f); err != nil {
-			testenv.Unavailable(t, "scripts/setup/mcp.sh", "the reference MCP server is not installed in %s", dir)
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	cmd := exec.Command(node, main, "streamableHttp")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	target := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitFor(t, "the reference server to listen", func() bool {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
-		if err == nil {
-			_ = c.Close()
-		}
-		return err == nil
-	})
+	target := referenceServer(t)
 	ids := &callIDs{next: reverseProxy(t, target)}
 	srv := httptest.NewServer(ids)
 	t.Cleanup(srv.Close)

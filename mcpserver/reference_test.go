@@ -1,0 +1,81 @@
+package mcpserver_test
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/toolgate/toolgate/internal/testenv"
+)
+
+// referenceServer starts the reference server of the TypeScript SDK
+// (scripts/setup/mcp.sh installs it) over streamable HTTP and returns its
+// base URL; it serves MCP at /mcp, answering in event streams with event
+// ids. It is stopped when the test ends.
+func referenceServer(t *testing.T) string {
+	t.Helper()
+	dir := testenv.ToolsDir("mcp")
+	node := filepath.Join(dir, "node_modules", ".bin", "node")
+	main := filepath.Join(dir, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js")
+	for _, f := range []string{node, main} {
+		if _, err := os.Stat(f); err != nil {
+			testenv.Unavailable(t, "scripts/setup/mcp.sh", "the reference MCP server is not installed in %s", dir)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	cmd := exec.Command(node, main, "streamableHttp")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	waitFor(t, "the reference server to listen", func() bool {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			_ = c.Close()
+		}
+		return err == nil
+	})
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// verifyProxy starts scripts/mcp/verify-proxy.mjs in front of upstream with
+// env (its GATE_ settings) and returns its base URL. It lets through only
+// requests whose credentials it verifies itself (SigV4 with the npm
+// package aws4, or an API key) and counts them at /__verify.
+func verifyProxy(t *testing.T, upstream string, env ...string) string {
+	t.Helper()
+	dir := testenv.ToolsDir("mcp")
+	node := filepath.Join(dir, "node_modules", ".bin", "node")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "aws4", "aws4.js")); err != nil {
+		testenv.Unavailable(t, "scripts/setup/mcp.sh", "the npm package aws4 is not installed in %s", dir)
+	}
+	cmd := exec.Command(node, filepath.Join(testenv.RepoRoot(), "scripts", "mcp", "verify-proxy.mjs"), upstream)
+	cmd.Env = append(append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules")), env...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	port, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
+	if err != nil || !ok {
+		t.Fatalf("verify-proxy.mjs: %q %v", line, err)
+	}
+	return "http://127.0.0.1:" + port
+}
