@@ -59,6 +59,16 @@ type TokenExchangeConfig struct {
 	SubjectTokenType string
 	// RequestedTokenType is sent when set (for example TokenTypeJWT).
 	RequestedTokenType string
+	// Actor, if set, supplies the actor token sent with every exchange
+	// (RFC 8693 "actor_token"): the party acting for the caller, such as
+	// the gateway's own client-credentials token (*ClientCredentials is a
+	// TokenSource; AgentCore's actor token content M2M). The new token then
+	// names both the caller and the actor. A failure to get the actor token
+	// fails the exchange.
+	Actor TokenSource
+	// ActorTokenType is the type of Actor's tokens; default
+	// TokenTypeAccessToken.
+	ActorTokenType string
 	// HTTPClient talks to the token endpoint; http.DefaultClient if nil.
 	HTTPClient *http.Client
 	// ExpiryDelta and FetchTimeout work as in ClientCredentialsConfig.
@@ -70,6 +80,12 @@ type TokenExchangeConfig struct {
 	// Logger receives exchange events (never tokens or secrets); nil
 	// discards them.
 	Logger *slog.Logger
+}
+
+// A TokenSource supplies tokens, such as the actor token of a token
+// exchange. *ClientCredentials is one.
+type TokenSource interface {
+	Token(ctx context.Context) (*oauth2.Token, error)
 }
 
 // TokenExchange is a Provider that acts on behalf of the caller: it
@@ -129,6 +145,9 @@ func NewTokenExchange(ctx context.Context, cfg TokenExchangeConfig) (*TokenExcha
 	}
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = DefaultExchangeCacheSize
+	}
+	if cfg.Actor != nil && cfg.ActorTokenType == "" {
+		cfg.ActorTokenType = TokenTypeAccessToken
 	}
 	form := url.Values{
 		"grant_type":         {GrantTypeTokenExchange},
@@ -277,6 +296,16 @@ func (x *TokenExchange) evict() {
 func (x *TokenExchange) exchange(ctx context.Context, subjectToken string) (*oauth2.Token, error) {
 	form := cloneValues(x.form)
 	form.Set("subject_token", subjectToken)
+	secrets := x.secrets(subjectToken)
+	if x.cfg.Actor != nil {
+		actor, err := x.cfg.Actor.Token(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("actor token: %w", scrubErr(err, secrets...))
+		}
+		form.Set("actor_token", actor.AccessToken)
+		form.Set("actor_token_type", x.cfg.ActorTokenType)
+		secrets = append(secrets, actor.AccessToken)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
@@ -289,14 +318,14 @@ func (x *TokenExchange) exchange(ctx context.Context, subjectToken string) (*oau
 	}
 	resp, err := x.hc.Do(req)
 	if err != nil {
-		return nil, scrubErr(err, x.secrets(subjectToken)...)
+		return nil, scrubErr(err, secrets...)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading response: %w", err)
 	}
-	tok, err := parseExchangeResponse(resp.StatusCode, resp.Header.Get("Content-Type"), body, time.Now(), x.secrets(subjectToken)...)
+	tok, err := parseExchangeResponse(resp.StatusCode, resp.Header.Get("Content-Type"), body, time.Now(), secrets...)
 	if err != nil {
 		return nil, err
 	}

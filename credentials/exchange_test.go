@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate"
+	"golang.org/x/oauth2"
+
 	"github.com/toolgate/toolgate/credentials"
 	"github.com/toolgate/toolgate/internal/testenv/oidc"
 )
@@ -242,6 +244,13 @@ func (e *rfc8693Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// staticToken is a TokenSource of one token.
+type staticToken string
+
+func (s staticToken) Token(context.Context) (*oauth2.Token, error) {
+	return &oauth2.Token{AccessToken: string(s), TokenType: "Bearer"}, nil
+}
+
 func TestTokenExchangeRequestFields(t *testing.T) {
 	const subject = "eyJhbGciOiJSUzI1NiJ9.subject-token.sig"
 	cases := []struct {
@@ -265,6 +274,20 @@ func TestTokenExchangeRequestFields(t *testing.T) {
 				"grant_type": credentials.GrantTypeTokenExchange, "subject_token": subject, "subject_token_type": credentials.TokenTypeJWT,
 				"resource": "https://api.test/v1", "scope": "a b", "requested_token_type": credentials.TokenTypeJWT,
 			},
+		},
+		{
+			name: "actor",
+			cfg: credentials.TokenExchangeConfig{ClientID: "gw", ClientSecret: credentials.Literal("s3cret-value"), Audience: "urn:example:backend",
+				Actor: staticToken("actor-token-value")},
+			want: map[string]string{"grant_type": credentials.GrantTypeTokenExchange, "subject_token": subject, "subject_token_type": credentials.TokenTypeAccessToken,
+				"audience": "urn:example:backend", "actor_token": "actor-token-value", "actor_token_type": credentials.TokenTypeAccessToken},
+		},
+		{
+			name: "actor of another type",
+			cfg: credentials.TokenExchangeConfig{ClientID: "gw", ClientSecret: credentials.Literal("s3cret-value"), Audience: "urn:example:backend",
+				Actor: staticToken("actor.jwt.value"), ActorTokenType: credentials.TokenTypeJWT},
+			want: map[string]string{"grant_type": credentials.GrantTypeTokenExchange, "subject_token": subject, "subject_token_type": credentials.TokenTypeAccessToken,
+				"audience": "urn:example:backend", "actor_token": "actor.jwt.value", "actor_token_type": credentials.TokenTypeJWT},
 		},
 	}
 	for _, tc := range cases {
@@ -446,4 +469,61 @@ func TestTokenExchangeRejectedTokenReplaced(t *testing.T) {
 	if n := calls.Load(); n != 2 {
 		t.Errorf("exchanges = %d, want 2", n)
 	}
+}
+
+// TestTokenExchangeActor: with an actor (the client-credentials token of
+// another client, at the real provider), the exchange sends it as the
+// actor token and the new token names that client as the actor; an actor
+// that fails fails the exchange before any request, without leaking.
+func TestTokenExchangeActor(t *testing.T) {
+	p := oidc.Start(t)
+	gw := p.Register(t, oidc.Client{})
+	runtime := p.Register(t, oidc.Client{Scopes: []string{"act"}})
+	actor, err := credentials.NewClientCredentials(t.Context(), credentials.ClientCredentialsConfig{
+		ClientID: runtime.ID, ClientSecret: credentials.Literal(runtime.Secret), DiscoveryURL: p.DiscoveryURL(), Scopes: []string{"act"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := credentials.TokenExchangeConfig{ClientID: gw.ID, ClientSecret: credentials.Literal(gw.Secret), DiscoveryURL: p.DiscoveryURL(),
+		Audience: "https://down.test/", Actor: actor}
+	x, err := credentials.NewTokenExchange(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := p.Mint(t, map[string]any{"sub": "alice", "aud": "https://gateway.test/"}, "RS256", time.Hour)
+	p.ResetStats(t)
+	tok, err := x.Token(toolgate.WithPrincipal(t.Context(), principal("alice", alice)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := p.Verify(t, tok.AccessToken)
+	if act, _ := v.Claims["act"].(map[string]any); v.Subject() != "alice" || act["sub"] != runtime.ID {
+		t.Errorf("claims %v: want alice acted for by %s", v.Claims, runtime.ID)
+	}
+	st := p.Stats(t)
+	if len(st.Exchanges) != 1 || st.Exchanges[0].Params["actor_token_type"] != credentials.TokenTypeAccessToken || st.Exchanges[0].Params["actor_token"] == "" {
+		t.Errorf("exchanges %+v: want one with an actor token", st.Exchanges)
+	}
+
+	cfg.Actor = failingToken{}
+	x, err = credentials.NewTokenExchange(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ResetStats(t)
+	_, err = x.Token(toolgate.WithPrincipal(t.Context(), principal("alice", alice)))
+	if err == nil || !strings.Contains(err.Error(), "actor token") || strings.Contains(err.Error(), alice) || strings.Contains(err.Error(), gw.Secret) {
+		t.Errorf("err = %v, want an actor token failure without credentials", err)
+	}
+	if n := len(p.Stats(t).Exchanges); n != 0 {
+		t.Errorf("%d exchanges made without an actor token", n)
+	}
+}
+
+// failingToken is a TokenSource that fails.
+type failingToken struct{}
+
+func (failingToken) Token(context.Context) (*oauth2.Token, error) {
+	return nil, errors.New("the actor's token endpoint is down")
 }
