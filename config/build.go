@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/toolgate/toolgate"
@@ -408,7 +406,7 @@ func (f *File) credentials(ctx context.Context, t *Target, log *slog.Logger) (cr
 			}
 		}
 		cfg.Logger = log
-		return &lazyClientCredentials{cfg: cfg}, nil
+		return lazyClientCredentials(cfg), nil
 	case "GATEWAY_IAM_ROLE":
 		if c.CredentialProvider == nil || c.CredentialProvider.IAMCredentialProvider == nil {
 			return nil, nil // lambda and smithy sign with SigV4 by default
@@ -510,67 +508,6 @@ func (f *File) clientCredentials(p *OAuth2CredentialProvider) (credentials.Clien
 	}
 	return cfg, nil
 }
-
-// lazyClientCredentials is a client credentials provider made on first
-// use, so that building a target contacts no identity provider (its
-// discovery document is read when the first call needs a token). A failed
-// construction is tried again by the next call.
-type lazyClientCredentials struct {
-	cfg credentials.ClientCredentialsConfig
-	mu  sync.Mutex
-	cc  *credentials.ClientCredentials
-}
-
-func (l *lazyClientCredentials) get(ctx context.Context) (*credentials.ClientCredentials, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.cc == nil {
-		cc, err := credentials.NewClientCredentials(ctx, l.cfg)
-		if err != nil {
-			return nil, err
-		}
-		l.cc = cc
-	}
-	return l.cc, nil
-}
-
-// Apply implements credentials.Provider.
-func (l *lazyClientCredentials) Apply(ctx context.Context, req *http.Request) error {
-	cc, err := l.get(ctx)
-	if err != nil {
-		return err
-	}
-	return cc.Apply(ctx, req)
-}
-
-// Rejected implements credentials.Rejecter.
-func (l *lazyClientCredentials) Rejected(req *http.Request) {
-	l.mu.Lock()
-	cc := l.cc
-	l.mu.Unlock()
-	if cc != nil {
-		cc.Rejected(req)
-	}
-}
-
-// String, GoString, Format and LogValue keep the configuration (which holds
-// the client secret's source) to a description.
-func (l *lazyClientCredentials) String() string {
-	u := l.cfg.TokenURL
-	if u == "" {
-		u = l.cfg.DiscoveryURL
-	}
-	return fmt.Sprintf("OAuth2 client credentials of client %q at %s", l.cfg.ClientID, u)
-}
-
-// GoString implements fmt.GoStringer.
-func (l *lazyClientCredentials) GoString() string { return l.String() }
-
-// Format implements fmt.Formatter.
-func (l *lazyClientCredentials) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, l.String()) }
-
-// LogValue implements slog.LogValuer.
-func (l *lazyClientCredentials) LogValue() slog.Value { return slog.StringValue(l.String()) }
 
 // Validate converts every target's spec, model and tool schemas without
 // serving: it builds each target, lists its tools (except MCP servers,
