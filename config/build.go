@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -358,6 +359,14 @@ func (f *File) buildTarget(ctx context.Context, i int, logger *slog.Logger) (too
 		s := m.MCPServer
 		o := &mcpserver.Options{Name: t.Name, Description: t.Description, URL: s.Endpoint, Credentials: creds, Logger: logger,
 			ListingMode: mcpserver.ListingMode(s.ListingMode)}
+		if exchanges(t) {
+			// The gateway lists the server with its own client credentials.
+			cc, err := f.oauthClientCredentials(t, log)
+			if err != nil {
+				return nil, fail(path, err)
+			}
+			o.ListingCredentials = lazyClientCredentials(cc)
+		}
 		if s.ResourcePriority != nil {
 			o.ResourcePriority = *s.ResourcePriority
 		}
@@ -394,18 +403,13 @@ func (f *File) credentials(ctx context.Context, t *Target, log *slog.Logger) (cr
 		return credentials.NewAPIKey(credentials.APIKeyConfig{Key: p.APIKey, In: loc, Name: k.CredentialParameterName, Prefix: k.CredentialPrefix})
 	case "OAUTH":
 		o := c.CredentialProvider.OAuthCredentialProvider
-		cfg, err := f.clientCredentials(f.oauth2Provider(arnName(o.ProviderArn)))
+		cfg, err := f.oauthClientCredentials(t, log)
 		if err != nil {
 			return nil, err
 		}
-		cfg.Scopes = o.Scopes
-		if len(o.CustomParameters) > 0 {
-			cfg.EndpointParams = url.Values{}
-			for k, v := range o.CustomParameters {
-				cfg.EndpointParams.Set(k, v)
-			}
+		if o.GrantType == "TOKEN_EXCHANGE" {
+			return f.tokenExchange(t, cfg), nil
 		}
-		cfg.Logger = log
 		return lazyClientCredentials(cfg), nil
 	case "GATEWAY_IAM_ROLE":
 		if c.CredentialProvider == nil || c.CredentialProvider.IAMCredentialProvider == nil {
@@ -417,6 +421,75 @@ func (f *File) credentials(ctx context.Context, t *Target, log *slog.Logger) (cr
 		return credentials.NewPassthrough(credentials.PassthroughConfig{})
 	}
 	return nil, fmt.Errorf("credentialProviderType %q is not supported", c.CredentialProviderType)
+}
+
+// exchanges reports whether t's credentials exchange the caller's token.
+func exchanges(t *Target) bool {
+	if len(t.CredentialProviderConfigurations) == 0 {
+		return false
+	}
+	c := t.CredentialProviderConfigurations[0]
+	return c.CredentialProviderType == "OAUTH" && c.CredentialProvider.OAuthCredentialProvider.GrantType == "TOKEN_EXCHANGE"
+}
+
+// oauthClientCredentials is the client credentials grant of t's OAUTH
+// credential provider configuration: its provider's client, t's scopes
+// and custom parameters. A token exchange target without an audience or
+// resource asks for its endpoint's (RFC 8707).
+func (f *File) oauthClientCredentials(t *Target, log *slog.Logger) (credentials.ClientCredentialsConfig, error) {
+	o := t.CredentialProviderConfigurations[0].CredentialProvider.OAuthCredentialProvider
+	cfg, err := f.clientCredentials(f.oauth2Provider(arnName(o.ProviderArn)))
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Scopes = o.Scopes
+	cfg.Logger = log
+	params := maps.Clone(o.CustomParameters)
+	if s := t.TargetConfiguration.MCP.MCPServer; o.GrantType == "TOKEN_EXCHANGE" && params["audience"] == "" && params["resource"] == "" && s != nil {
+		params = map[string]string{"resource": s.Endpoint}
+	}
+	if len(params) > 0 {
+		cfg.EndpointParams = url.Values{}
+		for k, v := range params {
+			cfg.EndpointParams.Set(k, v)
+		}
+	}
+	return cfg, nil
+}
+
+// tokenExchange is the token exchange (RFC 8693) of a target with grantType
+// TOKEN_EXCHANGE, made on first use: the caller's token for one for the
+// audience or resource of cc (the target's client credentials grant), with
+// the provider's client and the target's scopes, and, with actor token
+// content M2M, the provider's own client-credentials token (with the actor
+// token scopes) as the actor.
+func (f *File) tokenExchange(t *Target, cc credentials.ClientCredentialsConfig) credentials.Provider {
+	o := t.CredentialProviderConfigurations[0].CredentialProvider.OAuthCredentialProvider
+	x := f.oauth2Provider(arnName(o.ProviderArn)).OAuth2ProviderConfigInput.CustomOauth2ProviderConfig.OnBehalfOfTokenExchangeConfig
+	cfg := credentials.TokenExchangeConfig{
+		ClientID: cc.ClientID, ClientSecret: cc.ClientSecret, TokenURL: cc.TokenURL, DiscoveryURL: cc.DiscoveryURL, AuthStyle: cc.AuthStyle,
+		Audience: cc.EndpointParams.Get("audience"), Resource: cc.EndpointParams.Get("resource"), Scopes: cc.Scopes, Logger: cc.Logger,
+	}
+	var actor *credentials.ClientCredentialsConfig
+	if g := x.TokenExchangeGrantTypeConfig; g != nil && g.ActorTokenContent == "M2M" {
+		a := cc
+		a.Scopes, a.EndpointParams = g.ActorTokenScopes, nil
+		actor = &a
+	}
+	return &lazy{
+		desc: fmt.Sprintf("OAuth2 token exchange of client %q at %s", cc.ClientID, tokenURLOf(cc.TokenURL, cc.DiscoveryURL)),
+		acts: true,
+		make: func(ctx context.Context) (credentials.Provider, error) {
+			if actor != nil {
+				a, err := credentials.NewClientCredentials(ctx, *actor)
+				if err != nil {
+					return nil, fmt.Errorf("actor token: %w", err)
+				}
+				cfg.Actor = a
+			}
+			return credentials.NewTokenExchange(ctx, cfg)
+		},
+	}
 }
 
 func (f *File) apiKeyProvider(name string) *APIKeyCredentialProvider {

@@ -29,7 +29,9 @@ type lazy struct {
 func lazyClientCredentials(cfg credentials.ClientCredentialsConfig) *lazy {
 	return &lazy{
 		desc: fmt.Sprintf("OAuth2 client credentials of client %q at %s", cfg.ClientID, tokenURLOf(cfg.TokenURL, cfg.DiscoveryURL)),
-		make: func(ctx context.Context) (credentials.Provider, error) { return credentials.NewClientCredentials(ctx, cfg) },
+		make: func(ctx context.Context) (credentials.Provider, error) {
+			return credentials.NewClientCredentials(ctx, cfg)
+		},
 	}
 }
 

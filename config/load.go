@@ -392,6 +392,7 @@ func checkOAuth2(p *problems, path string, o *OAuth2CredentialProvider) {
 				}
 			}
 		}
+		checkTokenExchange(p, join(cpath, "onBehalfOfTokenExchangeConfig"), c.OnBehalfOfTokenExchangeConfig)
 		switch c.ClientAuthenticationMethod {
 		case "", "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST":
 		case "AWS_IAM_ID_TOKEN_JWT":
@@ -418,6 +419,61 @@ func checkOAuth2(p *problems, path string, o *OAuth2CredentialProvider) {
 		default:
 			p.errorf(cpath, "tokenEndpoint or issuer is required to find the token endpoint")
 		}
+	}
+}
+
+// checkExchangeTarget checks a target whose OAuth credential
+// provider o (at opath) has grantType TOKEN_EXCHANGE: its provider must
+// exchange tokens, the gateway must have callers' tokens to exchange, and
+// the new token must be for someone.
+func (f *File) checkExchangeTarget(p *problems, opath, kind string, o *OAuthCredentialProvider, provider *OAuth2CredentialProvider) {
+	if provider != nil && provider.OAuth2ProviderConfigInput != nil {
+		if c := provider.OAuth2ProviderConfigInput.CustomOauth2ProviderConfig; c == nil || c.OnBehalfOfTokenExchangeConfig == nil {
+			p.errorf(join(opath, "grantType"), "TOKEN_EXCHANGE needs oauth2CredentialProvider %q to have customOauth2ProviderConfig.onBehalfOfTokenExchangeConfig", provider.Name)
+		}
+	}
+	if f.Gateway != nil && f.Gateway.AuthorizerType != "CUSTOM_JWT" {
+		p.errorf(join(opath, "grantType"), "TOKEN_EXCHANGE needs gateway.authorizerType CUSTOM_JWT: there is no caller's token to exchange")
+	}
+	for k := range o.CustomParameters {
+		if k != "audience" && k != "resource" {
+			p.errorf(join(join(opath, "customParameters"), k), "a token exchange sends only audience and resource")
+		}
+	}
+	if o.CustomParameters["audience"] == "" && o.CustomParameters["resource"] == "" && kind != "mcpServer" {
+		p.errorf(join(opath, "customParameters"), "audience or resource is required with TOKEN_EXCHANGE: it names what the new token is for (an MCP server's defaults to its endpoint)")
+	}
+}
+
+// checkTokenExchange checks a provider's on-behalf-of token exchange
+// configuration at path (nil: none).
+func checkTokenExchange(p *problems, path string, x *OnBehalfOfTokenExchangeConfig) {
+	if x == nil {
+		return
+	}
+	switch x.GrantType {
+	case "TOKEN_EXCHANGE":
+	case "JWT_AUTHORIZATION_GRANT":
+		p.errorf(join(path, "grantType"), "JWT_AUTHORIZATION_GRANT (RFC 7523) is not supported; use TOKEN_EXCHANGE (RFC 8693)")
+	case "":
+	default:
+		p.errorf(join(path, "grantType"), "%q is not one of TOKEN_EXCHANGE, JWT_AUTHORIZATION_GRANT", x.GrantType)
+	}
+	c := x.TokenExchangeGrantTypeConfig
+	if c == nil {
+		return
+	}
+	cpath := join(path, "tokenExchangeGrantTypeConfig")
+	switch c.ActorTokenContent {
+	case "NONE", "":
+		if len(c.ActorTokenScopes) > 0 {
+			p.errorf(join(cpath, "actorTokenScopes"), "only with actorTokenContent M2M")
+		}
+	case "M2M":
+	case "AWS_IAM_ID_TOKEN_JWT":
+		p.errorf(join(cpath, "actorTokenContent"), "AWS_IAM_ID_TOKEN_JWT is not supported: no AWS identity token is issued locally; use NONE or M2M")
+	default:
+		p.errorf(join(cpath, "actorTokenContent"), "%q is not one of NONE, M2M, AWS_IAM_ID_TOKEN_JWT", c.ActorTokenContent)
 	}
 }
 
@@ -545,10 +601,12 @@ func (f *File) checkCredentials(p *problems, path, kind string, c *CredentialPro
 		}
 		switch o.GrantType {
 		case "", "CLIENT_CREDENTIALS":
+		case "TOKEN_EXCHANGE":
+			f.checkExchangeTarget(p, opath, kind, o, oauth[arnName(o.ProviderArn)])
 		case "AUTHORIZATION_CODE":
-			p.errorf(join(opath, "grantType"), "AUTHORIZATION_CODE is not supported: no user consent flow runs locally; use CLIENT_CREDENTIALS")
+			p.errorf(join(opath, "grantType"), "AUTHORIZATION_CODE is not supported: no user consent flow runs locally; use CLIENT_CREDENTIALS or TOKEN_EXCHANGE")
 		default:
-			p.errorf(join(opath, "grantType"), "%q is not supported; use CLIENT_CREDENTIALS", o.GrantType)
+			p.errorf(join(opath, "grantType"), "%q is not one of CLIENT_CREDENTIALS, TOKEN_EXCHANGE", o.GrantType)
 		}
 	case "GATEWAY_IAM_ROLE":
 		if len(set) == 1 && set[0] != "iamCredentialProvider" {

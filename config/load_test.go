@@ -332,6 +332,71 @@ targets:
 			`targets[6].credentialProviderConfigurations[0].credentialProviderType (target "pass"): JWT_PASSTHROUGH needs gateway.authorizerType CUSTOM_JWT`,
 			`targets[7].credentialProviderConfigurations[0].credentialProviderType (target "caller"): CALLER_IAM_CREDENTIALS is not supported`,
 		}},
+		{"token exchange", base + `
+oauth2CredentialProviders:
+  - name: plain
+    credentialProviderVendor: CustomOauth2
+    oauth2ProviderConfigInput:
+      customOauth2ProviderConfig: {clientId: c, clientSecret: s, oauthDiscovery: {discoveryUrl: "https://idp.example.com/.well-known/openid-configuration"}}
+  - name: jwtgrant
+    credentialProviderVendor: CustomOauth2
+    oauth2ProviderConfigInput:
+      customOauth2ProviderConfig:
+        clientId: c
+        clientSecret: s
+        oauthDiscovery: {discoveryUrl: "https://idp.example.com/.well-known/openid-configuration"}
+        onBehalfOfTokenExchangeConfig: {grantType: JWT_AUTHORIZATION_GRANT}
+  - name: iamactor
+    credentialProviderVendor: CustomOauth2
+    oauth2ProviderConfigInput:
+      customOauth2ProviderConfig:
+        clientId: c
+        clientSecret: s
+        oauthDiscovery: {discoveryUrl: "https://idp.example.com/.well-known/openid-configuration"}
+        onBehalfOfTokenExchangeConfig: {grantType: TOKEN_EXCHANGE, tokenExchangeGrantTypeConfig: {actorTokenContent: AWS_IAM_ID_TOKEN_JWT}}
+  - name: scopesnone
+    credentialProviderVendor: CustomOauth2
+    oauth2ProviderConfigInput:
+      customOauth2ProviderConfig:
+        clientId: c
+        clientSecret: s
+        oauthDiscovery: {discoveryUrl: "https://idp.example.com/.well-known/openid-configuration"}
+        onBehalfOfTokenExchangeConfig: {grantType: TOKEN_EXCHANGE, tokenExchangeGrantTypeConfig: {actorTokenContent: NONE, actorTokenScopes: [a]}}
+  - name: obo
+    credentialProviderVendor: CustomOauth2
+    oauth2ProviderConfigInput:
+      customOauth2ProviderConfig:
+        clientId: c
+        clientSecret: s
+        oauthDiscovery: {discoveryUrl: "https://idp.example.com/.well-known/openid-configuration"}
+        onBehalfOfTokenExchangeConfig: {grantType: TOKEN_EXCHANGE}
+targets:
+  - name: plain
+    targetConfiguration: {mcp: {mcpServer: {endpoint: "https://x.example.com/mcp"}}}
+    credentialProviderConfigurations:
+      - {credentialProviderType: OAUTH, credentialProvider: {oauthCredentialProvider: {providerArn: plain, scopes: [], grantType: TOKEN_EXCHANGE}}}
+  - name: params
+    targetConfiguration: {mcp: {mcpServer: {endpoint: "https://x.example.com/mcp"}}}
+    credentialProviderConfigurations:
+      - {credentialProviderType: OAUTH, credentialProvider: {oauthCredentialProvider: {providerArn: obo, scopes: [], grantType: TOKEN_EXCHANGE, customParameters: {prompt: none}}}}
+  - name: noaudience
+    targetConfiguration: {mcp: {openApiSchema: {inlinePayload: "openapi: 3.0.0"}}}
+    credentialProviderConfigurations:
+      - {credentialProviderType: OAUTH, credentialProvider: {oauthCredentialProvider: {providerArn: obo, scopes: [], grantType: TOKEN_EXCHANGE}}}
+  - name: other
+    targetConfiguration: {mcp: {mcpServer: {endpoint: "https://x.example.com/mcp"}}}
+    credentialProviderConfigurations:
+      - {credentialProviderType: OAUTH, credentialProvider: {oauthCredentialProvider: {providerArn: obo, scopes: [], grantType: IMPLICIT}}}
+`, []string{
+			"oauth2CredentialProviders[1].oauth2ProviderConfigInput.customOauth2ProviderConfig.onBehalfOfTokenExchangeConfig.grantType: JWT_AUTHORIZATION_GRANT (RFC 7523) is not supported",
+			"oauth2CredentialProviders[2].oauth2ProviderConfigInput.customOauth2ProviderConfig.onBehalfOfTokenExchangeConfig.tokenExchangeGrantTypeConfig.actorTokenContent: AWS_IAM_ID_TOKEN_JWT is not supported",
+			"oauth2CredentialProviders[3].oauth2ProviderConfigInput.customOauth2ProviderConfig.onBehalfOfTokenExchangeConfig.tokenExchangeGrantTypeConfig.actorTokenScopes: only with actorTokenContent M2M",
+			`targets[0].credentialProviderConfigurations[0].credentialProvider.oauthCredentialProvider.grantType (target "plain"): TOKEN_EXCHANGE needs oauth2CredentialProvider "plain" to have customOauth2ProviderConfig.onBehalfOfTokenExchangeConfig`,
+			`targets[0].credentialProviderConfigurations[0].credentialProvider.oauthCredentialProvider.grantType (target "plain"): TOKEN_EXCHANGE needs gateway.authorizerType CUSTOM_JWT`,
+			`targets[1].credentialProviderConfigurations[0].credentialProvider.oauthCredentialProvider.customParameters.prompt (target "params"): a token exchange sends only audience and resource`,
+			`targets[2].credentialProviderConfigurations[0].credentialProvider.oauthCredentialProvider.customParameters (target "noaudience"): audience or resource is required with TOKEN_EXCHANGE`,
+			`targets[3].credentialProviderConfigurations[0].credentialProvider.oauthCredentialProvider.grantType (target "other"): "IMPLICIT" is not one of CLIENT_CREDENTIALS, TOKEN_EXCHANGE`,
+		}},
 		{"types", base + lambdaTarget + `
 toolgate:
   stateless: maybe

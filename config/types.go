@@ -207,9 +207,28 @@ type CustomOAuth2ProviderConfig struct {
 	ClientID                   string             `yaml:"clientId" cfg:"required"`
 	ClientSecret               credentials.Secret `yaml:"clientSecret" cfg:"required"`
 	ClientAuthenticationMethod string             `yaml:"clientAuthenticationMethod"`
+	// OnBehalfOfTokenExchangeConfig lets the provider exchange a caller's
+	// token for one for the target (a target's grantType TOKEN_EXCHANGE).
+	OnBehalfOfTokenExchangeConfig *OnBehalfOfTokenExchangeConfig `yaml:"onBehalfOfTokenExchangeConfig"`
 
 	PrivateEndpoint          Ignored `yaml:"privateEndpoint" note:"the token endpoint is reached over the process's network"`
 	PrivateEndpointOverrides Ignored `yaml:"privateEndpointOverrides" note:"the token endpoint is reached over the process's network"`
+}
+
+// OnBehalfOfTokenExchangeConfig is OnBehalfOfTokenExchangeConfigType: how
+// the provider exchanges a caller's token. Only the RFC 8693 grant
+// (TOKEN_EXCHANGE) runs locally.
+type OnBehalfOfTokenExchangeConfig struct {
+	GrantType                    string                        `yaml:"grantType" cfg:"required"`
+	TokenExchangeGrantTypeConfig *TokenExchangeGrantTypeConfig `yaml:"tokenExchangeGrantTypeConfig"`
+}
+
+// TokenExchangeGrantTypeConfig is TokenExchangeGrantTypeConfigType: the
+// actor token sent with each exchange, none (NONE) or the provider's own
+// client-credentials token (M2M) with ActorTokenScopes.
+type TokenExchangeGrantTypeConfig struct {
+	ActorTokenContent string   `yaml:"actorTokenContent" cfg:"required"`
+	ActorTokenScopes  []string `yaml:"actorTokenScopes"`
 }
 
 // OAuth2Discovery is the Oauth2Discovery union: a discovery document's URL
