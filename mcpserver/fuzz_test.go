@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -72,6 +73,31 @@ func FuzzLeanAnswer(f *testing.F) {
 				t.Fatalf("the answer %+v is not the call's", m)
 			}
 			return fmt.Sprintf("answer %s %v after %q", m.Result, m.Error, others)
+		}
+		whole, cut := read(len(stream)+1), read(int(size)%16+1)
+		if whole != cut {
+			t.Fatalf("whole: %s\ncut in reads of %d bytes: %s", whole, int(size)%16+1, cut)
+		}
+	})
+}
+
+// FuzzEventIDs: what a stream resumes from — the last event id read
+// whole and the reconnection delay — is the same however the stream is
+// cut into reads, event by event.
+func FuzzEventIDs(f *testing.F) {
+	f.Add([]byte("id: e1\nretry: 5\ndata:\n\nid: e2\ndata: {}\n\nid: e3\ndata: {\"a\""), uint8(3))
+	f.Add([]byte("retry: x\nid\nid: a\x00b\ndata: 1\r\n\r\n: c\nid: \ndata: 2\n\n"), uint8(1))
+	f.Fuzz(func(t *testing.T, stream []byte, size uint8) {
+		read := func(n int) string {
+			ev := newEventReader(&chunked{s: string(stream), n: n}, 1<<10)
+			var b strings.Builder
+			for {
+				data, err := ev.next()
+				fmt.Fprintf(&b, "%q %q %v|", data, ev.lastID, ev.retry)
+				if err != nil {
+					return b.String() + err.Error()
+				}
+			}
 		}
 		whole, cut := read(len(stream)+1), read(int(size)%16+1)
 		if whole != cut {

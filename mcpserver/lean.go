@@ -145,9 +145,13 @@ func (t *Target) callLean(ctx context.Context, l *link, cs *mcp.ClientSession, c
 	defer asked.Wait()
 	ictx, stop := context.WithCancel(ctx)
 	defer stop()
-	answer, err := readAnswer(resp.Body, mt == "text/event-stream", id, maxMessage, func(m *wireMessage) {
-		ex.handle(ictx, &asked, m)
-	})
+	other := func(m *wireMessage) { ex.handle(ictx, &asked, m) }
+	var answer *wireMessage
+	if mt == "text/event-stream" {
+		answer, err = ex.streamAnswer(hctx, &resp, id, other)
+	} else {
+		answer, err = readAnswer(resp.Body, false, id, maxMessage, other)
+	}
 	if err != nil {
 		return t.leanFailed(ctx, l, cs, fmt.Errorf("%s: %w", sending, err))
 	}
@@ -160,6 +164,28 @@ func (t *Target) callLean(ctx context.Context, l *link, cs *mcp.ClientSession, c
 		return t.leanFailed(ctx, l, cs, err)
 	}
 	return res, nil
+}
+
+// streamAnswer reads the answer to the request with id from the event
+// stream *resp, passing the other messages to other, and resumes the
+// stream (resume.go) when it breaks off or ends early: *resp is then the
+// response being read.
+func (ex *exchange) streamAnswer(ctx context.Context, resp **http.Response, id []byte, other func(*wireMessage)) (*wireMessage, error) {
+	ev := newEventReader((*resp).Body, maxMessage)
+	r := resumer{ex: ex}
+	for {
+		m, err := ev.answer(id, other)
+		if err == nil || !resumable(err) || ctx.Err() != nil {
+			return m, err
+		}
+		next, err := r.resume(ctx, ev, err)
+		if err != nil {
+			return nil, err
+		}
+		_ = (*resp).Body.Close()
+		*resp = next
+		ev.resumeFrom(next.Body)
+	}
 }
 
 // The beginnings of the lean path's errors, as go-sdk's client words

@@ -49,7 +49,8 @@ type Target struct {
 	links  map[string]*link // per caller's session id (streamable HTTP)
 	closed bool
 
-	noLean bool // every call through go-sdk's client (tests)
+	noLean      bool          // every call through go-sdk's client (tests)
+	resumeDelay time.Duration // the first backoff of a resumed stream (resume.go)
 
 	refresh atomic.Pointer[func()]
 	updated atomic.Pointer[func(uri string)] // see OnResourceUpdated
@@ -102,7 +103,7 @@ func New(opts *Options) (*Target, error) {
 		o.ResourcePriority = toolgate.DefaultResourcePriority
 	}
 	o.Command = append([]string(nil), o.Command...)
-	t := &Target{opts: o, log: o.Logger, links: map[string]*link{}}
+	t := &Target{opts: o, log: o.Logger, links: map[string]*link{}, resumeDelay: defaultResumeDelay}
 	if o.URL != "" {
 		// Trace headers are set after the credentials, as the request
 		// leaves: a signature never covers them.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -77,9 +79,14 @@ func readAnswer(body io.Reader, stream bool, id []byte, max int, other func(*wir
 		}
 		return m, err
 	}
-	ev := eventReader{r: bufio.NewReaderSize(body, 1<<10), max: max}
+	return newEventReader(body, max).answer(id, other)
+}
+
+// answer reads events until the one that answers the request with id (its
+// JSON), passing the other messages to other, in order.
+func (e *eventReader) answer(id []byte, other func(*wireMessage)) (*wireMessage, error) {
 	for {
-		data, err := ev.next()
+		data, err := e.next()
 		if err != nil {
 			return nil, err
 		}
@@ -113,20 +120,40 @@ func findAnswer(data, id []byte, other func(*wireMessage)) (*wireMessage, error)
 	return answer, nil
 }
 
-// eventReader reads the data of a text/event-stream's message events.
+// eventReader reads the data of a text/event-stream's message events,
+// keeping what resuming the stream needs: the last event id and the
+// reconnection delay the server asked for.
 type eventReader struct {
 	r   *bufio.Reader
 	max int // bytes of one event
+
+	lastID string        // the id of the last event read whole ("" if none)
+	retry  time.Duration // the server's reconnection time (0 if unset)
 }
 
+func newEventReader(body io.Reader, max int) *eventReader {
+	return &eventReader{r: bufio.NewReaderSize(body, 1<<10), max: max}
+}
+
+// resumeFrom continues reading from body, the stream resumed after
+// lastID.
+func (e *eventReader) resumeFrom(body io.Reader) { e.r.Reset(body) }
+
+// errCut is a stream that broke off: a read failed.
+var errCut = errors.New("reading the event stream")
+
 // next returns the data of the next event whose type is "message" (or
-// unset) and that has data; the stream's end is errNoAnswer.
+// unset) and that has data; the stream's end is errNoAnswer. An event's id
+// counts once the event is whole, as the SSE specification's last event
+// ID does.
 func (e *eventReader) next() ([]byte, error) {
 	var (
 		data    []byte
 		hasData bool
 		name    string
 		size    int
+		id      string
+		hasID   bool
 	)
 	for {
 		line, err := e.r.ReadSlice('\n')
@@ -149,19 +176,22 @@ func (e *eventReader) next() ([]byte, error) {
 		eof := false
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("reading the event stream: %w", err)
+				return nil, fmt.Errorf("%w: %w", errCut, err)
 			}
 			eof = true
 		}
 		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
 		if len(line) == 0 {
+			if hasID {
+				e.lastID = id
+			}
 			if hasData && (name == "" || name == "message") {
 				return data, nil
 			}
 			if eof {
 				return nil, errNoAnswer
 			}
-			data, hasData, name, size = data[:0], false, "", 0
+			data, hasData, name, size, hasID = data[:0], false, "", 0, false
 			continue
 		}
 		if line[0] != ':' { // a comment otherwise
@@ -175,9 +205,20 @@ func (e *eventReader) next() ([]byte, error) {
 				data, hasData = append(data, value...), true
 			case "event":
 				name = string(value)
+			case "id":
+				if bytes.IndexByte(value, 0) < 0 {
+					id, hasID = string(value), true
+				}
+			case "retry":
+				if ms, err := strconv.ParseUint(string(value), 10, 32); err == nil {
+					e.retry = time.Duration(ms) * time.Millisecond
+				}
 			}
 		}
 		if eof { // the last event, unterminated, counts as go-sdk counts it
+			if hasID {
+				e.lastID = id
+			}
 			if hasData && (name == "" || name == "message") {
 				return data, nil
 			}
