@@ -286,35 +286,43 @@ func TestLeanMatchesReference(t *testing.T) {
 // reverseProxy forwards every request to target, as it is.
 func reverseProxy(t *testing.T, target string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		out, err := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		out.Header = r.Header.Clone()
-		resp, err := http.DefaultTransport.RoundTrip(out)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		_ = http.NewResponseController(w).Flush()
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := resp.Body.Read(buf)
-			if n > 0 {
-				_, _ = w.Write(buf[:n])
-				_ = http.NewResponseController(w).Flush()
+		forward(w, r, target, func(w http.ResponseWriter, body io.Reader) {
+			_ = http.NewResponseController(w).Flush()
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := body.Read(buf)
+				if n > 0 {
+					_, _ = w.Write(buf[:n])
+					_ = http.NewResponseController(w).Flush()
+				}
+				if err != nil {
+					return
+				}
 			}
-			if err != nil {
-				return
-			}
-		}
+		})
 	})
+}
+
+// forward sends r to target as it is, and its response back: status and
+// headers, then the body through copyBody.
+func forward(w http.ResponseWriter, r *http.Request, target string, copyBody func(http.ResponseWriter, io.Reader)) {
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	out.Header = r.Header.Clone()
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	copyBody(w, resp.Body)
 }
 
 // TestLeanRelaysLog: a caller that set a log level but can be asked

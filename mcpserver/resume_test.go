@@ -160,27 +160,17 @@ func TestLeanResumesReference(t *testing.T) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		out, _ := http.NewRequestWithContext(r.Context(), r.Method, upstream+r.URL.RequestURI(), bytes.NewReader(b))
-		out.Header = r.Header.Clone()
-		resp, err := http.DefaultTransport.RoundTrip(out)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		ev := make([]byte, 0, 256)
-		one := make([]byte, 1)
-		for !bytes.HasSuffix(ev, []byte("\n\n")) {
-			if _, err := resp.Body.Read(one); err != nil {
-				break
+		forward(w, r, upstream, func(w http.ResponseWriter, body io.Reader) {
+			ev := make([]byte, 0, 256)
+			one := make([]byte, 1)
+			for !bytes.HasSuffix(ev, []byte("\n\n")) {
+				if _, err := body.Read(one); err != nil {
+					break
+				}
+				ev = append(ev, one[0])
 			}
-			ev = append(ev, one[0])
-		}
-		_, _ = w.Write(ev) // the first event, then the stream's end
+			_, _ = w.Write(ev) // the first event, then the stream's end
+		})
 		mu.Lock()
 		cut++
 		mu.Unlock()
