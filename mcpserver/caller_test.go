@@ -187,25 +187,22 @@ func TestOnBehalfOfCaller(t *testing.T) {
 			}
 
 			for _, who := range []struct{ sub, token string }{{"alice", alice}, {"bob", bob}, {"alice", alice}} {
-				c := mcp.NewClient(&mcp.Implementation{Name: who.sub, Version: "0"}, nil)
-				cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{who.token}}}, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, params := range []*mcp.CallToolParams{
-					{Name: "up___whoami", Arguments: map[string]any{}},                                        // quiet: the lean path
-					{Name: "up___whoami", Arguments: map[string]any{}, Meta: mcp.Meta{"progressToken": "p1"}}, // go-sdk's client
-				} {
-					res, err := cs.CallTool(ctx, params)
+				for _, opts := range []*mcp.ClientOptions{nil, sampler()} { // the lean path, go-sdk's client
+					c := mcp.NewClient(&mcp.Implementation{Name: who.sub, Version: "0"}, opts)
+					cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{who.token}}}, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___whoami", Arguments: map[string]any{}, Meta: mcp.Meta{"progressToken": "p1"}})
 					if err != nil || res.IsError || testenv.Text(res) != "serving "+who.sub {
 						t.Fatalf("%s: %v %+v %q", who.sub, err, res, testenv.Text(res))
 					}
+					pr, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "up___greet"})
+					if err != nil || pr.Messages[0].Content.(*mcp.TextContent).Text != "hello "+who.sub {
+						t.Fatalf("%s: prompts/get: %v %+v", who.sub, err, pr)
+					}
+					_ = cs.Close()
 				}
-				pr, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "up___greet"})
-				if err != nil || pr.Messages[0].Content.(*mcp.TextContent).Text != "hello "+who.sub {
-					t.Fatalf("%s: prompts/get: %v %+v", who.sub, err, pr)
-				}
-				_ = cs.Close()
 			}
 
 			// A call for no caller at all has nobody to act for.
@@ -312,22 +309,22 @@ func TestGatewayCredentials(t *testing.T) {
 	tg := newTarget(t, mcpserver.Options{Name: "up", URL: ob.g.url, Credentials: ob.own})
 	_, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: ob.jwt}, tg)
 	for _, sub := range []string{"alice", "bob"} {
-		cs, err := mcp.NewClient(&mcp.Implementation{Name: sub, Version: "0"}, nil).Connect(ctx,
-			&mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{ob.token(t, sub)}}}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, meta := range []mcp.Meta{nil, {"progressToken": "p1"}} { // the lean path, go-sdk's client
-			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___whoami", Arguments: map[string]any{}, Meta: meta})
+		for _, opts := range []*mcp.ClientOptions{nil, sampler()} { // the lean path, go-sdk's client
+			cs, err := mcp.NewClient(&mcp.Implementation{Name: sub, Version: "0"}, opts).Connect(ctx,
+				&mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{ob.token(t, sub)}}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___whoami", Arguments: map[string]any{}})
 			if err != nil || res.IsError || testenv.Text(res) != "serving "+ob.gwClient.ID {
 				t.Fatalf("%s: %v %q", sub, err, testenv.Text(res))
 			}
+			pr, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "up___greet"})
+			if err != nil || pr.Messages[0].Content.(*mcp.TextContent).Text != "hello "+ob.gwClient.ID {
+				t.Fatalf("%s: prompts/get: %v %+v", sub, err, pr)
+			}
+			_ = cs.Close()
 		}
-		pr, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "up___greet"})
-		if err != nil || pr.Messages[0].Content.(*mcp.TextContent).Text != "hello "+ob.gwClient.ID {
-			t.Fatalf("%s: prompts/get: %v %+v", sub, err, pr)
-		}
-		_ = cs.Close()
 	}
 	sessions := ob.g.sessions()
 	if len(sessions) < 3 { // the shared one and one per caller's session

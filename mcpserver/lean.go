@@ -20,7 +20,7 @@ import (
 	"github.com/toolgate/toolgate/internal/jsonx"
 )
 
-// The lean path sends a quiet call (see quietCall) over streamable HTTP
+// The lean path sends a call (see leanCaller) over streamable HTTP
 // itself, in place of go-sdk's client: one POST on the backend session
 // go-sdk initialised (its Mcp-Session-Id and negotiated
 // MCP-Protocol-Version), through the target's own *http.Client (its
@@ -28,12 +28,12 @@ import (
 // without the goroutine hops and per-message buffers of go-sdk's client.
 // What else the server sends in the call's stream is handled as go-sdk's
 // client would handle it, by the same link handlers: notifications are
-// relayed (log messages and another call's progress to their callers; list
-// changes and resource updates to the gateway), and requests (the
-// server's sampling and elicitation, ping, roots/list) are answered with a
-// POST, as go-sdk answers them. Everything else, and every call over a
-// protocol version whose streamable HTTP rules the lean path does not
-// know, goes through go-sdk.
+// relayed (progress and log messages to their callers; list changes and
+// resource updates to the gateway), and requests (the server's sampling
+// and elicitation, ping, roots/list) are answered with a POST, as go-sdk
+// answers them for a caller that can answer neither. Calls of callers that
+// can, and every call over a protocol version whose streamable HTTP rules
+// the lean path does not know, go through go-sdk.
 
 // leanVersion reports whether the lean path speaks tools/call over
 // streamable HTTP at protocol version v: those up to protocolVersion, whose
@@ -46,13 +46,12 @@ func leanVersion(v string) bool {
 	return false
 }
 
-// quietCall reports whether nothing the server sends for the call needs
-// go-sdk's client: the caller asked for no progress and set no log level
-// for the request, and can answer neither sampling nor elicitation.
-func quietCall(req *toolgate.CallRequest) bool {
-	if req.Meta["progressToken"] != nil || req.Meta[mcp.MetaKeyLogLevel] != nil {
-		return false
-	}
+// leanCaller reports whether the caller of req can answer neither
+// sampling nor elicitation, so that a request of the server during the
+// call is refused here, never relayed: a relayed request that the server
+// gives up as it answers the call would race the answer to the caller
+// (go-sdk sends its cancellation after the cancelled request returns).
+func leanCaller(req *toolgate.CallRequest) bool {
 	if req.Session == nil {
 		return true
 	}
@@ -62,7 +61,7 @@ func quietCall(req *toolgate.CallRequest) bool {
 
 // lean reports whether the call req on cs may take the lean path.
 func (t *Target) lean(cs *mcp.ClientSession, req *toolgate.CallRequest) bool {
-	if t.opts.URL == "" || t.opts.SSE || t.noLean || !quietCall(req) {
+	if t.opts.URL == "" || t.opts.SSE || t.noLean || !leanCaller(req) {
 		return false
 	}
 	ir := cs.InitializeResult()

@@ -358,6 +358,45 @@ func TestLeanRelaysLog(t *testing.T) {
 	}
 }
 
+// TestLeanRelaysProgress: a caller that sends a progress token and can
+// answer neither sampling nor elicitation takes the lean path, and gets
+// the server's progress under its own token, in order, before the answer,
+// exactly as through go-sdk's client.
+func TestLeanRelaysProgress(t *testing.T) {
+	ids := &callIDs{next: streamable()}
+	srv := httptest.NewServer(ids)
+	t.Cleanup(srv.Close)
+	lean := newTarget(t, mcpserver.Options{Name: "up", URL: srv.URL})
+	sdk := newTarget(t, mcpserver.Options{Name: "up", URL: srv.URL})
+	mcpserver.NoLean(sdk)
+	var got [2]string
+	for i, tg := range []*mcpserver.Target{lean, sdk} {
+		_, gwURL := gateway(t, tg)
+		c := &caller{}
+		opts := c.options()
+		opts.CreateMessageHandler, opts.ElicitationHandler = nil, nil
+		cs := connect(t, gwURL, opts)
+		params := &mcp.CallToolParams{Name: "up___progress", Arguments: map[string]any{}}
+		params.SetProgressToken("caller-token")
+		lean0, sdk0 := ids.counts()
+		res, err := cs.CallTool(callCtx(t), params)
+		if err != nil || res.IsError || text(res) != "token=true" {
+			t.Fatalf("%v %+v", err, res)
+		}
+		if lean1, sdk1 := ids.counts(); i == 0 && (lean1 != lean0+1 || sdk1 != sdk0) || i == 1 && (lean1 != lean0 || sdk1 != sdk0+1) {
+			t.Errorf("target %d sent %d lean and %d go-sdk calls", i, lean1-lean0, sdk1-sdk0)
+		}
+		// go-sdk's client hands notifications to their handler on its own.
+		waitFor(t, "3 progress notifications", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.progress) == 3 })
+		c.mu.Lock()
+		got[i] = jsonOf(t, c.progress)
+		c.mu.Unlock()
+	}
+	if got[0] != got[1] || !strings.Contains(got[0], `"progressToken":"caller-token"`) {
+		t.Errorf("progress by the lean path:\n %s\nby go-sdk's client:\n %s", got[0], got[1])
+	}
+}
+
 // TestLeanStreamLeftOpen: a server that keeps a call's stream open after
 // its answer does not hold the call up.
 func TestLeanStreamLeftOpen(t *testing.T) {

@@ -113,14 +113,15 @@ func TestCredentialsVerified(t *testing.T) {
 				return
 			}
 			_, gwURL := gateway(t, tg)
-			cs := connect(t, gwURL, nil)
 			ctx := callCtx(t)
-			for _, meta := range []mcp.Meta{nil, {"progressToken": "p"}} { // the lean path, go-sdk's client
-				res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___echo", Arguments: map[string]any{"message": "hi"}, Meta: meta})
+			for _, opts := range []*mcp.ClientOptions{sampler(), nil} { // go-sdk's client, the lean path
+				cs := connect(t, gwURL, opts)
+				res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___echo", Arguments: map[string]any{"message": "hi"}})
 				if err != nil || res.IsError || text(res) != "Echo: hi" {
 					t.Fatalf("tools/call: %v %s", err, jsonOf(t, res))
 				}
 			}
+			cs := connect(t, gwURL, nil)
 			prompts, err := cs.ListPrompts(ctx, nil)
 			if err != nil || !slices.ContainsFunc(prompts.Prompts, func(p *mcp.Prompt) bool { return p.Name == "up___simple-prompt" }) {
 				t.Fatalf("prompts/list: %v %s", err, jsonOf(t, prompts))
