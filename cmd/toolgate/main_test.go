@@ -423,6 +423,11 @@ func TestExampleConfig(t *testing.T) {
 	if code, out, errOut := runCLI(t, penv, "schema", "--config", "../../examples/config/policies.yaml"); code != 0 || !strings.Contains(out, "action notes___deleteNote in CallTool") {
 		t.Errorf("schema of policies.yaml: exit %d\n%s%s", code, out, errOut)
 	}
+	// The on-behalf-of example validates (the MCP server is not contacted).
+	oenv := append(penv, "IDP_CLIENT_SECRET=secret", "CRM_MCP_URL=https://crm.invalid/mcp")
+	if code, out, errOut := runCLI(t, oenv, "validate", "--config", "../../examples/config/on-behalf-of.yaml"); code != 0 {
+		t.Errorf("validate on-behalf-of.yaml: exit %d\n%s%s", code, out, errOut)
+	}
 
 	// The backend on a free port, the configuration pointed at it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
