@@ -24,6 +24,7 @@ type requestInfo struct {
 	auth       []string          // the request's own Authorization values
 	hadAuth    bool
 	remoteAddr string
+	watch      *cancelWatch // what go-sdk answers the request through (relaycancel.go)
 
 	obs atomic.Pointer[observation] // the request's, once a handler began it
 }
@@ -118,8 +119,10 @@ var lentBearer = []string{"Bearer toolgate"}
 // serveMCP gives the request copy the caller's Authorization back and hands
 // it to the fast path or go-sdk.
 func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request) {
+	var ri *requestInfo
 	if ti := sdkauth.TokenInfoFromContext(r.Context()); ti != nil {
-		if ri, ok := ti.Extra[requestInfoExtra].(*requestInfo); ok {
+		ri, _ = ti.Extra[requestInfoExtra].(*requestInfo)
+		if ri != nil {
 			if ri.hadAuth {
 				r.Header["Authorization"] = ri.auth
 			} else {
@@ -129,6 +132,11 @@ func (g *Gateway) serveMCP(w http.ResponseWriter, r *http.Request) {
 	}
 	if g.fast.Serve(w, r) {
 		return
+	}
+	if ri != nil && r.Method == http.MethodPost && !g.opts.Stateless {
+		// A call may send the caller requests: count their cancellations.
+		ri.watch = newCancelWatch(w)
+		w = ri.watch
 	}
 	g.mcpHTTP.ServeHTTP(w, r)
 }

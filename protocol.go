@@ -196,12 +196,16 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (_ *mc
 	ob.entry = e
 	ctx, done := g.requestContext(ctx, cr)
 	defer done()
+	sess := g.session(e, cr, ri)
+	if sess.relays != nil {
+		defer sess.relays.end() // before go-sdk writes the answer
+	}
 
 	req := &CallRequest{
 		Arguments: cr.Params.Arguments,
 		Meta:      cr.Params.Meta,
 		Header:    ri.header,
-		Session:   g.session(e, cr),
+		Session:   sess,
 		SessionID: ob.sessID,
 		obs:       ob,
 	}
@@ -252,8 +256,9 @@ func (g *Gateway) direct(name string, quiet bool) bool {
 var undeclared = noSession("the tool does not declare Tool.UsesSession")
 
 // session is the Session a call of e sees: go-sdk's session of the
-// request for a tool that declares it uses one, a stub otherwise.
-func (g *Gateway) session(e *entry, cr *mcp.CallToolRequest) *Session {
+// request (whose POST is answered through ri.watch) for a tool that
+// declares it uses one, a stub otherwise.
+func (g *Gateway) session(e *entry, cr *mcp.CallToolRequest, ri *requestInfo) *Session {
 	switch {
 	case !e.prep.tool.UsesSession:
 		return undeclared
@@ -262,6 +267,10 @@ func (g *Gateway) session(e *entry, cr *mcp.CallToolRequest) *Session {
 		// only for a quiet call answered in plain JSON: nothing to send.
 		return &Session{quiet: true, stateless: true, noStream: g.opts.JSONResponse}
 	}
-	return &Session{ss: cr.Session, token: cr.Params.GetProgressToken(),
+	s := &Session{ss: cr.Session, token: cr.Params.GetProgressToken(),
 		stateless: g.opts.Stateless, noStream: g.opts.Stateless && g.opts.JSONResponse}
+	if !s.stateless {
+		s.relays = newRelays(ri.watch)
+	}
+	return s
 }

@@ -37,7 +37,7 @@ func (s *Session) RelayElicit(ctx context.Context, params *mcp.ElicitParams) (*m
 		ctx = context.WithValue(ctx, relayedSchemaKey{}, p.RequestedSchema)
 		p.RequestedSchema = nil
 	}
-	res, err := s.ss.Elicit(ctx, &p)
+	res, err := ask(ctx, s, func(ctx context.Context) (*mcp.ElicitResult, error) { return s.ss.Elicit(ctx, &p) })
 	if err != nil {
 		return nil, fmt.Errorf("toolgate: elicitation: %w", err)
 	}

@@ -38,6 +38,25 @@ type Session struct {
 	// a stateless call the gateway answered directly, as the client asked
 	// for nothing: notifications are dropped, as go-sdk would drop them
 	quiet bool
+	// the requests sent to the client during the call (relaycancel.go);
+	// nil for a Session that sends none
+	relays *relays
+}
+
+// ask sends a request to the client with send, tracked so that the call's
+// answer never overtakes its cancellation (relaycancel.go).
+func ask[R any](ctx context.Context, s *Session, send func(context.Context) (R, error)) (R, error) {
+	if s.relays == nil {
+		return send(ctx)
+	}
+	ctx, done, err := s.relays.begin(ctx)
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	res, err := send(ctx)
+	done(err)
+	return res, err
 }
 
 // noSession returns a Session whose methods all fail with why.
@@ -97,7 +116,7 @@ func (s *Session) Elicit(ctx context.Context, params *mcp.ElicitParams) (*mcp.El
 	if caps == nil || caps.Elicitation == nil {
 		return nil, errors.New("toolgate: the client does not support elicitation")
 	}
-	res, err := s.ss.Elicit(ctx, params)
+	res, err := ask(ctx, s, func(ctx context.Context) (*mcp.ElicitResult, error) { return s.ss.Elicit(ctx, params) })
 	if err != nil {
 		return nil, fmt.Errorf("toolgate: elicitation: %w", err)
 	}
@@ -130,7 +149,9 @@ func (s *Session) Sample(ctx context.Context, params *mcp.CreateMessageParams) (
 		return nil, errors.New("toolgate: the client does not support sampling")
 	}
 	//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
-	res, err := s.ss.CreateMessage(ctx, params)
+	res, err := ask(ctx, s, func(ctx context.Context) (*mcp.CreateMessageResult, error) {
+		return s.ss.CreateMessage(ctx, params)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("toolgate: sampling: %w", err)
 	}
