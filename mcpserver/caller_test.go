@@ -177,32 +177,35 @@ func TestOnBehalfOfCaller(t *testing.T) {
 	g, gwClient, ctx := ob.g, ob.gwClient, t.Context()
 	alice, bob := ob.token(t, "alice"), ob.token(t, "bob")
 
-	for _, stateless := range []bool{false, true} {
-		name := map[bool]string{false: "stateful", true: "stateless"}[stateless]
-		t.Run(name, func(t *testing.T) {
+	for _, mode := range []struct {
+		name             string
+		stateless, noSDK bool
+	}{{"stateful", false, false}, {"stateless", true, false}, {"stateful, go-sdk's client", false, true}} {
+		t.Run(mode.name, func(t *testing.T) {
 			tg := newTarget(t, mcpserver.Options{Name: "up", URL: g.url, Credentials: ob.exchange, ListingCredentials: ob.own})
-			gw, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: ob.jwt, Stateless: stateless}, tg)
+			if mode.noSDK {
+				mcpserver.NoLean(tg)
+			}
+			gw, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: ob.jwt, Stateless: mode.stateless}, tg)
 			if st := gw.Status(); len(st) != 1 || !st[0].Healthy {
 				t.Fatalf("status %+v: the listing with the gateway's own credentials failed", st)
 			}
 
 			for _, who := range []struct{ sub, token string }{{"alice", alice}, {"bob", bob}, {"alice", alice}} {
-				for _, opts := range []*mcp.ClientOptions{nil, sampler()} { // the lean path, go-sdk's client
-					c := mcp.NewClient(&mcp.Implementation{Name: who.sub, Version: "0"}, opts)
-					cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{who.token}}}, nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___whoami", Arguments: map[string]any{}, Meta: mcp.Meta{"progressToken": "p1"}})
-					if err != nil || res.IsError || testenv.Text(res) != "serving "+who.sub {
-						t.Fatalf("%s: %v %+v %q", who.sub, err, res, testenv.Text(res))
-					}
-					pr, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "up___greet"})
-					if err != nil || pr.Messages[0].Content.(*mcp.TextContent).Text != "hello "+who.sub {
-						t.Fatalf("%s: prompts/get: %v %+v", who.sub, err, pr)
-					}
-					_ = cs.Close()
+				c := mcp.NewClient(&mcp.Implementation{Name: who.sub, Version: "0"}, nil)
+				cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{who.token}}}, nil)
+				if err != nil {
+					t.Fatal(err)
 				}
+				res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___whoami", Arguments: map[string]any{}, Meta: mcp.Meta{"progressToken": "p1"}})
+				if err != nil || res.IsError || testenv.Text(res) != "serving "+who.sub {
+					t.Fatalf("%s: %v %+v %q", who.sub, err, res, testenv.Text(res))
+				}
+				pr, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "up___greet"})
+				if err != nil || pr.Messages[0].Content.(*mcp.TextContent).Text != "hello "+who.sub {
+					t.Fatalf("%s: prompts/get: %v %+v", who.sub, err, pr)
+				}
+				_ = cs.Close()
 			}
 
 			// A call for no caller at all has nobody to act for.
@@ -306,11 +309,14 @@ func TestCallerSessionRenewed(t *testing.T) {
 func TestGatewayCredentials(t *testing.T) {
 	ob := newOnBehalf(t)
 	ctx := t.Context()
-	tg := newTarget(t, mcpserver.Options{Name: "up", URL: ob.g.url, Credentials: ob.own})
-	_, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: ob.jwt}, tg)
+	lean := newTarget(t, mcpserver.Options{Name: "up", URL: ob.g.url, Credentials: ob.own})
+	sdk := newTarget(t, mcpserver.Options{Name: "up", URL: ob.g.url, Credentials: ob.own})
+	mcpserver.NoLean(sdk)
+	_, leanURL := gatewayWith(t, &toolgate.Options{Authorizer: ob.jwt}, lean)
+	_, sdkURL := gatewayWith(t, &toolgate.Options{Authorizer: ob.jwt}, sdk)
 	for _, sub := range []string{"alice", "bob"} {
-		for _, opts := range []*mcp.ClientOptions{nil, sampler()} { // the lean path, go-sdk's client
-			cs, err := mcp.NewClient(&mcp.Implementation{Name: sub, Version: "0"}, opts).Connect(ctx,
+		for _, gwURL := range []string{leanURL, sdkURL} {
+			cs, err := mcp.NewClient(&mcp.Implementation{Name: sub, Version: "0"}, nil).Connect(ctx,
 				&mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{ob.token(t, sub)}}}, nil)
 			if err != nil {
 				t.Fatal(err)

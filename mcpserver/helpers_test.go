@@ -3,7 +3,6 @@ package mcpserver_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -75,15 +74,6 @@ type caller struct {
 	progress []*mcp.ProgressNotificationParams
 	logs     []*mcp.LoggingMessageParams
 	asked    []string
-}
-
-// sampler is the options of a caller that can answer sampling (and says
-// no): its calls go through go-sdk's client, where a caller without
-// sampling or elicitation takes the lean path.
-func sampler() *mcp.ClientOptions {
-	return &mcp.ClientOptions{CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
-		return nil, errors.New("no model here")
-	}}
 }
 
 func (c *caller) options() *mcp.ClientOptions {

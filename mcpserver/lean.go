@@ -20,20 +20,20 @@ import (
 	"github.com/toolgate/toolgate/internal/jsonx"
 )
 
-// The lean path sends a call (see leanCaller) over streamable HTTP
-// itself, in place of go-sdk's client: one POST on the backend session
-// go-sdk initialised (its Mcp-Session-Id and negotiated
-// MCP-Protocol-Version), through the target's own *http.Client (its
-// credentials, its trace headers), and the answer read as it arrives,
-// without the goroutine hops and per-message buffers of go-sdk's client.
-// What else the server sends in the call's stream is handled as go-sdk's
-// client would handle it, by the same link handlers: notifications are
-// relayed (progress and log messages to their callers; list changes and
-// resource updates to the gateway), and requests (the server's sampling
-// and elicitation, ping, roots/list) are answered with a POST, as go-sdk
-// answers them for a caller that can answer neither. Calls of callers that
-// can, and every call over a protocol version whose streamable HTTP rules
-// the lean path does not know, go through go-sdk.
+// The lean path sends a call over streamable HTTP itself, in place of
+// go-sdk's client: one POST on the backend session go-sdk initialised (its
+// Mcp-Session-Id and negotiated MCP-Protocol-Version), through the
+// target's own *http.Client (its credentials, its trace headers), and the
+// answer read as it arrives, without the goroutine hops and per-message
+// buffers of go-sdk's client. What else the server sends in the call's
+// stream is handled as go-sdk's client would handle it, by the same link
+// handlers: notifications are relayed (progress and log messages to their
+// callers; list changes and resource updates to the gateway), requests
+// (the server's sampling and elicitation, ping, roots/list) are answered
+// with a POST, sampling and elicitation relayed to the caller, and the
+// server's cancellation of one of its requests cancels its relay. Every
+// call over a protocol version whose streamable HTTP rules the lean path
+// does not know goes through go-sdk.
 
 // leanVersion reports whether the lean path speaks tools/call over
 // streamable HTTP at protocol version v: those up to protocolVersion, whose
@@ -46,22 +46,9 @@ func leanVersion(v string) bool {
 	return false
 }
 
-// leanCaller reports whether the caller of req can answer neither
-// sampling nor elicitation, so that a request of the server during the
-// call is refused here, never relayed: a relayed request that the server
-// gives up as it answers the call would race the answer to the caller
-// (go-sdk sends its cancellation after the cancelled request returns).
-func leanCaller(req *toolgate.CallRequest) bool {
-	if req.Session == nil {
-		return true
-	}
-	caps := req.Session.ClientCapabilities()
-	return caps == nil || caps.Sampling == nil && caps.Elicitation == nil
-}
-
-// lean reports whether the call req on cs may take the lean path.
-func (t *Target) lean(cs *mcp.ClientSession, req *toolgate.CallRequest) bool {
-	if t.opts.URL == "" || t.opts.SSE || t.noLean || !leanCaller(req) {
+// lean reports whether a call on cs may take the lean path.
+func (t *Target) lean(cs *mcp.ClientSession) bool {
+	if t.opts.URL == "" || t.opts.SSE || t.noLean {
 		return false
 	}
 	ir := cs.InitializeResult()
@@ -244,6 +231,9 @@ type exchange struct {
 	l       *link
 	sid     string // Mcp-Session-Id; "" for a server without sessions
 	version string // the negotiated protocol version
+
+	mu    sync.Mutex
+	asked map[string]context.CancelFunc // the server's requests being answered, by id
 }
 
 // post sends one JSON-RPC message.
@@ -323,11 +313,38 @@ func (ex *exchange) handle(ctx context.Context, asked *sync.WaitGroup, m *wireMe
 	case m.Method == "":
 		// A response to another request: not this stream's.
 	case hasID(m.ID):
+		id := string(bytes.TrimSpace(m.ID))
+		rctx, cancel := context.WithCancel(ctx)
+		ex.mu.Lock()
+		if ex.asked == nil {
+			ex.asked = map[string]context.CancelFunc{}
+		}
+		ex.asked[id] = cancel
+		ex.mu.Unlock()
 		asked.Add(1)
 		go func() {
 			defer asked.Done()
-			ex.answer(ctx, m)
+			defer func() {
+				ex.mu.Lock()
+				delete(ex.asked, id)
+				ex.mu.Unlock()
+				cancel()
+			}()
+			ex.answer(rctx, m)
 		}()
+	case m.Method == "notifications/cancelled":
+		// The server gave up one of its requests: so does its relay.
+		var p struct {
+			RequestID json.RawMessage `json:"requestId"`
+		}
+		if json.Unmarshal(m.Params, &p) == nil {
+			ex.mu.Lock()
+			cancel := ex.asked[string(bytes.TrimSpace(p.RequestID))]
+			ex.mu.Unlock()
+			if cancel != nil {
+				cancel()
+			}
+		}
 	case m.Method == "notifications/message":
 		var p mcp.LoggingMessageParams
 		if json.Unmarshal(m.Params, &p) == nil {

@@ -268,7 +268,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	meta = withTrace(ctx, meta)
 	done := l.begin(c)
 	defer done()
-	if t.lean(cs, req) {
+	if t.lean(cs) {
 		res, err := t.callLean(ctx, l, cs, c, req, meta)
 		if res != nil {
 			l.drain(ctx)

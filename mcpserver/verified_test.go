@@ -112,15 +112,19 @@ func TestCredentialsVerified(t *testing.T) {
 				}
 				return
 			}
+			sdk := newTarget(t, mcpserver.Options{Name: "up", URL: gate + "/mcp", Credentials: tc.creds})
+			mcpserver.NoLean(sdk)
 			_, gwURL := gateway(t, tg)
+			_, sdkURL := gateway(t, sdk)
 			ctx := callCtx(t)
-			for _, opts := range []*mcp.ClientOptions{sampler(), nil} { // go-sdk's client, the lean path
-				cs := connect(t, gwURL, opts)
+			for _, u := range []string{sdkURL, gwURL} { // go-sdk's client, the lean path
+				cs := connect(t, u, nil)
 				res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___echo", Arguments: map[string]any{"message": "hi"}})
 				if err != nil || res.IsError || text(res) != "Echo: hi" {
 					t.Fatalf("tools/call: %v %s", err, jsonOf(t, res))
 				}
 			}
+			_ = sdk.Close() // its session ends before the proxy's verdicts are read
 			cs := connect(t, gwURL, nil)
 			prompts, err := cs.ListPrompts(ctx, nil)
 			if err != nil || !slices.ContainsFunc(prompts.Prompts, func(p *mcp.Prompt) bool { return p.Name == "up___simple-prompt" }) {
