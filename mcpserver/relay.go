@@ -266,9 +266,13 @@ func (l *link) elicitAsIs(next mcp.MethodHandler) mcp.MethodHandler {
 	}
 }
 
-// during returns ctx, ended also when the call c ends.
+// during returns the context of a request relayed to the caller of c:
+// the call's own, so that the gateway sends the request on the call's
+// stream (as the specification asks of requests that relate to a call, and
+// reachable by a client that opened no other stream), ended also when the
+// server's request (ctx) ends.
 func during(ctx context.Context, c *call) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(c.ctx, cancel)
-	return ctx, func() { stop(); cancel() }
+	rctx, cancel := context.WithCancel(c.ctx)
+	stop := context.AfterFunc(ctx, cancel)
+	return rctx, func() { stop(); cancel() }
 }
