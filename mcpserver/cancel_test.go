@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,9 +52,11 @@ func TestServerCancelsRelayedRequest(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			ended := make(chan error, 1)
+			var endedAt time.Time
 			wait := func(ctx context.Context) {
 				select {
 				case <-ctx.Done():
+					endedAt = time.Now()
 					ended <- ctx.Err()
 				case <-time.After(10 * time.Second):
 					ended <- errors.New("still waiting after 10 s")
@@ -70,6 +73,7 @@ func TestServerCancelsRelayedRequest(t *testing.T) {
 				},
 			})
 			res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___" + name, Arguments: map[string]any{}})
+			answeredAt := time.Now()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,6 +81,11 @@ func TestServerCancelsRelayedRequest(t *testing.T) {
 			case err := <-ended:
 				if !errors.Is(err, context.Canceled) {
 					t.Fatalf("the caller's handler ended with %v, want its request cancelled", err)
+				}
+				// A server that gives up its request and answers later:
+				// its cancellation reaches the caller at once.
+				if strings.HasSuffix(name, "-300") && !endedAt.Before(answeredAt.Add(-200*time.Millisecond)) {
+					t.Errorf("the request was cancelled %v before the answer, want at the server's cancellation, 300 ms before", answeredAt.Sub(endedAt))
 				}
 			case <-time.After(10 * time.Second):
 				t.Fatalf("the caller was never asked; the call returned %q", text(res))
