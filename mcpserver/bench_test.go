@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -69,6 +70,51 @@ func BenchmarkProxiedCall(b *testing.B) {
 	b.ReportMetric(float64(mp.Microseconds()), "proxied-µs")
 	b.ReportMetric(float64((mp - md).Microseconds()), "added-µs")
 	b.ReportMetric(float64((mc - md).Microseconds()), "proxy-added-µs")
+}
+
+// BenchmarkProxiedCallCapable is BenchmarkProxiedCall for a caller that
+// can be asked (it declares sampling) and sends a progress token, as many
+// clients do: the gateway serves its call with go-sdk's server, where a
+// quiet call takes its fast path, and the target still takes the lean path.
+//
+//	go test -run '^$' -bench ProxiedCallCapable -benchtime 2000x ./mcpserver
+func BenchmarkProxiedCallCapable(b *testing.B) {
+	_, url := backend(b, nil)
+	_, gwURL := gateway(b, newTarget(b, mcpserver.Options{Name: "up", URL: url}))
+	ctx := context.Background()
+	c := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "0"}, &mcp.ClientOptions{
+		CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+			return nil, errors.New("no model here")
+		}})
+	capable, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: gwURL}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = capable.Close() })
+	direct := dial(b, url)
+	call := func(cs *mcp.ClientSession, name string) time.Duration {
+		params := &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}}
+		params.SetProgressToken("p")
+		start := time.Now()
+		res, err := cs.CallTool(ctx, params)
+		if err != nil || res.IsError {
+			b.Fatalf("%s: %v %+v", name, err, res)
+		}
+		return time.Since(start)
+	}
+	for range 50 {
+		call(direct, "echo")
+		call(capable, "up___echo")
+	}
+	var d, p []time.Duration
+	for b.Loop() {
+		d = append(d, call(direct, "echo"))
+		p = append(p, call(capable, "up___echo"))
+	}
+	md, mp := quantile(d, 0.5), quantile(p, 0.5)
+	b.ReportMetric(float64(md.Microseconds()), "direct-µs")
+	b.ReportMetric(float64(mp.Microseconds()), "proxied-µs")
+	b.ReportMetric(float64((mp - md).Microseconds()), "added-µs")
 }
 
 // quantile returns the q quantile of ds.
