@@ -16,8 +16,18 @@ import (
 // request cancelled: the caller gets notifications/cancelled on the call's
 // stream before the call's answer closes it, every time.
 func TestRelayGivenUpBeforeAnswer(t *testing.T) {
-	for _, ask := range []string{"sampling", "elicitation"} {
-		t.Run(ask, func(t *testing.T) {
+	for _, tc := range []struct {
+		ask  string
+		opts Options
+	}{
+		{"sampling", Options{}},
+		{"elicitation", Options{}},
+		// Plain-JSON answers: the requests and their cancellations go on
+		// the session's own stream, which the answer does not close.
+		{"sampling", Options{JSONResponse: true}},
+	} {
+		ask := tc.ask
+		t.Run(fmt.Sprintf("%s json=%v", ask, tc.opts.JSONResponse), func(t *testing.T) {
 			asked := make(chan struct{}, 1)
 			tool := Func("ask", "Asks, then gives up", func(ctx context.Context, _ struct{}) (string, error) {
 				actx, cancel := context.WithCancel(ctx)
@@ -36,7 +46,7 @@ func TestRelayGivenUpBeforeAnswer(t *testing.T) {
 				cancel()
 				return fmt.Sprint("gave up: ", <-done), nil
 			}).WithSession()
-			gw := mustGateway(t, &Options{}, Funcs("s", tool))
+			gw := mustGateway(t, &tc.opts, Funcs("s", tool))
 			ended := make(chan error, 1)
 			wait := func(ctx context.Context) {
 				asked <- struct{}{}
