@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,28 +29,34 @@ const relayCancelWait = 250 * time.Millisecond
 // cancelledMethod is how a cancellation reads on the wire.
 var cancelledMethod = []byte(`"notifications/cancelled"`)
 
-// cancelWatch is the ResponseWriter go-sdk answers a POST through: it
-// counts the cancellations written on the POST's stream.
+// cancelWatch is the ResponseWriter go-sdk answers a POST through: once a
+// call of the POST has sent the caller a request (arm), it counts the
+// cancellations written on the POST's stream. Until then it only passes
+// the bytes on.
 type cancelWatch struct {
 	http.ResponseWriter
+	armed atomic.Bool
 
 	mu      sync.Mutex
-	n       int           // cancellations written
-	changed chan struct{} // closed when n grows
+	n       int           // cancellations written since armed
+	changed chan struct{} // closed when n grows; made by a waiter
 }
 
-func newCancelWatch(w http.ResponseWriter) *cancelWatch {
-	return &cancelWatch{ResponseWriter: w, changed: make(chan struct{})}
-}
+func newCancelWatch(w http.ResponseWriter) *cancelWatch { return &cancelWatch{ResponseWriter: w} }
 
 // Write implements http.ResponseWriter.
 func (w *cancelWatch) Write(p []byte) (int, error) {
 	n, err := w.ResponseWriter.Write(p)
+	if !w.armed.Load() {
+		return n, err
+	}
 	if k := bytes.Count(p[:n], cancelledMethod); k > 0 {
 		w.mu.Lock()
 		w.n += k
-		close(w.changed)
-		w.changed = make(chan struct{})
+		if w.changed != nil {
+			close(w.changed)
+			w.changed = nil
+		}
 		w.mu.Unlock()
 	}
 	return n, err
@@ -61,12 +68,12 @@ func (w *cancelWatch) Flush() { _ = http.NewResponseController(w.ResponseWriter)
 // Unwrap gives http.ResponseController the writer beneath.
 func (w *cancelWatch) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// count returns the cancellations written so far, and a channel closed
-// when there are more.
-func (w *cancelWatch) count() (int, <-chan struct{}) {
+// arm starts the count, if it has not started, and returns it.
+func (w *cancelWatch) arm() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.n, w.changed
+	w.armed.Store(true)
+	return w.n
 }
 
 // stream reports whether the POST is answered with an event stream, where
@@ -76,13 +83,19 @@ func (w *cancelWatch) stream() bool {
 	return strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream")
 }
 
-// waitFor waits until n cancellations have been written, or ctx ends.
+// waitFor waits until n cancellations have been counted, or ctx ends.
 func (w *cancelWatch) waitFor(ctx context.Context, n int) {
 	for {
-		got, more := w.count()
-		if got >= n {
+		w.mu.Lock()
+		if w.n >= n {
+			w.mu.Unlock()
 			return
 		}
+		if w.changed == nil {
+			w.changed = make(chan struct{})
+		}
+		more := w.changed
+		w.mu.Unlock()
 		select {
 		case <-more:
 		case <-ctx.Done():
@@ -94,22 +107,21 @@ func (w *cancelWatch) waitFor(ctx context.Context, n int) {
 // relays are the requests a call's Session sent to the caller.
 type relays struct {
 	watch *cancelWatch // the call's POST stream; nil if unknown
-	base  int          // cancellations on it before the call
 
-	mu      sync.Mutex
-	pending map[*context.CancelFunc]struct{}
-	wg      sync.WaitGroup
-	gaveUp  int  // requests that ended by their context
-	over    bool // the call has returned
+	over      context.Context // ends when the call returns
+	endAll    context.CancelFunc
+	requests  sync.WaitGroup
+	mu        sync.Mutex
+	asked     bool // a request was sent
+	base      int  // the watch's count when the first was
+	gaveUp    int  // requests that ended by their context
+	returning bool // the call has returned
 }
 
 // newRelays tracks the requests of a call answered through watch.
 func newRelays(watch *cancelWatch) *relays {
-	r := &relays{watch: watch, pending: map[*context.CancelFunc]struct{}{}}
-	if watch != nil {
-		r.base, _ = watch.count()
-	}
-	return r
+	over, endAll := context.WithCancel(context.Background())
+	return &relays{watch: watch, over: over, endAll: endAll}
 }
 
 // errCallOver refuses a request sent after its call returned.
@@ -119,27 +131,30 @@ var errCallOver = errors.New("toolgate: the call has returned; its session can a
 // which also ends when the call does, and the function to call with its
 // outcome.
 func (r *relays) begin(ctx context.Context) (context.Context, func(error), error) {
-	ctx, cancel := context.WithCancel(ctx)
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.over {
-		cancel()
+	if r.returning {
+		r.mu.Unlock()
 		return nil, nil, errCallOver
 	}
-	r.pending[&cancel] = struct{}{}
-	r.wg.Add(1)
+	if !r.asked && r.watch != nil {
+		r.base = r.watch.arm()
+	}
+	r.asked = true
+	r.requests.Add(1)
+	r.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(r.over, cancel)
 	return ctx, func(err error) {
 		// go-sdk sends notifications/cancelled for a request that its
 		// context ended before the answer came.
-		gaveUp := err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
-		r.mu.Lock()
-		delete(r.pending, &cancel)
-		if gaveUp {
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			r.mu.Lock()
 			r.gaveUp++
+			r.mu.Unlock()
 		}
-		r.mu.Unlock()
+		stop()
 		cancel()
-		r.wg.Done()
+		r.requests.Done()
 	}, nil
 }
 
@@ -148,19 +163,17 @@ func (r *relays) begin(ctx context.Context) (context.Context, func(error), error
 // the stream to carry the cancellation of each request given up.
 func (r *relays) end() {
 	r.mu.Lock()
-	r.over = true
-	for cancel := range r.pending {
-		(*cancel)()
-	}
-	asked := len(r.pending) > 0 || r.gaveUp > 0
+	r.returning = true
+	asked := r.asked
 	r.mu.Unlock()
+	r.endAll()
 	if !asked {
 		return
 	}
 	ctx, stop := context.WithTimeout(context.Background(), relayCancelWait)
 	defer stop()
 	returned := make(chan struct{})
-	go func() { r.wg.Wait(); close(returned) }()
+	go func() { r.requests.Wait(); close(returned) }()
 	select {
 	case <-returned:
 	case <-ctx.Done():
