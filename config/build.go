@@ -359,13 +359,8 @@ func (f *File) buildTarget(ctx context.Context, i int, logger *slog.Logger) (too
 		s := m.MCPServer
 		o := &mcpserver.Options{Name: t.Name, Description: t.Description, URL: s.Endpoint, Credentials: creds, Logger: logger,
 			ListingMode: mcpserver.ListingMode(s.ListingMode)}
-		if exchanges(t) {
-			// The gateway lists the server with its own client credentials.
-			cc, err := f.oauthClientCredentials(t, log)
-			if err != nil {
-				return nil, fail(path, err)
-			}
-			o.ListingCredentials = lazyClientCredentials(cc)
+		if l, ok := creds.(*lazy); ok && l.own != nil {
+			o.ListingCredentials = l.own // the gateway's own, for a token exchange
 		}
 		if s.ResourcePriority != nil {
 			o.ResourcePriority = *s.ResourcePriority
@@ -423,15 +418,6 @@ func (f *File) credentials(ctx context.Context, t *Target, log *slog.Logger) (cr
 	return nil, fmt.Errorf("credentialProviderType %q is not supported", c.CredentialProviderType)
 }
 
-// exchanges reports whether t's credentials exchange the caller's token.
-func exchanges(t *Target) bool {
-	if len(t.CredentialProviderConfigurations) == 0 {
-		return false
-	}
-	c := t.CredentialProviderConfigurations[0]
-	return c.CredentialProviderType == "OAUTH" && c.CredentialProvider.OAuthCredentialProvider.GrantType == "TOKEN_EXCHANGE"
-}
-
 // oauthClientCredentials is the client credentials grant of t's OAUTH
 // credential provider configuration: its provider's client, t's scopes
 // and custom parameters. A token exchange target without an audience or
@@ -462,7 +448,8 @@ func (f *File) oauthClientCredentials(t *Target, log *slog.Logger) (credentials.
 // audience or resource of cc (the target's client credentials grant), with
 // the provider's client and the target's scopes, and, with actor token
 // content M2M, the provider's own client-credentials token (with the actor
-// token scopes) as the actor.
+// token scopes) as the actor. Its own credentials, for the requests the
+// gateway makes for no caller (an MCP server's listing), are cc's.
 func (f *File) tokenExchange(t *Target, cc credentials.ClientCredentialsConfig) credentials.Provider {
 	o := t.CredentialProviderConfigurations[0].CredentialProvider.OAuthCredentialProvider
 	x := f.oauth2Provider(arnName(o.ProviderArn)).OAuth2ProviderConfigInput.CustomOauth2ProviderConfig.OnBehalfOfTokenExchangeConfig
@@ -479,6 +466,7 @@ func (f *File) tokenExchange(t *Target, cc credentials.ClientCredentialsConfig) 
 	return &lazy{
 		desc: fmt.Sprintf("OAuth2 token exchange of client %q at %s", cc.ClientID, tokenURLOf(cc.TokenURL, cc.DiscoveryURL)),
 		acts: true,
+		own:  lazyClientCredentials(cc),
 		make: func(ctx context.Context) (credentials.Provider, error) {
 			if actor != nil {
 				a, err := credentials.NewClientCredentials(ctx, *actor)

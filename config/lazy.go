@@ -18,6 +18,7 @@ import (
 type lazy struct {
 	desc string // what it is, without secrets
 	acts bool   // whether it acts for the caller (credentials.CallerBound)
+	own  *lazy  // for one that acts for the caller: the gateway's own, for requests made for no caller
 	make func(context.Context) (credentials.Provider, error)
 
 	mu sync.Mutex
