@@ -63,9 +63,14 @@ func FuzzLeanAnswer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stream []byte, sse bool, size uint8) {
 		read := func(n int) string {
 			var others []string
-			m, err := readAnswer(&chunked{s: string(stream), n: n}, sse, id, 1<<10, func(m *wireMessage) {
-				others = append(others, m.Method)
-			})
+			other := func(m *wireMessage) { others = append(others, m.Method) }
+			var m *wireMessage
+			var err error
+			if body := (&chunked{s: string(stream), n: n}); sse {
+				m, err = newEventReader(body, 1<<10).answer(id, other)
+			} else {
+				m, err = readJSONAnswer(body, id, 1<<10, other)
+			}
 			if err != nil {
 				return fmt.Sprintf("error %v after %q", err != nil, others)
 			}

@@ -136,7 +136,7 @@ func (t *Target) callLean(ctx context.Context, l *link, cs *mcp.ClientSession, c
 	if mt == "text/event-stream" {
 		answer, err = ex.streamAnswer(hctx, &resp, id, other)
 	} else {
-		answer, err = readAnswer(resp.Body, false, id, maxMessage, other)
+		answer, err = readJSONAnswer(resp.Body, id, maxMessage, other)
 	}
 	if err != nil {
 		return t.leanFailed(ctx, l, cs, fmt.Errorf("%s: %w", sending, err))
@@ -238,18 +238,24 @@ type exchange struct {
 
 // post sends one JSON-RPC message.
 func (ex *exchange) post(ctx context.Context, body []byte) (*http.Response, error) {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, ex.t.opts.URL, bytes.NewReader(body))
+	return ex.do(ctx, http.MethodPost, bytes.NewReader(body), http.Header{
+		"Content-Type": {"application/json"},
+		"Accept":       {"application/json, text/event-stream"},
+	})
+}
+
+// do sends a request on the session: header and the session's own
+// (Mcp-Session-Id, the negotiated MCP-Protocol-Version).
+func (ex *exchange) do(ctx context.Context, method string, body io.Reader, header http.Header) (*http.Response, error) {
+	hr, err := http.NewRequestWithContext(ctx, method, ex.t.opts.URL, body)
 	if err != nil {
 		return nil, err
 	}
-	hr.Header = http.Header{
-		"Content-Type":         {"application/json"},
-		"Accept":               {"application/json, text/event-stream"},
-		"Mcp-Protocol-Version": {ex.version},
-	}
+	header["Mcp-Protocol-Version"] = []string{ex.version}
 	if ex.sid != "" {
-		hr.Header["Mcp-Session-Id"] = []string{ex.sid}
+		header["Mcp-Session-Id"] = []string{ex.sid}
 	}
+	hr.Header = header
 	return ex.t.client.Do(hr)
 }
 

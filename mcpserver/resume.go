@@ -87,20 +87,10 @@ func (r *resumer) resume(ctx context.Context, ev *eventReader, cause error) (*ht
 
 // get asks for the session's events after lastID.
 func (r *resumer) get(ctx context.Context, lastID string) (*http.Response, error) {
-	ex := r.ex
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, ex.t.opts.URL, nil)
-	if err != nil {
-		return nil, err
-	}
-	hr.Header = http.Header{
-		"Accept":               {"text/event-stream"},
-		"Mcp-Protocol-Version": {ex.version},
-		"Last-Event-Id":        {lastID},
-	}
-	if ex.sid != "" {
-		hr.Header["Mcp-Session-Id"] = []string{ex.sid}
-	}
-	return ex.t.client.Do(hr)
+	return r.ex.do(ctx, http.MethodGet, nil, http.Header{
+		"Accept":        {"text/event-stream"},
+		"Last-Event-Id": {lastID},
+	})
 }
 
 // backoff is the delay before the attempt-th attempt: growing from the

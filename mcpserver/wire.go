@@ -60,26 +60,22 @@ func decodeMessages(data []byte) ([]wireMessage, error) {
 	return []wireMessage{m}, nil
 }
 
-// readAnswer reads the answer to the request with id (its JSON) from
-// body: plain JSON, or an event stream when stream is set. Each other
-// message the stream carries before the answer is passed to other, in
-// order. At most max bytes are read for one message (or event).
-func readAnswer(body io.Reader, stream bool, id []byte, max int, other func(*wireMessage)) (*wireMessage, error) {
-	if !stream {
-		data, err := io.ReadAll(io.LimitReader(body, int64(max)+1))
-		if err != nil {
-			return nil, fmt.Errorf("reading the answer: %w", err)
-		}
-		if len(data) > max {
-			return nil, fmt.Errorf("the answer exceeds %d bytes", max)
-		}
-		m, err := findAnswer(data, id, other)
-		if err == nil && m == nil {
-			err = errNotAnswer
-		}
-		return m, err
+// readJSONAnswer reads the answer to the request with id (its JSON) from
+// body, a plain-JSON message or batch; the other messages it holds are
+// passed to other, in order. At most max bytes are read.
+func readJSONAnswer(body io.Reader, id []byte, max int, other func(*wireMessage)) (*wireMessage, error) {
+	data, err := io.ReadAll(io.LimitReader(body, int64(max)+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer: %w", err)
 	}
-	return newEventReader(body, max).answer(id, other)
+	if len(data) > max {
+		return nil, fmt.Errorf("the answer exceeds %d bytes", max)
+	}
+	m, err := findAnswer(data, id, other)
+	if err == nil && m == nil {
+		err = errNotAnswer
+	}
+	return m, err
 }
 
 // answer reads events until the one that answers the request with id (its
