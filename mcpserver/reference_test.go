@@ -1,7 +1,6 @@
 package mcpserver_test
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate/internal/testenv"
+	"github.com/toolgate/toolgate/internal/testenv/program"
 )
 
 // referenceServer starts the reference server of the TypeScript SDK
@@ -57,25 +57,11 @@ func referenceServer(t *testing.T) string {
 func verifyProxy(t *testing.T, upstream string, env ...string) string {
 	t.Helper()
 	dir := testenv.ToolsDir("mcp")
-	node := filepath.Join(dir, "node_modules", ".bin", "node")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "aws4", "aws4.js")); err != nil {
 		testenv.Unavailable(t, "scripts/setup/mcp.sh", "the npm package aws4 is not installed in %s", dir)
 	}
-	cmd := exec.Command(node, filepath.Join(testenv.RepoRoot(), "scripts", "mcp", "verify-proxy.mjs"), upstream)
-	cmd.Env = append(append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules")), env...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	port, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
-	if err != nil || !ok {
-		t.Fatalf("verify-proxy.mjs: %q %v", line, err)
-	}
-	return "http://127.0.0.1:" + port
+	p := program.Exec(t, filepath.Join(dir, "node_modules", ".bin", "node"),
+		[]string{filepath.Join(testenv.RepoRoot(), "scripts", "mcp", "verify-proxy.mjs"), upstream},
+		append([]string{"NODE_PATH=" + filepath.Join(dir, "node_modules")}, env...)...)
+	return strings.TrimSuffix(p.URL, "/mcp")
 }

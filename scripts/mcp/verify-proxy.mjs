@@ -8,7 +8,7 @@
 //                    GATE_SECRET_ACCESS_KEY [GATE_SESSION_TOKEN]
 //   GATE_MODE=apikey GATE_HEADER (a header name) or GATE_QUERY (a query
 //                    parameter name), GATE_KEY (the exact value expected)
-//   node verify-proxy.mjs UPSTREAM_URL            (prints "listening PORT")
+//   node verify-proxy.mjs UPSTREAM_URL   (prints "listening http://127.0.0.1:PORT/mcp")
 //
 // A refused request gets 403 and is not forwarded. GET /__verify answers
 // {"verified": {"POST": n, "GET": n, "DELETE": n}, "refused": ["reason", ...]}
@@ -124,4 +124,4 @@ const server = http.createServer((req, res) => {
     out.end(body);
   });
 });
-server.listen(0, "127.0.0.1", () => console.log(`listening ${server.address().port}`));
+server.listen(0, "127.0.0.1", () => console.log(`listening http://127.0.0.1:${server.address().port}/mcp`));
