@@ -17,15 +17,6 @@ import (
 	"github.com/toolgate/toolgate/internal/testenv/oidc"
 )
 
-// bearerTransport sends a fixed bearer token.
-type bearerTransport string
-
-func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+string(b))
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // TestTokenExchangeTarget: an MCP server target whose OAuth credential
 // provider has grantType TOKEN_EXCHANGE, its provider an
 // onBehalfOfTokenExchangeConfig with an M2M actor token, against the real
@@ -122,7 +113,7 @@ targets:
 	for _, sub := range []string{"alice", "bob"} {
 		token := p.Mint(t, map[string]any{"sub": sub, "aud": gwAudience}, "RS256", time.Hour)
 		cs, err := mcp.NewClient(&mcp.Implementation{Name: sub, Version: "0"}, nil).Connect(ctx,
-			&mcp.StreamableClientTransport{Endpoint: gwSrv.URL, HTTPClient: &http.Client{Transport: bearerTransport(token)}}, nil)
+			&mcp.StreamableClientTransport{Endpoint: gwSrv.URL, HTTPClient: &http.Client{Transport: testenv.BearerTransport(token)}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

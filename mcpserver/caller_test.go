@@ -110,15 +110,6 @@ func (g *guardedServer) sessions() map[string][]string {
 	return out
 }
 
-// bearer is a RoundTripper that sends a token.
-type bearer struct{ token string }
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // onBehalf is the set-up of the tests of credentials that act for the
 // caller: a real OpenID provider, a guarded MCP server, the gateway's token
 // exchange and its own client credentials for that server, and a JWT
@@ -193,7 +184,7 @@ func TestOnBehalfOfCaller(t *testing.T) {
 
 			for _, who := range []struct{ sub, token string }{{"alice", alice}, {"bob", bob}, {"alice", alice}} {
 				c := mcp.NewClient(&mcp.Implementation{Name: who.sub, Version: "0"}, nil)
-				cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{who.token}}}, nil)
+				cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: testenv.BearerTransport(who.token)}}, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -246,7 +237,7 @@ func TestOnBehalfOfCaller(t *testing.T) {
 type swappedBearer struct{ token atomic.Pointer[string] }
 
 func (b *swappedBearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	return bearer{*b.token.Load()}.RoundTrip(r)
+	return testenv.BearerTransport(*b.token.Load()).RoundTrip(r)
 }
 
 // TestCallerSessionRenewed: a caller's backend session that failed (the
@@ -317,7 +308,7 @@ func TestGatewayCredentials(t *testing.T) {
 	for _, sub := range []string{"alice", "bob"} {
 		for _, gwURL := range []string{leanURL, sdkURL} {
 			cs, err := mcp.NewClient(&mcp.Implementation{Name: sub, Version: "0"}, nil).Connect(ctx,
-				&mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: bearer{ob.token(t, sub)}}}, nil)
+				&mcp.StreamableClientTransport{Endpoint: gwURL, HTTPClient: &http.Client{Transport: testenv.BearerTransport(ob.token(t, sub))}}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

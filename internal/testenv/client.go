@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -38,4 +39,15 @@ func ToolNames(tb testing.TB, cs *mcp.ClientSession) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// BearerTransport is an http.RoundTripper that sends its token as
+// "Authorization: Bearer", over http.DefaultTransport.
+type BearerTransport string
+
+// RoundTrip implements http.RoundTripper.
+func (b BearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return http.DefaultTransport.RoundTrip(r)
 }
