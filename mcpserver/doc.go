@@ -3,7 +3,9 @@
 // call is forwarded to the server, whose answer comes back unchanged.
 //
 // The server is reached over streamable HTTP (Options.URL) or over stdio,
-// as a command the target starts and supervises (Options.Command). A
+// as a command the target starts and supervises (Options.Command; one
+// process for all callers, or with Options.ProcessPerSession one per
+// caller's session). A
 // server that goes away is reconnected (restarted) by the target itself,
 // with exponential backoff; calls meanwhile get an isError result naming
 // the target.

@@ -433,13 +433,16 @@ func TestServerError(t *testing.T) {
 	}
 }
 
-// TestCarrierHeld: a request the server sends may be relayed through
-// another call of the same caller than the one that asks (the latest not
-// yet answered); that call does not end before the caller has answered.
+// TestCarrierHeld: a request the server sends where the target cannot see
+// which call asks (go-sdk's client) may be relayed through another call of
+// the same caller than the one that asks (the latest not yet answered);
+// that call does not end before the caller has answered.
 func TestCarrierHeld(t *testing.T) {
 	waiting, release := make(chan struct{}, 1), make(chan struct{})
 	_, url := backend(t, &testserver.Hooks{Blocking: func() { waiting <- struct{}{} }, Release: release})
-	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	tg := newTarget(t, mcpserver.Options{Name: "up", URL: url})
+	mcpserver.NoLean(tg)
+	_, gwURL := gateway(t, tg)
 	waitDone := make(chan *mcp.CallToolResult, 1)
 	var cs *mcp.ClientSession
 	cs = connect(t, gwURL, &mcp.ClientOptions{

@@ -84,7 +84,7 @@ func (t *Target) callLean(ctx context.Context, l *link, cs *mcp.ClientSession, c
 	if err != nil {
 		return nil, fmt.Errorf("mcp server %q: calling %q: %w", t.opts.Name, "tools/call", err)
 	}
-	ex := &exchange{t: t, l: l, sid: cs.ID(), version: cs.InitializeResult().ProtocolVersion}
+	ex := &exchange{t: t, l: l, sid: cs.ID(), version: cs.InitializeResult().ProtocolVersion, call: c}
 	answered := false
 	defer func() {
 		if !answered && ctx.Err() != nil {
@@ -231,6 +231,7 @@ type exchange struct {
 	l       *link
 	sid     string // Mcp-Session-Id; "" for a server without sessions
 	version string // the negotiated protocol version
+	call    *call  // the call whose stream this is: what comes in it is its caller's
 
 	mu    sync.Mutex
 	asked map[string]context.CancelFunc // the server's requests being answered, by id
@@ -354,7 +355,7 @@ func (ex *exchange) handle(ctx context.Context, asked *sync.WaitGroup, m *wireMe
 	case m.Method == "notifications/message":
 		var p mcp.LoggingMessageParams
 		if json.Unmarshal(m.Params, &p) == nil {
-			l.relayLog(&p)
+			l.relayLog(ex.call, &p)
 		}
 	case m.Method == "notifications/progress":
 		var p mcp.ProgressNotificationParams
@@ -420,13 +421,13 @@ func (ex *exchange) serve(ctx context.Context, m *wireMessage) (any, error) {
 		if err := json.Unmarshal(params, &p); err != nil {
 			return nil, invalidParams(m.Method, err)
 		}
-		return l.sample(ctx, &mcp.CreateMessageRequest{Params: &p})
+		return l.sample(ctx, ex.call, &mcp.CreateMessageRequest{Params: &p})
 	case "elicitation/create":
 		var p mcp.ElicitParams
 		if err := json.Unmarshal(params, &p); err != nil {
 			return nil, invalidParams(m.Method, err)
 		}
-		return l.elicit(ctx, &mcp.ElicitRequest{Params: &p})
+		return l.elicit(ctx, ex.call, &mcp.ElicitRequest{Params: &p})
 	}
 	return nil, &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound, Message: "method not found: " + m.Method}
 }

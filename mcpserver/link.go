@@ -30,6 +30,7 @@ type link struct {
 	tokens   map[string]*call   // the same, by the progress token sent to the server
 	lastUsed time.Time
 	recent   *toolgate.Session // the caller's session of the latest call, for what comes after it
+	elicited elicitations      // URL-mode elicitations relayed, by id
 
 	caller atomic.Pointer[toolgate.Principal] // whom the link acts for (see caller.go); nil unless the credentials act for the caller
 

@@ -14,6 +14,7 @@ const (
 	DefaultMaxBackoff     = 30 * time.Second
 	DefaultIdleTimeout    = 10 * time.Minute
 	DefaultConnectTimeout = 10 * time.Second
+	DefaultMaxProcesses   = 16
 )
 
 // Options configure a Target. Exactly one of URL and Command must be set.
@@ -69,6 +70,21 @@ type Options struct {
 	InheritEnv bool
 	// Dir is the command's working directory; empty means the gateway's.
 	Dir string
+	// ProcessPerSession starts a process of Command for every caller's
+	// session, on its first call, stopped after IdleTimeout without calls:
+	// a server that keeps state for its client (a browser, a shell, a
+	// login) keeps it for one caller, and everything it sends reaches that
+	// caller, however many call at once. Without it one process serves
+	// every caller, and a request or log message the server sends while
+	// calls of several callers are in flight is not relayed (see
+	// docs/mcpserver.md). Listing, and calls without a session (a
+	// stateless gateway, Gateway.Call), use a process of their own.
+	ProcessPerSession bool
+	// MaxProcesses bounds the processes ProcessPerSession runs at once,
+	// besides the one that lists: a call of a new session beyond it gets
+	// an isError result until another session's process stops. Default:
+	// DefaultMaxProcesses.
+	MaxProcesses int
 
 	// MinBackoff and MaxBackoff bound the wait between attempts to reach a
 	// server that is down or to restart a command that exited: the wait
@@ -79,7 +95,8 @@ type Options struct {
 	// initialize the MCP session). Default: DefaultConnectTimeout.
 	ConnectTimeout time.Duration
 	// IdleTimeout closes the backend session of a caller's session after
-	// this long without calls (streamable HTTP only). Default:
+	// this long without calls (streamable HTTP; and a command with
+	// ProcessPerSession, whose process it stops). Default:
 	// DefaultIdleTimeout.
 	IdleTimeout time.Duration
 

@@ -16,6 +16,7 @@ import (
 type call struct {
 	id      uint64
 	token   string // the progress token sent to the server; "" for none
+	owner   string // the caller's session id; "" for a call of no session
 	ctx     context.Context
 	session *toolgate.Session
 
@@ -46,20 +47,32 @@ func (l *link) begin(c *call) (done func()) {
 	}
 }
 
-// latest is the call that started last among those the server has not
-// answered yet (else among all in flight), or nil. Requests and log
-// messages from the server say nothing of the call they belong to, but
-// the call that asks is one still waiting for its answer: when only one
-// is, the choice is exact. On a caller's own backend session every call
-// is that caller's; on a shared session this is the best guess
+// Requests and log messages the server sends on a session say nothing of
+// the call they belong to. The lean path knows it when they come in the
+// call's own stream; otherwise (go-sdk's client, stdio, HTTP+SSE, the
+// session's own stream) the call that asks is one still waiting for its
+// answer: when all those calls are one caller's, that caller is the one
+// to relay to. On a caller's own backend session every call is that
+// caller's. On a shared session with unanswered calls of several callers
+// the sender cannot be told: the request gets an error and the log
+// message is dropped, rather than reach another caller
 // (docs/mcpserver.md).
-func (l *link) latest() *call {
+
+var (
+	errNoCall    = errors.New("no call is in flight to relay the request to its caller")
+	errAmbiguous = errors.New("calls of several callers are in flight on the shared backend session: the request cannot be related to its caller")
+)
+
+// pick returns the call to relay to (see above): the call that started
+// last among those the server has not answered yet (else among all in
+// flight), provided every other call of that kind has the same caller.
+func (l *link) pick() (*call, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.latestLocked()
+	return l.pickLocked()
 }
 
-func (l *link) latestLocked() *call {
+func (l *link) pickLocked() (*call, error) {
 	var c *call
 	for _, x := range l.calls {
 		switch {
@@ -68,18 +81,36 @@ func (l *link) latestLocked() *call {
 			c = x
 		}
 	}
-	return c
+	if c == nil {
+		return nil, errNoCall
+	}
+	if l.key != "" {
+		return c, nil // a caller's own session
+	}
+	for _, x := range l.calls {
+		if x != c && !x.ended && x.answered == c.answered && (c.owner == "" || x.owner != c.owner) {
+			return nil, errAmbiguous
+		}
+	}
+	return c, nil
 }
 
-// carrier returns the call to relay a request through (latest), held so
-// that it does not end while the request waits for the caller's answer,
-// which travels on that call's request; release frees it.
-func (l *link) carrier() (c *call, release func()) {
+// carrier returns the call to relay a request through, via if known (the
+// request came in its stream), else pick's, held so that it does not end
+// while the request waits for the caller's answer, which travels on that
+// call's request; release frees it.
+func (l *link) carrier(via *call) (c *call, release func(), err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c = l.latestLocked()
-	if c == nil {
-		return nil, nil
+	switch {
+	case via == nil:
+		if c, err = l.pickLocked(); err != nil {
+			return nil, nil, err
+		}
+	case via.ended:
+		return nil, nil, errNoCall
+	default:
+		c = via
 	}
 	c.held++
 	return c, func() {
@@ -88,7 +119,7 @@ func (l *link) carrier() (c *call, release func()) {
 		close(c.freed)
 		c.freed = make(chan struct{})
 		l.mu.Unlock()
-	}
+	}, nil
 }
 
 // answeredCall marks c answered by the server, then waits until no
@@ -111,8 +142,6 @@ func (l *link) answeredCall(ctx context.Context, c *call) {
 	}
 }
 
-var errNoCall = errors.New("no call is in flight to relay the request to its caller")
-
 // clientOptions are the handlers of the link's go-sdk client: they relay
 // what the server sends to the caller of a call in flight.
 func (l *link) clientOptions() *mcp.ClientOptions {
@@ -122,8 +151,12 @@ func (l *link) clientOptions() *mcp.ClientOptions {
 		Capabilities: &mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapabilities{
 			Form: &mcp.FormElicitationCapabilities{}, URL: &mcp.URLElicitationCapabilities{}}},
 		//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
-		CreateMessageHandler:   l.sample,
-		ElicitationHandler:     l.elicit,
+		CreateMessageHandler: func(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+			return l.sample(ctx, nil, req)
+		},
+		ElicitationHandler: func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			return l.elicit(ctx, nil, req)
+		},
 		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { l.t.toolsChanged() },
 		// A change of the prompts or resources lists the target again too.
 		PromptListChangedHandler:   func(context.Context, *mcp.PromptListChangedRequest) { l.t.toolsChanged() },
@@ -141,20 +174,24 @@ func (l *link) clientOptions() *mcp.ClientOptions {
 }
 
 // elicitationComplete relays the server's notifications/elicitation/complete
-// to the caller whose call asked: that of the call in flight or, as it
-// usually comes after the call, of the link's latest call. Over streamable
-// HTTP a link serves one caller's session, so that is the caller; a shared
-// (stdio or SSE) link relays it to the latest caller.
+// to the caller whose call relayed the URL-mode elicitation with that id.
+// A server may also complete an elicitation it sent on another session:
+// on a caller's own backend session that is the same caller, told
+// through the call in flight or the session's latest one. On a shared
+// session an id the target did not relay is dropped.
 func (l *link) elicitationComplete(ctx context.Context, req *mcp.ElicitationCompleteNotificationRequest) {
 	if req.Params == nil {
 		return
 	}
-	l.mu.Lock()
-	s := l.recent
-	if c := l.latestLocked(); c != nil {
-		s = c.session
+	s := l.elicited.take(req.Params.ElicitationID)
+	if s == nil && l.key != "" {
+		l.mu.Lock()
+		s = l.recent
+		if c, err := l.pickLocked(); err == nil {
+			s = c.session
+		}
+		l.mu.Unlock()
 	}
-	l.mu.Unlock()
 	if s == nil {
 		l.t.log.Debug("mcpserver: an elicitation completed with no caller to tell", "target", l.t.opts.Name)
 		return
@@ -194,20 +231,25 @@ func (l *link) relayProgress(p *mcp.ProgressNotificationParams) {
 }
 
 // logMessage relays the server's log message to the caller of a call in
-// flight; without one it is logged here, at debug level.
+// flight; without one (or without one sure caller) it is logged here, at
+// debug level.
 func (l *link) logMessage(_ context.Context, req *mcp.LoggingMessageRequest) {
 	defer l.handledOne()
-	l.relayLog(req.Params)
+	l.relayLog(nil, req.Params)
 }
 
-// relayLog relays p to the caller of a call in flight (see logMessage).
-func (l *link) relayLog(p *mcp.LoggingMessageParams) {
+// relayLog relays p to the caller of via, or if nil of pick's call (see
+// logMessage).
+func (l *link) relayLog(via *call, p *mcp.LoggingMessageParams) {
 	if p == nil {
 		return
 	}
-	c := l.latest()
+	c, err := via, error(nil)
 	if c == nil {
-		l.t.log.Debug("mcpserver: server log message", "target", l.t.opts.Name, "level", p.Level, "logger", p.Logger)
+		c, err = l.pick()
+	}
+	if err != nil {
+		l.t.log.Debug("mcpserver: server log message not relayed", "target", l.t.opts.Name, "level", p.Level, "logger", p.Logger, "why", err)
 		return
 	}
 	if err := c.session.Log(c.ctx, p.Level, p.Logger, p.Data); err != nil {
@@ -215,11 +257,12 @@ func (l *link) relayLog(p *mcp.LoggingMessageParams) {
 	}
 }
 
-// sample relays the server's sampling/createMessage to the caller.
-func (l *link) sample(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
-	c, release := l.carrier()
-	if c == nil {
-		return nil, errNoCall
+// sample relays the server's sampling/createMessage to the caller of via,
+// or if nil of the call carrier picks.
+func (l *link) sample(ctx context.Context, via *call, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+	c, release, err := l.carrier(via)
+	if err != nil {
+		return nil, err
 	}
 	defer release()
 	ctx, cancel := during(ctx, c)
@@ -231,13 +274,17 @@ func (l *link) sample(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.
 	return res, nil
 }
 
-// elicit relays the server's elicitation/create to the caller.
-func (l *link) elicit(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-	c, release := l.carrier()
-	if c == nil {
-		return nil, errNoCall
+// elicit relays the server's elicitation/create to the caller of via, or
+// if nil of the call carrier picks.
+func (l *link) elicit(ctx context.Context, via *call, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+	c, release, err := l.carrier(via)
+	if err != nil {
+		return nil, err
 	}
 	defer release()
+	if req.Params.Mode == "url" && req.Params.ElicitationID != "" {
+		l.elicited.put(req.Params.ElicitationID, c.session)
+	}
 	ctx, cancel := during(ctx, c)
 	defer cancel()
 	res, err := c.session.RelayElicit(ctx, req.Params)
@@ -256,7 +303,7 @@ func (l *link) elicit(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitR
 func (l *link) elicitAsIs(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		if er, ok := req.(*mcp.ElicitRequest); ok && method == "elicitation/create" && er.Params != nil {
-			res, err := l.elicit(ctx, er)
+			res, err := l.elicit(ctx, nil, er)
 			if err != nil {
 				return nil, err
 			}

@@ -43,10 +43,10 @@ type Target struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // supervisors and the reaper
 
-	shared *link // listing, calls without a caller's session, all calls over stdio
+	shared *link // listing, calls without a caller's session, all calls of a command without ProcessPerSession
 
 	mu     sync.Mutex
-	links  map[string]*link // per caller's session id (streamable HTTP)
+	links  map[string]*link // per caller's session id (HTTP; a command with ProcessPerSession)
 	closed bool
 
 	noLean      bool          // every call through go-sdk's client (tests)
@@ -89,6 +89,12 @@ func New(opts *Options) (*Target, error) {
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = DefaultIdleTimeout
 	}
+	if o.ProcessPerSession && o.URL != "" {
+		return nil, fmt.Errorf("mcpserver: target %q: ProcessPerSession needs a Command", o.Name)
+	}
+	if o.MaxProcesses <= 0 {
+		o.MaxProcesses = DefaultMaxProcesses
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -124,7 +130,7 @@ func New(opts *Options) (*Target, error) {
 	}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.shared = t.startLink("", nil)
-	if o.URL != "" {
+	if t.perSession() {
 		t.wg.Add(1)
 		go t.reap()
 	}
@@ -247,7 +253,7 @@ func rawJSON(v any) (json.RawMessage, error) {
 func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*toolgate.Result, error) {
 	l, err := t.linkFor(ctx, req.SessionID)
 	switch {
-	case errors.Is(err, errNoCaller) || errors.Is(err, errOtherCaller):
+	case errors.Is(err, errNoCaller) || errors.Is(err, errOtherCaller) || errors.Is(err, errMaxProcesses):
 		return toolgate.ErrorResult(fmt.Sprintf("mcp server %q: %s", t.opts.Name, err)), nil
 	case err != nil:
 		return t.unavailable(err), nil
@@ -256,7 +262,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	if err != nil {
 		return t.unavailable(err), nil
 	}
-	c := &call{id: t.seq.Add(1), ctx: ctx, session: req.Session}
+	c := &call{id: t.seq.Add(1), owner: req.SessionID, ctx: ctx, session: req.Session}
 	meta := forwardedMeta(req.Meta)
 	if req.Meta["progressToken"] != nil {
 		c.token = fmt.Sprintf("toolgate-%d", c.id)
@@ -313,11 +319,20 @@ func (t *Target) unavailable(err error) *toolgate.Result {
 	return toolgate.ErrorResult(fmt.Sprintf("mcp server %q unavailable: %s", t.opts.Name, httpx.RedactURLs(err.Error())))
 }
 
+// errMaxProcesses is the refusal of a call of a new caller's session when
+// ProcessPerSession runs MaxProcesses processes already.
+var errMaxProcesses = errors.New("the server runs its most processes at once")
+
+// perSession reports whether callers' sessions have backend sessions of
+// their own: over HTTP, and for a command with ProcessPerSession.
+func (t *Target) perSession() bool { return t.opts.URL != "" || t.opts.ProcessPerSession }
+
 // errClosed is the state of a target after Close.
 var errClosed = errors.New("the target is closed")
 
 // linkFor returns the backend session for calls of the caller's session
-// id, marked as used: its own over HTTP, the shared one otherwise. When
+// id, marked as used: its own over HTTP and with ProcessPerSession, the
+// shared one otherwise. When
 // the credentials act for the caller (caller.go), every call has a
 // caller's session, the principal's own when id is "", bound to the
 // principal of ctx.
@@ -333,7 +348,7 @@ func (t *Target) linkFor(ctx context.Context, id string) (*link, error) {
 			id = callerKey(p)
 		}
 	}
-	if id == "" || t.opts.URL == "" {
+	if id == "" || !t.perSession() {
 		t.shared.touch()
 		return t.shared, nil
 	}
@@ -354,6 +369,9 @@ func (t *Target) linkFor(ctx context.Context, id string) (*link, error) {
 		}
 	}
 	if l == nil {
+		if t.opts.URL == "" && len(t.links) >= t.opts.MaxProcesses {
+			return nil, fmt.Errorf("%w (%d), one per caller's session", errMaxProcesses, t.opts.MaxProcesses)
+		}
 		l = t.startLink(id, caller)
 		t.links[id] = l
 	}

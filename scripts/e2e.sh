@@ -104,6 +104,9 @@ start "federated-http" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_MCP_URL="http://12
 check "conformance/federated-http" federated_check "$URL"
 start "federated-stdio" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_MCP_COMMAND="$FIXTURE" TOOLGATE_MCP_PREFIX=0 "$WORK/mcpserver"
 check "conformance/federated-stdio" federated_check "$URL"
+start "federated-stdio-per-session" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_MCP_COMMAND="$FIXTURE" TOOLGATE_MCP_PREFIX=0 \
+  TOOLGATE_MCP_PER_SESSION=1 "$WORK/mcpserver"
+check "conformance/federated-stdio-per-session" federated_check "$URL"
 
 # The reference server @modelcontextprotocol/server-everything behind the
 # gateway, over stdio and over streamable HTTP, with the TypeScript client:

@@ -10,7 +10,8 @@
 // TOOLGATE_MCP_SSE=1 (the URL speaks the 2024-11-05 HTTP+SSE transport),
 // TOOLGATE_MCP_PREFIX=0 (publish the server's own names, without the
 // prefix), TOOLGATE_MCP_LISTING=DYNAMIC (list the server again for every
-// listing), TOOLGATE_ADDR (listen address, default 127.0.0.1:8080).
+// listing), TOOLGATE_MCP_PER_SESSION=1 (a process of the command for every
+// client session), TOOLGATE_ADDR (listen address, default 127.0.0.1:8080).
 package main
 
 import (
@@ -53,6 +54,8 @@ func run(ctx context.Context) error {
 		Command:     strings.Fields(os.Getenv("TOOLGATE_MCP_COMMAND")),
 		Unprefixed:  os.Getenv("TOOLGATE_MCP_PREFIX") == "0",
 		ListingMode: mcpserver.ListingMode(os.Getenv("TOOLGATE_MCP_LISTING")),
+
+		ProcessPerSession: os.Getenv("TOOLGATE_MCP_PER_SESSION") == "1",
 	}
 	if (opts.URL == "") == (len(opts.Command) == 0) {
 		return errors.New("set one of TOOLGATE_MCP_URL and TOOLGATE_MCP_COMMAND")

@@ -1,7 +1,7 @@
 // Package testserver is the MCP server the mcpserver tests federate: tools
 // that answer with every kind of content, report progress, log, ask the
-// client (sampling, elicitation), wait for cancellation, and tell their
-// process id.
+// client (sampling, elicitation), wait for cancellation or for each other,
+// and tell their process id.
 package testserver
 
 import (
@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -170,6 +171,48 @@ func New(h *Hooks) *mcp.Server {
 				v = "(unset)"
 			}
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: v}}}, nil
+		})
+	var met struct {
+		sync.Mutex
+		arrived int
+		all     chan struct{} // closed when as many calls as asked have arrived
+	}
+	met.all = make(chan struct{})
+	s.AddTool(&mcp.Tool{Name: "together", Description: "Waits until n calls of it have arrived at this process (5 s at most), then logs and asks the client's model.",
+		InputSchema: json.RawMessage(`{"type":"object","properties":{"n":{"type":"integer"}}}`)},
+		func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			var in struct{ N int }
+			_ = json.Unmarshal(req.Params.Arguments, &in)
+			met.Lock()
+			met.arrived++
+			all := met.all
+			if met.arrived >= in.N {
+				close(met.all)
+				met.all, met.arrived = make(chan struct{}), 0
+			}
+			met.Unlock()
+			select {
+			case <-all:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(5 * time.Second):
+				return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "alone"}}}, nil
+			}
+			//lint:ignore SA1019 logging is what this tool tests
+			if err := req.Session.Log(ctx, &mcp.LoggingMessageParams{Level: "warning", Logger: "testserver", Data: "together"}); err != nil {
+				return nil, err
+			}
+			//lint:ignore SA1019 sampling is what this tool tests
+			msg, err := req.Session.CreateMessage(ctx, &mcp.CreateMessageParams{MaxTokens: 10,
+				Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: "who?"}}}})
+			if err != nil {
+				return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "sampling: " + err.Error()}}}, nil
+			}
+			text := ""
+			if tc, ok := msg.Content.(*mcp.TextContent); ok {
+				text = tc.Text
+			}
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "model=" + text}}}, nil
 		})
 	s.AddTool(&mcp.Tool{Name: "pid", Description: "Tells the server's process id.", InputSchema: textArg},
 		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {

@@ -1,0 +1,153 @@
+//go:build unix
+
+package mcpserver_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate/mcpserver"
+)
+
+// TestCommandCallersApart: two callers' calls in flight at once on a command.
+// With one process for both, the target cannot tell whose call the
+// server's log message and sampling request belong to: neither caller gets
+// them, and the server's request gets an error saying why. With
+// ProcessPerSession each caller has a process of its own and gets exactly
+// its own messages, while the other's call runs.
+func TestCommandCallersApart(t *testing.T) {
+	bin := buildStdio(t)
+	for _, tc := range []struct {
+		name       string
+		perSession bool
+		n          int // calls the server waits for before it asks
+	}{
+		{"one process", false, 2},
+		{"process per session", true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "std", Command: []string{bin}, ProcessPerSession: tc.perSession}))
+			var mu sync.Mutex
+			asked, logs := map[string]int{}, map[string][]any{}
+			bothAsked := make(chan struct{})
+			connectAs := func(who string) *mcp.ClientSession {
+				cs := connect(t, gwURL, &mcp.ClientOptions{
+					CreateMessageHandler: func(ctx context.Context, _ *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+						mu.Lock()
+						asked[who]++
+						if len(asked) == 2 {
+							close(bothAsked)
+						}
+						mu.Unlock()
+						select { // answer once both calls have asked: both are in flight
+						case <-bothAsked:
+						case <-time.After(5 * time.Second):
+							return nil, errors.New("the other caller was not asked")
+						}
+						return &mcp.CreateMessageResult{Role: "assistant", Model: "m", Content: &mcp.TextContent{Text: who}}, nil
+					},
+					LoggingMessageHandler: func(_ context.Context, r *mcp.LoggingMessageRequest) {
+						mu.Lock()
+						logs[who] = append(logs[who], r.Params.Data)
+						mu.Unlock()
+					},
+				})
+				if err := cs.SetLoggingLevel(callCtx(t), &mcp.SetLoggingLevelParams{Level: "debug"}); err != nil {
+					t.Fatal(err)
+				}
+				return cs
+			}
+			callers := map[string]*mcp.ClientSession{"a": connectAs("a"), "b": connectAs("b")}
+			results := map[string]*mcp.CallToolResult{}
+			var wg sync.WaitGroup
+			for who, cs := range callers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: "std___together", Arguments: map[string]any{"n": tc.n}})
+					if err != nil {
+						res = &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: err.Error()}}}
+					}
+					mu.Lock()
+					results[who] = res
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			for who := range callers {
+				res := results[who]
+				if tc.perSession {
+					if res.IsError || text(res) != "model="+who || asked[who] != 1 || len(logs[who]) != 1 || logs[who][0] != "together" {
+						t.Errorf("%s: %+v (%s), asked %d, logs %v", who, res, text(res), asked[who], logs[who])
+					}
+					continue
+				}
+				if !res.IsError || !strings.Contains(text(res), "calls of several callers are in flight") || asked[who] != 0 || len(logs[who]) != 0 {
+					t.Errorf("%s: %+v (%s), asked %d, logs %v", who, res, text(res), asked[who], logs[who])
+				}
+			}
+			if !tc.perSession {
+				return
+			}
+			pidOf := func(who string) int { return pid(t, callers[who], "std___pid") }
+			if a, b := pidOf("a"), pidOf("b"); a == b {
+				t.Errorf("both callers on process %d", a)
+			}
+		})
+	}
+}
+
+// TestMaxProcesses: beyond MaxProcesses a new caller's call gets an
+// isError result, until an idle caller's process has stopped; Close stops
+// the rest.
+func TestMaxProcesses(t *testing.T) {
+	tg := newTarget(t, mcpserver.Options{Name: "std", Command: []string{buildStdio(t)}, ProcessPerSession: true,
+		MaxProcesses: 1, IdleTimeout: 300 * time.Millisecond})
+	_, gwURL := gateway(t, tg)
+	a, b := connect(t, gwURL, nil), connect(t, gwURL, nil)
+	pidA := pid(t, a, "std___pid")
+	res, err := b.CallTool(callCtx(t), &mcp.CallToolParams{Name: "std___pid"})
+	if err != nil || !res.IsError || text(res) != `mcp server "std": the server runs its most processes at once (1), one per caller's session` {
+		t.Fatalf("a second caller's call: %v %+v", err, res)
+	}
+	var pidB int
+	waitFor(t, "the second caller's process, once the first is idle", func() bool {
+		res, err := b.CallTool(callCtx(t), &mcp.CallToolParams{Name: "std___pid"})
+		if err != nil || res.IsError {
+			return false
+		}
+		pidB, _ = strconv.Atoi(text(res))
+		return true
+	})
+	waitFor(t, "the idle process to stop", func() bool { return errors.Is(syscall.Kill(pidA, 0), syscall.ESRCH) })
+	if err := tg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pidB, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("after Close, process %d: %v", pidB, err)
+	}
+}
+
+// pid calls the server's pid tool through cs.
+func pid(t *testing.T, cs *mcp.ClientSession, tool string) int {
+	t.Helper()
+	res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: tool})
+	if err != nil || res.IsError {
+		t.Fatalf("%v %+v", err, res)
+	}
+	n, err := strconv.Atoi(text(res))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
