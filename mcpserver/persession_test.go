@@ -99,7 +99,7 @@ func TestCommandCallersApart(t *testing.T) {
 			if !tc.perSession {
 				return
 			}
-			pidOf := func(who string) int { return pid(t, callers[who], "std___pid") }
+			pidOf := func(who string) int { return serverPID(t, callers[who], "std___pid") }
 			if a, b := pidOf("a"), pidOf("b"); a == b {
 				t.Errorf("both callers on process %d", a)
 			}
@@ -115,7 +115,7 @@ func TestMaxProcesses(t *testing.T) {
 		MaxProcesses: 1, IdleTimeout: 300 * time.Millisecond})
 	_, gwURL := gateway(t, tg)
 	a, b := connect(t, gwURL, nil), connect(t, gwURL, nil)
-	pidA := pid(t, a, "std___pid")
+	pidA := serverPID(t, a, "std___pid")
 	res, err := b.CallTool(callCtx(t), &mcp.CallToolParams{Name: "std___pid"})
 	if err != nil || !res.IsError || text(res) != `mcp server "std": the server runs its most processes at once (1), one per caller's session` {
 		t.Fatalf("a second caller's call: %v %+v", err, res)
@@ -138,8 +138,8 @@ func TestMaxProcesses(t *testing.T) {
 	}
 }
 
-// pid calls the server's pid tool through cs.
-func pid(t *testing.T, cs *mcp.ClientSession, tool string) int {
+// serverPID calls the server's pid tool through cs.
+func serverPID(t *testing.T, cs *mcp.ClientSession, tool string) int {
 	t.Helper()
 	res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: tool})
 	if err != nil || res.IsError {

@@ -52,19 +52,6 @@ func TestStdio(t *testing.T) {
 		}
 		return cs.CallTool(ctx, p)
 	}
-	pidOf := func() int {
-		t.Helper()
-		res, err := call(callCtx(t), "pid", false)
-		if err != nil || res.IsError {
-			t.Fatalf("%v %+v", err, res)
-		}
-		pid, err := strconv.Atoi(text(res))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pid
-	}
-
 	for _, tc := range []struct{ tool, want string }{
 		{"progress", "token=true"},
 		{"ask", "model=blue user=accept/Ada"},
@@ -80,7 +67,7 @@ func TestStdio(t *testing.T) {
 	}
 	c.mu.Unlock()
 
-	pid := pidOf()
+	pid := serverPID(t, cs, "std___pid")
 	// In a process group of its own: a terminal's Ctrl-C reaches the
 	// gateway alone, which stops the server on Close.
 	if pgid, err := syscall.Getpgid(pid); err != nil || pgid != pid {
