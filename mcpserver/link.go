@@ -29,6 +29,7 @@ type link struct {
 	calls    map[uint64]*call   // calls in flight
 	tokens   map[string]*call   // the same, by the progress token sent to the server
 	lastUsed time.Time
+	users    int               // calls between linkFor and their end (see acquire)
 	recent   *toolgate.Session // the caller's session of the latest call, for what comes after it
 	elicited elicitations      // URL-mode elicitations relayed, by id
 
@@ -105,11 +106,34 @@ func (l *link) touch() {
 	l.mu.Unlock()
 }
 
-// idleSince reports whether the link has had no call in flight for d.
-func (l *link) idleSince(d time.Duration) bool {
+// acquire marks the link as used by a call from now until release: it is
+// not idle meanwhile, however long its connecting takes.
+func (l *link) acquire() {
+	l.mu.Lock()
+	l.users++
+	l.lastUsed = time.Now()
+	l.mu.Unlock()
+}
+
+// release ends a use that acquire began.
+func (l *link) release() {
+	l.mu.Lock()
+	l.users--
+	l.lastUsed = time.Now()
+	l.mu.Unlock()
+}
+
+// idle reports whether the link has no call, and since when.
+func (l *link) idle() (bool, time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.calls) == 0 && time.Since(l.lastUsed) >= d
+	return l.users == 0 && len(l.calls) == 0, l.lastUsed
+}
+
+// idleSince reports whether the link has had no call in flight for d.
+func (l *link) idleSince(d time.Duration) bool {
+	idle, since := l.idle()
+	return idle && time.Since(since) >= d
 }
 
 // run keeps the link connected until its context ends.

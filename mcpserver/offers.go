@@ -59,6 +59,7 @@ func (t *Target) callerSession(ctx context.Context) (*link, *mcp.ClientSession, 
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("mcp server %q: %w", t.opts.Name, err)
 	}
+	defer l.release() // a caller's link is closed only after IdleTimeout
 	cs, caps, err := t.sessionCaps(ctx, l)
 	return l, cs, caps, err
 }

@@ -81,9 +81,10 @@ type Options struct {
 	// stateless gateway, Gateway.Call), use a process of their own.
 	ProcessPerSession bool
 	// MaxProcesses bounds the processes ProcessPerSession runs at once,
-	// besides the one that lists: a call of a new session beyond it gets
-	// an isError result until another session's process stops. Default:
-	// DefaultMaxProcesses.
+	// besides the one that lists. The first call of a new session beyond
+	// it stops the process of the session idle longest (whose next call
+	// starts a new one); when every process has a call in flight, it gets
+	// an isError result. Default: DefaultMaxProcesses.
 	MaxProcesses int
 
 	// MinBackoff and MaxBackoff bound the wait between attempts to reach a

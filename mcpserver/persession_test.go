@@ -107,34 +107,64 @@ func TestCommandCallersApart(t *testing.T) {
 	}
 }
 
-// TestMaxProcesses: beyond MaxProcesses a new caller's call gets an
-// isError result, until an idle caller's process has stopped; Close stops
-// the rest.
+// TestMaxProcesses: beyond MaxProcesses a new caller's first call stops
+// the process idle longest, or gets an isError result while every process
+// has a call in flight; Close stops the rest.
 func TestMaxProcesses(t *testing.T) {
-	tg := newTarget(t, mcpserver.Options{Name: "std", Command: []string{buildStdio(t)}, ProcessPerSession: true,
-		MaxProcesses: 1, IdleTimeout: 300 * time.Millisecond})
+	tg := newTarget(t, mcpserver.Options{Name: "std", Command: []string{buildStdio(t)}, ProcessPerSession: true, MaxProcesses: 2})
 	_, gwURL := gateway(t, tg)
-	a, b := connect(t, gwURL, nil), connect(t, gwURL, nil)
+	blocking := make(chan struct{}, 2)
+	tell := &mcp.ClientOptions{ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) { blocking <- struct{}{} }}
+	a, b, c := connect(t, gwURL, tell), connect(t, gwURL, nil), connect(t, gwURL, tell)
 	pidA := serverPID(t, a, "std___pid")
-	res, err := b.CallTool(callCtx(t), &mcp.CallToolParams{Name: "std___pid"})
-	if err != nil || !res.IsError || text(res) != `mcp server "std": the server runs its most processes at once (1), one per caller's session` {
-		t.Fatalf("a second caller's call: %v %+v", err, res)
+	pidB := serverPID(t, b, "std___pid")
+	serverPID(t, a, "std___pid") // b's process is now the one idle longest
+
+	// c's process takes b's place.
+	pidC := serverPID(t, c, "std___pid")
+	waitFor(t, "the idlest process to stop", func() bool { return errors.Is(syscall.Kill(pidB, 0), syscall.ESRCH) })
+	if err := syscall.Kill(pidA, 0); err != nil {
+		t.Fatalf("the other process %d: %v", pidA, err)
 	}
-	var pidB int
-	waitFor(t, "the second caller's process, once the first is idle", func() bool {
-		res, err := b.CallTool(callCtx(t), &mcp.CallToolParams{Name: "std___pid"})
-		if err != nil || res.IsError {
-			return false
+	if pidC == pidA || pidC == pidB {
+		t.Fatalf("c on process %d (a %d, b %d)", pidC, pidA, pidB)
+	}
+
+	// With a call in flight on both a's and c's processes, b is refused.
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, cs := range []*mcp.ClientSession{a, c} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := &mcp.CallToolParams{Name: "std___block"}
+			p.SetProgressToken("b")
+			_, _ = cs.CallTool(ctx, p)
+		}()
+	}
+	for range 2 {
+		select {
+		case <-blocking:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the blocking calls did not start")
 		}
-		pidB, _ = strconv.Atoi(text(res))
-		return true
-	})
-	waitFor(t, "the idle process to stop", func() bool { return errors.Is(syscall.Kill(pidA, 0), syscall.ESRCH) })
+	}
+	res, err := b.CallTool(callCtx(t), &mcp.CallToolParams{Name: "std___pid"})
+	const busy = `mcp server "std": every process of the server is busy (MaxProcesses 2, one per caller's session, each with a call in flight)`
+	if err != nil || !res.IsError || text(res) != busy {
+		t.Fatalf("b while a and c are busy: %v %+v", err, res)
+	}
+	cancel()
+	wg.Wait()
+	pidB = serverPID(t, b, "std___pid") // a's or c's process stopped for it
+
 	if err := tg.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Kill(pidB, 0); !errors.Is(err, syscall.ESRCH) {
-		t.Errorf("after Close, process %d: %v", pidB, err)
+	for _, pid := range []int{pidA, pidB, pidC} {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("after Close, process %d: %v", pid, err)
+		}
 	}
 }
 

@@ -258,6 +258,7 @@ func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*tool
 	case err != nil:
 		return t.unavailable(err), nil
 	}
+	defer l.release()
 	cs, err := l.session(ctx)
 	if err != nil {
 		return t.unavailable(err), nil
@@ -320,8 +321,9 @@ func (t *Target) unavailable(err error) *toolgate.Result {
 }
 
 // errMaxProcesses is the refusal of a call of a new caller's session when
-// ProcessPerSession runs MaxProcesses processes already.
-var errMaxProcesses = errors.New("the server runs its most processes at once")
+// ProcessPerSession runs MaxProcesses processes already, each with a call
+// in flight.
+var errMaxProcesses = errors.New("every process of the server is busy")
 
 // perSession reports whether callers' sessions have backend sessions of
 // their own: over HTTP, and for a command with ProcessPerSession.
@@ -331,7 +333,7 @@ func (t *Target) perSession() bool { return t.opts.URL != "" || t.opts.ProcessPe
 var errClosed = errors.New("the target is closed")
 
 // linkFor returns the backend session for calls of the caller's session
-// id, marked as used: its own over HTTP and with ProcessPerSession, the
+// id, acquired (release it when the call ends): its own over HTTP and with ProcessPerSession, the
 // shared one otherwise. When
 // the credentials act for the caller (caller.go), every call has a
 // caller's session, the principal's own when id is "", bound to the
@@ -349,7 +351,7 @@ func (t *Target) linkFor(ctx context.Context, id string) (*link, error) {
 		}
 	}
 	if id == "" || !t.perSession() {
-		t.shared.touch()
+		t.shared.acquire()
 		return t.shared, nil
 	}
 	t.mu.Lock()
@@ -369,14 +371,35 @@ func (t *Target) linkFor(ctx context.Context, id string) (*link, error) {
 		}
 	}
 	if l == nil {
-		if t.opts.URL == "" && len(t.links) >= t.opts.MaxProcesses {
-			return nil, fmt.Errorf("%w (%d), one per caller's session", errMaxProcesses, t.opts.MaxProcesses)
+		if t.opts.URL == "" && len(t.links) >= t.opts.MaxProcesses && !t.stopIdlest() {
+			return nil, fmt.Errorf("%w (MaxProcesses %d, one per caller's session, each with a call in flight)", errMaxProcesses, t.opts.MaxProcesses)
 		}
 		l = t.startLink(id, caller)
 		t.links[id] = l
 	}
-	l.touch() // under t.mu, so that reap cannot close it now
+	l.acquire() // under t.mu, so that reap cannot close it now
 	return l, nil
+}
+
+// stopIdlest closes the caller's backend session (stops the process) that
+// has been idle longest, if one is idle, under t.mu, and reports whether
+// it did.
+func (t *Target) stopIdlest() bool {
+	var (
+		id     string
+		oldest time.Time
+	)
+	for k, l := range t.links {
+		if idle, since := l.idle(); idle && (id == "" || since.Before(oldest)) {
+			id, oldest = k, since
+		}
+	}
+	if id == "" {
+		return false
+	}
+	t.links[id].cancel()
+	delete(t.links, id)
+	return true
 }
 
 // reap closes the backend sessions of callers idle for IdleTimeout.

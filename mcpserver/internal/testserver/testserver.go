@@ -111,10 +111,15 @@ func New(h *Hooks) *mcp.Server {
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{
 				Text: fmt.Sprintf("model=%s user=%s/%v", text, er.Action, er.Content["name"])}}}, nil
 		})
-	s.AddTool(&mcp.Tool{Name: "block", Description: "Waits until cancelled, 5 s at most.", InputSchema: textArg},
-		func(ctx context.Context, _ *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	s.AddTool(&mcp.Tool{Name: "block", Description: "Waits until cancelled, 5 s at most; with a progress token, says so first.", InputSchema: textArg},
+		func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			if h.Blocking != nil {
 				h.Blocking()
+			}
+			if tok := req.Params.GetProgressToken(); tok != nil {
+				if err := req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{ProgressToken: tok, Message: "blocking"}); err != nil {
+					return nil, err
+				}
 			}
 			select {
 			case <-ctx.Done():
