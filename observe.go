@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -33,9 +34,14 @@ type observation struct {
 	reason     string        // why, when the outcome is not ok: the gateway's own words
 	targetTime time.Duration // time in the target, for a target call
 	span       trace.Span    // nil without a tracer
-	sets       *attrSets     // its metric attributes, once ended
-	invoked    bool          // the call reached invoke, which counted it
-	policy     *PolicyDecision
+	// Its metric attributes once ended, and when its answer was written if
+	// that came first: a notification's HTTP answer (202) is written while
+	// its handler may still run, so end and written can run at once.
+	mu      sync.Mutex
+	sets    *attrSets
+	wrote   time.Duration
+	invoked bool // the call reached invoke, which counted it
+	policy  *PolicyDecision
 }
 
 // setOutcome records how the request ended, unless an earlier step said so.
@@ -147,7 +153,13 @@ func (ob *observation) end(ctx context.Context, res *Result, err error) {
 	}
 	if g.tel != nil && g.tel.metrics {
 		a := ob.attrSets()
+		ob.mu.Lock()
 		ob.sets = a
+		wrote := ob.wrote
+		ob.mu.Unlock()
+		if wrote > 0 {
+			g.tel.duration.Record(ctx, float64(wrote)/float64(time.Millisecond), a.agentRec...)
+		}
 		ms := float64(elapsed) / float64(time.Millisecond)
 		a.invocations.Add(1)
 		g.tel.latency.Record(ctx, ms, a.agentRec...)
@@ -176,11 +188,16 @@ func (ob *observation) end(ctx context.Context, res *Result, err error) {
 // written reports, for a request that came over HTTP, the time its answer
 // took to be written (AgentCore's Duration).
 func (ob *observation) written(ctx context.Context) {
-	if ob.sets == nil {
-		return
+	d := max(time.Since(ob.start), 1)
+	ob.mu.Lock()
+	a := ob.sets
+	if a == nil {
+		ob.wrote = d // not ended yet: end records it
 	}
-	ms := float64(time.Since(ob.start)) / float64(time.Millisecond)
-	ob.g.tel.duration.Record(ctx, ms, ob.sets.agentRec...)
+	ob.mu.Unlock()
+	if a != nil {
+		ob.g.tel.duration.Record(ctx, float64(d)/float64(time.Millisecond), a.agentRec...)
+	}
 }
 
 // targetCall reports the time one call spent in its target.
