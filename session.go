@@ -158,6 +158,32 @@ func (s *Session) Sample(ctx context.Context, params *mcp.CreateMessageParams) (
 	return res, nil
 }
 
+// SampleWithTools is Sample for a request that may offer the model tools
+// (tools, toolChoice) and messages of several content blocks (tool_use,
+// tool_result), as sampling with tools (protocol 2025-11-25) has them; the
+// answer may hold several blocks. A request with tools fails at once when
+// the client declared sampling without tools.
+func (s *Session) SampleWithTools(ctx context.Context, params *mcp.CreateMessageWithToolsParams) (*mcp.CreateMessageWithToolsResult, error) {
+	if err := s.canAsk("sampling"); err != nil {
+		return nil, err
+	}
+	caps := s.ClientCapabilities()
+	if caps == nil || caps.Sampling == nil {
+		return nil, errors.New("toolgate: the client does not support sampling")
+	}
+	if params != nil && (len(params.Tools) > 0 || params.ToolChoice != nil) && caps.Sampling.Tools == nil {
+		return nil, errors.New("toolgate: the client does not support sampling with tools")
+	}
+	//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
+	res, err := ask(ctx, s, func(ctx context.Context) (*mcp.CreateMessageWithToolsResult, error) {
+		return s.ss.CreateMessageWithTools(ctx, params)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("toolgate: sampling: %w", err)
+	}
+	return res, nil
+}
+
 // ClientCapabilities returns what the client declared it can do when it
 // initialized the session, or nil when that is unknown (no session, or a
 // stateless gateway, where each request stands alone).

@@ -417,12 +417,18 @@ func (ex *exchange) serve(ctx context.Context, m *wireMessage) (any, error) {
 	case "roots/list":
 		return &mcp.ListRootsResult{Roots: []*mcp.Root{}}, nil
 	case "sampling/createMessage":
-		var p mcp.CreateMessageParams
+		if l.declared().Sampling == nil {
+			return nil, errNoSampling
+		}
+		var p mcp.CreateMessageWithToolsParams
 		if err := json.Unmarshal(params, &p); err != nil {
 			return nil, invalidParams(m.Method, err)
 		}
-		return l.sample(ctx, ex.call, &mcp.CreateMessageRequest{Params: &p})
+		return l.sample(ctx, ex.call, &p)
 	case "elicitation/create":
+		if l.declared().Elicitation == nil {
+			return nil, errNoElicitation
+		}
 		var p mcp.ElicitParams
 		if err := json.Unmarshal(params, &p); err != nil {
 			return nil, invalidParams(m.Method, err)
@@ -431,6 +437,13 @@ func (ex *exchange) serve(ctx context.Context, m *wireMessage) (any, error) {
 	}
 	return nil, &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound, Message: "method not found: " + m.Method}
 }
+
+// go-sdk's client's answers to a server that asks what the client did not
+// declare.
+var (
+	errNoSampling    error = &jsonrpc.Error{Code: codeUnsupportedMethod, Message: "client does not support CreateMessage"}
+	errNoElicitation error = &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "client does not support elicitation"}
+)
 
 func invalidParams(method string, err error) error {
 	return fmt.Errorf("handling '%s': %w", method, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: err.Error()})

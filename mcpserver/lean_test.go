@@ -134,8 +134,11 @@ func TestLeanMatchesSDK(t *testing.T) {
 		{tool: "progress", wantIn: "token=false"},
 		// The server's requests fail, and so do its tools, with a JSON-RPC
 		// error that the gateway turns into an isError result.
-		{tool: "ask", wantIn: `mcp server \"up\": calling \"tools/call\": sampling: calling \"sampling/createMessage\": relaying sampling/createMessage: toolgate: the client does not support sampling`},
-		{tool: "urlask", wantIn: `mcp server \"up\": calling \"tools/call\": calling \"elicitation/create\": relaying elicitation/create: toolgate: the client does not support elicitation`},
+		// The caller declared neither sampling nor elicitation, and so does
+		// its backend session: the server's go-sdk refuses elicitation, and
+		// the target answers sampling as go-sdk's client without a handler.
+		{tool: "ask", wantIn: `mcp server \"up\": calling \"tools/call\": sampling: calling \"sampling/createMessage\": client does not support CreateMessage`},
+		{tool: "urlask", wantIn: `mcp server \"up\": calling \"tools/call\": client does not support elicitation`},
 		{tool: "nope", wantIn: "unknown tool", unsent: true},
 	})
 }

@@ -33,7 +33,8 @@ type link struct {
 	recent   *toolgate.Session // the caller's session of the latest call, for what comes after it
 	elicited elicitations      // URL-mode elicitations relayed, by id
 
-	caller atomic.Pointer[toolgate.Principal] // whom the link acts for (see caller.go); nil unless the credentials act for the caller
+	caller     atomic.Pointer[toolgate.Principal] // whom the link acts for (see caller.go); nil unless the credentials act for the caller
+	callerCaps *mcp.ClientCapabilities            // what the caller of a caller's own session can do (see declared); nil if nothing
 
 	received atomic.Int64  // relayed notifications read (see barrier.go)
 	handled  int64         // and handled
@@ -41,10 +42,10 @@ type link struct {
 }
 
 // startLink starts the supervisor of a new link, acting for caller if
-// not nil.
-func (t *Target) startLink(key string, caller *toolgate.Principal) *link {
+// not nil, for a caller whose client can do caps.
+func (t *Target) startLink(key string, caller *toolgate.Principal, caps *mcp.ClientCapabilities) *link {
 	l := &link{t: t, key: key, changed: make(chan struct{}), relayed: make(chan struct{}), calls: map[uint64]*call{},
-		tokens: map[string]*call{}, lastUsed: time.Now()}
+		tokens: map[string]*call{}, lastUsed: time.Now(), callerCaps: caps}
 	l.caller.Store(caller)
 	l.ctx, l.cancel = context.WithCancel(t.ctx)
 	t.wg.Add(1)

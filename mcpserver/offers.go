@@ -55,7 +55,7 @@ func (t *Target) callerSession(ctx context.Context) (*link, *mcp.ClientSession, 
 		cs, caps, err := t.serverCaps(ctx)
 		return t.shared, cs, caps, err
 	}
-	l, err := t.linkFor(ctx, "")
+	l, err := t.linkFor(ctx, "", nil)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("mcp server %q: %w", t.opts.Name, err)
 	}

@@ -143,20 +143,13 @@ func (l *link) answeredCall(ctx context.Context, c *call) {
 }
 
 // clientOptions are the handlers of the link's go-sdk client: they relay
-// what the server sends to the caller of a call in flight.
+// what the server sends to the caller of a call in flight. The link
+// declares what it can relay (declared).
 func (l *link) clientOptions() *mcp.ClientOptions {
-	return &mcp.ClientOptions{
-		Logger: l.t.log,
-		// No roots; sampling and elicitation (form and URL) are relayed.
-		Capabilities: &mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapabilities{
-			Form: &mcp.FormElicitationCapabilities{}, URL: &mcp.URLElicitationCapabilities{}}},
-		//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
-		CreateMessageHandler: func(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
-			return l.sample(ctx, nil, req)
-		},
-		ElicitationHandler: func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-			return l.elicit(ctx, nil, req)
-		},
+	caps := l.declared()
+	opts := &mcp.ClientOptions{
+		Logger:                 l.t.log,
+		Capabilities:           caps,
 		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { l.t.toolsChanged() },
 		// A change of the prompts or resources lists the target again too.
 		PromptListChangedHandler:   func(context.Context, *mcp.PromptListChangedRequest) { l.t.toolsChanged() },
@@ -171,6 +164,45 @@ func (l *link) clientOptions() *mcp.ClientOptions {
 		ProgressNotificationHandler: l.progress,
 		ElicitationCompleteHandler:  l.elicitationComplete,
 	}
+	// go-sdk declares sampling and elicitation when their handlers are
+	// set: set them only when the link declares them.
+	if caps.Sampling != nil {
+		//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
+		opts.CreateMessageWithToolsHandler = func(ctx context.Context, req *mcp.CreateMessageWithToolsRequest) (*mcp.CreateMessageWithToolsResult, error) {
+			return l.sample(ctx, nil, req.Params)
+		}
+	}
+	if caps.Elicitation != nil {
+		opts.ElicitationHandler = func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			return l.elicit(ctx, nil, req)
+		}
+	}
+	return opts
+}
+
+// relayAll is what the shared session declares: everything the target
+// relays (sampling, with tools; elicitation, form and URL), and no roots
+// (docs/mcpserver.md).
+func relayAll() *mcp.ClientCapabilities {
+	return &mcp.ClientCapabilities{
+		Sampling:    &mcp.SamplingCapabilities{Tools: &mcp.SamplingToolsCapabilities{}},
+		Elicitation: &mcp.ElicitationCapabilities{Form: &mcp.FormElicitationCapabilities{}, URL: &mcp.URLElicitationCapabilities{}},
+	}
+}
+
+// declared returns what the link declares to the server: a caller's own
+// session what its caller declared of sampling and elicitation (a server
+// then asks only what the caller can answer, in the modes it can); the
+// shared session relayAll.
+func (l *link) declared() *mcp.ClientCapabilities {
+	if l.key == "" {
+		return relayAll()
+	}
+	out := &mcp.ClientCapabilities{}
+	if c := l.callerCaps; c != nil {
+		out.Sampling, out.Elicitation = c.Sampling, c.Elicitation
+	}
+	return out
 }
 
 // elicitationComplete relays the server's notifications/elicitation/complete
@@ -257,9 +289,9 @@ func (l *link) relayLog(via *call, p *mcp.LoggingMessageParams) {
 	}
 }
 
-// sample relays the server's sampling/createMessage to the caller of via,
-// or if nil of the call carrier picks.
-func (l *link) sample(ctx context.Context, via *call, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+// sample relays the server's sampling/createMessage (with or without
+// tools) to the caller of via, or if nil of the call carrier picks.
+func (l *link) sample(ctx context.Context, via *call, p *mcp.CreateMessageWithToolsParams) (*mcp.CreateMessageWithToolsResult, error) {
 	c, release, err := l.carrier(via)
 	if err != nil {
 		return nil, err
@@ -267,7 +299,7 @@ func (l *link) sample(ctx context.Context, via *call, req *mcp.CreateMessageRequ
 	defer release()
 	ctx, cancel := during(ctx, c)
 	defer cancel()
-	res, err := c.session.Sample(ctx, req.Params)
+	res, err := c.session.SampleWithTools(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("relaying sampling/createMessage: %w", err)
 	}
@@ -302,7 +334,7 @@ func (l *link) elicit(ctx context.Context, via *call, req *mcp.ElicitRequest) (*
 // caller's client and the server do both for what they send.
 func (l *link) elicitAsIs(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
-		if er, ok := req.(*mcp.ElicitRequest); ok && method == "elicitation/create" && er.Params != nil {
+		if er, ok := req.(*mcp.ElicitRequest); ok && method == "elicitation/create" && er.Params != nil && l.declared().Elicitation != nil {
 			res, err := l.elicit(ctx, nil, er)
 			if err != nil {
 				return nil, err

@@ -129,7 +129,7 @@ func New(opts *Options) (*Target, error) {
 		}
 	}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
-	t.shared = t.startLink("", nil)
+	t.shared = t.startLink("", nil, nil)
 	if t.perSession() {
 		t.wg.Add(1)
 		go t.reap()
@@ -251,7 +251,11 @@ func rawJSON(v any) (json.RawMessage, error) {
 // through req.Session. A server that cannot be reached gives an isError
 // result naming the target.
 func (t *Target) CallTool(ctx context.Context, req *toolgate.CallRequest) (*toolgate.Result, error) {
-	l, err := t.linkFor(ctx, req.SessionID)
+	var caps *mcp.ClientCapabilities
+	if req.Session != nil {
+		caps = req.Session.ClientCapabilities()
+	}
+	l, err := t.linkFor(ctx, req.SessionID, caps)
 	switch {
 	case errors.Is(err, errNoCaller) || errors.Is(err, errOtherCaller) || errors.Is(err, errMaxProcesses):
 		return toolgate.ErrorResult(fmt.Sprintf("mcp server %q: %s", t.opts.Name, err)), nil
@@ -306,6 +310,9 @@ const (
 	codeClientClosing = -32003
 )
 
+// go-sdk's code for a request its client has no handler for.
+const codeUnsupportedMethod = -31001
+
 // answered reports whether err is the server's JSON-RPC error answer,
 // rather than a failure to reach it.
 func answered(err error) bool {
@@ -333,12 +340,13 @@ func (t *Target) perSession() bool { return t.opts.URL != "" || t.opts.ProcessPe
 var errClosed = errors.New("the target is closed")
 
 // linkFor returns the backend session for calls of the caller's session
-// id, acquired (release it when the call ends): its own over HTTP and with ProcessPerSession, the
-// shared one otherwise. When
-// the credentials act for the caller (caller.go), every call has a
-// caller's session, the principal's own when id is "", bound to the
-// principal of ctx.
-func (t *Target) linkFor(ctx context.Context, id string) (*link, error) {
+// id, acquired (release it when the call ends): its own over HTTP and with
+// ProcessPerSession, the shared one otherwise. When the credentials act
+// for the caller (caller.go), every call has a caller's session, the
+// principal's own when id is "", bound to the principal of ctx. A new
+// caller's session declares caps to the server, what the caller's client
+// can do (see declared).
+func (t *Target) linkFor(ctx context.Context, id string, caps *mcp.ClientCapabilities) (*link, error) {
 	var caller *toolgate.Principal
 	if t.forCaller {
 		p, err := callerOf(ctx)
@@ -374,7 +382,7 @@ func (t *Target) linkFor(ctx context.Context, id string) (*link, error) {
 		if t.opts.URL == "" && len(t.links) >= t.opts.MaxProcesses && !t.stopIdlest() {
 			return nil, fmt.Errorf("%w (MaxProcesses %d, one per caller's session, each with a call in flight)", errMaxProcesses, t.opts.MaxProcesses)
 		}
-		l = t.startLink(id, caller)
+		l = t.startLink(id, caller, caps)
 		t.links[id] = l
 	}
 	l.acquire() // under t.mu, so that reap cannot close it now

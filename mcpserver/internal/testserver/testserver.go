@@ -219,6 +219,31 @@ func New(h *Hooks) *mcp.Server {
 			}
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "model=" + text}}}, nil
 		})
+	s.AddTool(&mcp.Tool{Name: "caps", Description: "Tells what the client declared it can do.", InputSchema: textArg},
+		func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			b, err := json.Marshal(req.Session.InitializeParams().Capabilities)
+			if err != nil {
+				return nil, err
+			}
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}}, nil
+		})
+	s.AddTool(&mcp.Tool{Name: "plan", Description: "Offers the client's model a weather tool (sampling with tools), and tells what it used.", InputSchema: textArg},
+		func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			//lint:ignore SA1019 sampling is what this tool tests
+			res, err := req.Session.CreateMessageWithTools(ctx, &mcp.CreateMessageWithToolsParams{MaxTokens: 50,
+				Messages: []*mcp.SamplingMessageV2{{Role: "user", Content: []mcp.Content{&mcp.TextContent{Text: "weather in Oslo and Rome?"}}}},
+				Tools:    []*mcp.Tool{{Name: "weather", InputSchema: json.RawMessage(`{"type":"object","properties":{"city":{"type":"string"}}}`)}}})
+			if err != nil {
+				return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "sampling: " + err.Error()}}}, nil
+			}
+			out := res.StopReason + ":"
+			for _, c := range res.Content {
+				if tu, ok := c.(*mcp.ToolUseContent); ok {
+					out += fmt.Sprintf(" %s(%v)", tu.Name, tu.Input["city"])
+				}
+			}
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: out}}}, nil
+		})
 	s.AddTool(&mcp.Tool{Name: "pid", Description: "Tells the server's process id.", InputSchema: textArg},
 		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprint(os.Getpid())}}}, nil
