@@ -141,12 +141,8 @@ func (s *Session) ElicitationComplete(ctx context.Context, elicitationID string)
 // and returns it. It fails at once when the client declared no sampling
 // capability; it returns when the client answers or ctx ends.
 func (s *Session) Sample(ctx context.Context, params *mcp.CreateMessageParams) (*mcp.CreateMessageResult, error) {
-	if err := s.canAsk("sampling"); err != nil {
+	if _, err := s.canSample(); err != nil {
 		return nil, err
-	}
-	caps := s.ClientCapabilities()
-	if caps == nil || caps.Sampling == nil {
-		return nil, errors.New("toolgate: the client does not support sampling")
 	}
 	//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
 	res, err := ask(ctx, s, func(ctx context.Context) (*mcp.CreateMessageResult, error) {
@@ -158,12 +154,9 @@ func (s *Session) Sample(ctx context.Context, params *mcp.CreateMessageParams) (
 	return res, nil
 }
 
-// SampleWithTools is Sample for a request that may offer the model tools
-// (tools, toolChoice) and messages of several content blocks (tool_use,
-// tool_result), as sampling with tools (protocol 2025-11-25) has them; the
-// answer may hold several blocks. A request with tools fails at once when
-// the client declared sampling without tools.
-func (s *Session) SampleWithTools(ctx context.Context, params *mcp.CreateMessageWithToolsParams) (*mcp.CreateMessageWithToolsResult, error) {
+// canSample returns the client's sampling capabilities, or why it cannot
+// be asked for sampling.
+func (s *Session) canSample() (*mcp.SamplingCapabilities, error) {
 	if err := s.canAsk("sampling"); err != nil {
 		return nil, err
 	}
@@ -171,7 +164,20 @@ func (s *Session) SampleWithTools(ctx context.Context, params *mcp.CreateMessage
 	if caps == nil || caps.Sampling == nil {
 		return nil, errors.New("toolgate: the client does not support sampling")
 	}
-	if params != nil && (len(params.Tools) > 0 || params.ToolChoice != nil) && caps.Sampling.Tools == nil {
+	return caps.Sampling, nil
+}
+
+// SampleWithTools is Sample for a request that may offer the model tools
+// (tools, toolChoice) and messages of several content blocks (tool_use,
+// tool_result), as sampling with tools (protocol 2025-11-25) has them; the
+// answer may hold several blocks. A request with tools fails at once when
+// the client declared sampling without tools.
+func (s *Session) SampleWithTools(ctx context.Context, params *mcp.CreateMessageWithToolsParams) (*mcp.CreateMessageWithToolsResult, error) {
+	caps, err := s.canSample()
+	if err != nil {
+		return nil, err
+	}
+	if params != nil && (len(params.Tools) > 0 || params.ToolChoice != nil) && caps.Tools == nil {
 		return nil, errors.New("toolgate: the client does not support sampling with tools")
 	}
 	//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
