@@ -189,6 +189,7 @@ func New(opts *Options) (*Gateway, error) {
 		Server:         &mcp.Implementation{Name: o.Name, Version: o.Version},
 		Direct:         g.direct,
 		Call:           g.serveCall,
+		Ended:          g.sessionEnded,
 		Off:            o.DisableFastPath,
 	})
 	g.mcpHTTP = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.server }, &mcp.StreamableHTTPOptions{

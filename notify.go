@@ -20,6 +20,33 @@ type ChangeNotifier interface {
 	OnToolsChanged(refresh func())
 }
 
+// A SessionCloser is a Target that keeps something for a client's MCP
+// session (another MCP server's backend session, a process): the gateway
+// calls CloseSession with the session's id (CallRequest.SessionID) when
+// the session ends, closed by its client (DELETE) or timed out
+// (Options.SessionTimeout), so that the target frees it at once rather
+// than when it has been idle long enough. Stateful mode only. It must not
+// block.
+type SessionCloser interface {
+	CloseSession(sessionID string)
+}
+
+// sessionEnded tells the targets that keep something per session that
+// the session with id has ended.
+func (g *Gateway) sessionEnded(id string) {
+	g.mu.Lock()
+	var closers []SessionCloser
+	for _, ts := range g.targets {
+		if sc, ok := ts.target.(SessionCloser); ok {
+			closers = append(closers, sc)
+		}
+	}
+	g.mu.Unlock()
+	for _, sc := range closers {
+		sc.CloseSession(id)
+	}
+}
+
 // A ResourceNotifier is a ResourceTarget that learns when a resource it
 // serves changes (another MCP server's notifications/resources/updated).
 // When it is added, the gateway calls OnResourceUpdated once with a func

@@ -71,9 +71,9 @@ type Options struct {
 	// Dir is the command's working directory; empty means the gateway's.
 	Dir string
 	// ProcessPerSession starts a process of Command for every caller's
-	// session, on its first call, stopped after IdleTimeout without calls:
-	// a server that keeps state for its client (a browser, a shell, a
-	// login) keeps it for one caller, and everything it sends reaches that
+	// session, on its first call, stopped when the session ends or after
+	// IdleTimeout without calls: a server that keeps state for its client
+	// (a browser, a shell, a login) keeps it for one caller, and everything it sends reaches that
 	// caller, however many call at once. Without it one process serves
 	// every caller, and a request or log message the server sends while
 	// calls of several callers are in flight is not relayed (see
@@ -95,10 +95,11 @@ type Options struct {
 	// ConnectTimeout bounds each attempt to connect (start the command and
 	// initialize the MCP session). Default: DefaultConnectTimeout.
 	ConnectTimeout time.Duration
-	// IdleTimeout closes the backend session of a caller's session after
-	// this long without calls (streamable HTTP; and a command with
-	// ProcessPerSession, whose process it stops). Default:
-	// DefaultIdleTimeout.
+	// IdleTimeout closes the backend session of a caller's session
+	// (streamable HTTP; a command with ProcessPerSession, whose process it
+	// stops) after this long without calls, unless the gateway has told
+	// the target that the session ended (toolgate.SessionCloser) before.
+	// Default: DefaultIdleTimeout.
 	IdleTimeout time.Duration
 
 	// Unprefixed publishes the server's tools and prompts under their own

@@ -181,3 +181,47 @@ func serverPID(t *testing.T, cs *mcp.ClientSession, tool string) int {
 	}
 	return n
 }
+
+// TestSessionEnd: when a caller's session ends (its client closes it), the
+// gateway tells the target, which closes the caller's backend session at
+// once (well before IdleTimeout): over HTTP the server sees it end, and a
+// command's process per session stops.
+func TestSessionEnd(t *testing.T) {
+	t.Run("streamable HTTP", func(t *testing.T) {
+		srv, url := backend(t, nil)
+		_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+		open := func() int {
+			n := 0
+			for range srv.Sessions() {
+				n++
+			}
+			return n
+		}
+		a, b := connect(t, gwURL, nil), connect(t, gwURL, nil)
+		for _, cs := range []*mcp.ClientSession{a, b} {
+			if res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___echo"}); err != nil || res.IsError {
+				t.Fatalf("%v %+v", err, res)
+			}
+		}
+		before := open() // the shared session, a's and b's
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "a's backend session to end", func() bool { return open() == before-1 })
+		if res, err := b.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___echo", Arguments: map[string]any{"text": "b"}}); err != nil || text(res) != "b" {
+			t.Fatalf("b after a ended: %v %+v", err, res)
+		}
+	})
+	t.Run("stdio, process per session", func(t *testing.T) {
+		_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "std", Command: []string{buildStdio(t)}, ProcessPerSession: true}))
+		a, b := connect(t, gwURL, nil), connect(t, gwURL, nil)
+		pidA, pidB := serverPID(t, a, "std___pid"), serverPID(t, b, "std___pid")
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "a's process to stop", func() bool { return errors.Is(syscall.Kill(pidA, 0), syscall.ESRCH) })
+		if got := serverPID(t, b, "std___pid"); got != pidB {
+			t.Fatalf("b's process changed: %d, was %d", got, pidB)
+		}
+	})
+}

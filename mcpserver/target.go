@@ -410,6 +410,20 @@ func (t *Target) stopIdlest() bool {
 	return true
 }
 
+// CloseSession implements toolgate.SessionCloser: the backend session of
+// the caller's session with id, if it has one, is closed now (over HTTP
+// with a DELETE; a process of ProcessPerSession stopped), rather than
+// after IdleTimeout.
+func (t *Target) CloseSession(id string) {
+	t.mu.Lock()
+	l := t.links[id]
+	delete(t.links, id)
+	t.mu.Unlock()
+	if l != nil {
+		l.cancel()
+	}
+}
+
 // reap closes the backend sessions of callers idle for IdleTimeout.
 func (t *Target) reap() {
 	defer t.wg.Done()

@@ -53,6 +53,9 @@ type Config struct {
 	Direct func(name string, quiet bool) bool
 	// Call runs one tools/call, as the gateway's handler for it does.
 	Call func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error)
+	// Ended, if set, is told the id of each session Track saw when go-sdk
+	// closes it.
+	Ended func(sessionID string)
 	// Off sends every request to go-sdk.
 	Off bool
 }
@@ -177,6 +180,9 @@ func (s *Server) Track(req mcp.Request) {
 		_ = ss.Wait()
 		s.sessions.CompareAndDelete(id, fs)
 		fs.close()
+		if s.cfg.Ended != nil {
+			s.cfg.Ended(id)
+		}
 	}()
 }
 
