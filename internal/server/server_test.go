@@ -310,6 +310,8 @@ func TestWatch(t *testing.T) {
 	if !slices.Contains(testenv.ToolNames(t, cs), "notes___added") {
 		t.Error("notes did not get the new operation")
 	}
+	// The catalogue changes just before the reload is logged.
+	waitFor("the two reloads logged", func() bool { return reloads() == 2 })
 	n := reloads()
 	later := time.Now().Add(2 * time.Hour)
 	if err := os.Chtimes(path, later, later); err != nil {
