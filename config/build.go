@@ -358,7 +358,16 @@ func (f *File) buildTarget(ctx context.Context, i int, logger *slog.Logger) (too
 	case "mcpServer":
 		s := m.MCPServer
 		o := &mcpserver.Options{Name: t.Name, Description: t.Description, URL: s.Endpoint, Credentials: creds, Logger: logger,
-			ListingMode: mcpserver.ListingMode(s.ListingMode)}
+			ListingMode: mcpserver.ListingMode(s.ListingMode), Command: s.Command, Dir: s.WorkingDirectory,
+			ProcessPerSession: s.ProcessPerSession}
+		if s.MaxProcesses != nil {
+			o.MaxProcesses = *s.MaxProcesses
+		}
+		env, eerr := commandEnv(path, t.Name, s)
+		if eerr != nil {
+			return nil, eerr
+		}
+		o.Env = env
 		if l, ok := creds.(*lazy); ok && l.own != nil {
 			o.ListingCredentials = l.own // the gateway's own, for a token exchange
 		}
@@ -378,6 +387,22 @@ func (f *File) buildTarget(ctx context.Context, i int, logger *slog.Logger) (too
 		return tg, nil
 	}
 	return nil, fail(path, errors.New("no target kind"))
+}
+
+// commandEnv returns the environment entries ("KEY=value") of the command
+// of s, an mcpServer target's configuration at path, with its secrets
+// resolved.
+func commandEnv(path, target string, s *MCPServerTargetConfiguration) ([]string, *Error) {
+	var env []string
+	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
+		v, err := s.Environment[k].Resolve()
+		if err != nil {
+			p := joinKey(path+".environment", k)
+			return nil, &Error{Path: p, Target: target, Msg: err.Error(), Err: err}
+		}
+		env = append(env, k+"="+v)
+	}
+	return env, nil
 }
 
 // credentials builds the provider of a target's credential provider

@@ -445,6 +445,42 @@ func (f *File) checkExchangeTarget(p *problems, opath, kind string, o *OAuthCred
 	}
 }
 
+// checkServerCommand checks the local extension of an mcpServer target at
+// path: a command instead of an endpoint, and what goes with it.
+func checkServerCommand(p *problems, path string, s *MCPServerTargetConfiguration, creds bool) {
+	switch {
+	case s.Endpoint == "" && len(s.Command) == 0:
+		p.errorf(join(path, "endpoint"), "required (or, a local extension, command)")
+	case s.Endpoint != "" && len(s.Command) > 0:
+		p.errorf(join(path, "command"), "give endpoint or command, not both")
+	}
+	if len(s.Command) > 0 && s.Command[0] == "" {
+		p.errorf(index(join(path, "command"), 0), "the program is empty")
+	}
+	if len(s.Command) > 0 && creds {
+		p.errorf(join(path, "command"), "a command takes no credential provider: give its secrets in environment")
+	}
+	if len(s.Command) == 0 {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"environment", len(s.Environment) > 0}, {"workingDirectory", s.WorkingDirectory != ""},
+			{"processPerSession", s.ProcessPerSession}, {"maxProcesses", s.MaxProcesses != nil}} {
+			if f.set {
+				p.errorf(join(path, f.name), "only with command")
+			}
+		}
+	}
+	if mp := s.MaxProcesses; mp != nil && *mp < 1 {
+		p.errorf(join(path, "maxProcesses"), "%d is not at least 1", *mp)
+	}
+	for k := range s.Environment {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			p.errorf(joinKey(join(path, "environment"), k), "not a variable name")
+		}
+	}
+}
+
 // checkTokenExchange checks a provider's on-behalf-of token exchange
 // configuration at path (nil: none).
 func checkTokenExchange(p *problems, path string, x *OnBehalfOfTokenExchangeConfig) {
@@ -509,7 +545,8 @@ func (f *File) checkTarget(p *problems, path string, t *Target, apiKeys map[stri
 		case "mcpServer":
 			s := m.MCPServer
 			spath := join(mpath, kind)
-			if !httpURL(s.Endpoint) {
+			checkServerCommand(p, spath, s, len(t.CredentialProviderConfigurations) > 0)
+			if s.Endpoint != "" && !httpURL(s.Endpoint) {
 				p.errorf(join(spath, "endpoint"), "%q is not an http(s) URL", s.Endpoint)
 			}
 			if lm := s.ListingMode; lm != "" && lm != "DEFAULT" && lm != "DYNAMIC" {

@@ -218,6 +218,33 @@ targets:
 			`targets[2].targetConfiguration.mcp.mcpServer.listingMode (target "dup"): "LAZY" is not one of DEFAULT, DYNAMIC`,
 			`targets[2].targetConfiguration.mcp.mcpServer.resourcePriority (target "dup"): 2000 is not within 0-1000`,
 		}},
+		{"mcp server commands", base + `
+targets:
+  - name: neither
+    targetConfiguration: {mcp: {mcpServer: {listingMode: DEFAULT}}}
+  - name: both
+    targetConfiguration: {mcp: {mcpServer: {endpoint: "https://x.example.com/mcp", command: [srv]}}}
+  - name: extras
+    targetConfiguration: {mcp: {mcpServer: {endpoint: "https://x.example.com/mcp", environment: {A: b}, workingDirectory: /tmp, processPerSession: true, maxProcesses: 2}}}
+  - name: bad
+    targetConfiguration: {mcp: {mcpServer: {command: ["", x], maxProcesses: 0, environment: {"A=B": c}}}}
+  - name: keyed
+    targetConfiguration: {mcp: {mcpServer: {command: [srv]}}}
+    credentialProviderConfigurations:
+      - credentialProviderType: API_KEY
+        credentialProvider: {apiKeyCredentialProvider: {providerArn: "arn:aws:bedrock-agentcore:us-east-1:1:token-vault/default/apikeycredentialprovider/k"}}
+`, []string{
+			`targets[0].targetConfiguration.mcp.mcpServer.endpoint (target "neither"): required (or, a local extension, command)`,
+			`targets[1].targetConfiguration.mcp.mcpServer.command (target "both"): give endpoint or command, not both`,
+			`targets[2].targetConfiguration.mcp.mcpServer.environment (target "extras"): only with command`,
+			`targets[2].targetConfiguration.mcp.mcpServer.workingDirectory (target "extras"): only with command`,
+			`targets[2].targetConfiguration.mcp.mcpServer.processPerSession (target "extras"): only with command`,
+			`targets[2].targetConfiguration.mcp.mcpServer.maxProcesses (target "extras"): only with command`,
+			`targets[3].targetConfiguration.mcp.mcpServer.command[0] (target "bad"): the program is empty`,
+			`targets[3].targetConfiguration.mcp.mcpServer.maxProcesses (target "bad"): 0 is not at least 1`,
+			`targets[3].targetConfiguration.mcp.mcpServer.environment["A=B"] (target "bad"): not a variable name`,
+			`targets[4].targetConfiguration.mcp.mcpServer.command (target "keyed"): a command takes no credential provider`,
+		}},
 		{"inline tools", base + `
 targets:
   - name: fn

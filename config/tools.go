@@ -51,6 +51,14 @@ func (f *File) Tools(ctx context.Context, logger *slog.Logger) ([]toolgate.ToolI
 // listed.
 func (f *File) listTargets(ctx context.Context, logger *slog.Logger, contact bool) (listed []*listedTarget, complete bool, errs Errors) {
 	for i, t := range f.Targets {
+		if s := commandServer(t); s != nil && !contact {
+			// Validating does not start a command: its environment's
+			// secrets are checked, and it is not listed.
+			if _, err := commandEnv(index("targets", i)+".targetConfiguration.mcp.mcpServer", t.Name, s); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
 		tg, terrs := f.buildChecked(ctx, i, logger)
 		if terrs != nil {
 			errs = append(errs, terrs...)
@@ -72,6 +80,15 @@ func (f *File) listTargets(ctx context.Context, logger *slog.Logger, contact boo
 		}
 	}
 	return listed, len(listed) == len(f.Targets), errs
+}
+
+// commandServer returns t's mcpServer configuration if it gives a command
+// (the local extension), else nil.
+func commandServer(t *Target) *MCPServerTargetConfiguration {
+	if tc := t.TargetConfiguration; tc != nil && tc.MCP != nil && tc.MCP.MCPServer != nil && len(tc.MCP.MCPServer.Command) > 0 {
+		return tc.MCP.MCPServer
+	}
+	return nil
 }
 
 // publishedTools returns the tools a gateway with these targets' listings

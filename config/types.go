@@ -374,12 +374,24 @@ type ToolDefinition struct {
 	OutputSchema json.RawMessage `yaml:"outputSchema" json:"outputSchema,omitempty"`
 }
 
-// MCPServerTargetConfiguration is McpServerTargetConfiguration.
+// MCPServerTargetConfiguration is McpServerTargetConfiguration: a
+// server's streamable HTTP endpoint or, a local extension, a command that
+// serves MCP over stdio (exactly one of the two).
 type MCPServerTargetConfiguration struct {
-	Endpoint         string      `yaml:"endpoint" cfg:"required"`
+	Endpoint         string      `yaml:"endpoint"`
 	ListingMode      string      `yaml:"listingMode"`
 	ResourcePriority *int        `yaml:"resourcePriority"`
 	MCPToolSchema    Unsupported `yaml:"mcpToolSchema" note:"the server's tools are listed from the server"`
+
+	// Command is the program and its arguments (mcpserver.Options.Command);
+	// Environment the variables added to its environment, whose values
+	// may be secrets (${VAR}); WorkingDirectory its directory.
+	Command          []string                      `yaml:"command"`
+	Environment      map[string]credentials.Secret `yaml:"environment"`
+	WorkingDirectory string                        `yaml:"workingDirectory"`
+	// ProcessPerSession and MaxProcesses are mcpserver.Options'.
+	ProcessPerSession bool `yaml:"processPerSession"`
+	MaxProcesses      *int `yaml:"maxProcesses"`
 }
 
 // CredentialProviderConfiguration is one CredentialProviderConfiguration.
