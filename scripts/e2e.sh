@@ -28,6 +28,7 @@ contains() { # contains TEXT NEEDLE...
 go build -o "$WORK/quickstart" ./examples/quickstart || exit 1
 go build -o "$WORK/conformance" ./internal/cmd/conformance || exit 1
 go build -o "$WORK/mcpserver" ./examples/mcpserver || exit 1
+go build -o "$WORK/toolgate" ./cmd/toolgate || exit 1
 FIXTURE="${TOOLGATE_TOOLS_DIR:-$HOME/.cache/toolgate-tools}/mcp/everything-server"
 
 # start NAME CMD... : starts a server on a free port and sets URL from its first line.
@@ -129,6 +130,29 @@ for _ in $(seq 100); do grep -q "running on port" "$WORK/everything.log" && brea
 start "everything-http" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_TARGET_NAME=everything \
   TOOLGATE_MCP_URL="http://127.0.0.1:$eport/mcp" "$WORK/mcpserver"
 check "everything/streamable-http" everything_check "$URL"
+
+# The standalone gateway with the same server as a command in its
+# configuration file (the local extension), a process per client session.
+cat >"$WORK/stdio.yaml" <<EOF
+gateway: {name: local, authorizerType: NONE}
+targets:
+  - name: everything
+    targetConfiguration:
+      mcp:
+        mcpServer:
+          command: ["${EVERYTHING[0]}", "${EVERYTHING[1]}", stdio]
+          processPerSession: true
+EOF
+start "standalone-stdio" "$WORK/toolgate" serve --config "$WORK/stdio.yaml" --addr 127.0.0.1:0
+sessions_check() { # the listing's process and one per session: at least two
+  for _ in $(seq 50); do
+    (( $(grep -c 'Starting default (STDIO) server' "$WORK/standalone-stdio.log") >= 2 )) && return 0
+    sleep 0.1
+  done
+  echo "one process for every session:"; cat "$WORK/standalone-stdio.log"; return 1
+}
+check "everything/standalone-stdio-per-session" everything_check "$URL"
+check "everything/standalone-stdio-processes" sessions_check
 
 echo "e2e: $pass passed, $fail failed"
 (( fail == 0 ))
