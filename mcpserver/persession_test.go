@@ -156,7 +156,19 @@ func TestMaxProcesses(t *testing.T) {
 	}
 	cancel()
 	wg.Wait()
-	pidB = serverPID(t, b, "std___pid") // a's or c's process stopped for it
+	// Once the gateway has ended the cancelled calls, a's or c's process
+	// stops for b's.
+	waitFor(t, "b served", func() bool {
+		res, err := b.CallTool(callCtx(t), &mcp.CallToolParams{Name: "std___pid"})
+		switch {
+		case err != nil || res.IsError && text(res) != busy:
+			t.Fatalf("b once the calls are cancelled: %v %+v", err, res)
+		case res.IsError:
+			return false
+		}
+		pidB, _ = strconv.Atoi(text(res))
+		return true
+	})
 
 	if err := tg.Close(); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ package testserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -183,25 +184,32 @@ func New(h *Hooks) *mcp.Server {
 		all     chan struct{} // closed when as many calls as asked have arrived
 	}
 	met.all = make(chan struct{})
-	s.AddTool(&mcp.Tool{Name: "together", Description: "Waits until n calls of it have arrived at this process (5 s at most), then logs and asks the client's model.",
+	// meet waits until n calls have arrived (5 s at most).
+	meet := func(ctx context.Context, n int) error {
+		met.Lock()
+		met.arrived++
+		all := met.all
+		if met.arrived >= n {
+			close(met.all)
+			met.all, met.arrived = make(chan struct{}), 0
+		}
+		met.Unlock()
+		select {
+		case <-all:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+			return errors.New("alone")
+		}
+	}
+	s.AddTool(&mcp.Tool{Name: "together", Description: "Waits until n calls of it have arrived at this process (5 s at most), logs and asks the client's model, then waits for the n calls again before it answers.",
 		InputSchema: json.RawMessage(`{"type":"object","properties":{"n":{"type":"integer"}}}`)},
 		func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			var in struct{ N int }
 			_ = json.Unmarshal(req.Params.Arguments, &in)
-			met.Lock()
-			met.arrived++
-			all := met.all
-			if met.arrived >= in.N {
-				close(met.all)
-				met.all, met.arrived = make(chan struct{}), 0
-			}
-			met.Unlock()
-			select {
-			case <-all:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(5 * time.Second):
-				return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "alone"}}}, nil
+			if err := meet(ctx, in.N); err != nil {
+				return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: err.Error()}}}, nil
 			}
 			//lint:ignore SA1019 logging is what this tool tests
 			if err := req.Session.Log(ctx, &mcp.LoggingMessageParams{Level: "warning", Logger: "testserver", Data: "together"}); err != nil {
@@ -210,14 +218,17 @@ func New(h *Hooks) *mcp.Server {
 			//lint:ignore SA1019 sampling is what this tool tests
 			msg, err := req.Session.CreateMessage(ctx, &mcp.CreateMessageParams{MaxTokens: 10,
 				Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: "who?"}}}})
+			out := &mcp.CallToolResult{}
 			if err != nil {
-				return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "sampling: " + err.Error()}}}, nil
+				out = &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "sampling: " + err.Error()}}}
+			} else if tc, ok := msg.Content.(*mcp.TextContent); ok {
+				out.Content = []mcp.Content{&mcp.TextContent{Text: "model=" + tc.Text}}
 			}
-			text := ""
-			if tc, ok := msg.Content.(*mcp.TextContent); ok {
-				text = tc.Text
+			// Every call stays in flight until all have asked.
+			if err := meet(ctx, in.N); err != nil {
+				return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: err.Error()}}}, nil
 			}
-			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "model=" + text}}}, nil
+			return out, nil
 		})
 	s.AddTool(&mcp.Tool{Name: "caps", Description: "Tells what the client declared it can do.", InputSchema: textArg},
 		func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
