@@ -389,6 +389,22 @@ func (f *File) buildTarget(ctx context.Context, i int, logger *slog.Logger) (too
 	return nil, fail(path, errors.New("no target kind"))
 }
 
+// checkServer checks what an mcpServer target, targets[i], needs short of
+// contacting the server or starting its command: its credentials, and a
+// command's environment.
+func (f *File) checkServer(ctx context.Context, i int, logger *slog.Logger) Errors {
+	t := f.Targets[i]
+	if _, err := f.credentials(ctx, t, logger.With("target", t.Name)); err != nil {
+		return Errors{&Error{Path: index("targets", i) + ".credentialProviderConfigurations[0]", Target: t.Name, Msg: err.Error(), Err: err}}
+	}
+	if s := t.TargetConfiguration.MCP.MCPServer; len(s.Command) > 0 {
+		if _, err := commandEnv(index("targets", i)+".targetConfiguration.mcp.mcpServer", t.Name, s); err != nil {
+			return Errors{err}
+		}
+	}
+	return nil
+}
+
 // commandEnv returns the environment entries ("KEY=value") of the command
 // of s, an mcpServer target's configuration at path, with its secrets
 // resolved.

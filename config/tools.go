@@ -51,12 +51,10 @@ func (f *File) Tools(ctx context.Context, logger *slog.Logger) ([]toolgate.ToolI
 // listed.
 func (f *File) listTargets(ctx context.Context, logger *slog.Logger, contact bool) (listed []*listedTarget, complete bool, errs Errors) {
 	for i, t := range f.Targets {
-		if s := commandServer(t); s != nil && !contact {
-			// Validating does not start a command: its environment's
-			// secrets are checked, and it is not listed.
-			if _, err := commandEnv(index("targets", i)+".targetConfiguration.mcp.mcpServer", t.Name, s); err != nil {
-				errs = append(errs, err)
-			}
+		if !contact && kindOf(t) == "mcpServer" {
+			// Validating contacts no MCP server and starts no command:
+			// what can be checked without is (credentials, environment).
+			errs = append(errs, f.checkServer(ctx, i, logger)...)
 			continue
 		}
 		tg, terrs := f.buildChecked(ctx, i, logger)
@@ -80,15 +78,6 @@ func (f *File) listTargets(ctx context.Context, logger *slog.Logger, contact boo
 		}
 	}
 	return listed, len(listed) == len(f.Targets), errs
-}
-
-// commandServer returns t's mcpServer configuration if it gives a command
-// (the local extension), else nil.
-func commandServer(t *Target) *MCPServerTargetConfiguration {
-	if tc := t.TargetConfiguration; tc != nil && tc.MCP != nil && tc.MCP.MCPServer != nil && len(tc.MCP.MCPServer.Command) > 0 {
-		return tc.MCP.MCPServer
-	}
-	return nil
 }
 
 // publishedTools returns the tools a gateway with these targets' listings
