@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,10 +22,7 @@ import (
 // from the gateway's own environment included, and with
 // processPerSession a process for each client session.
 func TestCommandTarget(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "testserver")
-	if out, err := exec.Command("go", "build", "-o", bin, "../mcpserver/internal/testserver/stdio").CombinedOutput(); err != nil {
-		t.Fatalf("building the test server: %v\n%s", err, out)
-	}
+	bin := testenv.StdioServer(t)
 	t.Setenv("TG_SERVER_TOKEN", "tok-123")
 	f, err := loadString(t, `gateway: {name: g, authorizerType: NONE}
 targets:

@@ -2,14 +2,13 @@ package examples_test
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/internal/testenv/program"
 )
 
@@ -18,10 +17,7 @@ import (
 // federated tools with the go-sdk client, sampling and elicitation
 // included.
 func TestExampleMCPServer(t *testing.T) {
-	server := filepath.Join(t.TempDir(), "testserver")
-	if out, err := exec.Command("go", "build", "-o", server, "../mcpserver/internal/testserver/stdio").CombinedOutput(); err != nil {
-		t.Fatalf("building the test server: %v\n%s", err, out)
-	}
+	server := testenv.StdioServer(t)
 	proc := program.Run(t, "./mcpserver", "TOOLGATE_MCP_COMMAND="+server, "TOOLGATE_TARGET_NAME=fed")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

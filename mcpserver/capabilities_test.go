@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
@@ -22,7 +23,7 @@ import (
 // is refused for one that does not.
 func TestCallerCapabilities(t *testing.T) {
 	_, url := backend(t, nil)
-	bin := buildStdio(t)
+	bin := testenv.StdioServer(t)
 	toolUse := func(context.Context, *mcp.CreateMessageWithToolsRequest) (*mcp.CreateMessageWithToolsResult, error) {
 		return &mcp.CreateMessageWithToolsResult{Role: "assistant", Model: "m", StopReason: "toolUse", Content: []mcp.Content{
 			&mcp.ToolUseContent{ID: "1", Name: "weather", Input: map[string]any{"city": "Oslo"}},

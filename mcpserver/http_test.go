@@ -18,6 +18,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
 	"github.com/toolgate/toolgate/mcpserver/internal/testserver"
 )
@@ -516,7 +517,7 @@ func TestElicitationCompleteRelayed(t *testing.T) {
 		opts mcpserver.Options
 	}{
 		{"streamable HTTP", mcpserver.Options{Name: "up", URL: url}},
-		{"stdio", mcpserver.Options{Name: "up", Command: []string{buildStdio(t)}}},
+		{"stdio", mcpserver.Options{Name: "up", Command: []string{testenv.StdioServer(t)}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, gwURL := gateway(t, newTarget(t, c.opts))

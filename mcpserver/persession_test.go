@@ -14,6 +14,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
@@ -24,7 +25,7 @@ import (
 // ProcessPerSession each caller has a process of its own and gets exactly
 // its own messages, while the other's call runs.
 func TestCommandCallersApart(t *testing.T) {
-	bin := buildStdio(t)
+	bin := testenv.StdioServer(t)
 	for _, tc := range []struct {
 		name       string
 		perSession bool
@@ -111,7 +112,7 @@ func TestCommandCallersApart(t *testing.T) {
 // the process idle longest, or gets an isError result while every process
 // has a call in flight; Close stops the rest.
 func TestMaxProcesses(t *testing.T) {
-	tg := newTarget(t, mcpserver.Options{Name: "std", Command: []string{buildStdio(t)}, ProcessPerSession: true, MaxProcesses: 2})
+	tg := newTarget(t, mcpserver.Options{Name: "std", Command: []string{testenv.StdioServer(t)}, ProcessPerSession: true, MaxProcesses: 2})
 	_, gwURL := gateway(t, tg)
 	blocking := make(chan struct{}, 2)
 	tell := &mcp.ClientOptions{ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) { blocking <- struct{}{} }}
@@ -225,7 +226,7 @@ func TestSessionEnd(t *testing.T) {
 		}
 	})
 	t.Run("stdio, process per session", func(t *testing.T) {
-		_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "std", Command: []string{buildStdio(t)}, ProcessPerSession: true}))
+		_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "std", Command: []string{testenv.StdioServer(t)}, ProcessPerSession: true}))
 		a, b := connect(t, gwURL, nil), connect(t, gwURL, nil)
 		pidA, pidB := serverPID(t, a, "std___pid"), serverPID(t, b, "std___pid")
 		if err := a.Close(); err != nil {

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,16 +20,6 @@ import (
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
-// buildStdio builds the stdio test server into a temporary directory.
-func buildStdio(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "testserver")
-	if out, err := exec.Command("go", "build", "-o", bin, "./internal/testserver/stdio").CombinedOutput(); err != nil {
-		t.Fatalf("building the test server: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestStdio: a command as the server: its tools, the session relayed, its
 // standard error logged; killed, it is restarted with backoff while calls
 // get an isError result naming the target and Status shows it unhealthy,
@@ -39,7 +27,7 @@ func buildStdio(t *testing.T) string {
 func TestStdio(t *testing.T) {
 	logs := &testenv.LockedBuffer{}
 	tg := newTarget(t, mcpserver.Options{
-		Name: "std", Command: []string{buildStdio(t)}, MinBackoff: 500 * time.Millisecond, MaxBackoff: time.Second,
+		Name: "std", Command: []string{testenv.StdioServer(t)}, MinBackoff: 500 * time.Millisecond, MaxBackoff: time.Second,
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	gw, gwURL := gateway(t, tg)
@@ -159,7 +147,7 @@ func TestStdio(t *testing.T) {
 // InheritEnv, all of them.
 func TestStdioEnvironment(t *testing.T) {
 	t.Setenv("TOOLGATE_TEST_SECRET", "s3cret")
-	bin := buildStdio(t)
+	bin := testenv.StdioServer(t)
 	cases := []struct {
 		name string
 		opts mcpserver.Options

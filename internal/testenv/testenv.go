@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -196,4 +197,18 @@ func Text(r *mcp.CallToolResult) string {
 		}
 	}
 	return b.String()
+}
+
+// StdioServer builds the MCP test server that speaks over stdio
+// (mcpserver/internal/testserver/stdio) into a temporary directory and
+// returns the program's path.
+func StdioServer(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "testserver")
+	cmd := exec.Command("go", "build", "-o", bin, "./mcpserver/internal/testserver/stdio")
+	cmd.Dir = RepoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("building the stdio test server: %v\n%s", err, out)
+	}
+	return bin
 }
