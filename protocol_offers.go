@@ -37,7 +37,7 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 		if e == nil {
 			return nil, true, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown prompt %q", r.Params.Name)}
 		}
-		ctx, done := g.requestContext(ctx, req)
+		ctx, done := g.offerContext(ctx, req)
 		defer done()
 		out, err := e.target.GetPrompt(ctx, e.own, r.Params.Arguments)
 		if err != nil {
@@ -81,7 +81,7 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 		if !ok {
 			return &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{}}}, true, nil
 		}
-		ctx, done := g.requestContext(ctx, req)
+		ctx, done := g.offerContext(ctx, req)
 		defer done()
 		out, err := cp.Complete(ctx, &params)
 		if err != nil {
@@ -97,7 +97,7 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 		if t == nil {
 			return nil, true, mcp.ResourceNotFoundError(r.Params.URI)
 		}
-		ctx, done := g.requestContext(ctx, req)
+		ctx, done := g.offerContext(ctx, req)
 		defer done()
 		out, err := t.ReadResource(ctx, r.Params.URI)
 		if err != nil {
@@ -116,6 +116,16 @@ func (g *Gateway) requestContext(ctx context.Context, req mcp.Request) (context.
 	ctx, cancel := context.WithCancel(WithPrincipal(ctx, ri.principal))
 	stop := context.AfterFunc(ri.ctx, cancel)
 	return ctx, func() { stop(); cancel() }
+}
+
+// offerContext is requestContext for a request other than a call: with
+// the client's session id (SessionIDFrom), which a call has in its
+// CallRequest.
+func (g *Gateway) offerContext(ctx context.Context, req mcp.Request) (context.Context, func()) {
+	if ss, ok := req.GetSession().(*mcp.ServerSession); ok && ss != nil && ss.ID() != "" {
+		ctx = context.WithValue(ctx, sessionIDKey{}, ss.ID())
+	}
+	return g.requestContext(ctx, req)
 }
 
 // page returns the page of items (sorted by key) after cursor, at most

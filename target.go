@@ -227,6 +227,17 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
+type sessionIDKey struct{}
+
+// SessionIDFrom returns the id of the client's MCP session a request to a
+// target other than a call comes from (prompts/get, resources/read,
+// completion/complete: a call has CallRequest.SessionID), or "" (stateless
+// mode, in process).
+func SessionIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(sessionIDKey{}).(string)
+	return id
+}
+
 // PrincipalFrom returns the principal of the call in ctx. It never returns
 // nil: without one it returns an anonymous principal.
 func PrincipalFrom(ctx context.Context) *Principal {

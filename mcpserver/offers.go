@@ -47,10 +47,16 @@ func (t *Target) sessionCaps(ctx context.Context, l *link) (*mcp.ClientSession, 
 }
 
 // callerSession returns the session for a request made for the caller of
-// ctx (prompts/get, resources/read, completion/complete): the caller's own
-// when the credentials act for the caller (caller.go), else the shared
-// one.
+// ctx (prompts/get, resources/read, completion/complete): the backend
+// session of the caller's session (toolgate.SessionIDFrom) if its calls
+// have opened one, so that a server that keeps state per session answers
+// from the caller's; else, when the credentials act for the caller
+// (caller.go), the principal's own; else the shared one.
 func (t *Target) callerSession(ctx context.Context) (*link, *mcp.ClientSession, *mcp.ServerCapabilities, error) {
+	if l := t.openLink(toolgate.SessionIDFrom(ctx)); l != nil {
+		cs, caps, err := t.sessionCaps(ctx, l)
+		return l, cs, caps, err
+	}
 	if !t.forCaller {
 		cs, caps, err := t.serverCaps(ctx)
 		return t.shared, cs, caps, err
@@ -62,6 +68,21 @@ func (t *Target) callerSession(ctx context.Context) (*link, *mcp.ClientSession, 
 	defer l.release() // a caller's link is closed only after IdleTimeout
 	cs, caps, err := t.sessionCaps(ctx, l)
 	return l, cs, caps, err
+}
+
+// openLink returns the backend session the calls of the caller's session
+// id have opened, or nil, marked as used now.
+func (t *Target) openLink(id string) *link {
+	if id == "" {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l := t.links[id]
+	if l != nil {
+		l.touch()
+	}
+	return l
 }
 
 // fail wraps the error of a request to the server on l, and drops a

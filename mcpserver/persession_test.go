@@ -238,3 +238,49 @@ func TestSessionEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestOffersOnCallerSession: prompts/get goes to the backend session the
+// caller's calls opened (a process of its own, or its own session with an
+// HTTP server), so a server that keeps state per session answers from the
+// caller's; before any call, to the shared one.
+func TestOffersOnCallerSession(t *testing.T) {
+	_, url := backend(t, nil)
+	for _, tc := range []struct {
+		name string
+		opts mcpserver.Options
+		tool string // what tells the caller's backend session apart
+	}{
+		{"stdio, process per session", mcpserver.Options{Command: []string{testenv.StdioServer(t)}, ProcessPerSession: true}, "pid"},
+		{"streamable HTTP", mcpserver.Options{URL: url}, "session"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tc.opts
+			opts.Name = "up"
+			_, gwURL := gateway(t, newTarget(t, opts))
+			whoami := func(cs *mcp.ClientSession) (pid, session string) {
+				t.Helper()
+				res, err := cs.GetPrompt(callCtx(t), &mcp.GetPromptParams{Name: "up___whoami"})
+				if err != nil || len(res.Messages) != 1 {
+					t.Fatalf("prompts/get: %v %+v", err, res)
+				}
+				pid, session, _ = strings.Cut(res.Messages[0].Content.(*mcp.TextContent).Text, " ")
+				return pid, session
+			}
+			a, b := connect(t, gwURL, nil), connect(t, gwURL, nil)
+			sharedPID, sharedSession := whoami(a) // no call yet: the shared session
+			res, err := a.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___" + tc.tool})
+			if err != nil || res.IsError {
+				t.Fatalf("%v %+v", err, res)
+			}
+			own := text(res)
+			pid, session := whoami(a)
+			got := map[string]string{"pid": pid, "session": session}[tc.tool]
+			if got != own {
+				t.Errorf("prompts/get after a call answered from %s, want the caller's %s", got, own)
+			}
+			if pid, session := whoami(b); pid != sharedPID || session != sharedSession {
+				t.Errorf("another caller without calls: %s %s, want the shared %s %s", pid, session, sharedPID, sharedSession)
+			}
+		})
+	}
+}

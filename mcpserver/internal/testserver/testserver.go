@@ -1,7 +1,7 @@
 // Package testserver is the MCP server the mcpserver tests federate: tools
 // that answer with every kind of content, report progress, log, ask the
 // client (sampling, elicitation), wait for cancellation or for each other,
-// and tell their process id.
+// and tell their process id; and a prompt that tells whose it is.
 package testserver
 
 import (
@@ -258,6 +258,11 @@ func New(h *Hooks) *mcp.Server {
 	s.AddTool(&mcp.Tool{Name: "pid", Description: "Tells the server's process id.", InputSchema: textArg},
 		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprint(os.Getpid())}}}, nil
+		})
+	s.AddPrompt(&mcp.Prompt{Name: "whoami", Description: "Tells the server's process id and the client's session id."},
+		func(_ context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user",
+				Content: &mcp.TextContent{Text: fmt.Sprintf("%d %s", os.Getpid(), req.Session.ID())}}}}, nil
 		})
 	return s
 }
