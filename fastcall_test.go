@@ -327,6 +327,9 @@ func FuzzFastCall(f *testing.F) {
 		`{"jsonrpc":"2.0","id":"\u00ff","method":"tools/call","params":{"name":"math___echo"}}`,
 		call("7", `{"name":"math___echo","arguments":{"text":"s"},"_meta":{`+slMeta+`}}`),
 		call("8", `{"name":"math___echo","_meta":{`+slMeta[:len(slMeta)-2]+`{"roots":{"listChanged":true}},"io.modelcontextprotocol/clientInfo":{"name":"c","version":"1"}}}`),
+		// answers to requests of the fast path's form that nothing awaits
+		`{"jsonrpc":"2.0","id":"toolgate-ask-1","result":{"action":"accept"}}`,
+		`{"jsonrpc":"2.0","id":"toolgate-ask-2","error":{"code":-1,"message":"no"}}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -188,6 +188,7 @@ func New(opts *Options) (*Gateway, error) {
 		MaxBodyBytes:   o.MaxBodyBytes,
 		Server:         &mcp.Implementation{Name: o.Name, Version: o.Version},
 		Direct:         g.direct,
+		Streams:        g.streams,
 		Call:           g.serveCall,
 		Ended:          g.sessionEnded,
 		Off:            o.DisableFastPath,

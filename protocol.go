@@ -196,7 +196,7 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (_ *mc
 	ob.entry = e
 	ctx, done := g.requestContext(ctx, cr)
 	defer done()
-	sess := g.session(e, cr, ri)
+	sess := g.session(ctx, e, cr, ri)
 	if sess.relays != nil {
 		defer sess.relays.end() // before go-sdk writes the answer
 	}
@@ -252,22 +252,33 @@ func (g *Gateway) direct(name string, quiet bool) bool {
 	return e == nil || !e.prep.tool.UsesSession
 }
 
+// streams reports whether the fast path may answer a call of the tool
+// called name that can reach the client with an event stream of its own:
+// a tool that only relays another server's session (Tool.RelaysSession).
+func (g *Gateway) streams(name string) bool {
+	e := g.cat.Load().byName[name]
+	return e != nil && e.prep.tool.UsesSession && e.prep.tool.RelaysSession
+}
+
 // undeclared is the Session of a tool that does not declare it uses one.
 var undeclared = noSession("the tool does not declare Tool.UsesSession")
 
 // session is the Session a call of e sees: go-sdk's session of the
 // request (whose POST is answered through ri.watch) for a tool that
 // declares it uses one, a stub otherwise.
-func (g *Gateway) session(e *entry, cr *mcp.CallToolRequest, ri *requestInfo) *Session {
+func (g *Gateway) session(ctx context.Context, e *entry, cr *mcp.CallToolRequest, ri *requestInfo) *Session {
 	switch {
 	case !e.prep.tool.UsesSession:
 		return undeclared
+	case fastpath.StreamFrom(ctx) != nil:
+		// Answered by the fast path, with a stream of its own.
+		return &Session{ss: cr.Session, token: cr.Params.GetProgressToken(), stream: fastpath.StreamFrom(ctx), relayOnly: true}
 	case cr.Session == nil:
 		// Answered directly in stateless mode, which the fast path does
 		// only for a quiet call answered in plain JSON: nothing to send.
 		return &Session{quiet: true, stateless: true, noStream: g.opts.JSONResponse}
 	}
-	s := &Session{ss: cr.Session, token: cr.Params.GetProgressToken(),
+	s := &Session{ss: cr.Session, token: cr.Params.GetProgressToken(), relayOnly: e.prep.tool.RelaysSession,
 		stateless: g.opts.Stateless, noStream: g.opts.Stateless && g.opts.JSONResponse}
 	if !s.stateless {
 		s.relays = newRelays(ri.watch)

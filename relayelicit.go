@@ -29,6 +29,9 @@ func (s *Session) RelayElicit(ctx context.Context, params *mcp.ElicitParams) (*m
 	if params == nil {
 		return nil, errors.New("toolgate: elicitation: no params")
 	}
+	if s.stream != nil {
+		return s.streamElicit(ctx, params, caps.Elicitation)
+	}
 	p := *params
 	if p.RequestedSchema != nil {
 		// go-sdk checks the answer against the schema of the params it is

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/fastpath"
 )
 
 // ErrNoSession is returned by the methods of a Session that cannot reach
@@ -24,6 +25,9 @@ var ErrNoSession = errors.New("no client session to reach")
 // its calls then take go-sdk's full protocol path, which relates what the
 // tool sends to the client's request. go-sdk's ServerSession does the wire
 // work; Session adds only the checks that keep a tool from waiting forever.
+// A tool that also declares Tool.RelaysSession has its calls answered by
+// the gateway itself, with an event stream of the call's own that carries
+// what the tool sends (sessionstream.go).
 //
 // Every method is safe to call on a Session that cannot reach a client: it
 // returns an error wrapping ErrNoSession, never blocks.
@@ -41,6 +45,11 @@ type Session struct {
 	// the requests sent to the client during the call (relaycancel.go);
 	// nil for a Session that sends none
 	relays *relays
+	// the call's own event stream, when the gateway answers the call
+	// itself (Tool.RelaysSession); nil when go-sdk does
+	stream *fastpath.Stream
+	// the tool declared Tool.RelaysSession: Elicit is refused
+	relayOnly bool
 }
 
 // ask sends a request to the client with send, tracked so that the call's
@@ -77,7 +86,13 @@ func (s *Session) Progress(ctx context.Context, progress, total float64, message
 	if s.noStream {
 		return errNoStream
 	}
-	err := s.ss.NotifyProgress(ctx, &mcp.ProgressNotificationParams{ProgressToken: s.token, Progress: progress, Total: total, Message: message})
+	p := &mcp.ProgressNotificationParams{ProgressToken: s.token, Progress: progress, Total: total, Message: message}
+	var err error
+	if s.stream != nil {
+		err = s.stream.Notify("notifications/progress", p)
+	} else {
+		err = s.ss.NotifyProgress(ctx, p)
+	}
 	if err != nil {
 		return fmt.Errorf("toolgate: sending progress: %w", err)
 	}
@@ -94,8 +109,10 @@ func (s *Session) Log(ctx context.Context, level mcp.LoggingLevel, logger string
 	if s.noStream {
 		return errNoStream
 	}
-	if s.quiet {
-		return nil // the client asked for no log messages
+	if s.quiet || s.stream != nil {
+		// The client asked for no log messages (the gateway answers a
+		// call itself only for a client that set no log level).
+		return nil
 	}
 	//lint:ignore SA1019 logging stays part of the protocol versions the gateway serves
 	if err := s.ss.Log(ctx, &mcp.LoggingMessageParams{Level: level, Logger: logger, Data: data}); err != nil {
@@ -111,6 +128,9 @@ func (s *Session) Log(ctx context.Context, level mcp.LoggingLevel, logger string
 func (s *Session) Elicit(ctx context.Context, params *mcp.ElicitParams) (*mcp.ElicitResult, error) {
 	if err := s.canAsk("elicitation"); err != nil {
 		return nil, err
+	}
+	if s.relayOnly {
+		return nil, errors.New("toolgate: elicitation: a tool that declares Tool.RelaysSession relays elicitation with RelayElicit")
 	}
 	caps := s.ClientCapabilities()
 	if caps == nil || caps.Elicitation == nil {
@@ -143,6 +163,9 @@ func (s *Session) ElicitationComplete(ctx context.Context, elicitationID string)
 func (s *Session) Sample(ctx context.Context, params *mcp.CreateMessageParams) (*mcp.CreateMessageResult, error) {
 	if _, err := s.canSample(); err != nil {
 		return nil, err
+	}
+	if s.stream != nil {
+		return s.streamSample(ctx, params)
 	}
 	//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
 	res, err := ask(ctx, s, func(ctx context.Context) (*mcp.CreateMessageResult, error) {
@@ -179,6 +202,21 @@ func (s *Session) SampleWithTools(ctx context.Context, params *mcp.CreateMessage
 	}
 	if params != nil && (len(params.Tools) > 0 || params.ToolChoice != nil) && caps.Tools == nil {
 		return nil, errors.New("toolgate: the client does not support sampling with tools")
+	}
+	if s.stream != nil {
+		if params == nil || params.Messages == nil {
+			p := &mcp.CreateMessageWithToolsParams{}
+			if params != nil {
+				*p = *params
+			}
+			p.Messages = []*mcp.SamplingMessageV2{} // as go-sdk: never null
+			params = p
+		}
+		res := &mcp.CreateMessageWithToolsResult{}
+		if err := streamAsk(ctx, s.stream, "sampling/createMessage", params, res); err != nil {
+			return nil, fmt.Errorf("toolgate: sampling: %w", err)
+		}
+		return res, nil
 	}
 	//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
 	res, err := ask(ctx, s, func(ctx context.Context) (*mcp.CreateMessageWithToolsResult, error) {

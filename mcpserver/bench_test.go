@@ -74,8 +74,9 @@ func BenchmarkProxiedCall(b *testing.B) {
 
 // BenchmarkProxiedCallCapable is BenchmarkProxiedCall for a caller that
 // can be asked (it declares sampling) and sends a progress token, as many
-// clients do: the gateway serves its call with go-sdk's server, where a
-// quiet call takes its fast path, and the target still takes the lean path.
+// clients do: the gateway answers its call itself with an event stream of
+// the call's own (the target's tools relay the session), as it answers a
+// quiet call, and the target takes the lean path.
 //
 //	go test -run '^$' -bench ProxiedCallCapable -benchtime 2000x ./mcpserver
 func BenchmarkProxiedCallCapable(b *testing.B) {

@@ -220,7 +220,7 @@ func convertTool(mt *mcp.Tool) (toolgate.Tool, error) {
 		Title:       mt.Title,
 		Description: mt.Description,
 		Annotations: mt.Annotations,
-		UsesSession: true,
+		UsesSession: true, RelaysSession: true,
 	}
 	if len(mt.Meta) > 0 {
 		tool.Meta = map[string]any(mt.Meta)

@@ -1,7 +1,8 @@
 // Package fastpath answers, without go-sdk's dispatch, the requests whose
 // answer is fully known: a plain tools/call of a tool that needs no session
-// (call.go), and tools/list pages written from each tool's ready-made JSON
-// (splice.go). Both reproduce exactly what go-sdk v1.8.0 writes; this
+// (call.go), the call of a tool that relays another server's session, with
+// an event stream of its own (stream.go), and tools/list pages written from
+// each tool's ready-made JSON (splice.go). Both reproduce exactly what go-sdk v1.8.0 writes; this
 // package is the only place that knows go-sdk's wire output beyond its
 // exported API, so a go-sdk upgrade touches it alone. The gateway's
 // differential tests and fuzz targets compare its answers with go-sdk's,
@@ -51,6 +52,10 @@ type Config struct {
 	// progress token; a client that can be asked nothing, no sampling or
 	// elicitation capability, and that asked for no log messages).
 	Direct func(name string, quiet bool) bool
+	// Streams, if set, reports whether a call of the tool called name
+	// that is not Direct may be answered here with an event stream of its
+	// own (stream.go): the tool relays another server's session.
+	Streams func(name string) bool
 	// Call runs one tools/call, as the gateway's handler for it does.
 	Call func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error)
 	// Ended, if set, is told the id of each session Track saw when go-sdk
@@ -158,6 +163,8 @@ type fastSession struct {
 	mu       sync.Mutex
 	closed   bool
 	inflight map[string]context.CancelFunc // by id as written back
+	asks     atomic.Uint64                 // requests sent to the client (stream.go)
+	asked    map[string]chan askAnswer     // those awaiting an answer, by id as written
 }
 
 // Track remembers the session of an initialize request that go-sdk
@@ -251,6 +258,10 @@ func (fs *fastSession) close() {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	fs.closed = true
+	for id, ch := range fs.asked {
+		ch <- askAnswer{err: errSessionClosed}
+		delete(fs.asked, id)
+	}
 }
 
 // session returns the session r names if the fast path may answer on it.
@@ -339,6 +350,13 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 			fs.cancel(id)
 			return false // go-sdk acknowledges it
 		}
+		if id, a, ok := parseAnswer(body); ok {
+			if !fs.answer(id, a) {
+				return false // nothing awaits it: go-sdk's to refuse
+			}
+			w.WriteHeader(http.StatusAccepted)
+			return true
+		}
 	}
 	req, ok := parseFastCall(body, sessionless)
 	if !ok {
@@ -347,8 +365,12 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 	if sessionless && (h.Get("Mcp-Method") != "tools/call" || req.params.Name == "" || h.Get("Mcp-Name") != req.params.Name) {
 		return false
 	}
+	var st *Stream
 	if !s.cfg.Direct(req.params.Name, quiet(fs, req.params, s.cfg.JSONResponse)) {
-		return false // a call that may use the session: go-sdk answers
+		if !s.streams(fs, req) {
+			return false // a call that may use the session: go-sdk answers
+		}
+		st = &Stream{fs: fs, w: w, asked: make(map[string]struct{})}
 	}
 	ctx := r.Context()
 	dup := false
@@ -383,8 +405,14 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 	if fs != nil {
 		cr.Session = fs.ss
 	}
+	if st != nil {
+		ctx = context.WithValue(ctx, streamKey{}, st)
+	}
 	res, err := s.cfg.Call(ctx, cr)
 	if fs != nil && fs.isClosed() {
+		if st != nil {
+			st.finish(nil, true)
+		}
 		return true // as go-sdk: a closed session's answers are dropped
 	}
 	var out []byte
@@ -408,14 +436,19 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 		_, _ = w.Write(out)
 		return true
 	}
-	ev := make([]byte, 0, len(out)+32)
-	ev = append(append(append(ev, "event: message\ndata: "...), out...), "\n\n"...)
-	// The stream holds this one event: with its length known, the headers
-	// and the event leave in one write, and no closing chunk follows.
-	w.Header().Set("Content-Length", strconv.Itoa(len(ev)))
-	_, _ = w.Write(ev)
-	_ = http.NewResponseController(w).Flush()
+	if st != nil {
+		st.finish(out, false)
+	} else {
+		writeOne(w, out)
+	}
 	return true
+}
+
+// streams reports whether the fast path answers req, a call that may use
+// the client's session, with a stream of its own (stream.go).
+func (s *Server) streams(fs *fastSession, req *fastCallRequest) bool {
+	return fs != nil && !s.cfg.JSONResponse && !fs.logging.Load() && s.cfg.Streams != nil &&
+		req.params.Meta[mcp.MetaKeyLogLevel] == nil && s.cfg.Streams(req.params.Name)
 }
 
 // sessionlessVersion is the protocol version of the sessionless form.

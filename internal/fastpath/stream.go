@@ -1,0 +1,299 @@
+package fastpath
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	segjson "github.com/segmentio/encoding/json"
+)
+
+// Answering with an event stream.
+//
+// A call of a tool that relays another server's session (Config.Streams)
+// is answered here too when its client can be asked something (it declared
+// sampling or elicitation, or sent a progress token), on a stateful session
+// whose answers are event streams and whose client set no log level. What
+// the tool sends the client while it runs travels on the call's own event
+// stream, as go-sdk sends it: notifications (progress) and requests
+// (sampling, elicitation) as "message" events, then the answer, which ends
+// the stream. A request gets an id of the fast path's own, a string no
+// client request of go-sdk's takes ("toolgate-ask-N"); the client's
+// answer comes in a POST of its own, which the fast path takes (202
+// Accepted, as go-sdk answers a POST that holds no request) when it
+// answers a request still waiting on that session, and leaves to go-sdk
+// otherwise. A request whose context ends, and every request still waiting
+// when the call returns, is cancelled toward the client
+// (notifications/cancelled) on the stream before the answer, so a client
+// always hears of it. Nothing is sent after the answer. A stream that sent
+// nothing before the answer is the one-event answer of a quiet call.
+//
+// Without an event store (the gateway configures none) go-sdk's streams
+// carry no event ids and cannot be resumed; neither can these.
+
+// askPrefix begins the id of every request the fast path sends a client.
+const askPrefix = "toolgate-ask-"
+
+// Stream is the event stream of one call the fast path answers, for the
+// tool to send the client notifications and requests while it runs
+// (StreamFrom).
+type Stream struct {
+	fs *fastSession
+	w  http.ResponseWriter
+
+	mu      sync.Mutex
+	started bool                // an event was written before the answer
+	over    bool                // the answer is written, or will not be
+	asked   map[string]struct{} // the call's requests awaiting an answer, by id as written
+}
+
+// askAnswer is the client's answer to a request, or why none will come.
+type askAnswer struct {
+	result json.RawMessage
+	err    error
+}
+
+// ErrStreamOver is the error of a message sent after its call returned.
+var ErrStreamOver = errors.New("fastpath: the call has returned; its stream carries nothing more")
+
+// errSessionClosed ends the requests of a session that closed.
+var errSessionClosed = errors.New("fastpath: the client's session closed")
+
+type streamKey struct{}
+
+// StreamFrom returns the event stream of the call whose context is ctx,
+// or nil when go-sdk answers it.
+func StreamFrom(ctx context.Context) *Stream {
+	st, _ := ctx.Value(streamKey{}).(*Stream)
+	return st
+}
+
+// Notify sends the client a notification with params on the stream.
+func (st *Stream) Notify(method string, params any) error {
+	msg, err := message(nil, method, params)
+	if err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.over {
+		return ErrStreamOver
+	}
+	return st.write(msg)
+}
+
+// Request sends the client a request with params on the stream and
+// returns its answer's result: a client's JSON-RPC error comes back as a
+// *jsonrpc.Error. When ctx ends first, the request is cancelled toward the
+// client and ctx's error returned; when the call returns or the session
+// closes first, an error says so. Errors are worded as go-sdk's.
+func (st *Stream) Request(ctx context.Context, method string, params any) (json.RawMessage, error) {
+	res, err := st.request(ctx, method, params)
+	if err != nil {
+		return nil, fmt.Errorf("calling %q: %w", method, err)
+	}
+	return res, nil
+}
+
+func (st *Stream) request(ctx context.Context, method string, params any) (json.RawMessage, error) {
+	id, err := Encode(askPrefix + strconv.FormatUint(st.fs.asks.Add(1), 10))
+	if err != nil {
+		return nil, err
+	}
+	msg, err := message(id, method, params)
+	if err != nil {
+		return nil, err
+	}
+	key := string(id)
+	ch := make(chan askAnswer, 1)
+	if !st.fs.await(key, ch) {
+		return nil, errSessionClosed
+	}
+	st.mu.Lock()
+	if st.over {
+		st.mu.Unlock()
+		st.fs.answer(key, askAnswer{})
+		return nil, ErrStreamOver
+	}
+	if err := st.write(msg); err != nil {
+		st.mu.Unlock()
+		st.fs.answer(key, askAnswer{})
+		return nil, err
+	}
+	st.asked[key] = struct{}{}
+	st.mu.Unlock()
+	select {
+	case a := <-ch:
+		st.mu.Lock()
+		delete(st.asked, key)
+		st.mu.Unlock()
+		return a.result, a.err
+	case <-ctx.Done():
+		st.mu.Lock()
+		if _, waiting := st.asked[key]; waiting && !st.over {
+			delete(st.asked, key)
+			_ = st.write(cancelled(key, ctx.Err()))
+		}
+		st.mu.Unlock()
+		if a := st.fs.answer(key, askAnswer{}); !a {
+			// The answer came as ctx ended: take it, as the waiter
+			// above would have.
+			select {
+			case a := <-ch:
+				if a.err == nil && a.result != nil {
+					return a.result, nil
+				}
+			default:
+			}
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// finish writes the call's answer out (unless drop), after cancelling the
+// requests still awaiting an answer, and closes the stream to further
+// messages.
+func (st *Stream) finish(out []byte, drop bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.over = true
+	for key := range st.asked {
+		if !drop && st.started {
+			_ = st.write(cancelled(key, ErrStreamOver))
+		}
+		st.fs.answer(key, askAnswer{err: ErrStreamOver})
+	}
+	clear(st.asked)
+	if drop {
+		return
+	}
+	if !st.started {
+		writeOne(st.w, out)
+		return
+	}
+	_, _ = st.w.Write(event(out))
+	_ = http.NewResponseController(st.w).Flush()
+}
+
+// writeOne writes the answer out as a stream of one event: with its
+// length known, the headers and the event leave in one write, and no
+// closing chunk follows.
+func writeOne(w http.ResponseWriter, out []byte) {
+	ev := event(out)
+	w.Header().Set("Content-Length", strconv.Itoa(len(ev)))
+	_, _ = w.Write(ev)
+	_ = http.NewResponseController(w).Flush()
+}
+
+// write writes msg as one event and flushes it. st.mu is held.
+func (st *Stream) write(msg []byte) error {
+	st.started = true
+	if _, err := st.w.Write(event(msg)); err != nil {
+		return err
+	}
+	return http.NewResponseController(st.w).Flush()
+}
+
+// event is msg as go-sdk frames a message of a stream without event ids.
+func event(msg []byte) []byte {
+	ev := make([]byte, 0, len(msg)+32)
+	return append(append(append(ev, "event: message\ndata: "...), msg...), "\n\n"...)
+}
+
+// message is the JSON-RPC request (with id) or notification (id nil) of
+// method with params.
+func message(id []byte, method string, params any) ([]byte, error) {
+	p, err := Encode(params)
+	if err != nil {
+		return nil, fmt.Errorf("fastpath: encoding %s: %w", method, err)
+	}
+	m, _ := Encode(method)
+	out := make([]byte, 0, len(p)+len(m)+len(id)+48)
+	out = append(out, `{"jsonrpc":"2.0",`...)
+	if id != nil {
+		out = append(append(append(out, `"id":`...), id...), ',')
+	}
+	out = append(append(out, `"method":`...), m...)
+	out = append(append(out, `,"params":`...), p...)
+	return append(out, '}'), nil
+}
+
+// cancelled is the notifications/cancelled of the request with id.
+func cancelled(id string, why error) []byte {
+	reason, _ := Encode(why.Error())
+	return []byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":` + id + `,"reason":` + string(reason) + `}}`)
+}
+
+// await registers ch for the answer to the request with id; it reports
+// false on a closed session.
+func (fs *fastSession) await(id string, ch chan askAnswer) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.closed {
+		return false
+	}
+	if fs.asked == nil {
+		fs.asked = make(map[string]chan askAnswer)
+	}
+	fs.asked[id] = ch
+	return true
+}
+
+// answer hands a to the request with id, if it still awaits an answer,
+// and reports whether it did.
+func (fs *fastSession) answer(id string, a askAnswer) bool {
+	fs.mu.Lock()
+	ch, ok := fs.asked[id]
+	delete(fs.asked, id)
+	fs.mu.Unlock()
+	if ok {
+		ch <- a
+	}
+	return ok
+}
+
+// parseAnswer reads body as a client's answer to a request the fast path
+// sent: the request's id as written, and the answer.
+func parseAnswer(body []byte) (string, askAnswer, bool) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' || !bytes.Contains(body, []byte(askPrefix)) {
+		return "", askAnswer{}, false
+	}
+	var msg struct {
+		JSONRPC string          `json:"jsonrpc"`
+		ID      json.RawMessage `json:"id"`
+		Method  *string         `json:"method"`
+		Result  json.RawMessage `json:"result"`
+		Error   *jsonrpc.Error  `json:"error"`
+	}
+	if Decode(body, &msg) != nil || msg.JSONRPC != "2.0" || msg.Method != nil || (msg.Result == nil) == (msg.Error == nil) {
+		return "", askAnswer{}, false
+	}
+	var id string
+	if json.Unmarshal(msg.ID, &id) != nil || !strings.HasPrefix(id, askPrefix) {
+		return "", askAnswer{}, false
+	}
+	key, err := Encode(id)
+	if err != nil {
+		return "", askAnswer{}, false
+	}
+	if msg.Error != nil {
+		return string(key), askAnswer{err: msg.Error}, true
+	}
+	return string(key), askAnswer{result: msg.Result}, true
+}
+
+// Decode decodes data into v as go-sdk decodes what a client sends:
+// field names matched exactly.
+func Decode(data []byte, v any) error {
+	dec := segjson.NewDecoder(bytes.NewReader(data))
+	dec.DontMatchCaseInsensitiveStructFields()
+	return dec.Decode(v)
+}
