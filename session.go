@@ -109,9 +109,16 @@ func (s *Session) Log(ctx context.Context, level mcp.LoggingLevel, logger string
 	if s.noStream {
 		return errNoStream
 	}
-	if s.quiet || s.stream != nil {
-		// The client asked for no log messages (the gateway answers a
-		// call itself only for a client that set no log level).
+	if s.quiet {
+		return nil // the client asked for no log messages
+	}
+	if s.stream != nil {
+		if !s.stream.Logs(level) {
+			return nil
+		}
+		if err := s.stream.Notify("notifications/message", &mcp.LoggingMessageParams{Level: level, Logger: logger, Data: data}); err != nil {
+			return fmt.Errorf("toolgate: sending a log message: %w", err)
+		}
 		return nil
 	}
 	//lint:ignore SA1019 logging stays part of the protocol versions the gateway serves

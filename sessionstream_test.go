@@ -114,6 +114,14 @@ func TestStreamedRelayMatchesSDK(t *testing.T) {
 		_, err := s.Elicit(ctx, &mcp.ElicitParams{Message: "?", RequestedSchema: map[string]any{"type": "object"}})
 		return "", err
 	})
+	logs := relayTool("logs", func(ctx context.Context, s *Session) (string, error) {
+		for _, l := range []mcp.LoggingLevel{"debug", "info", "warning", "error", "emergency", "unknown"} {
+			if err := s.Log(ctx, l, "logs", map[string]any{"level": l}); err != nil {
+				return "", err
+			}
+		}
+		return "logged", s.Progress(ctx, 1, 1, "logged")
+	})
 	visit := relayTool("visit", func(ctx context.Context, s *Session) (string, error) {
 		_, err := s.RelayElicit(ctx, &mcp.ElicitParams{Message: "visit", URL: "https://example.com/login", ElicitationID: "e1"})
 		return "", err
@@ -122,22 +130,32 @@ func TestStreamedRelayMatchesSDK(t *testing.T) {
 		name, tool string
 		fail       bool
 		token      bool
-		want       string // the answer's text, or its beginning when it ends in an error
+		level      mcp.LoggingLevel // the log level the client sets, if any
+		want       string           // the answer's text, or its beginning when it ends in an error
+		notified   int              // notifications the client gets
 	}{
-		{"asks and progress", "steps", false, true, "toolUse 2 blocks; plain; accept map[colours:[red]]"},
-		{"asks without a progress token", "steps", false, false, "toolUse 2 blocks; plain; accept map[colours:[red]]"},
-		{"the client refuses", "steps", true, true, `toolgate: sampling: calling "sampling/createMessage": no model here`},
-		{"Elicit refused to a relay", "elicit", false, true, "toolgate: elicitation: a tool that declares Tool.RelaysSession"},
-		{"URL mode inferred, and refused to a form-only client", "visit", false, true, `toolgate: elicitation: client does not support "url" elicitation`},
+		{"asks and progress", "steps", false, true, "", "toolUse 2 blocks; plain; accept map[colours:[red]]", 2},
+		{"asks without a progress token", "steps", false, false, "", "toolUse 2 blocks; plain; accept map[colours:[red]]", 0},
+		{"asks and a log level", "steps", false, true, "debug", "toolUse 2 blocks; plain; accept map[colours:[red]]", 3},
+		{"the client refuses", "steps", true, true, "", `toolgate: sampling: calling "sampling/createMessage": no model here`, 0},
+		{"Elicit refused to a relay", "elicit", false, true, "", "toolgate: elicitation: a tool that declares Tool.RelaysSession", 0},
+		{"URL mode inferred, and refused to a form-only client", "visit", false, true, "", `toolgate: elicitation: client does not support "url" elicitation`, 0},
+		{"log messages from the level set", "logs", false, true, "warning", "logged", 4},
+		{"no log messages without a level", "logs", false, true, "", "logged", 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var got [2][]string
 			var answers [2]string
 			for i, noFast := range []bool{true, false} {
-				gw := mustGateway(t, &Options{DisableFastPath: noFast}, Funcs("r", steps, elicit, visit))
+				gw := mustGateway(t, &Options{DisableFastPath: noFast}, Funcs("r", steps, elicit, visit, logs))
 				rec := &recorder{fail: tc.fail}
 				cs := connect(t, serve(t, gw), rec.options())
+				if tc.level != "" {
+					if err := cs.SetLoggingLevel(context.Background(), &mcp.SetLoggingLevelParams{Level: tc.level}); err != nil {
+						t.Fatal(err)
+					}
+				}
 				p := &mcp.CallToolParams{Name: "r___" + tc.tool, Arguments: map[string]any{}}
 				if tc.token {
 					p.SetProgressToken("tok")
@@ -150,14 +168,18 @@ func TestStreamedRelayMatchesSDK(t *testing.T) {
 				if fast := gw.fast.Calls() - before; fast != map[bool]uint64{true: 0, false: 1}[noFast] {
 					t.Errorf("noFast=%v: the fast path answered %d calls", noFast, fast)
 				}
-				if tc.token && !strings.HasPrefix(tc.want, "toolgate:") {
-					// notifications are handled apart from the answer
-					waitUntil(t, "both progress notifications", func() bool {
-						rec.mu.Lock()
-						defer rec.mu.Unlock()
-						return strings.Count(strings.Join(rec.seen, "\n"), "progress ") == 2
-					})
-				}
+				// notifications are handled apart from the answer
+				waitUntil(t, "the notifications", func() bool {
+					rec.mu.Lock()
+					defer rec.mu.Unlock()
+					n := 0
+					for _, s := range rec.seen {
+						if strings.HasPrefix(s, "progress ") || strings.HasPrefix(s, "log ") {
+							n++
+						}
+					}
+					return n >= tc.notified
+				})
 				answers[i] = textOf(res)
 				if !strings.HasPrefix(answers[i], tc.want) {
 					t.Errorf("noFast=%v: answered %q, want %q", noFast, answers[i], tc.want)
@@ -176,9 +198,9 @@ func TestStreamedRelayMatchesSDK(t *testing.T) {
 	}
 }
 
-// TestStreamedRelayLeftToSDK: a relaying tool's call goes to go-sdk when
-// the client set a log level (the log messages it asked for are go-sdk's
-// to filter), and in a gateway whose answers are plain JSON.
+// TestStreamedRelayLeftToSDK: a relaying tool's call goes to go-sdk in a
+// gateway whose answers are plain JSON (the tool's messages then travel
+// on the session's own stream).
 func TestStreamedRelayLeftToSDK(t *testing.T) {
 	logs := relayTool("logs", func(ctx context.Context, s *Session) (string, error) {
 		return "logged", s.Log(ctx, "warning", "logs", "hello")
@@ -188,7 +210,6 @@ func TestStreamedRelayLeftToSDK(t *testing.T) {
 		opts     Options
 		setLevel bool
 	}{
-		{"log level set", Options{}, true},
 		{"plain JSON answers", Options{JSONResponse: true}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

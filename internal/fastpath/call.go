@@ -142,7 +142,8 @@ func (s *Server) Owner(sessionID string) (string, bool) {
 // the gateway learns from the logging/setLevel requests go-sdk answers;
 // stateless, the answer is plain JSON, which carries no notification).
 // Then go-sdk would drop the tool's notifications anyway, and the fast
-// path answers.
+// path answers. So it does for a tool that only relays another server's
+// session, with an event stream of the call's own (stream.go).
 
 // fastCallParam reports whether the fast path understands a tools/call
 // params key; any other key sends the request to go-sdk.
@@ -158,8 +159,9 @@ type fastCallRequest struct {
 // fastSession is a stateful session the gateway answers calls on.
 type fastSession struct {
 	ss       *mcp.ServerSession
-	userID   string      // as go-sdk binds the session: "" admits anyone
-	logging  atomic.Bool // the client set a log level
+	userID   string       // as go-sdk binds the session: "" admits anyone
+	logging  atomic.Bool  // the client set a log level
+	level    atomic.Value // the level it set, an mcp.LoggingLevel
 	mu       sync.Mutex
 	closed   bool
 	inflight map[string]context.CancelFunc // by id as written back
@@ -194,14 +196,18 @@ func (s *Server) Track(req mcp.Request) {
 }
 
 // Logging notes that the client of req's session asked for log messages
-// (logging/setLevel): its calls are no longer quiet.
+// (logging/setLevel), and from which level: its calls are no longer quiet.
 func (s *Server) Logging(req mcp.Request) {
 	ss, ok := req.GetSession().(*mcp.ServerSession)
 	if !ok {
 		return
 	}
 	if v, ok := s.sessions.Load(ss.ID()); ok {
-		v.(*fastSession).logging.Store(true)
+		fs := v.(*fastSession)
+		if p, ok := req.GetParams().(*mcp.SetLoggingLevelParams); ok && p != nil {
+			fs.level.Store(p.Level)
+		}
+		fs.logging.Store(true)
 	}
 }
 
@@ -447,7 +453,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 // streams reports whether the fast path answers req, a call that may use
 // the client's session, with a stream of its own (stream.go).
 func (s *Server) streams(fs *fastSession, req *fastCallRequest) bool {
-	return fs != nil && !s.cfg.JSONResponse && !fs.logging.Load() && s.cfg.Streams != nil &&
+	return fs != nil && !s.cfg.JSONResponse && s.cfg.Streams != nil &&
 		req.params.Meta[mcp.MetaKeyLogLevel] == nil && s.cfg.Streams(req.params.Name)
 }
 

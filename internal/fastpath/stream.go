@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	segjson "github.com/segmentio/encoding/json"
 )
 
@@ -19,10 +21,11 @@ import (
 //
 // A call of a tool that relays another server's session (Config.Streams)
 // is answered here too when its client can be asked something (it declared
-// sampling or elicitation, or sent a progress token), on a stateful session
-// whose answers are event streams and whose client set no log level. What
-// the tool sends the client while it runs travels on the call's own event
-// stream, as go-sdk sends it: notifications (progress) and requests
+// sampling or elicitation, sent a progress token, or set a log level), on a
+// stateful session whose answers are event streams. What the tool sends
+// the client while it runs travels on the call's own event stream, as
+// go-sdk sends it: notifications (progress, log messages from the level
+// the client set, as go-sdk filters them: Logs) and requests
 // (sampling, elicitation) as "message" events, then the answer, which ends
 // the stream. A request gets an id of the fast path's own, a string no
 // client request of go-sdk's takes ("toolgate-ask-N"); the client's
@@ -73,6 +76,35 @@ type streamKey struct{}
 func StreamFrom(ctx context.Context) *Stream {
 	st, _ := ctx.Value(streamKey{}).(*Stream)
 	return st
+}
+
+// Logs reports whether a log message of level reaches the client, as
+// go-sdk's ServerSession.Log decides: none before the client set a level,
+// then those at or above it (an unknown level counts as debug).
+func (st *Stream) Logs(level mcp.LoggingLevel) bool {
+	set, _ := st.fs.level.Load().(mcp.LoggingLevel)
+	return set != "" && severity(level) >= severity(set)
+}
+
+// severity orders the MCP log levels as go-sdk does.
+func severity(l mcp.LoggingLevel) slog.Level {
+	switch l {
+	case "info":
+		return mcp.LevelInfo
+	case "notice":
+		return mcp.LevelNotice
+	case "warning":
+		return mcp.LevelWarning
+	case "error":
+		return mcp.LevelError
+	case "critical":
+		return mcp.LevelCritical
+	case "alert":
+		return mcp.LevelAlert
+	case "emergency":
+		return mcp.LevelEmergency
+	}
+	return mcp.LevelDebug
 }
 
 // Notify sends the client a notification with params on the stream.
