@@ -405,9 +405,17 @@ func (t *Target) stopIdlest() bool {
 	if id == "" {
 		return false
 	}
-	t.links[id].cancel()
-	delete(t.links, id)
+	t.dropLocked(id)
 	return true
+}
+
+// dropLocked closes the backend session of the caller's session id, if
+// it has one, and forgets it. t.mu is held.
+func (t *Target) dropLocked(id string) {
+	if l := t.links[id]; l != nil {
+		l.cancel()
+		delete(t.links, id)
+	}
 }
 
 // CloseSession implements toolgate.SessionCloser: the backend session of
@@ -416,12 +424,8 @@ func (t *Target) stopIdlest() bool {
 // after IdleTimeout.
 func (t *Target) CloseSession(id string) {
 	t.mu.Lock()
-	l := t.links[id]
-	delete(t.links, id)
-	t.mu.Unlock()
-	if l != nil {
-		l.cancel()
-	}
+	defer t.mu.Unlock()
+	t.dropLocked(id)
 }
 
 // reap closes the backend sessions of callers idle for IdleTimeout.
@@ -439,8 +443,7 @@ func (t *Target) reap() {
 		t.mu.Lock()
 		for id, l := range t.links {
 			if l.idleSince(t.opts.IdleTimeout) {
-				delete(t.links, id)
-				l.cancel()
+				t.dropLocked(id)
 			}
 		}
 		t.mu.Unlock()
