@@ -389,3 +389,45 @@ func TestStreamedRelayStrayAnswer(t *testing.T) {
 		t.Errorf("status %d through go-sdk, %d with the fast path", status[0], status[1])
 	}
 }
+
+// TestStreamedRelayIntercepted: with a RESPONSE interceptor, a streamed
+// relay call's progress and requests pass on to the caller as they come,
+// and its answer goes through the interceptor, as through go-sdk.
+func TestStreamedRelayIntercepted(t *testing.T) {
+	tool := relayTool("ask", func(ctx context.Context, s *Session) (string, error) {
+		if err := s.Progress(ctx, 1, 2, "asking"); err != nil {
+			return "", err
+		}
+		res, err := s.Sample(ctx, &mcp.CreateMessageParams{MaxTokens: 9,
+			Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: "?"}}}})
+		if err != nil {
+			return "", err
+		}
+		return res.Content.(*mcp.TextContent).Text, nil
+	})
+	icpt := onResponse(t, "tools/call", func(r map[string]any) { r["result"].(map[string]any)["isError"] = true })
+	var seen [2]string
+	for i, noFast := range []bool{true, false} {
+		gw := mustGateway(t, &Options{DisableFastPath: noFast, GatewayInterceptors: []GatewayInterceptor{icpt}}, Funcs("r", tool))
+		rec := &recorder{}
+		cs := connect(t, serve(t, gw), rec.options())
+		p := &mcp.CallToolParams{Name: "r___ask", Arguments: map[string]any{}}
+		p.SetProgressToken("tok")
+		res, err := cs.CallTool(context.Background(), p)
+		if err != nil || !res.IsError || textOf(res) != "plain" {
+			t.Fatalf("noFast=%v: %v %+v, want the intercepted answer", noFast, err, res)
+		}
+		if fast := gw.fast.Calls(); fast != map[bool]uint64{true: 0, false: 1}[noFast] {
+			t.Errorf("noFast=%v: the fast path answered %d calls", noFast, fast)
+		}
+		waitUntil(t, "the progress", func() bool {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			return len(rec.seen) == 2
+		})
+		seen[i] = strings.Join(rec.seen, "\n")
+	}
+	if seen[0] != seen[1] {
+		t.Errorf("the client saw, through go-sdk:\n%s\nthrough the fast path:\n%s", seen[0], seen[1])
+	}
+}
