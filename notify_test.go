@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 // changingTarget is a ChangeNotifier whose tools the test sets.
@@ -35,18 +37,6 @@ func (c *changingTarget) set(names ...string) {
 	c.tools = nil
 	for _, n := range names {
 		c.tools = append(c.tools, Tool{Name: n, Description: n})
-	}
-}
-
-// waitFor polls cond every few milliseconds for up to 5 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -111,7 +101,7 @@ func TestChangeNotifier(t *testing.T) {
 				go func() { defer wg.Done(); ct.refresh() }()
 			}
 			wg.Wait()
-			waitFor(t, "the new tool", func() bool { return catalogNames(g)["live___b"] })
+			testenv.WaitFor(t, "the new tool", func() bool { return catalogNames(g)["live___b"] })
 			if n := ct.lists.Load(); n > 1+20 {
 				t.Fatalf("%d listings", n)
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 // relayTool is a tool that uses the caller's session as a relay does
@@ -169,7 +170,7 @@ func TestStreamedRelayMatchesSDK(t *testing.T) {
 					t.Errorf("noFast=%v: the fast path answered %d calls", noFast, fast)
 				}
 				// notifications are handled apart from the answer
-				waitUntil(t, "the notifications", func() bool {
+				testenv.WaitFor(t, "the notifications", func() bool {
 					rec.mu.Lock()
 					defer rec.mu.Unlock()
 					n := 0
@@ -229,25 +230,13 @@ func TestStreamedRelayLeftToSDK(t *testing.T) {
 				t.Errorf("the fast path answered %d calls", n)
 			}
 			if tc.setLevel {
-				waitUntil(t, "the log message", func() bool {
+				testenv.WaitFor(t, "the log message", func() bool {
 					rec.mu.Lock()
 					defer rec.mu.Unlock()
 					return len(rec.seen) == 1 && strings.HasPrefix(rec.seen[0], "log ")
 				})
 			}
 		})
-	}
-}
-
-// waitUntil polls cond for up to 10 s.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -420,7 +409,7 @@ func TestStreamedRelayIntercepted(t *testing.T) {
 		if fast := gw.fast.Calls(); fast != map[bool]uint64{true: 0, false: 1}[noFast] {
 			t.Errorf("noFast=%v: the fast path answered %d calls", noFast, fast)
 		}
-		waitUntil(t, "the progress", func() bool {
+		testenv.WaitFor(t, "the progress", func() bool {
 			rec.mu.Lock()
 			defer rec.mu.Unlock()
 			return len(rec.seen) == 2

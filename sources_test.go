@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 // offerTarget offers one tool, and prompts and resources as set.
@@ -203,7 +204,7 @@ func TestPromptsAndResources(t *testing.T) {
 	if got := docs.subscriptions(); got != "+file:///docs.txt -file:///docs.txt" {
 		t.Fatalf("subscriptions passed to the owner: %q", got)
 	}
-	waitFor(t, "notifications/resources/updated", func() bool {
+	testenv.WaitFor(t, "notifications/resources/updated", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(updated) == 1 && updated[0] == "file:///docs.txt"
@@ -216,7 +217,7 @@ func TestPromptsAndResources(t *testing.T) {
 	if err := gw.Refresh(ctx, "docs"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "notifications/prompts/list_changed after a refresh changed the prompts", func() bool {
+	testenv.WaitFor(t, "notifications/prompts/list_changed after a refresh changed the prompts", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return changes > 0

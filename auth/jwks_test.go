@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/toolgate/toolgate/internal/testenv"
 )
 
 // fakeClock is a clock that moves only when told; its zero value reads
@@ -399,26 +401,16 @@ func TestMissesShareTheNextFetch(t *testing.T) {
 		}
 	}
 	wg.Go(func() { refused("first") })
-	waitFor(t, func() bool { return arrived.Load() == before+1 })
+	testenv.WaitFor(t, "the condition", func() bool { return arrived.Load() == before+1 })
 	const others = 10
 	for i := range others {
 		wg.Go(func() { refused(fmt.Sprint("other-", i)) })
 	}
-	waitFor(t, func() bool { return waitingToFetch() == others })
+	testenv.WaitFor(t, "the condition", func() bool { return waitingToFetch() == others })
 	gate.Unlock()
 	wg.Wait()
 	if n := hits.Load() - before; n != 2 {
 		t.Fatalf("%d unknown kids waiting on a fetch caused %d more, want 1", others, n-1)
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after a long while.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting")
-		}
 	}
 }
 

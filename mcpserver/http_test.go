@@ -94,7 +94,7 @@ func TestSessionRelayed(t *testing.T) {
 		check      func(t *testing.T, c *caller)
 	}{
 		{name: "progress", tool: "progress", token: true, text: "token=true", check: func(t *testing.T, c *caller) {
-			waitFor(t, "3 progress notifications", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.progress) == 3 })
+			testenv.WaitFor(t, "3 progress notifications", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.progress) == 3 })
 			for i, p := range c.progress {
 				if p.ProgressToken != "caller-token" || p.Progress != float64(i+1) || p.Total != 3 || p.Message != "step "+string(rune('1'+i)) {
 					t.Errorf("progress %d: %+v", i, p)
@@ -107,7 +107,7 @@ func TestSessionRelayed(t *testing.T) {
 			}
 		}},
 		{name: "log", tool: "log", text: "logged", check: func(t *testing.T, c *caller) {
-			waitFor(t, "a log message", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.logs) == 1 })
+			testenv.WaitFor(t, "a log message", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.logs) == 1 })
 			l := c.logs[0]
 			if l.Level != "warning" || l.Logger != "testserver" || jsonOf(t, l.Data) != `{"msg":"careful"}` {
 				t.Errorf("log %+v", l)
@@ -187,7 +187,7 @@ func TestListChanged(t *testing.T) {
 		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "late"}}}, nil
 		})
-	waitFor(t, "the gateway to publish up___late", func() bool {
+	testenv.WaitFor(t, "the gateway to publish up___late", func() bool {
 		_, ok := gw.Lookup(context.Background(), "up___late")
 		return ok
 	})
@@ -221,7 +221,7 @@ func TestSessionPerCaller(t *testing.T) {
 	}
 	// Idle for longer than IdleTimeout: the session is closed, and the
 	// caller's next call gets a new one.
-	waitFor(t, "the idle session to close", func() bool {
+	testenv.WaitFor(t, "the idle session to close", func() bool {
 		for ss := range s.Sessions() {
 			if ss.ID() == a1 {
 				return false
@@ -322,14 +322,14 @@ func TestHTTPDown(t *testing.T) {
 	if !res.IsError || !strings.HasPrefix(text(res), `mcp server "up" unavailable: `) || strings.Contains(text(res), "s3cr3t") {
 		t.Fatalf("while down: %v %q", res.IsError, text(res))
 	}
-	waitFor(t, "an unhealthy status", func() bool { return !gw.Status()[0].Healthy })
+	testenv.WaitFor(t, "an unhealthy status", func() bool { return !gw.Status()[0].Healthy })
 	if st := gw.Status()[0]; st.Tools == 0 {
 		t.Errorf("the tools are gone while the server is down: %+v", st)
 	}
 
 	sw.set(streamable(), false)
-	waitFor(t, "a call to succeed again", func() bool { res := echo(); return !res.IsError && text(res) == "hi" })
-	waitFor(t, "a healthy status", func() bool { return gw.Status()[0].Healthy })
+	testenv.WaitFor(t, "a call to succeed again", func() bool { res := echo(); return !res.IsError && text(res) == "hi" })
+	testenv.WaitFor(t, "a healthy status", func() bool { return gw.Status()[0].Healthy })
 }
 
 // TestMetaForwarded: the request's _meta reaches the server, with the

@@ -15,6 +15,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
@@ -237,7 +238,7 @@ func TestLeanErrors(t *testing.T) {
 				t.Errorf("the answer %s lacks %q", want, tc.wantIn)
 			}
 			for _, cs := range []*mcp.ClientSession{viaLean, viaSDK} {
-				waitFor(t, "the target to connect again", func() bool { return strings.Contains(outcome(cs), `"text":"x"`) })
+				testenv.WaitFor(t, "the target to connect again", func() bool { return strings.Contains(outcome(cs), `"text":"x"`) })
 			}
 		})
 	}
@@ -349,7 +350,7 @@ func TestLeanRelaysLog(t *testing.T) {
 		t.Fatalf("%v %+v", err, res)
 	}
 	// go-sdk's client hands notifications to their handler on its own.
-	waitFor(t, "a log message", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.logs) > 0 })
+	testenv.WaitFor(t, "a log message", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.logs) > 0 })
 	c.mu.Lock()
 	logs := c.logs
 	c.mu.Unlock()
@@ -390,7 +391,7 @@ func TestLeanRelaysProgress(t *testing.T) {
 			t.Errorf("target %d sent %d lean and %d go-sdk calls", i, lean1-lean0, sdk1-sdk0)
 		}
 		// go-sdk's client hands notifications to their handler on its own.
-		waitFor(t, "3 progress notifications", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.progress) == 3 })
+		testenv.WaitFor(t, "3 progress notifications", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.progress) == 3 })
 		c.mu.Lock()
 		got[i] = jsonOf(t, c.progress)
 		c.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
@@ -90,7 +91,7 @@ func TestPromptsResourcesThroughGateway(t *testing.T) {
 			if err := s.ResourceUpdated(ctx, &mcp.ResourceUpdatedNotificationParams{URI: "test://note"}); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "the server's resource update at the caller", func() bool {
+			testenv.WaitFor(t, "the server's resource update at the caller", func() bool {
 				mu.Lock()
 				defer mu.Unlock()
 				return len(updated) == 1 && updated[0] == "test://note"

@@ -123,7 +123,7 @@ func TestMaxProcesses(t *testing.T) {
 
 	// c's process takes b's place.
 	pidC := serverPID(t, c, "std___pid")
-	waitFor(t, "the idlest process to stop", func() bool { return errors.Is(syscall.Kill(pidB, 0), syscall.ESRCH) })
+	testenv.WaitFor(t, "the idlest process to stop", func() bool { return errors.Is(syscall.Kill(pidB, 0), syscall.ESRCH) })
 	if err := syscall.Kill(pidA, 0); err != nil {
 		t.Fatalf("the other process %d: %v", pidA, err)
 	}
@@ -159,7 +159,7 @@ func TestMaxProcesses(t *testing.T) {
 	wg.Wait()
 	// Once the gateway has ended the cancelled calls, a's or c's process
 	// stops for b's.
-	waitFor(t, "b served", func() bool {
+	testenv.WaitFor(t, "b served", func() bool {
 		res, err := b.CallTool(callCtx(t), &mcp.CallToolParams{Name: "std___pid"})
 		switch {
 		case err != nil || res.IsError && text(res) != busy:
@@ -220,7 +220,7 @@ func TestSessionEnd(t *testing.T) {
 		if err := a.Close(); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "a's backend session to end", func() bool { return open() == before-1 })
+		testenv.WaitFor(t, "a's backend session to end", func() bool { return open() == before-1 })
 		if res, err := b.CallTool(callCtx(t), &mcp.CallToolParams{Name: "up___echo", Arguments: map[string]any{"text": "b"}}); err != nil || text(res) != "b" {
 			t.Fatalf("b after a ended: %v %+v", err, res)
 		}
@@ -232,7 +232,7 @@ func TestSessionEnd(t *testing.T) {
 		if err := a.Close(); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "a's process to stop", func() bool { return errors.Is(syscall.Kill(pidA, 0), syscall.ESRCH) })
+		testenv.WaitFor(t, "a's process to stop", func() bool { return errors.Is(syscall.Kill(pidA, 0), syscall.ESRCH) })
 		if got := serverPID(t, b, "std___pid"); got != pidB {
 			t.Fatalf("b's process changed: %d, was %d", got, pidB)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
 	"github.com/toolgate/toolgate/mcpserver/internal/testserver"
 )
@@ -37,7 +38,7 @@ func TestSSETransport(t *testing.T) {
 	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "old___ask", Arguments: map[string]any{"text": "x"}}); err != nil || res.IsError {
 		t.Fatalf("ask: %v %+v", err, res)
 	}
-	waitFor(t, "three progress notifications under the caller's token", func() bool {
+	testenv.WaitFor(t, "three progress notifications under the caller's token", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return len(c.progress) == 3 && c.progress[2].ProgressToken == "mine"

@@ -61,7 +61,7 @@ func TestStdio(t *testing.T) {
 	if pgid, err := syscall.Getpgid(pid); err != nil || pgid != pid {
 		t.Errorf("process group %d, %v; want its own, %d", pgid, err, pid)
 	}
-	waitFor(t, "the server's standard error in the log", func() bool {
+	testenv.WaitFor(t, "the server's standard error in the log", func() bool {
 		return strings.Contains(logs.String(), fmt.Sprintf(`line="testserver: started, pid %d"`, pid))
 	})
 
@@ -99,7 +99,7 @@ func TestStdio(t *testing.T) {
 		t.Errorf("a call while the server is down took %v", took)
 	}
 	var unhealthy string
-	waitFor(t, "an unhealthy target", func() bool {
+	testenv.WaitFor(t, "an unhealthy target", func() bool {
 		if st := gw.Status()[0]; !st.Healthy {
 			unhealthy = st.LastError
 		}
@@ -114,7 +114,7 @@ func TestStdio(t *testing.T) {
 
 	// Back by itself, as a new process.
 	var pid2 int
-	waitFor(t, "the server to come back", func() bool {
+	testenv.WaitFor(t, "the server to come back", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		res, err := call(ctx, "pid", false)
@@ -127,7 +127,7 @@ func TestStdio(t *testing.T) {
 	if pid2 == pid {
 		t.Fatalf("the same process %d", pid)
 	}
-	waitFor(t, "a healthy status", func() bool { st := gw.Status()[0]; return st.Healthy && st.Tools > 0 })
+	testenv.WaitFor(t, "a healthy status", func() bool { st := gw.Status()[0]; return st.Healthy && st.Tools > 0 })
 
 	// Close stops the process.
 	if err := tg.Close(); err != nil {

@@ -141,7 +141,7 @@ func TestTypeScriptSession(t *testing.T) {
 				if err := cs.Close(); err != nil {
 					t.Fatal(err)
 				}
-				waitFor(t, "the server to see the backend session closed", func() bool { return closedSessions(t, url) > before })
+				testenv.WaitFor(t, "the server to see the backend session closed", func() bool { return closedSessions(t, url) > before })
 			})
 		})
 	}

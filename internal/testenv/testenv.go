@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -211,4 +212,17 @@ func StdioServer(tb testing.TB) string {
 		tb.Fatalf("building the stdio test server: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// WaitFor polls cond every few milliseconds until it holds, and fails the
+// test when it does not within 10 s, naming what it waited for.
+func WaitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
