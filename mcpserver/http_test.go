@@ -18,6 +18,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
 	"github.com/toolgate/toolgate/mcpserver/internal/testserver"
@@ -83,10 +84,20 @@ func TestProxiedUnchanged(t *testing.T) {
 }
 
 // TestSessionRelayed: what the server sends during a call reaches the
-// caller, and the caller's answers reach the server.
+// caller, and the caller's answers reach the server, whether the gateway
+// answers the call itself (with a stream of the call's own) or go-sdk's
+// server does (DisableFastPath).
 func TestSessionRelayed(t *testing.T) {
+	for _, noFast := range []bool{false, true} {
+		t.Run(map[bool]string{false: "fast path", true: "go-sdk"}[noFast], func(t *testing.T) {
+			testSessionRelayed(t, noFast)
+		})
+	}
+}
+
+func testSessionRelayed(t *testing.T, noFast bool) {
 	_, url := backend(t, nil)
-	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	_, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: auth.None(), DisableFastPath: noFast}, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
 	for _, tc := range []struct {
 		name, tool string
 		token      bool // the caller sends a progress token

@@ -9,22 +9,26 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
 // TestRelayedOnCallStream: the server's sampling and elicitation reach the
-// caller on the call's own event stream, by both paths, so that a client
-// that opened no other stream (no GET) is asked and can answer.
+// caller on the call's own event stream, by both paths to the server and
+// whether the gateway or go-sdk's server answers the caller, so that a
+// client that opened no other stream (no GET) is asked and can answer.
 func TestRelayedOnCallStream(t *testing.T) {
 	_, url := backend(t, nil)
-	for _, lean := range []bool{true, false} {
-		name := map[bool]string{true: "lean path", false: "go-sdk's client"}[lean]
+	for _, tc := range []struct{ lean, noFast bool }{{true, false}, {false, false}, {true, true}} {
+		lean := tc.lean
+		name := map[bool]string{true: "lean path", false: "go-sdk's client"}[lean] + map[bool]string{true: ", go-sdk's server", false: ""}[tc.noFast]
 		t.Run(name, func(t *testing.T) {
 			tg := newTarget(t, mcpserver.Options{Name: "up", URL: url})
 			if !lean {
 				mcpserver.NoLean(tg)
 			}
-			_, gwURL := gateway(t, tg)
+			_, gwURL := gatewayWith(t, &toolgate.Options{Authorizer: auth.None(), DisableFastPath: tc.noFast}, tg)
 			ctx := callCtx(t)
 			post := func(sid, body string) *http.Response {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, gwURL, strings.NewReader(body))
