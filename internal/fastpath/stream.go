@@ -174,7 +174,7 @@ func (st *Stream) request(ctx context.Context, method string, params any) (json.
 			_ = st.write(cancelled(key, ctx.Err()))
 		}
 		st.mu.Unlock()
-		if a := st.fs.answer(key, askAnswer{}); !a {
+		if stillWaiting := st.fs.answer(key, askAnswer{}); !stillWaiting {
 			// The answer came as ctx ended: take it, as the waiter
 			// above would have.
 			select {
