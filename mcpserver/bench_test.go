@@ -19,6 +19,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
@@ -245,4 +246,51 @@ func BenchmarkLeanCallFloor(b *testing.B) {
 	}
 	b.ReportMetric(float64(quantile(p, 0.5).Microseconds()), "bare-post-µs")
 	b.ReportMetric(float64(quantile(l, 0.5).Microseconds()), "lean-call-µs")
+}
+
+// BenchmarkRelayedAsk measures a call of another MCP server whose tool
+// asks the caller's model and then the user (two requests relayed to the
+// caller, each a round trip): directly, through a gateway whose front
+// answers it by its fast path (a stream of the call's own), and through
+// one whose front is go-sdk's server (DisableFastPath), call by call.
+//
+//	go test -run '^$' -bench RelayedAsk -benchtime 1000x ./mcpserver
+func BenchmarkRelayedAsk(b *testing.B) {
+	_, url := backend(b, nil)
+	_, fastURL := gatewayWith(b, &toolgate.Options{Authorizer: auth.None()}, newTarget(b, mcpserver.Options{Name: "up", URL: url}))
+	_, sdkURL := gatewayWith(b, &toolgate.Options{Authorizer: auth.None(), DisableFastPath: true}, newTarget(b, mcpserver.Options{Name: "up", URL: url}))
+	ctx := context.Background()
+	dialAsked := func(u string) *mcp.ClientSession {
+		cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "0"}, (&caller{}).options()).
+			Connect(ctx, &mcp.StreamableClientTransport{Endpoint: u}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = cs.Close() })
+		return cs
+	}
+	direct, fast, sdk := dialAsked(url), dialAsked(fastURL), dialAsked(sdkURL)
+	call := func(cs *mcp.ClientSession, name string) time.Duration {
+		start := time.Now()
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: map[string]any{}})
+		if err != nil || res.IsError {
+			b.Fatalf("%s: %v %+v", name, err, res)
+		}
+		return time.Since(start)
+	}
+	for range 20 {
+		call(direct, "ask")
+		call(fast, "up___ask")
+		call(sdk, "up___ask")
+	}
+	var d, f, s []time.Duration
+	for b.Loop() {
+		d = append(d, call(direct, "ask"))
+		f = append(f, call(fast, "up___ask"))
+		s = append(s, call(sdk, "up___ask"))
+	}
+	md := quantile(d, 0.5)
+	b.ReportMetric(float64(md.Microseconds()), "direct-µs")
+	b.ReportMetric(float64((quantile(f, 0.5) - md).Microseconds()), "fast-added-µs")
+	b.ReportMetric(float64((quantile(s, 0.5) - md).Microseconds()), "sdk-added-µs")
 }
