@@ -272,7 +272,8 @@ func (g *Gateway) session(ctx context.Context, e *entry, cr *mcp.CallToolRequest
 		return undeclared
 	case fastpath.StreamFrom(ctx) != nil:
 		// Answered by the fast path, with a stream of its own.
-		return &Session{ss: cr.Session, token: cr.Params.GetProgressToken(), stream: fastpath.StreamFrom(ctx), relayOnly: true}
+		return &Session{ss: cr.Session, token: cr.Params.GetProgressToken(), stream: fastpath.StreamFrom(ctx), relayOnly: true,
+			stateless: g.opts.Stateless}
 	case cr.Session == nil:
 		// Answered directly in stateless mode, which the fast path does
 		// only for a quiet call answered in plain JSON: nothing to send.

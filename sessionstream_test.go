@@ -144,12 +144,39 @@ func TestStreamedRelayMatchesSDK(t *testing.T) {
 		{"log messages from the level set", "logs", false, true, "warning", "logged", 4},
 		{"no log messages without a level", "logs", false, true, "", "logged", 1},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, stateless := range []bool{false, true} {
+		for _, tc := range cases {
+			if stateless {
+				// Stateless, the client can be asked nothing and sets no
+				// level: only the progress before the first request remains.
+				tc.want, tc.notified, tc.level = "", 0, "" // (go-sdk's client speaks the sessionless form)
+				if tc.token && (tc.tool == "steps" || tc.tool == "logs") {
+					tc.notified = 1
+				}
+			}
+			t.Run(fmt.Sprintf("%s stateless=%v", tc.name, stateless), func(t *testing.T) {
+				streamedMatchesSDK(t, stateless, tc.tool, tc.fail, tc.token, tc.level, tc.want, tc.notified, steps, elicit, visit, logs)
+			})
+		}
+	}
+}
+
+// streamedMatchesSDK runs one case of TestStreamedRelayMatchesSDK.
+func streamedMatchesSDK(t *testing.T, stateless bool, tool string, fail, token bool, level mcp.LoggingLevel, want string, notified int, tools ...FuncTool) {
+	tc := struct {
+		tool     string
+		fail     bool
+		token    bool
+		level    mcp.LoggingLevel
+		want     string
+		notified int
+	}{tool, fail, token, level, want, notified}
+	{
+		{
 			var got [2][]string
 			var answers [2]string
 			for i, noFast := range []bool{true, false} {
-				gw := mustGateway(t, &Options{DisableFastPath: noFast}, Funcs("r", steps, elicit, visit, logs))
+				gw := mustGateway(t, &Options{DisableFastPath: noFast, Stateless: stateless}, Funcs("r", tools...))
 				rec := &recorder{fail: tc.fail}
 				cs := connect(t, serve(t, gw), rec.options())
 				if tc.level != "" {
@@ -195,7 +222,7 @@ func TestStreamedRelayMatchesSDK(t *testing.T) {
 			if strings.Join(got[0], "\n") != strings.Join(got[1], "\n") {
 				t.Errorf("the client saw, through go-sdk:\n%s\nthrough the fast path:\n%s", strings.Join(got[0], "\n"), strings.Join(got[1], "\n"))
 			}
-		})
+		}
 	}
 }
 
@@ -418,5 +445,39 @@ func TestStreamedRelayIntercepted(t *testing.T) {
 	}
 	if seen[0] != seen[1] {
 		t.Errorf("the client saw, through go-sdk:\n%s\nthrough the fast path:\n%s", seen[0], seen[1])
+	}
+}
+
+// TestStreamedRelayBytes: a streamed relay call's answer, progress
+// included, is go-sdk's byte for byte, stateless (protocol 2025-11-25,
+// without a session) and on a stateful session.
+func TestStreamedRelayBytes(t *testing.T) {
+	tool := relayTool("steps", func(ctx context.Context, s *Session) (string, error) {
+		for i := range 3 {
+			if err := s.Progress(ctx, float64(i+1), 3, fmt.Sprint("step ", i+1)); err != nil {
+				return "", err
+			}
+		}
+		return "done", nil
+	})
+	body := call("9", `{"name":"r___steps","arguments":{},"_meta":{"progressToken":"tok"}}`)
+	for _, stateless := range []bool{true, false} {
+		mk := func(noFast bool) (*Gateway, map[string]string) {
+			gw := mustGateway(t, &Options{Stateless: stateless, DisableFastPath: noFast}, Funcs("r", tool))
+			hdr := map[string]string{"Mcp-Protocol-Version": "2025-11-25"}
+			if !stateless {
+				hdr["Mcp-Session-Id"] = openSession(t, gw, nil)
+			}
+			return gw, hdr
+		}
+		fast, fh := mk(false)
+		slow, sh := mk(true)
+		got, want := postTo(fast, "POST", body, fh), postTo(slow, "POST", body, sh)
+		if d := sameExchange(got, want); d != "" {
+			t.Errorf("stateless=%v: fast path and go-sdk differ: %s", stateless, d)
+		}
+		if fast.fast.Calls() != 1 || strings.Count(got.body, "notifications/progress") != 3 {
+			t.Errorf("stateless=%v: %d fast calls; %q", stateless, fast.fast.Calls(), got.body)
+		}
 	}
 }

@@ -453,7 +453,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 // streams reports whether the fast path answers req, a call that may use
 // the client's session, with a stream of its own (stream.go).
 func (s *Server) streams(fs *fastSession, req *fastCallRequest) bool {
-	return fs != nil && !s.cfg.JSONResponse && s.cfg.Streams != nil &&
+	return (fs != nil || s.cfg.Stateless) && !s.cfg.JSONResponse && s.cfg.Streams != nil &&
 		req.params.Meta[mcp.MetaKeyLogLevel] == nil && s.cfg.Streams(req.params.Name)
 }
 

@@ -21,8 +21,9 @@ import (
 //
 // A call of a tool that relays another server's session (Config.Streams)
 // is answered here too when its client can be asked something (it declared
-// sampling or elicitation, sent a progress token, or set a log level), on a
-// stateful session whose answers are event streams. What the tool sends
+// sampling or elicitation, sent a progress token, or set a log level),
+// whenever answers are event streams: on a stateful session, and stateless
+// (where only notifications can be sent, and no log level is ever set). What the tool sends
 // the client while it runs travels on the call's own event stream, as
 // go-sdk sends it: notifications (progress, log messages from the level
 // the client set, as go-sdk filters them: Logs) and requests
@@ -66,6 +67,9 @@ type askAnswer struct {
 // ErrStreamOver is the error of a message sent after its call returned.
 var ErrStreamOver = errors.New("fastpath: the call has returned; its stream carries nothing more")
 
+// errStateless refuses a request to a client without a session.
+var errStateless = errors.New("fastpath: a stateless server cannot send requests to the client")
+
 // errSessionClosed ends the requests of a session that closed.
 var errSessionClosed = errors.New("fastpath: the client's session closed")
 
@@ -82,6 +86,9 @@ func StreamFrom(ctx context.Context) *Stream {
 // go-sdk's ServerSession.Log decides: none before the client set a level,
 // then those at or above it (an unknown level counts as debug).
 func (st *Stream) Logs(level mcp.LoggingLevel) bool {
+	if st.fs == nil {
+		return false // stateless: no level is ever set
+	}
 	set, _ := st.fs.level.Load().(mcp.LoggingLevel)
 	return set != "" && severity(level) >= severity(set)
 }
@@ -135,6 +142,9 @@ func (st *Stream) Request(ctx context.Context, method string, params any) (json.
 }
 
 func (st *Stream) request(ctx context.Context, method string, params any) (json.RawMessage, error) {
+	if st.fs == nil {
+		return nil, errStateless
+	}
 	id, err := Encode(askPrefix + strconv.FormatUint(st.fs.asks.Add(1), 10))
 	if err != nil {
 		return nil, err
