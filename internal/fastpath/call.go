@@ -32,7 +32,6 @@ import (
 	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	segjson "github.com/segmentio/encoding/json"
 	"github.com/toolgate/toolgate/internal/jsonx"
 )
 
@@ -503,9 +502,7 @@ func sdkDecodes(v, to any) bool {
 	if err != nil {
 		return false
 	}
-	dec := segjson.NewDecoder(bytes.NewReader(data))
-	dec.DontMatchCaseInsensitiveStructFields()
-	return dec.Decode(to) == nil
+	return Decode(data, to) == nil
 }
 
 // parseFastCall reads body as a single JSON-RPC tools/call request in the

@@ -305,8 +305,8 @@ func (fs *fastSession) answer(id string, a askAnswer) bool {
 // sent: the request's id as written, and the answer.
 func parseAnswer(body []byte) (string, askAnswer, bool) {
 	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' || !bytes.Contains(body, []byte(askPrefix)) {
-		return "", askAnswer{}, false
+	if len(body) == 0 || body[0] != '{' || !bytes.Contains(body, []byte(askPrefix)) || !json.Valid(body) {
+		return "", askAnswer{}, false // (one JSON value, nothing after it)
 	}
 	var msg struct {
 		JSONRPC string          `json:"jsonrpc"`
@@ -332,10 +332,11 @@ func parseAnswer(body []byte) (string, askAnswer, bool) {
 	return string(key), askAnswer{result: msg.Result}, true
 }
 
-// Decode decodes data into v as go-sdk decodes what a client sends:
-// field names matched exactly.
+// Decode decodes data, one JSON value, into v as go-sdk decodes what a
+// client sends: with segmentio's decoder, field names matched exactly.
+// It parses as go-sdk's Decoder.Decode does once it has read the value,
+// without the Decoder's 32 KiB read buffer.
 func Decode(data []byte, v any) error {
-	dec := segjson.NewDecoder(bytes.NewReader(data))
-	dec.DontMatchCaseInsensitiveStructFields()
-	return dec.Decode(v)
+	_, err := segjson.Parse(data, v, segjson.DontMatchCaseInsensitiveStructFields)
+	return err
 }

@@ -29,6 +29,8 @@ func TestParseAnswer(t *testing.T) {
 		{`[{"jsonrpc":"2.0","id":"toolgate-ask-10","result":{}}]`, false, "", ""}, // a batch: go-sdk's
 		{`{"jsonrpc":"2.0","id":"toolgate-ask-11","Result":{}}`, false, "", ""},   // names match exactly, as go-sdk
 		{`{"jsonrpc":"2.0","id":"toolgate-ask-12","result":{}`, false, "", ""},
+		{`{"jsonrpc":"2.0","id":"toolgate-ask-13","result":{}} x`, false, "", ""}, // something after the value
+		{`{"jsonrpc":"2.0","id":"toolgate-ask-14","result":{}}{}`, false, "", ""},
 	} {
 		id, a, ok := parseAnswer([]byte(tc.body))
 		if ok != tc.ok || id != tc.id {
