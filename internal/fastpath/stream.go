@@ -20,19 +20,19 @@ import (
 // Answering with an event stream.
 //
 // A call of a tool that relays another server's session (Config.Streams)
-// is answered here too when its client can be asked something (it declared
-// sampling or elicitation, sent a progress token, or set a log level),
-// whenever answers are event streams: on a stateful session, and stateless
-// (where only notifications can be sent, and no log level is ever set). What the tool sends
-// the client while it runs travels on the call's own event stream, as
-// go-sdk sends it: notifications (progress, log messages from the level
-// the client set, as go-sdk filters them: Logs) and requests
-// (sampling, elicitation) as "message" events, then the answer, which ends
-// the stream. A request gets an id of the fast path's own, a string no
-// client request of go-sdk's takes ("toolgate-ask-N"); the client's
-// answer comes in a POST of its own, which the fast path takes (202
-// Accepted, as go-sdk answers a POST that holds no request) when it
-// answers a request still waiting on that session, and leaves to go-sdk
+// is answered here too when its client can be asked something (it
+// declared sampling or elicitation, sent a progress token, or set a log
+// level), whenever answers are event streams: on a stateful session, and
+// stateless (where only notifications can be sent, and no log level is
+// ever set). What the tool sends the client while it runs travels on the
+// call's own event stream as go-sdk frames it: notifications (progress;
+// log messages from the level the client set, filtered as go-sdk filters
+// them: Logs) and requests (sampling, elicitation) as "message" events,
+// then the answer, which ends the stream. A request gets an id of the fast
+// path's own ("toolgate-ask-N", a string; go-sdk numbers its requests).
+// The client's answer comes in a POST of its own, which the fast path
+// takes (202 Accepted, as go-sdk answers a POST that holds no request)
+// when a request on that session awaits it, and leaves to go-sdk
 // otherwise. A request whose context ends, and every request still waiting
 // when the call returns, is cancelled toward the client
 // (notifications/cancelled) on the stream before the answer, so a client
