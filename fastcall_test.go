@@ -327,6 +327,16 @@ func FuzzFastCall(f *testing.F) {
 		`{"jsonrpc":"2.0","id":"\u00ff","method":"tools/call","params":{"name":"math___echo"}}`,
 		call("7", `{"name":"math___echo","arguments":{"text":"s"},"_meta":{`+slMeta+`}}`),
 		call("8", `{"name":"math___echo","_meta":{`+slMeta[:len(slMeta)-2]+`{"roots":{"listChanged":true}},"io.modelcontextprotocol/clientInfo":{"name":"c","version":"1"}}}`),
+		// the envelope's edges: escapes, duplicate and differently cased
+		// keys, null members, something after the object
+		`{"jsonrpc":"2\u002e0","id":10,"method":"tools\/call","params":{"name":"math___echo","arguments":{"text":"e"}}}`,
+		`{"jsonrpc":"2.0","id":11,"id":12,"method":"tools/call","params":{"name":"math___echo","arguments":{"text":"d"}}}`,
+		`{"jsonrpc":"2.0","id":13,"method":"tools/call","Params":{"name":"math___echo","arguments":{"text":"c"}}}`,
+		`{"jsonrpc":"2.0","id":14,"method":"tools/call","params":{"Name":"math___echo","arguments":{"text":"c"}}}`,
+		`{"jsonrpc":"2.0","id":15,"method":"tools/call","params":{"name":null,"arguments":null,"_meta":null}}`,
+		`{"jsonrpc":"2.0","id":16,"method":"tools/call","params":null}`,
+		`{"jsonrpc":"2.0","id":17,"method":"tools/call","params":{"name":"math___echo","arguments":{"text":"t"}}} {}`,
+		`{"jsonrpc":"2.0","id":18,"method":"tools/call","params":{"name":"math___echo","arguments":{"text":"\xff"}},"extra":1}`,
 		// answers to requests of the fast path's form that nothing awaits
 		`{"jsonrpc":"2.0","id":"toolgate-ask-1","result":{"action":"accept"}}`,
 		`{"jsonrpc":"2.0","id":"toolgate-ask-2","error":{"code":-1,"message":"no"}}`,

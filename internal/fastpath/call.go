@@ -32,6 +32,7 @@ import (
 	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	segjson "github.com/segmentio/encoding/json"
 	"github.com/toolgate/toolgate/internal/jsonx"
 )
 
@@ -143,10 +144,6 @@ func (s *Server) Owner(sessionID string) (string, bool) {
 // Then go-sdk would drop the tool's notifications anyway, and the fast
 // path answers. So it does for a tool that only relays another server's
 // session, with an event stream of the call's own (stream.go).
-
-// fastCallParam reports whether the fast path understands a tools/call
-// params key; any other key sends the request to go-sdk.
-func fastCallParam(k string) bool { return k == "name" || k == "arguments" || k == "_meta" }
 
 // fastCallRequest is a tools/call the gateway answers itself.
 type fastCallRequest struct {
@@ -513,56 +510,77 @@ func parseFastCall(body []byte, sessionless bool) (*fastCallRequest, bool) {
 	if len(body) == 0 || body[0] != '{' || jsonx.TooDeep(body) {
 		return nil, false
 	}
-	var msg map[string]json.RawMessage
-	if json.Unmarshal(body, &msg) != nil || len(msg) != 4 {
+	var msg struct {
+		JSONRPC json.RawMessage `json:"jsonrpc"`
+		ID      json.RawMessage `json:"id"`
+		Method  json.RawMessage `json:"method"`
+		Params  json.RawMessage `json:"params"`
+	}
+	if !parseExact(body, &msg) || msg.JSONRPC == nil || msg.ID == nil || msg.Method == nil || msg.Params == nil ||
+		!isString(msg.JSONRPC, "2.0") || !isString(msg.Method, "tools/call") {
 		return nil, false
 	}
-	var version, method string
-	if json.Unmarshal(msg["jsonrpc"], &version) != nil || version != "2.0" ||
-		json.Unmarshal(msg["method"], &method) != nil || method != "tools/call" {
-		return nil, false
-	}
-	id, rawID, ok := fastID(msg["id"])
+	id, rawID, ok := fastID(msg.ID)
 	if !ok {
 		return nil, false
 	}
-	var params map[string]json.RawMessage
-	if raw := bytes.TrimSpace(msg["params"]); len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &params) != nil {
+	var params struct {
+		Name      json.RawMessage `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+		Meta      json.RawMessage `json:"_meta"`
+	}
+	if raw := bytes.TrimSpace(msg.Params); len(raw) == 0 || raw[0] != '{' || !parseExact(raw, &params) {
 		return nil, false
 	}
 	p := &mcp.CallToolParamsRaw{}
-	for k, v := range params {
-		if !fastCallParam(k) {
+	if v := present(params.Name); v != nil {
+		if segjson.Unmarshal(v, &p.Name) != nil {
 			return nil, false
 		}
-		v = bytes.TrimSpace(v)
-		if bytes.Equal(v, []byte("null")) {
-			continue // as absent
+	}
+	if v := present(params.Arguments); v != nil {
+		p.Arguments = json.RawMessage(v)
+	}
+	if v := present(params.Meta); v != nil {
+		var m map[string]any
+		if v[0] != '{' || json.Unmarshal(v, &m) != nil {
+			return nil, false
 		}
-		switch k {
-		case "name":
-			if json.Unmarshal(v, &p.Name) != nil {
+		for key := range m {
+			if strings.HasPrefix(key, "io.modelcontextprotocol/") && (!sessionless || !sessionlessMetaKey(key)) {
 				return nil, false
 			}
-		case "arguments":
-			p.Arguments = json.RawMessage(v)
-		case "_meta":
-			var m map[string]any
-			if v[0] != '{' || json.Unmarshal(v, &m) != nil {
-				return nil, false
-			}
-			for key := range m {
-				if strings.HasPrefix(key, "io.modelcontextprotocol/") && (!sessionless || !sessionlessMetaKey(key)) {
-					return nil, false
-				}
-			}
-			p.Meta = m
 		}
+		p.Meta = m
 	}
 	if sessionless && !sessionlessMeta(p.Meta) {
 		return nil, false
 	}
 	return &fastCallRequest{id: id, rawID: rawID, params: p}, true
+}
+
+// parseExact decodes data, one JSON object and nothing after it, into the
+// struct v: every key one of v's fields, matched exactly, as go-sdk
+// matches them.
+func parseExact(data []byte, v any) bool {
+	rest, err := segjson.Parse(data, v, segjson.DisallowUnknownFields|segjson.DontMatchCaseInsensitiveStructFields)
+	return err == nil && len(bytes.TrimSpace(rest)) == 0
+}
+
+// isString reports whether raw is the JSON string s.
+func isString(raw json.RawMessage, s string) bool {
+	var got string
+	return segjson.Unmarshal(raw, &got) == nil && got == s
+}
+
+// present returns a params value trimmed, or nil when it is absent or
+// null (go-sdk reads both alike).
+func present(raw json.RawMessage) []byte {
+	v := bytes.TrimSpace(raw)
+	if len(v) == 0 || bytes.Equal(v, []byte("null")) {
+		return nil
+	}
+	return v
 }
 
 // sessionlessMetaKey reports whether the fast path knows a per-request
