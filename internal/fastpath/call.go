@@ -2,7 +2,8 @@
 // answer is fully known: a plain tools/call of a tool that needs no session
 // (call.go), the call of a tool that relays another server's session, with
 // an event stream of its own (stream.go), and tools/list pages written from
-// each tool's ready-made JSON (splice.go). Both reproduce exactly what go-sdk v1.8.0 writes; this
+// each tool's ready-made JSON (splice.go). All reproduce exactly what
+// go-sdk v1.8.0 writes; this
 // package is the only place that knows go-sdk's wire output beyond its
 // exported API, so a go-sdk upgrade touches it alone. The gateway's
 // differential tests and fuzz targets compare its answers with go-sdk's,
@@ -156,8 +157,7 @@ type fastCallRequest struct {
 type fastSession struct {
 	ss       *mcp.ServerSession
 	userID   string       // as go-sdk binds the session: "" admits anyone
-	logging  atomic.Bool  // the client set a log level
-	level    atomic.Value // the level it set, an mcp.LoggingLevel
+	level    atomic.Value // the log level the client set, an mcp.LoggingLevel
 	mu       sync.Mutex
 	closed   bool
 	inflight map[string]context.CancelFunc // by id as written back
@@ -199,12 +199,17 @@ func (s *Server) Logging(req mcp.Request) {
 		return
 	}
 	if v, ok := s.sessions.Load(ss.ID()); ok {
-		fs := v.(*fastSession)
 		if p, ok := req.GetParams().(*mcp.SetLoggingLevelParams); ok && p != nil {
-			fs.level.Store(p.Level)
+			v.(*fastSession).level.Store(p.Level)
 		}
-		fs.logging.Store(true)
 	}
+}
+
+// logLevel is the log level the client set, "" if none: go-sdk then sends
+// no log message.
+func (fs *fastSession) logLevel() mcp.LoggingLevel {
+	l, _ := fs.level.Load().(mcp.LoggingLevel)
+	return l
 }
 
 // quiet reports whether nothing can reach the client while the call with
@@ -219,7 +224,7 @@ func quiet(fs *fastSession, params *mcp.CallToolParamsRaw, jsonOnly bool) bool {
 		// (go-sdk may stream log messages in an SSE answer).
 		return jsonOnly
 	}
-	if fs.logging.Load() {
+	if fs.logLevel() != "" {
 		return false
 	}
 	ip := fs.ss.InitializeParams()
@@ -372,7 +377,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 		if !s.streams(fs, req) {
 			return false // a call that may use the session: go-sdk answers
 		}
-		st = &Stream{fs: fs, w: w, asked: make(map[string]struct{})}
+		st = &Stream{fs: fs, w: w}
 	}
 	ctx := r.Context()
 	dup := false

@@ -89,7 +89,7 @@ func (st *Stream) Logs(level mcp.LoggingLevel) bool {
 	if st.fs == nil {
 		return false // stateless: no level is ever set
 	}
-	set, _ := st.fs.level.Load().(mcp.LoggingLevel)
+	set := st.fs.logLevel()
 	return set != "" && severity(level) >= severity(set)
 }
 
@@ -161,13 +161,16 @@ func (st *Stream) request(ctx context.Context, method string, params any) (json.
 	st.mu.Lock()
 	if st.over {
 		st.mu.Unlock()
-		st.fs.answer(key, askAnswer{})
+		st.fs.forget(key)
 		return nil, ErrStreamOver
 	}
 	if err := st.write(msg); err != nil {
 		st.mu.Unlock()
-		st.fs.answer(key, askAnswer{})
+		st.fs.forget(key)
 		return nil, err
+	}
+	if st.asked == nil {
+		st.asked = make(map[string]struct{})
 	}
 	st.asked[key] = struct{}{}
 	st.mu.Unlock()
@@ -184,7 +187,7 @@ func (st *Stream) request(ctx context.Context, method string, params any) (json.
 			_ = st.write(cancelled(key, ctx.Err()))
 		}
 		st.mu.Unlock()
-		if stillWaiting := st.fs.answer(key, askAnswer{}); !stillWaiting {
+		if !st.fs.forget(key) {
 			// The answer came as ctx ended: take it, as the waiter
 			// above would have.
 			select {
@@ -298,6 +301,17 @@ func (fs *fastSession) answer(id string, a askAnswer) bool {
 	if ok {
 		ch <- a
 	}
+	return ok
+}
+
+// forget stops awaiting the answer to the request with id, and reports
+// whether it was still awaited (false: an answer, or the end of the
+// session, was handed over already).
+func (fs *fastSession) forget(id string) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	_, ok := fs.asked[id]
+	delete(fs.asked, id)
 	return ok
 }
 
