@@ -267,14 +267,15 @@ var undeclared = noSession("the tool does not declare Tool.UsesSession")
 // request (whose POST is answered through ri.watch) for a tool that
 // declares it uses one, a stub otherwise.
 func (g *Gateway) session(ctx context.Context, e *entry, cr *mcp.CallToolRequest, ri *requestInfo) *Session {
-	switch {
-	case !e.prep.tool.UsesSession:
+	if !e.prep.tool.UsesSession {
 		return undeclared
-	case fastpath.StreamFrom(ctx) != nil:
+	}
+	if st := fastpath.StreamFrom(ctx); st != nil {
 		// Answered by the fast path, with a stream of its own.
-		return &Session{ss: cr.Session, token: cr.Params.GetProgressToken(), stream: fastpath.StreamFrom(ctx), relayOnly: true,
+		return &Session{ss: cr.Session, token: cr.Params.GetProgressToken(), stream: st, relayOnly: true,
 			stateless: g.opts.Stateless}
-	case cr.Session == nil:
+	}
+	if cr.Session == nil {
 		// Answered directly in stateless mode, which the fast path does
 		// only for a quiet call answered in plain JSON: nothing to send.
 		return &Session{quiet: true, stateless: true, noStream: g.opts.JSONResponse}

@@ -112,17 +112,18 @@ func (s *Session) Log(ctx context.Context, level mcp.LoggingLevel, logger string
 	if s.quiet {
 		return nil // the client asked for no log messages
 	}
+	p := &mcp.LoggingMessageParams{Level: level, Logger: logger, Data: data}
+	var err error
 	if s.stream != nil {
 		if !s.stream.Logs(level) {
 			return nil
 		}
-		if err := s.stream.Notify("notifications/message", &mcp.LoggingMessageParams{Level: level, Logger: logger, Data: data}); err != nil {
-			return fmt.Errorf("toolgate: sending a log message: %w", err)
-		}
-		return nil
+		err = s.stream.Notify("notifications/message", p)
+	} else {
+		//lint:ignore SA1019 logging stays part of the protocol versions the gateway serves
+		err = s.ss.Log(ctx, p)
 	}
-	//lint:ignore SA1019 logging stays part of the protocol versions the gateway serves
-	if err := s.ss.Log(ctx, &mcp.LoggingMessageParams{Level: level, Logger: logger, Data: data}); err != nil {
+	if err != nil {
 		return fmt.Errorf("toolgate: sending a log message: %w", err)
 	}
 	return nil
@@ -211,19 +212,7 @@ func (s *Session) SampleWithTools(ctx context.Context, params *mcp.CreateMessage
 		return nil, errors.New("toolgate: the client does not support sampling with tools")
 	}
 	if s.stream != nil {
-		if params == nil || params.Messages == nil {
-			p := &mcp.CreateMessageWithToolsParams{}
-			if params != nil {
-				*p = *params
-			}
-			p.Messages = []*mcp.SamplingMessageV2{} // as go-sdk: never null
-			params = p
-		}
-		res := &mcp.CreateMessageWithToolsResult{}
-		if err := streamAsk(ctx, s.stream, "sampling/createMessage", params, res); err != nil {
-			return nil, fmt.Errorf("toolgate: sampling: %w", err)
-		}
-		return res, nil
+		return s.streamSampleWithTools(ctx, params)
 	}
 	//lint:ignore SA1019 sampling stays part of the protocol versions the gateway serves
 	res, err := ask(ctx, s, func(ctx context.Context) (*mcp.CreateMessageWithToolsResult, error) {

@@ -27,6 +27,23 @@ func streamAsk(ctx context.Context, st *fastpath.Stream, method string, params a
 	return nil
 }
 
+// streamSampleWithTools is SampleWithTools on the call's stream.
+func (s *Session) streamSampleWithTools(ctx context.Context, params *mcp.CreateMessageWithToolsParams) (*mcp.CreateMessageWithToolsResult, error) {
+	if params == nil || params.Messages == nil {
+		p := &mcp.CreateMessageWithToolsParams{}
+		if params != nil {
+			*p = *params
+		}
+		p.Messages = []*mcp.SamplingMessageV2{} // as go-sdk: never null
+		params = p
+	}
+	res := &mcp.CreateMessageWithToolsResult{}
+	if err := streamAsk(ctx, s.stream, "sampling/createMessage", params, res); err != nil {
+		return nil, fmt.Errorf("toolgate: sampling: %w", err)
+	}
+	return res, nil
+}
+
 // streamSample is Sample on the call's stream: the answer may hold one
 // content block, as go-sdk's CreateMessage requires.
 func (s *Session) streamSample(ctx context.Context, params *mcp.CreateMessageParams) (*mcp.CreateMessageResult, error) {
