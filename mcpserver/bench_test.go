@@ -43,15 +43,9 @@ func BenchmarkProxiedCall(b *testing.B) {
 	rp.FlushInterval = -1 // pass each event on at once
 	proxy := httptest.NewServer(rp)
 	b.Cleanup(proxy.Close)
-	ctx := context.Background()
 	direct, proxied, copied := dial(b, url), dial(b, gwURL), dial(b, proxy.URL)
 	call := func(cs *mcp.ClientSession, name string) time.Duration {
-		start := time.Now()
-		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}})
-		if err != nil || res.IsError {
-			b.Fatalf("%s: %v %+v", name, err, res)
-		}
-		return time.Since(start)
+		return timedCall(b, cs, &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}})
 	}
 	for range 50 { // warm up every path
 		call(direct, "echo")
@@ -83,26 +77,15 @@ func BenchmarkProxiedCall(b *testing.B) {
 func BenchmarkProxiedCallCapable(b *testing.B) {
 	_, url := backend(b, nil)
 	_, gwURL := gateway(b, newTarget(b, mcpserver.Options{Name: "up", URL: url}))
-	ctx := context.Background()
-	c := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "0"}, &mcp.ClientOptions{
+	capable := dialWith(b, gwURL, &mcp.ClientOptions{
 		CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
 			return nil, errors.New("no model here")
 		}})
-	capable, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: gwURL}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = capable.Close() })
 	direct := dial(b, url)
 	call := func(cs *mcp.ClientSession, name string) time.Duration {
 		params := &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}}
 		params.SetProgressToken("p")
-		start := time.Now()
-		res, err := cs.CallTool(ctx, params)
-		if err != nil || res.IsError {
-			b.Fatalf("%s: %v %+v", name, err, res)
-		}
-		return time.Since(start)
+		return timedCall(b, cs, params)
 	}
 	for range 50 {
 		call(direct, "echo")
@@ -127,15 +110,30 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 }
 
 // dial connects a go-sdk client to url, closed when the benchmark ends.
-func dial(b *testing.B, url string) *mcp.ClientSession {
+func dial(b *testing.B, url string) *mcp.ClientSession { return dialWith(b, url, nil) }
+
+// dialWith is dial with the client's options.
+func dialWith(b *testing.B, url string, opts *mcp.ClientOptions) *mcp.ClientSession {
 	b.Helper()
-	c := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "0"}, nil)
+	c := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "0"}, opts)
 	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = cs.Close() })
 	return cs
+}
+
+// timedCall makes the call params on cs, which must succeed, and returns
+// how long it took.
+func timedCall(b *testing.B, cs *mcp.ClientSession, params *mcp.CallToolParams) time.Duration {
+	b.Helper()
+	start := time.Now()
+	res, err := cs.CallTool(context.Background(), params)
+	if err != nil || res.IsError {
+		b.Fatalf("%s: %v %+v", params.Name, err, res)
+	}
+	return time.Since(start)
 }
 
 // BenchmarkProxiedCallParts splits what a proxied call costs, call by
@@ -158,12 +156,7 @@ func BenchmarkProxiedCallParts(b *testing.B) {
 	ctx := context.Background()
 	direct, viaGateway := dial(b, url), dial(b, funcURL)
 	call := func(cs *mcp.ClientSession, name string) time.Duration {
-		start := time.Now()
-		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}})
-		if err != nil || res.IsError {
-			b.Fatalf("%s: %v %+v", name, err, res)
-		}
-		return time.Since(start)
+		return timedCall(b, cs, &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}})
 	}
 	target := func(tg *mcpserver.Target) time.Duration {
 		start := time.Now()
@@ -259,24 +252,10 @@ func BenchmarkRelayedAsk(b *testing.B) {
 	_, url := backend(b, nil)
 	_, fastURL := gatewayWith(b, &toolgate.Options{Authorizer: auth.None()}, newTarget(b, mcpserver.Options{Name: "up", URL: url}))
 	_, sdkURL := gatewayWith(b, &toolgate.Options{Authorizer: auth.None(), DisableFastPath: true}, newTarget(b, mcpserver.Options{Name: "up", URL: url}))
-	ctx := context.Background()
-	dialAsked := func(u string) *mcp.ClientSession {
-		cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "0"}, (&caller{}).options()).
-			Connect(ctx, &mcp.StreamableClientTransport{Endpoint: u}, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = cs.Close() })
-		return cs
-	}
-	direct, fast, sdk := dialAsked(url), dialAsked(fastURL), dialAsked(sdkURL)
+	asked := func(u string) *mcp.ClientSession { return dialWith(b, u, (&caller{}).options()) }
+	direct, fast, sdk := asked(url), asked(fastURL), asked(sdkURL)
 	call := func(cs *mcp.ClientSession, name string) time.Duration {
-		start := time.Now()
-		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: map[string]any{}})
-		if err != nil || res.IsError {
-			b.Fatalf("%s: %v %+v", name, err, res)
-		}
-		return time.Since(start)
+		return timedCall(b, cs, &mcp.CallToolParams{Name: name, Arguments: map[string]any{}})
 	}
 	for range 20 {
 		call(direct, "ask")

@@ -56,12 +56,23 @@ func referenceServer(t *testing.T) string {
 // package aws4, or an API key) and counts them at /__verify.
 func verifyProxy(t *testing.T, upstream string, env ...string) string {
 	t.Helper()
-	dir := testenv.ToolsDir("mcp")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "aws4", "aws4.js")); err != nil {
-		testenv.Unavailable(t, "scripts/setup/mcp.sh", "the npm package aws4 is not installed in %s", dir)
-	}
-	p := program.Exec(t, filepath.Join(dir, "node_modules", ".bin", "node"),
-		[]string{filepath.Join(testenv.RepoRoot(), "scripts", "mcp", "verify-proxy.mjs"), upstream},
-		append([]string{"NODE_PATH=" + filepath.Join(dir, "node_modules")}, env...)...)
+	p := nodeScript(t, "verify-proxy.mjs", "aws4/aws4.js", []string{upstream}, env...)
 	return strings.TrimSuffix(p.URL, "/mcp")
+}
+
+// nodeScript runs scripts/mcp/<script> with args and env on the Node and
+// npm packages scripts/setup/mcp.sh installs (the package file needs,
+// under node_modules, must be there), and returns it once it has printed
+// its URL. It is stopped when the test ends.
+func nodeScript(t *testing.T, script, needs string, args []string, env ...string) *program.Process {
+	t.Helper()
+	modules := filepath.Join(testenv.ToolsDir("mcp"), "node_modules")
+	node := filepath.Join(modules, ".bin", "node")
+	for _, f := range []string{node, filepath.Join(modules, filepath.FromSlash(needs))} {
+		if _, err := os.Stat(f); err != nil {
+			testenv.Unavailable(t, "scripts/setup/mcp.sh", "%s is not installed", f)
+		}
+	}
+	return program.Exec(t, node, append([]string{filepath.Join(testenv.RepoRoot(), "scripts", "mcp", script)}, args...),
+		append([]string{"NODE_PATH=" + modules}, env...)...)
 }

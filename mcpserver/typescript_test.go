@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/toolgate/toolgate/internal/testenv"
-	"github.com/toolgate/toolgate/internal/testenv/program"
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
@@ -22,17 +19,7 @@ import (
 // its MCP URL. It is stopped when the test ends.
 func sessionServer(t *testing.T) string {
 	t.Helper()
-	dir := testenv.ToolsDir("mcp")
-	node := filepath.Join(dir, "node_modules", ".bin", "node")
-	sdk := filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk", "package.json")
-	for _, f := range []string{node, sdk} {
-		if _, err := os.Stat(f); err != nil {
-			testenv.Unavailable(t, "scripts/setup/mcp.sh", "the TypeScript SDK is not installed in %s", dir)
-		}
-	}
-	p := program.Exec(t, node, []string{filepath.Join(testenv.RepoRoot(), "scripts", "mcp", "session-server.mjs")},
-		"NODE_PATH="+filepath.Join(dir, "node_modules"))
-	return p.URL
+	return nodeScript(t, "session-server.mjs", "@modelcontextprotocol/sdk/package.json", nil).URL
 }
 
 // closedSessions is the number of sessions the server at url saw end with
