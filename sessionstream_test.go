@@ -448,14 +448,20 @@ func TestStreamedRelayIntercepted(t *testing.T) {
 	}
 }
 
-// TestStreamedRelayBytes: a streamed relay call's answer, progress
-// included, is go-sdk's byte for byte, stateless (protocol 2025-11-25,
-// without a session) and on a stateful session.
+// TestStreamedRelayBytes: a streamed relay call's answer, progress and
+// log messages included, is go-sdk's byte for byte, stateless (protocol
+// 2025-11-25, without a session: go-sdk sends log messages from info up)
+// and on a stateful session (no level set: none).
 func TestStreamedRelayBytes(t *testing.T) {
 	tool := relayTool("steps", func(ctx context.Context, s *Session) (string, error) {
 		for i := range 3 {
 			if err := s.Progress(ctx, float64(i+1), 3, fmt.Sprint("step ", i+1)); err != nil {
 				return "", err
+			}
+			for _, l := range []mcp.LoggingLevel{"debug", "info", "error"} {
+				if err := s.Log(ctx, l, "steps", fmt.Sprint(l, " ", i+1)); err != nil {
+					return "", err
+				}
 			}
 		}
 		return "done", nil
@@ -476,7 +482,8 @@ func TestStreamedRelayBytes(t *testing.T) {
 		if d := sameExchange(got, want); d != "" {
 			t.Errorf("stateless=%v: fast path and go-sdk differ: %s", stateless, d)
 		}
-		if fast.fast.Calls() != 1 || strings.Count(got.body, "notifications/progress") != 3 {
+		logs := map[bool]int{true: 6, false: 0}[stateless]
+		if fast.fast.Calls() != 1 || strings.Count(got.body, "notifications/progress") != 3 || strings.Count(got.body, "notifications/message") != logs {
 			t.Errorf("stateless=%v: %d fast calls; %q", stateless, fast.fast.Calls(), got.body)
 		}
 	}

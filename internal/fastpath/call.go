@@ -378,6 +378,9 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 			return false // a call that may use the session: go-sdk answers
 		}
 		st = &Stream{fs: fs, w: w}
+		if fs == nil && !sessionless {
+			st.statelessLevel = "info" // as go-sdk's ephemeral session of an older protocol's request
+		}
 	}
 	ctx := r.Context()
 	dup := false

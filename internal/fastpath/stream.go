@@ -23,8 +23,9 @@ import (
 // is answered here too when its client can be asked something (it
 // declared sampling or elicitation, sent a progress token, or set a log
 // level), whenever answers are event streams: on a stateful session, and
-// stateless (where only notifications can be sent, and no log level is
-// ever set). What the tool sends the client while it runs travels on the
+// stateless (where only notifications can be sent, and the log level is
+// go-sdk's for a request without a session: info, none in the sessionless
+// form). What the tool sends the client while it runs travels on the
 // call's own event stream as go-sdk frames it: notifications (progress;
 // log messages from the level the client set, filtered as go-sdk filters
 // them: Logs) and requests (sampling, elicitation) as "message" events,
@@ -49,8 +50,12 @@ const askPrefix = "toolgate-ask-"
 // tool to send the client notifications and requests while it runs
 // (StreamFrom).
 type Stream struct {
-	fs *fastSession
+	fs *fastSession // nil when stateless
 	w  http.ResponseWriter
+	// the log level of a stateless call: go-sdk's ephemeral session for
+	// a request of the older protocols has "info", one of the
+	// sessionless form none
+	statelessLevel mcp.LoggingLevel
 
 	mu      sync.Mutex
 	started bool                // an event was written before the answer
@@ -84,12 +89,13 @@ func StreamFrom(ctx context.Context) *Stream {
 
 // Logs reports whether a log message of level reaches the client, as
 // go-sdk's ServerSession.Log decides: none before the client set a level,
-// then those at or above it (an unknown level counts as debug).
+// then those at or above it (an unknown level counts as debug). A
+// stateless call has statelessLevel.
 func (st *Stream) Logs(level mcp.LoggingLevel) bool {
-	if st.fs == nil {
-		return false // stateless: no level is ever set
+	set := st.statelessLevel
+	if st.fs != nil {
+		set = st.fs.logLevel()
 	}
-	set := st.fs.logLevel()
 	return set != "" && severity(level) >= severity(set)
 }
 
