@@ -67,6 +67,12 @@ for mode in stateful stateless; do
   check "invalid-arguments/$mode" invalid_check "$URL"
 done
 
+scenario_check() { # scenario_check URL SCENARIO: one conformance scenario, every check passed
+  local out; out=$("$MCP/conformance.sh" "$1" --scenario "$2" 2>&1)
+  echo "$out" | tail -15
+  grep -qE '^Passed: ([0-9]+)/\1, 0 failed' <<<"$out"
+}
+
 # Conformance: the scenarios that apply to a tools-only server (README lists the rest).
 SCENARIOS=(server-initialize ping logging-set-level tools-list tools-call-simple-text tools-call-image
   tools-call-audio tools-call-embedded-resource tools-call-mixed-content tools-call-error
@@ -82,7 +88,7 @@ for mode in stateful stateless; do
   [[ $mode == stateful ]] && scen+=(server-sse-multiple-streams tools-call-sampling tools-call-elicitation
     elicitation-sep1034-defaults elicitation-sep1330-enums)
   for s in "${scen[@]}"; do
-    check "conformance/$mode/$s" bash -c "out=\$('$MCP/conformance.sh' '$URL' --scenario '$s' 2>&1); echo \"\$out\" | tail -15; grep -qE '^Passed: ([0-9]+)/\\1, 0 failed' <<<\"\$out\""
+    check "conformance/$mode/$s" scenario_check "$URL" "$s"
   done
 done
 
@@ -103,6 +109,12 @@ PIDS+=($!)
 for _ in $(seq 100); do grep -q listening "$WORK/fixture.log" && break; sleep 0.1; done
 start "federated-http" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_MCP_URL="http://127.0.0.1:$port/mcp" TOOLGATE_MCP_PREFIX=0 "$WORK/mcpserver"
 check "conformance/federated-http" federated_check "$URL"
+# Stateless: the scenarios of a stateless server (no requests to the
+# client), the server's progress and log messages on each call's stream.
+start "federated-http-stateless" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_STATELESS=1 TOOLGATE_MCP_URL="http://127.0.0.1:$port/mcp" TOOLGATE_MCP_PREFIX=0 "$WORK/mcpserver"
+for s in "${SCENARIOS[@]}"; do
+  check "conformance/federated-http-stateless/$s" scenario_check "$URL" "$s"
+done
 start "federated-stdio" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_MCP_COMMAND="$FIXTURE" TOOLGATE_MCP_PREFIX=0 "$WORK/mcpserver"
 check "conformance/federated-stdio" federated_check "$URL"
 start "federated-stdio-per-session" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_MCP_COMMAND="$FIXTURE" TOOLGATE_MCP_PREFIX=0 \

@@ -11,7 +11,8 @@
 // TOOLGATE_MCP_PREFIX=0 (publish the server's own names, without the
 // prefix), TOOLGATE_MCP_LISTING=DYNAMIC (list the server again for every
 // listing), TOOLGATE_MCP_PER_SESSION=1 (a process of the command for every
-// client session), TOOLGATE_ADDR (listen address, default 127.0.0.1:8080).
+// client session), TOOLGATE_STATELESS=1 (the gateway keeps no client
+// sessions), TOOLGATE_ADDR (listen address, default 127.0.0.1:8080).
 package main
 
 import (
@@ -68,6 +69,7 @@ func run(ctx context.Context) error {
 
 	gw, err := toolgate.New(&toolgate.Options{
 		Authorizer: auth.None(), // a local demo: anyone may call
+		Stateless:  os.Getenv("TOOLGATE_STATELESS") == "1",
 	})
 	if err != nil {
 		return err
