@@ -257,7 +257,11 @@ func notCredential(name string) bool {
 // 64 idle connections per host instead of 2, so that
 // concurrent calls of one backend reuse their connections rather than
 // open and close one each; no overall timeout: each request is bounded by
-// its context. A nil p, or [None], applies no credentials: the client then
+// its context. That transport sends a small plain-HTTP request (no TLS,
+// no proxy) itself, writing it and reading the answer in the caller's
+// goroutine, which saves a near backend (a sidecar, a local server) the
+// hand-offs between goroutines of http.Transport; it sends the rest with
+// an http.Transport. A nil p, or [None], applies no credentials: the client then
 // only adds the redirect policy.
 func Client(base *http.Client, p Provider) *http.Client {
 	c := &http.Client{}

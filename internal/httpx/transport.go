@@ -10,7 +10,8 @@ const IdleConnsPerHost = 64
 // configuration but IdleConnsPerHost idle connections per host (the
 // default keeps 2, so concurrent calls of one backend would open and close
 // a connection each): the transport of a target's client when its options
-// give none.
+// give none. It sends plain-HTTP requests itself, in the caller's
+// goroutine (see inline), and the rest with an http.Transport.
 func NewTransport() http.RoundTripper {
 	dt, ok := http.DefaultTransport.(*http.Transport)
 	if !ok {
@@ -21,5 +22,5 @@ func NewTransport() http.RoundTripper {
 	if t.MaxIdleConns != 0 && t.MaxIdleConns < IdleConnsPerHost {
 		t.MaxIdleConns = IdleConnsPerHost
 	}
-	return t
+	return &inline{std: t}
 }
