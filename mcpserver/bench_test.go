@@ -29,12 +29,17 @@ import (
 // call by call; it reports both medians, their difference (goal: at most
 // 200 µs added) and both 99th percentiles. For scale it also calls
 // through net/http/httputil's ReverseProxy in front of the same server, a
-// proxy that only copies bytes, and reports what that adds (proxy-added).
+// proxy that only copies bytes, and reports what that adds (proxy-added),
+// and through a gateway whose target sends with net/http's own
+// http.Transport instead of the default transport (transport-added).
 //
 //	go test -run '^$' -bench ProxiedCall -benchtime 2000x ./mcpserver
 func BenchmarkProxiedCall(b *testing.B) {
 	_, url := backend(b, nil)
 	_, gwURL := gateway(b, newTarget(b, mcpserver.Options{Name: "up", URL: url}))
+	std := http.DefaultTransport.(*http.Transport).Clone()
+	std.MaxIdleConnsPerHost = 64
+	_, stdURL := gateway(b, newTarget(b, mcpserver.Options{Name: "up", URL: url, HTTPClient: &http.Client{Transport: std}}))
 	u, err := neturl.Parse(url)
 	if err != nil {
 		b.Fatal(err)
@@ -43,7 +48,7 @@ func BenchmarkProxiedCall(b *testing.B) {
 	rp.FlushInterval = -1 // pass each event on at once
 	proxy := httptest.NewServer(rp)
 	b.Cleanup(proxy.Close)
-	direct, proxied, copied := dial(b, url), dial(b, gwURL), dial(b, proxy.URL)
+	direct, proxied, copied, viaStd := dial(b, url), dial(b, gwURL), dial(b, proxy.URL), dial(b, stdURL)
 	call := func(cs *mcp.ClientSession, name string) time.Duration {
 		return timedCall(b, cs, &mcp.CallToolParams{Name: name, Arguments: map[string]any{"text": "hi"}})
 	}
@@ -51,12 +56,15 @@ func BenchmarkProxiedCall(b *testing.B) {
 		call(direct, "echo")
 		call(proxied, "up___echo")
 		call(copied, "echo")
+		call(viaStd, "up___echo")
 	}
-	var d, p, c []time.Duration
+	var d, p, c, s []time.Duration
 	rotated(b, func() { d = append(d, call(direct, "echo")) },
 		func() { p = append(p, call(proxied, "up___echo")) },
-		func() { c = append(c, call(copied, "echo")) })
+		func() { c = append(c, call(copied, "echo")) },
+		func() { s = append(s, call(viaStd, "up___echo")) })
 	md, mp, mc := quantile(d, 0.5), quantile(p, 0.5), quantile(c, 0.5)
+	b.ReportMetric(float64((quantile(s, 0.5) - md).Microseconds()), "transport-added-µs")
 	b.ReportMetric(float64(quantile(d, 0.99).Microseconds()), "direct-p99-µs")
 	b.ReportMetric(float64(quantile(p, 0.99).Microseconds()), "proxied-p99-µs")
 	b.ReportMetric(float64(md.Microseconds()), "direct-µs")
