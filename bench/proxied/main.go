@@ -37,21 +37,31 @@ import (
 	"github.com/toolgate/toolgate/mcpserver"
 )
 
+// The environment of a child process: its part (server, gateway,
+// gateway-std, proxy), and the server's URL for the others.
+const (
+	roleEnv     = "TOOLGATE_PROXIED_ROLE"
+	upstreamEnv = "TOOLGATE_PROXIED_UPSTREAM"
+)
+
 func main() {
-	role := flag.String("role", "", "internal: the child's part (server, gateway, gateway-std, proxy)")
-	upstream := flag.String("upstream", "", "internal: the server's URL, for the gateways and the proxy")
+	if role := os.Getenv(roleEnv); role != "" {
+		playRole(role)
+		return
+	}
 	n := flag.Int("n", 3000, "calls of each path per run")
 	runs := flag.Int("runs", 3, "runs")
 	flag.Parse()
-	if *role != "" {
-		if err := serve(*role, *upstream); err != nil {
-			fmt.Fprintln(os.Stderr, "proxied:", *role+":", err)
-			os.Exit(1)
-		}
-		return
-	}
-	if err := measure(*n, *runs); err != nil {
+	if err := measure(os.Stdout, *n, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "proxied:", err)
+		os.Exit(1)
+	}
+}
+
+// playRole serves role until the process is stopped.
+func playRole(role string) {
+	if err := serve(role, os.Getenv(upstreamEnv)); err != nil {
+		fmt.Fprintln(os.Stderr, "proxied:", role+":", err)
 		os.Exit(1)
 	}
 }
@@ -118,7 +128,8 @@ func child(ctx context.Context, role, upstream string, wait *[]func()) (string, 
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, self, "-role", role, "-upstream", upstream)
+	cmd := exec.CommandContext(ctx, self)
+	cmd.Env = append(os.Environ(), roleEnv+"="+role, upstreamEnv+"="+upstream)
 	*wait = append(*wait, func() { _ = cmd.Wait() })
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
@@ -135,7 +146,9 @@ func child(ctx context.Context, role, upstream string, wait *[]func()) (string, 
 	return strings.TrimSpace(line), nil
 }
 
-func measure(n, runs int) error {
+// measure calls through every path n times a run, runs times, and writes
+// the medians to w.
+func measure(w io.Writer, n, runs int) error {
 	if n < 100 || runs < 1 {
 		return errors.New("-n at least 100, -runs at least 1")
 	}
@@ -185,7 +198,7 @@ func measure(n, runs int) error {
 			}
 		}
 	}
-	fmt.Printf("median µs over %d calls a path; added = path − direct\n", n)
+	fmt.Fprintf(w, "median µs over %d calls a path; added = path − direct\n", n)
 	for run := 1; run <= runs; run++ {
 		ds := make([][]time.Duration, len(sessions))
 		for i := range n {
@@ -203,11 +216,11 @@ func measure(n, runs int) error {
 			slices.Sort(ds[j])
 			med[j] = ds[j][len(ds[j])/2]
 		}
-		fmt.Printf("run %d: %s %d", run, names[0], med[0].Microseconds())
+		fmt.Fprintf(w, "run %d: %s %d", run, names[0], med[0].Microseconds())
 		for j := 1; j < len(med); j++ {
-			fmt.Printf(" | %s +%d", names[j], (med[j] - med[0]).Microseconds())
+			fmt.Fprintf(w, " | %s %+d", names[j], (med[j] - med[0]).Microseconds())
 		}
-		fmt.Println()
+		fmt.Fprintln(w)
 	}
 	return nil
 }
