@@ -3,15 +3,18 @@
 // lists every tool (following nextCursor), calls one, and optionally waits
 // for notifications/tools/list_changed. With --offers it also lists every
 // prompt and resource, gets the first prompt and reads the first resource.
+// With --sample ANSWER it declares sampling and answers every
+// sampling/createMessage with ANSWER as the model's text, or, when ANSWER
+// is "error:MESSAGE", with a JSON-RPC error of MESSAGE.
 // Exit status 0 on success.
 //
-//   node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS] [--offers]
+//   node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS] [--offers] [--sample ANSWER]
 //
 // Run through scripts/mcp/client.sh, which uses the Node and SDK that
 // scripts/setup/mcp.sh installs.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { CreateMessageRequestSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const args = process.argv.slice(2);
 function flag(name, fallback) {
@@ -23,19 +26,28 @@ function flag(name, fallback) {
 const tool = flag("--tool", null);
 const toolArgs = JSON.parse(flag("--args", "null"));
 const watchSeconds = Number(flag("--watch", "0"));
+const sample = flag("--sample", null);
 const offersAt = args.indexOf("--offers");
 const offers = offersAt >= 0;
 if (offers) args.splice(offersAt, 1);
 const [url, token] = args;
 if (!url) {
-  console.error("usage: node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS]");
+  console.error("usage: node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS] [--offers] [--sample ANSWER]");
   process.exit(2);
 }
 
 const transport = new StreamableHTTPClientTransport(new URL(url), {
   requestInit: { headers: token ? { Authorization: `Bearer ${token}` } : {} },
 });
-const client = new Client({ name: "toolgate-ts-client", version: "1.0.0" });
+const client = new Client({ name: "toolgate-ts-client", version: "1.0.0" },
+  sample === null ? {} : { capabilities: { sampling: {} } });
+if (sample !== null) {
+  client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
+    console.log(`sampling/createMessage: ${JSON.stringify(req.params.messages)}`);
+    if (sample.startsWith("error:")) throw new Error(sample.slice("error:".length));
+    return { role: "assistant", content: { type: "text", text: sample }, model: "toolgate-ts-client" };
+  });
+}
 let changes = 0;
 client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
   changes++;
