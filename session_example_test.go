@@ -33,6 +33,37 @@ func askClient(ctx context.Context, url, answer string, progress chan<- string) 
 	return cs
 }
 
+// serveTools serves a gateway with target over loopback HTTP and returns
+// its URL and what stops it.
+func serveTools(ctx context.Context, target toolgate.Target) (string, func()) {
+	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := gw.AddTarget(ctx, target); err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	return srv.URL, func() { srv.Close(); _ = gw.Close() }
+}
+
+// callShowingProgress calls the tool name at url with args and a progress
+// token, as a client whose model answers answer, and prints the progress
+// message it got and the answer's text.
+func callShowingProgress(ctx context.Context, url, answer, name string, args map[string]any) {
+	progress := make(chan string, 1)
+	cs := askClient(ctx, url, answer, progress)
+	defer cs.Close()
+	params := &mcp.CallToolParams{Name: name, Arguments: args}
+	params.SetProgressToken("p1")
+	res, err := cs.CallTool(ctx, params)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("progress:", <-progress)
+	fmt.Println(res.Content[0].(*mcp.TextContent).Text)
+}
+
 // A tool that uses the caller's session while it runs: it reports
 // progress and asks the client's model (sampling). It declares so with
 // WithSession and finds the session with SessionFrom.
@@ -53,28 +84,9 @@ func ExampleSessionFrom() {
 		}
 		return "the model says " + res.Content.(*mcp.TextContent).Text, nil
 	}).WithSession()
-	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer gw.Close()
-	if err := gw.AddTarget(ctx, toolgate.Funcs("model", ask)); err != nil {
-		log.Fatal(err)
-	}
-	srv := httptest.NewServer(gw)
-	defer srv.Close()
-
-	progress := make(chan string, 1)
-	cs := askClient(ctx, srv.URL, "42", progress)
-	defer cs.Close()
-	params := &mcp.CallToolParams{Name: "model___ask", Arguments: map[string]any{"text": "6 times 7?"}}
-	params.SetProgressToken("p1")
-	res, err := cs.CallTool(ctx, params)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("progress:", <-progress)
-	fmt.Println(res.Content[0].(*mcp.TextContent).Text)
+	url, stop := serveTools(ctx, toolgate.Funcs("model", ask))
+	defer stop()
+	callShowingProgress(ctx, url, "42", "model___ask", map[string]any{"text": "6 times 7?"})
 	// Output:
 	// progress: asking the model
 	// the model says 42
@@ -110,28 +122,9 @@ func ExampleTool_relaysSession() {
 		}
 		return toolgate.TextResult("upstream got " + out), nil
 	})
-	gw, err := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer gw.Close()
-	if err := gw.AddTarget(ctx, toolgate.Funcs("up", relay)); err != nil {
-		log.Fatal(err)
-	}
-	srv := httptest.NewServer(gw)
-	defer srv.Close()
-
-	progress := make(chan string, 1)
-	cs := askClient(ctx, srv.URL, "teal", progress)
-	defer cs.Close()
-	params := &mcp.CallToolParams{Name: "up___relay", Arguments: map[string]any{}}
-	params.SetProgressToken("p1")
-	res, err := cs.CallTool(ctx, params)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("progress:", <-progress)
-	fmt.Println(res.Content[0].(*mcp.TextContent).Text)
+	url, stop := serveTools(ctx, toolgate.Funcs("up", relay))
+	defer stop()
+	callShowingProgress(ctx, url, "teal", "up___relay", map[string]any{})
 	// Output:
 	// progress: relaying
 	// upstream got teal
