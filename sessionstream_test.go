@@ -389,17 +389,8 @@ func TestStreamedRelayStrayAnswer(t *testing.T) {
 		gw := mustGateway(t, &Options{DisableFastPath: noFast}, mathTarget())
 		url := serve(t, gw)
 		cs := connect(t, url, nil)
-		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"jsonrpc":"2.0","id":"toolgate-ask-77","result":{"role":"assistant","model":"m","content":{"type":"text","text":"x"}}}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("Mcp-Session-Id", cs.ID())
-		req.Header.Set("Mcp-Protocol-Version", cs.InitializeResult().ProtocolVersion)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = resp.Body.Close()
-		status[i] = resp.StatusCode
+		status[i], _ = rawPost(t, url, []byte(`{"jsonrpc":"2.0","id":"toolgate-ask-77","result":{"role":"assistant","model":"m","content":{"type":"text","text":"x"}}}`),
+			map[string]string{"Mcp-Session-Id": cs.ID(), "Mcp-Protocol-Version": cs.InitializeResult().ProtocolVersion})
 	}
 	if status[0] != status[1] {
 		t.Errorf("status %d through go-sdk, %d with the fast path", status[0], status[1])
