@@ -37,6 +37,13 @@ func (s *Session) streamSampleWithTools(ctx context.Context, params *mcp.CreateM
 		p.Messages = []*mcp.SamplingMessageV2{} // as go-sdk: never null
 		params = p
 	}
+	return s.streamCreateMessage(ctx, params)
+}
+
+// streamCreateMessage sends sampling/createMessage with params on the
+// call's stream and reads the answer in its widest form, content blocks
+// and all.
+func (s *Session) streamCreateMessage(ctx context.Context, params any) (*mcp.CreateMessageWithToolsResult, error) {
 	res := &mcp.CreateMessageWithToolsResult{}
 	if err := streamAsk(ctx, s.stream, "sampling/createMessage", params, res); err != nil {
 		return nil, fmt.Errorf("toolgate: sampling: %w", err)
@@ -55,9 +62,9 @@ func (s *Session) streamSample(ctx context.Context, params *mcp.CreateMessagePar
 		p.Messages = []*mcp.SamplingMessage{} // as go-sdk: never null
 		params = p
 	}
-	res := &mcp.CreateMessageWithToolsResult{}
-	if err := streamAsk(ctx, s.stream, "sampling/createMessage", params, res); err != nil {
-		return nil, fmt.Errorf("toolgate: sampling: %w", err)
+	res, err := s.streamCreateMessage(ctx, params)
+	if err != nil {
+		return nil, err
 	}
 	if len(res.Content) > 1 {
 		return nil, fmt.Errorf("toolgate: sampling: the answer has %d content blocks; use SampleWithTools for several", len(res.Content))

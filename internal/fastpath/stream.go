@@ -229,8 +229,7 @@ func (st *Stream) finish(out []byte, drop bool) {
 		writeOne(st.w, out)
 		return
 	}
-	_, _ = st.w.Write(event(out))
-	_ = http.NewResponseController(st.w).Flush()
+	_ = st.write(out)
 }
 
 // writeOne writes the answer out as a stream of one event: with its
