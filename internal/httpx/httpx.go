@@ -2,7 +2,8 @@
 // after a transport failure, the bounded excerpt of a response body that
 // error results quote (openapi, smithy), the redaction of URLs in error
 // texts (the status page, mcpserver) and the pooled default transport
-// (credentials.Client, mcpserver).
+// (credentials.Client, mcpserver), which sends small plain-HTTP requests
+// itself (inline.go).
 package httpx
 
 import (
