@@ -638,6 +638,8 @@ func FuzzInlineAnswer(f *testing.F) {
 		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
 		"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n",
 		"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\nraw bytes",
+		"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrapde: x\r\n\r\nr",
+		"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: \r\n\r\nr",
 		"HTTP/1.1 200\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA",
 		"garbage",

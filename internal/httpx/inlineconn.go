@@ -118,9 +118,10 @@ func (pc *inlineConn) roundTrip(ctx context.Context, req *http.Request) (resp *h
 		// same limit on the heads' size.
 	}
 	pc.r.left = -1
-	if resp.StatusCode == http.StatusSwitchingProtocols && hasToken(resp.Header["Connection"], "upgrade") {
-		// The connection now speaks another protocol; it is the body,
-		// the caller's alone, as std gives it.
+	if resp.StatusCode == http.StatusSwitchingProtocols && resp.Header.Get("Upgrade") != "" && hasToken(resp.Header["Connection"], "upgrade") {
+		// The connection now speaks another protocol (a 101 that names
+		// one, with Connection: upgrade); it is the body, the caller's
+		// alone, as std gives it.
 		stop()
 		resp.Body = switched{pc}
 		return resp, true, nil
