@@ -511,20 +511,14 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 		return ix.rank(full, k, opts, memo)
 	}
 	cand := max(k, ix.p.FuseDepth)
-	scores := make(map[string]float64, min(2*cand, ix.live))
-	for i, h := range ix.rank(full, cand, opts, memo) {
-		scores[h.Name] += ix.p.FuseFull / (ix.p.FuseK + float64(i+1))
-	}
+	scores := make(fusion, min(2*cand, ix.live))
+	scores.add(ix.rank(full, cand, opts, memo), ix.p.FuseFull, ix.p.FuseK)
 	for _, q := range parts {
-		for i, h := range ix.rank(q, cand, opts, memo) {
-			scores[h.Name] += ix.p.FuseSeg / (ix.p.FuseK + float64(i+1))
-		}
+		scores.add(ix.rank(q, cand, opts, memo), ix.p.FuseSeg, ix.p.FuseK)
 	}
 	if ix.p.FuseClause > 0 {
 		for _, q := range clauses {
-			for i, h := range ix.rank(q, cand, opts, memo) {
-				scores[h.Name] += ix.p.FuseClause / (ix.p.FuseK + float64(i+1))
-			}
+			scores.add(ix.rank(q, cand, opts, memo), ix.p.FuseClause, ix.p.FuseK)
 		}
 	}
 	top := ix.newTopHits(k, len(scores), nil)
