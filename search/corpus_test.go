@@ -32,23 +32,7 @@ func TestCorpusRecall(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.set, func(t *testing.T) {
-			s, err := evalset.Load(corpusDir, tt.set)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.every > 1 {
-				var qs []evalset.Query
-				for i, q := range s.Queries {
-					if i%tt.every == 0 {
-						qs = append(qs, q)
-					}
-				}
-				s.Queries = qs
-			}
-			p := tuning.Default()
-			if err := p.Set(tt.params); err != nil {
-				t.Fatal(err)
-			}
+			s, p := heldOut(t, tt.set, tt.every, tt.params)
 			held := recall(t, s, p)
 			plain := recall(t, s, tuning.Plain())
 			t.Logf("%s: held-out R@5 %.4f, plain BM25 %.4f", tt.set, held, plain)
@@ -60,6 +44,21 @@ func TestCorpusRecall(t *testing.T) {
 			}
 		})
 	}
+}
+
+// heldOut loads the corpus set name, 1 query in every, and the ranking
+// constants params (a difference from the shipped ones).
+func heldOut(t *testing.T, name string, every int, params string) (*evalset.Set, tuning.Params) {
+	t.Helper()
+	s, err := evalset.Load(corpusDir, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tuning.Default()
+	if err := p.Set(params); err != nil {
+		t.Fatal(err)
+	}
+	return s.Thin(every), p
 }
 
 func recall(t *testing.T, s *evalset.Set, p tuning.Params) float64 {

@@ -23,6 +23,21 @@ import (
 	"github.com/toolgate/toolgate/search"
 )
 
+// Thin returns s with 1 query in every (all of them for every <= 1).
+func (s *Set) Thin(every int) *Set {
+	if every <= 1 {
+		return s
+	}
+	t := *s
+	t.Queries = nil
+	for i, q := range s.Queries {
+		if i%every == 0 {
+			t.Queries = append(t.Queries, q)
+		}
+	}
+	return &t
+}
+
 // A Set is a tool catalogue with queries whose relevant tools are known.
 type Set struct {
 	Name string
