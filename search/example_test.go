@@ -1,8 +1,10 @@
 package search_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/search"
@@ -28,4 +30,52 @@ func ExampleIndex_Search() {
 	// Output:
 	// weather___get_forecast
 	// files___write_file
+}
+
+// toyModel stands in for an embedding model here: it knows that "moana"
+// is the sea. A real one is an [search.OpenAIEmbedder] pointed at an
+// embeddings server, such as the local one scripts/embeddings/serve.sh
+// runs.
+type toyModel struct{}
+
+func (toyModel) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		v := []float32{0, 0, 0.1} // sea, weather, the rest
+		for _, w := range strings.Fields(strings.ToLower(t)) {
+			switch strings.Trim(w, ".,?!") {
+			case "sea", "moana", "tides":
+				v[0]++
+			case "weather", "forecast", "rain":
+				v[1]++
+			}
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func ExampleNewHybrid() {
+	ix := search.NewIndex()
+	ix.Upsert(
+		search.Document{ToolInfo: toolgate.ToolInfo{Name: "weather___get_forecast", Target: "weather", Tool: toolgate.Tool{
+			Name: "get_forecast", Description: "Get the weather forecast for a city.",
+		}}},
+		search.Document{ToolInfo: toolgate.ToolInfo{Name: "marine___get_tides", Target: "marine", Tool: toolgate.Tool{
+			Name: "get_tides", Description: "Tides and sea conditions at a harbour.",
+		}}},
+	)
+	h := search.NewHybrid(ix, toyModel{}, nil)
+	// "moana" is in no tool: the vector ranking decides. "forecast" is:
+	// the request is ranked as the lexical index ranks it.
+	for _, q := range []string{"is the moana calm today?", "forecast for Lyon"} {
+		res, err := h.Search(context.Background(), q, &search.SearchOptions{Limit: 1})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(res.Mode, res.Hits[0].Name)
+	}
+	// Output:
+	// hybrid marine___get_tides
+	// hybrid weather___get_forecast
 }

@@ -138,13 +138,13 @@ func TestHybridEndToEnd(t *testing.T) {
 		t.Fatalf("server saw auth %q model %q", es.auth, es.model)
 	}
 
-	// Lexical evidence still counts in the fusion.
+	// A request in the catalogue's words is ranked as the index ranks it.
 	res, err = h.Search(ctx, "weather forecast", &search.SearchOptions{Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Hits) != 3 || res.Hits[0].Name != "weather___get_forecast" {
-		t.Fatalf("hybrid hits = %v, want 3 with weather___get_forecast first", names(res.Hits))
+	if got, want := names(res.Hits), names(ix.Search("weather forecast", &search.SearchOptions{Limit: 3})); !slices.Equal(got, want) || got[0] != "weather___get_forecast" {
+		t.Fatalf("hybrid hits = %v, want the lexical ranking %v, weather___get_forecast first", got, want)
 	}
 
 	// Cached: a second search embeds only its query; a new tool only itself.
@@ -298,5 +298,85 @@ func TestOpenAIEmbedderErrors(t *testing.T) {
 				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// axisEmbedder embeds a text as its counts of words on three axes: the
+// sea (with the Hawaiian moana and nalu), money (with kala), and the rest.
+type axisEmbedder struct {
+	mu    sync.Mutex
+	calls [][]string
+}
+
+func (e *axisEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	e.mu.Lock()
+	e.calls = append(e.calls, slices.Clone(texts))
+	e.mu.Unlock()
+	axis := map[string]int{"sea": 0, "moana": 0, "nalu": 0, "coin": 1, "kala": 1}
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		v := []float32{0, 0, 0.1}
+		for _, w := range strings.FieldsFunc(strings.ToLower(t), func(r rune) bool { return r < 'a' || r > 'z' }) {
+			if a, ok := axis[w]; ok {
+				v[a]++
+			}
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// A request of several sentences is ranked by vector sentence by sentence
+// as well as whole, as the lexical index ranks it: the whole of "moana
+// nalu. kala" is closest to the sea tools, its second sentence asks for
+// money.
+func TestHybridSentences(t *testing.T) {
+	ix := search.NewIndex()
+	for i := range 4 {
+		ix.Upsert(doc("marine", fmt.Sprintf("sea_%d", i), "Sea report.", ""))
+	}
+	ix.Upsert(doc("bank", "coin", "Coin prices.", ""))
+	emb := &axisEmbedder{}
+	h := search.NewHybrid(ix, emb, nil)
+	res, err := h.Search(context.Background(), "moana nalu. kala", &search.SearchOptions{Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != search.ModeHybrid {
+		t.Fatalf("mode %q (%v), want hybrid", res.Mode, res.Fallback)
+	}
+	if got := names(res.Hits); !slices.Contains(got, "bank___coin") || !slices.Contains(got, "marine___sea_0") {
+		t.Fatalf("hits = %v, want the coin tool and a sea tool", got)
+	}
+	last := emb.calls[len(emb.calls)-1]
+	if want := []string{"moana nalu. kala", "moana nalu.", "kala"}; !slices.Equal(last, want) {
+		t.Fatalf("the request was embedded as %q, want %q in one call", last, want)
+	}
+}
+
+// The vector ranking weighs as much as the share of a request's terms
+// that no tool holds: a request in the catalogue's own words is ranked as
+// the lexical index ranks it, one in words it lacks by the vectors.
+func TestHybridWeighsWhatLexicalCannotSee(t *testing.T) {
+	ix := search.NewIndex()
+	ix.Upsert(doc("marine", "sea_report", "Sea report.", ""), doc("bank", "coin", "Coin prices.", ""),
+		doc("bank", "exchange", "Coin exchange rates and prices.", ""))
+	h := search.NewHybrid(ix, &axisEmbedder{}, nil)
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{"coin prices", names(ix.Search("coin prices", nil))}, // every term indexed: lexical alone
+		{"moana", []string{"marine___sea_report"}},            // none: vectors alone
+		{"moana sea", []string{"marine___sea_report"}},        // lexical and vectors agree
+	}
+	for _, tt := range tests {
+		res, err := h.Search(context.Background(), tt.query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := names(res.Hits); !slices.Equal(got[:min(len(got), len(tt.want))], tt.want) || (tt.query == "coin prices" && len(got) != len(tt.want)) {
+			t.Errorf("%q: hits %v, want %v first", tt.query, got, tt.want)
+		}
 	}
 }
