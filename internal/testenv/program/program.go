@@ -22,7 +22,8 @@ var urlPattern = regexp.MustCompile(`http://127\.0\.0\.1:\d+/mcp`)
 
 // A Process is a running example program.
 type Process struct {
-	// URL is the first http://127.0.0.1:PORT/mcp URL the program printed.
+	// URL is the first http://127.0.0.1:PORT/mcp URL the program printed
+	// (for ExecURL, the first match of its pattern).
 	URL string
 	// Stdout and Stderr hold what the program wrote to its standard output
 	// and error.
@@ -66,6 +67,14 @@ func Build(t testing.TB, pkg string) string {
 // is killed when the test ends.
 func Exec(t testing.TB, bin string, args []string, env ...string) *Process {
 	t.Helper()
+	return ExecURL(t, urlPattern, bin, args, env...)
+}
+
+// ExecURL is Exec for a program that prints another kind of URL: it
+// returns once the program prints a match of url, which becomes the
+// Process's URL.
+func ExecURL(t testing.TB, url *regexp.Regexp, bin string, args []string, env ...string) *Process {
+	t.Helper()
 	p := &Process{Stdout: &testenv.LockedBuffer{}, Stderr: &testenv.LockedBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
@@ -82,7 +91,7 @@ func Exec(t testing.TB, bin string, args []string, env ...string) *Process {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			_, _ = p.Stdout.Write(append(sc.Bytes(), '\n'))
-			if m := urlPattern.FindString(sc.Text()); m != "" {
+			if m := url.FindString(sc.Text()); m != "" {
 				select {
 				case found <- m:
 				default:
