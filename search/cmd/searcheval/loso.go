@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/toolgate/toolgate/search"
 	"github.com/toolgate/toolgate/search/internal/evalset"
 	"github.com/toolgate/toolgate/search/internal/tuning"
 )
@@ -59,20 +58,8 @@ func gridPoints() []string {
 }
 
 func evalParams(s *evalset.Set, p tuning.Params) (evalset.Metrics, error) {
-	ix := search.NewIndexParams(p)
-	ix.Upsert(s.Docs...)
+	ix := indexed(s, p)
 	return evalset.Evaluate(s, func(q string) ([]string, error) { return names(ix.Search(q, nil)), nil })
-}
-
-func thin(s *evalset.Set, every int) *evalset.Set {
-	t := *s
-	t.Queries = nil
-	for i, q := range s.Queries {
-		if i%every == 0 {
-			t.Queries = append(t.Queries, q)
-		}
-	}
-	return &t
 }
 
 // coordAxes are searched, after the grid, by coordinate ascent from the
@@ -209,44 +196,22 @@ func (e *evaluator) ascend(spec string, skip int) (string, error) {
 // sets (dev), as R@5. The constants are chosen on the grid and, with
 // coord, improved by coordinate ascent from the grid's best point.
 func loso(w io.Writer, dir string, coord bool) error {
-	sets := make([]*evalset.Set, len(losoSets))
-	sel := make([]*evalset.Set, len(losoSets))
-	for i, name := range losoSets {
-		s, err := evalset.Load(dir, name)
-		if err != nil {
-			return err
-		}
-		sets[i], sel[i] = s, s
-		if name == "metatool" {
-			sel[i] = thin(s, selectEvery)
-		}
-	}
-	e := &evaluator{sets: sel, cache: map[string][]float64{}}
-	points := gridPoints()
-	r5, err := e.r5(points)
+	sets, sel, err := loadLOSO(dir)
 	if err != nil {
 		return err
 	}
-	choose := func(skip int) (string, error) {
-		bi, bv := 0, -1.0
-		for i := range points {
-			if v := mean(r5[i], skip); v > bv+1e-12 {
-				bi, bv = i, v
-			}
-		}
-		if !coord {
-			return mustParams(points[bi]).Diff(tuning.Default()), nil
-		}
-		return e.ascend(points[bi], skip)
+	choose, points, err := lexicalChooser(sel, coord)
+	if err != nil {
+		return err
 	}
 	all, err := choose(-1)
 	if err != nil {
 		return err
 	}
 	if coord {
-		fmt.Fprintf(w, "grid: %d points, then coordinate ascent over %d axes; constants chosen on all sets: %s\n", len(points), len(coordAxes), shipped(all))
+		fmt.Fprintf(w, "grid: %d points, then coordinate ascent over %d axes; constants chosen on all sets: %s\n", points, len(coordAxes), shipped(all))
 	} else {
-		fmt.Fprintf(w, "grid: %d points; constants chosen on all sets: %s\n", len(points), shipped(all))
+		fmt.Fprintf(w, "grid: %d points; constants chosen on all sets: %s\n", points, shipped(all))
 	}
 	fmt.Fprintf(w, "%-13s %8s %8s %8s %8s  %s\n", "set (R@5)", "plain", "shipped", "held-out", "dev", "chosen on the other sets")
 	for j, s := range sets {
@@ -265,6 +230,49 @@ func loso(w io.Writer, dir string, coord bool) error {
 		fmt.Fprintf(w, "%-13s %8.4f %8.4f %8.4f %8.4f  %s\n", s.Name, row[0], row[1], row[2], row[3], shipped(held))
 	}
 	return nil
+}
+
+// loadLOSO loads the held-out units, whole and as the constants are
+// chosen on them (MetaTool thinned).
+func loadLOSO(dir string) (sets, sel []*evalset.Set, err error) {
+	sets = make([]*evalset.Set, len(losoSets))
+	sel = make([]*evalset.Set, len(losoSets))
+	for i, name := range losoSets {
+		s, err := evalset.Load(dir, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		sets[i], sel[i] = s, s
+		if name == "metatool" {
+			sel[i] = s.Thin(selectEvery)
+		}
+	}
+	return sets, sel, nil
+}
+
+// lexicalChooser measures the grid on sel and returns the choice of
+// constants for the fold that leaves out a set (skip; -1 for none), as a
+// difference from the shipped constants, and the grid's size. With coord,
+// each choice is improved by coordinate ascent.
+func lexicalChooser(sel []*evalset.Set, coord bool) (func(skip int) (string, error), int, error) {
+	e := &evaluator{sets: sel, cache: map[string][]float64{}}
+	points := gridPoints()
+	r5, err := e.r5(points)
+	if err != nil {
+		return nil, 0, err
+	}
+	return func(skip int) (string, error) {
+		bi, bv := 0, -1.0
+		for i := range points {
+			if v := mean(r5[i], skip); v > bv+1e-12 {
+				bi, bv = i, v
+			}
+		}
+		if !coord {
+			return mustParams(points[bi]).Diff(tuning.Default()), nil
+		}
+		return e.ascend(points[bi], skip)
+	}, len(points), nil
 }
 
 // shipped names a difference from the shipped constants, or says there is

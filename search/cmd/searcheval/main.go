@@ -7,6 +7,7 @@
 //	searcheval [-corpus DIR] [-sets metatool,seal-tools,livemcpbench]
 //	searcheval -tools TOOLS.jsonl -queries QUERIES.jsonl
 //	searcheval -loso [-coord]
+//	searcheval -embed-url URL [-vector-weight W] [-rrf-k K] [-loso]
 //
 // With -loso the ranking constants are chosen by leave-one-set-out over
 // MetaTool, Seal-Tools, LiveMCPBench and MCP-Bench: for each set, the grid
@@ -24,16 +25,18 @@
 //	R@1=… R@5=… R@10=… MRR=… NDCG@10=… p50_ms=…
 //
 // With -embed-url (an OpenAI-compatible base URL such as
-// http://127.0.0.1:11434/v1) the hybrid ranker is measured instead of the
-// embedded lexical one.
+// http://127.0.0.1:8081/v1, the local server scripts/embeddings/serve.sh
+// runs) the hybrid ranker is measured instead of the embedded lexical one,
+// with the Hybrid's default fusion constants unless -vector-weight or
+// -rrf-k say otherwise. With -loso as well, the fusion constants are chosen
+// leave-one-set-out, each fold's lexical constants being those the lexical
+// leave-one-set-out chose on its other sets.
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -59,6 +62,9 @@ func run() error {
 	queries := flag.String("queries", "", "generic form: queries with gold tool names, one JSON object per line")
 	embedURL := flag.String("embed-url", "", "OpenAI-compatible embeddings base URL; enables hybrid ranking")
 	embedModel := flag.String("embed-model", "", "embedding model name (with -embed-url)")
+	vectorWeight := flag.Float64("vector-weight", 0, "with -embed-url: the vector ranking's weight in the fusion, the lexical one's being 1 (0: the Hybrid default)")
+	rrfK := flag.Float64("rrf-k", 0, "with -embed-url: the reciprocal rank fusion constant (0: the Hybrid default)")
+	embedTimeout := flag.Duration("embed-timeout", 10*time.Minute, "with -embed-url: the timeout of each embedder call (a catalogue is embedded in one call)")
 	verbose := flag.Bool("v", false, "also print p99 latency and index build time")
 	plain := flag.Bool("plain", false, "measure the plain BM25 baseline instead of the shipped ranker")
 	params := flag.String("params", "", "ranking constants to change, Name=value,... (see search/internal/tuning)")
@@ -79,7 +85,14 @@ func run() error {
 		defer pprof.StopCPUProfile()
 	}
 
+	var emb search.Embedder
+	if *embedURL != "" {
+		emb = &search.OpenAIEmbedder{BaseURL: *embedURL, Model: *embedModel}
+	}
 	if *losoFlag {
+		if emb != nil {
+			return losoHybrid(os.Stdout, *corpus, emb, *embedTimeout)
+		}
 		return loso(os.Stdout, *corpus, *coord)
 	}
 	var todo []*evalset.Set
@@ -113,23 +126,11 @@ func run() error {
 		if err := p.Set(*params); err != nil {
 			return err
 		}
-		ix := search.NewIndexParams(p)
-		ix.Upsert(s.Docs...)
+		ix := indexed(s, p)
 		build := time.Since(start)
 		rank := func(q string) ([]string, error) { return names(ix.Search(q, nil)), nil }
-		if *embedURL != "" {
-			h := search.NewHybrid(ix, &search.OpenAIEmbedder{BaseURL: *embedURL, Model: *embedModel}, nil)
-			h.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-			rank = func(q string) ([]string, error) {
-				res, err := h.Search(context.Background(), q, nil)
-				if err != nil {
-					return nil, err
-				}
-				if res.Fallback != nil {
-					return nil, fmt.Errorf("embedder failed: %w", res.Fallback)
-				}
-				return names(res.Hits), nil
-			}
+		if emb != nil {
+			rank = hybridRanker(ix, emb, search.HybridOptions{VectorWeight: *vectorWeight, RRFK: *rrfK}, *embedTimeout)
 		}
 		if *misses > 0 {
 			printMisses(s, rank, *misses)

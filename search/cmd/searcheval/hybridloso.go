@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/toolgate/toolgate/search"
+	"github.com/toolgate/toolgate/search/internal/evalset"
+	"github.com/toolgate/toolgate/search/internal/tuning"
+)
+
+// Leave-one-set-out evaluation of hybrid ranking: for each set, the
+// lexical constants are those the lexical leave-one-set-out chose on the
+// other sets, and the fusion's (the reciprocal rank fusion constant and the
+// vector ranking's weight) are chosen on the other sets ranked with them;
+// both are then measured on the set.
+
+// fusionGrid returns the fusion constants searched, the first preferred on
+// a tie.
+func fusionGrid() []search.HybridOptions {
+	var grid []search.HybridOptions
+	for _, k := range []float64{60, 10, 3} {
+		for _, w := range []float64{2, 1, 0.5, 4} {
+			grid = append(grid, search.HybridOptions{RRFK: k, VectorWeight: w})
+		}
+	}
+	return grid
+}
+
+// hybridRanker ranks with ix fused with emb by opts; an embedder failure
+// is an error.
+func hybridRanker(ix *search.Index, emb search.Embedder, opts search.HybridOptions, timeout time.Duration) evalset.Ranker {
+	opts.Timeout, opts.RetryAfter = timeout, -1
+	h := search.NewHybrid(ix, emb, &opts)
+	return func(q string) ([]string, error) {
+		res, err := h.Search(context.Background(), q, nil)
+		if err != nil {
+			return nil, err
+		}
+		if res.Fallback != nil {
+			return nil, fmt.Errorf("embedder failed: %w", res.Fallback)
+		}
+		return names(res.Hits), nil
+	}
+}
+
+// losoHybrid prints, for each set, plain BM25, the lexical ranker held
+// out, and hybrid ranking held out and dev (constants chosen on all sets),
+// as R@5.
+func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Duration) error {
+	memo := &evalset.Memo{E: emb}
+	grid := fusionGrid()
+	sets, sel, err := loadLOSO(dir)
+	if err != nil {
+		return err
+	}
+	chooseLexical, _, err := lexicalChooser(sel, false)
+	if err != nil {
+		return err
+	}
+	// r5 measures a set (by index into sel) with lexical constants lex and
+	// fusion constants o, each combination once.
+	type key struct {
+		lex string
+		o   search.HybridOptions
+		set int
+	}
+	measured := map[key]float64{}
+	r5 := func(lex string, o search.HybridOptions, j int) (float64, error) {
+		k := key{lex, o, j}
+		if v, ok := measured[k]; ok {
+			return v, nil
+		}
+		m, err := evalset.Evaluate(sel[j], hybridRanker(indexed(sel[j], mustParams(lex)), memo, o, timeout))
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", sel[j].Name, err)
+		}
+		measured[k] = m.R5
+		return m.R5, nil
+	}
+	// choose returns the lexical and fusion constants chosen on every set
+	// but skip (-1: on all).
+	choose := func(skip int) (string, search.HybridOptions, error) {
+		lex, err := chooseLexical(skip)
+		if err != nil {
+			return "", search.HybridOptions{}, err
+		}
+		bi, bv := 0, -1.0
+		for i, o := range grid {
+			r := make([]float64, len(sel))
+			for j := range sel {
+				if j == skip {
+					continue
+				}
+				if r[j], err = r5(lex, o, j); err != nil {
+					return "", search.HybridOptions{}, err
+				}
+			}
+			if v := mean(r, skip); v > bv+1e-12 {
+				bi, bv = i, v
+			}
+		}
+		return lex, grid[bi], nil
+	}
+	allLex, all, err := choose(-1)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "fusion grid: %d points; chosen on all sets: %s, lexical constants %s\n", len(grid), fusionName(all), shipped(allLex))
+	fmt.Fprintf(w, "%-13s %8s %8s %8s %8s  %s\n", "set (R@5)", "plain", "lexical", "held-out", "dev", "chosen on the other sets")
+	for j, s := range sets {
+		lex, held, err := choose(j)
+		if err != nil {
+			return err
+		}
+		row := []float64{}
+		for _, p := range []tuning.Params{tuning.Plain(), mustParams(lex)} {
+			m, err := evalParams(s, p)
+			if err != nil {
+				return err
+			}
+			row = append(row, m.R5)
+		}
+		for _, c := range []struct {
+			lex string
+			o   search.HybridOptions
+		}{{lex, held}, {allLex, all}} {
+			m, err := evalset.Evaluate(s, hybridRanker(indexed(s, mustParams(c.lex)), memo, c.o, timeout))
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.Name, err)
+			}
+			row = append(row, m.R5)
+		}
+		fmt.Fprintf(w, "%-13s %8.4f %8.4f %8.4f %8.4f  %s; %s\n", s.Name, row[0], row[1], row[2], row[3], fusionName(held), shipped(lex))
+	}
+	return nil
+}
+
+// indexed indexes s with the constants p.
+func indexed(s *evalset.Set, p tuning.Params) *search.Index {
+	ix := search.NewIndexParams(p)
+	ix.Upsert(s.Docs...)
+	return ix
+}
+
+func fusionName(o search.HybridOptions) string {
+	return fmt.Sprintf("RRFK=%g VectorWeight=%g", o.RRFK, o.VectorWeight)
+}
