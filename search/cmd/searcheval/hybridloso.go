@@ -48,9 +48,9 @@ func hybridRanker(ix *search.Index, emb search.Embedder, opts search.HybridOptio
 
 // losoHybrid prints, for each set, plain BM25, the lexical ranker held
 // out, and hybrid ranking held out and dev (constants chosen on all sets),
-// as R@5.
+// as R@5. emb is to remember vectors (an evalset.Memo): the sets are
+// ranked many times.
 func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Duration) error {
-	memo := &evalset.Memo{E: emb}
 	grid := fusionGrid()
 	sets, sel, err := loadLOSO(dir)
 	if err != nil {
@@ -73,7 +73,7 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 		if v, ok := measured[k]; ok {
 			return v, nil
 		}
-		m, err := evalset.Evaluate(sel[j], hybridRanker(indexed(sel[j], mustParams(lex)), memo, o, timeout))
+		m, err := evalset.Evaluate(sel[j], hybridRanker(indexed(sel[j], mustParams(lex)), emb, o, timeout))
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", sel[j].Name, err)
 		}
@@ -127,7 +127,7 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 			lex string
 			o   search.HybridOptions
 		}{{lex, held}, {allLex, all}} {
-			m, err := evalset.Evaluate(s, hybridRanker(indexed(s, mustParams(c.lex)), memo, c.o, timeout))
+			m, err := evalset.Evaluate(s, hybridRanker(indexed(s, mustParams(c.lex)), emb, c.o, timeout))
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.Name, err)
 			}

@@ -7,7 +7,7 @@
 //	searcheval [-corpus DIR] [-sets metatool,seal-tools,livemcpbench]
 //	searcheval -tools TOOLS.jsonl -queries QUERIES.jsonl
 //	searcheval -loso [-coord]
-//	searcheval -embed-url URL [-vector-weight W] [-rrf-k K] [-loso]
+//	searcheval -embed-url URL [-embed-cache FILE] [-vector-weight W] [-rrf-k K] [-loso]
 //
 // With -loso the ranking constants are chosen by leave-one-set-out over
 // MetaTool, Seal-Tools, LiveMCPBench and MCP-Bench: for each set, the grid
@@ -30,7 +30,8 @@
 // with the Hybrid's default fusion constants unless -vector-weight or
 // -rrf-k say otherwise. With -loso as well, the fusion constants are chosen
 // leave-one-set-out, each fold's lexical constants being those the lexical
-// leave-one-set-out chose on its other sets.
+// leave-one-set-out chose on its other sets. Each distinct text is embedded
+// once a run; -embed-cache keeps the vectors in a file between runs.
 package main
 
 import (
@@ -64,6 +65,7 @@ func run() error {
 	embedModel := flag.String("embed-model", "", "embedding model name (with -embed-url)")
 	vectorWeight := flag.Float64("vector-weight", 0, "with -embed-url: the vector ranking's weight in the fusion, the lexical one's being 1 (0: the Hybrid default)")
 	rrfK := flag.Float64("rrf-k", 0, "with -embed-url: the reciprocal rank fusion constant (0: the Hybrid default)")
+	embedCache := flag.String("embed-cache", "", "with -embed-url: a file that keeps the model's vectors between runs, by text (the latency then leaves out the texts it held)")
 	embedTimeout := flag.Duration("embed-timeout", 10*time.Minute, "with -embed-url: the timeout of each embedder call (a catalogue is embedded in one call)")
 	verbose := flag.Bool("v", false, "also print p99 latency and index build time")
 	plain := flag.Bool("plain", false, "measure the plain BM25 baseline instead of the shipped ranker")
@@ -87,7 +89,18 @@ func run() error {
 
 	var emb search.Embedder
 	if *embedURL != "" {
-		emb = &search.OpenAIEmbedder{BaseURL: *embedURL, Model: *embedModel}
+		memo := &evalset.Memo{E: &search.OpenAIEmbedder{BaseURL: *embedURL, Model: *embedModel}}
+		if *embedCache != "" {
+			if err := memo.Load(*embedCache, *embedModel); err != nil {
+				return err
+			}
+			defer func() {
+				if err := memo.Save(*embedCache, *embedModel); err != nil {
+					fmt.Fprintln(os.Stderr, "searcheval:", err)
+				}
+			}()
+		}
+		emb = memo
 	}
 	if *losoFlag {
 		if emb != nil {

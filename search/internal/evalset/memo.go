@@ -1,8 +1,15 @@
 package evalset
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/gob"
+	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
+	"os"
 	"sync"
 
 	"github.com/toolgate/toolgate/search"
@@ -54,4 +61,55 @@ func (m *Memo) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 		out[i] = m.vecs[t]
 	}
 	return out, nil
+}
+
+// memoFile is what Save writes: the vectors by text, and the model's
+// name, so that vectors of one model are never read as another's.
+type memoFile struct {
+	Model string
+	Vecs  map[string][]float32
+}
+
+// Load reads the vectors that Save wrote to path for model; a missing
+// file loads nothing. A file of another model is an error.
+func (m *Memo) Load(path, model string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var mf memoFile
+	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&mf); err != nil {
+		return fmt.Errorf("evalset: reading vectors from %s: %w", path, err)
+	}
+	if mf.Model != model {
+		return fmt.Errorf("evalset: %s holds vectors of model %q, not %q", path, mf.Model, model)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.vecs == nil {
+		m.vecs = make(map[string][]float32, len(mf.Vecs))
+	}
+	maps.Copy(m.vecs, mf.Vecs)
+	return nil
+}
+
+// Save writes every vector m holds to path, for model, replacing the
+// file whole.
+func (m *Memo) Save(path, model string) error {
+	m.mu.Lock()
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(memoFile{Model: model, Vecs: m.vecs})
+	m.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("evalset: encoding vectors: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

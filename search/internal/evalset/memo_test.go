@@ -2,7 +2,10 @@ package evalset
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -46,5 +49,40 @@ func TestMemo(t *testing.T) {
 		if !slices.Equal(got, tt.call) || len(inner.calls) > before+1 {
 			t.Errorf("%q: the inner embedder got %q, want %q", tt.texts, inner.calls[before:], tt.call)
 		}
+	}
+}
+
+func TestMemoSaveLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vectors.gob")
+	m := &Memo{E: &countingEmbedder{}}
+	if err := m.Load(path, "m1"); err != nil {
+		t.Fatalf("a missing file: %v", err)
+	}
+	if _, err := m.Embed(context.Background(), []string{"ab", "abcd"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(path, "m1"); err != nil {
+		t.Fatal(err)
+	}
+	inner := &countingEmbedder{}
+	again := &Memo{E: inner}
+	if err := again.Load(path, "m1"); err != nil {
+		t.Fatal(err)
+	}
+	vecs, err := again.Embed(context.Background(), []string{"abcd", "ab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inner.calls) != 0 || vecs[0][0] != 4 || vecs[1][0] != 2 {
+		t.Errorf("loaded vectors %v, inner calls %q", vecs, inner.calls)
+	}
+	if err := (&Memo{}).Load(path, "m2"); err == nil || !strings.Contains(err.Error(), `"m1"`) {
+		t.Errorf("another model's file: %v", err)
+	}
+	if err := os.WriteFile(path, []byte("not gob"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Memo{}).Load(path, "m1"); err == nil {
+		t.Error("a corrupt file loaded")
 	}
 }
