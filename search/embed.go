@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // An Embedder turns texts into vectors for semantic ranking. It must
@@ -131,14 +132,16 @@ func excerpt(b []byte) string {
 	return s
 }
 
-// embedText is the text of a document given to an Embedder.
+// embedText is the text of a document given to an Embedder: its name,
+// title, description, parameter names and target description, the
+// identifiers spelled as words.
 func embedText(d *Document) string {
 	var b strings.Builder
 	name := d.Tool.Name
 	if name == "" {
 		name = d.Name
 	}
-	b.WriteString(name)
+	b.WriteString(identifierWords(name))
 	if d.Tool.Title != "" {
 		b.WriteString(" (" + d.Tool.Title + ")")
 	}
@@ -152,7 +155,7 @@ func embedText(d *Document) string {
 		}
 		if json.Unmarshal(d.Tool.InputSchema, &s) == nil {
 			for p := range s.Properties {
-				params = append(params, p)
+				params = append(params, identifierWords(p))
 			}
 		}
 		if len(params) > 0 {
@@ -198,3 +201,31 @@ func dot(a, b []float32) float32 {
 }
 
 var errNoVectors = errors.New("search: embedder returned no vectors")
+
+// identifierWords spells an identifier as the words it is made of
+// (weather___get_forecast: "weather get forecast"; maxResults: "max
+// results"), as an embedding model reads text: it was trained on words, not
+// on identifiers.
+func identifierWords(id string) string {
+	var words []string
+	start := -1
+	flush := func(end int) {
+		if start >= 0 {
+			for _, p := range splitIdentifier([]rune(id[start:end])) {
+				words = append(words, strings.ToLower(string(p)))
+			}
+			start = -1
+		}
+	}
+	for i, r := range id {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		flush(i)
+	}
+	flush(len(id))
+	return strings.Join(words, " ")
+}
