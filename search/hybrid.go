@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -26,6 +27,12 @@ type HybridOptions struct {
 	// in the catalogue's own words is ranked lexically, one in other
 	// words by its meaning. Zero means 2.
 	VectorWeight float64
+	// ClauseWeight is the weight, within the vector ranking, of each
+	// clause of a sentence (split at commas and "and"; three words or
+	// more) ranked on its own, the whole request's being 1: one sentence
+	// that asks for several things finds each of them. Zero means 0.5;
+	// negative means clauses are not ranked apart.
+	ClauseWeight float64
 	// Timeout bounds each call to the embedder; zero means 10 seconds.
 	Timeout time.Duration
 	// RetryAfter is how long searches stay lexical after the embedder
@@ -38,13 +45,12 @@ type HybridOptions struct {
 // fusing the two rankings by weighted reciprocal rank fusion. The vector
 // ranking weighs in proportion to the share of a request's terms that the
 // index does not hold (see [HybridOptions]); a request of several
-// sentences is ranked by vector sentence by sentence as well as whole, as
-// the index ranks it. The default constants were chosen leave-one-set-out
-// on public tool-retrieval benchmarks with a local model (docs/search.md).
-// Tool
-// embeddings are computed on first use and whenever the index changes;
-// they are cached by a hash of the embedded text, so a tool whose text did
-// not change is never embedded twice.
+// sentences or clauses is ranked by vector sentence by sentence and clause
+// by clause as well as whole. The default constants were chosen
+// leave-one-set-out on public tool-retrieval benchmarks with a local model
+// (docs/search.md). Tool embeddings are computed on first use and whenever
+// the index changes; they are cached by a hash of the embedded text, so a
+// tool whose text did not change is never embedded twice.
 //
 // When the embedder fails, Search falls back to the lexical ranking and
 // says so in Result.Mode and Result.Fallback; it then stays lexical for
@@ -85,6 +91,12 @@ func NewHybrid(ix *Index, e Embedder, opts *HybridOptions) *Hybrid {
 	}
 	if h.opts.VectorWeight <= 0 {
 		h.opts.VectorWeight = 2
+	}
+	switch {
+	case h.opts.ClauseWeight == 0:
+		h.opts.ClauseWeight = 0.5
+	case h.opts.ClauseWeight < 0:
+		h.opts.ClauseWeight = 0
 	}
 	if h.opts.Timeout <= 0 {
 		h.opts.Timeout = 10 * time.Second
@@ -183,18 +195,15 @@ func sortHits(h []Hit) {
 }
 
 // vectorSearch ranks tools by the cosine similarity of their vectors to
-// the query's. A request of several sentences is ranked as the lexical
-// index ranks it: the whole request and each sentence (one embedder call
-// for all of them), the rankings fused, so that a request for several
-// things finds each of them rather than what the whole is closest to.
+// the query's. A request of several sentences or clauses is ranked as
+// several requests: the whole request and each part (one embedder call for
+// all of them), the rankings fused, so that a request for several things
+// finds each of them rather than what the whole is closest to.
 func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter func(string) bool) ([]Hit, error) {
 	if err := h.refresh(ctx); err != nil {
 		return nil, err
 	}
-	texts := []string{query}
-	if segs := splitSegments(rewritePaths(query)); len(segs) > 1 {
-		texts = append(texts, segs...)
-	}
+	texts, weights := h.requestParts(query)
 	qv, err := h.embed(ctx, texts)
 	if err != nil {
 		return nil, err
@@ -207,20 +216,45 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 	if len(texts) == 1 {
 		return h.nearest(normalize(qv[0]), k, filter)
 	}
-	p := &h.ix.p
 	f := make(fusion, 2*k)
 	for i, v := range qv {
 		hits, err := h.nearest(normalize(v), k, filter)
 		if err != nil {
 			return nil, err
 		}
-		w := p.FuseSeg
-		if i == 0 {
-			w = p.FuseFull
-		}
-		f.add(hits, w, p.FuseK)
+		f.add(hits, weights[i], h.ix.p.FuseK)
 	}
 	return f.best(k), nil
+}
+
+// minClauseWords is the fewest words a clause needs to be ranked by
+// vector on its own.
+const minClauseWords = 3
+
+// requestParts returns the texts a request is ranked by, by vector, and
+// each one's weight in the fusion: the whole request; each sentence of
+// several, as the index weighs them; and each clause of a sentence of
+// several clauses, at ClauseWeight.
+func (h *Hybrid) requestParts(query string) (texts []string, weights []float64) {
+	p := &h.ix.p
+	texts, weights = []string{query}, []float64{p.FuseFull}
+	segs := splitSegments(rewritePaths(query))
+	for _, s := range segs {
+		if len(segs) > 1 {
+			texts, weights = append(texts, s), append(weights, p.FuseSeg)
+		}
+		if h.opts.ClauseWeight <= 0 {
+			continue
+		}
+		if cl := splitClauses(s); len(cl) > 1 {
+			for _, c := range cl {
+				if len(strings.Fields(c)) >= minClauseWords {
+					texts, weights = append(texts, c), append(weights, h.opts.ClauseWeight)
+				}
+			}
+		}
+	}
+	return texts, weights
 }
 
 // nearest returns the k tools whose vectors are closest to q, a unit

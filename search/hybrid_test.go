@@ -380,3 +380,41 @@ func TestHybridWeighsWhatLexicalCannotSee(t *testing.T) {
 		}
 	}
 }
+
+// The clauses of one sentence are ranked by vector on their own too: "find
+// moana nalu moana" is closest to the sea tools, "pay some kala" asks for
+// money; a clause of two words is not ranked apart.
+func TestHybridClauses(t *testing.T) {
+	ix := search.NewIndex()
+	for i := range 4 {
+		ix.Upsert(doc("marine", fmt.Sprintf("sea_%d", i), "Sea report.", ""))
+	}
+	ix.Upsert(doc("bank", "coin", "Coin prices.", ""))
+	tests := []struct {
+		query    string
+		clauses  float64
+		texts    []string // embedded in one call
+		wantCoin bool     // among the first three hits
+	}{
+		{"find moana nalu moana and pay some kala", 0, []string{"find moana nalu moana and pay some kala", "find moana nalu moana", "pay some kala"}, true},
+		{"find moana nalu moana and pay some kala", -1, []string{"find moana nalu moana and pay some kala"}, false},
+		{"find moana nalu moana and pay kala", 0, []string{"find moana nalu moana and pay kala", "find moana nalu moana"}, false},
+	}
+	for _, tt := range tests {
+		emb := &axisEmbedder{}
+		h := search.NewHybrid(ix, emb, &search.HybridOptions{ClauseWeight: tt.clauses})
+		res, err := h.Search(context.Background(), tt.query, &search.SearchOptions{Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Mode != search.ModeHybrid {
+			t.Fatalf("mode %q (%v), want hybrid", res.Mode, res.Fallback)
+		}
+		if got := names(res.Hits); slices.Contains(got, "bank___coin") != tt.wantCoin {
+			t.Errorf("%q (clause weight %g): hits %v; the coin tool among them: %v", tt.query, tt.clauses, got, tt.wantCoin)
+		}
+		if last := emb.calls[len(emb.calls)-1]; !slices.Equal(last, tt.texts) {
+			t.Errorf("%q (clause weight %g): embedded %q, want %q", tt.query, tt.clauses, last, tt.texts)
+		}
+	}
+}
