@@ -22,8 +22,10 @@ import (
 func fusionGrid() []search.HybridOptions {
 	var grid []search.HybridOptions
 	for _, k := range []float64{60, 10, 3} {
-		for _, w := range []float64{2, 1, 0.5, 4} {
-			grid = append(grid, search.HybridOptions{RRFK: k, VectorWeight: w})
+		for _, w := range []float64{2, 1, 0.5, 4, 8} {
+			for _, c := range []float64{0.5, -1} {
+				grid = append(grid, search.HybridOptions{RRFK: k, VectorWeight: w, ClauseWeight: c})
+			}
 		}
 	}
 	return grid
@@ -146,5 +148,5 @@ func indexed(s *evalset.Set, p tuning.Params) *search.Index {
 }
 
 func fusionName(o search.HybridOptions) string {
-	return fmt.Sprintf("RRFK=%g VectorWeight=%g", o.RRFK, o.VectorWeight)
+	return fmt.Sprintf("RRFK=%g VectorWeight=%g ClauseWeight=%g", o.RRFK, o.VectorWeight, o.ClauseWeight)
 }
