@@ -16,10 +16,9 @@ func (f fusion) add(hits []Hit, w, k float64) {
 
 // best returns the at most n best fused hits, by score, then by name.
 func (f fusion) best(n int) []Hit {
-	out := make([]Hit, 0, len(f))
+	top := selectHits(n, len(f), nil)
 	for name, s := range f {
-		out = append(out, Hit{Name: name, Score: s})
+		top.offerHit(Hit{Name: name, Score: s})
 	}
-	sortHits(out)
-	return out[:min(n, len(out))]
+	return top.sorted()
 }

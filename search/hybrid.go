@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -185,15 +184,6 @@ func (h *Hybrid) fuse(lex, vec []Hit, limit int, vw float64) []Hit {
 	return f.best(limit)
 }
 
-func sortHits(h []Hit) {
-	sort.Slice(h, func(i, j int) bool {
-		if h[i].Score != h[j].Score {
-			return h[i].Score > h[j].Score
-		}
-		return h[i].Name < h[j].Name
-	})
-}
-
 // vectorSearch ranks tools by the cosine similarity of their vectors to
 // the query's. A request of several sentences or clauses is ranked as
 // several requests: the whole request and each part (one embedder call for
@@ -260,18 +250,14 @@ func (h *Hybrid) requestParts(query string) (texts []string, weights []float64) 
 // nearest returns the k tools whose vectors are closest to q, a unit
 // vector; h.mu is held.
 func (h *Hybrid) nearest(q []float32, k int, filter func(string) bool) ([]Hit, error) {
-	hits := make([]Hit, 0, len(h.names))
+	top := selectHits(k, len(h.vecs), filter)
 	for i, v := range h.vecs {
 		if len(v) != len(q) {
 			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", len(q), len(v))
 		}
-		if filter != nil && !filter(h.names[i]) {
-			continue
-		}
-		hits = append(hits, Hit{Name: h.names[i], Score: float64(dot(q, v))})
+		top.offerHit(Hit{Name: h.names[i], Score: float64(dot(q, v))})
 	}
-	sortHits(hits)
-	return hits[:min(k, len(hits))], nil
+	return top.sorted(), nil
 }
 
 // refresh brings the tool vectors up to date with the index, embedding

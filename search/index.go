@@ -521,11 +521,7 @@ func (ix *Index) Search(query string, opts *SearchOptions) []Hit {
 			scores.add(ix.rank(q, cand, opts, memo), ix.p.FuseClause, ix.p.FuseK)
 		}
 	}
-	top := ix.newTopHits(k, len(scores), nil)
-	for n, s := range scores {
-		top.offerHit(Hit{Name: n, Score: s})
-	}
-	return top.sorted()
+	return scores.best(k)
 }
 
 // maxSizeHint bounds the maps sized from a request's length: a long

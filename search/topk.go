@@ -21,10 +21,19 @@ type topHits struct {
 
 // newTopHits returns a selection of the best k of n documents to come.
 func (ix *Index) newTopHits(k, n int, opts *SearchOptions) topHits {
-	t := topHits{ix: ix, k: min(k, n), floor: math.Inf(-1)}
+	var filter func(string) bool
 	if opts != nil {
-		t.filter = opts.Filter
+		filter = opts.Filter
 	}
+	t := selectHits(k, n, filter)
+	t.ix = ix
+	return t
+}
+
+// selectHits returns a selection of the best k of n hits to come that
+// are not document slots (fused or vector hits: offerHit only).
+func selectHits(k, n int, filter func(string) bool) topHits {
+	t := topHits{k: min(k, n), filter: filter, floor: math.Inf(-1)}
 	t.h = make([]Hit, 0, t.k)
 	if t.k == 0 {
 		t.floor = math.Inf(1)
