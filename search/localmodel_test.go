@@ -96,6 +96,30 @@ func TestHybridLocalModel(t *testing.T) {
 		if len(vecs) != 2 || len(vecs[0]) != 512 {
 			t.Fatalf("got %d vectors of %d dimensions, want 2 of 512", len(vecs), len(vecs[0]))
 		}
+		// The server batches texts by length: each vector is the text's
+		// own, in the order asked, whatever else the request holds.
+		mixed := []string{
+			strings.Repeat("Plan a trip across Europe with weather, hotels and museums in each city. ", 6),
+			"weather in Paris",
+			"convert the units of a recipe to grams and find a bakery nearby",
+			"",
+			"hotels",
+		}
+		batched, err := (&search.OpenAIEmbedder{BaseURL: base}).Embed(context.Background(), mixed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, text := range mixed {
+			alone, err := (&search.OpenAIEmbedder{BaseURL: base}).Embed(context.Background(), []string{text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for d := range alone[0] {
+				if diff := alone[0][d] - batched[i][d]; diff > 1e-5 || diff < -1e-5 {
+					t.Fatalf("text %d: dimension %d is %g in a batch, %g alone", i, d, batched[i][d], alone[0][d])
+				}
+			}
+		}
 	})
 
 	// The search tool over MCP, on a gateway, ranking with the model: a
