@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/toolgate/toolgate/search"
@@ -62,25 +63,34 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 	if err != nil {
 		return err
 	}
-	// r5 measures a set (by index into sel) with lexical constants lex and
-	// fusion constants o, each combination once.
+	// measured holds R@5 of a set (by index into sel) with lexical
+	// constants lex and fusion constants o; measure fills it, each
+	// combination once, on GOMAXPROCS goroutines.
 	type key struct {
 		lex string
 		o   search.HybridOptions
 		set int
 	}
 	measured := map[key]float64{}
-	r5 := func(lex string, o search.HybridOptions, j int) (float64, error) {
-		k := key{lex, o, j}
-		if v, ok := measured[k]; ok {
-			return v, nil
+	var mu sync.Mutex
+	measure := func(keys []key) error {
+		var todo []key
+		for _, k := range keys {
+			if _, ok := measured[k]; !ok {
+				todo = append(todo, k)
+			}
 		}
-		m, err := evalset.Evaluate(sel[j], hybridRanker(indexed(sel[j], mustParams(lex)), emb, o, timeout))
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", sel[j].Name, err)
-		}
-		measured[k] = m.R5
-		return m.R5, nil
+		return parallel(len(todo), func(i int) error {
+			k := todo[i]
+			m, err := evalset.Evaluate(sel[k.set], hybridRanker(indexed(sel[k.set], mustParams(k.lex)), emb, k.o, timeout))
+			if err != nil {
+				return fmt.Errorf("%s: %w", sel[k.set].Name, err)
+			}
+			mu.Lock()
+			measured[k] = m.R5
+			mu.Unlock()
+			return nil
+		})
 	}
 	// choose returns the lexical and fusion constants chosen on every set
 	// but skip (-1: on all).
@@ -89,15 +99,23 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 		if err != nil {
 			return "", search.HybridOptions{}, err
 		}
+		var keys []key
+		for _, o := range grid {
+			for j := range sel {
+				if j != skip {
+					keys = append(keys, key{lex, o, j})
+				}
+			}
+		}
+		if err := measure(keys); err != nil {
+			return "", search.HybridOptions{}, err
+		}
 		bi, bv := 0, -1.0
 		for i, o := range grid {
 			r := make([]float64, len(sel))
 			for j := range sel {
-				if j == skip {
-					continue
-				}
-				if r[j], err = r5(lex, o, j); err != nil {
-					return "", search.HybridOptions{}, err
+				if j != skip {
+					r[j] = measured[key{lex, o, j}]
 				}
 			}
 			if v := mean(r, skip); v > bv+1e-12 {

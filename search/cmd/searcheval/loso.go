@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"sync"
 
@@ -101,45 +99,32 @@ type evaluator struct {
 // GOMAXPROCS goroutines.
 func (e *evaluator) r5(specs []string) ([][]float64, error) {
 	out := make([][]float64, len(specs))
-	errs := make([]error, len(specs))
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range work {
-				p := tuning.Default()
-				if err := p.Set(specs[i]); err != nil {
-					errs[i] = err
-					continue
+	err := parallel(len(specs), func(i int) error {
+		p := tuning.Default()
+		if err := p.Set(specs[i]); err != nil {
+			return err
+		}
+		key := p.Diff(tuning.Default())
+		e.mu.Lock()
+		r, ok := e.cache[key]
+		e.mu.Unlock()
+		if !ok {
+			r = make([]float64, len(e.sets))
+			for j, s := range e.sets {
+				m, err := evalParams(s, p)
+				if err != nil {
+					return err
 				}
-				key := p.Diff(tuning.Default())
-				e.mu.Lock()
-				r, ok := e.cache[key]
-				e.mu.Unlock()
-				if !ok {
-					r = make([]float64, len(e.sets))
-					for j, s := range e.sets {
-						m, err := evalParams(s, p)
-						if err != nil {
-							errs[i] = err
-							break
-						}
-						r[j] = m.R5
-					}
-					e.mu.Lock()
-					e.cache[key] = r
-					e.mu.Unlock()
-				}
-				out[i] = r
+				r[j] = m.R5
 			}
-		})
-	}
-	for i := range specs {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	return out, errors.Join(errs...)
+			e.mu.Lock()
+			e.cache[key] = r
+			e.mu.Unlock()
+		}
+		out[i] = r
+		return nil
+	})
+	return out, err
 }
 
 // mean is the mean of r over the sets but skip (-1: all sets).
