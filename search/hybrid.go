@@ -32,7 +32,8 @@ type HybridOptions struct {
 	// that asks for several things finds each of them. Zero means 0.5;
 	// negative means clauses are not ranked apart.
 	ClauseWeight float64
-	// Timeout bounds each call to the embedder; zero means 10 seconds.
+	// Timeout bounds each call to the embedder: a request's texts, or up
+	// to 64 tools' when the catalogue is embedded; zero means 10 seconds.
 	Timeout time.Duration
 	// RetryAfter is how long searches stay lexical after the embedder
 	// failed before it is tried again; zero means 30 seconds, negative
@@ -48,8 +49,11 @@ type HybridOptions struct {
 // by clause as well as whole. The default constants were chosen
 // leave-one-set-out on public tool-retrieval benchmarks with a local model
 // (docs/search.md). Tool embeddings are computed on first use and whenever
-// the index changes; they are cached by a hash of the embedded text, so a
-// tool whose text did not change is never embedded twice.
+// the index changes (or ahead, by [Hybrid.Refresh]), 64 tools an embedder
+// call, and cached by a hash of the embedded text, so a tool whose text did
+// not change is never embedded twice and an interrupted refresh resumes
+// where it stopped. While the index's changes are embedded, other searches
+// go on with the vectors of before.
 //
 // When the embedder fails, Search falls back to the lexical ranking and
 // says so in Result.Mode and Result.Fallback; it then stays lexical for
@@ -65,17 +69,19 @@ type Hybrid struct {
 	failUntil time.Time // no embedder calls before this
 	lastErr   error
 
-	mu    sync.RWMutex
+	refreshing chan struct{}             // holds a token while a refresh runs; guards cache
+	cache      map[contentHash][]float32 // tool vectors by text, kept across refreshes
+
+	mu    sync.RWMutex // guards the vectors searched
 	gen   uint64
 	ready bool
 	names []string
 	vecs  [][]float32
-	cache map[contentHash][]float32
 }
 
 // NewHybrid returns a hybrid searcher over ix using e. opts may be nil.
 func NewHybrid(ix *Index, e Embedder, opts *HybridOptions) *Hybrid {
-	h := &Hybrid{ix: ix, emb: e, cache: make(map[contentHash][]float32)}
+	h := &Hybrid{ix: ix, emb: e, cache: make(map[contentHash][]float32), refreshing: make(chan struct{}, 1)}
 	if opts != nil {
 		h.opts = *opts
 	}
@@ -190,7 +196,7 @@ func (h *Hybrid) fuse(lex, vec []Hit, limit int, vw float64) []Hit {
 // all of them), the rankings fused, so that a request for several things
 // finds each of them rather than what the whole is closest to.
 func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter func(string) bool) ([]Hit, error) {
-	if err := h.refresh(ctx); err != nil {
+	if err := h.refresh(ctx, false); err != nil {
 		return nil, err
 	}
 	texts, weights := h.requestParts(query)
@@ -203,6 +209,11 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
+	if h.gen != h.ix.generation() {
+		// Another search is embedding the index's changes: these vectors
+		// may hold tools removed since.
+		filter = h.indexed(filter)
+	}
 	if len(texts) == 1 {
 		return h.nearest(normalize(qv[0]), k, filter)
 	}
@@ -215,6 +226,13 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 		f.add(hits, weights[i], h.ix.p.FuseK)
 	}
 	return f.best(k), nil
+}
+
+// indexed returns filter restricted to the tools the index holds.
+func (h *Hybrid) indexed(filter func(string) bool) func(string) bool {
+	return func(name string) bool {
+		return h.ix.has(name) && (filter == nil || filter(name))
+	}
 }
 
 // minClauseWords is the fewest words a clause needs to be ranked by
@@ -260,20 +278,49 @@ func (h *Hybrid) nearest(q []float32, k int, filter func(string) bool) ([]Hit, e
 	return top.sorted(), nil
 }
 
+// toolChunk is how many tools' texts one embedder call carries when the
+// catalogue is embedded.
+const toolChunk = 64
+
+// Refresh embeds the tools of the index that have no vector yet, so that
+// no search waits for them: an application may call it at start. Search
+// refreshes on its own when the index changed. Each embedder call is
+// bounded by HybridOptions.Timeout, and the vectors of the calls that
+// succeeded are kept when a later one fails.
+func (h *Hybrid) Refresh(ctx context.Context) error {
+	return h.refresh(ctx, true)
+}
+
 // refresh brings the tool vectors up to date with the index, embedding
-// only texts not in the cache.
-func (h *Hybrid) refresh(ctx context.Context) error {
+// only texts not in the cache. When another refresh is under way it waits
+// for it if wait is set or there are no vectors yet; otherwise it returns
+// at once, and the search goes on with the vectors of before.
+func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 	gen := h.ix.generation()
 	h.mu.RLock()
-	fresh := h.ready && h.gen == gen
+	fresh, ready := h.ready && h.gen == gen, h.ready
 	h.mu.RUnlock()
 	if fresh {
 		return nil
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	select {
+	case h.refreshing <- struct{}{}:
+	default:
+		if ready && !wait {
+			return nil
+		}
+		select {
+		case h.refreshing <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	defer func() { <-h.refreshing }()
 	gen, docs := h.ix.snapshot()
-	if h.ready && h.gen == gen {
+	h.mu.RLock()
+	fresh = h.ready && h.gen == gen
+	h.mu.RUnlock()
+	if fresh {
 		return nil
 	}
 	hashes := make([]contentHash, len(docs))
@@ -289,31 +336,33 @@ func (h *Hybrid) refresh(ctx context.Context) error {
 			missingHash = append(missingHash, hashes[i])
 		}
 	}
-	if len(missing) > 0 {
-		vecs, err := h.embed(ctx, missing)
+	for start := 0; start < len(missing); start += toolChunk {
+		end := min(start+toolChunk, len(missing))
+		vecs, err := h.embed(ctx, missing[start:end])
 		if err != nil {
-			return err
+			return fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(missing), err)
 		}
-		if len(vecs) != len(missing) {
-			return fmt.Errorf("search: embedder returned %d vectors for %d texts", len(vecs), len(missing))
+		if len(vecs) != end-start {
+			return fmt.Errorf("search: embedder returned %d vectors for %d texts", len(vecs), end-start)
 		}
 		for i, v := range vecs {
-			h.cache[missingHash[i]] = normalize(v)
+			h.cache[missingHash[start+i]] = normalize(v)
 		}
 	}
+	names := make([]string, len(docs))
+	vecs := make([][]float32, len(docs))
 	live := make(map[contentHash]bool, len(hashes))
-	h.names = h.names[:0]
-	h.vecs = h.vecs[:0]
 	for i := range docs {
 		live[hashes[i]] = true
-		h.names = append(h.names, docs[i].Name)
-		h.vecs = append(h.vecs, h.cache[hashes[i]])
+		names[i], vecs[i] = docs[i].Name, h.cache[hashes[i]]
 	}
 	for k := range h.cache { // drop vectors of tools no longer indexed
 		if !live[k] {
 			delete(h.cache, k)
 		}
 	}
-	h.gen, h.ready = gen, true
+	h.mu.Lock()
+	h.gen, h.ready, h.names, h.vecs = gen, true, names, vecs
+	h.mu.Unlock()
 	return nil
 }

@@ -139,6 +139,14 @@ func (ix *Index) Document(name string) (Document, bool) {
 	return ix.docs[slot].doc, true
 }
 
+// has reports whether the named tool is indexed.
+func (ix *Index) has(name string) bool {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	_, ok := ix.byName[name]
+	return ok
+}
+
 // Names returns the names of all indexed tools, sorted.
 func (ix *Index) Names() []string {
 	ix.mu.RLock()

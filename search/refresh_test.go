@@ -1,0 +1,211 @@
+package search_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/toolgate/toolgate/search"
+)
+
+// gatedEmbedder embeds as the test server's model does; before each call
+// it runs gate, if set, which may hold the call or fail it.
+type gatedEmbedder struct {
+	mu    sync.Mutex
+	calls [][]string
+	gate  func(ctx context.Context, texts []string) error
+}
+
+func (e *gatedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	e.mu.Lock()
+	e.calls = append(e.calls, slices.Clone(texts))
+	gate := e.gate
+	e.mu.Unlock()
+	if gate != nil {
+		if err := gate(ctx, texts); err != nil {
+			return nil, err
+		}
+	}
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		out[i] = fakeEmbed(t)
+	}
+	return out, nil
+}
+
+func (e *gatedEmbedder) setGate(gate func(ctx context.Context, texts []string) error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.gate = gate
+}
+
+// texts returns how many texts the embedder was asked for, and the most
+// in one call.
+func (e *gatedEmbedder) texts() (n, most int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range e.calls {
+		n += len(c)
+		most = max(most, len(c))
+	}
+	return n, most
+}
+
+// sleepPerText holds a call 1 ms per text, or until ctx ends.
+func sleepPerText(ctx context.Context, texts []string) error {
+	select {
+	case <-time.After(time.Duration(len(texts)) * time.Millisecond):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// bigCatalogue returns n tools of distinct names and descriptions.
+func bigCatalogue(n int) []search.Document {
+	docs := make([]search.Document, n)
+	for i := range docs {
+		docs[i] = doc("bulk", fmt.Sprintf("tool_%03d", i), fmt.Sprintf("Operation number %d of the bulk service.", i), "")
+	}
+	return docs
+}
+
+// The catalogue is embedded 64 tools a call, each call within the
+// timeout on its own: a catalogue that takes longer than the timeout to
+// embed in all still gets its vectors, and what a failed refresh embedded
+// is not asked again.
+func TestHybridRefreshInChunks(t *testing.T) {
+	t.Run("each call within the timeout", func(t *testing.T) {
+		ix := search.NewIndex()
+		ix.Upsert(bigCatalogue(150)...)
+		emb := &gatedEmbedder{gate: sleepPerText}
+		// 150 texts take 150 ms; a call of 64 takes 64 ms.
+		h := search.NewHybrid(ix, emb, &search.HybridOptions{Timeout: 110 * time.Millisecond, RetryAfter: -1})
+		h.Logger = discard()
+		if err := h.Refresh(context.Background()); err != nil {
+			t.Fatalf("Refresh: %v", err)
+		}
+		if n, most := emb.texts(); n != 150 || most > 64 {
+			t.Fatalf("embedded %d texts, at most %d a call; want 150, at most 64", n, most)
+		}
+		res, err := h.Search(context.Background(), "operation number 7", nil)
+		if err != nil || res.Mode != search.ModeHybrid {
+			t.Fatalf("mode %q fallback %v err %v; want hybrid", res.Mode, res.Fallback, err)
+		}
+	})
+
+	t.Run("resumes after a failure", func(t *testing.T) {
+		ix := search.NewIndex()
+		ix.Upsert(bigCatalogue(150)...)
+		emb := &gatedEmbedder{}
+		calls := 0
+		emb.setGate(func(context.Context, []string) error {
+			if calls++; calls == 2 {
+				return errors.New("model overloaded")
+			}
+			return nil
+		})
+		h := search.NewHybrid(ix, emb, &search.HybridOptions{RetryAfter: -1})
+		h.Logger = discard()
+		err := h.Refresh(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "tools 65-128 of 150") || !strings.Contains(err.Error(), "model overloaded") {
+			t.Fatalf("Refresh = %v; want the second call's failure, saying which tools", err)
+		}
+		first, _ := emb.texts()
+		if err := h.Refresh(context.Background()); err != nil {
+			t.Fatalf("second Refresh: %v", err)
+		}
+		if n, _ := emb.texts(); n-first != 150-64 {
+			t.Fatalf("the second refresh asked for %d texts; want the %d not embedded before", n-first, 150-64)
+		}
+	})
+}
+
+// While one search embeds the index's changes, others go on with the
+// vectors of before, leaving out tools removed since; a search that has
+// no vectors to go on waits for the refresh, as long as its context lets
+// it.
+func TestHybridSearchDuringRefresh(t *testing.T) {
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	ix.Upsert(doc("marine", "sea_conditions", "Wave height and tides at sea.", ""))
+	emb := &gatedEmbedder{}
+	h := search.NewHybrid(ix, emb, &search.HybridOptions{RetryAfter: -1})
+	h.Logger = discard()
+	if err := h.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Hold the embedding of the new tool.
+	held, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	emb.setGate(func(ctx context.Context, texts []string) error {
+		if !slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, "kelp") }) {
+			return nil
+		}
+		once.Do(func() { close(held) })
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	ix.Remove("marine___sea_conditions")
+	ix.Upsert(doc("reef", "kelp_density", "Density of kelp forests.", ""))
+	done := make(chan *search.Result, 1)
+	go func() {
+		res, _ := h.Search(context.Background(), "kelp", nil)
+		done <- res
+	}()
+	<-held
+
+	// "moana nalu" is closest to the removed sea tool by vector.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := h.Search(ctx, "moana nalu", nil)
+	if err != nil || res.Mode != search.ModeHybrid {
+		t.Fatalf("search during a refresh: mode %q fallback %v err %v; want hybrid on the vectors of before", res.Mode, res.Fallback, err)
+	}
+	for _, hit := range res.Hits {
+		if hit.Name == "marine___sea_conditions" {
+			t.Fatalf("search during a refresh found a removed tool: %v", res.Hits)
+		}
+	}
+	close(release)
+	if res := <-done; res.Mode != search.ModeHybrid || len(res.Hits) == 0 || res.Hits[0].Name != "reef___kelp_density" {
+		t.Fatalf("the refreshing search: mode %q hits %v", res.Mode, res.Hits)
+	}
+
+	// No vectors yet: a search waits for the refresh under way, until its
+	// context ends.
+	fresh := search.NewHybrid(ix, emb, &search.HybridOptions{RetryAfter: -1})
+	fresh.Logger = discard()
+	held2, release2 := make(chan struct{}), make(chan struct{})
+	emb.setGate(func(ctx context.Context, texts []string) error {
+		close(held2)
+		<-release2
+		return nil
+	})
+	refreshed := make(chan error, 1)
+	go func() { refreshed <- fresh.Refresh(context.Background()) }()
+	<-held2
+	emb.setGate(nil)
+	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelShort()
+	if _, err := fresh.Search(short, "weather", nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("search waiting for the first vectors = %v; want its context's deadline", err)
+	}
+	close(release2)
+	if err := <-refreshed; err != nil {
+		t.Fatal(err)
+	}
+	if res, err := fresh.Search(context.Background(), "weather", nil); err != nil || res.Mode != search.ModeHybrid {
+		t.Fatalf("after the refresh: mode %q err %v", res.Mode, err)
+	}
+}
