@@ -59,6 +59,12 @@ type Service struct {
 	dirty atomic.Bool // the catalogue changed since the last sync
 	mu    sync.Mutex  // serializes catalogue syncs
 	stop  func()
+
+	// With an Embedder, a goroutine embeds the catalogue's tools ahead
+	// of searches: at start and after each change.
+	kick     chan struct{}
+	stopWarm context.CancelFunc
+	warming  sync.WaitGroup
 }
 
 // Enable adds the search tool (and, with Options.CallTool, the call tool)
@@ -89,15 +95,25 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 		s.hybrid.Logger = s.log
 	}
 	s.dirty.Store(true)
-	s.stop = gw.Watch(func() { s.dirty.Store(true) })
+	if s.hybrid != nil {
+		var ctx context.Context
+		ctx, s.stopWarm = context.WithCancel(context.Background())
+		s.kick = make(chan struct{}, 1)
+		s.warming.Go(func() { s.warmer(ctx) })
+		s.warm()
+	}
+	s.stop = gw.Watch(func() {
+		s.dirty.Store(true)
+		s.warm()
+	})
 
 	if err := gw.AddBuiltin(s.searchTool(), s.callSearch); err != nil {
-		s.stop()
+		s.Close()
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	if s.opts.CallTool {
 		if err := gw.AddBuiltin(s.callTool(), s.callCall); err != nil {
-			s.stop()
+			s.Close()
 			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
@@ -106,7 +122,41 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 
 // Close stops following the gateway's catalogue. The builtin tools stay
 // published but search a catalogue frozen at its last state.
-func (s *Service) Close() { s.stop() }
+func (s *Service) Close() {
+	s.stop()
+	if s.stopWarm != nil {
+		s.stopWarm()
+		s.warming.Wait()
+	}
+}
+
+// warm asks the warmer, if any, to embed the catalogue's new tools.
+func (s *Service) warm() {
+	if s.kick == nil {
+		return
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default: // a refresh is already asked for
+	}
+}
+
+// warmer embeds the catalogue's tools whenever warm asks, until ctx ends,
+// so that searches find their vectors ready. A failure is logged; the next
+// search or change tries again.
+func (s *Service) warmer(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+		}
+		s.sync()
+		if err := s.hybrid.Refresh(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "search: embedding the catalogue failed", "err", err)
+		}
+	}
+}
 
 // Index returns the service's index.
 func (s *Service) Index() *Index { return s.ix }

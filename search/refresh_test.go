@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/search"
 )
 
@@ -207,5 +208,53 @@ func TestHybridSearchDuringRefresh(t *testing.T) {
 	}
 	if res, err := fresh.Search(context.Background(), "weather", nil); err != nil || res.Mode != search.ModeHybrid {
 		t.Fatalf("after the refresh: mode %q err %v", res.Mode, err)
+	}
+}
+
+// A service with an embedder embeds the catalogue ahead of searches, at
+// start and after each change, until it is closed.
+func TestServiceEmbedsAhead(t *testing.T) {
+	gw := newGateway(t, toolgate.Options{})
+	emb := &gatedEmbedder{}
+	svc, err := search.Enable(gw, &search.Options{Embedder: emb, Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded := func(word string) bool {
+		emb.mu.Lock()
+		defer emb.mu.Unlock()
+		for _, c := range emb.calls {
+			if slices.ContainsFunc(c, func(s string) bool { return strings.Contains(s, word) }) {
+				return true
+			}
+		}
+		return false
+	}
+	waitFor := func(word string) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !embedded(word); {
+			if time.Now().After(deadline) {
+				t.Fatalf("no tool text with %q was embedded without a search", word)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitFor("forecast")
+	if err := gw.AddTarget(context.Background(), toolgate.Funcs("tides",
+		toolgate.Func("get_tides", "High and low tide times for a harbour.", func(_ context.Context, in cityIn) (out, error) { return out{}, nil }),
+	)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("harbour")
+
+	svc.Close()
+	if err := gw.AddTarget(context.Background(), toolgate.Funcs("lighthouse",
+		toolgate.Func("get_lights", "Lighthouse beacons along a coast.", func(_ context.Context, in cityIn) (out, error) { return out{}, nil }),
+	)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if embedded("beacons") {
+		t.Fatal("a closed service embedded a new tool")
 	}
 }
