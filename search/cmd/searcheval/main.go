@@ -66,7 +66,7 @@ func run() error {
 	vectorWeight := flag.Float64("vector-weight", 0, "with -embed-url: the vector ranking's weight in the fusion, the lexical one's being 1 (0: the Hybrid default)")
 	rrfK := flag.Float64("rrf-k", 0, "with -embed-url: the reciprocal rank fusion constant (0: the Hybrid default)")
 	embedCache := flag.String("embed-cache", "", "with -embed-url: a file that keeps the model's vectors between runs, by text (the latency then leaves out the texts it held)")
-	embedTimeout := flag.Duration("embed-timeout", 10*time.Minute, "with -embed-url: the timeout of each embedder call (a catalogue is embedded in one call)")
+	embedTimeout := flag.Duration("embed-timeout", 10*time.Minute, "with -embed-url: the timeout of each embedder call (a request's texts, or 64 tools')")
 	verbose := flag.Bool("v", false, "also print p99 latency and index build time")
 	plain := flag.Bool("plain", false, "measure the plain BM25 baseline instead of the shipped ranker")
 	params := flag.String("params", "", "ranking constants to change, Name=value,... (see search/internal/tuning)")
