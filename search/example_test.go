@@ -66,6 +66,10 @@ func ExampleNewHybrid() {
 		}}},
 	)
 	h := search.NewHybrid(ix, toyModel{}, nil)
+	// Embed the catalogue now rather than on the first search (optional).
+	if err := h.Refresh(context.Background()); err != nil {
+		panic(err)
+	}
 	// "moana" is in no tool: the vector ranking decides. "forecast" is:
 	// the request is ranked as the lexical index ranks it.
 	for _, q := range []string{"is the moana calm today?", "forecast for Lyon"} {
