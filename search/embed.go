@@ -189,15 +189,30 @@ func normalize(v []float32) []float32 {
 	return v
 }
 
+// dot is the dot product of a and b, minus infinity when their lengths
+// differ. It sums in eight lanes, so that the additions do not wait on
+// each other (a vector ranking is 10,000 of these).
 func dot(a, b []float32) float32 {
 	if len(a) != len(b) {
 		return float32(math.Inf(-1))
 	}
-	var s float32
-	for i := range a {
-		s += a[i] * b[i]
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		x, y := a[i:i+8:i+8], b[i:i+8:i+8]
+		s0 += x[0] * y[0]
+		s1 += x[1] * y[1]
+		s2 += x[2] * y[2]
+		s3 += x[3] * y[3]
+		s4 += x[4] * y[4]
+		s5 += x[5] * y[5]
+		s6 += x[6] * y[6]
+		s7 += x[7] * y[7]
 	}
-	return s
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 }
 
 var errNoVectors = errors.New("search: embedder returned no vectors")

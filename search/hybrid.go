@@ -214,15 +214,18 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 		// may hold tools removed since.
 		filter = h.indexed(filter)
 	}
-	if len(texts) == 1 {
-		return h.nearest(normalize(qv[0]), k, filter)
+	for _, v := range qv {
+		normalize(v)
+	}
+	rankings, err := h.nearest(qv, k, filter)
+	if err != nil {
+		return nil, err
+	}
+	if len(rankings) == 1 {
+		return rankings[0], nil
 	}
 	f := make(fusion, 2*k)
-	for i, v := range qv {
-		hits, err := h.nearest(normalize(v), k, filter)
-		if err != nil {
-			return nil, err
-		}
+	for i, hits := range rankings {
 		f.add(hits, weights[i], h.ix.p.FuseK)
 	}
 	return f.best(k), nil
@@ -265,17 +268,31 @@ func (h *Hybrid) requestParts(query string) (texts []string, weights []float64) 
 	return texts, weights
 }
 
-// nearest returns the k tools whose vectors are closest to q, a unit
-// vector; h.mu is held.
-func (h *Hybrid) nearest(q []float32, k int, filter func(string) bool) ([]Hit, error) {
-	top := selectHits(k, len(h.vecs), filter)
-	for i, v := range h.vecs {
-		if len(v) != len(q) {
-			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", len(q), len(v))
+// nearest returns, for each of qs (unit vectors), the k tools whose
+// vectors are closest to it; h.mu is held. One pass over the tools'
+// vectors serves every query vector: each tool's vector is read from
+// memory once.
+func (h *Hybrid) nearest(qs [][]float32, k int, filter func(string) bool) ([][]Hit, error) {
+	tops := make([]topHits, len(qs))
+	for j, q := range qs {
+		if len(h.vecs) > 0 && len(q) != len(h.vecs[0]) {
+			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", len(q), len(h.vecs[0]))
 		}
-		top.offerHit(Hit{Name: h.names[i], Score: float64(dot(q, v))})
+		tops[j] = selectHits(k, len(h.vecs), filter)
 	}
-	return top.sorted(), nil
+	for i, v := range h.vecs {
+		if len(v) != len(qs[0]) {
+			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", len(qs[0]), len(v))
+		}
+		for j, q := range qs {
+			tops[j].offerHit(Hit{Name: h.names[i], Score: float64(dot(q, v))})
+		}
+	}
+	out := make([][]Hit, len(qs))
+	for j := range tops {
+		out[j] = tops[j].sorted()
+	}
+	return out, nil
 }
 
 // toolChunk is how many tools' texts one embedder call carries when the
