@@ -83,16 +83,16 @@ func bigCatalogue(n int) []search.Document {
 func TestHybridRefreshInChunks(t *testing.T) {
 	t.Run("each call within the timeout", func(t *testing.T) {
 		ix := search.NewIndex()
-		ix.Upsert(bigCatalogue(150)...)
+		ix.Upsert(bigCatalogue(256)...)
 		emb := &gatedEmbedder{gate: sleepPerText}
-		// 150 texts take 150 ms; a call of 64 takes 64 ms.
-		h := search.NewHybrid(ix, emb, &search.HybridOptions{Timeout: 110 * time.Millisecond, RetryAfter: -1})
+		// 256 texts take 256 ms; a call of 64 takes 64 ms.
+		h := search.NewHybrid(ix, emb, &search.HybridOptions{Timeout: 200 * time.Millisecond, RetryAfter: -1})
 		h.Logger = discard()
 		if err := h.Refresh(context.Background()); err != nil {
 			t.Fatalf("Refresh: %v", err)
 		}
-		if n, most := emb.texts(); n != 150 || most > 64 {
-			t.Fatalf("embedded %d texts, at most %d a call; want 150, at most 64", n, most)
+		if n, most := emb.texts(); n != 256 || most > 64 {
+			t.Fatalf("embedded %d texts, at most %d a call; want 256, at most 64", n, most)
 		}
 		res, err := h.Search(context.Background(), "operation number 7", nil)
 		if err != nil || res.Mode != search.ModeHybrid {
