@@ -69,8 +69,9 @@ type Hybrid struct {
 	failUntil time.Time // no embedder calls before this
 	lastErr   error
 
-	refreshing chan struct{}             // holds a token while a refresh runs; guards cache
+	refreshing chan struct{}             // holds a token while a refresh runs; guards cache and texts
 	cache      map[contentHash][]float32 // tool vectors by text, kept across refreshes
+	texts      map[string]toolText       // by tool name, as of the last refresh
 
 	mu    sync.RWMutex // guards the vectors searched
 	gen   uint64
@@ -295,6 +296,13 @@ func (h *Hybrid) nearest(qs [][]float32, k int, filter func(string) bool) ([][]H
 	return out, nil
 }
 
+// toolText is what a refresh knows of a tool's text: the content hash of
+// the document it was made from, and the text's hash.
+type toolText struct {
+	doc  uint64      // Document.hash
+	text contentHash // hashText(embedText(doc))
+}
+
 // toolChunk is how many tools' texts one embedder call carries when the
 // catalogue is embedded.
 const toolChunk = 64
@@ -344,15 +352,26 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 	var missing []string
 	var missingHash []contentHash
 	seen := map[contentHash]bool{}
+	texts := make(map[string]toolText, len(docs))
 	for i := range docs {
-		t := embedText(&docs[i])
-		hashes[i] = hashText(t)
-		if _, ok := h.cache[hashes[i]]; !ok && !seen[hashes[i]] {
-			seen[hashes[i]] = true
-			missing = append(missing, t)
-			missingHash = append(missingHash, hashes[i])
+		d := &docs[i]
+		t, ok := h.texts[d.doc.Name]
+		text := ""
+		if !ok || t.doc != d.hash { // the text of an unchanged tool is known
+			text = embedText(&d.doc)
+			t = toolText{doc: d.hash, text: hashText(text)}
+		}
+		texts[d.doc.Name], hashes[i] = t, t.text
+		if _, ok := h.cache[t.text]; !ok && !seen[t.text] {
+			if text == "" {
+				text = embedText(&d.doc)
+			}
+			seen[t.text] = true
+			missing = append(missing, text)
+			missingHash = append(missingHash, t.text)
 		}
 	}
+	h.texts = texts
 	for start := 0; start < len(missing); start += toolChunk {
 		end := min(start+toolChunk, len(missing))
 		vecs, err := h.embed(ctx, missing[start:end])
@@ -371,7 +390,7 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 	live := make(map[contentHash]bool, len(hashes))
 	for i := range docs {
 		live[hashes[i]] = true
-		names[i], vecs[i] = docs[i].Name, h.cache[hashes[i]]
+		names[i], vecs[i] = docs[i].doc.Name, h.cache[hashes[i]]
 	}
 	for k := range h.cache { // drop vectors of tools no longer indexed
 		if !live[k] {

@@ -1019,16 +1019,23 @@ func (ix *Index) generation() uint64 {
 	return ix.gen
 }
 
-// snapshot returns the generation and the indexed documents, by name order.
-func (ix *Index) snapshot() (uint64, []Document) {
+// hashedDoc is an indexed document and its content hash.
+type hashedDoc struct {
+	doc  Document
+	hash uint64 // Document.hash
+}
+
+// snapshot returns the generation and the indexed documents with their
+// content hashes, by name order.
+func (ix *Index) snapshot() (uint64, []hashedDoc) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	docs := make([]Document, 0, ix.live)
+	docs := make([]hashedDoc, 0, ix.live)
 	for i := range ix.docs {
-		if ix.docs[i].name != "" {
-			docs = append(docs, ix.docs[i].doc)
+		if e := &ix.docs[i]; e.name != "" {
+			docs = append(docs, hashedDoc{e.doc, e.hash})
 		}
 	}
-	slices.SortFunc(docs, func(a, b Document) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(docs, func(a, b hashedDoc) int { return strings.Compare(a.doc.Name, b.doc.Name) })
 	return ix.gen, docs
 }

@@ -127,6 +127,48 @@ func TestHybridRefreshInChunks(t *testing.T) {
 	})
 }
 
+// A refresh embeds a changed tool's new text and nothing else; a change
+// the text does not hold (the output schema) embeds nothing.
+func TestHybridRefreshChanges(t *testing.T) {
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	emb := &gatedEmbedder{}
+	h := search.NewHybrid(ix, emb, nil)
+	h.Logger = discard()
+	if err := h.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	forecast := catalogue()[0]
+	tests := []struct {
+		change func(d *search.Document)
+		want   []string // words of each text embedded
+	}{
+		{func(d *search.Document) { d.Tool.Description = "Hourly outlook for a town." }, []string{"Hourly outlook"}},
+		{func(d *search.Document) { d.Tool.OutputSchema = []byte(`{"type":"object"}`) }, nil},
+		{func(d *search.Document) { d.Tool.Description = "Get the weather forecast for a city." }, []string{"forecast for a city"}},
+	}
+	for i, tt := range tests {
+		tt.change(&forecast)
+		ix.Upsert(forecast)
+		before := len(emb.calls)
+		if err := h.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range emb.calls[before:] {
+			got = append(got, c...)
+		}
+		if len(got) != len(tt.want) {
+			t.Fatalf("change %d: embedded %q; want %d texts", i, got, len(tt.want))
+		}
+		for j, w := range tt.want {
+			if !strings.Contains(got[j], w) {
+				t.Fatalf("change %d: embedded %q; want a text with %q", i, got, w)
+			}
+		}
+	}
+}
+
 // While one search embeds the index's changes, others go on with the
 // vectors of before, leaving out tools removed since; a search that has
 // no vectors to go on waits for the refresh, as long as its context lets
