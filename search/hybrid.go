@@ -274,16 +274,17 @@ func (h *Hybrid) requestParts(query string) (texts []string, weights []float64) 
 // vectors serves every query vector: each tool's vector is read from
 // memory once.
 func (h *Hybrid) nearest(qs [][]float32, k int, filter func(string) bool) ([][]Hit, error) {
+	dim := len(qs[0])
 	tops := make([]topHits, len(qs))
 	for j, q := range qs {
-		if len(h.vecs) > 0 && len(q) != len(h.vecs[0]) {
-			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", len(q), len(h.vecs[0]))
+		if len(q) != dim {
+			return nil, fmt.Errorf("search: embedder returned vectors of %d and %d dimensions", dim, len(q))
 		}
 		tops[j] = selectHits(k, len(h.vecs), filter)
 	}
 	for i, v := range h.vecs {
-		if len(v) != len(qs[0]) {
-			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", len(qs[0]), len(v))
+		if len(v) != dim {
+			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", dim, len(v))
 		}
 		for j, q := range qs {
 			tops[j].offerHit(Hit{Name: h.names[i], Score: float64(dot(q, v))})

@@ -418,3 +418,49 @@ func TestHybridClauses(t *testing.T) {
 		}
 	}
 }
+
+// dimEmbedder embeds the catalogue (its first call) in 3 dimensions and
+// each text of a request in dims[i] (the last for the rest).
+type dimEmbedder struct {
+	calls int
+	dims  []int
+}
+
+func (e *dimEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	e.calls++
+	out := make([][]float32, len(texts))
+	for i := range texts {
+		n := 3
+		if e.calls > 1 {
+			n = e.dims[min(i, len(e.dims)-1)]
+		}
+		out[i] = make([]float32, n)
+		out[i][0] = 1
+	}
+	return out, nil
+}
+
+// Vectors whose dimensions do not agree are an embedder failure: the
+// answer is lexical and says why.
+func TestHybridDimensions(t *testing.T) {
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	tests := []struct {
+		dims []int
+		want string
+	}{
+		{[]int{4}, "query vector has 4 dimensions, tool vectors 3"},
+		{[]int{3, 5}, "vectors of 3 and 5 dimensions"},
+	}
+	for _, tt := range tests {
+		h := search.NewHybrid(ix, &dimEmbedder{dims: tt.dims}, &search.HybridOptions{RetryAfter: -1})
+		h.Logger = discard()
+		res, err := h.Search(context.Background(), "get the weather forecast, then read a file please", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Mode != search.ModeLexical || !strings.Contains(fmt.Sprint(res.Fallback), tt.want) || len(res.Hits) == 0 {
+			t.Errorf("dims %v: mode %q fallback %v; want a lexical answer saying %q", tt.dims, res.Mode, res.Fallback, tt.want)
+		}
+	}
+}
