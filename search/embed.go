@@ -233,7 +233,8 @@ func identifierWords(id string) string {
 		}
 	}
 	for i, r := range id {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		// Word characters as the index's analyzer has them.
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
 			if start < 0 {
 				start = i
 			}

@@ -16,6 +16,7 @@ func TestIdentifierWords(t *testing.T) {
 		{"image4", "image 4"},
 		{"Already words", "already words"},
 		{"café_résumé", "café résumé"},
+		{"cafe\u0301_menu", "cafe\u0301 menu"}, // a combining accent stays in its word
 		{"___", ""},
 		{"", ""},
 	}
