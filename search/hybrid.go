@@ -32,6 +32,11 @@ type HybridOptions struct {
 	// that asks for several things finds each of them. Zero means 0.5;
 	// negative means clauses are not ranked apart.
 	ClauseWeight float64
+	// LexicalPlace is the lowest place (from 1) that the lexical
+	// ranking's first hit takes in the fused ranking: a tool the request
+	// names in its own words is not pushed out by tools the model finds
+	// close in meaning. Zero means 3; negative means no place is kept.
+	LexicalPlace int
 	// Timeout bounds each call to the embedder: a request's texts, or up
 	// to 64 tools' when the catalogue is embedded; zero means 10 seconds.
 	Timeout time.Duration
@@ -46,9 +51,10 @@ type HybridOptions struct {
 // ranking weighs in proportion to the share of a request's terms that the
 // index does not hold (see [HybridOptions]); a request of several
 // sentences or clauses is ranked by vector sentence by sentence and clause
-// by clause as well as whole. The default constants were chosen
-// leave-one-set-out on public tool-retrieval benchmarks with a local model
-// (docs/search.md). Tool embeddings are computed on first use and whenever
+// by clause as well as whole, and the lexical ranking's first hit keeps a
+// place among the first few (HybridOptions.LexicalPlace). The default
+// constants were chosen leave-one-set-out on public tool-retrieval
+// benchmarks with a local model (docs/search.md). Tool embeddings are computed on first use and whenever
 // the index changes (or ahead, by [Hybrid.Refresh]), 64 tools an embedder
 // call, and cached by a hash of the embedded text, so a tool whose text did
 // not change is never embedded twice and an interrupted refresh resumes
@@ -103,6 +109,12 @@ func NewHybrid(ix *Index, e Embedder, opts *HybridOptions) *Hybrid {
 		h.opts.ClauseWeight = 0.5
 	case h.opts.ClauseWeight < 0:
 		h.opts.ClauseWeight = 0
+	}
+	switch {
+	case h.opts.LexicalPlace == 0:
+		h.opts.LexicalPlace = 3
+	case h.opts.LexicalPlace < 0:
+		h.opts.LexicalPlace = 0
 	}
 	if h.opts.Timeout <= 0 {
 		h.opts.Timeout = 10 * time.Second
@@ -181,14 +193,20 @@ func (h *Hybrid) logger() *slog.Logger {
 }
 
 // fuse combines two rankings by weighted reciprocal rank fusion, the
-// vector ranking at weight vw.
+// vector ranking at weight vw, the lexical ranking's first hit kept at
+// LexicalPlace or higher.
 func (h *Hybrid) fuse(lex, vec []Hit, limit int, vw float64) []Hit {
 	f := fusion{}
 	f.add(lex, h.opts.LexicalWeight, h.opts.RRFK)
-	if vw > 0 { // else the lexical index sees the whole request
-		f.add(vec, vw, h.opts.RRFK)
+	if vw <= 0 { // the lexical index sees the whole request
+		return f.best(limit)
 	}
-	return f.best(limit)
+	f.add(vec, vw, h.opts.RRFK)
+	hits := f.best(limit)
+	if len(lex) > 0 {
+		keepPlace(hits, lex[0].Name, h.opts.LexicalPlace)
+	}
+	return hits
 }
 
 // vectorSearch ranks tools by the cosine similarity of their vectors to

@@ -464,3 +464,40 @@ func TestHybridDimensions(t *testing.T) {
 		}
 	}
 }
+
+// The lexical ranking's first hit keeps a place among the first three: a
+// request that names the nixos tool among words only the model reads is
+// not answered with the sea tools alone.
+func TestHybridLexicalPlace(t *testing.T) {
+	ix := search.NewIndex()
+	for i := range 8 {
+		ix.Upsert(doc("marine", fmt.Sprintf("sea_%d", i), "Sea report.", ""))
+	}
+	ix.Upsert(doc("nixos", "packages", "Nixos packages.", ""))
+	const query = "moana nalu moana nalu moana with nixos"
+	if lex := names(ix.Search(query, nil)); len(lex) == 0 || lex[0] != "nixos___packages" {
+		t.Fatalf("lexical hits %v, want the nixos tool first", lex)
+	}
+	tests := []struct {
+		place int
+		want  int // the nixos tool's place among three hits, 0 for none
+	}{
+		{0, 3},  // the default
+		{1, 1},  // first
+		{-1, 0}, // no place kept: the sea tools' vectors fill the three
+	}
+	for _, tt := range tests {
+		h := search.NewHybrid(ix, &axisEmbedder{}, &search.HybridOptions{VectorWeight: 8, LexicalPlace: tt.place})
+		res, err := h.Search(context.Background(), query, &search.SearchOptions{Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Mode != search.ModeHybrid {
+			t.Fatalf("mode %q (%v), want hybrid", res.Mode, res.Fallback)
+		}
+		got := names(res.Hits)
+		if len(got) != 3 || slices.Index(got, "nixos___packages")+1 != tt.want {
+			t.Errorf("LexicalPlace %d: hits %v, want the nixos tool at place %d of 3", tt.place, got, tt.want)
+		}
+	}
+}
