@@ -25,7 +25,9 @@ func fusionGrid() []search.HybridOptions {
 	for _, k := range []float64{60, 10, 3} {
 		for _, w := range []float64{2, 1, 0.5, 4, 8} {
 			for _, c := range []float64{0.5, -1} {
-				grid = append(grid, search.HybridOptions{RRFK: k, VectorWeight: w, ClauseWeight: c})
+				for _, p := range []int{-1, 3} {
+					grid = append(grid, search.HybridOptions{RRFK: k, VectorWeight: w, ClauseWeight: c, LexicalPlace: p})
+				}
 			}
 		}
 	}
@@ -166,5 +168,5 @@ func indexed(s *evalset.Set, p tuning.Params) *search.Index {
 }
 
 func fusionName(o search.HybridOptions) string {
-	return fmt.Sprintf("RRFK=%g VectorWeight=%g ClauseWeight=%g", o.RRFK, o.VectorWeight, o.ClauseWeight)
+	return fmt.Sprintf("RRFK=%g VectorWeight=%g ClauseWeight=%g LexicalPlace=%d", o.RRFK, o.VectorWeight, o.ClauseWeight, o.LexicalPlace)
 }
