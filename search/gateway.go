@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
@@ -142,18 +143,51 @@ func (s *Service) warm() {
 }
 
 // warmer embeds the catalogue's tools whenever warm asks, until ctx ends,
-// so that searches find their vectors ready. A failure is logged; the next
-// search or change tries again.
+// so that searches find their vectors ready. After a failure it tries
+// again on its own once HybridOptions.RetryAfter has passed, changes in
+// the meantime folded into that one try (with no RetryAfter, at the next
+// change). The first failure of a run of them is a warning, the others
+// are logged at debug level, and the recovery is noted.
 func (s *Service) warmer(ctx context.Context) {
+	retry := s.hybrid.opts.RetryAfter
+	failures := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.kick:
 		}
-		s.sync()
-		if err := s.hybrid.Refresh(ctx); err != nil && ctx.Err() == nil {
-			s.log.WarnContext(ctx, "search: embedding the catalogue failed", "err", err)
+		for {
+			s.sync()
+			err := s.hybrid.Refresh(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				if failures > 0 {
+					s.log.InfoContext(ctx, "search: embedding the catalogue works again", "failures", failures)
+				}
+				failures = 0
+				break
+			}
+			failures++
+			level := slog.LevelDebug
+			if failures == 1 {
+				level = slog.LevelWarn
+			}
+			s.log.Log(ctx, level, "search: embedding the catalogue failed", "err", err, "failures", failures, "retry_after", max(retry, 0))
+			if retry <= 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(retry):
+			}
+			select {
+			case <-s.kick: // this try covers the changes since
+			default:
+			}
 		}
 	}
 }

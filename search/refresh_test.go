@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -298,5 +300,90 @@ func TestServiceEmbedsAhead(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if embedded("beacons") {
 		t.Fatal("a closed service embedded a new tool")
+	}
+}
+
+// logBuffer collects a logger's text output.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// count returns how many lines hold all of words.
+func (l *logBuffer) count(words ...string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, line := range strings.Split(l.b.String(), "\n") {
+		if !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(line, w) }) {
+			n++
+		}
+	}
+	return n
+}
+
+// While the embedder is down, the service's warm-up tries again every
+// RetryAfter on its own, warning once; when the embedder is back, the
+// next try embeds the catalogue with no change or search to prompt it.
+func TestServiceWarmUpRetries(t *testing.T) {
+	gw := newGateway(t, toolgate.Options{})
+	var down atomic.Bool
+	down.Store(true)
+	emb := &gatedEmbedder{gate: func(context.Context, []string) error {
+		if down.Load() {
+			return errors.New("connection refused")
+		}
+		return nil
+	}}
+	logs := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	svc, err := search.Enable(gw, &search.Options{Embedder: emb, Logger: log,
+		Hybrid: &search.HybridOptions{RetryAfter: 50 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	calls := func() int {
+		emb.mu.Lock()
+		defer emb.mu.Unlock()
+		return len(emb.calls)
+	}
+	waitUntil := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !ok(); {
+			if time.Now().After(deadline) {
+				t.Fatalf("still not: %s (embedder calls %d); log:\n%s", what, calls(), logs.b.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	for _, name := range []string{"tides", "lights", "buoys"} { // changes while it fails
+		if err := gw.AddTarget(context.Background(), toolgate.Funcs(name,
+			toolgate.Func("get_"+name, "Harbour "+name+".", func(_ context.Context, in cityIn) (out, error) { return out{}, nil }),
+		)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil("three failed tries", func() bool { return logs.count("embedding the catalogue failed") >= 3 })
+	if n := logs.count("level=WARN", "embedding the catalogue failed"); n != 1 {
+		t.Fatalf("%d warnings for one run of failures, want 1; log:\n%s", n, logs.b.String())
+	}
+	down.Store(false)
+	waitUntil("the catalogue embedded once the embedder is back", func() bool {
+		return logs.count("level=INFO", "embedding the catalogue works again") == 1
+	})
+	before := calls()
+	_, res, err := svc.Search(context.Background(), "harbour buoys", 0)
+	if err != nil || res.Mode != search.ModeHybrid {
+		t.Fatalf("search after recovery: %v %+v", err, res)
+	}
+	if got := calls() - before; got != 1 {
+		t.Fatalf("the search called the embedder %d times, want once (its request only: the tools were embedded ahead)", got)
 	}
 }
