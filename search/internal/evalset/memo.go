@@ -18,49 +18,97 @@ import (
 // Memo is an Embedder that embeds each distinct text once, through E, and
 // remembers its vector: an evaluation ranks the same requests and tools
 // many times. Embed may be called up front with every request, so that E
-// sees them in batches. It is safe for concurrent use.
+// sees them in batches. It is safe for concurrent use: a text that one
+// call is embedding is waited for by the others, not embedded again.
 type Memo struct {
 	E search.Embedder
 
-	mu   sync.Mutex
-	vecs map[string][]float32
+	mu      sync.Mutex
+	vecs    map[string][]float32
+	pending map[string]*flight // texts an E call is embedding
 }
+
+// A flight is one call to E; done is closed when it returns.
+type flight struct{ done chan struct{} }
 
 // Embed implements search.Embedder.
 func (m *Memo) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	out := make([][]float32, len(texts))
-	var missing []string
-	seen := map[string]bool{}
-	m.mu.Lock()
-	for i, t := range texts {
-		if out[i] = m.vecs[t]; out[i] == nil && !seen[t] {
-			seen[t] = true
-			missing = append(missing, t)
+	for {
+		var missing []string
+		var waits []*flight
+		seen := map[string]bool{}
+		m.mu.Lock()
+		for _, t := range texts {
+			switch f := m.pending[t]; {
+			case m.vecs[t] != nil, seen[t]:
+			case f != nil:
+				seen[t] = true
+				waits = append(waits, f)
+			default:
+				seen[t] = true
+				missing = append(missing, t)
+			}
 		}
+		var own *flight
+		if len(missing) > 0 {
+			own = &flight{done: make(chan struct{})}
+			if m.pending == nil {
+				m.pending = make(map[string]*flight)
+			}
+			for _, t := range missing {
+				m.pending[t] = own
+			}
+		}
+		m.mu.Unlock()
+		if own == nil && len(waits) == 0 {
+			return m.lookup(texts), nil
+		}
+		if own != nil {
+			if err := m.fly(ctx, own, missing); err != nil {
+				return nil, err
+			}
+		}
+		for _, f := range waits {
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		// Texts another call failed to embed are asked for again.
 	}
-	m.mu.Unlock()
-	if len(missing) == 0 {
-		return out, nil
-	}
-	vecs, err := m.E.Embed(ctx, missing)
-	if err != nil {
-		return nil, err
-	}
-	if len(vecs) != len(missing) {
-		return nil, fmt.Errorf("evalset: embedder returned %d vectors for %d texts", len(vecs), len(missing))
+}
+
+// fly embeds texts through E as flight f and records the vectors.
+func (m *Memo) fly(ctx context.Context, f *flight, texts []string) error {
+	vecs, err := m.E.Embed(ctx, texts)
+	if err == nil && len(vecs) != len(texts) {
+		err = fmt.Errorf("evalset: embedder returned %d vectors for %d texts", len(vecs), len(texts))
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.vecs == nil {
+	if err == nil && m.vecs == nil {
 		m.vecs = make(map[string][]float32)
 	}
-	for i, t := range missing {
-		m.vecs[t] = vecs[i]
+	for i, t := range texts {
+		if err == nil {
+			m.vecs[t] = vecs[i]
+		}
+		delete(m.pending, t)
 	}
+	close(f.done)
+	return err
+}
+
+// lookup returns the remembered vectors of texts.
+func (m *Memo) lookup(texts []string) [][]float32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([][]float32, len(texts))
 	for i, t := range texts {
 		out[i] = m.vecs[t]
 	}
-	return out, nil
+	return out
 }
 
 // memoFile is what Save writes: the vectors by text, and the model's

@@ -2,10 +2,13 @@ package evalset
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -84,5 +87,80 @@ func TestMemoSaveLoad(t *testing.T) {
 	}
 	if err := (&Memo{}).Load(path, "m1"); err == nil {
 		t.Error("a corrupt file loaded")
+	}
+}
+
+// gateEmbedder counts the texts it embeds; each call waits for release or
+// its context, and the first fails if failFirst is set.
+type gateEmbedder struct {
+	mu        sync.Mutex
+	texts     map[string]int
+	calls     int
+	started   chan struct{}
+	release   chan struct{}
+	failFirst bool
+}
+
+func (g *gateEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	g.mu.Lock()
+	for _, t := range texts {
+		g.texts[t]++
+	}
+	g.calls++
+	fail := g.failFirst && g.calls == 1
+	g.mu.Unlock()
+	g.started <- struct{}{}
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if fail {
+		return nil, errors.New("model overloaded")
+	}
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		out[i] = []float32{float32(len(t))}
+	}
+	return out, nil
+}
+
+// Calls at once for the same texts embed each text once: the second
+// waits for what the first is embedding; when the first fails, the second
+// embeds them itself.
+func TestMemoConcurrent(t *testing.T) {
+	for _, firstFails := range []bool{false, true} {
+		g := &gateEmbedder{texts: map[string]int{}, started: make(chan struct{}, 4), release: make(chan struct{}), failFirst: firstFails}
+		m := &Memo{E: g}
+		first := make(chan error, 1)
+		go func() {
+			_, err := m.Embed(context.Background(), []string{"a", "bb"})
+			first <- err
+		}()
+		<-g.started // the first call is embedding a and bb
+		second := make(chan [][]float32, 1)
+		go func() {
+			v, err := m.Embed(context.Background(), []string{"bb", "ccc", "a"})
+			if err != nil {
+				t.Error(err)
+			}
+			second <- v
+		}()
+		<-g.started // the second embeds only ccc
+		close(g.release)
+		if err := <-first; (err != nil) != firstFails {
+			t.Fatalf("first call: %v, want failure %v", err, firstFails)
+		}
+		v := <-second
+		if len(v) != 3 || v[0][0] != 2 || v[1][0] != 3 || v[2][0] != 1 {
+			t.Fatalf("second call's vectors %v", v)
+		}
+		want := map[string]int{"a": 1, "bb": 1, "ccc": 1}
+		if firstFails {
+			want = map[string]int{"a": 2, "bb": 2, "ccc": 1}
+		}
+		if !maps.Equal(g.texts, want) {
+			t.Errorf("first fails %v: texts embedded %v, want %v", firstFails, g.texts, want)
+		}
 	}
 }
