@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/search"
 )
 
@@ -303,24 +304,10 @@ func TestServiceEmbedsAhead(t *testing.T) {
 	}
 }
 
-// logBuffer collects a logger's text output.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// count returns how many lines hold all of words.
-func (l *logBuffer) count(words ...string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// countLines returns how many lines of log hold all of words.
+func countLines(log string, words ...string) int {
 	n := 0
-	for _, line := range strings.Split(l.b.String(), "\n") {
+	for _, line := range strings.Split(log, "\n") {
 		if !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(line, w) }) {
 			n++
 		}
@@ -341,7 +328,7 @@ func TestServiceWarmUpRetries(t *testing.T) {
 		}
 		return nil
 	}}
-	logs := &logBuffer{}
+	logs := &testenv.LockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc, err := search.Enable(gw, &search.Options{Embedder: emb, Logger: log,
 		Hybrid: &search.HybridOptions{RetryAfter: 50 * time.Millisecond}})
@@ -358,7 +345,7 @@ func TestServiceWarmUpRetries(t *testing.T) {
 		t.Helper()
 		for deadline := time.Now().Add(5 * time.Second); !ok(); {
 			if time.Now().After(deadline) {
-				t.Fatalf("still not: %s (embedder calls %d); log:\n%s", what, calls(), logs.b.String())
+				t.Fatalf("still not: %s (embedder calls %d); log:\n%s", what, calls(), logs.String())
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
@@ -370,13 +357,13 @@ func TestServiceWarmUpRetries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitUntil("three failed tries", func() bool { return logs.count("embedding the catalogue failed") >= 3 })
-	if n := logs.count("level=WARN", "embedding the catalogue failed"); n != 1 {
-		t.Fatalf("%d warnings for one run of failures, want 1; log:\n%s", n, logs.b.String())
+	waitUntil("three failed tries", func() bool { return countLines(logs.String(), "embedding the catalogue failed") >= 3 })
+	if n := countLines(logs.String(), "level=WARN", "embedding the catalogue failed"); n != 1 {
+		t.Fatalf("%d warnings for one run of failures, want 1; log:\n%s", n, logs.String())
 	}
 	down.Store(false)
 	waitUntil("the catalogue embedded once the embedder is back", func() bool {
-		return logs.count("level=INFO", "embedding the catalogue works again") == 1
+		return countLines(logs.String(), "level=INFO", "embedding the catalogue works again") == 1
 	})
 	before := calls()
 	_, res, err := svc.Search(context.Background(), "harbour buoys", 0)
