@@ -85,6 +85,10 @@ func (e *OpenAIEmbedder) embedBatch(ctx context.Context, texts []string) ([][]fl
 		return nil, fmt.Errorf("search: embeddings: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// Embedding is idempotent: with this key, unsent, net/http sends the
+	// request again on a new connection when a reused one turns out to be
+	// closed by the server (an idle timeout ending as it was reused).
+	req.Header["Idempotency-Key"] = nil
 	if e.APIKey != "" {
 		req.Header.Set("Authorization", "Bearer "+e.APIKey)
 	}
