@@ -24,7 +24,8 @@ type Embedder interface {
 
 // OpenAIEmbedder calls an OpenAI-compatible embeddings endpoint
 // (POST {BaseURL}/embeddings), as served by OpenAI, Ollama, vLLM and
-// Hugging Face TEI.
+// Hugging Face TEI. Its requests are idempotent: one that meets a reused
+// connection the server has closed is sent again on a new one.
 type OpenAIEmbedder struct {
 	// BaseURL is the API root, for example "https://api.openai.com/v1"
 	// or "http://127.0.0.1:11434/v1".
