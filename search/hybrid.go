@@ -54,16 +54,18 @@ type HybridOptions struct {
 // by clause as well as whole, and the lexical ranking's first hit keeps a
 // place among the first few (HybridOptions.LexicalPlace). The default
 // constants were chosen leave-one-set-out on public tool-retrieval
-// benchmarks with a local model (docs/search.md). Tool embeddings are computed on first use and whenever
-// the index changes (or ahead, by [Hybrid.Refresh]), 64 tools an embedder
-// call, and cached by a hash of the embedded text, so a tool whose text did
-// not change is never embedded twice and an interrupted refresh resumes
-// where it stopped. While the index's changes are embedded, other searches
-// go on with the vectors of before.
+// benchmarks with a local model (docs/search.md). Tool embeddings are
+// computed on first use and whenever the index changes (or ahead, by
+// [Hybrid.Refresh]), 64 tools an embedder call, and cached by a hash of
+// the embedded text, so a tool whose text did not change is never embedded
+// twice and an interrupted refresh resumes where it stopped. While the
+// index's changes are embedded, other searches go on with the vectors of
+// before.
 //
 // When the embedder fails, Search falls back to the lexical ranking and
 // says so in Result.Mode and Result.Fallback; it then stays lexical for
-// HybridOptions.RetryAfter before trying the embedder again.
+// HybridOptions.RetryAfter before trying the embedder again, and so it
+// does after a failed Refresh.
 type Hybrid struct {
 	ix   *Index
 	emb  Embedder
@@ -168,14 +170,21 @@ func (h *Hybrid) Search(ctx context.Context, query string, opts *SearchOptions) 
 			return nil, fmt.Errorf("search: %w", ctx.Err())
 		}
 		h.logger().WarnContext(ctx, "search: embedder failed, using lexical ranking", "err", err, "retry_after", h.opts.RetryAfter)
-		if h.opts.RetryAfter > 0 {
-			h.failMu.Lock()
-			h.failUntil, h.lastErr = time.Now().Add(h.opts.RetryAfter), err
-			h.failMu.Unlock()
-		}
+		h.backOff(err)
 		return lexical(err), nil
 	}
 	return &Result{Hits: h.fuse(lex, vec, limit, h.opts.VectorWeight*h.ix.unseen(query)), Mode: ModeHybrid}, nil
+}
+
+// backOff keeps searches lexical for RetryAfter after the embedder failed
+// with err.
+func (h *Hybrid) backOff(err error) {
+	if h.opts.RetryAfter <= 0 {
+		return
+	}
+	h.failMu.Lock()
+	h.failUntil, h.lastErr = time.Now().Add(h.opts.RetryAfter), err
+	h.failMu.Unlock()
 }
 
 // embed calls the embedder with the per-call timeout.
@@ -330,9 +339,14 @@ const toolChunk = 64
 // no search waits for them: an application may call it at start. Search
 // refreshes on its own when the index changed. Each embedder call is
 // bounded by HybridOptions.Timeout, and the vectors of the calls that
-// succeeded are kept when a later one fails.
+// succeeded are kept when a later one fails. A failure keeps searches
+// lexical for HybridOptions.RetryAfter, as a search's own failure does.
 func (h *Hybrid) Refresh(ctx context.Context) error {
-	return h.refresh(ctx, true)
+	err := h.refresh(ctx, true)
+	if err != nil && ctx.Err() == nil {
+		h.backOff(err)
+	}
+	return err
 }
 
 // refresh brings the tool vectors up to date with the index, embedding

@@ -374,3 +374,27 @@ func TestServiceWarmUpRetries(t *testing.T) {
 		t.Fatalf("the search called the embedder %d times, want once (its request only: the tools were embedded ahead)", got)
 	}
 }
+
+// A failed Refresh keeps searches lexical for RetryAfter, as a failed
+// search does: the embedder is not called again until then.
+func TestHybridRefreshBacksOff(t *testing.T) {
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	emb := &gatedEmbedder{gate: func(context.Context, []string) error { return errors.New("connection refused") }}
+	h := search.NewHybrid(ix, emb, &search.HybridOptions{RetryAfter: time.Minute})
+	h.Logger = discard()
+	if err := h.Refresh(context.Background()); err == nil {
+		t.Fatal("Refresh with a failing embedder: no error")
+	}
+	before := len(emb.calls)
+	res, err := h.Search(context.Background(), "weather forecast", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != search.ModeLexical || res.Fallback == nil || !strings.Contains(res.Fallback.Error(), "connection refused") {
+		t.Fatalf("search after a failed refresh: mode %q, fallback %v; want lexical, saying why", res.Mode, res.Fallback)
+	}
+	if got := len(emb.calls) - before; got != 0 {
+		t.Fatalf("the search called the embedder %d times within RetryAfter of the failed refresh", got)
+	}
+}
