@@ -45,9 +45,9 @@ func TestKeepPlace(t *testing.T) {
 					t.Fatalf("scores rise at %d: %v", i, tt.hits)
 				}
 			}
-			if i := slices.Index(got, tt.keep); i >= 0 && !slices.ContainsFunc(before, func(h Hit) bool { return h.Name == tt.keep }) {
-				if s := tt.hits[i].Score; i+1 < len(tt.hits) && s != tt.hits[i+1].Score {
-					t.Fatalf("moved hit scored %g, want the displaced hit's %g", s, tt.hits[i+1].Score)
+			if !slices.Equal(tt.hits, before) { // moved: it takes the displaced hit's score
+				if at := tt.place - 1; tt.hits[at].Score != tt.hits[at+1].Score {
+					t.Fatalf("moved hit scored %g, want the displaced hit's %g", tt.hits[at].Score, tt.hits[at+1].Score)
 				}
 			}
 		})
