@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // An Embedder turns texts into vectors for semantic ranking. It must
@@ -109,30 +110,56 @@ func (e *OpenAIEmbedder) embedBatch(ctx context.Context, texts []string) ([][]fl
 	if resp.StatusCode/100 != 2 {
 		return nil, fmt.Errorf("search: embeddings: %s: %s", resp.Status, excerpt(data))
 	}
+	return decodeEmbeddings(data, len(texts))
+}
+
+// decodeEmbeddings reads an embeddings response that answers n texts: one
+// vector per text, each text's index given once, all vectors of one length.
+func decodeEmbeddings(data []byte, n int) ([][]float32, error) {
 	var r embeddingResponse
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("search: embeddings: decoding response: %w", err)
 	}
-	if len(r.Data) != len(texts) {
-		return nil, fmt.Errorf("search: embeddings: got %d vectors for %d texts", len(r.Data), len(texts))
+	if len(r.Data) != n {
+		return nil, fmt.Errorf("search: embeddings: got %d vectors for %d texts", len(r.Data), n)
 	}
-	out := make([][]float32, len(texts))
+	out := make([][]float32, n)
 	for _, d := range r.Data {
-		if d.Index < 0 || d.Index >= len(texts) || out[d.Index] != nil {
+		if d.Index < 0 || d.Index >= n || out[d.Index] != nil {
 			return nil, fmt.Errorf("search: embeddings: bad or repeated index %d", d.Index)
 		}
 		if len(d.Embedding) == 0 {
 			return nil, fmt.Errorf("search: embeddings: empty vector at index %d", d.Index)
+		}
+		if len(d.Embedding) != len(r.Data[0].Embedding) {
+			return nil, fmt.Errorf("search: embeddings: vector at index %d has %d dimensions, vector at index %d has %d",
+				d.Index, len(d.Embedding), r.Data[0].Index, len(r.Data[0].Embedding))
 		}
 		out[d.Index] = d.Embedding
 	}
 	return out, nil
 }
 
+// excerpt is the start of an error response, for an error message: at most
+// 200 bytes, cut between characters, control characters shown as spaces.
 func excerpt(b []byte) string {
 	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "…"
+	cut := len(s) > 200
+	if cut {
+		i := 200
+		for i > 0 && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		s = s[:i]
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if cut {
+		s += "…"
 	}
 	return s
 }

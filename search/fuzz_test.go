@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/toolgate/toolgate"
@@ -61,6 +62,42 @@ func FuzzTextHandling(f *testing.F) {
 		ix.Remove("t___tool")
 		if ix.Len() != 2 {
 			t.Fatalf("Len after remove = %d", ix.Len())
+		}
+	})
+}
+
+// FuzzEmbeddingsResponse decodes arbitrary bodies as the answer of an
+// embeddings server to n texts. Nothing may panic; an answer accepted has
+// one vector per text, all of one length; an error's excerpt of the body
+// is valid UTF-8 without control characters, at most 200 characters
+// and an ellipsis.
+func FuzzEmbeddingsResponse(f *testing.F) {
+	for _, s := range []string{
+		`{"data":[{"index":0,"embedding":[1,0]},{"index":1,"embedding":[0,1]}]}`,
+		`{"data":[{"index":1,"embedding":[1,0]},{"index":0,"embedding":[0,1]}]}`,
+		`{"data":[{"index":0,"embedding":[1,0]},{"index":0,"embedding":[0,1]}]}`,
+		`{"data":[{"index":0,"embedding":[1,0,3]},{"index":1,"embedding":[0,1]}]}`,
+		`{"data":[{"index":-1,"embedding":[1]}]}`, `{"data":[{"index":0,"embedding":[]}]}`,
+		`{"data":[{"index":0,"embedding":[1e39]}]}`, `{"data":null}`, `[]`, `null`, "\xff\xfe",
+	} {
+		f.Add([]byte(s), 2)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, n int) {
+		n = n & 0xff
+		vecs, err := decodeEmbeddings(body, n)
+		if err == nil {
+			if len(vecs) != n {
+				t.Fatalf("%d vectors for %d texts", len(vecs), n)
+			}
+			for i, v := range vecs {
+				if len(v) == 0 || len(v) != len(vecs[0]) {
+					t.Fatalf("vector %d has %d dimensions, vector 0 %d", i, len(v), len(vecs[0]))
+				}
+			}
+		}
+		e := excerpt(body)
+		if !utf8.ValidString(e) || strings.ContainsFunc(e, unicode.IsControl) || utf8.RuneCountInString(e) > 201 {
+			t.Fatalf("excerpt %q of %q", e, body)
 		}
 	})
 }

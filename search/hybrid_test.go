@@ -287,6 +287,13 @@ func TestOpenAIEmbedderErrors(t *testing.T) {
 		{"empty vector", func(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte(`{"data":[{"index":0,"embedding":[]},{"index":1,"embedding":[1]}]}`))
 		}, "empty vector"},
+		{"dimensions disagree", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(`{"data":[{"index":0,"embedding":[1,0]},{"index":1,"embedding":[1,0,0]}]}`))
+		}, "vector at index 1 has 3 dimensions, vector at index 0 has 2"},
+		{"long error body", func(w http.ResponseWriter, r *http.Request) {
+			// Cut after 200 bytes, which fall within the 99th é.
+			http.Error(w, "a\x1bb"+strings.Repeat("é", 500), http.StatusBadGateway)
+		}, "502 Bad Gateway: a b" + strings.Repeat("é", 98) + "…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
