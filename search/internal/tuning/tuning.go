@@ -6,6 +6,7 @@ package tuning
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -107,7 +108,8 @@ func Plain() Params {
 
 // Set changes the constants named in spec, a comma-separated list of
 // Name=value (field names of Params; W and B take six values separated
-// by '/', in field order, or one value as W[i]=x).
+// by '/', in field order, or one value as W[i]=x). Numbers must be finite
+// and not negative: every constant is a weight, a share or a count.
 func (p *Params) Set(spec string) error {
 	v := reflect.ValueOf(p).Elem()
 	for _, kv := range strings.Split(spec, ",") {
@@ -122,20 +124,20 @@ func (p *Params) Set(spec string) error {
 		index := -1
 		if base, rest, ok := strings.Cut(name, "["); ok {
 			i, err := strconv.Atoi(strings.TrimSuffix(rest, "]"))
-			if err != nil || !strings.HasSuffix(rest, "]") {
+			if err != nil || i < 0 || !strings.HasSuffix(rest, "]") {
 				return fmt.Errorf("tuning: %q is not Name[index]", name)
 			}
 			name, index = base, i
 		}
 		f := v.FieldByName(name)
-		if !f.IsValid() {
+		if !f.IsValid() || !f.CanSet() {
 			return fmt.Errorf("tuning: no constant %q", name)
 		}
 		if index >= 0 {
 			if f.Kind() != reflect.Array || index >= f.Len() {
 				return fmt.Errorf("tuning: %s[%d]: no such element", name, index)
 			}
-			x, err := strconv.ParseFloat(val, 64)
+			x, err := number(val)
 			if err != nil {
 				return fmt.Errorf("tuning: %s[%d]: %w", name, index, err)
 			}
@@ -150,13 +152,16 @@ func (p *Params) Set(spec string) error {
 			}
 			f.SetBool(b)
 		case reflect.Int:
-			n, err := strconv.Atoi(val)
+			x, err := number(val)
+			if err == nil && (x != math.Trunc(x) || x > math.MaxInt32) {
+				err = fmt.Errorf("%q is not a whole number below 2^31", val)
+			}
 			if err != nil {
 				return fmt.Errorf("tuning: %s: %w", name, err)
 			}
-			f.SetInt(int64(n))
+			f.SetInt(int64(x))
 		case reflect.Float64:
-			x, err := strconv.ParseFloat(val, 64)
+			x, err := number(val)
 			if err != nil {
 				return fmt.Errorf("tuning: %s: %w", name, err)
 			}
@@ -167,15 +172,29 @@ func (p *Params) Set(spec string) error {
 				return fmt.Errorf("tuning: %s takes %d values separated by /", name, f.Len())
 			}
 			for i, s := range parts {
-				x, err := strconv.ParseFloat(s, 64)
+				x, err := number(s)
 				if err != nil {
 					return fmt.Errorf("tuning: %s: %w", name, err)
 				}
 				f.Index(i).SetFloat(x)
 			}
+		default:
+			return fmt.Errorf("tuning: %s cannot be set", name)
 		}
 	}
 	return nil
+}
+
+// number reads a constant's value: a finite number, not negative.
+func number(s string) (float64, error) {
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
+		return 0, fmt.Errorf("%q is not a finite number at least 0", s)
+	}
+	return x, nil
 }
 
 // Diff returns the constants of p that differ from those of base, in the

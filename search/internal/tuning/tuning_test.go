@@ -1,6 +1,9 @@
 package tuning
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSet(t *testing.T) {
 	tests := []struct {
@@ -21,6 +24,16 @@ func TestSet(t *testing.T) {
 		{"Nope=1", false, nil},
 		{"SynW", false, nil},
 		{"Senses=x", false, nil},
+		{"Senses=1.5", false, nil},
+		{"Senses=1e12", false, nil},
+		{"Senses=3e0", true, func(p Params) bool { return p.Senses == 3 }},
+		{"W[-1]=1/2/3/4/5/6", false, nil},
+		{"K1=NaN", false, nil},
+		{"K1=+Inf", false, nil},
+		{"W=1/2/3/4/5/-6", false, nil},
+		{"B[1]=-0.5", false, nil},
+		{"PRFW=-1", false, nil},
+		{"K1=0", true, func(p Params) bool { return p.K1 == 0 }},
 	}
 	for _, tt := range tests {
 		p := Default()
@@ -54,4 +67,32 @@ func TestDiff(t *testing.T) {
 			t.Errorf("Diff of %q is empty", spec)
 		}
 	}
+}
+
+// FuzzSet reads arbitrary specifications of constants, as typed after
+// searcheval's -params. Nothing may panic; a specification read gives
+// constants whose Diff reads back as the same constants, and a failed one
+// says what it is about.
+func FuzzSet(f *testing.F) {
+	for _, s := range []string{"K1=1.6", "W[0]=4,B[2]=0.6", "W=1/2/3/4/5/6", "Plain=true", "Senses=2",
+		"W[-1]=1", "K1=NaN", "Nope=1", "=", ",,", "W[", "K1=1e308,PRFW=4e-324"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		p := Default()
+		if err := p.Set(spec); err != nil {
+			if !strings.HasPrefix(err.Error(), "tuning: ") {
+				t.Fatalf("Set(%q): error %q without its package", spec, err)
+			}
+			return
+		}
+		d := p.Diff(Default())
+		q := Default()
+		if err := q.Set(d); err != nil {
+			t.Fatalf("Set(%q): its Diff %q does not read: %v", spec, d, err)
+		}
+		if q != p {
+			t.Fatalf("Set(%q): its Diff %q reads as %+v, not %+v", spec, d, q, p)
+		}
+	})
 }
