@@ -5,6 +5,7 @@ package evalset
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -146,7 +147,7 @@ func loadMetaTool(dir string, multi bool) (*Set, error) {
 
 func loadSeal(dir string) (*Set, error) {
 	s := &Set{}
-	err := eachLine(filepath.Join(dir, "seal-tools", "tool.jsonl"), func(line []byte) error {
+	err := eachFileLine(filepath.Join(dir, "seal-tools", "tool.jsonl"), func(line []byte) error {
 		var t struct {
 			Name       string `json:"api_name"`
 			Desc       string `json:"api_description"`
@@ -193,7 +194,7 @@ func loadSeal(dir string) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = eachLine(filepath.Join(dir, "seal-tools", "dev.jsonl"), func(line []byte) error {
+	err = eachFileLine(filepath.Join(dir, "seal-tools", "dev.jsonl"), func(line []byte) error {
 		var q struct {
 			Query   string `json:"query"`
 			Calling []struct {
@@ -310,10 +311,30 @@ func sanitize(s string) string {
 
 // LoadGeneric reads a tool set in the generic form: toolsPath holds one
 // MCP Tool object per line (name, title, description, inputSchema) and
-// queriesPath one {"query": ..., "gold": [tool names]} per line.
+// queriesPath one {"query": ..., "gold": [tool names]} per line. Either
+// may be gzip-compressed as path + ".gz".
 func LoadGeneric(toolsPath, queriesPath string) (*Set, error) {
-	s := &Set{Name: filepath.Base(toolsPath)}
-	err := eachLine(toolsPath, func(line []byte) error {
+	tools, err := open(toolsPath)
+	if err != nil {
+		return nil, fmt.Errorf("evalset: tools: %w", err)
+	}
+	defer tools.Close()
+	queries, err := open(queriesPath)
+	if err != nil {
+		return nil, fmt.Errorf("evalset: queries: %w", err)
+	}
+	defer queries.Close()
+	return readGeneric(toolsPath, tools, queriesPath, queries)
+}
+
+// readGeneric reads the generic form (see [LoadGeneric]) from two readers
+// named as their files. Every tool has a name of its own, every query a
+// text and gold tools of the catalogue: a slip in a hand-made file is an
+// error naming its line, not a quietly lower score.
+func readGeneric(toolsName string, tools io.Reader, queriesName string, queries io.Reader) (*Set, error) {
+	s := &Set{Name: filepath.Base(toolsName)}
+	lineOf := map[string]int{}
+	err := eachLine(toolsName, tools, func(n int, line []byte) error {
 		var t struct {
 			Name        string          `json:"name"`
 			Title       string          `json:"title"`
@@ -326,6 +347,10 @@ func LoadGeneric(toolsPath, queriesPath string) (*Set, error) {
 		if t.Name == "" {
 			return errors.New("tool without a name")
 		}
+		if first, ok := lineOf[t.Name]; ok {
+			return fmt.Errorf("tool %q named again (first on line %d)", t.Name, first)
+		}
+		lineOf[t.Name] = n
 		s.Docs = append(s.Docs, search.Document{ToolInfo: toolgate.ToolInfo{Name: t.Name, Tool: toolgate.Tool{
 			Name: t.Name, Title: t.Title, Description: t.Description, InputSchema: t.InputSchema,
 		}}})
@@ -334,10 +359,21 @@ func LoadGeneric(toolsPath, queriesPath string) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evalset: tools: %w", err)
 	}
-	err = eachLine(queriesPath, func(line []byte) error {
+	err = eachLine(queriesName, queries, func(_ int, line []byte) error {
 		var q Query
 		if err := json.Unmarshal(line, &q); err != nil {
 			return err
+		}
+		if strings.TrimSpace(q.Text) == "" {
+			return errors.New("query without text")
+		}
+		if len(q.Gold) == 0 {
+			return errors.New("query without gold tools")
+		}
+		for _, g := range q.Gold {
+			if _, ok := lineOf[g]; !ok {
+				return fmt.Errorf("gold tool %q is not in the tools file", g)
+			}
 		}
 		s.Queries = append(s.Queries, q)
 		return nil
@@ -348,26 +384,37 @@ func LoadGeneric(toolsPath, queriesPath string) (*Set, error) {
 	return s, nil
 }
 
-func eachLine(path string, fn func([]byte) error) error {
+// eachFileLine calls fn with each line of the file at path (or path +
+// ".gz") that is not blank.
+func eachFileLine(path string, fn func([]byte) error) error {
 	f, err := open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return eachLine(path, f, func(_ int, line []byte) error { return fn(line) })
+}
+
+// eachLine calls fn with each line of r that is not blank and its number;
+// an error names the line as name:number.
+func eachLine(name string, r io.Reader, fn func(n int, line []byte) error) error {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	n := 0
 	for sc.Scan() {
 		n++
 		line := sc.Bytes()
-		if len(strings.TrimSpace(string(line))) == 0 {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		if err := fn(line); err != nil {
-			return fmt.Errorf("%s:%d: %w", path, n, err)
+		if err := fn(n, line); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, n, err)
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
 }
 
 // Metrics are the scores of a ranker on a set, averaged over queries.

@@ -56,10 +56,69 @@ func TestLoadGeneric(t *testing.T) {
 	if len(s.Docs) != 2 || len(s.Queries) != 2 || s.Queries[1].Gold[0] != "send_mail" {
 		t.Fatalf("loaded %d tools, %d queries: %+v", len(s.Docs), len(s.Queries), s.Queries)
 	}
-	must(t, os.WriteFile(tools, []byte(`{"description":"no name"}`), 0o600))
-	if _, err := LoadGeneric(tools, queries); err == nil {
-		t.Fatal("tool without a name accepted")
+}
+
+func TestReadGenericErrors(t *testing.T) {
+	const twoTools = `{"name":"get_weather","description":"Weather forecast"}
+{"name":"send_mail"}`
+	tests := []struct {
+		name, tools, queries, want string
+	}{
+		{"tool without a name", `{"description":"no name"}`, ``, "tools.jsonl:1: tool without a name"},
+		{"tool named twice", twoTools + "\n\n" + `{"name":"get_weather"}`, ``, `tools.jsonl:4: tool "get_weather" named again (first on line 1)`},
+		{"tool not an object", `["get_weather"]`, ``, "tools.jsonl:1: json: cannot unmarshal array"},
+		{"query without text", twoTools, `{"query":" ","gold":["send_mail"]}`, "queries.jsonl:1: query without text"},
+		{"query without gold", twoTools, `{"query":"rain?"}`, "queries.jsonl:1: query without gold tools"},
+		{"gold not a tool", twoTools, `{"query":"rain?","gold":["get_weather"]}` + "\n" + `{"query":"mail","gold":["send_email"]}`,
+			`queries.jsonl:2: gold tool "send_email" is not in the tools file`},
+		{"query not JSON", twoTools, `rain?`, "queries.jsonl:1: invalid character"},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := readGeneric("tools.jsonl", strings.NewReader(tt.tools), "queries.jsonl", strings.NewReader(tt.queries))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to say %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzReadGeneric reads arbitrary tools and queries files in the generic
+// form. Nothing may panic; a set read has named tools, each name once,
+// and queries with text whose gold tools are all in it.
+func FuzzReadGeneric(f *testing.F) {
+	f.Add(`{"name":"get_weather","description":"Weather forecast","inputSchema":{"type":"object"}}
+{"name":"send_mail","description":"Send an email"}`, `{"query":"will it rain","gold":["get_weather"]}
+{"query":"email bob","gold":["send_mail","get_weather"]}`)
+	f.Add(`{"name":"a"}`+"\n"+`{"name":"a"}`, `{"query":"x","gold":["a"]}`)
+	f.Add(`{"name":"a","inputSchema":5}`, `{"query":"x","gold":[]}`)
+	f.Add("\xff\n{}", "null\n[]")
+	f.Fuzz(func(t *testing.T, tools, queries string) {
+		s, err := readGeneric("tools.jsonl", strings.NewReader(tools), "queries.jsonl", strings.NewReader(queries))
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "evalset: tools: tools.jsonl") && !strings.HasPrefix(err.Error(), "evalset: queries: queries.jsonl") {
+				t.Fatalf("error %q does not name its file", err)
+			}
+			return
+		}
+		names := map[string]bool{}
+		for _, d := range s.Docs {
+			if d.Name == "" || names[d.Name] || d.Tool.Name != d.Name {
+				t.Fatalf("tool %q: empty, repeated or renamed", d.Name)
+			}
+			names[d.Name] = true
+		}
+		for _, q := range s.Queries {
+			if strings.TrimSpace(q.Text) == "" || len(q.Gold) == 0 {
+				t.Fatalf("query %+v without text or gold", q)
+			}
+			for _, g := range q.Gold {
+				if !names[g] {
+					t.Fatalf("query %q: gold %q not a tool", q.Text, g)
+				}
+			}
+		}
+	})
 }
 
 func TestLoadCorpus(t *testing.T) {
