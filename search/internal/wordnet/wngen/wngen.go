@@ -29,6 +29,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -70,17 +71,30 @@ type deriv struct {
 }
 
 // Build reads the WordNet database in dir and returns the table.
-func Build(dir string) ([]byte, error) {
+func Build(dir string) ([]byte, error) { return BuildFS(os.DirFS(dir), dir) }
+
+// BuildFS reads the WordNet database at the root of fsys and returns the
+// table; errors name its files under dir. A database whose index or
+// pointers name a synset its data files lack is an error.
+func BuildFS(fsys fs.FS, dir string) ([]byte, error) {
+	db := database{fsys, dir}
 	syn := map[key]*synset{}
 	for _, pf := range posFiles {
-		if err := readData(filepath.Join(dir, "data."+pf.name), pf.pos, syn); err != nil {
+		if err := db.readData("data."+pf.name, pf.pos, syn); err != nil {
 			return nil, err
+		}
+	}
+	for k, s := range syn {
+		for _, h := range s.hyper {
+			if syn[h] == nil {
+				return nil, fmt.Errorf("wngen: synset %c %08d: hypernym %c %08d is in no data file", k.pos, k.off, h.pos, h.off)
+			}
 		}
 	}
 	// Senses per word.
 	senses := map[string][]key{}
 	for _, pf := range posFiles {
-		if err := readIndex(filepath.Join(dir, "index."+pf.name), pf.pos, senses); err != nil {
+		if err := db.readIndex("index."+pf.name, pf.pos, senses, syn); err != nil {
 			return nil, err
 		}
 	}
@@ -172,7 +186,7 @@ func Build(dir string) ([]byte, error) {
 	out.WriteString("#exceptions\n")
 	exc := map[string][]string{}
 	for _, pf := range posFiles {
-		if err := readExc(filepath.Join(dir, pf.name+".exc"), exc, senses); err != nil {
+		if err := db.readExc(pf.name+".exc", exc, senses); err != nil {
 			return nil, err
 		}
 	}
@@ -220,10 +234,18 @@ func single(ws []string) []string {
 	return out
 }
 
-func lines(path string, fn func(line string) error) error {
-	f, err := os.Open(path)
+// A database is the WordNet files at the root of fsys, named in errors as
+// files of dir.
+type database struct {
+	fsys fs.FS
+	dir  string
+}
+
+func (db database) lines(name string, fn func(line string) error) error {
+	path := filepath.Join(db.dir, name)
+	f, err := db.fsys.Open(name)
 	if err != nil {
-		return fmt.Errorf("wngen: %w", err)
+		return fmt.Errorf("wngen: %s: %w", path, err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -254,8 +276,8 @@ func filePos(p string) byte {
 
 // readData reads a data.* file: offset lex_filenum ss_type w_cnt (word
 // lex_id)... p_cnt (symbol offset pos source/target)... | gloss.
-func readData(path string, pos byte, syn map[key]*synset) error {
-	return lines(path, func(line string) error {
+func (db database) readData(name string, pos byte, syn map[key]*synset) error {
+	return db.lines(name, func(line string) error {
 		if i := strings.Index(line, " | "); i >= 0 {
 			line = line[:i]
 		}
@@ -307,6 +329,9 @@ func readData(path string, pos byte, syn map[key]*synset) error {
 			case "@", "@i":
 				s.hyper = append(s.hyper, target)
 			case "+", "\\":
+				if len(st) != 4 {
+					return fmt.Errorf("bad source/target %q", st)
+				}
 				src, err1 := strconv.ParseInt(st[:2], 16, 32)
 				tgt, err2 := strconv.ParseInt(st[2:], 16, 32)
 				if err1 != nil || err2 != nil {
@@ -321,9 +346,10 @@ func readData(path string, pos byte, syn map[key]*synset) error {
 }
 
 // readIndex reads an index.* file: lemma pos synset_cnt p_cnt symbol...
-// sense_cnt tagsense_cnt offset... (senses most frequent first).
-func readIndex(path string, pos byte, senses map[string][]key) error {
-	return lines(path, func(line string) error {
+// sense_cnt tagsense_cnt offset... (senses most frequent first). A sense
+// kept must be a synset of syn.
+func (db database) readIndex(name string, pos byte, senses map[string][]key, syn map[key]*synset) error {
+	return db.lines(name, func(line string) error {
 		f := strings.Fields(line)
 		if len(f) < 6 {
 			return fmt.Errorf("short record")
@@ -335,6 +361,9 @@ func readIndex(path string, pos byte, senses map[string][]key) error {
 		pcnt, err := strconv.Atoi(f[3])
 		if err != nil {
 			return err
+		}
+		if pcnt < 0 || pcnt > len(f) {
+			return fmt.Errorf("bad pointer count %d", pcnt)
 		}
 		i := 4 + pcnt
 		if i+1 >= len(f) {
@@ -351,6 +380,9 @@ func readIndex(path string, pos byte, senses map[string][]key) error {
 			if err != nil {
 				return err
 			}
+			if syn[key{pos, off}] == nil {
+				return fmt.Errorf("%s: synset %08d is in no data file", w, off)
+			}
 			senses[w] = append(senses[w], key{pos, off})
 		}
 		return nil
@@ -359,8 +391,8 @@ func readIndex(path string, pos byte, senses map[string][]key) error {
 
 // readExc reads an exception list (form lemma...), keeping forms whose
 // lemmas are words of the table.
-func readExc(path string, exc map[string][]string, senses map[string][]key) error {
-	return lines(path, func(line string) error {
+func (db database) readExc(name string, exc map[string][]string, senses map[string][]key) error {
+	return db.lines(name, func(line string) error {
 		f := strings.Fields(line)
 		if len(f) < 2 || !isWord(f[0]) {
 			return nil
