@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
 	"time"
 
@@ -65,9 +66,10 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 	if err != nil {
 		return err
 	}
-	// measured holds R@5 of a set (by index into sel) with lexical
-	// constants lex and fusion constants o; measure fills it, each
-	// combination once, on GOMAXPROCS goroutines.
+	// measured holds R@5 of a set (by index into sets, each whole: the
+	// fusion constants are chosen on every query, MetaTool's included)
+	// with lexical constants lex and fusion constants o; measure fills it,
+	// each combination once, on GOMAXPROCS goroutines.
 	type key struct {
 		lex string
 		o   search.HybridOptions
@@ -84,9 +86,10 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 		}
 		return parallel(len(todo), func(i int) error {
 			k := todo[i]
-			m, err := evalset.Evaluate(sel[k.set], hybridRanker(indexed(sel[k.set], mustParams(k.lex)), emb, k.o, timeout))
+			s := sets[k.set]
+			m, err := evalset.Evaluate(s, hybridRanker(indexed(s, mustParams(k.lex)), emb, k.o, timeout))
 			if err != nil {
-				return fmt.Errorf("%s: %w", sel[k.set].Name, err)
+				return fmt.Errorf("%s: %w", s.Name, err)
 			}
 			mu.Lock()
 			measured[k] = m.R5
@@ -94,49 +97,51 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 			return nil
 		})
 	}
-	// choose returns the lexical and fusion constants chosen on every set
-	// but skip (-1: on all).
-	choose := func(skip int) (string, search.HybridOptions, error) {
+	// choose returns the lexical constants chosen on every set but skip
+	// (-1: on all) and the fusion grid ranked by mean R@5 on those sets,
+	// best first, the earlier point first on a tie.
+	choose := func(skip int) (string, []scored, error) {
 		lex, err := chooseLexical(skip)
 		if err != nil {
-			return "", search.HybridOptions{}, err
+			return "", nil, err
 		}
 		var keys []key
 		for _, o := range grid {
-			for j := range sel {
+			for j := range sets {
 				if j != skip {
 					keys = append(keys, key{lex, o, j})
 				}
 			}
 		}
 		if err := measure(keys); err != nil {
-			return "", search.HybridOptions{}, err
+			return "", nil, err
 		}
-		bi, bv := 0, -1.0
+		ranked := make([]scored, len(grid))
 		for i, o := range grid {
-			r := make([]float64, len(sel))
-			for j := range sel {
+			r := make([]float64, len(sets))
+			for j := range sets {
 				if j != skip {
 					r[j] = measured[key{lex, o, j}]
 				}
 			}
-			if v := mean(r, skip); v > bv+1e-12 {
-				bi, bv = i, v
-			}
+			ranked[i] = scored{o, mean(r, skip)}
 		}
-		return lex, grid[bi], nil
+		sort.SliceStable(ranked, func(a, b int) bool { return ranked[a].mean > ranked[b].mean+1e-12 })
+		return lex, ranked, nil
 	}
-	allLex, all, err := choose(-1)
+	allLex, allRanked, err := choose(-1)
 	if err != nil {
 		return err
 	}
+	all := allRanked[0].o
 	fmt.Fprintf(w, "fusion grid: %d points; chosen on all sets: %s, lexical constants %s\n", len(grid), fusionName(all), shipped(allLex))
 	fmt.Fprintf(w, "%-13s %8s %8s %8s %8s  %s\n", "set (R@5)", "plain", "lexical", "held-out", "dev", "chosen on the other sets")
 	for j, s := range sets {
-		lex, held, err := choose(j)
+		lex, ranked, err := choose(j)
 		if err != nil {
 			return err
 		}
+		held, next := ranked[0], ranked[1]
 		row := []float64{}
 		for _, p := range []tuning.Params{tuning.Plain(), mustParams(lex)} {
 			m, err := evalParams(s, p)
@@ -145,17 +150,15 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 			}
 			row = append(row, m.R5)
 		}
-		for _, c := range []struct {
-			lex string
-			o   search.HybridOptions
-		}{{lex, held}, {allLex, all}} {
-			m, err := evalset.Evaluate(s, hybridRanker(indexed(s, mustParams(c.lex)), emb, c.o, timeout))
-			if err != nil {
-				return fmt.Errorf("%s: %w", s.Name, err)
-			}
-			row = append(row, m.R5)
+		if err := measure([]key{{lex, held.o, j}, {allLex, all, j}, {lex, next.o, j}}); err != nil {
+			return err
 		}
-		fmt.Fprintf(w, "%-13s %8.4f %8.4f %8.4f %8.4f  %s; %s\n", s.Name, row[0], row[1], row[2], row[3], fusionName(held), shipped(lex))
+		row = append(row, measured[key{lex, held.o, j}], measured[key{allLex, all, j}])
+		fmt.Fprintf(w, "%-13s %8.4f %8.4f %8.4f %8.4f  %s; %s\n", s.Name, row[0], row[1], row[2], row[3], fusionName(held.o), shipped(lex))
+		// The runner-up shows how close the choice was, and what it
+		// would have made of the set.
+		fmt.Fprintf(w, "%-13s %26s %8.4f %8s  next: %s, mean %.5f on the other sets against %.5f\n",
+			"", "", measured[key{lex, next.o, j}], "", fusionName(next.o), next.mean, held.mean)
 	}
 	return nil
 }
@@ -165,6 +168,13 @@ func indexed(s *evalset.Set, p tuning.Params) *search.Index {
 	ix := search.NewIndexParams(p)
 	ix.Upsert(s.Docs...)
 	return ix
+}
+
+// scored is a point of the fusion grid and its mean R@5 on the sets it
+// was chosen on.
+type scored struct {
+	o    search.HybridOptions
+	mean float64
 }
 
 func fusionName(o search.HybridOptions) string {
