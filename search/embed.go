@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -204,48 +203,6 @@ func embedText(d *Document) string {
 type contentHash [sha256.Size]byte
 
 func hashText(s string) contentHash { return sha256.Sum256([]byte(s)) }
-
-// normalize scales v to unit length in place; a zero vector stays zero.
-func normalize(v []float32) []float32 {
-	var n float64
-	for _, x := range v {
-		n += float64(x) * float64(x)
-	}
-	if n == 0 {
-		return v
-	}
-	inv := float32(1 / math.Sqrt(n))
-	for i := range v {
-		v[i] *= inv
-	}
-	return v
-}
-
-// dot is the dot product of a and b, minus infinity when their lengths
-// differ. It sums in eight lanes, so that the additions do not wait on
-// each other (a vector ranking is 10,000 of these).
-func dot(a, b []float32) float32 {
-	if len(a) != len(b) {
-		return float32(math.Inf(-1))
-	}
-	var s0, s1, s2, s3, s4, s5, s6, s7 float32
-	i := 0
-	for ; i+8 <= len(a); i += 8 {
-		x, y := a[i:i+8:i+8], b[i:i+8:i+8]
-		s0 += x[0] * y[0]
-		s1 += x[1] * y[1]
-		s2 += x[2] * y[2]
-		s3 += x[3] * y[3]
-		s4 += x[4] * y[4]
-		s5 += x[5] * y[5]
-		s6 += x[6] * y[6]
-		s7 += x[7] * y[7]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-}
 
 var errNoVectors = errors.New("search: embedder returned no vectors")
 
