@@ -56,9 +56,9 @@ func hybridRanker(ix *search.Index, emb search.Embedder, opts search.HybridOptio
 // out, and hybrid ranking held out and dev (constants chosen on all sets),
 // as R@5. emb is to remember vectors (an evalset.Memo): the sets are
 // ranked many times.
-func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Duration) error {
+func losoHybrid(w io.Writer, dir string, thin int, emb search.Embedder, timeout time.Duration) error {
 	grid := fusionGrid()
-	sets, sel, err := loadLOSO(dir)
+	sets, sel, err := loadLOSO(dir, thin)
 	if err != nil {
 		return err
 	}
@@ -66,14 +66,14 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 	if err != nil {
 		return err
 	}
-	// measured holds R@5 of a set (by index into sets, each whole: the
-	// fusion constants are chosen on every query, MetaTool's included)
-	// with lexical constants lex and fusion constants o; measure fills it,
-	// each combination once, on GOMAXPROCS goroutines.
+	// measured holds R@5 of a set (as the constants are chosen on it, or
+	// whole; the same set when thin is 1) with lexical constants lex and
+	// fusion constants o; measure fills it, each combination once, on
+	// GOMAXPROCS goroutines.
 	type key struct {
 		lex string
 		o   search.HybridOptions
-		set int
+		set *evalset.Set
 	}
 	measured := map[key]float64{}
 	var mu sync.Mutex
@@ -86,7 +86,7 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 		}
 		return parallel(len(todo), func(i int) error {
 			k := todo[i]
-			s := sets[k.set]
+			s := k.set
 			m, err := evalset.Evaluate(s, hybridRanker(indexed(s, mustParams(k.lex)), emb, k.o, timeout))
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.Name, err)
@@ -109,7 +109,7 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 		for _, o := range grid {
 			for j := range sets {
 				if j != skip {
-					keys = append(keys, key{lex, o, j})
+					keys = append(keys, key{lex, o, sel[j]})
 				}
 			}
 		}
@@ -121,7 +121,7 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 			r := make([]float64, len(sets))
 			for j := range sets {
 				if j != skip {
-					r[j] = measured[key{lex, o, j}]
+					r[j] = measured[key{lex, o, sel[j]}]
 				}
 			}
 			ranked[i] = scored{o, mean(r, skip)}
@@ -150,15 +150,15 @@ func losoHybrid(w io.Writer, dir string, emb search.Embedder, timeout time.Durat
 			}
 			row = append(row, m.R5)
 		}
-		if err := measure([]key{{lex, held.o, j}, {allLex, all, j}, {lex, next.o, j}}); err != nil {
+		if err := measure([]key{{lex, held.o, s}, {allLex, all, s}, {lex, next.o, s}}); err != nil {
 			return err
 		}
-		row = append(row, measured[key{lex, held.o, j}], measured[key{allLex, all, j}])
+		row = append(row, measured[key{lex, held.o, s}], measured[key{allLex, all, s}])
 		fmt.Fprintf(w, "%-13s %8.4f %8.4f %8.4f %8.4f  %s; %s\n", s.Name, row[0], row[1], row[2], row[3], fusionName(held.o), shipped(lex))
 		// The runner-up shows how close the choice was, and what it
 		// would have made of the set.
 		fmt.Fprintf(w, "%-13s %26s %8.4f %8s  next: %s, mean %.5f on the other sets against %.5f\n",
-			"", "", measured[key{lex, next.o, j}], "", fusionName(next.o), next.mean, held.mean)
+			"", "", measured[key{lex, next.o, s}], "", fusionName(next.o), next.mean, held.mean)
 	}
 	return nil
 }

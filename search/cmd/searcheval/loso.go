@@ -18,10 +18,6 @@ import (
 // losoSets are the held-out units: one per benchmark.
 var losoSets = []string{"metatool", "seal-tools", "livemcpbench", "mcp-bench"}
 
-// selectEvery thins MetaTool's 20,614 queries to 1 in selectEvery while
-// constants are chosen; the held-out figures use every query.
-const selectEvery = 10
-
 // grid is the constants searched: each axis a constant and its values,
 // the first value of each axis preferred on a tie.
 var grid = []struct {
@@ -180,8 +176,8 @@ func (e *evaluator) ascend(spec string, skip int) (string, error) {
 // constants chosen on the other sets (held-out) and those chosen on all
 // sets (dev), as R@5. The constants are chosen on the grid and, with
 // coord, improved by coordinate ascent from the grid's best point.
-func loso(w io.Writer, dir string, coord bool) error {
-	sets, sel, err := loadLOSO(dir)
+func loso(w io.Writer, dir string, thin int, coord bool) error {
+	sets, sel, err := loadLOSO(dir, thin)
 	if err != nil {
 		return err
 	}
@@ -218,8 +214,10 @@ func loso(w io.Writer, dir string, coord bool) error {
 }
 
 // loadLOSO loads the held-out units, whole and as the constants are
-// chosen on them (MetaTool thinned).
-func loadLOSO(dir string) (sets, sel []*evalset.Set, err error) {
+// chosen on them: MetaTool's 20,614 queries thinned to 1 in thin (every
+// query for thin 1; the others are small). The held-out figures read
+// every query.
+func loadLOSO(dir string, thin int) (sets, sel []*evalset.Set, err error) {
 	sets = make([]*evalset.Set, len(losoSets))
 	sel = make([]*evalset.Set, len(losoSets))
 	for i, name := range losoSets {
@@ -228,8 +226,8 @@ func loadLOSO(dir string) (sets, sel []*evalset.Set, err error) {
 			return nil, nil, err
 		}
 		sets[i], sel[i] = s, s
-		if name == "metatool" {
-			sel[i] = s.Thin(selectEvery)
+		if name == "metatool" && thin > 1 {
+			sel[i] = s.Thin(thin)
 		}
 	}
 	return sets, sel, nil

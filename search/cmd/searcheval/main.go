@@ -72,6 +72,7 @@ func run() error {
 	params := flag.String("params", "", "ranking constants to change, Name=value,... (see search/internal/tuning)")
 	misses := flag.Int("misses", 0, "print up to this many queries per set whose gold tools are not all in the first 5, with the first 5")
 	losoFlag := flag.Bool("loso", false, "leave-one-set-out: choose the ranking constants on all sets but one, report R@5 on that one")
+	thin := flag.Int("thin", 1, "with -loso: choose the constants on 1 MetaTool query in this many, for speed (the held-out figures read every query)")
 	coord := flag.Bool("coord", false, "with -loso: after the grid, coordinate ascent over the BM25F constants, feedback depth and name boost")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
 	flag.Parse()
@@ -104,9 +105,9 @@ func run() error {
 	}
 	if *losoFlag {
 		if emb != nil {
-			return losoHybrid(os.Stdout, *corpus, emb, *embedTimeout)
+			return losoHybrid(os.Stdout, *corpus, *thin, emb, *embedTimeout)
 		}
-		return loso(os.Stdout, *corpus, *coord)
+		return loso(os.Stdout, *corpus, *thin, *coord)
 	}
 	var todo []*evalset.Set
 	switch {
