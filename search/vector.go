@@ -24,8 +24,8 @@ func normalize(v []float32) []float32 {
 
 // dot is the dot product of a and b, minus infinity when their lengths
 // differ. A vector ranking is 10,000 of these: gonum's BLAS computes it
-// with the processor's vector instructions where it has them (four to
-// five times the speed of a loop in Go on amd64).
+// with the processor's vector instructions (SSE on amd64; a loop in Go
+// elsewhere), a third of the time of a loop in Go.
 func dot(a, b []float32) float32 {
 	if len(a) != len(b) {
 		return float32(math.Inf(-1))
