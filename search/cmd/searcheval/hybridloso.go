@@ -116,18 +116,15 @@ func losoHybrid(w io.Writer, dir string, thin int, emb search.Embedder, timeout 
 		if err := measure(keys); err != nil {
 			return "", nil, err
 		}
-		ranked := make([]scored, len(grid))
-		for i, o := range grid {
+		return lex, rankGrid(grid, func(o search.HybridOptions) float64 {
 			r := make([]float64, len(sets))
 			for j := range sets {
 				if j != skip {
 					r[j] = measured[key{lex, o, sel[j]}]
 				}
 			}
-			ranked[i] = scored{o, mean(r, skip)}
-		}
-		sort.SliceStable(ranked, func(a, b int) bool { return ranked[a].mean > ranked[b].mean+1e-12 })
-		return lex, ranked, nil
+			return mean(r, skip)
+		}), nil
 	}
 	allLex, allRanked, err := choose(-1)
 	if err != nil {
@@ -175,6 +172,18 @@ func indexed(s *evalset.Set, p tuning.Params) *search.Index {
 type scored struct {
 	o    search.HybridOptions
 	mean float64
+}
+
+// rankGrid returns the points of grid with their mean R@5, best first; of
+// points whose means differ by no more than rounding, the earlier in the
+// grid comes first.
+func rankGrid(grid []search.HybridOptions, mean func(search.HybridOptions) float64) []scored {
+	ranked := make([]scored, len(grid))
+	for i, o := range grid {
+		ranked[i] = scored{o, mean(o)}
+	}
+	sort.SliceStable(ranked, func(a, b int) bool { return ranked[a].mean > ranked[b].mean+1e-12 })
+	return ranked
 }
 
 func fusionName(o search.HybridOptions) string {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/toolgate/toolgate/internal/testenv"
+	"github.com/toolgate/toolgate/search"
+)
+
+// TestRankGrid checks the order a fold's choice is read from: best mean
+// first, and of points equal but for rounding, the earlier in the grid,
+// as the grid's order promises ("the first preferred on a tie").
+func TestRankGrid(t *testing.T) {
+	p := func(k float64) search.HybridOptions { return search.HybridOptions{RRFK: k} }
+	tests := []struct {
+		name  string
+		means []float64 // of points RRFK 1, 2, ...
+		want  []float64 // RRFK of the ranked points
+	}{
+		{"distinct", []float64{0.5, 0.7, 0.6}, []float64{2, 3, 1}},
+		{"tie keeps grid order", []float64{0.6, 0.7, 0.7, 0.1}, []float64{2, 3, 1, 4}},
+		{"rounding is a tie", []float64{0.7, 0.7 + 1e-15, 0.70001}, []float64{3, 1, 2}},
+		{"one point", []float64{0.2}, []float64{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var grid []search.HybridOptions
+			for i := range tt.means {
+				grid = append(grid, p(float64(i+1)))
+			}
+			ranked := rankGrid(grid, func(o search.HybridOptions) float64 { return tt.means[int(o.RRFK)-1] })
+			for i, r := range ranked {
+				if r.o.RRFK != tt.want[i] || r.mean != tt.means[int(r.o.RRFK)-1] {
+					t.Fatalf("ranked %v, want RRFK order %v", ranked, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestFusionGrid checks the grid's size and that its points are distinct,
+// and that the lexical place, the rule added last, comes second on its
+// axis: a tie keeps the ranking as it was without it.
+func TestFusionGrid(t *testing.T) {
+	grid := fusionGrid()
+	if len(grid) != 60 {
+		t.Fatalf("%d points, want 60 (docs/search.md says so)", len(grid))
+	}
+	seen := map[search.HybridOptions]bool{}
+	for _, o := range grid {
+		if seen[o] {
+			t.Fatalf("%s twice", fusionName(o))
+		}
+		seen[o] = true
+	}
+	if first := grid[0]; first.LexicalPlace >= 0 || grid[1].LexicalPlace < 0 {
+		t.Errorf("grid starts %s, %s: want the lexical place off first", fusionName(first), fusionName(grid[1]))
+	}
+}
+
+// TestLoadLOSO checks how the choices read the sets: every query by
+// default, 1 MetaTool query in thin otherwise, the held-out sets whole.
+func TestLoadLOSO(t *testing.T) {
+	dir := filepath.Join(testenv.RepoRoot(), "testdata", "corpus", "toolsearch")
+	for _, thin := range []int{1, 10} {
+		sets, sel, err := loadLOSO(dir, thin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sets) != len(losoSets) || len(sel) != len(losoSets) {
+			t.Fatalf("thin %d: %d and %d sets, want %d", thin, len(sets), len(sel), len(losoSets))
+		}
+		for i, s := range sets {
+			want := len(s.Queries)
+			if s.Name == "metatool" && thin > 1 {
+				want = (len(s.Queries) + thin - 1) / thin
+			}
+			if got := len(sel[i].Queries); got != want {
+				t.Errorf("thin %d: %s chosen on %d of %d queries, want %d", thin, s.Name, got, len(s.Queries), want)
+			}
+		}
+		if n := len(sets[0].Queries); sets[0].Name != "metatool" || n != 20614 {
+			t.Errorf("first set %s with %d queries, want metatool whole (20,614)", sets[0].Name, n)
+		}
+	}
+}
