@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,7 +15,8 @@ import (
 )
 
 // An Embedder turns texts into vectors for semantic ranking. It must
-// return one vector per text, in order, all of the same length.
+// return one vector per text, in order, all of the same length, of finite
+// values; anything else is a failure, as an error is.
 // Implementations must be safe for concurrent use.
 type Embedder interface {
 	Embed(ctx context.Context, texts []string) ([][]float32, error)
@@ -203,8 +203,6 @@ func embedText(d *Document) string {
 type contentHash [sha256.Size]byte
 
 func hashText(s string) contentHash { return sha256.Sum256([]byte(s)) }
-
-var errNoVectors = errors.New("search: embedder returned no vectors")
 
 // identifierWords spells an identifier as the words it is made of
 // (weather___get_forecast: "weather get forecast"; maxResults: "max

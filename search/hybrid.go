@@ -232,8 +232,8 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 	if err != nil {
 		return nil, err
 	}
-	if len(qv) != len(texts) {
-		return nil, errNoVectors
+	if err := unitVectors(qv, len(texts)); err != nil {
+		return nil, fmt.Errorf("search: embedding the request: %w", err)
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -241,9 +241,6 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 		// Another search is embedding the index's changes: these vectors
 		// may hold tools removed since.
 		filter = h.indexed(filter)
-	}
-	for _, v := range qv {
-		normalize(v)
 	}
 	rankings, err := h.nearest(qv, k, filter)
 	if err != nil {
@@ -411,11 +408,11 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 		if err != nil {
 			return fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(missing), err)
 		}
-		if len(vecs) != end-start {
-			return fmt.Errorf("search: embedder returned %d vectors for %d texts", len(vecs), end-start)
+		if err := unitVectors(vecs, end-start); err != nil {
+			return fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(missing), err)
 		}
 		for i, v := range vecs {
-			h.cache[missingHash[start+i]] = normalize(v)
+			h.cache[missingHash[start+i]] = v
 		}
 	}
 	names := make([]string, len(docs))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -469,6 +470,74 @@ func TestHybridDimensions(t *testing.T) {
 		if res.Mode != search.ModeLexical || !strings.Contains(fmt.Sprint(res.Fallback), tt.want) || len(res.Hits) == 0 {
 			t.Errorf("dims %v: mode %q fallback %v; want a lexical answer saying %q", tt.dims, res.Mode, res.Fallback, tt.want)
 		}
+	}
+}
+
+// funcEmbedder embeds with f, told whether the call is the catalogue's
+// (the first).
+type funcEmbedder struct {
+	calls int
+	f     func(catalogue bool, texts []string) [][]float32
+}
+
+func (e *funcEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	e.calls++
+	return e.f(e.calls == 1, texts), nil
+}
+
+// Vectors an embedder should not return, for the catalogue or for a
+// request, are an embedder failure that says which text: the answer is
+// lexical, never a ranking by NaN.
+func TestHybridBadVectors(t *testing.T) {
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	good := func(texts []string) [][]float32 {
+		out := make([][]float32, len(texts))
+		for i := range out {
+			out[i] = []float32{1, float32(i), 0}
+		}
+		return out
+	}
+	// spoil returns the good vectors with text 2's (or the only one's)
+	// replaced by v.
+	spoil := func(texts []string, v []float32) [][]float32 {
+		out := good(texts)
+		out[min(1, len(out)-1)] = v
+		return out
+	}
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	tests := []struct {
+		name      string
+		catalogue bool // spoil the catalogue's call, not the request's
+		f         func(texts []string) [][]float32
+		want      string
+	}{
+		{"NaN in a request's vector", false, func(x []string) [][]float32 { return spoil(x, []float32{1, nan, 0}) }, "not a finite number (NaN) for text 2 of 3"},
+		{"infinity in a request's vector", false, func(x []string) [][]float32 { return spoil(x, []float32{inf, 0, 0}) }, "not a finite number (+Inf) for text 2 of 3"},
+		{"empty vector for a request", false, func(x []string) [][]float32 { return spoil(x, []float32{}) }, "an empty vector for text 2 of 3"},
+		{"too few vectors for a request", false, func(x []string) [][]float32 { return good(x)[:1] }, "1 vectors for 3 texts"},
+		{"NaN in a tool's vector", true, func(x []string) [][]float32 { return spoil(x, []float32{nan, 1, 0}) }, "embedding tools 1-9 of 9: embedder returned a vector with a value that is not a finite number (NaN) for text 2 of 9"},
+		{"too many vectors for the catalogue", true, func(x []string) [][]float32 { return good(append(x, "extra")) }, "10 vectors for 9 texts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &funcEmbedder{f: func(catalogue bool, texts []string) [][]float32 {
+				if catalogue == tt.catalogue {
+					return tt.f(texts)
+				}
+				return good(texts)
+			}}
+			h := search.NewHybrid(ix, e, &search.HybridOptions{RetryAfter: -1})
+			h.Logger = discard()
+			// Three texts: the request and its two sentences.
+			res, err := h.Search(context.Background(), "get the weather forecast. Then read a file please.", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Mode != search.ModeLexical || !strings.Contains(fmt.Sprint(res.Fallback), tt.want) || len(res.Hits) == 0 {
+				t.Errorf("mode %q fallback %v; want a lexical answer saying %q", res.Mode, res.Fallback, tt.want)
+			}
+		})
 	}
 }
 

@@ -1,10 +1,32 @@
 package search
 
 import (
+	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/blas/gonum"
 )
+
+// unitVectors checks what an embedder returned for n texts: n vectors,
+// none empty, every value a finite number (a NaN would rank every tool
+// alike, silently); and scales each to unit length in place.
+func unitVectors(vecs [][]float32, n int) error {
+	if len(vecs) != n {
+		return fmt.Errorf("embedder returned %d vectors for %d texts", len(vecs), n)
+	}
+	for i, v := range vecs {
+		if len(v) == 0 {
+			return fmt.Errorf("embedder returned an empty vector for text %d of %d", i+1, n)
+		}
+		for _, x := range v {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return fmt.Errorf("embedder returned a vector with a value that is not a finite number (%v) for text %d of %d", x, i+1, n)
+			}
+		}
+		normalize(v)
+	}
+	return nil
+}
 
 // normalize scales v to unit length in place; a zero vector stays zero.
 func normalize(v []float32) []float32 {
