@@ -232,7 +232,8 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 	if err != nil {
 		return nil, err
 	}
-	if err := unitVectors(qv, len(texts)); err != nil {
+	qv, err = unitVectors(qv, len(texts))
+	if err != nil {
 		return nil, fmt.Errorf("search: embedding the request: %w", err)
 	}
 	h.mu.RLock()
@@ -408,7 +409,8 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 		if err != nil {
 			return fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(missing), err)
 		}
-		if err := unitVectors(vecs, end-start); err != nil {
+		vecs, err = unitVectors(vecs, end-start)
+		if err != nil {
 			return fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(missing), err)
 		}
 		for i, v := range vecs {

@@ -541,6 +541,42 @@ func TestHybridBadVectors(t *testing.T) {
 	}
 }
 
+// sharedEmbedder answers every text with the same vector, one slice that
+// it keeps, as an embedder with a cache does.
+type sharedEmbedder struct{ v []float32 }
+
+func (e *sharedEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i := range out {
+		out[i] = e.v
+	}
+	return out, nil
+}
+
+// The Hybrid never writes to the vectors an embedder returns: an
+// embedder's cache, shared by concurrent searches, keeps its values (and
+// -race finds no write to them).
+func TestHybridLeavesEmbedderVectors(t *testing.T) {
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	e := &sharedEmbedder{v: []float32{3, 4, 0}}
+	h := search.NewHybrid(ix, e, &search.HybridOptions{RetryAfter: -1})
+	h.Logger = discard()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			res, err := h.Search(context.Background(), "get the weather forecast. Then read a file please.", nil)
+			if err != nil || res.Mode != search.ModeHybrid {
+				t.Errorf("mode %q fallback %v err %v", res.Mode, res.Fallback, err)
+			}
+		})
+	}
+	wg.Wait()
+	if want := []float32{3, 4, 0}; !slices.Equal(e.v, want) {
+		t.Errorf("the embedder's vector is %v after searches, want %v", e.v, want)
+	}
+}
+
 // The lexical ranking's first hit keeps a place among the first three: a
 // request that names the nixos tool among words only the model reads is
 // not answered with the sea tools alone.

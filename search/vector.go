@@ -9,23 +9,32 @@ import (
 
 // unitVectors checks what an embedder returned for n texts: n vectors,
 // none empty, every value a finite number (a NaN would rank every tool
-// alike, silently); and scales each to unit length in place.
-func unitVectors(vecs [][]float32, n int) error {
+// alike, silently); and returns them scaled to unit length, as copies: the
+// embedder's own may be shared, with its cache or with other searches.
+func unitVectors(vecs [][]float32, n int) ([][]float32, error) {
 	if len(vecs) != n {
-		return fmt.Errorf("embedder returned %d vectors for %d texts", len(vecs), n)
+		return nil, fmt.Errorf("embedder returned %d vectors for %d texts", len(vecs), n)
 	}
+	size := 0
 	for i, v := range vecs {
 		if len(v) == 0 {
-			return fmt.Errorf("embedder returned an empty vector for text %d of %d", i+1, n)
+			return nil, fmt.Errorf("embedder returned an empty vector for text %d of %d", i+1, n)
 		}
 		for _, x := range v {
 			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return fmt.Errorf("embedder returned a vector with a value that is not a finite number (%v) for text %d of %d", x, i+1, n)
+				return nil, fmt.Errorf("embedder returned a vector with a value that is not a finite number (%v) for text %d of %d", x, i+1, n)
 			}
 		}
-		normalize(v)
+		size += len(v)
 	}
-	return nil
+	block := make([]float32, 0, size)
+	out := make([][]float32, n)
+	for i, v := range vecs {
+		start := len(block)
+		block = append(block, v...)
+		out[i] = normalize(block[start:len(block):len(block)])
+	}
+	return out, nil
 }
 
 // normalize scales v to unit length in place; a zero vector stays zero.
