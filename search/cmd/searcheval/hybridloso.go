@@ -100,7 +100,7 @@ func losoHybrid(w io.Writer, dir string, thin int, emb search.Embedder, timeout 
 	// choose returns the lexical constants chosen on every set but skip
 	// (-1: on all) and the fusion grid ranked by mean R@5 on those sets,
 	// best first, the earlier point first on a tie.
-	choose := func(skip int) (string, []scored, error) {
+	choose := func(skip int) (string, []scored[search.HybridOptions], error) {
 		lex, err := chooseLexical(skip)
 		if err != nil {
 			return "", nil, err
@@ -130,7 +130,7 @@ func losoHybrid(w io.Writer, dir string, thin int, emb search.Embedder, timeout 
 	if err != nil {
 		return err
 	}
-	all := allRanked[0].o
+	all := allRanked[0].p
 	fmt.Fprintf(w, "fusion grid: %d points; chosen on all sets: %s, lexical constants %s\n", len(grid), fusionName(all), shipped(allLex))
 	fmt.Fprintf(w, "%-13s %8s %8s %8s %8s  %s\n", "set (R@5)", "plain", "lexical", "held-out", "dev", "chosen on the other sets")
 	for j, s := range sets {
@@ -147,15 +147,15 @@ func losoHybrid(w io.Writer, dir string, thin int, emb search.Embedder, timeout 
 			}
 			row = append(row, m.R5)
 		}
-		if err := measure([]key{{lex, held.o, s}, {allLex, all, s}, {lex, next.o, s}}); err != nil {
+		if err := measure([]key{{lex, held.p, s}, {allLex, all, s}, {lex, next.p, s}}); err != nil {
 			return err
 		}
-		row = append(row, measured[key{lex, held.o, s}], measured[key{allLex, all, s}])
-		fmt.Fprintf(w, "%-13s %8.4f %8.4f %8.4f %8.4f  %s; %s\n", s.Name, row[0], row[1], row[2], row[3], fusionName(held.o), shipped(lex))
+		row = append(row, measured[key{lex, held.p, s}], measured[key{allLex, all, s}])
+		fmt.Fprintf(w, "%-13s %8.4f %8.4f %8.4f %8.4f  %s; %s\n", s.Name, row[0], row[1], row[2], row[3], fusionName(held.p), shipped(lex))
 		// The runner-up shows how close the choice was, and what it
 		// would have made of the set.
 		fmt.Fprintf(w, "%-13s %26s %8.4f %8s  next: %s, mean %.5f on the other sets against %.5f\n",
-			"", "", measured[key{lex, next.o, s}], "", fusionName(next.o), next.mean, held.mean)
+			"", "", measured[key{lex, next.p, s}], "", fusionName(next.p), next.mean, held.mean)
 	}
 	return nil
 }
@@ -167,20 +167,20 @@ func indexed(s *evalset.Set, p tuning.Params) *search.Index {
 	return ix
 }
 
-// scored is a point of the fusion grid and its mean R@5 on the sets it
-// was chosen on.
-type scored struct {
-	o    search.HybridOptions
+// scored is a point of a grid and its mean R@5 on the sets it was chosen
+// on.
+type scored[P any] struct {
+	p    P
 	mean float64
 }
 
 // rankGrid returns the points of grid with their mean R@5, best first; of
 // points whose means differ by no more than rounding, the earlier in the
-// grid comes first.
-func rankGrid(grid []search.HybridOptions, mean func(search.HybridOptions) float64) []scored {
-	ranked := make([]scored, len(grid))
-	for i, o := range grid {
-		ranked[i] = scored{o, mean(o)}
+// grid comes first. Both leave-one-set-out searches choose by it.
+func rankGrid[P any](grid []P, mean func(P) float64) []scored[P] {
+	ranked := make([]scored[P], len(grid))
+	for i, p := range grid {
+		ranked[i] = scored[P]{p, mean(p)}
 	}
 	sort.SliceStable(ranked, func(a, b int) bool { return ranked[a].mean > ranked[b].mean+1e-12 })
 	return ranked

@@ -244,17 +244,16 @@ func lexicalChooser(sel []*evalset.Set, coord bool) (func(skip int) (string, err
 	if err != nil {
 		return nil, 0, err
 	}
+	indexes := make([]int, len(points))
+	for i := range indexes {
+		indexes[i] = i
+	}
 	return func(skip int) (string, error) {
-		bi, bv := 0, -1.0
-		for i := range points {
-			if v := mean(r5[i], skip); v > bv+1e-12 {
-				bi, bv = i, v
-			}
-		}
+		best := points[rankGrid(indexes, func(i int) float64 { return mean(r5[i], skip) })[0].p]
 		if !coord {
-			return mustParams(points[bi]).Diff(tuning.Default()), nil
+			return mustParams(best).Diff(tuning.Default()), nil
 		}
-		return e.ascend(points[bi], skip)
+		return e.ascend(best, skip)
 	}, len(points), nil
 }
 

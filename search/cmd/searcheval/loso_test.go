@@ -31,7 +31,7 @@ func TestRankGrid(t *testing.T) {
 			}
 			ranked := rankGrid(grid, func(o search.HybridOptions) float64 { return tt.means[int(o.RRFK)-1] })
 			for i, r := range ranked {
-				if r.o.RRFK != tt.want[i] || r.mean != tt.means[int(r.o.RRFK)-1] {
+				if r.p.RRFK != tt.want[i] || r.mean != tt.means[int(r.p.RRFK)-1] {
 					t.Fatalf("ranked %v, want RRFK order %v", ranked, tt.want)
 				}
 			}
