@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -60,7 +61,9 @@ type HybridOptions struct {
 // the embedded text, so a tool whose text did not change is never embedded
 // twice and an interrupted refresh resumes where it stopped. While the
 // index's changes are embedded, other searches go on with the vectors of
-// before.
+// before; while its first tools are (no vector exists yet), they are
+// lexical and say so in Result.Fallback, without the back-off of a
+// failure.
 //
 // When the embedder fails, Search falls back to the lexical ranking and
 // says so in Result.Mode and Result.Fallback; it then stays lexical for
@@ -140,7 +143,8 @@ type Result struct {
 	// Mode is ModeHybrid, or ModeLexical when the embedder could not be
 	// used.
 	Mode string `json:"mode"`
-	// Fallback is the embedder's error when Mode is ModeLexical.
+	// Fallback is why Mode is ModeLexical: the embedder's error, or
+	// that the catalogue's first tools are still being embedded.
 	Fallback error `json:"-"`
 }
 
@@ -165,6 +169,9 @@ func (h *Hybrid) Search(ctx context.Context, query string, opts *SearchOptions) 
 		return lexical(fmt.Errorf("embedder unavailable, retrying later: %w", lastErr)), nil
 	}
 	vec, err := h.vectorSearch(ctx, query, cand, filter)
+	if errors.Is(err, errWarming) {
+		return lexical(err), nil // not the embedder's failure
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("search: %w", ctx.Err())
@@ -238,6 +245,9 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
+	if len(h.names) == 0 && h.ix.Len() > 0 {
+		return nil, errWarming
+	}
 	if h.gen != h.ix.generation() {
 		// Another search is embedding the index's changes: these vectors
 		// may hold tools removed since.
@@ -256,6 +266,10 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 	}
 	return f.best(k), nil
 }
+
+// errWarming is why a search is lexical while another embeds the
+// catalogue's first tools: there are no vectors to rank by yet.
+var errWarming = errors.New("search: the catalogue's tools are being embedded; ranked lexically until they are")
 
 // indexed returns filter restricted to the tools the index holds.
 func (h *Hybrid) indexed(filter func(string) bool) func(string) bool {

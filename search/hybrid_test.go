@@ -613,3 +613,61 @@ func TestHybridLexicalPlace(t *testing.T) {
 		}
 	}
 }
+
+// gateEmbedder embeds as fakeEmbed does; a call of more than one text
+// (the catalogue's) waits for open to close.
+type gateEmbedder struct {
+	open    chan struct{}
+	waiting chan struct{} // closed when a catalogue call waits
+	once    sync.Once
+}
+
+func (e *gateEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if len(texts) > 1 {
+		e.once.Do(func() { close(e.waiting) })
+		select {
+		case <-e.open:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		out[i] = fakeEmbed(t)
+	}
+	return out, nil
+}
+
+// While the catalogue's first tools are embedded (a gateway that has just
+// started, whose first refresh saw no tool yet), a search has no vectors
+// to rank by: it is lexical and says why, and it is not the embedder's
+// failure, so hybrid ranking comes back as soon as the vectors exist.
+func TestHybridWarming(t *testing.T) {
+	ix := search.NewIndex()
+	emb := &gateEmbedder{open: make(chan struct{}), waiting: make(chan struct{})}
+	h := search.NewHybrid(ix, emb, &search.HybridOptions{RetryAfter: time.Hour, ClauseWeight: -1})
+	h.Logger = discard()
+	ctx := context.Background()
+	if err := h.Refresh(ctx); err != nil { // no tools yet
+		t.Fatal(err)
+	}
+	ix.Upsert(catalogue()...)
+	refreshed := make(chan error, 1)
+	go func() { refreshed <- h.Refresh(ctx) }()
+	<-emb.waiting
+
+	res, err := h.Search(ctx, "weather forecast", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != search.ModeLexical || res.Fallback == nil || !strings.Contains(res.Fallback.Error(), "being embedded") || len(res.Hits) == 0 {
+		t.Errorf("during the first embedding: mode %s, fallback %v, %d hits; want lexical hits, saying the tools are being embedded", res.Mode, res.Fallback, len(res.Hits))
+	}
+	close(emb.open)
+	if err := <-refreshed; err != nil {
+		t.Fatal(err)
+	}
+	if res, err = h.Search(ctx, "weather forecast", nil); err != nil || res.Mode != search.ModeHybrid {
+		t.Errorf("after the embedding: mode %s, fallback %v, err %v; want hybrid", res.Mode, res.Fallback, err)
+	}
+}
