@@ -154,7 +154,7 @@ func (f *File) Build(ctx context.Context, logger *slog.Logger) (*Built, error) {
 		b.Policy, b.Options.Policy = eng, eng
 	}
 	if g := f.Gateway; g != nil && g.ProtocolConfiguration != nil && g.ProtocolConfiguration.MCP != nil && g.ProtocolConfiguration.MCP.SearchType == "SEMANTIC" {
-		b.Search = &search.Options{Logger: logger}
+		b.Search = f.searchOptions(logger)
 	}
 	for i, t := range f.Targets {
 		tg, terrs := f.buildChecked(ctx, i, logger)

@@ -179,8 +179,43 @@ func (f *File) check(p *problems) {
 		if l.Limits != nil && l.Limits.MaxConcurrentCalls != nil && *l.Limits.MaxConcurrentCalls == 0 {
 			p.errorf("toolgate.limits.maxConcurrentCalls", "must not be 0 (negative for no cap)")
 		}
+		f.checkSearch(p, l.Search)
 		if tel := l.Telemetry; tel != nil && tel.Audit != "" && tel.Audit != "stderr" && tel.Audit != "stdout" && !filepath.IsAbs(tel.Audit) {
 			tel.Audit = filepath.Join(f.dir, tel.Audit) // like file references, relative to the file
+		}
+	}
+}
+
+// checkSearch checks toolgate.search: it tunes the search tool, so the
+// gateway must have one.
+func (f *File) checkSearch(p *problems, s *Search) {
+	if s == nil {
+		return
+	}
+	const path = "toolgate.search"
+	if g := f.Gateway; g != nil && (g.ProtocolConfiguration == nil || g.ProtocolConfiguration.MCP == nil || g.ProtocolConfiguration.MCP.SearchType != "SEMANTIC") {
+		p.errorf(path, "given, but the gateway has no search tool: set gateway.protocolConfiguration.mcp.searchType to SEMANTIC")
+	}
+	if s.MaxResults < 0 {
+		p.errorf(join(path, "maxResults"), "must not be negative")
+	}
+	e := s.Embeddings
+	if e == nil {
+		return
+	}
+	epath := join(path, "embeddings")
+	if e.URL != "" && !httpURL(e.URL) {
+		p.errorf(join(epath, "url"), "%q is not an http(s) URL", e.URL)
+	}
+	if e.Dimensions < 0 {
+		p.errorf(join(epath, "dimensions"), "must not be negative")
+	}
+	if e.Timeout != nil && *e.Timeout <= 0 {
+		p.errorf(join(epath, "timeout"), "must be positive")
+	}
+	if !e.APIKey.IsZero() {
+		if v, err := e.APIKey.Resolve(); err != nil || v == "" {
+			p.errorf(join(epath, "apiKey"), "empty")
 		}
 	}
 }
@@ -775,7 +810,8 @@ func (f *File) fingerprint() {
 	if l := f.Toolgate; l != nil {
 		c := *l
 		c.Listen, c.AdminListen, c.Telemetry = "", "", nil // not applied by a reload
-		_ = enc.Encode(c)
+		// Secrets by their digest: a new embeddings API key rebuilds the gateway.
+		writeSecrets(h, enc, c)
 	}
 	f.gatewayFP = hex.EncodeToString(h.Sum(nil))
 	ph := sha256.New()

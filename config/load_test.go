@@ -155,6 +155,26 @@ gateway:
 			`gateway.protocolType: "HTTP": toolgate serves MCP only`,
 			`gateway.protocolConfiguration.mcp.searchType: "KEYWORD" is not SEMANTIC`,
 		}},
+		{"search without the search tool", base + "toolgate: {search: {maxResults: 5}}\n", []string{
+			"toolgate.search: given, but the gateway has no search tool: set gateway.protocolConfiguration.mcp.searchType to SEMANTIC",
+		}},
+		{"search", base + `  protocolConfiguration: {mcp: {searchType: SEMANTIC}}
+toolgate:
+  search:
+    maxResults: -1
+    embeddings: {url: "ftp://127.0.0.1/v1", dimensions: -8, timeout: 0s, apiKey: "", modle: x}
+`, []string{
+			"toolgate.search.embeddings.modle: unknown field; did you mean \"model\"?",
+			"toolgate.search.maxResults: must not be negative",
+			`toolgate.search.embeddings.url: "ftp://127.0.0.1/v1" is not an http(s) URL`,
+			"toolgate.search.embeddings.dimensions: must not be negative",
+			"toolgate.search.embeddings.timeout: must be positive",
+			"toolgate.search.embeddings.apiKey: empty",
+		}},
+		{"search embeddings without url", base + "  protocolConfiguration: {mcp: {searchType: SEMANTIC}}\ntoolgate: {search: {embeddings: {model: m, apiKey: \"${TG_UNSET_KEY}\"}}}\n", []string{
+			"toolgate.search.embeddings.url: required",
+			"toolgate.search.embeddings.apiKey: environment variable TG_UNSET_KEY is not set",
+		}},
 		{"unset variable", base + "  description: ${TG_UNSET_VARIABLE}\n", []string{"gateway.description: environment variable TG_UNSET_VARIABLE is not set"}},
 		{"bad variable name", base + "  description: ${1x}\n", []string{"gateway.description: ${1x}: not an environment variable name"}},
 		{"unterminated variable", base + "  description: ${TG_SET\n", []string{"gateway.description: unterminated ${"}},
@@ -609,7 +629,7 @@ targets:
 // nothing else; the gateway's ignores what only a restart applies.
 func TestFingerprints(t *testing.T) {
 	const tmpl = `
-gateway: {name: gw, authorizerType: NONE, description: DESC}
+gateway: {name: gw, authorizerType: NONE, description: DESC, protocolConfiguration: {mcp: {searchType: SEMANTIC}}}
 apiKeyCredentialProviders:
   - {name: a, apiKey: KEY_A}
   - {name: b, apiKey: KEY_B}
@@ -623,12 +643,12 @@ targets:
     targetConfiguration: {mcp: {mcpServer: {endpoint: "https://mcp.example.com/mcp"}}}
     credentialProviderConfigurations:
       - {credentialProviderType: API_KEY, credentialProvider: {apiKeyCredentialProvider: {providerArn: b}}}
-toolgate: {listen: "LISTEN", stateless: STATELESS}
+toolgate: {listen: "LISTEN", stateless: STATELESS, search: {embeddings: {url: "http://127.0.0.1:8081/v1", apiKey: EMBED_KEY}}}
 `
 	load := func(repl map[string]string, spec string) (gw string, one, two string) {
 		t.Helper()
 		y := tmpl
-		for k, v := range map[string]string{"DESC": "d", "KEY_A": "ka", "KEY_B": "kb", "TWO": "t", "LISTEN": "127.0.0.1:1", "STATELESS": "false"} {
+		for k, v := range map[string]string{"DESC": "d", "KEY_A": "ka", "KEY_B": "kb", "TWO": "t", "LISTEN": "127.0.0.1:1", "STATELESS": "false", "EMBED_KEY": "ke"} {
 			if r, ok := repl[k]; ok {
 				v = r
 			}
@@ -656,6 +676,7 @@ toolgate: {listen: "LISTEN", stateless: STATELESS}
 		{"a provider's key", map[string]string{"KEY_A": "ka2"}, spec, false, true, false},
 		{"another provider's key", map[string]string{"KEY_B": "kb2"}, spec, false, false, true},
 		{"target description", map[string]string{"TWO": "u"}, spec, false, false, true},
+		{"the embeddings API key", map[string]string{"EMBED_KEY": "ke2"}, spec, true, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g, a, b := load(tc.repl, tc.spec)

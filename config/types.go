@@ -459,11 +459,43 @@ type Local struct {
 	// Telemetry chooses what the admin listener serves and where audit
 	// records go.
 	Telemetry *Telemetry `yaml:"telemetry"`
+	// Search tunes the tool search tool that searchType SEMANTIC adds.
+	Search *Search `yaml:"search"`
 	// GatewayArn is the gateway's id in Cedar policies: the resource of
 	// every request, AgentCore::Gateway::"<GatewayArn>". Policies written
 	// for an AgentCore gateway name its ARN; give that ARN here. Default:
 	// the gateway's name.
 	GatewayArn string `yaml:"gatewayArn"`
+}
+
+// Search tunes tool search (search.Options); it needs the gateway's
+// protocolConfiguration.mcp.searchType SEMANTIC.
+type Search struct {
+	// MaxResults is the most tools one search returns: the default and
+	// the cap of the search tool's limit argument; default 10.
+	MaxResults int `yaml:"maxResults"`
+	// Embeddings, when set, ranks tools by hybrid lexical and semantic
+	// ranking with an embedding model behind an OpenAI-compatible API
+	// (search.OpenAIEmbedder, search.Hybrid); without it the embedded
+	// lexical ranker is used, offline.
+	Embeddings *Embeddings `yaml:"embeddings"`
+}
+
+// Embeddings is an OpenAI-compatible embeddings API: a local server
+// (Ollama, llama.cpp, scripts/embeddings/serve.sh) or a hosted one.
+type Embeddings struct {
+	// URL is the API root, to which /embeddings is added:
+	// http://127.0.0.1:11434/v1 (Ollama), https://api.openai.com/v1.
+	URL string `yaml:"url" cfg:"required"`
+	// Model is the embedding model's name, as the server knows it.
+	Model string `yaml:"model"`
+	// APIKey, when set, is sent as a bearer token.
+	APIKey credentials.Secret `yaml:"apiKey"`
+	// Dimensions, when set, asks the server for vectors of this length
+	// (some models can shorten theirs).
+	Dimensions int `yaml:"dimensions"`
+	// Timeout bounds each call to the server; default 10s.
+	Timeout *Duration `yaml:"timeout"`
 }
 
 // Limits are the gateway's guards; unset fields keep toolgate's defaults.

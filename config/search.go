@@ -1,0 +1,30 @@
+package config
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/toolgate/toolgate/search"
+)
+
+// searchOptions are the options of search.Enable that the file describes:
+// the defaults, or toolgate.search's maximum and embeddings API. Load has
+// checked the values (an API key that is set resolves).
+func (f *File) searchOptions(logger *slog.Logger) *search.Options {
+	o := &search.Options{Logger: logger}
+	l := f.Toolgate
+	if l == nil || l.Search == nil {
+		return o
+	}
+	o.MaxResults = l.Search.MaxResults
+	e := l.Search.Embeddings
+	if e == nil {
+		return o
+	}
+	key, _ := e.APIKey.Resolve()
+	o.Embedder = &search.OpenAIEmbedder{BaseURL: e.URL, Model: e.Model, APIKey: key, Dimensions: e.Dimensions}
+	if e.Timeout != nil {
+		o.Hybrid = &search.HybridOptions{Timeout: time.Duration(*e.Timeout)}
+	}
+	return o
+}

@@ -1,0 +1,183 @@
+package config_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/toolgate/toolgate/config"
+	"github.com/toolgate/toolgate/internal/testenv"
+)
+
+// conceptEmbeddings is an OpenAI-compatible embeddings API whose vectors
+// place each text on the axis of the first concept it names, and which
+// records what each request carried.
+type conceptEmbeddings struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []string // "Authorization model dimensions" per request
+}
+
+var concepts = [][]string{{"rain", "forecast", "weather"}, {"currenc", "money", "dollar"}, {"email", "mail"}}
+
+func newConceptEmbeddings(t *testing.T) *conceptEmbeddings {
+	t.Helper()
+	e := &conceptEmbeddings{}
+	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model      string   `json:"model"`
+			Input      []string `json:"input"`
+			Dimensions int      `json:"dimensions"`
+		}
+		if r.URL.Path != "/v1/embeddings" || json.NewDecoder(r.Body).Decode(&req) != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		e.mu.Lock()
+		e.seen = append(e.seen, fmt.Sprint(r.Header.Get("Authorization"), " ", req.Model, " ", req.Dimensions))
+		e.mu.Unlock()
+		type datum struct {
+			Index     int       `json:"index"`
+			Embedding []float32 `json:"embedding"`
+		}
+		var out struct {
+			Data []datum `json:"data"`
+		}
+		for i, text := range req.Input {
+			v := make([]float32, len(concepts)+1)
+			v[len(concepts)] = 1
+			for c, words := range concepts {
+				if containsAny(strings.ToLower(text), words) {
+					v[c], v[len(concepts)] = 1, 0
+					break
+				}
+			}
+			out.Data = append(out.Data, datum{Index: i, Embedding: v})
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}))
+	t.Cleanup(e.Close)
+	return e
+}
+
+// searchTools is a gateway with the search tool over three tools; a
+// request for rain names none of their words.
+const searchTools = `
+gateway:
+  name: gw
+  authorizerType: NONE
+  protocolConfiguration: {mcp: {searchType: SEMANTIC}}
+targets:
+  - name: tools
+    targetConfiguration:
+      mcp:
+        lambda:
+          lambdaArn: arn:aws:lambda:us-east-1:123456789012:function:tools
+          toolSchema:
+            inlinePayload:
+              - {name: get_forecast, description: The forecast for a city, inputSchema: {type: object}}
+              - {name: convert_currency, description: Converts an amount between currencies, inputSchema: {type: object}}
+              - {name: send_email, description: Sends an email, inputSchema: {type: object}}
+    credentialProviderConfigurations: [{credentialProviderType: GATEWAY_IAM_ROLE}]
+`
+
+// TestBuildSearch: toolgate.search tunes the search tool; with an
+// embeddings API it ranks by meaning too, sending the file's model,
+// dimensions and key, and when the API is down it ranks lexically and
+// says so without the key.
+func TestBuildSearch(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("EMBED_KEY", "sk-embed-secret-4242")
+	api := newConceptEmbeddings(t)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+
+	tests := []struct {
+		name    string
+		local   string
+		ranking string // "" without an embedder
+		first   string // the first hit for "will it rain in Lisbon tomorrow", "" for none
+		count   int    // hits for "converts sends forecast" (the default limit)
+		notice  string
+	}{
+		{"lexical", "", "", "", 3, ""},
+		{"max results", "toolgate: {search: {maxResults: 2}}", "", "", 2, ""},
+		{"hybrid", `toolgate: {search: {embeddings: {url: "` + api.URL + `/v1", model: concept-4, apiKey: "${EMBED_KEY}", dimensions: 8, timeout: 5s}}}`,
+			"hybrid", "tools___get_forecast", 3, ""},
+		{"embeddings down", `toolgate: {search: {embeddings: {url: "` + down.URL + `/v1", apiKey: "${EMBED_KEY}"}}}`,
+			"lexical", "", 3, "semantic ranking unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := config.Parse([]byte(searchTools+tt.local), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs testenv.LockedBuffer
+			_, gw := build(t, f, &logs)
+			search := func(query string, limit int) (names []string, ranking, notice string) {
+				args, _ := json.Marshal(map[string]any{"query": query})
+				if limit > 0 {
+					args, _ = json.Marshal(map[string]any{"query": query, "limit": limit})
+				}
+				res, err := gw.Call(context.Background(), "x_amz_bedrock_agentcore_search", args)
+				if err != nil || res.IsError {
+					t.Fatalf("search %q: %v %s", query, err, testenv.Text(res))
+				}
+				var out struct {
+					Tools []struct {
+						Name string `json:"name"`
+					} `json:"tools"`
+					Ranking, Notice string
+				}
+				data, _ := json.Marshal(res.StructuredContent)
+				if err := json.Unmarshal(data, &out); err != nil {
+					t.Fatal(err)
+				}
+				for _, tool := range out.Tools {
+					names = append(names, tool.Name)
+				}
+				return names, out.Ranking, out.Notice
+			}
+			if tt.ranking == "hybrid" { // until the catalogue's vectors exist, lexical
+				testenv.WaitFor(t, "hybrid ranking", func() bool {
+					_, ranking, _ := search("mail", 0)
+					return ranking == "hybrid"
+				})
+			}
+			names, ranking, notice := search("will it rain in Lisbon tomorrow", 0)
+			first := ""
+			if len(names) > 0 {
+				first = names[0]
+			}
+			if ranking != tt.ranking || first != tt.first || !strings.Contains(notice, tt.notice) || (tt.notice == "") != (notice == "") {
+				t.Errorf("rain: ranking %q, hits %v, notice %q; want %q, first %q, notice %q", ranking, names, notice, tt.ranking, tt.first, tt.notice)
+			}
+			if names, _, _ := search("converts sends forecast", 0); len(names) != tt.count {
+				t.Errorf("a request naming the three tools found %v, want %d", names, tt.count)
+			}
+			if strings.Contains(notice+logs.String(), "sk-embed-secret") {
+				t.Errorf("the API key is in the notice or the log:\n%s\n%s", notice, logs.String())
+			}
+		})
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if len(api.seen) == 0 {
+		t.Fatal("the embeddings API was never called")
+	}
+	for _, s := range api.seen {
+		if s != "Bearer sk-embed-secret-4242 concept-4 8" {
+			t.Errorf("a request to the embeddings API carried %q, want the key, the model and 8 dimensions", s)
+		}
+	}
+}
