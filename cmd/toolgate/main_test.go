@@ -429,6 +429,13 @@ func TestExampleConfig(t *testing.T) {
 		t.Errorf("validate on-behalf-of.yaml: exit %d\n%s%s", code, out, errOut)
 	}
 
+	// The hybrid search example validates (the embeddings API is not
+	// contacted; TestHybridSearch serves the same settings).
+	henv := append(env, "EMBEDDINGS_URL=http://127.0.0.1:1/v1")
+	if code, out, errOut := runCLI(t, henv, "validate", "--config", "../../examples/config/hybrid-search.yaml"); code != 0 {
+		t.Errorf("validate hybrid-search.yaml: exit %d\n%s%s", code, out, errOut)
+	}
+
 	// The backend on a free port, the configuration pointed at it.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

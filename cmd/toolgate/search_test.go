@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate/internal/testenv"
+	"github.com/toolgate/toolgate/internal/testenv/embeddings"
+	"github.com/toolgate/toolgate/internal/testenv/program"
+)
+
+// hybridConfig is a gateway with the search tool ranking through the
+// embeddings API at EMBED_URL, over tools whose descriptions share few
+// words with the requests of TestHybridSearch.
+const hybridConfig = `
+gateway:
+  name: hybrid-gw
+  authorizerType: NONE
+  protocolConfiguration: {mcp: {searchType: SEMANTIC}}
+targets:
+  - name: tools
+    targetConfiguration:
+      mcp:
+        lambda:
+          lambdaArn: arn:aws:lambda:us-east-1:123456789012:function:tools
+          toolSchema:
+            inlinePayload:
+              - {name: get_weather, description: Current weather conditions of a city, inputSchema: {type: object}}
+              - {name: convert_currency, description: Converts an amount of money from one currency to another, inputSchema: {type: object}}
+              - {name: translate_text, description: Translates a text into another language, inputSchema: {type: object}}
+              - {name: book_flight, description: Books a seat on a flight between two airports, inputSchema: {type: object}}
+              - {name: find_restaurant, description: Finds places to eat near an address, inputSchema: {type: object}}
+    credentialProviderConfigurations: [{credentialProviderType: GATEWAY_IAM_ROLE}]
+toolgate:
+  search:
+    maxResults: 3
+    embeddings: {url: "${EMBED_URL}", apiKey: "${EMBED_KEY}", timeout: 30s}
+`
+
+// TestHybridSearch: the toolgate binary, configured with the local
+// embedding model's server, answers the search tool by hybrid ranking:
+// requests in other words than the tools' (the lexical ranker finds no
+// tool for any of them) find them, through an MCP client, and the API key
+// is never printed.
+func TestHybridSearch(t *testing.T) {
+	url := embeddings.Start(t)
+	const key = "sk-hybrid-0ff1c3-k3y"
+	path := filepath.Join(t.TempDir(), "gateway.yaml")
+	write(t, path, hybridConfig)
+	env := append(awsEnv(t, "http://127.0.0.1:1"), "EMBED_URL="+url, "EMBED_KEY="+key)
+	proc := program.Exec(t, toolgateBin(t), []string{"serve", "--config", path, "--addr", "127.0.0.1:0", "--log-level", "debug"}, env...)
+	cs := testenv.Connect(t, proc.URL)
+
+	search := func(query string) (names []string, ranking, notice string) {
+		res := callTool(t, cs, "x_amz_bedrock_agentcore_search", map[string]any{"query": query})
+		var out struct {
+			Tools           []mcp.Tool
+			Ranking, Notice string
+		}
+		if b, _ := json.Marshal(res.StructuredContent); json.Unmarshal(b, &out) != nil {
+			t.Fatalf("search %q: %s", query, testenv.Text(res))
+		}
+		for _, tool := range out.Tools {
+			names = append(names, tool.Name)
+		}
+		return names, out.Ranking, out.Notice
+	}
+	// The catalogue is embedded in the background; until then, lexical.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, ranking, notice := search("weather")
+		if ranking == "hybrid" {
+			break
+		}
+		if ranking != "lexical" || !strings.Contains(notice, "being embedded") || time.Now().After(deadline) {
+			t.Fatalf("ranking %q, notice %q: not hybrid in 2 minutes\n%s", ranking, notice, proc.Stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, tt := range []struct{ query, want string }{
+		{"Will I need an umbrella in Lisbon this afternoon?", "tools___get_weather"},
+		{"How many euros do I get for 200 US dollars?", "tools___convert_currency"},
+		{"Say 'good morning' in Japanese", "tools___translate_text"},
+		{"I am hungry, is there a good sushi bar around the corner?", "tools___find_restaurant"},
+	} {
+		names, ranking, notice := search(tt.query)
+		if ranking != "hybrid" || len(names) == 0 || names[0] != tt.want || len(names) > 3 {
+			t.Errorf("%q: %s %v (%s); want hybrid, %s first, at most 3", tt.query, ranking, names, notice, tt.want)
+		}
+	}
+	if all := proc.Stdout.String() + proc.Stderr.String(); strings.Contains(all, key) {
+		t.Errorf("the embeddings API key was printed:\n%s", all)
+	}
+}
