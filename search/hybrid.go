@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -89,6 +91,10 @@ type Hybrid struct {
 	ready bool
 	names []string
 	vecs  [][]float32
+	dim   int // every vector's length; 0 without tools
+	// redo is set when a request's vector and the tools' differ in
+	// length: the next refresh embeds the whole catalogue again.
+	redo atomic.Bool
 }
 
 // NewHybrid returns a hybrid searcher over ix using e. opts may be nil.
@@ -313,18 +319,18 @@ func (h *Hybrid) requestParts(query string) (texts []string, weights []float64) 
 // vectors serves every query vector: each tool's vector is read from
 // memory once.
 func (h *Hybrid) nearest(qs [][]float32, k int, filter func(string) bool) ([][]Hit, error) {
-	dim := len(qs[0])
 	tops := make([]topHits, len(qs))
 	for j, q := range qs {
-		if len(q) != dim {
-			return nil, fmt.Errorf("search: embedder returned vectors of %d and %d dimensions", dim, len(q))
+		if len(q) != len(qs[0]) {
+			return nil, fmt.Errorf("search: embedder returned vectors of %d and %d dimensions", len(qs[0]), len(q))
+		}
+		if h.dim != 0 && len(q) != h.dim {
+			h.redo.Store(true) // the model changed: the next refresh embeds every tool again
+			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", len(q), h.dim)
 		}
 		tops[j] = selectHits(k, len(h.vecs), filter)
 	}
-	for i, v := range h.vecs {
-		if len(v) != dim {
-			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", dim, len(v))
-		}
+	for i, v := range h.vecs { // all of length h.dim (refresh checked)
 		for j, q := range qs {
 			tops[j].offerHit(Hit{Name: h.names[i], Score: float64(dot(q, v))})
 		}
@@ -368,7 +374,7 @@ func (h *Hybrid) Refresh(ctx context.Context) error {
 func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 	gen := h.ix.generation()
 	h.mu.RLock()
-	fresh, ready := h.ready && h.gen == gen, h.ready
+	fresh, ready := h.ready && h.gen == gen && !h.redo.Load(), h.ready
 	h.mu.RUnlock()
 	if fresh {
 		return nil
@@ -388,10 +394,13 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 	defer func() { <-h.refreshing }()
 	gen, docs := h.ix.snapshot()
 	h.mu.RLock()
-	fresh = h.ready && h.gen == gen
+	fresh = h.ready && h.gen == gen && !h.redo.Load()
 	h.mu.RUnlock()
 	if fresh {
 		return nil
+	}
+	if h.redo.Swap(false) {
+		clear(h.cache)
 	}
 	hashes := make([]contentHash, len(docs))
 	var missing []string
@@ -417,18 +426,28 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 		}
 	}
 	h.texts = texts
+	dim := 0 // the newest vectors' length
+	var err error
 	for start := 0; start < len(missing); start += toolChunk {
 		end := min(start+toolChunk, len(missing))
 		vecs, err := h.embed(ctx, missing[start:end])
 		if err != nil {
 			return fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(missing), err)
 		}
+		if dim != 0 && len(vecs) > 0 && len(vecs[0]) != dim {
+			// The model changed between two calls: embedded again next time.
+			clear(h.cache)
+			return fmt.Errorf("search: embedding tools %d-%d of %d: vectors of %d dimensions, and of %d in the call before", start+1, end, len(missing), len(vecs[0]), dim)
+		}
 		vecs, err = unitVectors(vecs, end-start)
 		if err != nil {
 			return fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(missing), err)
 		}
 		for i, v := range vecs {
-			h.cache[missingHash[start+i]] = v
+			// Each its own allocation: a removed tool's vector is freed
+			// with it, not kept by the others of its call.
+			h.cache[missingHash[start+i]] = slices.Clone(v)
+			dim = len(v)
 		}
 	}
 	names := make([]string, len(docs))
@@ -437,14 +456,25 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 	for i := range docs {
 		live[hashes[i]] = true
 		names[i], vecs[i] = docs[i].doc.Name, h.cache[hashes[i]]
-	}
-	for k := range h.cache { // drop vectors of tools no longer indexed
-		if !live[k] {
-			delete(h.cache, k)
+		if dim == 0 {
+			dim = len(vecs[i])
 		}
 	}
+	for k, v := range h.cache { // drop vectors of tools no longer indexed
+		if !live[k] {
+			delete(h.cache, k)
+			continue
+		}
+		if len(v) != dim { // of a model of before: embedded again next time
+			delete(h.cache, k)
+			err = fmt.Errorf("search: the embedder returned vectors of %d dimensions, and of %d before: the catalogue is embedded again", dim, len(v))
+		}
+	}
+	if err != nil {
+		return err
+	}
 	h.mu.Lock()
-	h.gen, h.ready, h.names, h.vecs = gen, true, names, vecs
+	h.gen, h.ready, h.names, h.vecs, h.dim = gen, true, names, vecs, dim
 	h.mu.Unlock()
 	return nil
 }

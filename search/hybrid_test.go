@@ -671,3 +671,100 @@ func TestHybridWarming(t *testing.T) {
 		t.Errorf("after the embedding: mode %s, fallback %v, err %v; want hybrid", res.Mode, res.Fallback, err)
 	}
 }
+
+// modelEmbedder embeds every text in dim dimensions (fakeEmbed's first
+// ones, a 1 at the end so no vector is zero); texts counts what it
+// embedded. Set dim to change the model.
+type modelEmbedder struct {
+	mu    sync.Mutex
+	dim   int
+	texts int
+}
+
+func (e *modelEmbedder) setDim(d int) { e.mu.Lock(); e.dim = d; e.mu.Unlock() }
+
+func (e *modelEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.texts += len(texts)
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		v := append(fakeEmbed(t)[:e.dim-1:e.dim-1], 1)
+		out[i] = v
+	}
+	return out, nil
+}
+
+// When the model behind the embedder changes its vectors' length, the
+// catalogue is embedded again rather than searched with vectors no
+// request can be compared with: the search that finds the change is
+// lexical and says why, the next is hybrid again. A refresh whose calls
+// disagree among themselves keeps nothing of them.
+func TestHybridModelChange(t *testing.T) {
+	ctx := context.Background()
+	t.Run("between searches", func(t *testing.T) {
+		ix := search.NewIndex()
+		ix.Upsert(catalogue()...)
+		emb := &modelEmbedder{dim: 8}
+		h := search.NewHybrid(ix, emb, &search.HybridOptions{RetryAfter: -1})
+		h.Logger = discard()
+		for i, tt := range []struct {
+			dim      int
+			mode     string
+			fallback string
+		}{
+			{8, search.ModeHybrid, ""},
+			{16, search.ModeLexical, "query vector has 16 dimensions, tool vectors 8"},
+			{16, search.ModeHybrid, ""},
+		} {
+			emb.setDim(tt.dim)
+			res, err := h.Search(ctx, "weather forecast in Paris", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Mode != tt.mode || !strings.Contains(fmt.Sprint(res.Fallback), tt.fallback) {
+				t.Errorf("search %d (dim %d): mode %s, fallback %v; want %s, %q", i, tt.dim, res.Mode, res.Fallback, tt.mode, tt.fallback)
+			}
+		}
+		if n := len(catalogue()); emb.texts < 2*n {
+			t.Errorf("the embedder saw %d texts; want the catalogue's %d twice, and the requests", emb.texts, n)
+		}
+	})
+	t.Run("within a refresh", func(t *testing.T) {
+		ix := search.NewIndex()
+		var docs []search.Document
+		for i := range 100 { // two embedder calls
+			docs = append(docs, doc("t", fmt.Sprintf("tool_%d", i), fmt.Sprintf("Tool number %d.", i), ""))
+		}
+		ix.Upsert(docs...)
+		calls := 0
+		emb := &funcEmbedder{f: func(_ bool, texts []string) [][]float32 {
+			calls++
+			out := make([][]float32, len(texts))
+			for i := range out {
+				out[i] = make([]float32, 4+4*(calls%2)) // 8, 4, 8, ...
+				out[i][0] = 1
+			}
+			return out
+		}}
+		h := search.NewHybrid(ix, emb, &search.HybridOptions{RetryAfter: -1})
+		err := h.Refresh(ctx)
+		if err == nil || !strings.Contains(err.Error(), "vectors of 4 dimensions, and of 8 in the call before") {
+			t.Fatalf("refresh: %v; want the two calls' lengths", err)
+		}
+		emb.f = func(_ bool, texts []string) [][]float32 {
+			out := make([][]float32, len(texts))
+			for i := range out {
+				out[i] = []float32{1, 0, 0, 0}
+			}
+			return out
+		}
+		before := emb.calls
+		if err := h.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := emb.calls - before; got != 2 {
+			t.Errorf("the second refresh made %d embedder calls; want 2, the whole catalogue again", got)
+		}
+	})
+}
