@@ -7,6 +7,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -129,12 +130,23 @@ func (m *Memo) Load(path, model string) error {
 		return err
 	}
 	defer f.Close()
+	return m.read(bufio.NewReader(f), path, model)
+}
+
+// read loads what Save wrote, from r (named name in errors). A text
+// without a vector is an error: Embed would answer it with nil.
+func (m *Memo) read(r io.Reader, name, model string) error {
 	var mf memoFile
-	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&mf); err != nil {
-		return fmt.Errorf("evalset: reading vectors from %s: %w", path, err)
+	if err := gob.NewDecoder(r).Decode(&mf); err != nil {
+		return fmt.Errorf("evalset: reading vectors from %s: %w", name, err)
 	}
 	if mf.Model != model {
-		return fmt.Errorf("evalset: %s holds vectors of model %q, not %q", path, mf.Model, model)
+		return fmt.Errorf("evalset: %s holds vectors of model %q, not %q", name, mf.Model, model)
+	}
+	for t, v := range mf.Vecs {
+		if len(v) == 0 {
+			return fmt.Errorf("evalset: %s holds no vector for the text %.40q", name, t)
+		}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -1,8 +1,11 @@
 package evalset
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -163,4 +166,40 @@ func TestMemoConcurrent(t *testing.T) {
 			t.Errorf("first fails %v: texts embedded %v, want %v", firstFails, g.texts, want)
 		}
 	}
+}
+
+// FuzzMemoRead: a vectors file (-embed-cache) of any content is read or
+// refused with an error, never a panic; what is read holds a vector for
+// every text, and Save writes it back as it was read.
+func FuzzMemoRead(f *testing.F) {
+	var valid bytes.Buffer
+	_ = gob.NewEncoder(&valid).Encode(memoFile{Model: "m", Vecs: map[string][]float32{"a": {1, 2}, "bc": {3}}})
+	f.Add(valid.Bytes())
+	f.Add(valid.Bytes()[:valid.Len()/2])
+	var empty bytes.Buffer
+	_ = gob.NewEncoder(&empty).Encode(memoFile{Model: "m", Vecs: map[string][]float32{"a": nil}})
+	f.Add(empty.Bytes())
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var m Memo
+		if err := m.read(bytes.NewReader(data), "fuzz", "m"); err != nil {
+			return
+		}
+		for text, v := range m.vecs {
+			if len(v) == 0 {
+				t.Fatalf("text %q read without a vector", text)
+			}
+		}
+		path := filepath.Join(t.TempDir(), "vecs")
+		if err := m.Save(path, "m"); err != nil {
+			t.Fatal(err)
+		}
+		var back Memo
+		if err := back.Load(path, "m"); err != nil {
+			t.Fatal(err)
+		}
+		if !maps.EqualFunc(m.vecs, back.vecs, func(a, b []float32) bool { return slices.Equal(a, b) || fmt.Sprint(a) == fmt.Sprint(b) }) {
+			t.Fatalf("saved and loaded again: %v, was %v", back.vecs, m.vecs)
+		}
+	})
 }
