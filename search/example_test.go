@@ -83,3 +83,52 @@ func ExampleNewHybrid() {
 	// hybrid marine___get_tides
 	// hybrid weather___get_forecast
 }
+
+// countingModel is toyModel, counting the texts it embeds.
+type countingModel struct{ texts *int }
+
+func (m countingModel) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	*m.texts += len(texts)
+	return toyModel{}.Embed(ctx, texts)
+}
+
+// A searcher's vectors kept across a restart (in a file, in practice; the
+// search tool does it with Options.VectorFile): the new searcher embeds
+// only the requests.
+func ExampleHybrid_WriteVectors() {
+	ctx := context.Background()
+	catalogue := func() *search.Index {
+		ix := search.NewIndex()
+		ix.Upsert(search.Document{ToolInfo: toolgate.ToolInfo{Name: "marine___get_tides", Target: "marine",
+			Tool: toolgate.Tool{Name: "get_tides", Description: "Tides and sea conditions at a harbour."}}})
+		return ix
+	}
+	const model = "toy-model v1" // the embedder's model: vectors of another are not read
+	var file strings.Builder
+	var embedded int
+	h := search.NewHybrid(catalogue(), countingModel{&embedded}, nil)
+	if err := h.Refresh(ctx); err != nil {
+		panic(err)
+	}
+	if _, err := h.WriteVectors(ctx, &file, model); err != nil {
+		panic(err)
+	}
+	fmt.Println("texts embedded before the restart:", embedded)
+
+	embedded = 0
+	restarted := search.NewHybrid(catalogue(), countingModel{&embedded}, nil)
+	n, err := restarted.ReadVectors(ctx, strings.NewReader(file.String()), model)
+	if err != nil {
+		panic(err)
+	}
+	res, err := restarted.Search(ctx, "is the moana calm today?", nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("vectors read:", n)
+	fmt.Println(res.Mode, res.Hits[0].Name, "- texts embedded:", embedded)
+	// Output:
+	// texts embedded before the restart: 1
+	// vectors read: 1
+	// hybrid marine___get_tides - texts embedded: 1
+}

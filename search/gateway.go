@@ -36,6 +36,17 @@ type Options struct {
 	Embedder Embedder
 	// Hybrid tunes hybrid ranking; nil means defaults.
 	Hybrid *HybridOptions
+	// VectorFile, with an Embedder, keeps the catalogue's vectors across
+	// restarts: Enable reads it (see
+	// Hybrid.ReadVectors), so that only tools it does not cover are
+	// embedded, and written again, whole, after each refresh that
+	// embedded a tool (to a temporary file renamed over it). A file that
+	// cannot be read is logged and embedded over.
+	VectorFile string
+	// VectorModel names the embedder's model in VectorFile (its URL,
+	// name and dimensions, say): vectors written under another name are
+	// not read.
+	VectorModel string
 	// CallTool adds a second builtin, named CallToolName, that calls any
 	// tool by name: with toolgate.Options.ListBuiltinsOnly a client's
 	// tools/list then holds two tools (search and call) whatever the size
@@ -87,6 +98,9 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 	if s.opts.MaxResults <= 0 {
 		s.opts.MaxResults = 10
 	}
+	if s.opts.VectorFile != "" && s.opts.Embedder == nil {
+		return nil, errors.New("search: Options.VectorFile keeps an Embedder's vectors, and there is no Embedder")
+	}
 	s.log = s.opts.Logger
 	if s.log == nil {
 		s.log = slog.Default()
@@ -94,6 +108,7 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 	if s.opts.Embedder != nil {
 		s.hybrid = NewHybrid(s.ix, s.opts.Embedder, s.opts.Hybrid)
 		s.hybrid.Logger = s.log
+		s.readVectors(context.Background()) // before any search can embed what it holds
 	}
 	s.dirty.Store(true)
 	if s.hybrid != nil {
@@ -168,6 +183,7 @@ func (s *Service) warmer(ctx context.Context) {
 					s.log.InfoContext(ctx, "search: embedding the catalogue works again", "failures", failures)
 				}
 				failures = 0
+				s.writeVectors(ctx)
 				break
 			}
 			failures++

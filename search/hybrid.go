@@ -84,7 +84,13 @@ type Hybrid struct {
 
 	refreshing chan struct{}             // holds a token while a refresh runs; guards cache and texts
 	cache      map[contentHash][]float32 // tool vectors by text, kept across refreshes
-	texts      map[string]toolText       // by tool name, as of the last refresh
+	// stash holds vectors ReadVectors read that no refresh has used
+	// yet: tools of targets not listed yet find theirs here.
+	stash map[contentHash][]float32
+	texts map[string]toolText // by tool name, as of the last refresh
+	// changed counts the refreshes that changed the cache; written is
+	// its value at the last WriteVectors.
+	changed, written atomic.Uint64
 
 	mu    sync.RWMutex // guards the vectors searched
 	gen   uint64
@@ -391,7 +397,7 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 			return ctx.Err()
 		}
 	}
-	defer func() { <-h.refreshing }()
+	defer h.unlockCache()
 	gen, docs := h.ix.snapshot()
 	h.mu.RLock()
 	fresh = h.ready && h.gen == gen && !h.redo.Load()
@@ -401,6 +407,7 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 	}
 	if h.redo.Swap(false) {
 		clear(h.cache)
+		clear(h.stash)
 	}
 	hashes := make([]contentHash, len(docs))
 	var missing []string
@@ -416,6 +423,12 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 			t = toolText{doc: d.hash, text: hashText(text)}
 		}
 		texts[d.doc.Name], hashes[i] = t, t.text
+		if v, ok := h.stash[t.text]; ok {
+			if _, ok := h.cache[t.text]; !ok {
+				h.cache[t.text] = v
+			}
+			delete(h.stash, t.text)
+		}
 		if _, ok := h.cache[t.text]; !ok && !seen[t.text] {
 			if text == "" {
 				text = embedText(&d.doc)
@@ -426,29 +439,9 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 		}
 	}
 	h.texts = texts
-	dim := 0 // the newest vectors' length
-	var err error
-	for start := 0; start < len(missing); start += toolChunk {
-		end := min(start+toolChunk, len(missing))
-		vecs, err := h.embed(ctx, missing[start:end])
-		if err != nil {
-			return fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(missing), err)
-		}
-		if dim != 0 && len(vecs) > 0 && len(vecs[0]) != dim {
-			// The model changed between two calls: embedded again next time.
-			clear(h.cache)
-			return fmt.Errorf("search: embedding tools %d-%d of %d: vectors of %d dimensions, and of %d in the call before", start+1, end, len(missing), len(vecs[0]), dim)
-		}
-		vecs, err = unitVectors(vecs, end-start)
-		if err != nil {
-			return fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(missing), err)
-		}
-		for i, v := range vecs {
-			// Each its own allocation: a removed tool's vector is freed
-			// with it, not kept by the others of its call.
-			h.cache[missingHash[start+i]] = slices.Clone(v)
-			dim = len(v)
-		}
+	dim, err := h.embedTools(ctx, missing, missingHash)
+	if err != nil {
+		return err
 	}
 	names := make([]string, len(docs))
 	vecs := make([][]float32, len(docs))
@@ -460,9 +453,11 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 			dim = len(vecs[i])
 		}
 	}
+	dropped := 0
 	for k, v := range h.cache { // drop vectors of tools no longer indexed
 		if !live[k] {
 			delete(h.cache, k)
+			dropped++
 			continue
 		}
 		if len(v) != dim { // of a model of before: embedded again next time
@@ -471,10 +466,58 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 		}
 	}
 	if err != nil {
+		clear(h.stash)
 		return err
+	}
+	if len(missing) > 0 || dropped > 0 { // what a vectors file written before lacks, or holds too many of
+		h.changed.Add(1)
 	}
 	h.mu.Lock()
 	h.gen, h.ready, h.names, h.vecs, h.dim = gen, true, names, vecs, dim
 	h.mu.Unlock()
 	return nil
 }
+
+// embedTools embeds the tools' texts that no vector covers, toolChunk a
+// call, and caches their vectors by hashes; it returns the vectors'
+// length (0 when there were none to embed). The vectors of the calls that
+// succeeded are kept when a later one fails.
+func (h *Hybrid) embedTools(ctx context.Context, texts []string, hashes []contentHash) (dim int, err error) {
+	for start := 0; start < len(texts); start += toolChunk {
+		end := min(start+toolChunk, len(texts))
+		vecs, err := h.embed(ctx, texts[start:end])
+		if err != nil {
+			return 0, fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(texts), err)
+		}
+		if dim != 0 && len(vecs) > 0 && len(vecs[0]) != dim {
+			// The model changed between two calls: embedded again next time.
+			clear(h.cache)
+			clear(h.stash)
+			return 0, fmt.Errorf("search: embedding tools %d-%d of %d: vectors of %d dimensions, and of %d in the call before", start+1, end, len(texts), len(vecs[0]), dim)
+		}
+		vecs, err = unitVectors(vecs, end-start)
+		if err != nil {
+			return 0, fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(texts), err)
+		}
+		for i, v := range vecs {
+			// Each its own allocation: a removed tool's vector is freed
+			// with it, not kept by the others of its call.
+			h.cache[hashes[start+i]] = slices.Clone(v)
+			dim = len(v)
+		}
+	}
+	return dim, nil
+}
+
+// lockCache takes the refresh token, which guards the cache, waiting as
+// long as ctx allows.
+func (h *Hybrid) lockCache(ctx context.Context) error {
+	select {
+	case h.refreshing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hybrid) unlockCache() { <-h.refreshing }

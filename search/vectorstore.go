@@ -1,0 +1,82 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+)
+
+// readVectors reads Options.VectorFile, if set, into the hybrid's cache.
+// A missing file is a first start; any other failure is logged, and the
+// catalogue embedded as if there were no file.
+func (s *Service) readVectors(ctx context.Context) {
+	path := s.opts.VectorFile
+	if path == "" {
+		return
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.log.InfoContext(ctx, "search: no vectors file yet; the catalogue is embedded", "file", path)
+		return
+	}
+	if err == nil {
+		defer f.Close()
+		var n int
+		if n, err = s.hybrid.ReadVectors(ctx, f, s.opts.VectorModel); err == nil {
+			s.log.InfoContext(ctx, "search: vectors read", "file", path, "vectors", n)
+			return
+		}
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	level := slog.LevelWarn
+	if errors.Is(err, ErrOtherModel) {
+		level = slog.LevelInfo // the model changed: expected, and written over
+	}
+	s.log.Log(ctx, level, "search: vectors file not used; the catalogue is embedded", "file", path, "err", err)
+}
+
+// writeVectors writes the hybrid's vectors to Options.VectorFile, if set
+// and they changed since they were last read or written: to a temporary
+// file in the same folder, renamed over the file once whole.
+func (s *Service) writeVectors(ctx context.Context) {
+	path := s.opts.VectorFile
+	if path == "" || s.hybrid.changed.Load() == s.hybrid.written.Load() {
+		return
+	}
+	n, err := s.writeVectorFile(ctx, path)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.WarnContext(ctx, "search: writing the vectors file failed", "file", path, "err", err)
+		}
+		return
+	}
+	s.log.DebugContext(ctx, "search: vectors written", "file", path, "vectors", n)
+}
+
+func (s *Service) writeVectorFile(ctx context.Context, path string) (int, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name()) // after the rename, nothing to remove
+	n, err := s.hybrid.WriteVectors(ctx, tmp, s.opts.VectorModel)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("search: writing %s: %w", path, err)
+	}
+	return n, nil
+}
