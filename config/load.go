@@ -218,6 +218,9 @@ func (f *File) checkSearch(p *problems, s *Search) {
 			p.errorf(join(epath, "apiKey"), "empty")
 		}
 	}
+	if e.VectorFile != "" && !filepath.IsAbs(e.VectorFile) {
+		e.VectorFile = filepath.Join(f.dir, e.VectorFile) // like file references, relative to the file
+	}
 }
 
 func (f *File) checkGateway(p *problems) {

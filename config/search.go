@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -23,6 +24,10 @@ func (f *File) searchOptions(logger *slog.Logger) *search.Options {
 	}
 	key, _ := e.APIKey.Resolve()
 	o.Embedder = &search.OpenAIEmbedder{BaseURL: e.URL, Model: e.Model, APIKey: key, Dimensions: e.Dimensions}
+	if e.VectorFile != "" {
+		o.VectorFile = e.VectorFile
+		o.VectorModel = fmt.Sprintf("%s model=%q dimensions=%d", e.URL, e.Model, e.Dimensions)
+	}
 	if e.Timeout != nil {
 		o.Hybrid = &search.HybridOptions{Timeout: time.Duration(*e.Timeout)}
 	}

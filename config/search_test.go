@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,8 +21,15 @@ import (
 // records what each request carried.
 type conceptEmbeddings struct {
 	*httptest.Server
-	mu   sync.Mutex
-	seen []string // "Authorization model dimensions" per request
+	mu    sync.Mutex
+	seen  []string // "Authorization model dimensions" per request
+	tools int      // texts of the get_forecast tool embedded
+}
+
+func (e *conceptEmbeddings) embedded() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.tools
 }
 
 var concepts = [][]string{{"rain", "forecast", "weather"}, {"currenc", "money", "dollar"}, {"email", "mail"}}
@@ -41,6 +49,11 @@ func newConceptEmbeddings(t *testing.T) *conceptEmbeddings {
 		}
 		e.mu.Lock()
 		e.seen = append(e.seen, fmt.Sprint(r.Header.Get("Authorization"), " ", req.Model, " ", req.Dimensions))
+		for _, text := range req.Input {
+			if strings.Contains(text, "The forecast for a city") {
+				e.tools++
+			}
+		}
 		e.mu.Unlock()
 		type datum struct {
 			Index     int       `json:"index"`
@@ -178,6 +191,51 @@ func TestBuildSearch(t *testing.T) {
 	for _, s := range api.seen {
 		if s != "Bearer sk-embed-secret-4242 concept-4 8" {
 			t.Errorf("a request to the embeddings API carried %q, want the key, the model and 8 dimensions", s)
+		}
+	}
+}
+
+// TestBuildSearchVectorFile: with embeddings.vectorFile (relative to the
+// configuration file) a gateway built again, as after a restart, embeds
+// none of the tools the file covers; another model's file is not used.
+func TestBuildSearchVectorFile(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	api := newConceptEmbeddings(t)
+	dir := t.TempDir()
+	serve := func(model string) int {
+		t.Helper()
+		before := api.embedded()
+		f, err := config.Parse([]byte(searchTools+`toolgate: {search: {embeddings: {url: "`+api.URL+`/v1", model: `+model+`, vectorFile: cache/vectors.bin}}}`), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logs testenv.LockedBuffer
+		b, gw := build(t, f, &logs)
+		defer func() { t.Log(logs.String()) }()
+		defer gw.Close()
+		defer b.Close()
+		testenv.WaitFor(t, "hybrid ranking", func() bool {
+			res, err := gw.Call(context.Background(), "x_amz_bedrock_agentcore_search", json.RawMessage(`{"query":"rain"}`))
+			return err == nil && strings.Contains(testenv.Text(res), `"ranking":"hybrid"`)
+		})
+		testenv.WaitFor(t, "the vectors file", func() bool {
+			data, err := os.ReadFile(filepath.Join(dir, "cache", "vectors.bin"))
+			return err == nil && strings.Contains(string(data), model)
+		})
+		return api.embedded() - before
+	}
+	if err := os.Mkdir(filepath.Join(dir, "cache"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		model string
+		want  int // times the get_forecast tool is embedded
+	}{{"concept-4", 1}, {"concept-4", 0}, {"concept-5", 1}} {
+		if got := serve(tt.model); got != tt.want {
+			t.Errorf("model %s: the tool embedded %d times, want %d", tt.model, got, tt.want)
 		}
 	}
 }

@@ -496,6 +496,11 @@ type Embeddings struct {
 	Dimensions int `yaml:"dimensions"`
 	// Timeout bounds each call to the server; default 10s.
 	Timeout *Duration `yaml:"timeout"`
+	// VectorFile keeps the catalogue's vectors across restarts
+	// (search.Options.VectorFile; relative to the configuration file):
+	// only tools it does not cover are embedded when the gateway starts.
+	// Vectors of another url, model or dimensions are not used.
+	VectorFile string `yaml:"vectorFile"`
 }
 
 // Limits are the gateway's guards; unset fields keep toolgate's defaults.
