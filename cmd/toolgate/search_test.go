@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,14 +40,15 @@ targets:
 toolgate:
   search:
     maxResults: 3
-    embeddings: {url: "${EMBED_URL}", apiKey: "${EMBED_KEY}", timeout: 30s}
+    embeddings: {url: "${EMBED_URL}", apiKey: "${EMBED_KEY}", timeout: 30s, vectorFile: vectors.bin}
 `
 
 // TestHybridSearch: the toolgate binary, configured with the local
 // embedding model's server, answers the search tool by hybrid ranking:
 // requests in other words than the tools' (the lexical ranker finds no
-// tool for any of them) find them, through an MCP client, and the API key
-// is never printed.
+// tool for any of them) find them, through an MCP client; restarted, it
+// embeds none of the tools again (toolgate.search.embeddings.vectorFile);
+// the API key is never printed.
 func TestHybridSearch(t *testing.T) {
 	url := embeddings.Start(t)
 	const key = "sk-hybrid-0ff1c3-k3y"
@@ -56,7 +58,7 @@ func TestHybridSearch(t *testing.T) {
 	proc := program.Exec(t, toolgateBin(t), []string{"serve", "--config", path, "--addr", "127.0.0.1:0", "--log-level", "debug"}, env...)
 	cs := testenv.Connect(t, proc.URL)
 
-	search := func(query string) (names []string, ranking, notice string) {
+	search := func(cs *mcp.ClientSession, query string) (names []string, ranking, notice string) {
 		res := callTool(t, cs, "x_amz_bedrock_agentcore_search", map[string]any{"query": query})
 		var out struct {
 			Tools           []mcp.Tool
@@ -71,29 +73,47 @@ func TestHybridSearch(t *testing.T) {
 		return names, out.Ranking, out.Notice
 	}
 	// The catalogue is embedded in the background; until then, lexical.
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		_, ranking, notice := search("weather")
-		if ranking == "hybrid" {
-			break
+	waitHybrid := func(cs *mcp.ClientSession, proc *program.Process) {
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			_, ranking, notice := search(cs, "weather")
+			if ranking == "hybrid" {
+				return
+			}
+			if ranking != "lexical" || !strings.Contains(notice, "being embedded") || time.Now().After(deadline) {
+				t.Fatalf("ranking %q, notice %q: not hybrid in 2 minutes\n%s", ranking, notice, proc.Stderr)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		if ranking != "lexical" || !strings.Contains(notice, "being embedded") || time.Now().After(deadline) {
-			t.Fatalf("ranking %q, notice %q: not hybrid in 2 minutes\n%s", ranking, notice, proc.Stderr)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
+	waitHybrid(cs, proc)
 	for _, tt := range []struct{ query, want string }{
 		{"Will I need an umbrella in Lisbon this afternoon?", "tools___get_weather"},
 		{"How many euros do I get for 200 US dollars?", "tools___convert_currency"},
 		{"Say 'good morning' in Japanese", "tools___translate_text"},
 		{"I am hungry, is there a good sushi bar around the corner?", "tools___find_restaurant"},
 	} {
-		names, ranking, notice := search(tt.query)
+		names, ranking, notice := search(cs, tt.query)
 		if ranking != "hybrid" || len(names) == 0 || names[0] != tt.want || len(names) > 3 {
 			t.Errorf("%q: %s %v (%s); want hybrid, %s first, at most 3", tt.query, ranking, names, notice, tt.want)
 		}
 	}
-	if all := proc.Stdout.String() + proc.Stderr.String(); strings.Contains(all, key) {
+
+	// Restarted, it reads the vectors it wrote and embeds no tool.
+	testenv.WaitFor(t, "the vectors written", func() bool { return strings.Contains(proc.Stderr.String(), "search: vectors written") })
+	if err := proc.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Wait(30 * time.Second); err != nil {
+		t.Fatalf("after SIGTERM: %v", err)
+	}
+	again := program.Exec(t, toolgateBin(t), []string{"serve", "--config", path, "--addr", "127.0.0.1:0", "--log-level", "debug"}, env...)
+	waitHybrid(testenv.Connect(t, again.URL), again)
+	if log := again.Stderr.String(); !strings.Contains(log, `msg="search: vectors read"`) || !strings.Contains(log, "vectors=5") || strings.Contains(log, "vectors written") {
+		t.Errorf("restarted: the 5 tools' vectors not read, or tools embedded again:\n%s", log)
+	}
+
+	if all := proc.Stdout.String() + proc.Stderr.String() + again.Stdout.String() + again.Stderr.String(); strings.Contains(all, key) {
 		t.Errorf("the embeddings API key was printed:\n%s", all)
 	}
 }
