@@ -112,6 +112,9 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 	}
 	s.dirty.Store(true)
 	if s.hybrid != nil {
+		// The warmer embeds the catalogue's changes: searches never wait
+		// for them.
+		s.hybrid.background, s.hybrid.stale = true, s.warm
 		var ctx context.Context
 		ctx, s.stopWarm = context.WithCancel(context.Background())
 		s.kick = make(chan struct{}, 1)

@@ -98,6 +98,12 @@ type Hybrid struct {
 	names []string
 	vecs  [][]float32
 	dim   int // every vector's length; 0 without tools
+	// background is set by the search tool, whose warmer embeds the
+	// catalogue's changes: a search never waits for them, and stale
+	// (the warmer's kick) is called when the catalogue must be embedded
+	// again.
+	background bool
+	stale      func()
 	// redo is set when a request's vector and the tools' differ in
 	// length: the next refresh embeds the whole catalogue again.
 	redo atomic.Bool
@@ -213,6 +219,13 @@ func (h *Hybrid) embed(ctx context.Context, texts []string) ([][]float32, error)
 	return h.emb.Embed(ctx, texts)
 }
 
+// embeddedTools is how many tools' vectors are searched.
+func (h *Hybrid) embeddedTools() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.names)
+}
+
 func (h *Hybrid) logger() *slog.Logger {
 	if h.Logger != nil {
 		return h.Logger
@@ -243,8 +256,13 @@ func (h *Hybrid) fuse(lex, vec []Hit, limit int, vw float64) []Hit {
 // all of them), the rankings fused, so that a request for several things
 // finds each of them rather than what the whole is closest to.
 func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter func(string) bool) ([]Hit, error) {
-	if err := h.refresh(ctx, false); err != nil {
-		return nil, err
+	if !h.background {
+		if err := h.refresh(ctx, false); err != nil {
+			return nil, err
+		}
+	}
+	if h.embeddedTools() == 0 && h.ix.Len() > 0 {
+		return nil, errWarming // no vector to rank by: the request is not embedded for nothing
 	}
 	texts, weights := h.requestParts(query)
 	qv, err := h.embed(ctx, texts)
@@ -257,12 +275,9 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	if len(h.names) == 0 && h.ix.Len() > 0 {
-		return nil, errWarming
-	}
 	if h.gen != h.ix.generation() {
-		// Another search is embedding the index's changes: these vectors
-		// may hold tools removed since.
+		// A refresh is embedding the index's changes: these vectors may
+		// hold tools removed since.
 		filter = h.indexed(filter)
 	}
 	rankings, err := h.nearest(qv, k, filter)
@@ -332,6 +347,9 @@ func (h *Hybrid) nearest(qs [][]float32, k int, filter func(string) bool) ([][]H
 		}
 		if h.dim != 0 && len(q) != h.dim {
 			h.redo.Store(true) // the model changed: the next refresh embeds every tool again
+			if h.stale != nil {
+				h.stale()
+			}
 			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", len(q), h.dim)
 		}
 		tops[j] = selectHits(k, len(h.vecs), filter)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/internal/testenv/embeddings"
 	"github.com/toolgate/toolgate/search"
 	"github.com/toolgate/toolgate/search/internal/evalset"
@@ -99,7 +100,14 @@ func TestHybridLocalModel(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer svc.Close()
-			a := callSearch(t, connectAs(t, startGateway(t, gw), "alice"), map[string]any{"query": query})
+			cs := connectAs(t, startGateway(t, gw), "alice")
+			a := callSearch(t, cs, map[string]any{"query": query})
+			if emb != nil { // the catalogue is embedded in the background; lexical until then
+				testenv.WaitFor(t, "hybrid ranking", func() bool {
+					a = callSearch(t, cs, map[string]any{"query": query})
+					return a.Ranking == search.ModeHybrid || !strings.Contains(a.Notice, "being embedded")
+				})
+			}
 			found := len(a.Tools) > 0 && a.Tools[0].Name == "weather___get_forecast"
 			switch {
 			case emb == nil && found:

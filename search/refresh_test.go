@@ -398,3 +398,55 @@ func TestHybridRefreshBacksOff(t *testing.T) {
 		t.Fatalf("the search called the embedder %d times within RetryAfter of the failed refresh", got)
 	}
 }
+
+// A search of the search tool never waits for the catalogue's changes to
+// be embedded (the warmer does it): it ranks with the vectors of before.
+func TestServiceSearchesDoNotWait(t *testing.T) {
+	gw := newGateway(t, toolgate.Options{})
+	release := make(chan struct{})
+	emb := &gatedEmbedder{gate: func(ctx context.Context, texts []string) error {
+		if slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, "tide times") }) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}}
+	svc, err := search.Enable(gw, &search.Options{Embedder: emb, Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	mode := func(query string) (string, []string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		infos, res, err := svc.Search(ctx, query, 0)
+		if err != nil {
+			t.Fatalf("%q: %v", query, err)
+		}
+		var names []string
+		for _, i := range infos {
+			names = append(names, i.Name)
+		}
+		return res.Mode, names
+	}
+	testenv.WaitFor(t, "hybrid ranking", func() bool { m, _ := mode("weather forecast"); return m == search.ModeHybrid })
+	if err := gw.AddTarget(context.Background(), toolgate.Funcs("tides",
+		toolgate.Func("get_tides", "High and low tide times for a harbour.", func(_ context.Context, in cityIn) (out, error) { return out{}, nil }),
+	)); err != nil {
+		t.Fatal(err)
+	}
+	// The warmer is held embedding the new tool; searches go on.
+	for range 3 {
+		if m, _ := mode("weather forecast"); m != search.ModeHybrid {
+			t.Fatalf("while the new tool is embedded: %s, want hybrid on the vectors of before", m)
+		}
+	}
+	close(release)
+	testenv.WaitFor(t, "the new tool embedded", func() bool {
+		m, names := mode("tide times at the harbour")
+		return m == search.ModeHybrid && len(names) > 0 && names[0] == "tides___get_tides"
+	})
+}
