@@ -95,7 +95,11 @@ func (b *Built) Gateway(ctx context.Context) (*toolgate.Gateway, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	if b.Search != nil {
-		svc, err := search.Enable(gw, b.Search)
+		so := *b.Search
+		if so.MeterProvider == nil { // the search tool's metrics beside the gateway's
+			so.MeterProvider = b.Options.MeterProvider
+		}
+		svc, err := search.Enable(gw, &so)
 		if err != nil {
 			gw.Close()
 			return nil, fmt.Errorf("config: tool search: %w", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Default names of the builtin tools Enable adds.
@@ -57,16 +58,21 @@ type Options struct {
 	// Logger receives warnings (embedder fallbacks); nil means the
 	// default logger.
 	Logger *slog.Logger
+	// MeterProvider, if set, receives the search tool's metrics: searches
+	// by how they were ranked, the embedder's calls, the tools indexed
+	// and embedded (docs/operations.md).
+	MeterProvider metric.MeterProvider
 }
 
 // A Service is tool search enabled on a gateway: an index that follows
 // the gateway's catalogue, and the builtin tools that query it.
 type Service struct {
-	gw     *toolgate.Gateway
-	opts   Options
-	ix     *Index
-	hybrid *Hybrid // nil without an Embedder
-	log    *slog.Logger
+	gw      *toolgate.Gateway
+	opts    Options
+	ix      *Index
+	hybrid  *Hybrid // nil without an Embedder
+	log     *slog.Logger
+	metrics *metrics // nil without a MeterProvider
 
 	dirty atomic.Bool // the catalogue changed since the last sync
 	mu    sync.Mutex  // serializes catalogue syncs
@@ -110,6 +116,16 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 		s.hybrid.Logger = s.log
 		s.readVectors(context.Background()) // before any search can embed what it holds
 	}
+	if s.opts.MeterProvider != nil {
+		m, err := newMetrics(s.opts.MeterProvider, s)
+		if err != nil {
+			return nil, err
+		}
+		s.metrics = m
+		if s.hybrid != nil {
+			s.hybrid.metrics = m
+		}
+	}
 	s.dirty.Store(true)
 	if s.hybrid != nil {
 		// The warmer embeds the catalogue's changes: searches never wait
@@ -147,6 +163,7 @@ func (s *Service) Close() {
 		s.stopWarm()
 		s.warming.Wait()
 	}
+	s.metrics.close()
 }
 
 // warm asks the warmer, if any, to embed the catalogue's new tools.
@@ -237,6 +254,7 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolga
 	} else {
 		res = &Result{Hits: s.ix.Search(query, opts), Mode: ModeLexical}
 	}
+	s.metrics.searched(ctx, res)
 	out := make([]toolgate.ToolInfo, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		if info, ok := s.gw.Lookup(ctx, h.Name); ok {

@@ -92,12 +92,13 @@ type Hybrid struct {
 	// its value at the last WriteVectors.
 	changed, written atomic.Uint64
 
-	mu    sync.RWMutex // guards the vectors searched
-	gen   uint64
-	ready bool
-	names []string
-	vecs  [][]float32
-	dim   int // every vector's length; 0 without tools
+	mu      sync.RWMutex // guards the vectors searched
+	gen     uint64
+	ready   bool
+	names   []string
+	vecs    [][]float32
+	dim     int      // every vector's length; 0 without tools
+	metrics *metrics // the search tool's, or nil
 	// background is set by the search tool, whose warmer embeds the
 	// catalogue's changes: a search never waits for them, and stale
 	// (the warmer's kick) is called when the catalogue must be embedded
@@ -184,7 +185,7 @@ func (h *Hybrid) Search(ctx context.Context, query string, opts *SearchOptions) 
 	waiting, lastErr := time.Now().Before(h.failUntil), h.lastErr
 	h.failMu.Unlock()
 	if waiting {
-		return lexical(fmt.Errorf("embedder unavailable, retrying later: %w", lastErr)), nil
+		return lexical(fmt.Errorf("%w: %w", errBackingOff, lastErr)), nil
 	}
 	vec, err := h.vectorSearch(ctx, query, cand, filter)
 	if errors.Is(err, errWarming) {
@@ -212,11 +213,15 @@ func (h *Hybrid) backOff(err error) {
 	h.failMu.Unlock()
 }
 
-// embed calls the embedder with the per-call timeout.
-func (h *Hybrid) embed(ctx context.Context, texts []string) ([][]float32, error) {
+// embed calls the embedder with the per-call timeout, for purpose
+// (purposeRequest or purposeTools).
+func (h *Hybrid) embed(ctx context.Context, purpose string, texts []string) ([][]float32, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.opts.Timeout)
 	defer cancel()
-	return h.emb.Embed(ctx, texts)
+	start := time.Now()
+	vecs, err := h.emb.Embed(ctx, texts)
+	h.metrics.embedded(ctx, purpose, start, err)
+	return vecs, err
 }
 
 // embeddedTools is how many tools' vectors are searched.
@@ -265,7 +270,7 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 		return nil, errWarming // no vector to rank by: the request is not embedded for nothing
 	}
 	texts, weights := h.requestParts(query)
-	qv, err := h.embed(ctx, texts)
+	qv, err := h.embed(ctx, purposeRequest, texts)
 	if err != nil {
 		return nil, err
 	}
@@ -503,7 +508,7 @@ func (h *Hybrid) refresh(ctx context.Context, wait bool) error {
 func (h *Hybrid) embedTools(ctx context.Context, texts []string, hashes []contentHash) (dim int, err error) {
 	for start := 0; start < len(texts); start += toolChunk {
 		end := min(start+toolChunk, len(texts))
-		vecs, err := h.embed(ctx, texts[start:end])
+		vecs, err := h.embed(ctx, purposeTools, texts[start:end])
 		if err != nil {
 			return 0, fmt.Errorf("search: embedding tools %d-%d of %d: %w", start+1, end, len(texts), err)
 		}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -38,6 +41,8 @@ targets:
               - {name: find_restaurant, description: Finds places to eat near an address, inputSchema: {type: object}}
     credentialProviderConfigurations: [{credentialProviderType: GATEWAY_IAM_ROLE}]
 toolgate:
+  adminListen: 127.0.0.1:0
+  telemetry: {prometheus: true}
   search:
     maxResults: 3
     embeddings: {url: "${EMBED_URL}", apiKey: "${EMBED_KEY}", timeout: 30s, vectorFile: vectors.bin}
@@ -97,6 +102,30 @@ func TestHybridSearch(t *testing.T) {
 		if ranking != "hybrid" || len(names) == 0 || names[0] != tt.want || len(names) > 3 {
 			t.Errorf("%q: %s %v (%s); want hybrid, %s first, at most 3", tt.query, ranking, names, notice, tt.want)
 		}
+	}
+
+	// The search tool's metrics are served with the gateway's.
+	admin := regexp.MustCompile(`admin=(127\.0\.0\.1:\d+)`).FindStringSubmatch(proc.Stderr.String())
+	if admin == nil {
+		t.Fatalf("no admin address in the log:\n%s", proc.Stderr)
+	}
+	resp, err := http.Get("http://" + admin[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`toolgate_search_requests_total\{[^}]*ranking="hybrid"[^}]*\} [1-9]`),
+		regexp.MustCompile(`toolgate_search_embedder_duration_seconds_count\{[^}]*purpose="catalogue"[^}]*\} [1-9]`),
+		regexp.MustCompile(`toolgate_search_tools_embedded\{[^}]*\} 5`),
+	} {
+		if !want.Match(body) {
+			t.Errorf("/metrics has no line matching %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", body)
 	}
 
 	// Restarted, it reads the vectors it wrote and embeds no tool.
