@@ -116,7 +116,7 @@ func TestS3(t *testing.T) {
 		t.Errorf("GetBucketCors: %s", text)
 	}
 
-	res, sc, text = call(ctx, t, cs, "s3___DeleteObject", map[string]any{"Bucket": "photos", "Key": "2024/notes.txt"})
+	res, _, text = call(ctx, t, cs, "s3___DeleteObject", map[string]any{"Bucket": "photos", "Key": "2024/notes.txt"})
 	mustOK(t, "DeleteObject", res, text)
 	res, sc, text = call(ctx, t, cs, "s3___ListObjectsV2", map[string]any{"Bucket": "photos"})
 	mustOK(t, "ListObjectsV2", res, text)
