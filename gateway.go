@@ -39,11 +39,13 @@ type Gateway struct {
 	toolRates     map[string]*limiters
 	tel           *telemetry // nil without a MeterProvider or TracerProvider
 
-	mu       sync.Mutex // serializes changes to targets, builtins, watchers
+	mu       sync.Mutex // serializes changes to targets, builtins, watchers, status sections
 	targets  map[string]*targetState
 	builtins map[string]*prepared
 	watchers map[int]func()
 	nextW    int
+	sections map[int]func() StatusSection // the status page's, see AddStatusSection
+	nextS    int
 	cat      atomic.Pointer[catalog]
 
 	fast      *fastpath.Server  // answers plain tools/call of tools that need no session
@@ -126,6 +128,7 @@ func New(opts *Options) (*Gateway, error) {
 		targets:  make(map[string]*targetState),
 		builtins: make(map[string]*prepared),
 		watchers: make(map[int]func()),
+		sections: make(map[int]func() StatusSection),
 		stop:     make(chan struct{}),
 		stats:    callstats.New(),
 		started:  time.Now(),

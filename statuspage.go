@@ -20,7 +20,8 @@ var statusPageFS embed.FS
 // StatusHandler returns a read-only status page for operators: the
 // gateway's name, version, uptime and call statistics, and for each target
 // its health, tool count, last listing error, last refresh and call
-// statistics (see Status and CallStats). It renders HTML on the server (no
+// statistics (see Status and CallStats), then the sections added by
+// AddStatusSection (the search tool's, say). It renders HTML on the server (no
 // script; the page reloads itself every 10 seconds) and answers JSON
 // instead for ?format=json or a request whose Accept header prefers
 // application/json; docs/operations.md describes the JSON's fields. It
@@ -65,6 +66,22 @@ type statusView struct {
 	HealthyTargets int           `json:"healthy_targets"`
 	Calls          callStatsView `json:"calls"`
 	Targets        []targetView  `json:"targets"`
+	Sections       []sectionView `json:"sections"`
+}
+
+// sectionView is a StatusSection on the page.
+type sectionView struct {
+	Name     string     `json:"name"`
+	Title    string     `json:"title"`
+	Healthy  bool       `json:"healthy"`
+	Items    []itemView `json:"items"`
+	Problems []string   `json:"problems"`
+}
+
+type itemView struct {
+	Name  string `json:"name"`
+	Label string `json:"label"`
+	Value string `json:"value"`
 }
 
 type targetView struct {
@@ -111,6 +128,7 @@ func (g *Gateway) statusView(now time.Time) *statusView {
 		UptimeSeconds: now.Sub(g.started).Seconds(),
 		Calls:         callStatsViewOf(g.callStats(now)),
 		Targets:       []targetView{},
+		Sections:      []sectionView{},
 	}
 	for _, st := range g.Status() {
 		if st.Healthy {
@@ -130,6 +148,16 @@ func (g *Gateway) statusView(now time.Time) *statusView {
 			Problems:    problems,
 			Calls:       callStatsViewOf(st.Calls),
 		})
+	}
+	for _, sec := range g.StatusSections() {
+		sv := sectionView{Name: sec.Name, Title: sec.Title, Healthy: len(sec.Problems) == 0, Items: []itemView{}, Problems: []string{}}
+		for _, it := range sec.Items {
+			sv.Items = append(sv.Items, itemView(it))
+		}
+		for _, p := range sec.Problems {
+			sv.Problems = append(sv.Problems, httpx.RedactURLs(p))
+		}
+		v.Sections = append(v.Sections, sv)
 	}
 	return v
 }

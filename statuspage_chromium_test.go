@@ -25,6 +25,7 @@ import (
 	"github.com/toolgate/toolgate/auth"
 	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
+	"github.com/toolgate/toolgate/search"
 )
 
 const chromiumBin = "/usr/bin/chromium"
@@ -68,6 +69,11 @@ func TestStatusPageChromium(t *testing.T) {
 	}
 	if !strings.Contains(dom, `id="calls">11<`) {
 		t.Errorf("the gateway's 11 calls are not shown:\n%s", dom)
+	}
+	for _, w := range []string{`data-section="search"`, "working", `<tr data-item="tools"><th scope="row">Tools indexed</th><td>4</td></tr>`, `<tr data-item="searches"><th scope="row">Searches</th><td>2</td></tr>`} {
+		if !strings.Contains(dom, w) {
+			t.Errorf("the search section lacks %q:\n%s", w, dom)
+		}
 	}
 	if !strings.Contains(dom, "Last listing error:") || strings.Contains(dom, "s3cret") {
 		t.Errorf("inventory's listing error is missing or shows its token:\n%s", dom)
@@ -182,6 +188,18 @@ func statusPageGateway(t *testing.T) *toolgate.Gateway {
 	call("weather___alerts", `{"region":"Atlantis"}`, 2)
 	call("units___convert", `{"value":10,"from":"km"}`, 3)
 	call("units___currency", `{"value":10,"from":"EUR"}`, 1)
+
+	// The search tool, which adds its section to the page.
+	svc, err := search.Enable(gw, &search.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	for _, q := range []string{"forecast for Lyon", "convert miles"} {
+		if _, _, err := svc.Search(ctx, q, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return gw
 }
 

@@ -34,6 +34,11 @@ func statusTestGateway(t *testing.T) *Gateway {
 	if err := gw.AddTarget(context.Background(), hostileTarget{}); err == nil {
 		t.Fatal("hostile target listed")
 	}
+	gw.AddStatusSection(func() StatusSection {
+		return StatusSection{Name: "parts", Title: "<em>parts</em>",
+			Items:    []StatusItem{{Name: "thing", Label: "<i>Thing</i>", Value: "<u>v</u>"}},
+			Problems: []string{"the embedder at https://ops:s3cret@emb.example.com/v1/embeddings?key=k_live_9 failed"}}
+	})
 	for _, c := range []struct{ name, args string }{
 		{"math___add", `{"a":1,"b":2}`}, {"math___add", `{"a":3,"b":4}`}, {"math___fail", `{}`},
 	} {
@@ -122,14 +127,16 @@ func TestStatusPageEscapes(t *testing.T) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest("GET", "/?format="+format, nil))
 			body := rec.Body.String()
-			for _, bad := range []string{"<script>", "<img", "<b>", "hunter2", "sk_live_1", "page=2"} {
+			for _, bad := range []string{"<script>", "<img", "<b>", "hunter2", "sk_live_1", "page=2", "<em>", "<i>", "<u>", "s3cret", "k_live_9"} {
 				if strings.Contains(body, bad) {
 					t.Errorf("the page holds %q:\n%s", bad, body)
 				}
 			}
-			want := []string{"&lt;script&gt;", "&lt;img src=x onerror=alert(1)&gt;", "gw&lt;b&gt;", "api.example.com/v1?api_key=REDACTED"}
+			want := []string{"&lt;script&gt;", "&lt;img src=x onerror=alert(1)&gt;", "gw&lt;b&gt;", "api.example.com/v1?api_key=REDACTED",
+				"&lt;em&gt;parts", "&lt;i&gt;Thing", "&lt;u&gt;v", "emb.example.com/v1/embeddings?key=REDACTED"}
 			if format == "json" {
-				want = []string{`\u003cscript\u003e`, `\u003cimg src=x onerror=alert(1)\u003e`, `gw\u003cb\u003e`, "api.example.com/v1?api_key=REDACTED"}
+				want = []string{`\u003cscript\u003e`, `\u003cimg src=x onerror=alert(1)\u003e`, `gw\u003cb\u003e`, "api.example.com/v1?api_key=REDACTED",
+					`\u003cem\u003eparts`, `\u003ci\u003eThing`, `\u003cu\u003ev`, "emb.example.com/v1/embeddings?key=REDACTED"}
 			}
 			for _, w := range want {
 				if !strings.Contains(body, w) {
@@ -153,7 +160,7 @@ func TestStatusJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := func(m map[string]json.RawMessage) []string { return slices.Sorted(maps.Keys(m)) }
-	if got, want := keys(raw), []string{"calls", "healthy_targets", "name", "now", "started", "targets", "uptime_seconds", "version"}; !slices.Equal(got, want) {
+	if got, want := keys(raw), []string{"calls", "healthy_targets", "name", "now", "sections", "started", "targets", "uptime_seconds", "version"}; !slices.Equal(got, want) {
 		t.Errorf("top-level fields %v, want %v", got, want)
 	}
 	var calls, target map[string]json.RawMessage
@@ -170,6 +177,23 @@ func TestStatusJSON(t *testing.T) {
 	}
 	if got, want := keys(target), []string{"calls", "description", "healthy", "last_error", "last_refresh", "name", "problems", "tools"}; !slices.Equal(got, want) {
 		t.Errorf("target fields %v, want %v", got, want)
+	}
+
+	var sections []map[string]json.RawMessage
+	_ = json.Unmarshal(raw["sections"], &sections)
+	if len(sections) != 1 {
+		t.Fatalf("%d sections", len(sections))
+	}
+	if got, want := keys(sections[0]), []string{"healthy", "items", "name", "problems", "title"}; !slices.Equal(got, want) {
+		t.Errorf("section fields %v, want %v", got, want)
+	}
+	var items []map[string]json.RawMessage
+	_ = json.Unmarshal(sections[0]["items"], &items)
+	if len(items) != 1 {
+		t.Fatalf("%d items", len(items))
+	}
+	if got, want := keys(items[0]), []string{"label", "name", "value"}; !slices.Equal(got, want) {
+		t.Errorf("item fields %v, want %v", got, want)
 	}
 
 	var v statusView

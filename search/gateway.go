@@ -83,13 +83,18 @@ type Service struct {
 	kick     chan struct{}
 	stopWarm context.CancelFunc
 	warming  sync.WaitGroup
+
+	st       serviceState // for the status page
+	unstatus func()       // removes the status page's section
 }
 
 // Enable adds the search tool (and, with Options.CallTool, the call tool)
 // to gw as builtins and keeps an index of gw's catalogue, updated
 // incrementally whenever the catalogue changes. Searches respect
-// per-principal visibility: a caller finds only tools it may call.
-// opts may be nil.
+// per-principal visibility: a caller finds only tools it may call. The
+// gateway's status page (toolgate.Gateway.StatusHandler) gains a section,
+// "search", that shows how the tool ranks and why, the tools indexed and
+// embedded, the searches answered and what fails. opts may be nil.
 func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 	s := &Service{gw: gw, ix: NewIndex()}
 	if opts != nil {
@@ -152,13 +157,18 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
+	s.unstatus = gw.AddStatusSection(s.status)
 	return s, nil
 }
 
-// Close stops following the gateway's catalogue. The builtin tools stay
+// Close stops following the gateway's catalogue and removes the search
+// tool's section from the gateway's status page. The builtin tools stay
 // published but search a catalogue frozen at its last state.
 func (s *Service) Close() {
 	s.stop()
+	if s.unstatus != nil {
+		s.unstatus()
+	}
 	if s.stopWarm != nil {
 		s.stopWarm()
 		s.warming.Wait()
@@ -203,10 +213,12 @@ func (s *Service) warmer(ctx context.Context) {
 					s.log.InfoContext(ctx, "search: embedding the catalogue works again", "failures", failures)
 				}
 				failures = 0
+				s.st.warmed(nil, 0)
 				s.writeVectors(ctx)
 				break
 			}
 			failures++
+			s.st.warmed(err, failures)
 			level := slog.LevelDebug
 			if failures == 1 {
 				level = slog.LevelWarn
@@ -255,6 +267,10 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolga
 		res = &Result{Hits: s.ix.Search(query, opts), Mode: ModeLexical}
 	}
 	s.metrics.searched(ctx, res)
+	s.st.searches.Add(1)
+	if res.Mode == ModeHybrid {
+		s.st.hybrid.Add(1)
+	}
 	out := make([]toolgate.ToolInfo, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		if info, ok := s.gw.Lookup(ctx, h.Name); ok {

@@ -52,10 +52,12 @@ func (s *Service) writeVectors(ctx context.Context) {
 	n, err := s.writeVectorFile(ctx, path)
 	if err != nil {
 		if ctx.Err() == nil {
+			s.st.wrote(err)
 			s.log.WarnContext(ctx, "search: writing the vectors file failed", "file", path, "err", err)
 		}
 		return
 	}
+	s.st.wrote(nil)
 	s.log.DebugContext(ctx, "search: vectors written", "file", path, "vectors", n)
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -42,7 +43,7 @@ targets:
     credentialProviderConfigurations: [{credentialProviderType: GATEWAY_IAM_ROLE}]
 toolgate:
   adminListen: 127.0.0.1:0
-  telemetry: {prometheus: true}
+  telemetry: {prometheus: true, statusPage: true}
   search:
     maxResults: 3
     embeddings: {url: "${EMBED_URL}", apiKey: "${EMBED_KEY}", timeout: 30s, vectorFile: vectors.bin}
@@ -128,6 +129,40 @@ func TestHybridSearch(t *testing.T) {
 		t.Logf("/metrics:\n%s", body)
 	}
 
+	// The status page has the search tool's section.
+	resp, err = http.Get("http://" + admin[1] + "/status?format=json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var page struct {
+		Sections []struct {
+			Name    string
+			Healthy bool
+			Items   []struct{ Name, Value string }
+		}
+	}
+	if err := json.Unmarshal(status, &page); err != nil {
+		t.Fatalf("/status: %v: %s", err, status)
+	}
+	items := map[string]string{}
+	for _, sec := range page.Sections {
+		if sec.Name == "search" && sec.Healthy {
+			for _, it := range sec.Items {
+				items[it.Name] = it.Value
+			}
+		}
+	}
+	for name, want := range map[string]string{"ranking": "hybrid", "tools": "5", "tools_embedded": "5", "vector_file": filepath.Join(filepath.Dir(path), "vectors.bin")} {
+		if items[name] != want {
+			t.Errorf("/status: search %s = %q, want %q:\n%s", name, items[name], want, status)
+		}
+	}
+	if n, _ := strconv.Atoi(items["hybrid_searches"]); n < 4 {
+		t.Errorf("/status: %q searches ranked hybrid, want at least 4:\n%s", items["hybrid_searches"], status)
+	}
+
 	// Restarted, it reads the vectors it wrote and embeds no tool.
 	testenv.WaitFor(t, "the vectors written", func() bool { return strings.Contains(proc.Stderr.String(), "search: vectors written") })
 	if err := proc.Signal(syscall.SIGTERM); err != nil {
@@ -142,7 +177,7 @@ func TestHybridSearch(t *testing.T) {
 		t.Errorf("restarted: the 5 tools' vectors not read, or tools embedded again:\n%s", log)
 	}
 
-	if all := proc.Stdout.String() + proc.Stderr.String() + again.Stdout.String() + again.Stderr.String(); strings.Contains(all, key) {
+	if all := proc.Stdout.String() + proc.Stderr.String() + again.Stdout.String() + again.Stderr.String() + string(status); strings.Contains(all, key) {
 		t.Errorf("the embeddings API key was printed:\n%s", all)
 	}
 }

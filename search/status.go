@@ -1,0 +1,113 @@
+package search
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/toolgate/toolgate"
+)
+
+// serviceState is what the search tool's status section reports beyond
+// its index and vectors.
+type serviceState struct {
+	searches, hybrid atomic.Uint64 // searches answered, and those ranked hybrid
+
+	mu           sync.Mutex
+	warmErr      error // the warmer's last failure; nil once it succeeds
+	warmFailures int   // in a row
+	writeErr     error // writing the vectors file; nil once it succeeds
+}
+
+func (st *serviceState) warmed(err error, failures int) {
+	st.mu.Lock()
+	st.warmErr, st.warmFailures = err, failures
+	st.mu.Unlock()
+}
+
+func (st *serviceState) wrote(err error) {
+	st.mu.Lock()
+	st.writeErr = err
+	st.mu.Unlock()
+}
+
+// status is the search tool's section of the gateway's status page (see
+// toolgate.Gateway.AddStatusSection): how it ranks now and why, the tools
+// indexed and embedded, the searches answered, and what fails.
+func (s *Service) status() toolgate.StatusSection {
+	sec := toolgate.StatusSection{Name: "search", Title: "Search"}
+	add := func(name, label, value string) {
+		sec.Items = append(sec.Items, toolgate.StatusItem{Name: name, Label: label, Value: value})
+	}
+	count := func(n int) string { return strconv.Itoa(n) }
+
+	add("tool", "Search tool", s.opts.ToolName)
+	if s.opts.CallTool {
+		add("call_tool", "Call tool", s.opts.CallToolName)
+	}
+	tools := s.ix.Len()
+	indexed := count(tools)
+	if s.hybrid == nil && s.dirty.Load() {
+		indexed += " (the catalogue changed since: indexed at the next search)"
+	}
+	if s.hybrid == nil {
+		add("ranking", "Ranking", "lexical (no embedder)")
+		add("tools", "Tools indexed", indexed)
+		add("searches", "Searches", strconv.FormatUint(s.st.searches.Load(), 10))
+		return sec
+	}
+
+	h := s.hybrid
+	embedded := h.embeddedTools()
+	h.failMu.Lock()
+	until, lastErr := h.failUntil, h.lastErr
+	h.failMu.Unlock()
+	wait := time.Until(until)
+	switch {
+	case wait > 0:
+		add("ranking", "Ranking", "lexical until the embedder answers again (tried in "+roundWait(wait)+")")
+		sec.Problems = append(sec.Problems, fmt.Sprintf("the embedder failed: %v; searches are ranked lexically until it answers (tried again in %s)", lastErr, roundWait(wait)))
+	case embedded == 0 && tools > 0:
+		add("ranking", "Ranking", "lexical while the catalogue's tools are embedded")
+	default:
+		add("ranking", "Ranking", ModeHybrid)
+	}
+	if e, ok := s.opts.Embedder.(*OpenAIEmbedder); ok && e.Model != "" {
+		add("model", "Embedding model", e.Model)
+	}
+	add("tools", "Tools indexed", indexed)
+	add("tools_embedded", "Tools embedded", count(embedded))
+	add("searches", "Searches", strconv.FormatUint(s.st.searches.Load(), 10))
+	add("hybrid_searches", "Ranked hybrid", strconv.FormatUint(s.st.hybrid.Load(), 10))
+	if s.opts.VectorFile != "" {
+		add("vector_file", "Vectors file", s.opts.VectorFile)
+	}
+
+	s.st.mu.Lock()
+	warmErr, failures, writeErr := s.st.warmErr, s.st.warmFailures, s.st.writeErr
+	s.st.mu.Unlock()
+	if warmErr != nil {
+		p := fmt.Sprintf("embedding the catalogue failed (%d in a row)", failures)
+		if wait <= 0 || lastErr == nil || lastErr.Error() != warmErr.Error() { // else the problem above says why
+			p += fmt.Sprintf(": %v", warmErr)
+		}
+		p += fmt.Sprintf("; %d of %d tools embedded", embedded, tools)
+		if r := h.opts.RetryAfter; r > 0 {
+			p += "; tried again every " + roundWait(r)
+		} else {
+			p += "; tried again at the catalogue's next change"
+		}
+		sec.Problems = append(sec.Problems, p)
+	}
+	if writeErr != nil {
+		sec.Problems = append(sec.Problems, fmt.Sprintf("writing the vectors file failed: %v", writeErr))
+	}
+	return sec
+}
+
+// roundWait shows a wait to the second (at least one).
+func roundWait(d time.Duration) string {
+	return max(d.Round(time.Second), time.Second).String()
+}
