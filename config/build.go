@@ -40,6 +40,11 @@ type Built struct {
 	Search *search.Options
 	// Targets are the targets to add, in the file's order.
 	Targets []*BuiltTarget
+	// Previous, set before Gateway, is what built the gateway this one
+	// replaces (a gateway rebuilt on reload): its search tool's vectors,
+	// of the same embedding model, are taken over rather than embedded
+	// again (search.Options.Seed). Gateway clears it.
+	Previous *Built
 	// Policy is the policy engine (also Options.Policy), nil without
 	// gateway.policyEngineConfiguration. Gateway attaches it to the
 	// gateway and loads the file's policies.
@@ -90,6 +95,8 @@ func (b *Built) Close() {
 // by the gateway. Close the gateway, then b.
 func (b *Built) Gateway(ctx context.Context) (*toolgate.Gateway, error) {
 	opts := b.Options
+	prev := b.Previous
+	b.Previous = nil // not kept: each rebuild would keep every gateway before it alive
 	gw, err := toolgate.New(&opts)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -98,6 +105,9 @@ func (b *Built) Gateway(ctx context.Context) (*toolgate.Gateway, error) {
 		so := *b.Search
 		if so.MeterProvider == nil { // the search tool's metrics beside the gateway's
 			so.MeterProvider = b.Options.MeterProvider
+		}
+		if prev != nil {
+			so.Seed = prev.svc
 		}
 		svc, err := search.Enable(gw, &so)
 		if err != nil {

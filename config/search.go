@@ -24,10 +24,10 @@ func (f *File) searchOptions(logger *slog.Logger) *search.Options {
 	}
 	key, _ := e.APIKey.Resolve()
 	o.Embedder = &search.OpenAIEmbedder{BaseURL: e.URL, Model: e.Model, APIKey: key, Dimensions: e.Dimensions}
-	if e.VectorFile != "" {
-		o.VectorFile = e.VectorFile
-		o.VectorModel = fmt.Sprintf("%s model=%q dimensions=%d", e.URL, e.Model, e.Dimensions)
-	}
+	// Names the model in the vectors file, and to a gateway rebuilt on
+	// reload (Built.Previous), which takes the vectors over.
+	o.VectorModel = fmt.Sprintf("%s model=%q dimensions=%d", e.URL, e.Model, e.Dimensions)
+	o.VectorFile = e.VectorFile
 	if e.Timeout != nil {
 		o.Hybrid = &search.HybridOptions{Timeout: time.Duration(*e.Timeout)}
 	}

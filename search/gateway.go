@@ -46,8 +46,15 @@ type Options struct {
 	VectorFile string
 	// VectorModel names the embedder's model in VectorFile (its URL,
 	// name and dimensions, say): vectors written under another name are
-	// not read.
+	// not read. Seed's vectors are taken over only under the same name.
 	VectorModel string
+	// Seed, with an Embedder and a VectorModel, is the search tool this
+	// one replaces, on a gateway rebuilt with another configuration, say:
+	// when Seed's VectorModel is the same, its vectors are taken over
+	// before the catalogue is embedded, so that only the tools it had not
+	// embedded are. An embedding of Seed's under way is waited for. Seed
+	// is not used after that, and may be closed at any time.
+	Seed *Service
 	// CallTool adds a second builtin, named CallToolName, that calls any
 	// tool by name: with toolgate.Options.ListBuiltinsOnly a client's
 	// tools/list then holds two tools (search and call) whatever the size
@@ -116,6 +123,8 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	seed := s.opts.Seed
+	s.opts.Seed = nil // not kept: a chain of replaced services would stay alive
 	if s.opts.Embedder != nil {
 		s.hybrid = NewHybrid(s.ix, s.opts.Embedder, s.opts.Hybrid)
 		s.hybrid.Logger = s.log
@@ -139,7 +148,13 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 		var ctx context.Context
 		ctx, s.stopWarm = context.WithCancel(context.Background())
 		s.kick = make(chan struct{}, 1)
-		s.warming.Go(func() { s.warmer(ctx) })
+		s.warming.Go(func() {
+			if seed != nil {
+				s.takeOver(ctx, seed) // before the first refresh, which would embed it all
+				seed = nil
+			}
+			s.warmer(ctx)
+		})
 		s.warm()
 	}
 	s.stop = gw.Watch(func() {

@@ -85,15 +85,25 @@ func (h *Hybrid) ReadVectors(ctx context.Context, r io.Reader, model string) (in
 	if err != nil {
 		return 0, err
 	}
-	if err := h.lockCache(ctx); err != nil {
+	if err := h.stashVectors(ctx, vecs, dim); err != nil {
 		return 0, err
+	}
+	return len(vecs), nil
+}
+
+// stashVectors keeps vecs, all of length dim, for the refreshes to find
+// by their tools' texts, unless they are of another length than the
+// vectors searched.
+func (h *Hybrid) stashVectors(ctx context.Context, vecs map[contentHash][]float32, dim int) error {
+	if err := h.lockCache(ctx); err != nil {
+		return err
 	}
 	defer h.unlockCache()
 	h.mu.RLock()
 	searched := h.dim
 	h.mu.RUnlock()
 	if searched != 0 && len(vecs) > 0 && dim != searched {
-		return 0, fmt.Errorf("%w: vectors of %d dimensions, the catalogue's have %d", ErrOtherModel, dim, searched)
+		return fmt.Errorf("%w: vectors of %d dimensions, the catalogue's have %d", ErrOtherModel, dim, searched)
 	}
 	if h.stash == nil {
 		h.stash = make(map[contentHash][]float32, len(vecs))
@@ -103,7 +113,7 @@ func (h *Hybrid) ReadVectors(ctx context.Context, r io.Reader, model string) (in
 			h.stash[k] = v
 		}
 	}
-	return len(vecs), nil
+	return nil
 }
 
 // readVectors parses a vectors file for model.

@@ -93,12 +93,13 @@ func TestHybridSearch(t *testing.T) {
 		}
 	}
 	waitHybrid(cs, proc)
-	for _, tt := range []struct{ query, want string }{
+	tests := []struct{ query, want string }{
 		{"Will I need an umbrella in Lisbon this afternoon?", "tools___get_weather"},
 		{"How many euros do I get for 200 US dollars?", "tools___convert_currency"},
 		{"Say 'good morning' in Japanese", "tools___translate_text"},
 		{"I am hungry, is there a good sushi bar around the corner?", "tools___find_restaurant"},
-	} {
+	}
+	for _, tt := range tests {
 		names, ranking, notice := search(cs, tt.query)
 		if ranking != "hybrid" || len(names) == 0 || names[0] != tt.want || len(names) > 3 {
 			t.Errorf("%q: %s %v (%s); want hybrid, %s first, at most 3", tt.query, ranking, names, notice, tt.want)
@@ -175,6 +176,47 @@ func TestHybridSearch(t *testing.T) {
 	waitHybrid(testenv.Connect(t, again.URL), again)
 	if log := again.Stderr.String(); !strings.Contains(log, `msg="search: vectors read"`) || !strings.Contains(log, "vectors=5") || strings.Contains(log, "vectors written") {
 		t.Errorf("restarted: the 5 tools' vectors not read, or tools embedded again:\n%s", log)
+	}
+
+	// A reload that rebuilds the gateway (its instructions changed, and no
+	// vectors file any more) takes the vectors over from the search tool
+	// it replaces: the new one embeds no tool.
+	admin = regexp.MustCompile(`admin=(127\.0\.0\.1:\d+)`).FindStringSubmatch(again.Stderr.String())
+	if admin == nil {
+		t.Fatalf("no admin address in the log:\n%s", again.Stderr)
+	}
+	scrape := func() []byte {
+		resp, err := http.Get("http://" + admin[1] + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return body
+	}
+	catalogueCalls := regexp.MustCompile(`toolgate_search_embedder_duration_seconds_count\{[^}]*purpose="catalogue"[^}]*\} [1-9]`)
+	if body := scrape(); catalogueCalls.Match(body) {
+		t.Fatalf("restarted, the catalogue was embedded:\n%s", body)
+	}
+	noFile := strings.Replace(hybridConfig, ", vectorFile: vectors.bin", "", 1)
+	write(t, path, strings.Replace(noFile, "searchType: SEMANTIC", "searchType: SEMANTIC, instructions: Find tools first", 1))
+	if err := again.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, "the gateway rebuilt, the vectors taken over", func() bool {
+		log := again.Stderr.String()
+		return strings.Contains(log, "reloaded: the gateway was rebuilt") &&
+			strings.Contains(log, `msg="search: vectors taken over from the search tool replaced" vectors=5`)
+	})
+	if names, ranking, notice := search(testenv.Connect(t, again.URL), tests[0].query); ranking != "hybrid" || len(names) == 0 || names[0] != tests[0].want {
+		t.Errorf("after the rebuild: %s %v (%s)", ranking, names, notice)
+	}
+	body = scrape()
+	if catalogueCalls.Match(body) {
+		t.Errorf("the rebuilt gateway embedded the catalogue again:\n%s", body)
+	}
+	if !regexp.MustCompile(`toolgate_search_tools_embedded\{[^}]*\} 5`).Match(body) {
+		t.Errorf("the rebuilt gateway's 5 tools are not all embedded:\n%s", body)
 	}
 
 	if all := proc.Stdout.String() + proc.Stderr.String() + again.Stdout.String() + again.Stderr.String() + string(status); strings.Contains(all, key) {

@@ -324,6 +324,9 @@ func (s *Server) build(ctx context.Context, f *config.File) (*generation, error)
 		b.Options.MeterProvider = g.meters
 	}
 	b.Options.Audit = s.audit
+	if cur := s.gen.Load(); cur != nil {
+		b.Previous = cur.built // its search tool's vectors are taken over
+	}
 	gw, err := b.Gateway(ctx)
 	if err != nil {
 		b.Close()

@@ -1,0 +1,61 @@
+package search
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+)
+
+// takeOver copies, into s's stash, the vectors of seed's catalogue when
+// both name the same model (Options.VectorModel): s then embeds only the
+// tools seed had not. It waits for a refresh of seed under way (its
+// vectors are then complete), as long as ctx allows.
+func (s *Service) takeOver(ctx context.Context, seed *Service) {
+	model := s.opts.VectorModel
+	switch {
+	case seed.hybrid == nil:
+		s.log.InfoContext(ctx, "search: the search tool replaced had no vectors; the catalogue is embedded")
+		return
+	case model == "" || seed.opts.VectorModel != model:
+		s.log.InfoContext(ctx, "search: the search tool replaced used another model (Options.VectorModel); the catalogue is embedded")
+		return
+	}
+	vecs, dim, err := seed.hybrid.vectors(ctx)
+	if err == nil {
+		err = s.hybrid.stashVectors(ctx, vecs, dim)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.WarnContext(ctx, "search: the vectors of the search tool replaced not taken over; the catalogue is embedded", "err", err)
+		}
+		return
+	}
+	s.log.Log(ctx, slog.LevelInfo, "search: vectors taken over from the search tool replaced", "vectors", len(vecs))
+}
+
+// vectors returns a copy of the vectors of h's catalogue, by text, and
+// their length. It waits for a refresh under way, as long as ctx allows.
+func (h *Hybrid) vectors(ctx context.Context) (map[contentHash][]float32, int, error) {
+	if err := h.lockCache(ctx); err != nil {
+		return nil, 0, err
+	}
+	defer h.unlockCache()
+	h.mu.RLock()
+	dim := h.dim
+	h.mu.RUnlock()
+	if dim == 0 { // nothing embedded yet: the length of the vectors read, if any
+		for _, v := range h.stash {
+			dim = len(v)
+			break
+		}
+	}
+	out := make(map[contentHash][]float32, len(h.cache)+len(h.stash))
+	for _, m := range []map[contentHash][]float32{h.stash, h.cache} { // those read and not used yet too
+		for k, v := range m {
+			if len(v) == dim { // not one of another model read since
+				out[k] = slices.Clone(v)
+			}
+		}
+	}
+	return out, dim, nil
+}
