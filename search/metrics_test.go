@@ -2,11 +2,9 @@ package search_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,22 +85,7 @@ func TestSearchMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gw.Close()
-	var down, hold atomic.Bool
-	release := make(chan struct{})
-	hold.Store(true)
-	emb := &gatedEmbedder{gate: func(ctx context.Context, texts []string) error {
-		if len(texts) > 1 && hold.Load() {
-			select {
-			case <-release:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		if down.Load() {
-			return errors.New("connection refused")
-		}
-		return nil
-	}}
+	emb, sw := switchedEmbedder()
 	svc, err := search.Enable(gw, &search.Options{Embedder: emb, MeterProvider: mp, Logger: discard(),
 		Hybrid: &search.HybridOptions{RetryAfter: time.Hour}})
 	if err != nil {
@@ -124,13 +107,12 @@ func TestSearchMetrics(t *testing.T) {
 	}
 	tools := len(gw.Tools()) - 1 // the search tool is not indexed
 	testenv.WaitFor(t, "a search while the catalogue is embedded", func() bool { return search() == "lexical" })
-	hold.Store(false)
-	close(release)
+	sw.release()
 	testenv.WaitFor(t, "every tool embedded", func() bool {
 		return collect(t, reader)["toolgate.search.tools.embedded{gen_ai.tool.name=x_amz_bedrock_agentcore_search}"] == int64(tools) &&
 			search() == "hybrid"
 	})
-	down.Store(true)
+	sw.down.Store(true)
 	// A request the embedder has not seen fails it; the next waits.
 	for _, q := range []string{"tides at the harbour", "sea conditions"} {
 		if _, res, err := svc.Search(ctx, q, 0); err != nil || res.Mode != "lexical" {

@@ -48,6 +48,39 @@ func (e *gatedEmbedder) setGate(gate func(ctx context.Context, texts []string) e
 	e.gate = gate
 }
 
+// switches control a switchedEmbedder.
+type switches struct {
+	hold, down atomic.Bool
+	released   chan struct{}
+}
+
+// release lets the held catalogue calls through, and the next ones.
+func (sw *switches) release() {
+	sw.hold.Store(false)
+	close(sw.released)
+}
+
+// switchedEmbedder returns an embedder whose catalogue calls (of more
+// than one text) wait, at first, until the test releases them, and whose
+// every call fails while the test holds it down.
+func switchedEmbedder() (*gatedEmbedder, *switches) {
+	sw := &switches{released: make(chan struct{})}
+	sw.hold.Store(true)
+	return &gatedEmbedder{gate: func(ctx context.Context, texts []string) error {
+		if len(texts) > 1 && sw.hold.Load() {
+			select {
+			case <-sw.released:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if sw.down.Load() {
+			return errors.New("connection refused")
+		}
+		return nil
+	}}, sw
+}
+
 // texts returns how many texts the embedder was asked for, and the most
 // in one call.
 func (e *gatedEmbedder) texts() (n, most int) {

@@ -3,12 +3,10 @@ package search_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,8 +110,8 @@ func TestStatusSectionLexical(t *testing.T) {
 }
 
 // The hybrid search tool's section follows it through the catalogue's
-// first embedding, hybrid ranking, a failing embedder (a request's and
-// the catalogue's), and its recovery.
+// first embedding, hybrid ranking, and a failing embedder (a request's
+// and the catalogue's).
 func TestStatusSectionHybrid(t *testing.T) {
 	ctx := context.Background()
 	gw, err := toolgate.New(&toolgate.Options{Logger: discard()})
@@ -121,22 +119,7 @@ func TestStatusSectionHybrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gw.Close()
-	var down, hold atomic.Bool
-	release := make(chan struct{})
-	hold.Store(true)
-	emb := &gatedEmbedder{gate: func(ctx context.Context, texts []string) error {
-		if len(texts) > 1 && hold.Load() {
-			select {
-			case <-release:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		if down.Load() {
-			return errors.New("connection refused")
-		}
-		return nil
-	}}
+	emb, sw := switchedEmbedder()
 	svc, err := search.Enable(gw, &search.Options{Embedder: emb, Logger: discard(),
 		Hybrid: &search.HybridOptions{RetryAfter: time.Hour}})
 	if err != nil {
@@ -168,13 +151,12 @@ func TestStatusSectionHybrid(t *testing.T) {
 			testenv.WaitFor(t, "the catalogue indexed", func() bool { return readSearchStatus(t, gw).items["tools"] != "0" })
 		}, map[string]string{"ranking": "lexical while the catalogue's tools are embedded", "tools_embedded": "0", "searches": "0"}, true, nil},
 		{"embedded", func() {
-			hold.Store(false)
-			close(release)
+			sw.release()
 			testenv.WaitFor(t, "every tool embedded", func() bool { return readSearchStatus(t, gw).items["tools_embedded"] == tools })
 			searchOnce("weather forecast")
 		}, map[string]string{"ranking": "hybrid", "tools": tools, "tools_embedded": tools, "searches": "1", "hybrid_searches": "1"}, true, nil},
 		{"a request fails", func() {
-			down.Store(true)
+			sw.down.Store(true)
 			searchOnce("tides at the harbour")
 		}, map[string]string{"ranking": "lexical until the embedder answers again (tried in 1h0m0s)", "searches": "2", "hybrid_searches": "1"}, false,
 			[]string{"the embedder failed: connection refused; searches are ranked lexically until it answers (tried again in 1h0m0s)"}},
