@@ -288,7 +288,7 @@ func TestSearchToolHybridFallbackOverMCP(t *testing.T) {
 	es.mu.Lock()
 	es.fail = true
 	es.mu.Unlock()
-	a = callSearch(t, cs, map[string]any{"query": "weather forecast"})
+	a = callSearch(t, cs, map[string]any{"query": "the weather forecast"}) // a request not seen: embedded
 	if a.Ranking != search.ModeLexical || !strings.Contains(a.Notice, "503") || len(a.Tools) == 0 || a.Tools[0].Name != "weather___get_forecast" {
 		t.Fatalf("ranking %q notice %q tools %v; want a lexical answer that says so", a.Ranking, a.Notice, toolNames(a))
 	}

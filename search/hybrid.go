@@ -47,6 +47,12 @@ type HybridOptions struct {
 	// failed before it is tried again; zero means 30 seconds, negative
 	// means it is tried on every search.
 	RetryAfter time.Duration
+	// RequestCache is how many request texts (a request's parts: the
+	// whole, its sentences and clauses) keep their vectors, the least
+	// recently used dropped first, so that a request asked again is not
+	// embedded again; zero means 1024 (about 2 MB with 512 dimensions),
+	// negative means none.
+	RequestCache int
 }
 
 // Hybrid ranks tools with both the lexical [Index] and an [Embedder],
@@ -108,6 +114,9 @@ type Hybrid struct {
 	// redo is set when a request's vector and the tools' differ in
 	// length: the next refresh embeds the whole catalogue again.
 	redo atomic.Bool
+	// requests keeps the vectors of recent request texts; nil without
+	// HybridOptions.RequestCache.
+	requests *requestCache
 }
 
 // NewHybrid returns a hybrid searcher over ix using e. opts may be nil.
@@ -145,6 +154,15 @@ func NewHybrid(ix *Index, e Embedder, opts *HybridOptions) *Hybrid {
 	}
 	if h.opts.RetryAfter == 0 {
 		h.opts.RetryAfter = 30 * time.Second
+	}
+	switch {
+	case h.opts.RequestCache == 0:
+		h.opts.RequestCache = 1024
+	case h.opts.RequestCache < 0:
+		h.opts.RequestCache = 0
+	}
+	if h.opts.RequestCache > 0 {
+		h.requests = newRequestCache(h.opts.RequestCache)
 	}
 	return h
 }
@@ -270,13 +288,9 @@ func (h *Hybrid) vectorSearch(ctx context.Context, query string, k int, filter f
 		return nil, errWarming // no vector to rank by: the request is not embedded for nothing
 	}
 	texts, weights := h.requestParts(query)
-	qv, err := h.embed(ctx, purposeRequest, texts)
+	qv, err := h.embedRequest(ctx, texts)
 	if err != nil {
 		return nil, err
-	}
-	qv, err = unitVectors(qv, len(texts))
-	if err != nil {
-		return nil, fmt.Errorf("search: embedding the request: %w", err)
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()

@@ -710,15 +710,16 @@ func TestHybridModelChange(t *testing.T) {
 		h.Logger = discard()
 		for i, tt := range []struct {
 			dim      int
+			query    string // each new: a request seen before is not embedded again
 			mode     string
 			fallback string
 		}{
-			{8, search.ModeHybrid, ""},
-			{16, search.ModeLexical, "query vector has 16 dimensions, tool vectors 8"},
-			{16, search.ModeHybrid, ""},
+			{8, "weather forecast in Paris", search.ModeHybrid, ""},
+			{16, "weather forecast in Lyon", search.ModeLexical, "query vector has 16 dimensions, tool vectors 8"},
+			{16, "weather forecast in Paris", search.ModeHybrid, ""}, // seen, but with the vector of the model before
 		} {
 			emb.setDim(tt.dim)
-			res, err := h.Search(ctx, "weather forecast in Paris", nil)
+			res, err := h.Search(ctx, tt.query, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -81,6 +81,10 @@ func (s *Service) status() toolgate.StatusSection {
 	add("tools_embedded", "Tools embedded", count(embedded))
 	add("searches", "Searches", strconv.FormatUint(s.st.searches.Load(), 10))
 	add("hybrid_searches", "Ranked hybrid", strconv.FormatUint(s.st.hybrid.Load(), 10))
+	if c := h.requests; c != nil {
+		hits := c.hits.Load()
+		add("request_cache", "Request texts from the cache", fmt.Sprintf("%d of %d", hits, hits+c.misses.Load()))
+	}
 	if s.opts.VectorFile != "" {
 		add("vector_file", "Vectors file", s.opts.VectorFile)
 	}
