@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -357,10 +358,11 @@ func (h *Hybrid) requestParts(query string) (texts []string, weights []float64) 
 // nearest returns, for each of qs (unit vectors), the k tools whose
 // vectors are closest to it; h.mu is held. One pass over the tools'
 // vectors serves every query vector: each tool's vector is read from
-// memory once.
+// memory once. A large pass is split among the processors, each
+// selecting the best of its share; selection orders hits by score, then
+// name, so the merged answer is the one a single pass gives.
 func (h *Hybrid) nearest(qs [][]float32, k int, filter func(string) bool) ([][]Hit, error) {
-	tops := make([]topHits, len(qs))
-	for j, q := range qs {
+	for _, q := range qs {
 		if len(q) != len(qs[0]) {
 			return nil, fmt.Errorf("search: embedder returned vectors of %d and %d dimensions", len(qs[0]), len(q))
 		}
@@ -371,18 +373,60 @@ func (h *Hybrid) nearest(qs [][]float32, k int, filter func(string) bool) ([][]H
 			}
 			return nil, fmt.Errorf("search: query vector has %d dimensions, tool vectors %d", len(q), h.dim)
 		}
-		tops[j] = selectHits(k, len(h.vecs), filter)
 	}
-	for i, v := range h.vecs { // all of length h.dim (refresh checked)
-		for j, q := range qs {
-			tops[j].offerHit(Hit{Name: h.names[i], Score: float64(dot(q, v))})
+	n := len(h.vecs)
+	return h.nearestIn(qs, k, filter, min(runtime.GOMAXPROCS(0), n*len(qs)*h.dim/minShareWork+1, n)), nil
+}
+
+// nearestIn is nearest's pass in shares parts.
+func (h *Hybrid) nearestIn(qs [][]float32, k int, filter func(string) bool, shares int) [][]Hit {
+	n := len(h.vecs)
+	if shares <= 1 {
+		return sortedHits(h.scan(qs, k, filter, 0, n))
+	}
+	tops := make([][]topHits, shares)
+	var wg sync.WaitGroup
+	for i := range shares {
+		wg.Go(func() { tops[i] = h.scan(qs, k, filter, i*n/shares, (i+1)*n/shares) })
+	}
+	wg.Wait()
+	merged := tops[0]
+	for _, share := range tops[1:] {
+		for j := range share {
+			for _, hit := range share[j].h {
+				merged[j].offerHit(hit) // filtered already by its share
+			}
 		}
 	}
-	out := make([][]Hit, len(qs))
+	return sortedHits(merged)
+}
+
+// minShareWork is the least work, in multiplications, worth a goroutine
+// of nearest's pass: about 0.2 ms.
+const minShareWork = 1 << 21
+
+// scan selects, for each of qs, the best k of the tools' vectors from lo
+// to hi; h.mu is held.
+func (h *Hybrid) scan(qs [][]float32, k int, filter func(string) bool, lo, hi int) []topHits {
+	tops := make([]topHits, len(qs))
+	for j := range qs {
+		tops[j] = selectHits(k, len(h.vecs), filter)
+	}
+	for i, v := range h.vecs[lo:hi] { // all of length h.dim (refresh checked)
+		name := h.names[lo+i]
+		for j, q := range qs {
+			tops[j].offerHit(Hit{Name: name, Score: float64(dot(q, v))})
+		}
+	}
+	return tops
+}
+
+func sortedHits(tops []topHits) [][]Hit {
+	out := make([][]Hit, len(tops))
 	for j := range tops {
 		out[j] = tops[j].sorted()
 	}
-	return out, nil
+	return out
 }
 
 // toolText is what a refresh knows of a tool's text: the content hash of

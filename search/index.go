@@ -42,7 +42,8 @@ type SearchOptions struct {
 	Limit int
 	// Filter, if set, is asked about each candidate tool by published
 	// name; tools for which it returns false are never returned. Use it
-	// to show a caller only the tools it may call.
+	// to show a caller only the tools it may call. A hybrid search over
+	// a large catalogue calls it from several goroutines at once.
 	Filter func(name string) bool
 }
 

@@ -1,8 +1,10 @@
 package search
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -47,5 +49,60 @@ func TestDot(t *testing.T) {
 		if tt.exactly && got != tt.want || !tt.exactly && math.Abs(got-tt.want) > 1e-4*math.Sqrt(float64(len(tt.a))) {
 			t.Errorf("%s (%d): dot = %v, want %v", tt.name, len(tt.a), got, tt.want)
 		}
+	}
+}
+
+// TestNearestShares checks that the vector pass split among goroutines
+// selects what one pass selects: the same hits in the same order, ties of
+// score broken by name, the filter applied.
+func TestNearestShares(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	const n, dim = 1000, 16
+	h := &Hybrid{dim: dim}
+	for i := range n {
+		v := make([]float32, dim)
+		for d := range v {
+			v[d] = float32(r.IntN(3) - 1) // few distinct vectors: many equal scores
+		}
+		h.names = append(h.names, fmt.Sprintf("tool_%04d", (i*7919)%n))
+		h.vecs = append(h.vecs, normalize(v))
+	}
+	qs := make([][]float32, 4)
+	for j := range qs {
+		qs[j] = make([]float32, dim)
+		for d := range qs[j] {
+			qs[j][d] = float32(r.NormFloat64())
+		}
+		qs[j] = normalize(qs[j])
+	}
+	qs[3] = h.vecs[17] // a tool's own vector: ties at the top
+	odd := func(name string) bool { return name[len(name)-1]%2 == 1 }
+	for _, tc := range []struct {
+		name   string
+		k      int
+		filter func(string) bool
+	}{
+		{"k 10", 10, nil},
+		{"k 50, filtered", 50, odd},
+		{"k above the tools", n + 5, nil},
+		{"k 1", 1, odd},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := h.nearestIn(qs, tc.k, tc.filter, 1)
+			for _, shares := range []int{2, 3, 7, 64} {
+				if got := h.nearestIn(qs, tc.k, tc.filter, shares); !reflect.DeepEqual(got, want) {
+					t.Fatalf("%d shares: %v\nwant %v", shares, got, want)
+				}
+			}
+			if tc.filter != nil {
+				for _, hits := range want {
+					for _, hit := range hits {
+						if !tc.filter(hit.Name) {
+							t.Fatalf("%s passed the filter", hit.Name)
+						}
+					}
+				}
+			}
+		})
 	}
 }
