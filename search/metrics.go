@@ -33,12 +33,14 @@ var errBackingOff = errors.New("embedder unavailable, retrying later")
 type metrics struct {
 	searches  metric.Int64Counter
 	embedTime metric.Float64Histogram
+	texts     metric.Int64Counter
 	reg       metric.Registration
 
 	// Measurement options, made once.
 	hybrid, lexical                          metric.AddOption
 	lexicalBy                                map[string]metric.AddOption
 	requestOK, requestErr, toolsOK, toolsErr metric.RecordOption
+	fromCache, fromEmbedder                  metric.AddOption
 }
 
 // embedBuckets are the bounds, in seconds, of the embedder's durations: a
@@ -50,7 +52,7 @@ var embedBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 // of s's index and vectors.
 func newMetrics(mp metric.MeterProvider, s *Service) (*metrics, error) {
 	m := mp.Meter(instrumentationName, metric.WithInstrumentationVersion(toolgate.Version))
-	var errs [5]error
+	var errs [6]error
 	var tools, embedded metric.Int64ObservableGauge
 	mt := &metrics{}
 	mt.searches, errs[0] = m.Int64Counter("toolgate.search.requests", metric.WithUnit("{request}"),
@@ -61,7 +63,9 @@ func newMetrics(mp metric.MeterProvider, s *Service) (*metrics, error) {
 		metric.WithDescription("Tools the search index holds."))
 	embedded, errs[3] = m.Int64ObservableGauge("toolgate.search.tools.embedded", metric.WithUnit("{tool}"),
 		metric.WithDescription("Tools whose vectors hybrid ranking searches."))
-	if err := errors.Join(errs[:4]...); err != nil {
+	mt.texts, errs[5] = m.Int64Counter("toolgate.search.request.texts", metric.WithUnit("{text}"),
+		metric.WithDescription("Request texts ranked by vector (a request's parts: the whole, its sentences and clauses), by where their vector came from (source: cache or embedder)."))
+	if err := errors.Join(errs[0], errs[1], errs[2], errs[3], errs[5]); err != nil {
 		return nil, fmt.Errorf("search: creating metric instruments: %w", err)
 	}
 	// Every measurement names the search tool: two services on one
@@ -93,6 +97,10 @@ func newMetrics(mp metric.MeterProvider, s *Service) (*metrics, error) {
 		}
 		return metric.WithAttributeSet(attribute.NewSet(kv...))
 	}
+	source := func(s string) metric.MeasurementOption {
+		return metric.WithAttributeSet(attribute.NewSet(tool, attribute.String("source", s)))
+	}
+	mt.fromCache, mt.fromEmbedder = source("cache"), source("embedder")
 	mt.requestOK, mt.requestErr = call(purposeRequest, false), call(purposeRequest, true)
 	mt.toolsOK, mt.toolsErr = call(purposeTools, false), call(purposeTools, true)
 	return mt, nil
@@ -121,6 +129,20 @@ func (m *metrics) searched(ctx context.Context, res *Result) {
 		m.searches.Add(ctx, 1, m.lexicalBy[reasonBackOff])
 	default:
 		m.searches.Add(ctx, 1, m.lexicalBy[reasonFailed])
+	}
+}
+
+// requestTexts counts a request's texts whose vectors were found in the
+// cache and those asked of the embedder.
+func (m *metrics) requestTexts(ctx context.Context, cached, embedded int) {
+	if m == nil {
+		return
+	}
+	if cached > 0 {
+		m.texts.Add(ctx, int64(cached), m.fromCache)
+	}
+	if embedded > 0 {
+		m.texts.Add(ctx, int64(embedded), m.fromEmbedder)
 	}
 }
 

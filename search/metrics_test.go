@@ -112,6 +112,9 @@ func TestSearchMetrics(t *testing.T) {
 		return collect(t, reader)["toolgate.search.tools.embedded{gen_ai.tool.name=x_amz_bedrock_agentcore_search}"] == int64(tools) &&
 			search() == "hybrid"
 	})
+	if search() != "hybrid" { // asked again: its vector from the cache
+		t.Fatal("a request asked again not ranked hybrid")
+	}
 	sw.down.Store(true)
 	// A request the embedder has not seen fails it; the next waits.
 	for _, q := range []string{"tides at the harbour", "sea conditions"} {
@@ -135,6 +138,8 @@ func TestSearchMetrics(t *testing.T) {
 		{"toolgate.search.embedder.duration{gen_ai.tool.name=x_amz_bedrock_agentcore_search,purpose=request}", 1, false},
 		{"toolgate.search.embedder.duration{error.type=embedder_error,gen_ai.tool.name=x_amz_bedrock_agentcore_search,purpose=request}", 1, true},
 		{"toolgate.search.tools.embedded{gen_ai.tool.name=x_amz_bedrock_agentcore_search}", int64(tools), true},
+		{"toolgate.search.request.texts{gen_ai.tool.name=x_amz_bedrock_agentcore_search,source=cache}", 1, false},
+		{"toolgate.search.request.texts{gen_ai.tool.name=x_amz_bedrock_agentcore_search,source=embedder}", 2, false},
 	} {
 		v, ok := got[tt.key]
 		if !ok || v < tt.min || tt.exact && v != tt.min {

@@ -71,6 +71,7 @@ func (c *requestCache) put(k contentHash, v []float32) {
 func (h *Hybrid) embedRequest(ctx context.Context, texts []string) ([][]float32, error) {
 	c := h.requests
 	if c == nil {
+		h.metrics.requestTexts(ctx, 0, len(texts))
 		vecs, err := h.embed(ctx, purposeRequest, texts)
 		if err != nil {
 			return nil, err
@@ -95,6 +96,7 @@ func (h *Hybrid) embedRequest(ctx context.Context, texts []string) ([][]float32,
 		missing = append(missing, i)
 	}
 	c.hits.Add(uint64(len(texts) - len(missing)))
+	h.metrics.requestTexts(ctx, len(texts)-len(missing), len(missing))
 	if len(missing) == 0 {
 		return out, nil
 	}
