@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+
+	"gonum.org/v1/gonum/blas/gonum"
 )
 
 // TestDot checks the dot product against a sum in float64, over lengths
@@ -31,8 +33,16 @@ func TestDot(t *testing.T) {
 		{name: "orthogonal", a: []float32{1, 0, 0, 0, 0}, b: []float32{0, 1, 0, 0, 0}, want: 0, exactly: true},
 		{name: "lengths differ", a: []float32{1, 2}, b: []float32{1, 2, 3}, want: math.Inf(-1), exactly: true},
 	}
-	for _, n := range []int{3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 384, 512, 513, 1536} {
-		a, b := vec(n), vec(n)
+	lengths := []int{384, 512, 513, 1536, 3072}
+	for n := 2; n <= 70; n++ { // around every step of the kernels: 8 and 32 floats
+		lengths = append(lengths, n)
+	}
+	for _, n := range lengths {
+		// Not aligned (4 bytes in), and followed by values that must not
+		// be read.
+		bufA, bufB := vec(n+2), vec(n+2)
+		bufA[n+1], bufB[n+1] = float32(math.NaN()), float32(math.Inf(1))
+		a, b := bufA[1:n+1], bufB[1:n+1]
 		var want float64
 		for i := range a {
 			want += float64(a[i]) * float64(b[i])
@@ -44,10 +54,30 @@ func TestDot(t *testing.T) {
 			exactly bool
 		}{name: "random", a: a, b: b, want: want})
 	}
-	for _, tt := range tests {
-		got := float64(dot(tt.a, tt.b))
-		if tt.exactly && got != tt.want || !tt.exactly && math.Abs(got-tt.want) > 1e-4*math.Sqrt(float64(len(tt.a))) {
-			t.Errorf("%s (%d): dot = %v, want %v", tt.name, len(tt.a), got, tt.want)
+	kernels := []struct {
+		name string
+		f    func(a, b []float32) float32
+	}{
+		{"dot", dot},
+		{"gonum", func(a, b []float32) float32 { return gonum.Implementation{}.Sdot(len(a), a, 1, b, 1) }},
+	}
+	if haveFMA {
+		kernels = append(kernels, struct {
+			name string
+			f    func(a, b []float32) float32
+		}{"fma", dotFMA})
+	} else {
+		t.Log("no AVX2 and FMA here: dotFMA not tested")
+	}
+	for _, k := range kernels {
+		for _, tt := range tests {
+			if k.name != "dot" && len(tt.a) != len(tt.b) {
+				continue // the kernels' callers check lengths
+			}
+			got := float64(k.f(tt.a, tt.b))
+			if tt.exactly && got != tt.want || !tt.exactly && math.Abs(got-tt.want) > 1e-4*math.Sqrt(float64(len(tt.a))) {
+				t.Errorf("%s: %s (%d): %v, want %v", k.name, tt.name, len(tt.a), got, tt.want)
+			}
 		}
 	}
 }

@@ -1,0 +1,16 @@
+//go:build !amd64 || purego
+
+package search
+
+import "gonum.org/v1/gonum/blas/gonum"
+
+// haveFMA is false: dotFMA is for amd64.
+const haveFMA = false
+
+func dotFMA(a, b []float32) float32 { panic("search: dotFMA without AVX2 and FMA") }
+
+// dotEqual is the dot product of a and b, of equal lengths: gonum's (with
+// the processor's vector instructions where gonum has them).
+func dotEqual(a, b []float32) float32 {
+	return gonum.Implementation{}.Sdot(len(a), a, 1, b, 1)
+}
