@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 )
 
@@ -17,7 +16,7 @@ func (s *Service) takeOver(ctx context.Context, seed *Service) {
 		s.log.InfoContext(ctx, "search: the search tool replaced had no vectors; the catalogue is embedded")
 		return
 	case model == "" || seed.opts.VectorModel != model:
-		s.log.InfoContext(ctx, "search: the search tool replaced used another model (Options.VectorModel); the catalogue is embedded")
+		s.log.InfoContext(ctx, "search: the search tool replaced used another model, or neither names one (Options.VectorModel); the catalogue is embedded")
 		return
 	}
 	vecs, dim, err := seed.hybrid.vectors(ctx)
@@ -30,7 +29,7 @@ func (s *Service) takeOver(ctx context.Context, seed *Service) {
 		}
 		return
 	}
-	s.log.Log(ctx, slog.LevelInfo, "search: vectors taken over from the search tool replaced", "vectors", len(vecs))
+	s.log.InfoContext(ctx, "search: vectors taken over from the search tool replaced", "vectors", len(vecs))
 }
 
 // vectors returns a copy of the vectors of h's catalogue, by text, and
