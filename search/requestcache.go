@@ -112,10 +112,17 @@ func (h *Hybrid) embedRequest(ctx context.Context, texts []string) ([][]float32,
 	if vecs, err = unitVectors(vecs, len(ask)); err != nil {
 		return nil, fmt.Errorf("search: embedding the request: %w", err)
 	}
+	keep := true // only vectors the ranking can use: of one length, the tools' if known
+	for _, v := range vecs {
+		keep = keep && len(v) == len(vecs[0]) && (dim == 0 || len(v) == dim)
+	}
 	for j, i := range missing {
-		v := slices.Clip(slices.Clone(vecs[j])) // its own allocation: the cache keeps it alone
-		out[i] = v
-		c.put(keys[i], v)
+		out[i] = vecs[j]
+		if keep {
+			v := slices.Clip(slices.Clone(vecs[j])) // its own allocation: the cache keeps it alone
+			out[i] = v
+			c.put(keys[i], v)
+		}
 	}
 	return out, nil
 }

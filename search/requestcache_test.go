@@ -67,3 +67,41 @@ func TestHybridRequestCache(t *testing.T) {
 		}
 	}
 }
+
+// Vectors the ranking cannot use (of two lengths in one answer) are not
+// kept: the request is embedded whole again.
+func TestHybridRequestCacheKeepsOnlyUsable(t *testing.T) {
+	ctx := context.Background()
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	broken, texts := true, 0
+	emb := &funcEmbedder{f: func(catalogue bool, in []string) [][]float32 {
+		if !catalogue {
+			texts += len(in)
+		}
+		out := make([][]float32, len(in))
+		for i, s := range in {
+			out[i] = fakeEmbed(s)[:8]
+			if !catalogue && broken && i == len(in)-1 {
+				out[i] = fakeEmbed(s)[:16] // the last of a request's texts of another length
+			}
+		}
+		return out
+	}}
+	h := search.NewHybrid(ix, emb, &search.HybridOptions{RetryAfter: -1})
+	h.Logger = discard()
+	if err := h.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const q = "Is it raining in Paris? Read the file notes.txt."
+	if res, err := h.Search(ctx, q, nil); err != nil || res.Mode != search.ModeLexical {
+		t.Fatalf("vectors of two lengths: %v %+v", err, res)
+	}
+	broken, texts = false, 0
+	if res, err := h.Search(ctx, q, nil); err != nil || res.Mode != search.ModeHybrid {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if texts != 3 {
+		t.Errorf("%d texts embedded again, want the request's 3", texts)
+	}
+}
