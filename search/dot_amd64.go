@@ -26,3 +26,26 @@ func dotEqual(a, b []float32) float32 {
 	}
 	return gonum.Implementation{}.Sdot(len(a), a, 1, b, 1)
 }
+
+// dots4FMA writes to out the dot products of v, whose length is a
+// multiple of 8, with the four vectors at q0 to q3, of v's length
+// (dot_amd64.s).
+//
+//go:noescape
+func dots4FMA(v []float32, q0, q1, q2, q3 *float32, out *[4]float32)
+
+// dots4 writes to out the dot products of v with q0 to q3, all of one
+// length, with AVX2 and FMA (haveFMA): v is read once for the four.
+func dots4(v, q0, q1, q2, q3 []float32, out *[4]float32) {
+	n := len(v) &^ 7
+	*out = [4]float32{}
+	if n > 0 {
+		dots4FMA(v[:n], &q0[0], &q1[0], &q2[0], &q3[0], out)
+	}
+	for i := n; i < len(v); i++ {
+		out[0] += v[i] * q0[i]
+		out[1] += v[i] * q1[i]
+		out[2] += v[i] * q2[i]
+		out[3] += v[i] * q3[i]
+	}
+}

@@ -14,3 +14,7 @@ func dotFMA(a, b []float32) float32 { panic("search: dotFMA without AVX2 and FMA
 func dotEqual(a, b []float32) float32 {
 	return gonum.Implementation{}.Sdot(len(a), a, 1, b, 1)
 }
+
+func dots4(v, q0, q1, q2, q3 []float32, out *[4]float32) {
+	panic("search: dots4 without AVX2 and FMA")
+}

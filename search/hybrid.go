@@ -412,10 +412,20 @@ func (h *Hybrid) scan(qs [][]float32, k int, filter func(string) bool, lo, hi in
 	for j := range qs {
 		tops[j] = selectHits(k, len(h.vecs), filter)
 	}
+	var four [4]float32
 	for i, v := range h.vecs[lo:hi] { // all of length h.dim (refresh checked)
 		name := h.names[lo+i]
-		for j, q := range qs {
-			tops[j].offerHit(Hit{Name: name, Score: float64(dot(q, v))})
+		j := 0
+		if haveFMA { // four request vectors at a time: v read once for them
+			for ; j+4 <= len(qs); j += 4 {
+				dots4(v, qs[j], qs[j+1], qs[j+2], qs[j+3], &four)
+				for k, score := range four {
+					tops[j+k].offerHit(Hit{Name: name, Score: float64(score)})
+				}
+			}
+		}
+		for ; j < len(qs); j++ {
+			tops[j].offerHit(Hit{Name: name, Score: float64(dot(qs[j], v))})
 		}
 	}
 	return tops

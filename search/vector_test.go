@@ -136,3 +136,40 @@ func TestNearestShares(t *testing.T) {
 		})
 	}
 }
+
+// TestDots4 holds the four-at-once dot products to sums in float64, at
+// each length around the kernel's steps, from an unaligned start, with
+// values after the end that must not be read.
+func TestDots4(t *testing.T) {
+	if !haveFMA {
+		t.Skip("no AVX2 and FMA here: dots4 is not used")
+	}
+	r := rand.New(rand.NewPCG(13, 17))
+	vec := func(n int) []float32 {
+		buf := make([]float32, n+2)
+		for i := range buf {
+			buf[i] = float32(r.NormFloat64())
+		}
+		buf[n+1] = float32(math.NaN())
+		return buf[1 : n+1]
+	}
+	lengths := []int{384, 512, 768, 1536}
+	for n := 1; n <= 70; n++ {
+		lengths = append(lengths, n)
+	}
+	for _, n := range lengths {
+		v := vec(n)
+		qs := [4][]float32{vec(n), vec(n), vec(n), vec(n)}
+		var out [4]float32
+		dots4(v, qs[0], qs[1], qs[2], qs[3], &out)
+		for k, q := range qs {
+			var want float64
+			for i := range v {
+				want += float64(v[i]) * float64(q[i])
+			}
+			if math.Abs(float64(out[k])-want) > 1e-4*math.Sqrt(float64(n)) {
+				t.Errorf("length %d, vector %d: %v, want %v", n, k, out[k], want)
+			}
+		}
+	}
+}
