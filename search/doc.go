@@ -42,8 +42,9 @@
 // An [Embedder] turns text into vectors; [OpenAIEmbedder] calls any
 // OpenAI-compatible /v1/embeddings endpoint (OpenAI, Ollama, vLLM, TEI).
 // [Hybrid] fuses the lexical and the vector rankings, caches tool vectors
-// by content hash, and falls back to lexical ranking — saying so — when
-// the embedder fails.
+// by content hash (and, with Options.VectorFile, keeps them across
+// restarts) and the vectors of recent requests, and falls back to lexical
+// ranking — saying so — when the embedder fails.
 //
 // # In a gateway
 //
