@@ -213,6 +213,9 @@ func (f *File) checkSearch(p *problems, s *Search) {
 	if e.Timeout != nil && *e.Timeout <= 0 {
 		p.errorf(join(epath, "timeout"), "must be positive")
 	}
+	if e.RequestCache != nil && *e.RequestCache < 0 {
+		p.errorf(join(epath, "requestCache"), "must not be negative (0 keeps none)")
+	}
 	if !e.APIKey.IsZero() {
 		if v, err := e.APIKey.Resolve(); err != nil || v == "" {
 			p.errorf(join(epath, "apiKey"), "empty")

@@ -162,13 +162,14 @@ gateway:
 toolgate:
   search:
     maxResults: -1
-    embeddings: {url: "ftp://127.0.0.1/v1", dimensions: -8, timeout: 0s, apiKey: "", modle: x}
+    embeddings: {url: "ftp://127.0.0.1/v1", dimensions: -8, timeout: 0s, apiKey: "", modle: x, requestCache: -1}
 `, []string{
 			"toolgate.search.embeddings.modle: unknown field; did you mean \"model\"?",
 			"toolgate.search.maxResults: must not be negative",
 			`toolgate.search.embeddings.url: "ftp://127.0.0.1/v1" is not an http(s) URL`,
 			"toolgate.search.embeddings.dimensions: must not be negative",
 			"toolgate.search.embeddings.timeout: must be positive",
+			"toolgate.search.embeddings.requestCache: must not be negative (0 keeps none)",
 			"toolgate.search.embeddings.apiKey: empty",
 		}},
 		{"search embeddings without url", base + "  protocolConfiguration: {mcp: {searchType: SEMANTIC}}\ntoolgate: {search: {embeddings: {model: m, apiKey: \"${TG_UNSET_KEY}\"}}}\n", []string{

@@ -28,8 +28,17 @@ func (f *File) searchOptions(logger *slog.Logger) *search.Options {
 	// reload (Built.Previous), which takes the vectors over.
 	o.VectorModel = fmt.Sprintf("%s model=%q dimensions=%d", e.URL, e.Model, e.Dimensions)
 	o.VectorFile = e.VectorFile
+	h := &search.HybridOptions{}
 	if e.Timeout != nil {
-		o.Hybrid = &search.HybridOptions{Timeout: time.Duration(*e.Timeout)}
+		h.Timeout = time.Duration(*e.Timeout)
 	}
+	switch {
+	case e.RequestCache == nil: // the default
+	case *e.RequestCache == 0:
+		h.RequestCache = -1 // none
+	default:
+		h.RequestCache = *e.RequestCache
+	}
+	o.Hybrid = h
 	return o
 }

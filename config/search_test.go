@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -237,5 +238,39 @@ func TestBuildSearchVectorFile(t *testing.T) {
 		if got := serve(tt.model); got != tt.want {
 			t.Errorf("model %s: the tool embedded %d times, want %d", tt.model, got, tt.want)
 		}
+	}
+}
+
+// TestBuildSearchRequestCache: toolgate.search.embeddings.requestCache
+// reaches search.HybridOptions.RequestCache, 0 turning the cache off.
+func TestBuildSearchRequestCache(t *testing.T) {
+	for _, tt := range []struct {
+		name, field string
+		want        int
+	}{
+		{"unset: the default", "", 0},
+		{"none", ", requestCache: 0", -1},
+		{"larger", ", requestCache: 20000", 20000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := config.Parse([]byte(`
+gateway:
+  name: gw
+  authorizerType: NONE
+  protocolConfiguration: {mcp: {searchType: SEMANTIC}}
+toolgate: {search: {embeddings: {url: "http://127.0.0.1:9/v1"`+tt.field+`}}}
+`), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := f.Build(context.Background(), slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			if b.Search == nil || b.Search.Hybrid == nil || b.Search.Hybrid.RequestCache != tt.want {
+				t.Fatalf("search options %+v, want RequestCache %d", b.Search, tt.want)
+			}
+		})
 	}
 }

@@ -501,6 +501,10 @@ type Embeddings struct {
 	// only tools it does not cover are embedded when the gateway starts.
 	// Vectors of another url, model or dimensions are not used.
 	VectorFile string `yaml:"vectorFile"`
+	// RequestCache is how many request texts keep their vectors, so that
+	// a request asked again is not embedded again
+	// (search.HybridOptions.RequestCache); default 1024, 0 none.
+	RequestCache *int `yaml:"requestCache"`
 }
 
 // Limits are the gateway's guards; unset fields keep toolgate's defaults.
