@@ -280,13 +280,7 @@ func (g *Gateway) changed() {
 	g.server.AddTool(&mcp.Tool{Name: "toolgate.list-changed", InputSchema: sentinelSchema}, func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return nil, errors.New("not callable")
 	})
-	g.mu.Lock()
-	ws := make([]func(), 0, len(g.watchers))
-	for _, k := range slices.Sorted(maps.Keys(g.watchers)) {
-		ws = append(ws, g.watchers[k])
-	}
-	g.mu.Unlock()
-	for _, w := range ws {
+	for _, w := range g.watchers.list() {
 		w()
 	}
 }
@@ -308,16 +302,7 @@ func (g *Gateway) offersChanged() {
 // the goroutine that made the change and must not block. The returned
 // func stops the watching.
 func (g *Gateway) Watch(fn func()) (stop func()) {
-	g.mu.Lock()
-	id := g.nextW
-	g.nextW++
-	g.watchers[id] = fn
-	g.mu.Unlock()
-	return func() {
-		g.mu.Lock()
-		delete(g.watchers, id)
-		g.mu.Unlock()
-	}
+	return g.watchers.add(fn)
 }
 
 // Catalog returns the published tools that the principal in ctx may see

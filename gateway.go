@@ -39,13 +39,11 @@ type Gateway struct {
 	toolRates     map[string]*limiters
 	tel           *telemetry // nil without a MeterProvider or TracerProvider
 
-	mu       sync.Mutex // serializes changes to targets, builtins, watchers, status sections
+	mu       sync.Mutex // serializes changes to targets and builtins
 	targets  map[string]*targetState
 	builtins map[string]*prepared
-	watchers map[int]func()
-	nextW    int
-	sections map[int]func() StatusSection // the status page's, see AddStatusSection
-	nextS    int
+	watchers callbacks[func()]               // see Watch
+	sections callbacks[func() StatusSection] // the status page's, see AddStatusSection
 	cat      atomic.Pointer[catalog]
 
 	fast      *fastpath.Server  // answers plain tools/call of tools that need no session
@@ -127,8 +125,6 @@ func New(opts *Options) (*Gateway, error) {
 		log:      o.Logger,
 		targets:  make(map[string]*targetState),
 		builtins: make(map[string]*prepared),
-		watchers: make(map[int]func()),
-		sections: make(map[int]func() StatusSection),
 		stop:     make(chan struct{}),
 		stats:    callstats.New(),
 		started:  time.Now(),

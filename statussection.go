@@ -1,10 +1,5 @@
 package toolgate
 
-import (
-	"maps"
-	"slices"
-)
-
 // A StatusSection is a part of the gateway other than its targets that
 // the status page shows after them: the search tool's index and embedder,
 // say. A section with Problems is shown as degraded.
@@ -36,30 +31,16 @@ type StatusItem struct {
 // as in a target's listing error, but nothing else is redacted). The
 // returned func removes the section.
 func (g *Gateway) AddStatusSection(fn func() StatusSection) (remove func()) {
-	g.mu.Lock()
-	id := g.nextS
-	g.nextS++
-	g.sections[id] = fn
-	g.mu.Unlock()
-	return func() {
-		g.mu.Lock()
-		delete(g.sections, id)
-		g.mu.Unlock()
-	}
+	return g.sections.add(fn)
 }
 
 // StatusSections returns the sections added by AddStatusSection, in the
 // order they were added, each computed now.
 func (g *Gateway) StatusSections() []StatusSection {
-	g.mu.Lock()
-	fns := make([]func() StatusSection, 0, len(g.sections))
-	for _, id := range slices.Sorted(maps.Keys(g.sections)) {
-		fns = append(fns, g.sections[id])
-	}
-	g.mu.Unlock()
-	out := make([]StatusSection, 0, len(fns))
-	for _, fn := range fns { // outside the lock: fn may call back into the gateway
-		out = append(out, fn())
+	fns := g.sections.list()
+	out := make([]StatusSection, len(fns))
+	for i, fn := range fns { // outside any lock: fn may call back into the gateway
+		out[i] = fn()
 	}
 	return out
 }
