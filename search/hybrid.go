@@ -200,10 +200,7 @@ func (h *Hybrid) Search(ctx context.Context, query string, opts *SearchOptions) 
 		return &Result{Hits: lex[:min(limit, len(lex))], Mode: ModeLexical, Fallback: err}
 	}
 
-	h.failMu.Lock()
-	waiting, lastErr := time.Now().Before(h.failUntil), h.lastErr
-	h.failMu.Unlock()
-	if waiting {
+	if wait, lastErr := h.backingOff(); wait > 0 {
 		return lexical(fmt.Errorf("%w: %w", errBackingOff, lastErr)), nil
 	}
 	vec, err := h.vectorSearch(ctx, query, cand, filter)
@@ -230,6 +227,14 @@ func (h *Hybrid) backOff(err error) {
 	h.failMu.Lock()
 	h.failUntil, h.lastErr = time.Now().Add(h.opts.RetryAfter), err
 	h.failMu.Unlock()
+}
+
+// backingOff returns how long searches stay lexical still after the
+// embedder failed (zero or less: they do not), and its error.
+func (h *Hybrid) backingOff() (wait time.Duration, err error) {
+	h.failMu.Lock()
+	defer h.failMu.Unlock()
+	return time.Until(h.failUntil), h.lastErr
 }
 
 // embed calls the embedder with the per-call timeout, for purpose

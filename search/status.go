@@ -41,31 +41,23 @@ func (s *Service) status() toolgate.StatusSection {
 	add := func(name, label, value string) {
 		sec.Items = append(sec.Items, toolgate.StatusItem{Name: name, Label: label, Value: value})
 	}
-	count := func(n int) string { return strconv.Itoa(n) }
+	h := s.hybrid // nil without an embedder
+	tools := s.ix.Len()
+	embedded := 0
+	var wait time.Duration
+	var lastErr error
+	if h != nil {
+		embedded = h.embeddedTools()
+		wait, lastErr = h.backingOff()
+	}
 
 	add("tool", "Search tool", s.opts.ToolName)
 	if s.opts.CallTool {
 		add("call_tool", "Call tool", s.opts.CallToolName)
 	}
-	tools := s.ix.Len()
-	indexed := count(tools)
-	if s.hybrid == nil && s.dirty.Load() {
-		indexed += " (the catalogue changed since: indexed at the next search)"
-	}
-	if s.hybrid == nil {
-		add("ranking", "Ranking", "lexical (no embedder)")
-		add("tools", "Tools indexed", indexed)
-		add("searches", "Searches", strconv.FormatUint(s.st.searches.Load(), 10))
-		return sec
-	}
-
-	h := s.hybrid
-	embedded := h.embeddedTools()
-	h.failMu.Lock()
-	until, lastErr := h.failUntil, h.lastErr
-	h.failMu.Unlock()
-	wait := time.Until(until)
 	switch {
+	case h == nil:
+		add("ranking", "Ranking", "lexical (no embedder)")
 	case wait > 0:
 		add("ranking", "Ranking", "lexical until the embedder answers again (tried in "+roundWait(wait)+")")
 		sec.Problems = append(sec.Problems, fmt.Sprintf("the embedder failed: %v; searches are ranked lexically until it answers (tried again in %s)", lastErr, roundWait(wait)))
@@ -77,13 +69,21 @@ func (s *Service) status() toolgate.StatusSection {
 	if e, ok := s.opts.Embedder.(*OpenAIEmbedder); ok && e.Model != "" {
 		add("model", "Embedding model", e.Model)
 	}
+	indexed := strconv.Itoa(tools)
+	if h == nil && s.dirty.Load() { // the warmer syncs a hybrid index at once
+		indexed += " (the catalogue changed since: indexed at the next search)"
+	}
 	add("tools", "Tools indexed", indexed)
-	add("tools_embedded", "Tools embedded", count(embedded))
+	if h != nil {
+		add("tools_embedded", "Tools embedded", strconv.Itoa(embedded))
+	}
 	add("searches", "Searches", strconv.FormatUint(s.st.searches.Load(), 10))
-	add("hybrid_searches", "Ranked hybrid", strconv.FormatUint(s.st.hybrid.Load(), 10))
-	if c := h.requests; c != nil {
-		hits := c.hits.Load()
-		add("request_cache", "Request texts from the cache", fmt.Sprintf("%d of %d", hits, hits+c.misses.Load()))
+	if h != nil {
+		add("hybrid_searches", "Ranked hybrid", strconv.FormatUint(s.st.hybrid.Load(), 10))
+	}
+	if h != nil && h.requests != nil {
+		hits := h.requests.hits.Load()
+		add("request_cache", "Request texts from the cache", fmt.Sprintf("%d of %d", hits, hits+h.requests.misses.Load()))
 	}
 	if s.opts.VectorFile != "" {
 		add("vector_file", "Vectors file", s.opts.VectorFile)
