@@ -63,24 +63,24 @@ func newMetrics(mp metric.MeterProvider, s *Service) (*metrics, error) {
 		metric.WithDescription("Tools the search index holds."))
 	embedded, errs[3] = m.Int64ObservableGauge("toolgate.search.tools.embedded", metric.WithUnit("{tool}"),
 		metric.WithDescription("Tools whose vectors hybrid ranking searches."))
-	mt.texts, errs[5] = m.Int64Counter("toolgate.search.request.texts", metric.WithUnit("{text}"),
+	mt.texts, errs[4] = m.Int64Counter("toolgate.search.request.texts", metric.WithUnit("{text}"),
 		metric.WithDescription("Request texts ranked by vector (a request's parts: the whole, its sentences and clauses), by where their vector came from (source: cache or embedder)."))
-	if err := errors.Join(errs[0], errs[1], errs[2], errs[3], errs[5]); err != nil {
+	if err := errors.Join(errs[:5]...); err != nil {
 		return nil, fmt.Errorf("search: creating metric instruments: %w", err)
 	}
 	// Every measurement names the search tool: two services on one
 	// MeterProvider report apart.
 	tool := attribute.String("gen_ai.tool.name", s.opts.ToolName)
 	toolOnly := metric.WithAttributeSet(attribute.NewSet(tool))
-	mt.reg, errs[4] = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+	mt.reg, errs[5] = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		o.ObserveInt64(tools, int64(s.ix.Len()), toolOnly)
 		if s.hybrid != nil {
 			o.ObserveInt64(embedded, int64(s.hybrid.embeddedTools()), toolOnly)
 		}
 		return nil
 	}, tools, embedded)
-	if errs[4] != nil {
-		return nil, fmt.Errorf("search: registering metric callbacks: %w", errs[4])
+	if errs[5] != nil {
+		return nil, fmt.Errorf("search: registering metric callbacks: %w", errs[5])
 	}
 	ranking := func(r string, more ...attribute.KeyValue) metric.MeasurementOption {
 		return metric.WithAttributeSet(attribute.NewSet(append([]attribute.KeyValue{tool, attribute.String("ranking", r)}, more...)...))

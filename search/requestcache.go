@@ -33,8 +33,11 @@ func newRequestCache(max int) *requestCache {
 }
 
 // get returns the cached vector of a text of hash k, if it has length dim
-// (a vector of a model used before is not).
+// (a vector of a model used before is not). A nil cache holds nothing.
 func (c *requestCache) get(k contentHash, dim int) ([]float32, bool) {
+	if c == nil {
+		return nil, false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.items[k]
@@ -49,8 +52,12 @@ func (c *requestCache) get(k contentHash, dim int) ([]float32, bool) {
 	return v, true
 }
 
-// put keeps v, of unit length, as the vector of the text of hash k.
+// put keeps v, of unit length, as the vector of the text of hash k; a
+// nil cache keeps nothing.
 func (c *requestCache) put(k contentHash, v []float32) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[k]; ok {
@@ -66,21 +73,18 @@ func (c *requestCache) put(k contentHash, v []float32) {
 	}
 }
 
+// count adds to the texts found and embedded; a nil cache counts nothing.
+func (c *requestCache) count(found, embedded int) {
+	if c != nil {
+		c.hits.Add(uint64(found))
+		c.misses.Add(uint64(embedded))
+	}
+}
+
 // embedRequest returns the unit vectors of a request's texts: those the
 // cache holds from there, the others from one call to the embedder.
 func (h *Hybrid) embedRequest(ctx context.Context, texts []string) ([][]float32, error) {
-	c := h.requests
-	if c == nil {
-		h.metrics.requestTexts(ctx, 0, len(texts))
-		vecs, err := h.embed(ctx, purposeRequest, texts)
-		if err != nil {
-			return nil, err
-		}
-		if vecs, err = unitVectors(vecs, len(texts)); err != nil {
-			return nil, fmt.Errorf("search: embedding the request: %w", err)
-		}
-		return vecs, nil
-	}
+	c := h.requests // nil without a cache: every text is embedded
 	h.mu.RLock()
 	dim := h.dim
 	h.mu.RUnlock()
@@ -88,19 +92,20 @@ func (h *Hybrid) embedRequest(ctx context.Context, texts []string) ([][]float32,
 	keys := make([]contentHash, len(texts))
 	var missing []int
 	for i, t := range texts {
-		keys[i] = hashText(t)
+		if c != nil {
+			keys[i] = hashText(t)
+		}
 		if v, ok := c.get(keys[i], dim); ok {
 			out[i] = v
 			continue
 		}
 		missing = append(missing, i)
 	}
-	c.hits.Add(uint64(len(texts) - len(missing)))
+	c.count(len(texts)-len(missing), len(missing))
 	h.metrics.requestTexts(ctx, len(texts)-len(missing), len(missing))
 	if len(missing) == 0 {
 		return out, nil
 	}
-	c.misses.Add(uint64(len(missing)))
 	ask := make([]string, len(missing))
 	for j, i := range missing {
 		ask[j] = texts[i]
@@ -112,7 +117,7 @@ func (h *Hybrid) embedRequest(ctx context.Context, texts []string) ([][]float32,
 	if vecs, err = unitVectors(vecs, len(ask)); err != nil {
 		return nil, fmt.Errorf("search: embedding the request: %w", err)
 	}
-	keep := true // only vectors the ranking can use: of one length, the tools' if known
+	keep := c != nil // only vectors the ranking can use: of one length, the tools' if known
 	for _, v := range vecs {
 		keep = keep && len(v) == len(vecs[0]) && (dim == 0 || len(v) == dim)
 	}

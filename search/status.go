@@ -81,7 +81,7 @@ func (s *Service) status() toolgate.StatusSection {
 	if h != nil {
 		add("hybrid_searches", "Ranked hybrid", strconv.FormatUint(s.st.hybrid.Load(), 10))
 	}
-	if h != nil && h.requests != nil {
+	if h != nil && h.requests != nil { // its counts, not the metrics': those are optional
 		hits := h.requests.hits.Load()
 		add("request_cache", "Request texts from the cache", fmt.Sprintf("%d of %d", hits, hits+h.requests.misses.Load()))
 	}
