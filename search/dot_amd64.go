@@ -18,8 +18,8 @@ var haveFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 func dotFMA(a, b []float32) float32
 
 // dotEqual is the dot product of a and b, of equal lengths: with AVX2 and
-// FMA when the processor has them (about three times gonum's SSE), else
-// gonum's.
+// FMA when the processor has them (about half the time of gonum's SSE:
+// 22 against 41 ns for 512 floats), else gonum's.
 func dotEqual(a, b []float32) float32 {
 	if haveFMA {
 		return dotFMA(a, b)
