@@ -106,6 +106,11 @@ func TestHybridSearch(t *testing.T) {
 		}
 	}
 
+	// A request asked again is answered from the vectors kept, alike.
+	if names, ranking, _ := search(cs, tests[0].query); ranking != "hybrid" || len(names) == 0 || names[0] != tests[0].want {
+		t.Errorf("%q asked again: %s %v", tests[0].query, ranking, names)
+	}
+
 	// The search tool's metrics are served with the gateway's.
 	admin := regexp.MustCompile(`admin=(127\.0\.0\.1:\d+)`).FindStringSubmatch(proc.Stderr.String())
 	if admin == nil {
@@ -121,6 +126,7 @@ func TestHybridSearch(t *testing.T) {
 		regexp.MustCompile(`toolgate_search_requests_total\{[^}]*ranking="hybrid"[^}]*\} [1-9]`),
 		regexp.MustCompile(`toolgate_search_embedder_duration_seconds_count\{[^}]*purpose="catalogue"[^}]*\} [1-9]`),
 		regexp.MustCompile(`toolgate_search_tools_embedded\{[^}]*\} 5`),
+		regexp.MustCompile(`toolgate_search_request_texts_total\{[^}]*source="cache"[^}]*\} [1-9]`), // the request asked again
 	} {
 		if !want.Match(body) {
 			t.Errorf("/metrics has no line matching %s", want)
@@ -159,6 +165,9 @@ func TestHybridSearch(t *testing.T) {
 		if items[name] != want {
 			t.Errorf("/status: search %s = %q, want %q:\n%s", name, items[name], want, status)
 		}
+	}
+	if !regexp.MustCompile(`^[1-9]\d* of \d+$`).MatchString(items["request_cache"]) {
+		t.Errorf("/status: request texts from the cache %q, want at least one:\n%s", items["request_cache"], status)
 	}
 	if n, _ := strconv.Atoi(items["hybrid_searches"]); n < 4 {
 		t.Errorf("/status: %q searches ranked hybrid, want at least 4:\n%s", items["hybrid_searches"], status)
