@@ -185,7 +185,30 @@ func (g *Gateway) audit(ctx context.Context, ob *observation, elapsed time.Durat
 	if g.opts.AuditArguments && ob.entry != nil && len(ob.args) > 0 {
 		rec.Arguments = redact(ob.args, ob.entry.prep.secretProps(), g.opts.AuditRedact)
 	}
-	g.opts.Audit(ctx, rec)
+	if g.opts.Audit != nil {
+		g.opts.Audit(ctx, rec)
+	}
+	for _, fn := range g.sinks.list() {
+		fn(ctx, rec)
+	}
+}
+
+// AddAuditSink registers fn to receive every audit record, as
+// Options.Audit does and after it: one per tool call and per refused
+// request. It is for what joins a gateway at run time (the search tool
+// learns from it which tools a session calls after a search) and for a
+// second destination beside Options.Audit. fn runs on the call's goroutine
+// as the call ends, so it must be quick, and it must not modify rec, which
+// Options.Audit and every sink share. A record holds the call's arguments
+// only with Options.AuditArguments. remove unregisters fn.
+func (g *Gateway) AddAuditSink(fn func(ctx context.Context, rec *AuditRecord)) (remove func()) {
+	return g.sinks.add(fn)
+}
+
+// auditing reports whether anything receives audit records: without
+// Options.Audit or a sink, none is made.
+func (g *Gateway) auditing() bool {
+	return g.opts.Audit != nil || len(g.sinks.list()) > 0
 }
 
 // requestID returns id if it is a plausible request id (at most 128 of

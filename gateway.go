@@ -42,8 +42,9 @@ type Gateway struct {
 	mu       sync.Mutex // serializes changes to targets and builtins
 	targets  map[string]*targetState
 	builtins map[string]*prepared
-	watchers callbacks[func()]               // see Watch
-	sections callbacks[func() StatusSection] // the status page's, see AddStatusSection
+	watchers callbacks[func()]                              // see Watch
+	sections callbacks[func() StatusSection]                // the status page's, see AddStatusSection
+	sinks    callbacks[func(context.Context, *AuditRecord)] // see AddAuditSink
 	cat      atomic.Pointer[catalog]
 
 	fast      *fastpath.Server  // answers plain tools/call of tools that need no session

@@ -100,7 +100,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // refused reports an HTTP request the gateway refused before reading it.
 func (g *Gateway) refused(r *http.Request, p *Principal, o Outcome, reason string) {
-	if g.tel == nil && g.opts.Audit == nil {
+	if g.tel == nil && !g.auditing() {
 		return
 	}
 	if p == nil {

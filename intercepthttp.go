@@ -275,7 +275,7 @@ func (it *interception) response(resp *GatewayResponse) (*GatewayResponse, error
 // refuse reports a request the interceptors kept from the targets.
 func (it *interception) refuse(o Outcome, reason string) {
 	g := it.g
-	if g.tel == nil && g.opts.Audit == nil {
+	if g.tel == nil && !g.auditing() {
 		return
 	}
 	var ob *observation

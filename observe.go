@@ -180,7 +180,7 @@ func (ob *observation) end(ctx context.Context, res *Result, err error) {
 		// Refused before invoke: the status page counts it too.
 		g.recordCall(ob.entry.ts, -1, statsClass(ob.outcome, nil))
 	}
-	if g.opts.Audit != nil && (ob.method == "tools/call" || ob.refused()) {
+	if g.auditing() && (ob.method == "tools/call" || ob.refused()) {
 		g.audit(ctx, ob, elapsed)
 	}
 }
