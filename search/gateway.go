@@ -93,6 +93,8 @@ type Service struct {
 
 	st       serviceState // for the status page
 	unstatus func()       // removes the status page's section
+	follow   followups    // what sessions call after a search
+	unsink   func()       // removes the audit sink that follows calls
 }
 
 // Enable adds the search tool (and, with Options.CallTool, the call tool)
@@ -172,6 +174,7 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
+	s.unsink = gw.AddAuditSink(s.observeCall)
 	s.unstatus = gw.AddStatusSection(s.status)
 	return s, nil
 }
@@ -183,6 +186,9 @@ func (s *Service) Close() {
 	s.stop()
 	if s.unstatus != nil {
 		s.unstatus()
+	}
+	if s.unsink != nil {
+		s.unsink()
 	}
 	if s.stopWarm != nil {
 		s.stopWarm()
@@ -360,9 +366,12 @@ func (s *Service) callSearch(ctx context.Context, req *toolgate.CallRequest) (*t
 		return nil, err
 	}
 	out := searchResult{Tools: make([]*mcp.Tool, 0, len(infos))}
+	names := make([]string, len(infos))
 	for i := range infos {
 		out.Tools = append(out.Tools, mcpTool(&infos[i]))
+		names[i] = infos[i].Name
 	}
+	s.follow.searched(req.SessionID, names, time.Now())
 	if s.hybrid != nil {
 		out.Ranking = res.Mode
 		if res.Fallback != nil {
@@ -419,6 +428,11 @@ func (s *Service) callCall(ctx context.Context, req *toolgate.CallRequest) (*too
 	}
 	if args.Name == s.opts.CallToolName {
 		return toolgate.ErrorResult(fmt.Sprintf("%s cannot call itself", s.opts.CallToolName)), nil
+	}
+	if req.SessionID != "" {
+		if _, ok := s.gw.Lookup(ctx, args.Name); ok { // a tool the caller may see: see observeCall
+			s.followCall(ctx, req.SessionID, args.Name)
+		}
 	}
 	res, err := s.gw.Call(ctx, args.Name, args.Arguments)
 	if errors.Is(err, toolgate.ErrUnknownTool) {

@@ -34,6 +34,7 @@ type metrics struct {
 	searches  metric.Int64Counter
 	embedTime metric.Float64Histogram
 	texts     metric.Int64Counter
+	calls     metric.Int64Counter
 	reg       metric.Registration
 
 	// Measurement options, made once.
@@ -41,6 +42,7 @@ type metrics struct {
 	lexicalBy                                map[string]metric.AddOption
 	requestOK, requestErr, toolsOK, toolsErr metric.RecordOption
 	fromCache, fromEmbedder                  metric.AddOption
+	byRank                                   map[string]metric.AddOption
 }
 
 // embedBuckets are the bounds, in seconds, of the embedder's durations: a
@@ -52,7 +54,7 @@ var embedBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 // of s's index and vectors.
 func newMetrics(mp metric.MeterProvider, s *Service) (*metrics, error) {
 	m := mp.Meter(instrumentationName, metric.WithInstrumentationVersion(toolgate.Version))
-	var errs [6]error
+	var errs [7]error
 	var tools, embedded metric.Int64ObservableGauge
 	mt := &metrics{}
 	mt.searches, errs[0] = m.Int64Counter("toolgate.search.requests", metric.WithUnit("{request}"),
@@ -65,22 +67,24 @@ func newMetrics(mp metric.MeterProvider, s *Service) (*metrics, error) {
 		metric.WithDescription("Tools whose vectors hybrid ranking searches."))
 	mt.texts, errs[4] = m.Int64Counter("toolgate.search.request.texts", metric.WithUnit("{text}"),
 		metric.WithDescription("Request texts ranked by vector (a request's parts: the whole, its sentences and clauses), by where their vector came from (source: cache or embedder)."))
-	if err := errors.Join(errs[:5]...); err != nil {
+	mt.calls, errs[5] = m.Int64Counter("toolgate.search.calls", metric.WithUnit("{call}"),
+		metric.WithDescription("Tools an MCP session called after a search, each once per search, by the rank the search returned it at (rank: 1, 2-5, 6+, or none: not returned)."))
+	if err := errors.Join(errs[:6]...); err != nil {
 		return nil, fmt.Errorf("search: creating metric instruments: %w", err)
 	}
 	// Every measurement names the search tool: two services on one
 	// MeterProvider report apart.
 	tool := attribute.String("gen_ai.tool.name", s.opts.ToolName)
 	toolOnly := metric.WithAttributeSet(attribute.NewSet(tool))
-	mt.reg, errs[5] = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+	mt.reg, errs[6] = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		o.ObserveInt64(tools, int64(s.ix.Len()), toolOnly)
 		if s.hybrid != nil {
 			o.ObserveInt64(embedded, int64(s.hybrid.embeddedTools()), toolOnly)
 		}
 		return nil
 	}, tools, embedded)
-	if errs[5] != nil {
-		return nil, fmt.Errorf("search: registering metric callbacks: %w", errs[5])
+	if errs[6] != nil {
+		return nil, fmt.Errorf("search: registering metric callbacks: %w", errs[6])
 	}
 	ranking := func(r string, more ...attribute.KeyValue) metric.MeasurementOption {
 		return metric.WithAttributeSet(attribute.NewSet(append([]attribute.KeyValue{tool, attribute.String("ranking", r)}, more...)...))
@@ -101,6 +105,10 @@ func newMetrics(mp metric.MeterProvider, s *Service) (*metrics, error) {
 		return metric.WithAttributeSet(attribute.NewSet(tool, attribute.String("source", s)))
 	}
 	mt.fromCache, mt.fromEmbedder = source("cache"), source("embedder")
+	mt.byRank = map[string]metric.AddOption{}
+	for _, r := range []string{rankFirst, rankTop5, rankLater, rankMissing} {
+		mt.byRank[r] = metric.WithAttributeSet(attribute.NewSet(tool, attribute.String("rank", r)))
+	}
 	mt.requestOK, mt.requestErr = call(purposeRequest, false), call(purposeRequest, true)
 	mt.toolsOK, mt.toolsErr = call(purposeTools, false), call(purposeTools, true)
 	return mt, nil
@@ -130,6 +138,14 @@ func (m *metrics) searched(ctx context.Context, res *Result) {
 	default:
 		m.searches.Add(ctx, 1, m.lexicalBy[reasonFailed])
 	}
+}
+
+// followed counts a tool called after a search, at its rank class.
+func (m *metrics) followed(ctx context.Context, rank string) {
+	if m == nil {
+		return
+	}
+	m.calls.Add(context.WithoutCancel(ctx), 1, m.byRank[rank])
 }
 
 // requestTexts counts a request's texts whose vectors were found in the

@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,6 +89,7 @@ func (s *Service) status() toolgate.StatusSection {
 	if s.opts.VectorFile != "" {
 		add("vector_file", "Vectors file", s.opts.VectorFile)
 	}
+	s.followStatus(add)
 
 	s.st.mu.Lock()
 	warmErr, failures, writeErr := s.st.warmErr, s.st.warmFailures, s.st.writeErr
@@ -109,6 +111,34 @@ func (s *Service) status() toolgate.StatusSection {
 		sec.Problems = append(sec.Problems, fmt.Sprintf("writing the vectors file failed: %v", writeErr))
 	}
 	return sec
+}
+
+// followStatus adds what sessions called after their searches (see
+// followups): the share of the tools called that the search before had
+// returned, how often a session searched again before calling anything,
+// and the tools most often called without having been returned, whose
+// descriptions may not say what callers ask for.
+func (s *Service) followStatus(add func(name, label, value string)) {
+	c, missed := s.follow.snapshot(maxMissedShown)
+	if c.calls == 0 {
+		add("calls_after_search", "Tools called after a search", "none yet (followed in MCP sessions)")
+	} else {
+		add("calls_after_search", "Tools called after a search", fmt.Sprintf("%d, %s of them returned by it (%s first, %s in its first five)",
+			c.calls, percent(c.returned, c.calls), percent(c.first, c.calls), percent(c.top5, c.calls)))
+	}
+	add("searched_again", "Searched again before a call", fmt.Sprintf("%d of %d searches", c.searchAgain, c.searches))
+	if len(missed) > 0 {
+		add("called_not_returned", "Called, not returned by the search before", strings.Join(missed, ", "))
+	}
+}
+
+// maxMissedShown is how many tools called without having been returned
+// the status page names.
+const maxMissedShown = 5
+
+// percent shows n of total as a whole percentage.
+func percent(n, total uint64) string {
+	return fmt.Sprintf("%.0f%%", 100*float64(n)/float64(total))
 }
 
 // roundWait shows a wait to the second (at least one).

@@ -1,0 +1,100 @@
+package search_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/search"
+)
+
+// TestFollowupsOverMCP follows two MCP sessions through searches and
+// calls, direct and through call_tool, on both call paths: the status
+// page and the metrics count each tool called after a search at the rank
+// the search returned it, the tools called without having been returned,
+// and a search followed by another; calls in process, of a tool hidden
+// from the caller, and of the search tool itself are not counted.
+func TestFollowupsOverMCP(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		slow bool
+	}{{"fast path", false}, {"go-sdk's call path", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			reader := sdkmetric.NewManualReader()
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+			defer mp.Shutdown(ctx)
+			gw := newGateway(t, toolgate.Options{DisableFastPath: tc.slow})
+			svc, err := search.Enable(gw, &search.Options{CallTool: true, MeterProvider: mp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer svc.Close()
+			url := startGateway(t, gw)
+			alice, bob := connectAs(t, url, "alice"), connectAs(t, url, "bob")
+			call := func(cs *mcp.ClientSession, name string, args map[string]any) {
+				t.Helper()
+				if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args}); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+			}
+			city := map[string]any{"city": "Oslo"}
+
+			if st := readSearchStatus(t, gw); st.items["calls_after_search"] != "none yet (followed in MCP sessions)" {
+				t.Errorf("before any call: %q", st.items["calls_after_search"])
+			}
+			call(alice, "weather___get_forecast", city) // no search before: not counted
+			got := toolNames(callSearch(t, alice, map[string]any{"query": "weather forecast for a city", "limit": 2}))
+			if len(got) != 2 || got[0] != "weather___get_forecast" {
+				t.Fatalf("alice's search: %v", got)
+			}
+			call(alice, "weather___get_forecast", city) // first
+			call(alice, "weather___get_forecast", city) // again: not counted
+			call(alice, got[1], city)                   // second
+			call(alice, "files___read_file", city)      // not returned
+			if _, err := alice.CallTool(ctx, &mcp.CallToolParams{Name: "files___delete_file", Arguments: city}); err == nil {
+				t.Fatal("alice called a tool hidden from her") // and it is not counted
+			}
+			if _, err := gw.Call(ctx, "files___read_file", []byte(`{"city":"x"}`)); err != nil { // in process
+				t.Fatal(err)
+			}
+
+			got = toolNames(callSearch(t, bob, map[string]any{"query": "read a file"}))
+			if len(got) == 0 || got[0] != "files___read_file" {
+				t.Fatalf("bob's search: %v", got)
+			}
+			call(bob, search.DefaultCallToolName, map[string]any{"name": "files___read_file", "arguments": city}) // first
+			call(bob, search.DefaultCallToolName, map[string]any{"name": "files___delete_file", "arguments": city})
+			callSearch(t, bob, map[string]any{"query": "storm warnings"})
+			callSearch(t, bob, map[string]any{"query": "severe weather alerts"}) // searched again
+
+			st := readSearchStatus(t, gw)
+			for item, want := range map[string]string{
+				"calls_after_search":  "4, 75% of them returned by it (50% first, 75% in its first five)",
+				"searched_again":      "1 of 4 searches",
+				"called_not_returned": "files___read_file (1)",
+			} {
+				if st.items[item] != want {
+					t.Errorf("%s: %q, want %q", item, st.items[item], want)
+				}
+			}
+			checkMetrics := func(when string) {
+				m := collect(t, reader)
+				for rank, want := range map[string]int64{"1": 2, "2-5": 1, "6+": 0, "none": 1} {
+					if got := m["toolgate.search.calls{gen_ai.tool.name=x_amz_bedrock_agentcore_search,rank="+rank+"}"]; got != want {
+						t.Errorf("%s: toolgate.search.calls rank %s: %d, want %d", when, rank, got, want)
+					}
+				}
+			}
+			checkMetrics("after the calls")
+
+			callSearch(t, alice, map[string]any{"query": "weather forecast for a city"})
+			svc.Close() // its audit sink removed: nothing more is followed
+			call(alice, "weather___get_forecast", city)
+			checkMetrics("after Close")
+		})
+	}
+}

@@ -1,0 +1,95 @@
+package search
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestFollowups follows sessions through searches and calls: each tool
+// counted once per search at its rank class, a search again before any
+// call counted, nothing followed without a session or past the window,
+// and the tools called without having been returned ranked by count.
+func TestFollowups(t *testing.T) {
+	var f followups
+	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	results := []string{"a", "b", "c", "d", "e", "f", "g"}
+	steps := []struct {
+		what          string
+		search        bool
+		session, tool string
+		at            time.Duration
+		want          string // the rank class counted, for a call
+	}{
+		{what: "a call before any search", session: "s1", tool: "a", want: ""},
+		{what: "s1 searches", search: true, session: "s1"},
+		{what: "first", session: "s1", tool: "a", at: time.Second, want: rankFirst},
+		{what: "the same tool again", session: "s1", tool: "a", at: 2 * time.Second, want: ""},
+		{what: "fifth", session: "s1", tool: "e", at: 3 * time.Second, want: rankTop5},
+		{what: "seventh", session: "s1", tool: "g", at: 3 * time.Second, want: rankLater},
+		{what: "not returned", session: "s1", tool: "z", at: 4 * time.Second, want: rankMissing},
+		{what: "another session's call", session: "s2", tool: "a", at: 4 * time.Second, want: ""},
+		{what: "no session", search: true, session: ""},
+		{what: "no session's call", session: "", tool: "a", want: ""},
+		{what: "s2 searches", search: true, session: "s2", at: 5 * time.Second},
+		{what: "s2 searches again", search: true, session: "s2", at: 6 * time.Second},
+		{what: "after the new search, the same tool counts again", session: "s2", tool: "a", at: 7 * time.Second, want: rankFirst},
+		{what: "past the window", session: "s2", tool: "b", at: 7*time.Second + followWindow, want: ""},
+		{what: "s2 searches after the window", search: true, session: "s2", at: 8*time.Second + followWindow},
+		{what: "not returned, again", session: "s2", tool: "z", at: 9*time.Second + followWindow, want: rankMissing},
+		{what: "another tool not returned", session: "s2", tool: "y", at: 9*time.Second + followWindow, want: rankMissing},
+	}
+	for _, st := range steps {
+		now := t0.Add(st.at)
+		if st.search {
+			f.searched(st.session, results, now)
+			continue
+		}
+		if got := f.called(st.session, st.tool, now); got != st.want {
+			t.Errorf("%s: counted %q, want %q", st.what, got, st.want)
+		}
+	}
+	c, missed := f.snapshot(5)
+	want := followCounts{searches: 4, searchAgain: 1, calls: 7, first: 2, top5: 3, returned: 4}
+	if c != want {
+		t.Errorf("counts %+v, want %+v", c, want)
+	}
+	if !slices.Equal(missed, []string{"z (2)", "y (1)"}) {
+		t.Errorf("missed %v", missed)
+	}
+	if _, top := f.snapshot(1); !slices.Equal(top, []string{"z (2)"}) {
+		t.Errorf("the first missed: %v", top)
+	}
+}
+
+// TestFollowupsBounds: at most maxFollowed sessions are held (the oldest
+// search dropped first, or any past the window), and at most
+// maxCalledPerSearch tools counted after one search.
+func TestFollowupsBounds(t *testing.T) {
+	var f followups
+	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for i := range maxFollowed + 1 {
+		f.searched(fmt.Sprint("s", i), []string{"a"}, t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	if n := len(f.sessions); n != maxFollowed {
+		t.Fatalf("%d sessions held", n)
+	}
+	if f.called("s0", "a", t0.Add(time.Minute)) != "" {
+		t.Error("the oldest session was not dropped")
+	}
+	if f.called("s1", "a", t0.Add(time.Minute)) != rankFirst {
+		t.Error("the second oldest was dropped")
+	}
+	later := t0.Add(followWindow + time.Hour)
+	f.searched("new", []string{"a"}, later) // every other search is past the window
+	if n := len(f.sessions); n != 1 {
+		t.Errorf("%d sessions held after the window, want 1", n)
+	}
+	for i := range maxCalledPerSearch + 5 {
+		f.called("new", fmt.Sprint("t", i), later)
+	}
+	if n := len(f.sessions["new"].called); n != maxCalledPerSearch {
+		t.Errorf("%d tools counted after one search", n)
+	}
+}
