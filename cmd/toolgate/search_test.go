@@ -110,6 +110,11 @@ func TestHybridSearch(t *testing.T) {
 	if names, ranking, _ := search(cs, tests[0].query); ranking != "hybrid" || len(names) == 0 || names[0] != tests[0].want {
 		t.Errorf("%q asked again: %s %v", tests[0].query, ranking, names)
 	}
+	// The session calls the tool found first (its Lambda cannot be
+	// reached: the call fails, and still counts as the tool chosen).
+	if _, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: tests[0].want, Arguments: map[string]any{}}); err != nil {
+		t.Fatalf("calling %s: %v", tests[0].want, err)
+	}
 
 	// The search tool's metrics are served with the gateway's.
 	admin := regexp.MustCompile(`admin=(127\.0\.0\.1:\d+)`).FindStringSubmatch(proc.Stderr.String())
@@ -127,6 +132,7 @@ func TestHybridSearch(t *testing.T) {
 		regexp.MustCompile(`toolgate_search_embedder_duration_seconds_count\{[^}]*purpose="catalogue"[^}]*\} [1-9]`),
 		regexp.MustCompile(`toolgate_search_tools_embedded\{[^}]*\} 5`),
 		regexp.MustCompile(`toolgate_search_request_texts_total\{[^}]*source="cache"[^}]*\} [1-9]`), // the request asked again
+		regexp.MustCompile(`toolgate_search_calls_total\{[^}]*rank="1"[^}]*\} 1\b`),                 // the tool called after it
 	} {
 		if !want.Match(body) {
 			t.Errorf("/metrics has no line matching %s", want)
@@ -161,7 +167,8 @@ func TestHybridSearch(t *testing.T) {
 			}
 		}
 	}
-	for name, want := range map[string]string{"ranking": "hybrid", "tools": "5", "tools_embedded": "5", "vector_file": filepath.Join(filepath.Dir(path), "vectors.bin")} {
+	for name, want := range map[string]string{"ranking": "hybrid", "tools": "5", "tools_embedded": "5", "vector_file": filepath.Join(filepath.Dir(path), "vectors.bin"),
+		"calls_after_search": "1, 100% of them returned by it (100% first, 100% in its first five)"} {
 		if items[name] != want {
 			t.Errorf("/status: search %s = %q, want %q:\n%s", name, items[name], want, status)
 		}
