@@ -1,0 +1,59 @@
+package bench
+
+import (
+	"testing"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/benchkit"
+	"github.com/toolgate/toolgate/search"
+)
+
+// BenchmarkCallWithSearch measures tools/call throughput, parallel callers
+// in-process, on a gateway without and with the search tool, which follows
+// what each session calls after a search (an audit sink on every call):
+// each caller searches once, then calls the tool it found. Compare calls/s
+// across the two.
+func BenchmarkCallWithSearch(b *testing.B) {
+	for _, m := range benchkit.Modes {
+		for _, withSearch := range []bool{false, true} {
+			name := m.Name + "/off"
+			if withSearch {
+				name = m.Name + "/search"
+			}
+			b.Run(name, func(b *testing.B) {
+				h, tool := benchkit.GatewayWith(m, toolgate.Options{})
+				if withSearch {
+					svc, err := search.Enable(h.(*toolgate.Gateway), nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer svc.Close()
+				}
+				body := benchkit.CallBody(tool)
+				find := (`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + search.DefaultToolName + `","arguments":{"query":"echo text"}}}`)
+				b.ReportAllocs()
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					c := &benchkit.Client{Do: benchkit.HandlerDo(h), URL: "http://127.0.0.1/mcp"}
+					if err := c.Connect(); err != nil {
+						b.Error(err)
+						return
+					}
+					if withSearch {
+						if _, err := c.Call(find); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+					for pb.Next() {
+						if _, err := c.Call(body); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+			})
+		}
+	}
+}
