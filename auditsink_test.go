@@ -4,29 +4,19 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// sinkLog collects what an audit destination receives, as "tool outcome
-// session?" lines.
-type sinkLog struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *sinkLog) record(_ context.Context, r *AuditRecord) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, fmt.Sprintf("%s %s session=%t", r.Tool, r.Outcome, r.SessionID != ""))
-}
-
-func (l *sinkLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines, "; ")
+// summary is what an audit destination received, as "tool outcome
+// session?" entries.
+func (a *auditLog) summary() string {
+	var lines []string
+	for _, r := range a.all() {
+		lines = append(lines, fmt.Sprintf("%s %s session=%t", r.Tool, r.Outcome, r.SessionID != ""))
+	}
+	return strings.Join(lines, "; ")
 }
 
 // TestAddAuditSink: a sink added at run time receives the records of tool
@@ -44,7 +34,7 @@ func TestAddAuditSink(t *testing.T) {
 		{"go-sdk's call path", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var opt, a, b sinkLog
+			var opt, a, b auditLog
 			opts := &Options{DisableFastPath: tc.slowPath}
 			if tc.audit {
 				opts.Audit = opt.record
@@ -71,14 +61,14 @@ func TestAddAuditSink(t *testing.T) {
 			}
 
 			want := "math___add ok session=true; math___nope invalid session=true; math___echo ok session=false"
-			if got := a.String(); !strings.HasPrefix(got, want) || strings.Contains(got, "math___fail") {
+			if got := a.summary(); !strings.HasPrefix(got, want) || strings.Contains(got, "math___fail") {
 				t.Errorf("removed sink got %q, want %q then no math___fail", got, want)
 			}
-			if got := b.String(); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "math___fail failed session=true") {
+			if got := b.summary(); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "math___fail failed session=true") {
 				t.Errorf("sink got %q, want %q ... math___fail", got, want)
 			}
-			if tc.audit && opt.String() != b.String() {
-				t.Errorf("Options.Audit got %q, the sink %q", opt.String(), b.String())
+			if tc.audit && opt.summary() != b.summary() {
+				t.Errorf("Options.Audit got %q, the sink %q", opt.summary(), b.summary())
 			}
 		})
 	}

@@ -29,30 +29,11 @@ func BenchmarkCallWithSearch(b *testing.B) {
 					}
 					defer svc.Close()
 				}
-				body := benchkit.CallBody(tool)
-				find := (`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + search.DefaultToolName + `","arguments":{"query":"echo text"}}}`)
-				b.ReportAllocs()
-				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					c := &benchkit.Client{Do: benchkit.HandlerDo(h), URL: "http://127.0.0.1/mcp"}
-					if err := c.Connect(); err != nil {
-						b.Error(err)
-						return
-					}
-					if withSearch {
-						if _, err := c.Call(find); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-					for pb.Next() {
-						if _, err := c.Call(body); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+				find := ""
+				if withSearch { // each caller searches once, then calls what it found
+					find = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + search.DefaultToolName + `","arguments":{"query":"echo text"}}}`
+				}
+				parallelCalls(b, h, find, benchkit.CallBody(tool))
 			})
 		}
 	}

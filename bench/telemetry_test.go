@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"io"
+	"net/http"
 	"testing"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -60,24 +61,36 @@ func BenchmarkTelemetry(b *testing.B) {
 		for _, cfg := range configs {
 			b.Run(m.Name+"/"+cfg.name, func(b *testing.B) {
 				h, tool := benchkit.GatewayWith(m, cfg.opts())
-				body := benchkit.CallBody(tool)
-				b.ReportAllocs()
-				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					c := &benchkit.Client{Do: benchkit.HandlerDo(h), URL: "http://127.0.0.1/mcp"}
-					if err := c.Connect(); err != nil {
-						b.Error(err)
-						return
-					}
-					for pb.Next() {
-						if _, err := c.Call(body); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+				parallelCalls(b, h, "", benchkit.CallBody(tool))
 			})
 		}
 	}
+}
+
+// parallelCalls calls h with body from parallel callers (GOMAXPROCS of
+// them), each its own session, after sending first (when not "") once,
+// and reports calls/s.
+func parallelCalls(b *testing.B, h http.Handler, first, body string) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		c := &benchkit.Client{Do: benchkit.HandlerDo(h), URL: "http://127.0.0.1/mcp"}
+		if err := c.Connect(); err != nil {
+			b.Error(err)
+			return
+		}
+		if first != "" {
+			if _, err := c.Call(first); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+		for pb.Next() {
+			if _, err := c.Call(body); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 }
