@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/toolgate/toolgate"
@@ -42,16 +43,25 @@ const (
 	rankMissing = "none" // not among the search's results
 )
 
-// followups follows the sessions' searches. The zero value is ready.
+// followups follows the sessions' searches. The zero value is ready. It
+// is on the path of every tool call, from callers on every core: a call
+// reads its session's entry without a shared lock, and takes only that
+// session's own.
 type followups struct {
-	mu       sync.Mutex
-	sessions map[string]*followed
-	counts   followCounts
-	missed   map[string]int // tools called that the search before did not return
+	sessions sync.Map     // session id -> *followed
+	held     atomic.Int64 // entries in sessions
+	evicting sync.Mutex   // one eviction at a time
+
+	searches, searchAgain  atomic.Uint64 // searches of sessions; of those, followed by another before any call
+	calls, first, top5, in atomic.Uint64 // tools called after a search; returned first, in the first five, at all
+
+	missMu sync.Mutex
+	missed map[string]int // tools called that the search before did not return
 }
 
 // followed is a session's last search.
 type followed struct {
+	mu     sync.Mutex
 	tools  []string // returned, in order
 	called []string // distinct tools called since
 	at     time.Time
@@ -59,11 +69,9 @@ type followed struct {
 
 // followCounts are the counts the status page shows.
 type followCounts struct {
-	searches    uint64 // searches of sessions
-	searchAgain uint64 // of those, followed by another search before any call
-	calls       uint64 // tools called after a search, each once per search
-	first, top5 uint64 // of those, returned first; returned in the first five
-	returned    uint64 // returned at any rank
+	searches, searchAgain uint64
+	calls, first, top5    uint64
+	returned              uint64 // returned at any rank
 }
 
 // searched remembers session's search, which returned tools, at now.
@@ -71,81 +79,108 @@ func (f *followups) searched(session string, tools []string, now time.Time) {
 	if session == "" {
 		return
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.counts.searches++
-	prev := f.sessions[session]
-	if prev != nil && len(prev.called) == 0 && now.Sub(prev.at) <= followWindow {
-		f.counts.searchAgain++
-	}
-	if prev == nil {
-		if f.sessions == nil {
-			f.sessions = make(map[string]*followed)
-		}
-		if len(f.sessions) >= maxFollowed {
+	v, ok := f.sessions.Load(session)
+	if !ok {
+		if f.held.Load() >= maxFollowed {
 			f.evict(now)
 		}
-		prev = &followed{}
-		f.sessions[session] = prev
+		if v, ok = f.sessions.LoadOrStore(session, &followed{}); !ok {
+			f.held.Add(1)
+		}
 	}
-	*prev = followed{tools: tools, called: prev.called[:0], at: now}
+	s := v.(*followed)
+	s.mu.Lock()
+	again := !s.at.IsZero() && len(s.called) == 0 && now.Sub(s.at) <= followWindow
+	s.tools, s.called, s.at = tools, s.called[:0], now
+	s.mu.Unlock()
+	f.searches.Add(1)
+	if again {
+		f.searchAgain.Add(1)
+	}
 }
 
 // evict drops the searches older than followWindow or, if none is, the
-// oldest. The caller holds f.mu.
+// oldest. Searches made meanwhile may add a few sessions past the bound.
 func (f *followups) evict(now time.Time) {
-	var oldest string
-	var at time.Time
-	for id, s := range f.sessions {
-		if now.Sub(s.at) > followWindow {
-			delete(f.sessions, id)
-			continue
-		}
-		if oldest == "" || s.at.Before(at) {
-			oldest, at = id, s.at
-		}
+	f.evicting.Lock()
+	defer f.evicting.Unlock()
+	if f.held.Load() < maxFollowed {
+		return // another eviction made room
 	}
-	if len(f.sessions) >= maxFollowed {
-		delete(f.sessions, oldest)
+	var oldest any
+	var at time.Time
+	f.sessions.Range(func(id, v any) bool {
+		s := v.(*followed)
+		s.mu.Lock()
+		t := s.at
+		s.mu.Unlock()
+		if now.Sub(t) > followWindow {
+			if f.sessions.CompareAndDelete(id, v) {
+				f.held.Add(-1)
+			}
+		} else if oldest == nil || t.Before(at) {
+			oldest, at = id, t
+		}
+		return true
+	})
+	if f.held.Load() >= maxFollowed && oldest != nil {
+		if _, ok := f.sessions.LoadAndDelete(oldest); ok {
+			f.held.Add(-1)
+		}
 	}
 }
 
 // called counts session's call of tool after its last search, and returns
 // the rank class it was counted in ("" when it was not counted: no search
-// to follow, or the tool already counted for it).
-func (f *followups) called(session, tool string, now time.Time) string {
+// to follow, the tool already counted for it, or a tool the search did not
+// return and known says is not one it could have). known is asked only
+// then, so that the calls of a tool counted before cost a lookup and the
+// session's own lock.
+func (f *followups) called(session, tool string, now time.Time, known func(string) bool) string {
 	if session == "" {
 		return ""
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.sessions[session]
-	if s == nil || now.Sub(s.at) > followWindow || slices.Contains(s.called, tool) || len(s.called) >= maxCalledPerSearch {
+	v, ok := f.sessions.Load(session)
+	if !ok {
+		return ""
+	}
+	s := v.(*followed)
+	s.mu.Lock()
+	if now.Sub(s.at) > followWindow || slices.Contains(s.called, tool) || len(s.called) >= maxCalledPerSearch {
+		s.mu.Unlock()
+		return ""
+	}
+	rank := slices.Index(s.tools, tool) + 1
+	if rank == 0 && !known(tool) {
+		s.mu.Unlock()
 		return ""
 	}
 	s.called = append(s.called, tool)
-	f.counts.calls++
-	rank := slices.Index(s.tools, tool) + 1
+	s.mu.Unlock()
+
+	f.calls.Add(1)
 	switch {
 	case rank == 0:
+		f.missMu.Lock()
 		if f.missed == nil {
 			f.missed = make(map[string]int)
 		}
 		if _, ok := f.missed[tool]; ok || len(f.missed) < maxFollowed {
 			f.missed[tool]++
 		}
+		f.missMu.Unlock()
 		return rankMissing
 	case rank == 1:
-		f.counts.first++
-		f.counts.top5++
-		f.counts.returned++
+		f.first.Add(1)
+		f.top5.Add(1)
+		f.in.Add(1)
 		return rankFirst
 	case rank <= 5:
-		f.counts.top5++
-		f.counts.returned++
+		f.top5.Add(1)
+		f.in.Add(1)
 		return rankTop5
 	default:
-		f.counts.returned++
+		f.in.Add(1)
 		return rankLater
 	}
 }
@@ -153,17 +188,18 @@ func (f *followups) called(session, tool string, now time.Time) string {
 // snapshot returns the counts and the n tools most often called without
 // being returned, most first ("name (count)").
 func (f *followups) snapshot(n int) (followCounts, []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := f.counts
+	c := followCounts{searches: f.searches.Load(), searchAgain: f.searchAgain.Load(),
+		calls: f.calls.Load(), first: f.first.Load(), top5: f.top5.Load(), returned: f.in.Load()}
 	type miss struct {
 		tool  string
 		times int
 	}
-	var ms []miss
+	f.missMu.Lock()
+	ms := make([]miss, 0, len(f.missed))
 	for t, k := range f.missed {
 		ms = append(ms, miss{t, k})
 	}
+	f.missMu.Unlock()
 	slices.SortFunc(ms, func(a, b miss) int {
 		return cmp.Or(cmp.Compare(b.times, a.times), strings.Compare(a.tool, b.tool))
 	})
@@ -193,10 +229,7 @@ func (s *Service) observeCall(ctx context.Context, rec *toolgate.AuditRecord) {
 // followCall counts session's call of tool, if it is a tool of the
 // catalogue.
 func (s *Service) followCall(ctx context.Context, session, tool string) {
-	if session == "" || !s.ix.has(tool) {
-		return
-	}
-	if rank := s.follow.called(session, tool, time.Now()); rank != "" {
+	if rank := s.follow.called(session, tool, time.Now(), s.ix.has); rank != "" {
 		s.metrics.followed(ctx, rank)
 	}
 }

@@ -3,14 +3,19 @@ package search
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
 
+// known says which tools the tests' catalogue holds: all but "gone".
+func known(tool string) bool { return tool != "gone" }
+
 // TestFollowups follows sessions through searches and calls: each tool
 // counted once per search at its rank class, a search again before any
 // call counted, nothing followed without a session or past the window,
-// and the tools called without having been returned ranked by count.
+// a tool the catalogue does not hold not counted, and the tools called
+// without having been returned ranked by count.
 func TestFollowups(t *testing.T) {
 	var f followups
 	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
@@ -29,6 +34,7 @@ func TestFollowups(t *testing.T) {
 		{what: "fifth", session: "s1", tool: "e", at: 3 * time.Second, want: rankTop5},
 		{what: "seventh", session: "s1", tool: "g", at: 3 * time.Second, want: rankLater},
 		{what: "not returned", session: "s1", tool: "z", at: 4 * time.Second, want: rankMissing},
+		{what: "not in the catalogue", session: "s1", tool: "gone", at: 4 * time.Second, want: ""},
 		{what: "another session's call", session: "s2", tool: "a", at: 4 * time.Second, want: ""},
 		{what: "no session", search: true, session: ""},
 		{what: "no session's call", session: "", tool: "a", want: ""},
@@ -46,7 +52,7 @@ func TestFollowups(t *testing.T) {
 			f.searched(st.session, results, now)
 			continue
 		}
-		if got := f.called(st.session, st.tool, now); got != st.want {
+		if got := f.called(st.session, st.tool, now, known); got != st.want {
 			t.Errorf("%s: counted %q, want %q", st.what, got, st.want)
 		}
 	}
@@ -72,24 +78,63 @@ func TestFollowupsBounds(t *testing.T) {
 	for i := range maxFollowed + 1 {
 		f.searched(fmt.Sprint("s", i), []string{"a"}, t0.Add(time.Duration(i)*time.Millisecond))
 	}
-	if n := len(f.sessions); n != maxFollowed {
+	if n := f.held.Load(); n != maxFollowed {
 		t.Fatalf("%d sessions held", n)
 	}
-	if f.called("s0", "a", t0.Add(time.Minute)) != "" {
+	if f.called("s0", "a", t0.Add(time.Minute), known) != "" {
 		t.Error("the oldest session was not dropped")
 	}
-	if f.called("s1", "a", t0.Add(time.Minute)) != rankFirst {
+	if f.called("s1", "a", t0.Add(time.Minute), known) != rankFirst {
 		t.Error("the second oldest was dropped")
 	}
 	later := t0.Add(followWindow + time.Hour)
 	f.searched("new", []string{"a"}, later) // every other search is past the window
-	if n := len(f.sessions); n != 1 {
+	if n := f.held.Load(); n != 1 {
 		t.Errorf("%d sessions held after the window, want 1", n)
 	}
 	for i := range maxCalledPerSearch + 5 {
-		f.called("new", fmt.Sprint("t", i), later)
+		f.called("new", fmt.Sprint("t", i), later, known)
 	}
-	if n := len(f.sessions["new"].called); n != maxCalledPerSearch {
+	v, _ := f.sessions.Load("new")
+	if n := len(v.(*followed).called); n != maxCalledPerSearch {
 		t.Errorf("%d tools counted after one search", n)
+	}
+}
+
+// TestFollowupsConcurrent: sessions searching and calling from many
+// goroutines at once (under -race), evictions among them, count every call
+// once.
+func TestFollowupsConcurrent(t *testing.T) {
+	var f followups
+	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for i := range maxFollowed - 4 { // near the bound: the goroutines' searches evict
+		f.searched(fmt.Sprint("old", i), []string{"a"}, t0)
+	}
+	const goroutines, rounds = 8, 200
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			session := fmt.Sprint("s", g)
+			for r := range rounds {
+				now := t0.Add(time.Duration(r+1) * time.Second)
+				f.searched(session, []string{"a", "b"}, now)
+				f.called(session, "a", now, known)
+				f.called(session, "a", now, known) // counted once
+				f.called(session, "z", now, known)
+				f.called(fmt.Sprint("old", r), "a", now, known) // perhaps evicted meanwhile
+			}
+		})
+	}
+	wg.Wait()
+	c, missed := f.snapshot(1)
+	mine := uint64(goroutines * rounds)
+	if c.searches != uint64(maxFollowed-4)+mine || c.first < mine || c.calls-c.first != mine {
+		t.Errorf("counts %+v: want %d searches of the goroutines, each followed by one first and one missing", c, mine)
+	}
+	if want := fmt.Sprintf("z (%d)", mine); len(missed) != 1 || missed[0] != want {
+		t.Errorf("missed %v, want %s", missed, want)
+	}
+	if n := f.held.Load(); n > maxFollowed+goroutines {
+		t.Errorf("%d sessions held", n)
 	}
 }
