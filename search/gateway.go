@@ -52,8 +52,10 @@ type Options struct {
 	// one replaces, on a gateway rebuilt with another configuration, say:
 	// when Seed's VectorModel is the same, its vectors are taken over
 	// before the catalogue is embedded, so that only the tools it had not
-	// embedded are. An embedding of Seed's under way is waited for. Seed
-	// is not used after that, and may be closed at any time.
+	// embedded are. An embedding of Seed's under way is waited for. A
+	// Seed replaced before it had taken over from its own Seed (two
+	// reloads in quick succession) passes that one's vectors on. Seed is
+	// not used after that, and may be closed at any time.
 	Seed *Service
 	// CallTool adds a second builtin, named CallToolName, that calls any
 	// tool by name: with toolgate.Options.ListBuiltinsOnly a client's
@@ -95,6 +97,10 @@ type Service struct {
 	unstatus func()       // removes the status page's section
 	follow   followups    // what sessions call after a search
 	unsink   func()       // removes the audit sink that follows calls
+
+	// pending is Options.Seed until its vectors are taken over; one
+	// replaced before then passes them on (see takeOver).
+	pending atomic.Pointer[Service]
 }
 
 // Enable adds the search tool (and, with Options.CallTool, the call tool)
@@ -126,7 +132,7 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 		s.log = slog.Default()
 	}
 	seed := s.opts.Seed
-	s.opts.Seed = nil // not kept: a chain of replaced services would stay alive
+	s.opts.Seed = nil // kept in pending only until taken over: a chain of replaced services would stay alive
 	if s.opts.Embedder != nil {
 		s.hybrid = NewHybrid(s.ix, s.opts.Embedder, s.opts.Hybrid)
 		s.hybrid.Logger = s.log
@@ -150,6 +156,9 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 		var ctx context.Context
 		ctx, s.stopWarm = context.WithCancel(context.Background())
 		s.kick = make(chan struct{}, 1)
+		if seed != nil {
+			s.pending.Store(seed)
+		}
 		s.warming.Go(func() {
 			if seed != nil {
 				s.takeOver(ctx, seed) // before the first refresh, which would embed it all

@@ -8,8 +8,16 @@ import (
 // takeOver copies, into s's stash, the vectors of seed's catalogue when
 // both name the same model (Options.VectorModel): s then embeds only the
 // tools seed had not. It waits for a refresh of seed under way (its
-// vectors are then complete), as long as ctx allows.
+// vectors are then complete), as long as ctx allows. A seed that had not
+// finished taking over from its own seed (replaced again before its first
+// embedding: two reloads in quick succession) passes that one's vectors
+// on, so the catalogue is not embedded again.
 func (s *Service) takeOver(ctx context.Context, seed *Service) {
+	defer func() {
+		if ctx.Err() == nil { // done: nothing to pass on, and the chain is freed
+			s.pending.Store(nil)
+		} // else s was closed first: a search tool replacing it takes over from seed
+	}()
 	model := s.opts.VectorModel
 	switch {
 	case seed.hybrid == nil:
@@ -20,6 +28,22 @@ func (s *Service) takeOver(ctx context.Context, seed *Service) {
 		return
 	}
 	vecs, dim, err := seed.hybrid.vectors(ctx)
+	for hop, prev := 1, seed.pending.Load(); err == nil && prev != nil && hop < maxSeedHops; hop, prev = hop+1, prev.pending.Load() {
+		if prev.hybrid == nil || prev.opts.VectorModel != model {
+			break
+		}
+		var more map[contentHash][]float32
+		var d int
+		if more, d, err = prev.hybrid.vectors(ctx); err != nil || (dim != 0 && d != dim && len(more) > 0) {
+			break
+		}
+		dim = max(dim, d)
+		for k, v := range more {
+			if _, ok := vecs[k]; !ok {
+				vecs[k] = v
+			}
+		}
+	}
 	if err == nil {
 		err = s.hybrid.stashVectors(ctx, vecs, dim)
 	}
@@ -31,6 +55,10 @@ func (s *Service) takeOver(ctx context.Context, seed *Service) {
 	}
 	s.log.InfoContext(ctx, "search: vectors taken over from the search tool replaced", "vectors", len(vecs))
 }
+
+// maxSeedHops bounds the chain of replaced search tools whose vectors a
+// new one takes over.
+const maxSeedHops = 8
 
 // vectors returns a copy of the vectors of h's catalogue, by text, and
 // their length. It waits for a refresh under way, as long as ctx allows.

@@ -129,3 +129,60 @@ func TestServiceSeed(t *testing.T) {
 	}
 	waiting.Close()
 }
+
+// TestServiceSeedChain: replaced twice in quick succession, the second
+// replacement before the first had taken over (it waited for the original's
+// first embedding, and was closed meanwhile): the third takes the
+// original's vectors through it and embeds only its request. It fails when
+// takeOver does not follow the chain.
+func TestServiceSeedChain(t *testing.T) {
+	ctx := context.Background()
+	release, holding := make(chan struct{}), make(chan struct{}, 1)
+	held := &gatedEmbedder{gate: func(ctx context.Context, texts []string) error {
+		if len(texts) > 1 {
+			select {
+			case holding <- struct{}{}:
+			default:
+			}
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}}
+	first, err := search.Enable(newGateway(t, toolgate.Options{}), &search.Options{Embedder: held, VectorModel: "fake-64", Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	<-holding // its first embedding under way
+
+	second, err := search.Enable(newGateway(t, toolgate.Options{}), &search.Options{Embedder: &gatedEmbedder{}, VectorModel: "fake-64", Seed: first, Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.Close() // replaced while it waits for first
+
+	gw := newGateway(t, toolgate.Options{})
+	defer gw.Close()
+	emb := &gatedEmbedder{}
+	logs := &testenv.LockedBuffer{}
+	third, err := search.Enable(gw, &search.Options{Embedder: emb, VectorModel: "fake-64", Seed: second, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	close(release)
+	testenv.WaitFor(t, "the third's catalogue ready", func() bool {
+		_, res, err := third.Search(ctx, "forecast", 0)
+		return err == nil && res.Mode == search.ModeHybrid
+	})
+	if got := textCount(emb); got != 1 {
+		t.Errorf("%d texts embedded, want 1 (the request): the vectors did not come through the second", got)
+	}
+	if !strings.Contains(logs.String(), "vectors taken over") {
+		t.Errorf("the log:\n%s", logs)
+	}
+}
