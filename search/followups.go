@@ -21,8 +21,23 @@ import (
 // its rank in the answer or as not returned. A session that searches again
 // before calling anything counts a search again: often one whose answer did
 // not hold the tool wanted. Only tool names are kept, never a request's
-// text. Calls in process (Gateway.Call) and in stateless mode have no
-// session, and are not followed.
+// text. A stateless gateway has no sessions: there the caller (its
+// principal) stands for one, when it is not anonymous. Calls in process
+// (Gateway.Call) are not followed.
+
+// followKey is what a search and the calls after it are followed by: the
+// MCP session or, without one (a stateless gateway), the caller's
+// identity, which begins with a byte no session id holds; "" (nothing
+// followed) for an anonymous caller without a session.
+func followKey(session, issuer, subject, clientID string) string {
+	switch {
+	case session != "":
+		return session
+	case subject == "" && clientID == "":
+		return ""
+	}
+	return "\x00" + issuer + "\x00" + subject + "\x00" + clientID
+}
 
 // followWindow is how long a search's answer is held for the calls after
 // it: an agent calls what it found within seconds, a minute at most.
@@ -219,17 +234,20 @@ func (f *followups) snapshot(n int) (followCounts, []string) {
 // own calls (call_tool counts the tool it calls itself: its inner call
 // has no session).
 func (s *Service) observeCall(ctx context.Context, rec *toolgate.AuditRecord) {
-	if rec.Method != "tools/call" || rec.SessionID == "" || rec.Outcome == toolgate.OutcomeRefusedPolicy ||
+	if rec.Method != "tools/call" || rec.Outcome == toolgate.OutcomeRefusedPolicy ||
 		rec.Tool == s.opts.ToolName || (s.opts.CallTool && rec.Tool == s.opts.CallToolName) {
 		return
 	}
-	s.followCall(ctx, rec.SessionID, rec.Tool)
+	if rec.SessionID == "" && rec.RemoteAddr == "" {
+		return // in process (Gateway.Call): call_tool's inner call, or the application's own
+	}
+	s.followCall(ctx, followKey(rec.SessionID, rec.Issuer, rec.Subject, rec.ClientID), rec.Tool)
 }
 
-// followCall counts session's call of tool, if it is a tool of the
-// catalogue.
-func (s *Service) followCall(ctx context.Context, session, tool string) {
-	if rank := s.follow.called(session, tool, time.Now(), s.ix.has); rank != "" {
+// followCall counts the call of tool by the session or caller key
+// (followKey), if it is a tool of the catalogue.
+func (s *Service) followCall(ctx context.Context, key, tool string) {
+	if rank := s.follow.called(key, tool, time.Now(), s.ix.has); rank != "" {
 		s.metrics.followed(ctx, rank)
 	}
 }

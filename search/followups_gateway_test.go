@@ -12,22 +12,27 @@ import (
 )
 
 // TestFollowupsOverMCP follows two MCP sessions through searches and
-// calls, direct and through call_tool, on both call paths: the status
+// calls, direct and through call_tool, on both call paths, and two callers
+// of a stateless gateway (no sessions) alike: the status
 // page and the metrics count each tool called after a search at the rank
 // the search returned it, the tools called without having been returned,
 // and a search followed by another; calls in process, of a tool hidden
 // from the caller, and of the search tool itself are not counted.
 func TestFollowupsOverMCP(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		slow bool
-	}{{"fast path", false}, {"go-sdk's call path", true}} {
+		name            string
+		slow, stateless bool
+	}{
+		{"fast path", false, false},
+		{"go-sdk's call path", true, false},
+		{"stateless: followed per caller", false, true},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			reader := sdkmetric.NewManualReader()
 			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 			defer mp.Shutdown(ctx)
-			gw := newGateway(t, toolgate.Options{DisableFastPath: tc.slow})
+			gw := newGateway(t, toolgate.Options{DisableFastPath: tc.slow, Stateless: tc.stateless})
 			svc, err := search.Enable(gw, &search.Options{CallTool: true, MeterProvider: mp})
 			if err != nil {
 				t.Fatal(err)
@@ -43,7 +48,7 @@ func TestFollowupsOverMCP(t *testing.T) {
 			}
 			city := map[string]any{"city": "Oslo"}
 
-			if st := readSearchStatus(t, gw); st.items["calls_after_search"] != "none yet (followed in MCP sessions)" {
+			if st := readSearchStatus(t, gw); st.items["calls_after_search"] != "none yet (followed per MCP session, or per caller where there are none)" {
 				t.Errorf("before any call: %q", st.items["calls_after_search"])
 			}
 			call(alice, "weather___get_forecast", city) // no search before: not counted

@@ -138,3 +138,24 @@ func TestFollowupsConcurrent(t *testing.T) {
 		t.Errorf("%d sessions held", n)
 	}
 }
+
+// TestFollowKey: a session is followed by its id; without one, a caller by
+// its identity, apart from any session id and from other callers; an
+// anonymous caller without a session is not followed.
+func TestFollowKey(t *testing.T) {
+	for _, tc := range []struct {
+		name                             string
+		session, issuer, subject, client string
+		want                             string
+	}{
+		{"a session", "ABC123", "https://idp", "alice", "agent", "ABC123"},
+		{"a session, anonymous", "ABC123", "", "", "", "ABC123"},
+		{"no session: the caller", "", "https://idp", "alice", "agent", "\x00https://idp\x00alice\x00agent"},
+		{"no session: a client alone", "", "", "", "agent", "\x00\x00\x00agent"},
+		{"no session, anonymous", "", "", "", "", ""},
+	} {
+		if got := followKey(tc.session, tc.issuer, tc.subject, tc.client); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

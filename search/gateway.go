@@ -380,7 +380,8 @@ func (s *Service) callSearch(ctx context.Context, req *toolgate.CallRequest) (*t
 		out.Tools = append(out.Tools, mcpTool(&infos[i]))
 		names[i] = infos[i].Name
 	}
-	s.follow.searched(req.SessionID, names, time.Now())
+	p := toolgate.PrincipalFrom(ctx)
+	s.follow.searched(followKey(req.SessionID, p.Issuer, p.Subject, p.ClientID), names, time.Now())
 	if s.hybrid != nil {
 		out.Ranking = res.Mode
 		if res.Fallback != nil {
@@ -438,9 +439,10 @@ func (s *Service) callCall(ctx context.Context, req *toolgate.CallRequest) (*too
 	if args.Name == s.opts.CallToolName {
 		return toolgate.ErrorResult(fmt.Sprintf("%s cannot call itself", s.opts.CallToolName)), nil
 	}
-	if req.SessionID != "" {
+	p := toolgate.PrincipalFrom(ctx)
+	if key := followKey(req.SessionID, p.Issuer, p.Subject, p.ClientID); key != "" {
 		if _, ok := s.gw.Lookup(ctx, args.Name); ok { // a tool the caller may see: see observeCall
-			s.followCall(ctx, req.SessionID, args.Name)
+			s.followCall(ctx, key, args.Name)
 		}
 	}
 	res, err := s.gw.Call(ctx, args.Name, args.Arguments)

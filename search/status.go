@@ -121,7 +121,7 @@ func (s *Service) status() toolgate.StatusSection {
 func (s *Service) followStatus(add func(name, label, value string)) {
 	c, missed := s.follow.snapshot(maxMissedShown)
 	if c.calls == 0 {
-		add("calls_after_search", "Tools called after a search", "none yet (followed in MCP sessions)")
+		add("calls_after_search", "Tools called after a search", "none yet (followed per MCP session, or per caller where there are none)")
 	} else {
 		add("calls_after_search", "Tools called after a search", fmt.Sprintf("%d, %s of them returned by it (%s first, %s in its first five)",
 			c.calls, percent(c.returned, c.calls), percent(c.first, c.calls), percent(c.top5, c.calls)))
