@@ -226,13 +226,13 @@ func (f *followups) snapshot(n int) (followCounts, []string) {
 }
 
 // observeCall is the search tool's audit sink: a call of a tool of the
-// catalogue, in a session, follows the session's last search, whatever
-// came of it (a call with invalid arguments still names the tool the
-// caller chose). Calls refused by policy are not followed: among them are
-// those of a tool the ToolFilter hides from the caller, which no search
-// of the caller's could have returned. Nor are the search and call tools'
-// own calls (call_tool counts the tool it calls itself: its inner call
-// has no session).
+// catalogue follows the last search of its session (or, without one, of
+// its caller), whatever came of it (a call with invalid arguments still
+// names the tool the caller chose). Calls refused by policy are not
+// followed: among them are those of a tool the ToolFilter hides from the
+// caller, which no search of the caller's could have returned. Nor are
+// the search and call tools' own calls (call_tool counts the tool it
+// calls itself: its inner call is made in process).
 func (s *Service) observeCall(ctx context.Context, rec *toolgate.AuditRecord) {
 	if rec.Method != "tools/call" || rec.Outcome == toolgate.OutcomeRefusedPolicy ||
 		rec.Tool == s.opts.ToolName || (s.opts.CallTool && rec.Tool == s.opts.CallToolName) {
