@@ -70,8 +70,9 @@ type followups struct {
 	searches, searchAgain  atomic.Uint64 // searches of sessions; of those, followed by another before any call
 	calls, first, top5, in atomic.Uint64 // tools called after a search; returned first, in the first five, at all
 
-	missMu sync.Mutex
-	missed map[string]int // tools called that the search before did not return
+	missMu     sync.Mutex
+	missed     map[string]int // tools called that the search before did not return
+	passedOver map[string]int // tools a search returned first, when the session called others of its answer and not it
 }
 
 // followed is a session's last search.
@@ -106,12 +107,45 @@ func (f *followups) searched(session string, tools []string, now time.Time) {
 	s := v.(*followed)
 	s.mu.Lock()
 	again := !s.at.IsZero() && len(s.called) == 0 && now.Sub(s.at) <= followWindow
+	passed := passedOver(s.tools, s.called)
 	s.tools, s.called, s.at = tools, s.called[:0], now
 	s.mu.Unlock()
 	f.searches.Add(1)
 	if again {
 		f.searchAgain.Add(1)
 	}
+	if passed != "" {
+		f.missMu.Lock()
+		f.passedOver = countTool(f.passedOver, passed)
+		f.missMu.Unlock()
+	}
+}
+
+// passedOver returns the tool a search returned first if the session
+// then called others the search returned, and not it: a tool whose
+// description matches requests it does not serve. "" otherwise.
+func passedOver(tools, called []string) string {
+	if len(tools) < 2 || slices.Contains(called, tools[0]) {
+		return ""
+	}
+	for _, c := range called {
+		if slices.Contains(tools[1:], c) {
+			return tools[0]
+		}
+	}
+	return ""
+}
+
+// countTool counts one more of tool in m (made if nil), up to maxFollowed
+// tools.
+func countTool(m map[string]int, tool string) map[string]int {
+	if m == nil {
+		m = make(map[string]int)
+	}
+	if _, ok := m[tool]; ok || len(m) < maxFollowed {
+		m[tool]++
+	}
+	return m
 }
 
 // evict drops the searches older than followWindow or, if none is, the
@@ -177,12 +211,7 @@ func (f *followups) called(session, tool string, now time.Time, known func(strin
 	switch {
 	case rank == 0:
 		f.missMu.Lock()
-		if f.missed == nil {
-			f.missed = make(map[string]int)
-		}
-		if _, ok := f.missed[tool]; ok || len(f.missed) < maxFollowed {
-			f.missed[tool]++
-		}
+		f.missed = countTool(f.missed, tool)
 		f.missMu.Unlock()
 		return rankMissing
 	case rank == 1:
@@ -200,29 +229,36 @@ func (f *followups) called(session, tool string, now time.Time, known func(strin
 	}
 }
 
-// snapshot returns the counts and the n tools most often called without
-// being returned, most first ("name (count)").
-func (f *followups) snapshot(n int) (followCounts, []string) {
-	c := followCounts{searches: f.searches.Load(), searchAgain: f.searchAgain.Load(),
+// snapshot returns the counts, the n tools most often called without
+// being returned and the n most often passed over (see passedOver), most
+// first ("name (count)").
+func (f *followups) snapshot(n int) (c followCounts, missed, passed []string) {
+	c = followCounts{searches: f.searches.Load(), searchAgain: f.searchAgain.Load(),
 		calls: f.calls.Load(), first: f.first.Load(), top5: f.top5.Load(), returned: f.in.Load()}
-	type miss struct {
+	f.missMu.Lock()
+	defer f.missMu.Unlock()
+	return c, mostCounted(f.missed, n), mostCounted(f.passedOver, n)
+}
+
+// mostCounted returns the n tools of m with the highest counts, most
+// first, ties by name, as "name (count)".
+func mostCounted(m map[string]int, n int) []string {
+	type tc struct {
 		tool  string
 		times int
 	}
-	f.missMu.Lock()
-	ms := make([]miss, 0, len(f.missed))
-	for t, k := range f.missed {
-		ms = append(ms, miss{t, k})
+	all := make([]tc, 0, len(m))
+	for t, k := range m {
+		all = append(all, tc{t, k})
 	}
-	f.missMu.Unlock()
-	slices.SortFunc(ms, func(a, b miss) int {
+	slices.SortFunc(all, func(a, b tc) int {
 		return cmp.Or(cmp.Compare(b.times, a.times), strings.Compare(a.tool, b.tool))
 	})
 	var top []string
-	for _, m := range ms[:min(n, len(ms))] {
-		top = append(top, fmt.Sprintf("%s (%d)", m.tool, m.times))
+	for _, x := range all[:min(n, len(all))] {
+		top = append(top, fmt.Sprintf("%s (%d)", x.tool, x.times))
 	}
-	return c, top
+	return top
 }
 
 // observeCall is the search tool's audit sink: a call of a tool of the

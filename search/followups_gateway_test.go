@@ -16,7 +16,8 @@ import (
 // of a stateless gateway (no sessions) alike: the status
 // page and the metrics count each tool called after a search at the rank
 // the search returned it, the tools called without having been returned,
-// and a search followed by another; calls in process, of a tool hidden
+// a first result passed over for another of the answer, and a search
+// followed by another; calls in process, of a tool hidden
 // from the caller, and of the search tool itself are not counted.
 func TestFollowupsOverMCP(t *testing.T) {
 	for _, tc := range []struct {
@@ -74,13 +75,19 @@ func TestFollowupsOverMCP(t *testing.T) {
 			call(bob, search.DefaultCallToolName, map[string]any{"name": "files___read_file", "arguments": city}) // first
 			call(bob, search.DefaultCallToolName, map[string]any{"name": "files___delete_file", "arguments": city})
 			callSearch(t, bob, map[string]any{"query": "storm warnings"})
-			callSearch(t, bob, map[string]any{"query": "severe weather alerts"}) // searched again
+			got = toolNames(callSearch(t, bob, map[string]any{"query": "severe weather alerts"})) // searched again
+			if len(got) < 2 || got[0] != "weather___get_alerts" || got[1] != "weather___get_forecast" {
+				t.Fatalf("bob's last search: %v", got)
+			}
+			call(bob, "weather___get_forecast", city) // second: the first passed over
+			callSearch(t, bob, map[string]any{"query": "forecast"})
 
 			st := readSearchStatus(t, gw)
 			for item, want := range map[string]string{
-				"calls_after_search":  "4, 75% of them returned by it (50% first, 75% in its first five)",
-				"searched_again":      "1 of 4 searches",
+				"calls_after_search":  "5, 80% of them returned by it (40% first, 80% in its first five)",
+				"searched_again":      "1 of 5 searches",
 				"called_not_returned": "files___read_file (1)",
+				"first_not_called":    "weather___get_alerts (1)",
 			} {
 				if st.items[item] != want {
 					t.Errorf("%s: %q, want %q", item, st.items[item], want)
@@ -88,7 +95,7 @@ func TestFollowupsOverMCP(t *testing.T) {
 			}
 			checkMetrics := func(when string) {
 				m := collect(t, reader)
-				for rank, want := range map[string]int64{"1": 2, "2-5": 1, "6+": 0, "none": 1} {
+				for rank, want := range map[string]int64{"1": 2, "2-5": 2, "6+": 0, "none": 1} {
 					if got := m["toolgate.search.calls{gen_ai.tool.name=x_amz_bedrock_agentcore_search,rank="+rank+"}"]; got != want {
 						t.Errorf("%s: toolgate.search.calls rank %s: %d, want %d", when, rank, got, want)
 					}

@@ -45,6 +45,10 @@ func TestFollowups(t *testing.T) {
 		{what: "s2 searches after the window", search: true, session: "s2", at: 8*time.Second + followWindow},
 		{what: "not returned, again", session: "s2", tool: "z", at: 9*time.Second + followWindow, want: rankMissing},
 		{what: "another tool not returned", session: "s2", tool: "y", at: 9*time.Second + followWindow, want: rankMissing},
+		{what: "s3 searches", search: true, session: "s3", at: 10 * time.Second},
+		{what: "third, the first passed over", session: "s3", tool: "c", at: 11 * time.Second, want: rankTop5},
+		{what: "s3 searches again: its last search's first was passed over", search: true, session: "s3", at: 12 * time.Second},
+		{what: "s1 searches again: its first was called", search: true, session: "s1", at: 12 * time.Second},
 	}
 	for _, st := range steps {
 		now := t0.Add(st.at)
@@ -56,16 +60,41 @@ func TestFollowups(t *testing.T) {
 			t.Errorf("%s: counted %q, want %q", st.what, got, st.want)
 		}
 	}
-	c, missed := f.snapshot(5)
-	want := followCounts{searches: 4, searchAgain: 1, calls: 7, first: 2, top5: 3, returned: 4}
+	c, missed, passed := f.snapshot(5)
+	want := followCounts{searches: 7, searchAgain: 1, calls: 8, first: 2, top5: 4, returned: 5}
 	if c != want {
 		t.Errorf("counts %+v, want %+v", c, want)
 	}
 	if !slices.Equal(missed, []string{"z (2)", "y (1)"}) {
 		t.Errorf("missed %v", missed)
 	}
-	if _, top := f.snapshot(1); !slices.Equal(top, []string{"z (2)"}) {
+	if !slices.Equal(passed, []string{"a (1)"}) {
+		t.Errorf("passed over %v", passed)
+	}
+	if _, top, _ := f.snapshot(1); !slices.Equal(top, []string{"z (2)"}) {
 		t.Errorf("the first missed: %v", top)
+	}
+}
+
+// TestPassedOver: a search's first result is passed over when the session
+// called others of the answer and not it; not when it called it, nothing,
+// or only tools the answer did not hold.
+func TestPassedOver(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		tools, called []string
+		want          string
+	}{
+		{"another of the answer", []string{"a", "b", "c"}, []string{"c"}, "a"},
+		{"the first among others", []string{"a", "b", "c"}, []string{"b", "a"}, ""},
+		{"nothing called", []string{"a", "b"}, nil, ""},
+		{"only tools not returned", []string{"a", "b"}, []string{"z"}, ""},
+		{"a one-tool answer", []string{"a"}, []string{"z"}, ""},
+		{"no answer", nil, []string{"z"}, ""},
+	} {
+		if got := passedOver(tc.tools, tc.called); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
 
@@ -126,7 +155,7 @@ func TestFollowupsConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	c, missed := f.snapshot(1)
+	c, missed, _ := f.snapshot(1)
 	mine := uint64(goroutines * rounds)
 	if c.searches != uint64(maxFollowed-4)+mine || c.first < mine || c.calls-c.first != mine {
 		t.Errorf("counts %+v: want %d searches of the goroutines, each followed by one first and one missing", c, mine)

@@ -116,10 +116,12 @@ func (s *Service) status() toolgate.StatusSection {
 // followStatus adds what sessions called after their searches (see
 // followups): the share of the tools called that the search before had
 // returned, how often a session searched again before calling anything,
-// and the tools most often called without having been returned, whose
-// descriptions may not say what callers ask for.
+// the tools most often called without having been returned, whose
+// descriptions may not say what callers ask for, and those most often
+// returned first and passed over for others of the answer, whose
+// descriptions may say more than they do.
 func (s *Service) followStatus(add func(name, label, value string)) {
-	c, missed := s.follow.snapshot(maxMissedShown)
+	c, missed, passed := s.follow.snapshot(maxMissedShown)
 	if c.calls == 0 {
 		add("calls_after_search", "Tools called after a search", "none yet (followed per MCP session, or per caller where there are none)")
 	} else {
@@ -129,6 +131,9 @@ func (s *Service) followStatus(add func(name, label, value string)) {
 	add("searched_again", "Searched again before a call", fmt.Sprintf("%d of %d searches", c.searchAgain, c.searches))
 	if len(missed) > 0 {
 		add("called_not_returned", "Called, not returned by the search before", strings.Join(missed, ", "))
+	}
+	if len(passed) > 0 {
+		add("first_not_called", "Returned first, others of the answer called", strings.Join(passed, ", "))
 	}
 }
 
