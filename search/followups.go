@@ -30,13 +30,13 @@ import (
 // identity, which begins with a byte no session id holds; "" (nothing
 // followed) for an anonymous caller without a session.
 func followKey(session, issuer, subject, clientID string) string {
-	switch {
-	case session != "":
+	if session != "" {
 		return session
-	case subject == "" && clientID == "":
-		return ""
 	}
-	return "\x00" + issuer + "\x00" + subject + "\x00" + clientID
+	if id := callerID(issuer, subject, clientID); id != "" {
+		return "\x00" + id
+	}
+	return ""
 }
 
 // followWindow is how long a search's answer is held for the calls after
@@ -77,10 +77,11 @@ type followups struct {
 
 // followed is a session's last search.
 type followed struct {
-	mu     sync.Mutex
-	tools  []string // returned, in order
-	called []string // distinct tools called since
-	at     time.Time
+	mu      sync.Mutex
+	tools   []string // returned, in order
+	called  []string // distinct tools called since
+	request string   // the search's request, kept only when the service learns
+	at      time.Time
 }
 
 // followCounts are the counts the status page shows.
@@ -90,8 +91,9 @@ type followCounts struct {
 	returned              uint64 // returned at any rank
 }
 
-// searched remembers session's search, which returned tools, at now.
-func (f *followups) searched(session string, tools []string, now time.Time) {
+// searched remembers session's search of request (kept only to learn
+// from), which returned tools, at now.
+func (f *followups) searched(session string, tools []string, request string, now time.Time) {
 	if session == "" {
 		return
 	}
@@ -108,7 +110,7 @@ func (f *followups) searched(session string, tools []string, now time.Time) {
 	s.mu.Lock()
 	again := !s.at.IsZero() && len(s.called) == 0 && now.Sub(s.at) <= followWindow
 	passed := passedOver(s.tools, s.called)
-	s.tools, s.called, s.at = tools, s.called[:0], now
+	s.tools, s.called, s.request, s.at = tools, s.called[:0], request, now
 	s.mu.Unlock()
 	f.searches.Add(1)
 	if again {
@@ -182,31 +184,37 @@ func (f *followups) evict(now time.Time) {
 // called counts session's call of tool after its last search, and returns
 // the rank class it was counted in ("" when it was not counted: no search
 // to follow, the tool already counted for it, or a tool the search did not
-// return and known says is not one it could have). known is asked only
-// then, so that the calls of a tool counted before cost a lookup and the
-// session's own lock.
-func (f *followups) called(session, tool string, now time.Time, known func(string) bool) string {
+// return and known says is not one it could have), and the search's
+// request, if kept. known is asked only then, so that the calls of a tool
+// counted before cost a lookup and the session's own lock.
+func (f *followups) called(session, tool string, now time.Time, known func(string) bool) (rank string, request string) {
 	if session == "" {
-		return ""
+		return "", ""
 	}
 	v, ok := f.sessions.Load(session)
 	if !ok {
-		return ""
+		return "", ""
 	}
 	s := v.(*followed)
 	s.mu.Lock()
 	if now.Sub(s.at) > followWindow || slices.Contains(s.called, tool) || len(s.called) >= maxCalledPerSearch {
 		s.mu.Unlock()
-		return ""
+		return "", ""
 	}
-	rank := slices.Index(s.tools, tool) + 1
-	if rank == 0 && !known(tool) {
+	at := slices.Index(s.tools, tool) + 1
+	if at == 0 && !known(tool) {
 		s.mu.Unlock()
-		return ""
+		return "", ""
 	}
 	s.called = append(s.called, tool)
+	request = s.request
 	s.mu.Unlock()
+	return f.count(tool, at), request
+}
 
+// count counts a tool called after a search that returned it at rank
+// (0: not returned), and returns the rank's class.
+func (f *followups) count(tool string, rank int) string {
 	f.calls.Add(1)
 	switch {
 	case rank == 0:
@@ -277,13 +285,29 @@ func (s *Service) observeCall(ctx context.Context, rec *toolgate.AuditRecord) {
 	if rec.SessionID == "" && rec.RemoteAddr == "" {
 		return // in process (Gateway.Call): call_tool's inner call, or the application's own
 	}
-	s.followCall(ctx, followKey(rec.SessionID, rec.Issuer, rec.Subject, rec.ClientID), rec.Tool)
+	s.followCall(ctx, followKey(rec.SessionID, rec.Issuer, rec.Subject, rec.ClientID), callerID(rec.Issuer, rec.Subject, rec.ClientID), rec.Tool)
 }
 
 // followCall counts the call of tool by the session or caller key
-// (followKey), if it is a tool of the catalogue.
-func (s *Service) followCall(ctx context.Context, key, tool string) {
-	if rank := s.follow.called(key, tool, time.Now(), s.ix.has); rank != "" {
-		s.metrics.followed(ctx, rank)
+// (followKey), if it is a tool of the catalogue, and, when the service
+// learns, teaches the index the search's words for a tool the search did
+// not return first, on behalf of caller (callerID; "" teaches nothing).
+func (s *Service) followCall(ctx context.Context, key, caller, tool string) {
+	rank, request := s.follow.called(key, tool, time.Now(), s.ix.has)
+	if rank == "" {
+		return
 	}
+	s.metrics.followed(ctx, rank)
+	if request != "" && rank != rankFirst && caller != "" {
+		s.ix.Learn(request, tool, caller)
+	}
+}
+
+// callerID identifies an authenticated caller as learning counts callers
+// (Principal.ID's form); "" for an anonymous one, who teaches nothing.
+func callerID(issuer, subject, clientID string) string {
+	if subject == "" && clientID == "" {
+		return ""
+	}
+	return issuer + "\x00" + subject + "\x00" + clientID
 }

@@ -53,10 +53,10 @@ func TestFollowups(t *testing.T) {
 	for _, st := range steps {
 		now := t0.Add(st.at)
 		if st.search {
-			f.searched(st.session, results, now)
+			f.searched(st.session, results, "", now)
 			continue
 		}
-		if got := f.called(st.session, st.tool, now, known); got != st.want {
+		if got, _ := f.called(st.session, st.tool, now, known); got != st.want {
 			t.Errorf("%s: counted %q, want %q", st.what, got, st.want)
 		}
 	}
@@ -105,19 +105,19 @@ func TestFollowupsBounds(t *testing.T) {
 	var f followups
 	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	for i := range maxFollowed + 1 {
-		f.searched(fmt.Sprint("s", i), []string{"a"}, t0.Add(time.Duration(i)*time.Millisecond))
+		f.searched(fmt.Sprint("s", i), []string{"a"}, "", t0.Add(time.Duration(i)*time.Millisecond))
 	}
 	if n := f.held.Load(); n != maxFollowed {
 		t.Fatalf("%d sessions held", n)
 	}
-	if f.called("s0", "a", t0.Add(time.Minute), known) != "" {
+	if got, _ := f.called("s0", "a", t0.Add(time.Minute), known); got != "" {
 		t.Error("the oldest session was not dropped")
 	}
-	if f.called("s1", "a", t0.Add(time.Minute), known) != rankFirst {
+	if got, _ := f.called("s1", "a", t0.Add(time.Minute), known); got != rankFirst {
 		t.Error("the second oldest was dropped")
 	}
 	later := t0.Add(followWindow + time.Hour)
-	f.searched("new", []string{"a"}, later) // every other search is past the window
+	f.searched("new", []string{"a"}, "", later) // every other search is past the window
 	if n := f.held.Load(); n != 1 {
 		t.Errorf("%d sessions held after the window, want 1", n)
 	}
@@ -137,7 +137,7 @@ func TestFollowupsConcurrent(t *testing.T) {
 	var f followups
 	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	for i := range maxFollowed - 4 { // near the bound: the goroutines' searches evict
-		f.searched(fmt.Sprint("old", i), []string{"a"}, t0)
+		f.searched(fmt.Sprint("old", i), []string{"a"}, "", t0)
 	}
 	const goroutines, rounds = 8, 200
 	var wg sync.WaitGroup
@@ -146,7 +146,7 @@ func TestFollowupsConcurrent(t *testing.T) {
 			session := fmt.Sprint("s", g)
 			for r := range rounds {
 				now := t0.Add(time.Duration(r+1) * time.Second)
-				f.searched(session, []string{"a", "b"}, now)
+				f.searched(session, []string{"a", "b"}, "", now)
 				f.called(session, "a", now, known)
 				f.called(session, "a", now, known) // counted once
 				f.called(session, "z", now, known)

@@ -67,6 +67,13 @@ type Options struct {
 	// Logger receives warnings (embedder fallbacks); nil means the
 	// default logger.
 	Logger *slog.Logger
+	// Learn, if set, learns from callers: when distinct callers who
+	// searched with a word then call a tool the search did not return
+	// first, the word becomes one of the tool's, and later searches find
+	// it by that word (see LearnOptions and docs/search.md). Only
+	// authenticated callers teach. Off by default: it lets callers change
+	// what other callers find.
+	Learn *LearnOptions
 	// MeterProvider, if set, receives the search tool's metrics: searches
 	// by how they were ranked, the embedder's calls, the tools indexed
 	// and embedded (docs/operations.md).
@@ -130,6 +137,9 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 	s.log = s.opts.Logger
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.opts.Learn != nil {
+		s.ix.EnableLearning(*s.opts.Learn)
 	}
 	seed := s.opts.Seed
 	s.opts.Seed = nil // kept in pending only until taken over: a chain of replaced services would stay alive
@@ -381,7 +391,11 @@ func (s *Service) callSearch(ctx context.Context, req *toolgate.CallRequest) (*t
 		names[i] = infos[i].Name
 	}
 	p := toolgate.PrincipalFrom(ctx)
-	s.follow.searched(followKey(req.SessionID, p.Issuer, p.Subject, p.ClientID), names, time.Now())
+	request := ""
+	if s.opts.Learn != nil { // kept for the calls after it, as long as the search is followed
+		request = args.Query
+	}
+	s.follow.searched(followKey(req.SessionID, p.Issuer, p.Subject, p.ClientID), names, request, time.Now())
 	if s.hybrid != nil {
 		out.Ranking = res.Mode
 		if res.Fallback != nil {
@@ -442,7 +456,7 @@ func (s *Service) callCall(ctx context.Context, req *toolgate.CallRequest) (*too
 	p := toolgate.PrincipalFrom(ctx)
 	if key := followKey(req.SessionID, p.Issuer, p.Subject, p.ClientID); key != "" {
 		if _, ok := s.gw.Lookup(ctx, args.Name); ok { // a tool the caller may see: see observeCall
-			s.followCall(ctx, key, args.Name)
+			s.followCall(ctx, key, callerID(p.Issuer, p.Subject, p.ClientID), args.Name)
 		}
 	}
 	res, err := s.gw.Call(ctx, args.Name, args.Arguments)

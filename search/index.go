@@ -62,6 +62,7 @@ const (
 	fieldParams         // parameter names, titles, descriptions, enum values
 	fieldTarget         // target name and description
 	fieldConcept        // WordNet concepts of the name, title and description
+	fieldLearned        // words learned from callers (learn.go)
 	numFields
 )
 
@@ -90,6 +91,7 @@ type Index struct {
 	// expansions holds query term expansions between searches; see
 	// expansions.go.
 	expansions expansionCache
+	learn      *learner // nil unless EnableLearning
 }
 
 type posting struct {
@@ -108,6 +110,7 @@ type docEntry struct {
 	terms     []uint32 // distinct term ids, for removal
 	nameTerms []uint32 // distinct term ids of the name field
 	doc       Document
+	learned   []string // the terms of fieldLearned
 }
 
 // NewIndex returns an empty index.
@@ -169,7 +172,7 @@ func (ix *Index) Upsert(docs ...Document) {
 	for i := range idx {
 		idx[i] = i
 	}
-	prepared := prepareAll(docs, idx, &ix.p)
+	prepared := prepareAll(docs, idx, &ix.p, ix.learner())
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	changed := false
@@ -212,7 +215,7 @@ func (ix *Index) Sync(docs []Document) (changed, removed int) {
 		todo = append(todo, i)
 	}
 	ix.mu.RUnlock()
-	prepared = prepareAll(docs, todo, &ix.p)
+	prepared = prepareAll(docs, todo, &ix.p, ix.learner())
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	var gone []string
@@ -236,14 +239,20 @@ func (ix *Index) Sync(docs []Document) (changed, removed int) {
 
 // preparedDoc is a document analysed outside the lock.
 type preparedDoc struct {
-	doc  Document
-	hash uint64
-	lens [numFields]uint16
-	tf   map[string]*[numFields]uint8
+	doc     Document
+	hash    uint64
+	lens    [numFields]uint16
+	tf      map[string]*[numFields]uint8
+	learned []string
 }
 
-func prepare(a *analyzer, d *Document, p *tuning.Params) preparedDoc {
+// prepare analyses d, with the terms learned for it (see learn.go).
+func prepare(a *analyzer, d *Document, p *tuning.Params, learned []string) preparedDoc {
 	pd := prepareText(a, d)
+	pd.learned = learned
+	for _, t := range learned {
+		pd.count(t, fieldLearned)
+	}
 	if p.Plain || p.ConceptW <= 0 {
 		return pd
 	}
@@ -302,8 +311,8 @@ func prepareText(a *analyzer, d *Document) preparedDoc {
 }
 
 // prepareAll analyses docs[i] for each i in idx, on several goroutines
-// when there are many.
-func prepareAll(docs []Document, idx []int, p *tuning.Params) []preparedDoc {
+// when there are many, with the terms l learned for them (l may be nil).
+func prepareAll(docs []Document, idx []int, p *tuning.Params, l *learner) []preparedDoc {
 	out := make([]preparedDoc, len(idx))
 	workers := min(runtime.GOMAXPROCS(0), len(idx)/256+1)
 	var wg sync.WaitGroup
@@ -311,7 +320,8 @@ func prepareAll(docs []Document, idx []int, p *tuning.Params) []preparedDoc {
 		wg.Go(func() {
 			var a analyzer
 			for j := w; j < len(idx); j += workers {
-				out[j] = prepare(&a, &docs[idx[j]], p)
+				d := &docs[idx[j]]
+				out[j] = prepare(&a, d, p, l.learned(d.Name))
 			}
 		})
 	}
@@ -334,7 +344,7 @@ func (d *Document) hash() uint64 {
 
 func (ix *Index) upsertLocked(p *preparedDoc) (changed bool) {
 	if slot, ok := ix.byName[p.doc.Name]; ok {
-		if ix.docs[slot].hash == p.hash {
+		if ix.docs[slot].hash == p.hash && slices.Equal(ix.docs[slot].learned, p.learned) {
 			return false
 		}
 		ix.removeLocked(p.doc.Name)
@@ -368,7 +378,7 @@ func (ix *Index) upsertLocked(p *preparedDoc) (changed bool) {
 			nameIDs = append(nameIDs, id)
 		}
 	}
-	ix.docs[slot] = docEntry{name: p.doc.Name, hash: p.hash, lens: p.lens, terms: ids, nameTerms: nameIDs, doc: p.doc}
+	ix.docs[slot] = docEntry{name: p.doc.Name, hash: p.hash, lens: p.lens, terms: ids, nameTerms: nameIDs, doc: p.doc, learned: p.learned}
 	ix.byName[p.doc.Name] = slot
 	for f := range numFields {
 		ix.lenSum[f] += float64(p.lens[f])

@@ -135,11 +135,23 @@ func (s *Service) followStatus(add func(name, label, value string)) {
 	if len(passed) > 0 {
 		add("first_not_called", "Returned first, others of the answer called", strings.Join(passed, ", "))
 	}
+	if l := s.ix.learner(); l != nil {
+		words, tools := l.counts()
+		add("learned", "Learned from callers", plural(words, "word")+" for "+plural(tools, "tool"))
+	}
 }
 
 // maxMissedShown is how many tools called without having been returned
 // the status page names.
 const maxMissedShown = 5
+
+// plural shows n things: "1 word", "3 words".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
+}
 
 // percent shows n of total as a whole percentage.
 func percent(n, total uint64) string {

@@ -74,6 +74,7 @@ func run() error {
 	losoFlag := flag.Bool("loso", false, "leave-one-set-out: choose the ranking constants on all sets but one, report R@5 on that one")
 	thin := flag.Int("thin", 1, "with -loso: choose the constants on 1 MetaTool query in this many, for speed (the held-out figures read every query)")
 	coord := flag.Bool("coord", false, "with -loso: after the grid, coordinate ascent over the BM25F constants, feedback depth and name boost")
+	learnFlag := flag.Bool("learn", false, "learning from callers, prequentially (each query scored before it is learned from), its constants chosen leave-one-set-out")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -102,6 +103,9 @@ func run() error {
 			}()
 		}
 		emb = memo
+	}
+	if *learnFlag {
+		return learnLOSO(os.Stdout, *corpus)
 	}
 	if *losoFlag {
 		if emb != nil {

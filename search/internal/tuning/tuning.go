@@ -13,9 +13,10 @@ import (
 )
 
 // Fields are indexed in this order: the tool's name, its title, its
-// description, its parameters (and output schema), its target, and the
-// WordNet concepts of the words of its name, title and description.
-const NumFields = 6
+// description, its parameters (and output schema), its target, the
+// WordNet concepts of the words of its name, title and description, and
+// the words learned from callers (search.LearnOptions).
+const NumFields = 7
 
 // Params are the ranking constants of an index.
 type Params struct {
@@ -70,6 +71,13 @@ type Params struct {
 	FuseFull   float64 // weight of the whole request's ranking
 	FuseSeg    float64 // weight of each sentence's ranking
 	FuseClause float64 // weight of each clause's ranking
+
+	// Learning from callers (search.LearnOptions): the LearnTerms terms of
+	// a request rarest in the catalogue are counted, and a tool keeps the
+	// LearnWords words most callers taught it, in a field of weight
+	// W[NumFields-1].
+	LearnTerms int
+	LearnWords int
 }
 
 // Default returns the shipped constants (docs/search.md says how they were
@@ -77,8 +85,8 @@ type Params struct {
 func Default() Params {
 	return Params{
 		K1:            1.2,
-		W:             [NumFields]float64{3, 2, 1, 0.8, 1, 1},
-		B:             [NumFields]float64{0.5, 0.5, 0.75, 0.75, 0.75, 0.75},
+		W:             [NumFields]float64{3, 2, 1, 0.8, 1, 1, 1},
+		B:             [NumFields]float64{0.5, 0.5, 0.75, 0.75, 0.75, 0.75, 0},
 		PrefixW:       0.5,
 		PrefixExtra:   3,
 		SynW:          0,
@@ -98,16 +106,18 @@ func Default() Params {
 		FuseFull:      1,
 		FuseSeg:       0.5,
 		FuseClause:    0,
+		LearnTerms:    8,
+		LearnWords:    64,
 	}
 }
 
 // Plain returns the plain BM25 baseline.
 func Plain() Params {
-	return Params{Plain: true, K1: 1.2, W: [NumFields]float64{1, 1, 1, 1, 1, 0}, B: [NumFields]float64{0.75, 0.75, 0.75, 0.75, 0.75, 0.75}}
+	return Params{Plain: true, K1: 1.2, W: [NumFields]float64{1, 1, 1, 1, 1, 0, 0}, B: [NumFields]float64{0.75, 0.75, 0.75, 0.75, 0.75, 0.75, 0.75}}
 }
 
 // Set changes the constants named in spec, a comma-separated list of
-// Name=value (field names of Params; W and B take six values separated
+// Name=value (field names of Params; W and B take seven values separated
 // by '/', in field order, or one value as W[i]=x). Numbers must be finite
 // and not negative: every constant is a weight, a share or a count.
 func (p *Params) Set(spec string) error {

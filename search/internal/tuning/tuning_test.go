@@ -13,11 +13,11 @@ func TestSet(t *testing.T) {
 	}{
 		{"SynW=0.25,Senses=2", true, func(p Params) bool { return p.SynW == 0.25 && p.Senses == 2 }},
 		{"Plain=true", true, func(p Params) bool { return p.Plain }},
-		{"W=1/2/3/4/5/6", true, func(p Params) bool { return p.W == [NumFields]float64{1, 2, 3, 4, 5, 6} }},
+		{"W=1/2/3/4/5/6/7", true, func(p Params) bool { return p.W == [NumFields]float64{1, 2, 3, 4, 5, 6, 7} }},
 		{"", true, func(p Params) bool { return p == Default() }},
 		{"W[0]=4,B[2]=0.6", true, func(p Params) bool { return p.W[0] == 4 && p.B[2] == 0.6 && p.W[1] == Default().W[1] }},
 		{"W=1/2", false, nil},
-		{"W[6]=1", false, nil},
+		{"W[7]=1", false, nil},
 		{"W[x]=1", false, nil},
 		{"W[0=1", false, nil},
 		{"K1[0]=1", false, nil},
@@ -27,7 +27,7 @@ func TestSet(t *testing.T) {
 		{"Senses=1.5", false, nil},
 		{"Senses=1e12", false, nil},
 		{"Senses=3e0", true, func(p Params) bool { return p.Senses == 3 }},
-		{"W[-1]=1/2/3/4/5/6", false, nil},
+		{"W[-1]=1/2/3/4/5/6/7", false, nil},
 		{"K1=NaN", false, nil},
 		{"K1=+Inf", false, nil},
 		{"W=1/2/3/4/5/-6", false, nil},
@@ -74,7 +74,7 @@ func TestDiff(t *testing.T) {
 // constants whose Diff reads back as the same constants, and a failed one
 // says what it is about.
 func FuzzSet(f *testing.F) {
-	for _, s := range []string{"K1=1.6", "W[0]=4,B[2]=0.6", "W=1/2/3/4/5/6", "Plain=true", "Senses=2",
+	for _, s := range []string{"K1=1.6", "W[0]=4,B[2]=0.6", "W=1/2/3/4/5/6/7", "Plain=true", "Senses=2",
 		"W[-1]=1", "K1=NaN", "Nope=1", "=", ",,", "W[", "K1=1e308,PRFW=4e-324"} {
 		f.Add(s)
 	}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/toolgate/toolgate/search"
+	"github.com/toolgate/toolgate/search/internal/evalset"
+	"github.com/toolgate/toolgate/search/internal/tuning"
+)
+
+// learnPoint is a point of the learning grid: the learned field's weight,
+// the terms counted per request and the words kept per tool.
+// LearnOptions.MinCallers stays at its default (2): it is a safeguard, not
+// a constant to tune.
+type learnPoint struct {
+	weight       float64
+	terms, words int
+}
+
+func (p learnPoint) String() string {
+	return fmt.Sprintf("weight %g, %d terms a request, %d words a tool", p.weight, p.terms, p.words)
+}
+
+// learnGrid is searched leave-one-set-out; the first (the shipped
+// constants) is preferred on a tie.
+func learnGrid() []learnPoint {
+	d := tuning.Default()
+	grid := []learnPoint{{d.W[tuning.NumFields-1], d.LearnTerms, d.LearnWords}}
+	for _, w := range []float64{1, 0.5, 2} {
+		for _, t := range []int{16, 8, 32} {
+			for _, n := range []int{32, 16, 64} {
+				if p := (learnPoint{w, t, n}); p != grid[0] {
+					grid = append(grid, p)
+				}
+			}
+		}
+	}
+	return grid
+}
+
+// prequential ranks s's queries in a fixed shuffled order with learning
+// (at lp; none for lp nil), each query scored before anything is learned
+// from it: query i's caller, a caller of its own, then calls its gold
+// tools. No query is ranked by what it taught. It returns R@5 over all
+// queries and over the second half, once the first half is learned.
+func prequential(s *evalset.Set, lp *learnPoint) (all, second float64) {
+	p := tuning.Default()
+	ix := search.NewIndexParams(p)
+	if lp != nil {
+		p.W[tuning.NumFields-1], p.LearnTerms, p.LearnWords = lp.weight, lp.terms, lp.words
+		ix = search.NewIndexParams(p)
+		ix.EnableLearning(search.LearnOptions{})
+	}
+	ix.Upsert(s.Docs...)
+	key := func(n string) string {
+		if k, ok := s.Key[n]; ok {
+			return k
+		}
+		return n
+	}
+	byKey := map[string][]string{}
+	for _, d := range s.Docs {
+		byKey[key(d.Name)] = append(byKey[key(d.Name)], d.Name)
+	}
+	qs := slices.Clone(s.Queries)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(qs), func(i, j int) { qs[i], qs[j] = qs[j], qs[i] })
+	var sumAll, sumSecond float64
+	for i, q := range qs {
+		hits := ix.Search(q.Text, &search.SearchOptions{Limit: 5})
+		found := map[string]bool{}
+		for _, h := range hits {
+			found[key(h.Name)] = true
+		}
+		got := 0
+		for _, g := range q.Gold {
+			if found[g] {
+				got++
+			}
+		}
+		r := float64(got) / float64(len(q.Gold))
+		sumAll += r
+		if i >= len(qs)/2 {
+			sumSecond += r
+		}
+		if lp == nil {
+			continue
+		}
+		for _, g := range q.Gold {
+			if len(hits) > 0 && key(hits[0].Name) == g {
+				continue // found first: nothing to learn (as the search tool does)
+			}
+			for _, name := range byKey[g] {
+				ix.Learn(q.Text, name, fmt.Sprint("caller-", i))
+			}
+		}
+	}
+	return sumAll / float64(len(qs)), sumSecond / float64(len(qs)-len(qs)/2)
+}
+
+// learnLOSO prints, for each benchmark, R@5 without learning and with it,
+// prequentially, the learning constants chosen on the other three sets
+// (the best mean prequential R@5 there).
+func learnLOSO(w io.Writer, dir string) error {
+	sets, _, err := loadLOSO(dir, 1)
+	if err != nil {
+		return err
+	}
+	grid := learnGrid()
+	r5 := make([][]float64, len(grid)) // point -> set
+	second := make([][]float64, len(grid))
+	for i := range grid {
+		r5[i], second[i] = make([]float64, len(sets)), make([]float64, len(sets))
+	}
+	err = parallel(len(grid)*len(sets), func(k int) error {
+		i, j := k/len(sets), k%len(sets)
+		r5[i][j], second[i][j] = prequential(sets[j], &grid[i])
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	indexes := make([]int, len(grid))
+	for i := range indexes {
+		indexes[i] = i
+	}
+	choose := func(skip int) int {
+		return rankGrid(indexes, func(i int) float64 { return mean(r5[i], skip) })[0].p
+	}
+	all := choose(-1)
+	fmt.Fprintf(w, "learning grid: %d points; chosen on all sets: %s\n", len(grid), grid[all])
+	fmt.Fprintf(w, "%-13s %9s %9s %9s %9s %9s  %s\n", "set (R@5)", "none", "held-out", "gain", "2nd half", "(none)", "chosen on the other sets")
+	for j, s := range sets {
+		base, baseSecond := prequential(s, nil)
+		i := choose(j)
+		fmt.Fprintf(w, "%-13s %9.4f %9.4f %+9.3f %9.4f %9.4f  %s\n", s.Name, base, r5[i][j], r5[i][j]-base, second[i][j], baseSecond, grid[i])
+	}
+	return nil
+}

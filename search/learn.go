@@ -1,0 +1,189 @@
+package search
+
+import (
+	"cmp"
+	"hash/maphash"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Learning from callers: when callers who searched with a word then call a
+// tool, the word becomes one of the tool's, in a field of its own
+// (tuning.Params.W[fieldLearned]). A request in the callers' words ("a
+// two-bedroom apartment") then finds the tool described in others ("house
+// renting") the next time, for every caller. A word is learned only once
+// MinCallers distinct callers have taught it, so that no single caller
+// steers what others find, and each tool keeps the MaxWords words most
+// callers taught.
+
+// LearnOptions turn on learning from callers ([Index.EnableLearning],
+// [Options].Learn).
+type LearnOptions struct {
+	// MinCallers is how many distinct callers must have called a tool
+	// after a search whose request held a word before the word is learned
+	// for the tool. Default 2; 1 lets one caller teach what everyone
+	// finds.
+	MinCallers int
+}
+
+// Bounds of what learning holds.
+const (
+	maxVoters = 16     // distinct callers remembered per tool and term
+	maxVotes  = 200000 // tool and term pairs voted for; past it, new pairs are ignored
+)
+
+// learner holds the votes of callers and the words learned.
+type learner struct {
+	opts  LearnOptions
+	keep  int // words kept per tool (tuning.Params.LearnWords)
+	seed  maphash.Seed
+	mu    sync.Mutex
+	votes map[string]map[string][]uint64 // tool -> term -> callers (hashed) who taught it
+	pairs int
+	words map[string][]string // tool -> learned terms, most taught first
+}
+
+func newLearner(opts LearnOptions, words int) *learner {
+	if opts.MinCallers <= 0 {
+		opts.MinCallers = 2
+	}
+	return &learner{opts: opts, keep: max(words, 1), seed: maphash.MakeSeed(), votes: map[string]map[string][]uint64{}, words: map[string][]string{}}
+}
+
+// vote records that caller called tool after a search with terms, and
+// returns the tool's learned terms if they changed (nil otherwise).
+func (l *learner) vote(tool string, terms []string, caller string) (learned []string, changed bool) {
+	who := maphash.String(l.seed, caller)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	byTerm := l.votes[tool]
+	grew := false
+	for _, t := range terms {
+		callers, ok := byTerm[t]
+		if !ok && l.pairs >= maxVotes {
+			continue
+		}
+		if slices.Contains(callers, who) || len(callers) >= maxVoters {
+			continue
+		}
+		if byTerm == nil {
+			byTerm = map[string][]uint64{}
+			l.votes[tool] = byTerm
+		}
+		if !ok {
+			l.pairs++
+		}
+		byTerm[t] = append(callers, who)
+		grew = grew || len(byTerm[t]) >= l.opts.MinCallers
+	}
+	if !grew {
+		return nil, false
+	}
+	var taught []string
+	for t, callers := range byTerm {
+		if len(callers) >= l.opts.MinCallers {
+			taught = append(taught, t)
+		}
+	}
+	slices.SortFunc(taught, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(byTerm[b]), len(byTerm[a])), strings.Compare(a, b))
+	})
+	taught = taught[:min(len(taught), l.keep)]
+	if slices.Equal(taught, l.words[tool]) {
+		return nil, false
+	}
+	l.words[tool] = taught
+	return taught, true
+}
+
+// learned returns the terms learned for tool.
+func (l *learner) learned(tool string) []string {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.words[tool]
+}
+
+// counts reports the words learned and the tools that have any.
+func (l *learner) counts() (words, tools int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, w := range l.words {
+		words += len(w)
+		if len(w) > 0 {
+			tools++
+		}
+	}
+	return words, tools
+}
+
+// EnableLearning makes the index learn from callers (see LearnOptions and
+// Learn). Call it before the first Learn; calling it again starts over.
+func (ix *Index) EnableLearning(opts LearnOptions) {
+	ix.mu.Lock()
+	ix.learn = newLearner(opts, ix.p.LearnWords)
+	ix.mu.Unlock()
+}
+
+func (ix *Index) learner() *learner {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.learn
+}
+
+// Learn records that caller (an identity: distinct callers are counted
+// apart), having searched with request, then called the indexed tool
+// named tool. Once enough distinct callers have (LearnOptions.MinCallers),
+// the request's words are learned for the tool and found by searches. It
+// reports whether the tool's learned words changed. Without
+// EnableLearning, for an unknown tool or an empty caller it does nothing.
+func (ix *Index) Learn(request, tool, caller string) bool {
+	ix.mu.RLock()
+	l := ix.learn
+	_, known := ix.byName[tool]
+	ix.mu.RUnlock()
+	if l == nil || !known || caller == "" {
+		return false
+	}
+	if _, changed := l.vote(tool, ix.learnTerms(request), caller); !changed {
+		return false
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	slot, ok := ix.byName[tool]
+	if !ok {
+		return false
+	}
+	doc := ix.docs[slot].doc
+	var a analyzer
+	pd := prepare(&a, &doc, &ix.p, l.learned(tool)) // the latest, whatever vote ran last
+	if ix.upsertLocked(&pd) {
+		ix.refreshStats()
+	}
+	return true
+}
+
+// learnTerms returns the terms of request that learning counts: after the
+// index's text handling, the tuning.Params.LearnTerms rarest in the
+// catalogue (a word no tool holds first), in order of rarity.
+func (ix *Index) learnTerms(request string) []string {
+	var a analyzer
+	q := parseQuery(&a, rewritePaths(request))
+	terms := make([]string, len(q))
+	for i := range q {
+		terms[i] = q[i].term
+	}
+	ix.mu.RLock()
+	df := func(t string) int {
+		if id, ok := ix.termID[t]; ok {
+			return len(ix.postings[id])
+		}
+		return 0
+	}
+	slices.SortStableFunc(terms, func(a, b string) int { return cmp.Compare(df(a), df(b)) })
+	ix.mu.RUnlock()
+	return terms[:min(len(terms), ix.p.LearnTerms)]
+}

@@ -1,0 +1,70 @@
+package search_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/search"
+)
+
+// TestLearnOverMCP: with Options.Learn, two authenticated callers who
+// search "umbrella" (no tool's word) and then call the forecast tool,
+// directly or through call_tool, teach the search: a third caller finds
+// the forecast first. Anonymous callers teach nothing, nor does a search
+// tool without Learn.
+func TestLearnOverMCP(t *testing.T) {
+	const request = "will I need an umbrella"
+	for _, tc := range []struct {
+		name     string
+		learn    bool
+		teachers []string
+		want     bool // the third caller finds the forecast first
+	}{
+		{"two callers teach", true, []string{"alice", "bob"}, true},
+		{"one caller twice", true, []string{"alice", "alice"}, false},
+		{"anonymous callers", true, []string{"", ""}, false},
+		{"learning off", false, []string{"alice", "bob"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			gw := newGateway(t, toolgate.Options{})
+			opts := &search.Options{CallTool: true}
+			if tc.learn {
+				opts.Learn = &search.LearnOptions{}
+			}
+			svc, err := search.Enable(gw, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer svc.Close()
+			url := startGateway(t, gw)
+			for i, who := range tc.teachers {
+				cs := connectAs(t, url, who)
+				if got := toolNames(callSearch(t, cs, map[string]any{"query": request})); len(got) > 0 && got[0] == "weather___get_forecast" {
+					t.Fatalf("found first before learning: %v", got)
+				}
+				params := &mcp.CallToolParams{Name: "weather___get_forecast", Arguments: map[string]any{"city": "Oslo"}}
+				if i%2 == 1 { // through call_tool
+					params = &mcp.CallToolParams{Name: search.DefaultCallToolName, Arguments: map[string]any{"name": "weather___get_forecast", "arguments": map[string]any{"city": "Oslo"}}}
+				}
+				if _, err := cs.CallTool(ctx, params); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := toolNames(callSearch(t, connectAs(t, url, "carol"), map[string]any{"query": "umbrella"}))
+			if found := len(got) > 0 && got[0] == "weather___get_forecast"; found != tc.want {
+				t.Errorf("carol's search: %v; forecast first %v, want %v", got, found, tc.want)
+			}
+			st := readSearchStatus(t, gw)
+			switch learned := st.items["learned"]; {
+			case !tc.learn && learned != "":
+				t.Errorf("learning off, the status says %q", learned)
+			case tc.want && learned != "1 word for 1 tool": // umbrella (will, need: function words)
+				t.Errorf("status: learned %q", learned)
+			}
+		})
+	}
+}
