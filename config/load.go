@@ -199,6 +199,9 @@ func (f *File) checkSearch(p *problems, s *Search) {
 	if s.MaxResults < 0 {
 		p.errorf(join(path, "maxResults"), "must not be negative")
 	}
+	if s.Learn != nil && s.Learn.MinCallers < 0 {
+		p.errorf(join(path, "learn.minCallers"), "must not be negative")
+	}
 	e := s.Embeddings
 	if e == nil {
 		return

@@ -162,10 +162,12 @@ gateway:
 toolgate:
   search:
     maxResults: -1
+    learn: {minCallers: -2}
     embeddings: {url: "ftp://127.0.0.1/v1", dimensions: -8, timeout: 0s, apiKey: "", modle: x, requestCache: -1}
 `, []string{
 			"toolgate.search.embeddings.modle: unknown field; did you mean \"model\"?",
 			"toolgate.search.maxResults: must not be negative",
+			"toolgate.search.learn.minCallers: must not be negative",
 			`toolgate.search.embeddings.url: "ftp://127.0.0.1/v1" is not an http(s) URL`,
 			"toolgate.search.embeddings.dimensions: must not be negative",
 			"toolgate.search.embeddings.timeout: must be positive",

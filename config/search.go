@@ -18,6 +18,9 @@ func (f *File) searchOptions(logger *slog.Logger) *search.Options {
 		return o
 	}
 	o.MaxResults = l.Search.MaxResults
+	if lr := l.Search.Learn; lr != nil {
+		o.Learn = &search.LearnOptions{MinCallers: lr.MinCallers}
+	}
 	e := l.Search.Embeddings
 	if e == nil {
 		return o

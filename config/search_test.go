@@ -15,6 +15,7 @@ import (
 
 	"github.com/toolgate/toolgate/config"
 	"github.com/toolgate/toolgate/internal/testenv"
+	"github.com/toolgate/toolgate/search"
 )
 
 // conceptEmbeddings is an OpenAI-compatible embeddings API whose vectors
@@ -270,6 +271,45 @@ toolgate: {search: {embeddings: {url: "http://127.0.0.1:9/v1"`+tt.field+`}}}
 			defer b.Close()
 			if b.Search == nil || b.Search.Hybrid == nil || b.Search.Hybrid.RequestCache != tt.want {
 				t.Fatalf("search options %+v, want RequestCache %d", b.Search, tt.want)
+			}
+		})
+	}
+}
+
+// TestBuildSearchLearn: toolgate.search.learn turns learning on, with its
+// minCallers; without it the search tool learns nothing.
+func TestBuildSearchLearn(t *testing.T) {
+	build := func(t *testing.T, search string) *config.Built {
+		t.Helper()
+		f, err := config.Parse([]byte(`
+gateway:
+  name: gw
+  authorizerType: NONE
+  protocolConfiguration: {mcp: {searchType: SEMANTIC}}
+toolgate: {search: {maxResults: 5`+search+`}}
+`), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := f.Build(context.Background(), slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tt := range []struct {
+		name, field string
+		want        *search.LearnOptions
+	}{
+		{"unset: off", "", nil},
+		{"on, the default", ", learn: {}", &search.LearnOptions{}},
+		{"on, one caller", ", learn: {minCallers: 1}", &search.LearnOptions{MinCallers: 1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := build(t, tt.field)
+			defer b.Close()
+			if got := b.Search.Learn; (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+				t.Fatalf("Learn %+v, want %+v", got, tt.want)
 			}
 		})
 	}

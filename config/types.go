@@ -479,6 +479,19 @@ type Search struct {
 	// (search.OpenAIEmbedder, search.Hybrid); without it the embedded
 	// lexical ranker is used, offline.
 	Embeddings *Embeddings `yaml:"embeddings"`
+	// Learn, when set, learns from callers (search.Options.Learn): the
+	// words of requests after which distinct authenticated callers called
+	// a tool the search had not returned first become the tool's. It lets
+	// callers change what other callers find; what it learned is kept
+	// across reloads, not restarts.
+	Learn *Learn `yaml:"learn"`
+}
+
+// Learn configures learning from callers (search.LearnOptions).
+type Learn struct {
+	// MinCallers is how many distinct callers must teach a word before
+	// it is learned; default 2.
+	MinCallers int `yaml:"minCallers"`
 }
 
 // Embeddings is an OpenAI-compatible embeddings API: a local server

@@ -54,8 +54,9 @@ type Options struct {
 	// before the catalogue is embedded, so that only the tools it had not
 	// embedded are. An embedding of Seed's under way is waited for. A
 	// Seed replaced before it had taken over from its own Seed (two
-	// reloads in quick succession) passes that one's vectors on. Seed is
-	// not used after that, and may be closed at any time.
+	// reloads in quick succession) passes that one's vectors on. With
+	// Learn, what Seed learned from callers is kept too. Seed is not used
+	// after that, and may be closed at any time.
 	Seed *Service
 	// CallTool adds a second builtin, named CallToolName, that calls any
 	// tool by name: with toolgate.Options.ListBuiltinsOnly a client's
@@ -138,10 +139,13 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	seed := s.opts.Seed
 	if s.opts.Learn != nil {
 		s.ix.EnableLearning(*s.opts.Learn)
+		if seed != nil && seed.ix.learner() != nil {
+			s.ix.learner().takeOver(seed.ix.learner()) // applied as the catalogue is indexed
+		}
 	}
-	seed := s.opts.Seed
 	s.opts.Seed = nil // kept in pending only until taken over: a chain of replaced services would stay alive
 	if s.opts.Embedder != nil {
 		s.hybrid = NewHybrid(s.ix, s.opts.Embedder, s.opts.Hybrid)

@@ -187,3 +187,24 @@ func (ix *Index) learnTerms(request string) []string {
 	ix.mu.RUnlock()
 	return terms[:min(len(terms), ix.p.LearnTerms)]
 }
+
+// takeOver copies what from learned (votes and words) into l, which has
+// learned nothing yet: a search tool that replaces another keeps what
+// callers taught it.
+func (l *learner) takeOver(from *learner) {
+	from.mu.Lock()
+	defer from.mu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for tool, byTerm := range from.votes {
+		m := make(map[string][]uint64, len(byTerm))
+		for t, callers := range byTerm {
+			m[t] = slices.Clone(callers)
+		}
+		l.votes[tool] = m
+	}
+	l.pairs, l.seed = from.pairs, from.seed // callers hashed alike
+	for tool, w := range from.words {
+		l.words[tool] = slices.Clone(w)
+	}
+}

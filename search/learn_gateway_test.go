@@ -68,3 +68,41 @@ func TestLearnOverMCP(t *testing.T) {
 		})
 	}
 }
+
+// TestLearnSeed: a search tool that replaces another (Options.Seed, a
+// gateway rebuilt on reload) keeps what the other learned from callers,
+// when it learns too.
+func TestLearnSeed(t *testing.T) {
+	ctx := context.Background()
+	old, err := search.Enable(newGateway(t, toolgate.Options{}), &search.Options{Learn: &search.LearnOptions{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if _, _, err := old.Search(ctx, "umbrella", 0); err != nil { // indexes the catalogue
+		t.Fatal(err)
+	}
+	for _, who := range []string{"alice", "bob"} {
+		old.Index().Learn("will I need an umbrella", "weather___get_forecast", who)
+	}
+	for _, tc := range []struct {
+		name  string
+		learn *search.LearnOptions
+		want  bool
+	}{{"learning", &search.LearnOptions{}, true}, {"not learning", nil, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc, err := search.Enable(newGateway(t, toolgate.Options{}), &search.Options{Learn: tc.learn, Seed: old})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer svc.Close()
+			infos, _, err := svc.Search(ctx, "umbrella", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found := len(infos) > 0 && infos[0].Name == "weather___get_forecast"; found != tc.want {
+				t.Errorf("forecast first %v, want %v (%d tools)", found, tc.want, len(infos))
+			}
+		})
+	}
+}
