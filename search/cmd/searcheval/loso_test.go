@@ -4,8 +4,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/search"
+	"github.com/toolgate/toolgate/search/internal/evalset"
 )
 
 // TestRankGrid checks the order a fold's choice is read from: best mean
@@ -83,5 +85,30 @@ func TestLoadLOSO(t *testing.T) {
 		if n := len(sets[0].Queries); sets[0].Name != "metatool" || n != 20614 {
 			t.Errorf("first set %s with %d queries, want metatool whole (20,614)", sets[0].Name, n)
 		}
+	}
+}
+
+// TestPrequential: on a catalogue whose requests use none of its tools'
+// words, learning lifts the second half of the queries from nothing, and
+// no query is scored by what it taught (the first two, each by a caller
+// not seen before, find nothing).
+func TestPrequential(t *testing.T) {
+	doc := func(name, desc string) search.Document {
+		return search.Document{ToolInfo: toolgate.ToolInfo{Name: name, Tool: toolgate.Tool{Name: name, Description: desc}}}
+	}
+	s := &evalset.Set{Name: "homes", Docs: []search.Document{
+		doc("house_renting", "Find houses for rent."),
+		doc("weather", "Weather forecasts."),
+	}}
+	for range 20 {
+		s.Queries = append(s.Queries, evalset.Query{Text: "an umbrella", Gold: []string{"weather"}})
+	}
+	base, baseSecond := prequential(s, nil)
+	all, second := prequential(s, &learnPoint{weight: 1, terms: 8, words: 64})
+	if base != 0 || baseSecond != 0 {
+		t.Fatalf("found without learning: %v %v", base, baseSecond)
+	}
+	if second != 1 || all != 0.9 { // 18 of 20: the third query on finds it
+		t.Errorf("with learning: all %v, second half %v", all, second)
 	}
 }
