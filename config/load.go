@@ -199,8 +199,13 @@ func (f *File) checkSearch(p *problems, s *Search) {
 	if s.MaxResults < 0 {
 		p.errorf(join(path, "maxResults"), "must not be negative")
 	}
-	if s.Learn != nil && s.Learn.MinCallers < 0 {
-		p.errorf(join(path, "learn.minCallers"), "must not be negative")
+	if l := s.Learn; l != nil {
+		if l.MinCallers < 0 {
+			p.errorf(join(path, "learn.minCallers"), "must not be negative")
+		}
+		if l.File != "" && !filepath.IsAbs(l.File) {
+			l.File = filepath.Join(f.dir, l.File) // like file references, relative to the file
+		}
 	}
 	e := s.Embeddings
 	if e == nil {

@@ -20,6 +20,7 @@ func (f *File) searchOptions(logger *slog.Logger) *search.Options {
 	o.MaxResults = l.Search.MaxResults
 	if lr := l.Search.Learn; lr != nil {
 		o.Learn = &search.LearnOptions{MinCallers: lr.MinCallers}
+		o.LearnFile = lr.File
 	}
 	e := l.Search.Embeddings
 	if e == nil {

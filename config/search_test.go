@@ -277,8 +277,10 @@ toolgate: {search: {embeddings: {url: "http://127.0.0.1:9/v1"`+tt.field+`}}}
 }
 
 // TestBuildSearchLearn: toolgate.search.learn turns learning on, with its
-// minCallers; without it the search tool learns nothing.
+// minCallers and file (relative to the configuration file); without it the
+// search tool learns nothing.
 func TestBuildSearchLearn(t *testing.T) {
+	dir := t.TempDir()
 	build := func(t *testing.T, search string) *config.Built {
 		t.Helper()
 		f, err := config.Parse([]byte(`
@@ -287,7 +289,7 @@ gateway:
   authorizerType: NONE
   protocolConfiguration: {mcp: {searchType: SEMANTIC}}
 toolgate: {search: {maxResults: 5`+search+`}}
-`), t.TempDir())
+`), dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,16 +302,17 @@ toolgate: {search: {maxResults: 5`+search+`}}
 	for _, tt := range []struct {
 		name, field string
 		want        *search.LearnOptions
+		file        string
 	}{
-		{"unset: off", "", nil},
-		{"on, the default", ", learn: {}", &search.LearnOptions{}},
-		{"on, one caller", ", learn: {minCallers: 1}", &search.LearnOptions{MinCallers: 1}},
+		{"unset: off", "", nil, ""},
+		{"on, the default", ", learn: {}", &search.LearnOptions{}, ""},
+		{"on, one caller, a file", ", learn: {minCallers: 1, file: learned.json}", &search.LearnOptions{MinCallers: 1}, filepath.Join(dir, "learned.json")},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b := build(t, tt.field)
 			defer b.Close()
-			if got := b.Search.Learn; (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
-				t.Fatalf("Learn %+v, want %+v", got, tt.want)
+			if got := b.Search.Learn; (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want || b.Search.LearnFile != tt.file {
+				t.Fatalf("Learn %+v, file %q; want %+v, %q", got, b.Search.LearnFile, tt.want, tt.file)
 			}
 		})
 	}

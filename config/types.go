@@ -483,7 +483,7 @@ type Search struct {
 	// words of requests after which distinct authenticated callers called
 	// a tool the search had not returned first become the tool's. It lets
 	// callers change what other callers find; what it learned is kept
-	// across reloads, not restarts.
+	// across reloads, and across restarts with a file.
 	Learn *Learn `yaml:"learn"`
 }
 
@@ -492,6 +492,9 @@ type Learn struct {
 	// MinCallers is how many distinct callers must teach a word before
 	// it is learned; default 2.
 	MinCallers int `yaml:"minCallers"`
+	// File keeps what was learned across restarts
+	// (search.Options.LearnFile; relative to the configuration file).
+	File string `yaml:"file"`
 }
 
 // Embeddings is an OpenAI-compatible embeddings API: a local server

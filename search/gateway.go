@@ -75,6 +75,13 @@ type Options struct {
 	// authenticated callers teach. Off by default: it lets callers change
 	// what other callers find.
 	Learn *LearnOptions
+	// LearnFile, with Learn, keeps what was learned across restarts:
+	// Enable reads it (a file that cannot be read is logged and learned
+	// over), and it is written, whole, every minute while callers teach
+	// and at Close. It holds the learned words (stems of request words)
+	// and, to tell callers apart, salted hashes of their identities;
+	// never a request. A Seed that learns is taken over instead.
+	LearnFile string
 	// MeterProvider, if set, receives the search tool's metrics: searches
 	// by how they were ranked, the embedder's calls, the tools indexed
 	// and embedded (docs/operations.md).
@@ -109,6 +116,10 @@ type Service struct {
 	// pending is Options.Seed until its vectors are taken over; one
 	// replaced before then passes them on (see takeOver).
 	pending atomic.Pointer[Service]
+
+	learnWritten atomic.Uint64 // the learner's change count when LearnFile was last read or written
+	stopLearn    context.CancelFunc
+	learning     sync.WaitGroup // the learned-words file's writer
 }
 
 // Enable adds the search tool (and, with Options.CallTool, the call tool)
@@ -135,6 +146,9 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 	if s.opts.VectorFile != "" && s.opts.Embedder == nil {
 		return nil, errors.New("search: Options.VectorFile keeps an Embedder's vectors, and there is no Embedder")
 	}
+	if s.opts.LearnFile != "" && s.opts.Learn == nil {
+		return nil, errors.New("search: Options.LearnFile keeps what Learn learned, and Learn is not set")
+	}
 	s.log = s.opts.Logger
 	if s.log == nil {
 		s.log = slog.Default()
@@ -144,6 +158,14 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 		s.ix.EnableLearning(*s.opts.Learn)
 		if seed != nil && seed.ix.learner() != nil {
 			s.ix.learner().takeOver(seed.ix.learner()) // applied as the catalogue is indexed
+			s.learnWritten.Store(seed.learnWritten.Load())
+		} else {
+			s.readLearned(context.Background())
+		}
+		if s.opts.LearnFile != "" {
+			var ctx context.Context
+			ctx, s.stopLearn = context.WithCancel(context.Background())
+			s.learning.Go(func() { s.learnWriter(ctx, learnWriteEvery) })
 		}
 	}
 	s.opts.Seed = nil // kept in pending only until taken over: a chain of replaced services would stay alive
@@ -216,6 +238,11 @@ func (s *Service) Close() {
 	if s.stopWarm != nil {
 		s.stopWarm()
 		s.warming.Wait()
+	}
+	if s.stopLearn != nil {
+		s.stopLearn()
+		s.learning.Wait()
+		s.writeLearned(context.Background()) // what was learned since the last write
 	}
 	s.metrics.close()
 }

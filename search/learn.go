@@ -2,7 +2,8 @@ package search
 
 import (
 	"cmp"
-	"hash/maphash"
+	"crypto/rand"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"sync"
@@ -36,26 +37,40 @@ const (
 // learner holds the votes of callers and the words learned.
 type learner struct {
 	opts  LearnOptions
-	keep  int // words kept per tool (tuning.Params.LearnWords)
-	seed  maphash.Seed
+	keep  int      // words kept per tool (tuning.Params.LearnWords)
+	salt  [16]byte // callers are kept as hashes salted with it (see hashCaller)
 	mu    sync.Mutex
 	votes map[string]map[string][]uint64 // tool -> term -> callers (hashed) who taught it
 	pairs int
 	words map[string][]string // tool -> learned terms, most taught first
+	// changes counts the votes taken (see learnfile.go: the file is
+	// written when it moved)
+	changes uint64
 }
 
 func newLearner(opts LearnOptions, words int) *learner {
 	if opts.MinCallers <= 0 {
 		opts.MinCallers = 2
 	}
-	return &learner{opts: opts, keep: max(words, 1), seed: maphash.MakeSeed(), votes: map[string]map[string][]uint64{}, words: map[string][]string{}}
+	l := &learner{opts: opts, keep: max(words, 1), votes: map[string]map[string][]uint64{}, words: map[string][]string{}}
+	_, _ = rand.Read(l.salt[:]) // never fails (crypto/rand)
+	return l
+}
+
+// hashCaller is how a caller is kept: only to tell callers apart, never
+// to name them.
+func (l *learner) hashCaller(caller string) uint64 {
+	h := fnv.New64a()
+	h.Write(l.salt[:])
+	h.Write([]byte(caller))
+	return h.Sum64()
 }
 
 // vote records that caller called tool after a search with terms, and
 // returns the tool's learned terms if they changed (nil otherwise).
 func (l *learner) vote(tool string, terms []string, caller string) (learned []string, changed bool) {
-	who := maphash.String(l.seed, caller)
 	l.mu.Lock()
+	who := l.hashCaller(caller)
 	defer l.mu.Unlock()
 	byTerm := l.votes[tool]
 	grew := false
@@ -75,6 +90,7 @@ func (l *learner) vote(tool string, terms []string, caller string) (learned []st
 			l.pairs++
 		}
 		byTerm[t] = append(callers, who)
+		l.changes++
 		grew = grew || len(byTerm[t]) >= l.opts.MinCallers
 	}
 	if !grew {
@@ -203,7 +219,7 @@ func (l *learner) takeOver(from *learner) {
 		}
 		l.votes[tool] = m
 	}
-	l.pairs, l.seed = from.pairs, from.seed // callers hashed alike
+	l.pairs, l.salt, l.changes = from.pairs, from.salt, from.changes // callers hashed alike
 	for tool, w := range from.words {
 		l.words[tool] = slices.Clone(w)
 	}

@@ -2,6 +2,9 @@ package search_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -104,5 +107,42 @@ func TestLearnSeed(t *testing.T) {
 				t.Errorf("forecast first %v, want %v (%d tools)", found, tc.want, len(infos))
 			}
 		})
+	}
+}
+
+// TestLearnFile: what a search tool learned is in Options.LearnFile once
+// it is closed, and a search tool started with the file (a restart) finds
+// by it; LearnFile without Learn is an error.
+func TestLearnFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "learned.json")
+	opts := &search.Options{Learn: &search.LearnOptions{}, LearnFile: path}
+	first, err := search.Enable(newGateway(t, toolgate.Options{}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := first.Search(ctx, "umbrella", 0); err != nil { // indexes the catalogue
+		t.Fatal(err)
+	}
+	for _, who := range []string{"alice", "bob"} {
+		first.Index().Learn("will I need an umbrella", "weather___get_forecast", who)
+	}
+	first.Close()
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(b), "umbrella") || strings.Contains(string(b), "alice") {
+		t.Fatalf("the file after Close: %v %s", err, b)
+	}
+
+	restarted, err := search.Enable(newGateway(t, toolgate.Options{}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restarted.Close()
+	if infos, _, err := restarted.Search(ctx, "umbrella", 0); err != nil || len(infos) == 0 || infos[0].Name != "weather___get_forecast" {
+		t.Fatalf("after a restart: %v %v", err, infos)
+	}
+
+	if _, err := search.Enable(newGateway(t, toolgate.Options{}), &search.Options{LearnFile: path}); err == nil {
+		t.Error("LearnFile without Learn: no error")
 	}
 }

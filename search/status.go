@@ -20,6 +20,7 @@ type serviceState struct {
 	warmErr      error // the warmer's last failure; nil once it succeeds
 	warmFailures int   // in a row
 	writeErr     error // writing the vectors file; nil once it succeeds
+	learnErr     error // writing the learned-words file; nil once it succeeds
 }
 
 func (st *serviceState) warmed(err error, failures int) {
@@ -31,6 +32,12 @@ func (st *serviceState) warmed(err error, failures int) {
 func (st *serviceState) wrote(err error) {
 	st.mu.Lock()
 	st.writeErr = err
+	st.mu.Unlock()
+}
+
+func (st *serviceState) wroteLearned(err error) {
+	st.mu.Lock()
+	st.learnErr = err
 	st.mu.Unlock()
 }
 
@@ -92,7 +99,7 @@ func (s *Service) status() toolgate.StatusSection {
 	s.followStatus(add)
 
 	s.st.mu.Lock()
-	warmErr, failures, writeErr := s.st.warmErr, s.st.warmFailures, s.st.writeErr
+	warmErr, failures, writeErr, learnErr := s.st.warmErr, s.st.warmFailures, s.st.writeErr, s.st.learnErr
 	s.st.mu.Unlock()
 	if warmErr != nil {
 		p := fmt.Sprintf("embedding the catalogue failed (%d in a row)", failures)
@@ -109,6 +116,9 @@ func (s *Service) status() toolgate.StatusSection {
 	}
 	if writeErr != nil {
 		sec.Problems = append(sec.Problems, fmt.Sprintf("writing the vectors file failed: %v", writeErr))
+	}
+	if learnErr != nil {
+		sec.Problems = append(sec.Problems, fmt.Sprintf("writing the learned-words file failed: %v", learnErr))
 	}
 	return sec
 }

@@ -3,11 +3,10 @@ package search
 import (
 	"context"
 	"errors"
-	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 )
 
 // readVectors reads Options.VectorFile, if set, into the hybrid's cache.
@@ -62,23 +61,5 @@ func (s *Service) writeVectors(ctx context.Context) {
 }
 
 func (s *Service) writeVectorFile(ctx context.Context, path string) (int, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, nothing to remove
-	n, err := s.hybrid.WriteVectors(ctx, tmp, s.opts.VectorModel)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("search: writing %s: %w", path, err)
-	}
-	return n, nil
+	return writeFileAtomic(path, func(w io.Writer) (int, error) { return s.hybrid.WriteVectors(ctx, w, s.opts.VectorModel) })
 }

@@ -1,0 +1,197 @@
+package search
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// What was learned from callers, kept across restarts
+// (Options.LearnFile): a JSON object holding, for each tool, its learned
+// words and the votes behind them (each term's callers, as salted hashes:
+// they tell callers apart, never name them), and the salt. Stems of
+// request words are in it; requests are not.
+
+// learnFileVersion is the format's version; a file of another is not read.
+const learnFileVersion = 1
+
+// learnWriteEvery is how often the file is written, when votes were taken
+// since; Close writes it too.
+const learnWriteEvery = time.Minute
+
+type learnFile struct {
+	Version int                    `json:"version"`
+	Salt    string                 `json:"salt"`
+	Tools   map[string]learnedTool `json:"tools"`
+}
+
+type learnedTool struct {
+	Words []string            `json:"words,omitempty"`
+	Votes map[string][]uint64 `json:"votes"`
+}
+
+// write writes what l learned to w.
+func (l *learner) write(w io.Writer) (changes uint64, err error) {
+	l.mu.Lock()
+	f := learnFile{Version: learnFileVersion, Salt: hex.EncodeToString(l.salt[:]), Tools: make(map[string]learnedTool, len(l.votes))}
+	for tool, byTerm := range l.votes {
+		f.Tools[tool] = learnedTool{Words: l.words[tool], Votes: byTerm}
+	}
+	changes = l.changes
+	b, err := json.Marshal(f) // under the lock: the maps are l's own
+	l.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	_, err = w.Write(b)
+	return changes, err
+}
+
+// read replaces what l learned with what r holds, or returns an error
+// saying what is wrong with it and leaves l as it was. Past the bounds
+// (maxVotes pairs, maxVoters callers, the words a tool keeps), what r
+// holds is cut.
+func (l *learner) read(r io.Reader) error {
+	var f learnFile
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&f); err != nil {
+		return fmt.Errorf("not a learned-words file: %w", err)
+	}
+	if f.Version != learnFileVersion {
+		return fmt.Errorf("version %d, not %d", f.Version, learnFileVersion)
+	}
+	salt, err := hex.DecodeString(f.Salt)
+	if err != nil || len(salt) != len(l.salt) {
+		return errors.New("the salt is not 32 hexadecimal digits")
+	}
+	votes := map[string]map[string][]uint64{}
+	words := map[string][]string{}
+	pairs := 0
+	for tool, t := range f.Tools {
+		byTerm := map[string][]uint64{}
+		for term, callers := range t.Votes {
+			if pairs >= maxVotes || term == "" || len(callers) == 0 {
+				continue
+			}
+			byTerm[term] = slices.Clone(callers[:min(len(callers), maxVoters)])
+			pairs++
+		}
+		if len(byTerm) > 0 {
+			votes[tool] = byTerm
+		}
+		var taught []string
+		for _, w := range t.Words {
+			if len(byTerm[w]) >= l.opts.MinCallers && !slices.Contains(taught, w) && len(taught) < l.keep {
+				taught = append(taught, w) // a word without its votes, or not enough of them, is not learned
+			}
+		}
+		if len(taught) > 0 {
+			words[tool] = taught
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	copy(l.salt[:], salt)
+	l.votes, l.words, l.pairs = votes, words, pairs
+	return nil
+}
+
+// readLearned reads Options.LearnFile, if set, into the index's learner
+// before the catalogue is indexed. A file that cannot be read is logged
+// and learned over.
+func (s *Service) readLearned(ctx context.Context) {
+	path := s.opts.LearnFile
+	if path == "" {
+		return
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.log.InfoContext(ctx, "search: no learned-words file yet", "file", path)
+		return
+	}
+	if err == nil {
+		defer f.Close()
+		if err = s.ix.learner().read(f); err == nil {
+			words, tools := s.ix.learner().counts()
+			s.log.InfoContext(ctx, "search: learned words read", "file", path, "words", words, "tools", tools)
+			s.learnWritten.Store(s.ix.learner().changeCount())
+			return
+		}
+	}
+	s.log.WarnContext(ctx, "search: learned-words file not used; learning starts over", "file", path, "err", err)
+}
+
+// writeLearned writes the index's learner to Options.LearnFile, if set and
+// votes were taken since it was last read or written: to a temporary file
+// in the same folder, renamed over the file once whole.
+func (s *Service) writeLearned(ctx context.Context) {
+	path := s.opts.LearnFile
+	l := s.ix.learner()
+	if path == "" || l == nil || l.changeCount() == s.learnWritten.Load() {
+		return
+	}
+	changes, err := writeFileAtomic(path, l.write)
+	s.st.wroteLearned(err)
+	if err != nil {
+		s.log.WarnContext(ctx, "search: writing the learned-words file failed", "file", path, "err", err)
+		return
+	}
+	s.learnWritten.Store(changes)
+	s.log.DebugContext(ctx, "search: learned words written", "file", path)
+}
+
+// learnWriter writes the learned-words file every learnWriteEvery while
+// votes are taken, until ctx ends.
+func (s *Service) learnWriter(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.writeLearned(ctx)
+		}
+	}
+}
+
+// writeFileAtomic writes path with write, through a temporary file in the
+// same folder renamed over it once whole and synced, and returns what
+// write returned.
+func writeFileAtomic[N any](path string, write func(io.Writer) (N, error)) (N, error) {
+	var zero N
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return zero, err
+	}
+	defer os.Remove(tmp.Name()) // after the rename, nothing to remove
+	n, err := write(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return zero, fmt.Errorf("search: writing %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// changeCount is the number of votes l has taken.
+func (l *learner) changeCount() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.changes
+}
