@@ -132,3 +132,23 @@ func ExampleHybrid_WriteVectors() {
 	// vectors read: 1
 	// hybrid marine___get_tides - texts embedded: 1
 }
+
+// Learning from callers: two callers asked for "a flat to let" and then
+// called the renting tool, which the search had not returned first; the
+// next caller who asks in those words finds it.
+func ExampleIndex_Learn() {
+	ix := search.NewIndex()
+	for _, t := range []struct{ name, desc string }{
+		{"homes___rent", "Find houses for rent in a city."},
+		{"homes___buy", "Find houses for sale in a city."},
+	} {
+		ix.Upsert(search.Document{ToolInfo: toolgate.ToolInfo{Name: t.name, Tool: toolgate.Tool{Name: t.name, Description: t.desc}}})
+	}
+	ix.EnableLearning(search.LearnOptions{}) // two distinct callers teach a word
+	ix.Learn("a flat to let in Leeds", "homes___rent", "alice")
+	fmt.Println(ix.Learn("a flat to let near the station", "homes___rent", "bob"))
+	fmt.Println(ix.Search("any flat to let in York?", &search.SearchOptions{Limit: 1})[0].Name)
+	// Output:
+	// true
+	// homes___rent
+}
