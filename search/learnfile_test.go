@@ -132,14 +132,7 @@ func FuzzLearnFile(f *testing.F) {
 // a problem on the status page until a write succeeds.
 func TestLearnFileUnwritable(t *testing.T) {
 	ctx := context.Background()
-	gw, err := toolgate.New(&toolgate.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gw.Close()
-	if err := gw.AddTarget(ctx, toolgate.Funcs("weather", toolgate.Func("forecast", "Weather forecasts", func(context.Context, struct{}) (string, error) { return "", nil }))); err != nil {
-		t.Fatal(err)
-	}
+	gw := forecastGateway(t)
 	dir := t.TempDir()
 	s, err := Enable(gw, &Options{Learn: &LearnOptions{MinCallers: 1}, LearnFile: filepath.Join(dir, "missing", "learned.json"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -166,14 +159,7 @@ func TestLearnFileUnwritable(t *testing.T) {
 func TestLearnWriter(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	gw, err := toolgate.New(&toolgate.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gw.Close()
-	if err := gw.AddTarget(ctx, toolgate.Funcs("weather", toolgate.Func("forecast", "Weather forecasts", func(context.Context, struct{}) (string, error) { return "", nil }))); err != nil {
-		t.Fatal(err)
-	}
+	gw := forecastGateway(t)
 	path := filepath.Join(t.TempDir(), "learned.json")
 	s, err := Enable(gw, &Options{Learn: &LearnOptions{}, LearnFile: path, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -200,4 +186,18 @@ func TestLearnWriter(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// forecastGateway is a gateway of one tool, weather___forecast.
+func forecastGateway(t *testing.T) *toolgate.Gateway {
+	t.Helper()
+	gw, err := toolgate.New(&toolgate.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = gw.Close() })
+	if err := gw.AddTarget(context.Background(), toolgate.Funcs("weather", toolgate.Func("forecast", "Weather forecasts", func(context.Context, struct{}) (string, error) { return "", nil }))); err != nil {
+		t.Fatal(err)
+	}
+	return gw
 }
