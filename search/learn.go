@@ -10,13 +10,14 @@ import (
 )
 
 // Learning from callers: when callers who searched with a word then call a
-// tool, the word becomes one of the tool's, in a field of its own
+// tool (the search tool teaches only a tool its search did not return
+// first), the word becomes one of the tool's, in a field of its own
 // (tuning.Params.W[fieldLearned]). A request in the callers' words ("a
 // two-bedroom apartment") then finds the tool described in others ("house
 // renting") the next time, for every caller. A word is learned only once
 // MinCallers distinct callers have taught it, so that no single caller
-// steers what others find, and each tool keeps the MaxWords words most
-// callers taught.
+// steers what others find, and each tool keeps the tuning.Params.LearnWords
+// words most callers taught.
 
 // LearnOptions turn on learning from callers ([Index.EnableLearning],
 // [Options].Learn).
