@@ -203,6 +203,9 @@ func (f *File) checkSearch(p *problems, s *Search) {
 		if l.MinCallers < 0 {
 			p.errorf(join(path, "learn.minCallers"), "must not be negative")
 		}
+		if f.Gateway != nil && f.Gateway.AuthorizerType != "CUSTOM_JWT" {
+			p.errorf(join(path, "learn"), "needs gateway.authorizerType CUSTOM_JWT: only authenticated callers teach, and with %q every caller is anonymous", f.Gateway.AuthorizerType)
+		}
 		if l.File != "" && !filepath.IsAbs(l.File) {
 			l.File = filepath.Join(f.dir, l.File) // like file references, relative to the file
 		}

@@ -168,6 +168,7 @@ toolgate:
 			"toolgate.search.embeddings.modle: unknown field; did you mean \"model\"?",
 			"toolgate.search.maxResults: must not be negative",
 			"toolgate.search.learn.minCallers: must not be negative",
+			`toolgate.search.learn: needs gateway.authorizerType CUSTOM_JWT: only authenticated callers teach, and with "NONE" every caller is anonymous`,
 			`toolgate.search.embeddings.url: "ftp://127.0.0.1/v1" is not an http(s) URL`,
 			"toolgate.search.embeddings.dimensions: must not be negative",
 			"toolgate.search.embeddings.timeout: must be positive",

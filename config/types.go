@@ -483,7 +483,8 @@ type Search struct {
 	// words of requests after which distinct authenticated callers called
 	// a tool the search had not returned first become the tool's. It lets
 	// callers change what other callers find; what it learned is kept
-	// across reloads, and across restarts with a file.
+	// across reloads, and across restarts with a file. It needs
+	// gateway.authorizerType CUSTOM_JWT: anonymous callers teach nothing.
 	Learn *Learn `yaml:"learn"`
 }
 
