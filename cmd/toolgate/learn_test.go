@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/toolgate/toolgate/internal/testenv"
+	"github.com/toolgate/toolgate/internal/testenv/oidc"
+	"github.com/toolgate/toolgate/internal/testenv/program"
+)
+
+// learnConfig is a gateway whose callers carry a real OpenID Connect
+// provider's tokens, with the search tool learning from them and keeping
+// what it learned in learned.json.
+func learnConfig(discoveryURL string) string {
+	return `
+gateway:
+  name: learning-gw
+  authorizerType: CUSTOM_JWT
+  authorizerConfiguration:
+    customJWTAuthorizer:
+      discoveryUrl: ` + discoveryURL + `
+      allowedAudience: [` + gatewayAudience + `]
+  protocolConfiguration: {mcp: {searchType: SEMANTIC}}
+targets:
+  - name: tools
+    targetConfiguration:
+      mcp:
+        lambda:
+          lambdaArn: arn:aws:lambda:us-east-1:123456789012:function:tools
+          toolSchema:
+            inlinePayload:
+              - {name: get_weather, description: Current weather conditions of a city, inputSchema: {type: object}}
+              - {name: convert_currency, description: Converts an amount of money from one currency to another, inputSchema: {type: object}}
+    credentialProviderConfigurations: [{credentialProviderType: GATEWAY_IAM_ROLE}]
+toolgate:
+  adminListen: 127.0.0.1:0
+  telemetry: {statusPage: true}
+  search:
+    learn: {file: learned.json}
+`
+}
+
+// TestLearnServe: toolgate serve with toolgate.search.learn, its callers
+// authenticated by a real OpenID Connect provider: two callers who search
+// "will I need an umbrella" (no tool's word) and then call the weather
+// tool teach the search, so that a third finds the weather tool for
+// "umbrella"; the status page counts what was learned; stopped and
+// started again, the gateway reads the learned-words file it wrote and a
+// fourth caller finds the tool too. The file holds no caller's name.
+func TestLearnServe(t *testing.T) {
+	idp := oidc.Start(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gateway.yaml")
+	write(t, path, learnConfig(idp.DiscoveryURL()))
+	env := awsEnv(t, "http://127.0.0.1:1") // the Lambda cannot be reached: calls fail, and still teach
+	as := func(proc *program.Process, who string) *mcp.ClientSession {
+		return connectAs(t, proc.URL, idp.Mint(t, map[string]any{"sub": who, "aud": gatewayAudience}, "RS256", time.Hour))
+	}
+	search := func(cs *mcp.ClientSession, query string) []string {
+		t.Helper()
+		res := callTool(t, cs, "x_amz_bedrock_agentcore_search", map[string]any{"query": query})
+		var out struct{ Tools []mcp.Tool }
+		if b, _ := json.Marshal(res.StructuredContent); json.Unmarshal(b, &out) != nil {
+			t.Fatalf("search %q: %s", query, testenv.Text(res))
+		}
+		var names []string
+		for _, tool := range out.Tools {
+			names = append(names, tool.Name)
+		}
+		return names
+	}
+	finds := func(names []string) bool { return len(names) > 0 && names[0] == "tools___get_weather" }
+
+	proc := program.Exec(t, toolgateBin(t), []string{"serve", "--config", path, "--addr", "127.0.0.1:0", "--watch=false"}, env...)
+	for _, who := range []string{"alice", "bob"} {
+		cs := as(proc, who)
+		if got := search(cs, "will I need an umbrella"); finds(got) {
+			t.Fatalf("%s found the weather tool before anything was learned: %v", who, got)
+		}
+		if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "tools___get_weather", Arguments: map[string]any{}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := search(as(proc, "carol"), "umbrella"); !finds(got) {
+		t.Errorf("carol, after two callers taught: %v", got)
+	}
+	admin := regexp.MustCompile(`admin=(127\.0\.0\.1:\d+)`).FindStringSubmatch(proc.Stderr.String())
+	if admin == nil {
+		t.Fatalf("no admin address in the log:\n%s", proc.Stderr)
+	}
+	resp, err := http.Get("http://" + admin[1] + "/status?format=json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var page struct {
+		Sections []struct {
+			Name  string
+			Items []struct{ Name, Value string }
+		}
+	}
+	if err := json.Unmarshal(status, &page); err != nil {
+		t.Fatalf("/status: %v: %s", err, status)
+	}
+	learned := ""
+	for _, sec := range page.Sections {
+		for _, it := range sec.Items {
+			if sec.Name == "search" && it.Name == "learned" {
+				learned = it.Value
+			}
+		}
+	}
+	if learned != "1 word for 1 tool" { // umbrella (will, need: function words)
+		t.Errorf("/status: learned %q:\n%s", learned, status)
+	}
+
+	if err := proc.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Wait(30 * time.Second); err != nil {
+		t.Fatalf("stopping: %v\n%s", err, proc.Stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "learned.json"))
+	if err != nil || !strings.Contains(string(b), "umbrella") || strings.Contains(string(b), "alice") {
+		t.Fatalf("learned.json after stopping: %v %s", err, b)
+	}
+	restarted := program.Exec(t, toolgateBin(t), []string{"serve", "--config", path, "--addr", "127.0.0.1:0", "--watch=false"}, env...)
+	if got := search(as(restarted, "dave"), "umbrella"); !finds(got) {
+		t.Errorf("dave, after a restart: %v\n%s", got, restarted.Stderr)
+	}
+	if !strings.Contains(restarted.Stderr.String(), "learned words read") {
+		t.Errorf("the log does not say the file was read:\n%s", restarted.Stderr)
+	}
+}
