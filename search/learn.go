@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // Learning from callers: when callers who searched with a word then call a
@@ -184,14 +185,17 @@ func (ix *Index) Learn(request, tool, caller string) bool {
 }
 
 // learnTerms returns the terms of request that learning counts: after the
-// index's text handling, the tuning.Params.LearnTerms rarest in the
-// catalogue (a word no tool holds first), in order of rarity.
+// index's text handling and without numbers, the tuning.Params.LearnTerms
+// rarest in the catalogue (a word no tool holds first), in order of
+// rarity.
 func (ix *Index) learnTerms(request string) []string {
 	var a analyzer
 	q := parseQuery(&a, rewritePaths(request))
-	terms := make([]string, len(q))
+	terms := make([]string, 0, len(q))
 	for i := range q {
-		terms[i] = q[i].term
+		if strings.IndexFunc(q[i].term, unicode.IsLetter) >= 0 { // a number is an argument, not what a tool does
+			terms = append(terms, q[i].term)
+		}
 	}
 	ix.mu.RLock()
 	df := func(t string) int {

@@ -106,7 +106,7 @@ func Default() Params {
 		FuseFull:      1,
 		FuseSeg:       0.5,
 		FuseClause:    0,
-		LearnTerms:    8,
+		LearnTerms:    16,
 		LearnWords:    64,
 	}
 }
