@@ -81,7 +81,7 @@ func TestLearn(t *testing.T) {
 
 // TestLearnKeepsMostTaught: a tool keeps tuning.Params.LearnWords words,
 // those the most callers taught; the request's LearnTerms terms rarest in
-// the catalogue are counted.
+// the catalogue are counted, numbers not.
 func TestLearnKeepsMostTaught(t *testing.T) {
 	p := tuning.Default()
 	p.LearnWords, p.LearnTerms = 2, 3
@@ -98,6 +98,9 @@ func TestLearnKeepsMostTaught(t *testing.T) {
 	// were counted, not it.
 	if got := ix.learnTerms("city apartment bungalow chalet villa"); len(got) != 3 || slices.Contains(got, "citi") {
 		t.Errorf("terms counted %v", got)
+	}
+	if got := ix.learnTerms("200 2500"); len(got) != 0 {
+		t.Errorf("numbers counted: %v", got)
 	}
 	words, tools := ix.learn.counts()
 	if words != 2 || tools != 1 {
