@@ -298,8 +298,8 @@ func (s *Service) followCall(ctx context.Context, key, caller, tool string) {
 		return
 	}
 	s.metrics.followed(ctx, rank)
-	if request != "" && rank != rankFirst && caller != "" {
-		s.ix.Learn(request, tool, caller)
+	if request != "" && rank != rankFirst && caller != "" && s.ix.teach(request, tool, caller) {
+		s.learnQ.add(tool) // indexed off the call path (learnqueue.go)
 	}
 }
 

@@ -118,8 +118,9 @@ type Service struct {
 	pending atomic.Pointer[Service]
 
 	learnWritten atomic.Uint64 // the learner's change count when LearnFile was last read or written
+	learnQ       *learnQueue   // tools whose learned words await indexing; nil without Learn
 	stopLearn    context.CancelFunc
-	learning     sync.WaitGroup // the learned-words file's writer
+	learning     sync.WaitGroup // the learned words' applier and file writer
 }
 
 // Enable adds the search tool (and, with Options.CallTool, the call tool)
@@ -162,9 +163,11 @@ func Enable(gw *toolgate.Gateway, opts *Options) (*Service, error) {
 		} else {
 			s.readLearned(context.Background())
 		}
+		var ctx context.Context
+		ctx, s.stopLearn = context.WithCancel(context.Background())
+		s.learnQ = newLearnQueue()
+		s.learning.Go(func() { s.learnApplier(ctx) })
 		if s.opts.LearnFile != "" {
-			var ctx context.Context
-			ctx, s.stopLearn = context.WithCancel(context.Background())
 			s.learning.Go(func() { s.learnWriter(ctx, learnWriteEvery) })
 		}
 	}

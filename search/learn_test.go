@@ -107,3 +107,23 @@ func TestLearnKeepsMostTaught(t *testing.T) {
 		t.Errorf("counts %d words, %d tools", words, tools)
 	}
 }
+
+// TestLearnQueue: tools queued twice are taken once, in order; adds never
+// block, and leave a wake-up pending.
+func TestLearnQueue(t *testing.T) {
+	q := newLearnQueue()
+	for _, tool := range []string{"b", "a", "b"} {
+		q.add(tool) // never blocks, whatever the pending wake-ups
+	}
+	select {
+	case <-q.kick:
+	default:
+		t.Fatal("no wake-up pending after adds")
+	}
+	if got := q.take(); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("took %v", got)
+	}
+	if got := q.take(); len(got) != 0 {
+		t.Errorf("took %v from an empty queue", got)
+	}
+}
