@@ -69,8 +69,8 @@ func (l *learner) hashCaller(caller string) uint64 {
 }
 
 // vote records that caller called tool after a search with terms, and
-// returns the tool's learned terms if they changed (nil otherwise).
-func (l *learner) vote(tool string, terms []string, caller string) (learned []string, changed bool) {
+// reports whether the tool's learned terms changed.
+func (l *learner) vote(tool string, terms []string, caller string) (changed bool) {
 	l.mu.Lock()
 	who := l.hashCaller(caller)
 	defer l.mu.Unlock()
@@ -96,7 +96,7 @@ func (l *learner) vote(tool string, terms []string, caller string) (learned []st
 		grew = grew || len(byTerm[t]) >= l.opts.MinCallers
 	}
 	if !grew {
-		return nil, false
+		return false
 	}
 	var taught []string
 	for t, callers := range byTerm {
@@ -109,10 +109,10 @@ func (l *learner) vote(tool string, terms []string, caller string) (learned []st
 	})
 	taught = taught[:min(len(taught), l.keep)]
 	if slices.Equal(taught, l.words[tool]) {
-		return nil, false
+		return false
 	}
 	l.words[tool] = taught
-	return taught, true
+	return true
 }
 
 // learned returns the terms learned for tool.
@@ -139,13 +139,15 @@ func (l *learner) counts() (words, tools int) {
 }
 
 // EnableLearning makes the index learn from callers (see LearnOptions and
-// Learn). Call it before the first Learn; calling it again starts over.
+// Learn). Call it before the first Learn; later calls change nothing.
 // The words learned are applied as they change, each change costing a
 // refresh of the index's statistics (about 5 ms at 10,000 tools); the
 // search tool applies them off the call path.
 func (ix *Index) EnableLearning(opts LearnOptions) {
 	ix.mu.Lock()
-	ix.learn = newLearner(opts, ix.p.LearnWords)
+	if ix.learn == nil {
+		ix.learn = newLearner(opts, ix.p.LearnWords)
+	}
 	ix.mu.Unlock()
 }
 
@@ -180,8 +182,7 @@ func (ix *Index) teach(request, tool, caller string) bool {
 	if l == nil || !known || caller == "" {
 		return false
 	}
-	_, changed := l.vote(tool, ix.learnTerms(request), caller)
-	return changed
+	return l.vote(tool, ix.learnTerms(request), caller)
 }
 
 // applyLearned indexes the tools' latest learned words, refreshing the

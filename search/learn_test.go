@@ -31,7 +31,8 @@ func first(ix *Index, q string) string {
 // MinCallers distinct callers have taught them (the same caller twice, an
 // anonymous caller, an unknown tool count nothing), then found by others'
 // searches; they survive a Sync of the same catalogue and a change of the
-// tool, and an index without EnableLearning learns nothing.
+// tool, and a second EnableLearning; an index without EnableLearning
+// learns nothing.
 func TestLearn(t *testing.T) {
 	const req = "a furnished two-bedroom apartment for three months"
 	ix := NewIndex()
@@ -65,6 +66,10 @@ func TestLearn(t *testing.T) {
 	}
 	if got := first(ix, "weather forecast"); got != "weather" {
 		t.Errorf("a request in the tools' own words now finds %q", got)
+	}
+	ix.EnableLearning(LearnOptions{MinCallers: 5}) // a second call changes nothing
+	if ix.Learn("a chalet", "house_renting", "dave") || !ix.Learn("a chalet", "house_renting", "erin") {
+		t.Error("after a second EnableLearning, two callers no longer teach as before")
 	}
 
 	ix.Sync(learnDocs()) // the same catalogue: nothing re-indexed, nothing forgotten

@@ -48,10 +48,11 @@ func learnGrid() []learnPoint {
 // queries and over the second half, once the first half is learned.
 func prequential(s *evalset.Set, lp *learnPoint) (all, second float64) {
 	p := tuning.Default()
-	ix := search.NewIndexParams(p)
 	if lp != nil {
 		p.W[tuning.NumFields-1], p.LearnTerms, p.LearnWords = lp.weight, lp.terms, lp.words
-		ix = search.NewIndexParams(p)
+	}
+	ix := search.NewIndexParams(p)
+	if lp != nil {
 		ix.EnableLearning(search.LearnOptions{})
 	}
 	ix.Upsert(s.Docs...)
