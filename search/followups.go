@@ -27,16 +27,16 @@ import (
 
 // followKey is what a search and the calls after it are followed by: the
 // MCP session or, without one (a stateless gateway), the caller's
-// identity, which begins with a byte no session id holds; "" (nothing
+// identity (Principal.ID), behind a byte no session id holds; "" (nothing
 // followed) for an anonymous caller without a session.
-func followKey(session, issuer, subject, clientID string) string {
-	if session != "" {
+func followKey(session string, p *toolgate.Principal) string {
+	switch {
+	case session != "":
 		return session
+	case p.Anonymous():
+		return ""
 	}
-	if id := callerID(issuer, subject, clientID); id != "" {
-		return "\x00" + id
-	}
-	return ""
+	return "\x00" + p.ID()
 }
 
 // followWindow is how long a search's answer is held for the calls after
@@ -285,29 +285,21 @@ func (s *Service) observeCall(ctx context.Context, rec *toolgate.AuditRecord) {
 	if rec.SessionID == "" && rec.RemoteAddr == "" {
 		return // in process (Gateway.Call): call_tool's inner call, or the application's own
 	}
-	s.followCall(ctx, followKey(rec.SessionID, rec.Issuer, rec.Subject, rec.ClientID), callerID(rec.Issuer, rec.Subject, rec.ClientID), rec.Tool)
+	p := toolgate.Principal{Issuer: rec.Issuer, Subject: rec.Subject, ClientID: rec.ClientID}
+	s.followCall(ctx, rec.SessionID, &p, rec.Tool)
 }
 
-// followCall counts the call of tool by the session or caller key
-// (followKey), if it is a tool of the catalogue, and, when the service
-// learns, teaches the index the search's words for a tool the search did
-// not return first, on behalf of caller (callerID; "" teaches nothing).
-func (s *Service) followCall(ctx context.Context, key, caller, tool string) {
-	rank, request := s.follow.called(key, tool, time.Now(), s.ix.has)
+// followCall counts the call of tool in session by p, if it is a tool of
+// the catalogue and follows a search (followKey), and, when the service
+// learns, counts p's vote for the search's words for a tool the search did
+// not return first. Anonymous callers teach nothing.
+func (s *Service) followCall(ctx context.Context, session string, p *toolgate.Principal, tool string) {
+	rank, request := s.follow.called(followKey(session, p), tool, time.Now(), s.ix.has)
 	if rank == "" {
 		return
 	}
 	s.metrics.followed(ctx, rank)
-	if request != "" && rank != rankFirst && caller != "" && s.ix.teach(request, tool, caller) {
+	if request != "" && rank != rankFirst && !p.Anonymous() && s.ix.teach(request, tool, p.ID()) {
 		s.learnQ.add(tool) // indexed off the call path (learnqueue.go)
 	}
-}
-
-// callerID identifies an authenticated caller as learning counts callers
-// (Principal.ID's form); "" for an anonymous one, who teaches nothing.
-func callerID(issuer, subject, clientID string) string {
-	if subject == "" && clientID == "" {
-		return ""
-	}
-	return issuer + "\x00" + subject + "\x00" + clientID
 }

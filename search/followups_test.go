@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/toolgate/toolgate"
 )
 
 // known says which tools the tests' catalogue holds: all but "gone".
@@ -183,7 +185,8 @@ func TestFollowKey(t *testing.T) {
 		{"no session: a client alone", "", "", "", "agent", "\x00\x00\x00agent"},
 		{"no session, anonymous", "", "", "", "", ""},
 	} {
-		if got := followKey(tc.session, tc.issuer, tc.subject, tc.client); got != tc.want {
+		p := &toolgate.Principal{Issuer: tc.issuer, Subject: tc.subject, ClientID: tc.client}
+		if got := followKey(tc.session, p); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}

@@ -429,7 +429,7 @@ func (s *Service) callSearch(ctx context.Context, req *toolgate.CallRequest) (*t
 	if s.opts.Learn != nil { // kept for the calls after it, as long as the search is followed
 		request = args.Query
 	}
-	s.follow.searched(followKey(req.SessionID, p.Issuer, p.Subject, p.ClientID), names, request, time.Now())
+	s.follow.searched(followKey(req.SessionID, p), names, request, time.Now())
 	if s.hybrid != nil {
 		out.Ranking = res.Mode
 		if res.Fallback != nil {
@@ -487,10 +487,9 @@ func (s *Service) callCall(ctx context.Context, req *toolgate.CallRequest) (*too
 	if args.Name == s.opts.CallToolName {
 		return toolgate.ErrorResult(fmt.Sprintf("%s cannot call itself", s.opts.CallToolName)), nil
 	}
-	p := toolgate.PrincipalFrom(ctx)
-	if key := followKey(req.SessionID, p.Issuer, p.Subject, p.ClientID); key != "" {
+	if p := toolgate.PrincipalFrom(ctx); req.SessionID != "" || !p.Anonymous() { // followed (followKey)
 		if _, ok := s.gw.Lookup(ctx, args.Name); ok { // a tool the caller may see: see observeCall
-			s.followCall(ctx, key, callerID(p.Issuer, p.Subject, p.ClientID), args.Name)
+			s.followCall(ctx, req.SessionID, p, args.Name)
 		}
 	}
 	res, err := s.gw.Call(ctx, args.Name, args.Arguments)
