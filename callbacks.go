@@ -1,7 +1,6 @@
 package toolgate
 
 import (
-	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -13,10 +12,15 @@ import (
 // ready. Reading the list is one atomic load, so that a hot path (each
 // tool call's audit) pays nothing for it.
 type callbacks[F any] struct {
-	mu   sync.Mutex
-	next int
-	fns  map[int]F
-	snap atomic.Pointer[[]F] // fns in order of registration; nil: none yet
+	mu      sync.Mutex
+	next    int
+	entries []callback[F]       // in order of registration
+	snap    atomic.Pointer[[]F] // the entries' functions; nil: none yet
+}
+
+type callback[F any] struct {
+	id int
+	fn F
 }
 
 // add registers fn after those registered before it; remove unregisters
@@ -24,30 +28,28 @@ type callbacks[F any] struct {
 func (c *callbacks[F]) add(fn F) (remove func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.fns == nil {
-		c.fns = make(map[int]F)
-	}
 	id := c.next
 	c.next++
-	c.fns[id] = fn
+	c.entries = append(c.entries, callback[F]{id, fn})
 	c.publish()
 	return func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if _, ok := c.fns[id]; ok {
-			delete(c.fns, id)
+		n := len(c.entries)
+		c.entries = slices.DeleteFunc(c.entries, func(e callback[F]) bool { return e.id == id })
+		if len(c.entries) != n {
 			c.publish()
 		}
 	}
 }
 
-// publish makes the list readers see fns. The caller holds c.mu.
+// publish makes the list readers see the entries. The caller holds c.mu.
 func (c *callbacks[F]) publish() {
-	out := make([]F, 0, len(c.fns))
-	for _, id := range slices.Sorted(maps.Keys(c.fns)) {
-		out = append(out, c.fns[id])
+	fns := make([]F, len(c.entries))
+	for i, e := range c.entries {
+		fns[i] = e.fn
 	}
-	c.snap.Store(&out)
+	c.snap.Store(&fns)
 }
 
 // list returns the functions registered now, in the order they were
