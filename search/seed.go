@@ -27,30 +27,37 @@ func (s *Service) takeOver(ctx context.Context, seed *Service) {
 		s.log.InfoContext(ctx, "search: the search tool replaced used another model, or neither names one (Options.VectorModel); the catalogue is embedded")
 		return
 	}
-	vecs, dim, err := seed.hybrid.vectors(ctx)
-	for hop, prev := 1, seed.pending.Load(); err == nil && prev != nil && hop < maxSeedHops; hop, prev = hop+1, prev.pending.Load() {
-		if prev.hybrid == nil || prev.opts.VectorModel != model {
-			break
+	notTaken := func(err error) {
+		if ctx.Err() == nil { // else s was closed: nothing to say
+			s.log.WarnContext(ctx, "search: the vectors of the search tool replaced not taken over; the catalogue is embedded", "err", err)
 		}
-		var more map[contentHash][]float32
-		var d int
-		if more, d, err = prev.hybrid.vectors(ctx); err != nil || (dim != 0 && d != dim && len(more) > 0) {
+	}
+	// seed's vectors, then those of the seeds it had not taken over from,
+	// while they are of the same model and length.
+	var vecs map[contentHash][]float32
+	dim := 0
+	for hop, cur := 0, seed; cur != nil && hop < maxSeedHops && cur.hybrid != nil && cur.opts.VectorModel == model; hop, cur = hop+1, cur.pending.Load() {
+		more, d, err := cur.hybrid.vectors(ctx)
+		if err != nil {
+			notTaken(err)
+			return
+		}
+		if dim != 0 && len(more) > 0 && d != dim {
 			break
 		}
 		dim = max(dim, d)
+		if vecs == nil {
+			vecs = more
+			continue
+		}
 		for k, v := range more {
 			if _, ok := vecs[k]; !ok {
 				vecs[k] = v
 			}
 		}
 	}
-	if err == nil {
-		err = s.hybrid.stashVectors(ctx, vecs, dim)
-	}
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.WarnContext(ctx, "search: the vectors of the search tool replaced not taken over; the catalogue is embedded", "err", err)
-		}
+	if err := s.hybrid.stashVectors(ctx, vecs, dim); err != nil {
+		notTaken(err)
 		return
 	}
 	s.log.InfoContext(ctx, "search: vectors taken over from the search tool replaced", "vectors", len(vecs))

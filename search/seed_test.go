@@ -76,21 +76,7 @@ func TestServiceSeed(t *testing.T) {
 	}
 
 	// A seed still embedding: the new one waits for it, then takes it all.
-	release, holding := make(chan struct{}), make(chan struct{}, 1)
-	held := &gatedEmbedder{gate: func(ctx context.Context, texts []string) error {
-		if len(texts) > 1 {
-			select {
-			case holding <- struct{}{}:
-			default:
-			}
-			select {
-			case <-release:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return nil
-	}}
+	held, holding, release := heldEmbedder()
 	busy, err := search.Enable(newGateway(t, toolgate.Options{}), &search.Options{Embedder: held, VectorModel: "fake-64", Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +91,7 @@ func TestServiceSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer next.Close()
-	close(release)
+	release()
 	testenv.WaitFor(t, "the catalogue of the next one ready", func() bool {
 		_, res, err := next.Search(ctx, "forecast", 0)
 		return err == nil && res.Mode == search.ModeHybrid
@@ -137,21 +123,7 @@ func TestServiceSeed(t *testing.T) {
 // takeOver does not follow the chain.
 func TestServiceSeedChain(t *testing.T) {
 	ctx := context.Background()
-	release, holding := make(chan struct{}), make(chan struct{}, 1)
-	held := &gatedEmbedder{gate: func(ctx context.Context, texts []string) error {
-		if len(texts) > 1 {
-			select {
-			case holding <- struct{}{}:
-			default:
-			}
-			select {
-			case <-release:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return nil
-	}}
+	held, holding, release := heldEmbedder()
 	first, err := search.Enable(newGateway(t, toolgate.Options{}), &search.Options{Embedder: held, VectorModel: "fake-64", Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +146,7 @@ func TestServiceSeedChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer third.Close()
-	close(release)
+	release()
 	testenv.WaitFor(t, "the third's catalogue ready", func() bool {
 		_, res, err := third.Search(ctx, "forecast", 0)
 		return err == nil && res.Mode == search.ModeHybrid
@@ -185,4 +157,25 @@ func TestServiceSeedChain(t *testing.T) {
 	if !strings.Contains(logs.String(), "vectors taken over") {
 		t.Errorf("the log:\n%s", logs)
 	}
+}
+
+// heldEmbedder holds each call for tools (more than one text) until
+// release is called, and says on holding when it holds one.
+func heldEmbedder() (emb *gatedEmbedder, holding <-chan struct{}, release func()) {
+	released, held := make(chan struct{}), make(chan struct{}, 1)
+	emb = &gatedEmbedder{gate: func(ctx context.Context, texts []string) error {
+		if len(texts) > 1 {
+			select {
+			case held <- struct{}{}:
+			default:
+			}
+			select {
+			case <-released:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}}
+	return emb, held, func() { close(released) }
 }
