@@ -20,9 +20,9 @@ import (
 	"github.com/toolgate/toolgate/internal/testenv/program"
 )
 
-// learnConfig is a gateway whose callers carry a real OpenID Connect
-// provider's tokens, with the search tool learning from them and keeping
-// what it learned in learned.json.
+// learnConfig is a gateway over lambdaTools whose callers carry a real
+// OpenID Connect provider's tokens, with the search tool learning from
+// them and keeping what it learned in learned.json.
 func learnConfig(discoveryURL string) string {
 	return `
 gateway:
@@ -33,18 +33,7 @@ gateway:
       discoveryUrl: ` + discoveryURL + `
       allowedAudience: [` + gatewayAudience + `]
   protocolConfiguration: {mcp: {searchType: SEMANTIC}}
-targets:
-  - name: tools
-    targetConfiguration:
-      mcp:
-        lambda:
-          lambdaArn: arn:aws:lambda:us-east-1:123456789012:function:tools
-          toolSchema:
-            inlinePayload:
-              - {name: get_weather, description: Current weather conditions of a city, inputSchema: {type: object}}
-              - {name: convert_currency, description: Converts an amount of money from one currency to another, inputSchema: {type: object}}
-    credentialProviderConfigurations: [{credentialProviderType: GATEWAY_IAM_ROLE}]
-toolgate:
+` + lambdaTools + `toolgate:
   adminListen: 127.0.0.1:0
   telemetry: {statusPage: true}
   search:

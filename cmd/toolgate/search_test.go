@@ -19,14 +19,10 @@ import (
 	"github.com/toolgate/toolgate/internal/testenv/program"
 )
 
-// hybridConfig is a gateway with the search tool ranking through the
-// embeddings API at EMBED_URL, over tools whose descriptions share few
-// words with the requests of TestHybridSearch.
-const hybridConfig = `
-gateway:
-  name: hybrid-gw
-  authorizerType: NONE
-  protocolConfiguration: {mcp: {searchType: SEMANTIC}}
+// lambdaTools is a target of five tools whose descriptions share few
+// words with the requests of TestHybridSearch and TestLearnServe, in a
+// Lambda function (the tests' AWS endpoint cannot be reached: calls fail).
+const lambdaTools = `
 targets:
   - name: tools
     targetConfiguration:
@@ -41,7 +37,16 @@ targets:
               - {name: book_flight, description: Books a seat on a flight between two airports, inputSchema: {type: object}}
               - {name: find_restaurant, description: Finds places to eat near an address, inputSchema: {type: object}}
     credentialProviderConfigurations: [{credentialProviderType: GATEWAY_IAM_ROLE}]
-toolgate:
+`
+
+// hybridConfig is a gateway with the search tool ranking through the
+// embeddings API at EMBED_URL, over lambdaTools.
+const hybridConfig = `
+gateway:
+  name: hybrid-gw
+  authorizerType: NONE
+  protocolConfiguration: {mcp: {searchType: SEMANTIC}}
+` + lambdaTools + `toolgate:
   adminListen: 127.0.0.1:0
   telemetry: {prometheus: true, statusPage: true}
   search:
