@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -84,35 +81,8 @@ func TestLearnServe(t *testing.T) {
 	}
 	carol := as(proc, "carol") // the words are indexed a moment after the call that taught them
 	testenv.WaitFor(t, "carol finds the weather tool", func() bool { return finds(search(carol, "umbrella")) })
-	admin := regexp.MustCompile(`admin=(127\.0\.0\.1:\d+)`).FindStringSubmatch(proc.Stderr.String())
-	if admin == nil {
-		t.Fatalf("no admin address in the log:\n%s", proc.Stderr)
-	}
-	resp, err := http.Get("http://" + admin[1] + "/status?format=json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	status, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var page struct {
-		Sections []struct {
-			Name  string
-			Items []struct{ Name, Value string }
-		}
-	}
-	if err := json.Unmarshal(status, &page); err != nil {
-		t.Fatalf("/status: %v: %s", err, status)
-	}
-	learned := ""
-	for _, sec := range page.Sections {
-		for _, it := range sec.Items {
-			if sec.Name == "search" && it.Name == "learned" {
-				learned = it.Value
-			}
-		}
-	}
-	if learned != "1 word for 1 tool" { // umbrella (will, need: function words)
-		t.Errorf("/status: learned %q:\n%s", learned, status)
+	if items, _, status := searchItems(t, proc); items["learned"] != "1 word for 1 tool" { // umbrella (will, need: function words)
+		t.Errorf("/status: learned %q:\n%s", items["learned"], status)
 	}
 
 	if err := proc.Signal(syscall.SIGTERM); err != nil {

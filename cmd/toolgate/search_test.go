@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -122,16 +120,7 @@ func TestHybridSearch(t *testing.T) {
 	}
 
 	// The search tool's metrics are served with the gateway's.
-	admin := regexp.MustCompile(`admin=(127\.0\.0\.1:\d+)`).FindStringSubmatch(proc.Stderr.String())
-	if admin == nil {
-		t.Fatalf("no admin address in the log:\n%s", proc.Stderr)
-	}
-	resp, err := http.Get("http://" + admin[1] + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body := adminGet(t, proc, "/metrics")
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`toolgate_search_requests_total\{[^}]*ranking="hybrid"[^}]*\} [1-9]`),
 		regexp.MustCompile(`toolgate_search_embedder_duration_seconds_count\{[^}]*purpose="catalogue"[^}]*\} [1-9]`),
@@ -148,29 +137,9 @@ func TestHybridSearch(t *testing.T) {
 	}
 
 	// The status page has the search tool's section.
-	resp, err = http.Get("http://" + admin[1] + "/status?format=json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	status, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var page struct {
-		Sections []struct {
-			Name    string
-			Healthy bool
-			Items   []struct{ Name, Value string }
-		}
-	}
-	if err := json.Unmarshal(status, &page); err != nil {
-		t.Fatalf("/status: %v: %s", err, status)
-	}
-	items := map[string]string{}
-	for _, sec := range page.Sections {
-		if sec.Name == "search" && sec.Healthy {
-			for _, it := range sec.Items {
-				items[it.Name] = it.Value
-			}
-		}
+	items, healthy, status := searchItems(t, proc)
+	if !healthy {
+		t.Errorf("/status: the search section is not healthy:\n%s", status)
 	}
 	for name, want := range map[string]string{"ranking": "hybrid", "tools": "5", "tools_embedded": "5", "vector_file": filepath.Join(filepath.Dir(path), "vectors.bin"),
 		"calls_after_search": "1, 100% of them returned by it (100% first, 100% in its first five)"} {
@@ -202,19 +171,7 @@ func TestHybridSearch(t *testing.T) {
 	// A reload that rebuilds the gateway (its instructions changed, and no
 	// vectors file any more) takes the vectors over from the search tool
 	// it replaces: the new one embeds no tool.
-	admin = regexp.MustCompile(`admin=(127\.0\.0\.1:\d+)`).FindStringSubmatch(again.Stderr.String())
-	if admin == nil {
-		t.Fatalf("no admin address in the log:\n%s", again.Stderr)
-	}
-	scrape := func() []byte {
-		resp, err := http.Get("http://" + admin[1] + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return body
-	}
+	scrape := func() []byte { return adminGet(t, again, "/metrics") }
 	catalogueCalls := regexp.MustCompile(`toolgate_search_embedder_duration_seconds_count\{[^}]*purpose="catalogue"[^}]*\} [1-9]`)
 	if body := scrape(); catalogueCalls.Match(body) {
 		t.Fatalf("restarted, the catalogue was embedded:\n%s", body)

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"github.com/toolgate/toolgate/internal/testenv/program"
+)
+
+// adminGet returns the body of path on proc's admin listener
+// (toolgate.adminListen, whose address the log gives).
+func adminGet(t *testing.T, proc *program.Process, path string) []byte {
+	t.Helper()
+	admin := regexp.MustCompile(`admin=(127\.0\.0\.1:\d+)`).FindStringSubmatch(proc.Stderr.String())
+	if admin == nil {
+		t.Fatalf("no admin address in the log:\n%s", proc.Stderr)
+	}
+	resp, err := http.Get("http://" + admin[1] + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+// searchItems returns the items of the search tool's section of proc's
+// status page, by name, whether the section is healthy, and the page.
+func searchItems(t *testing.T, proc *program.Process) (items map[string]string, healthy bool, page []byte) {
+	t.Helper()
+	page = adminGet(t, proc, "/status?format=json")
+	var status struct {
+		Sections []struct {
+			Name    string
+			Healthy bool
+			Items   []struct{ Name, Value string }
+		}
+	}
+	if err := json.Unmarshal(page, &status); err != nil {
+		t.Fatalf("/status: %v: %s", err, page)
+	}
+	items = map[string]string{}
+	for _, sec := range status.Sections {
+		if sec.Name == "search" {
+			healthy = sec.Healthy
+			for _, it := range sec.Items {
+				items[it.Name] = it.Value
+			}
+		}
+	}
+	return items, healthy, page
+}
