@@ -41,12 +41,21 @@ func learnGrid() []learnPoint {
 	return grid
 }
 
-// prequential ranks s's queries in a fixed shuffled order with learning
-// (at lp; none for lp nil), each query scored before anything is learned
-// from it: query i's caller, a caller of its own, then calls its gold
-// tools. No query is ranked by what it taught. It returns R@5 over all
-// queries and over the second half, once the first half is learned.
-func prequential(s *evalset.Set, lp *learnPoint) (all, second float64) {
+// ranking makes the ranker of an index: lexical (the index alone) or
+// hybrid (the index fused with a model's vectors).
+type ranking func(ix *search.Index) evalset.Ranker
+
+// lexical ranks by the index alone.
+func lexical(ix *search.Index) evalset.Ranker {
+	return func(q string) ([]string, error) { return names(ix.Search(q, &search.SearchOptions{Limit: 5})), nil }
+}
+
+// prequential ranks s's queries by rank in a fixed shuffled order with
+// learning (at lp; none for lp nil), each query scored before anything is
+// learned from it: query i's caller, a caller of its own, then calls its
+// gold tools. No query is ranked by what it taught. It returns R@5 over
+// all queries and over the second half, once the first half is learned.
+func prequential(s *evalset.Set, lp *learnPoint, rank ranking) (all, second float64, err error) {
 	p := tuning.Default()
 	if lp != nil {
 		p.W[tuning.NumFields-1], p.LearnTerms, p.LearnWords = lp.weight, lp.terms, lp.words
@@ -66,14 +75,19 @@ func prequential(s *evalset.Set, lp *learnPoint) (all, second float64) {
 	for _, d := range s.Docs {
 		byKey[key(d.Name)] = append(byKey[key(d.Name)], d.Name)
 	}
+	ranker := rank(ix)
 	qs := slices.Clone(s.Queries)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(qs), func(i, j int) { qs[i], qs[j] = qs[j], qs[i] })
 	var sumAll, sumSecond float64
 	for i, q := range qs {
-		hits := ix.Search(q.Text, &search.SearchOptions{Limit: 5})
+		hits, err := ranker(q.Text)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", s.Name, err)
+		}
+		hits = hits[:min(5, len(hits))]
 		found := map[string]bool{}
 		for _, h := range hits {
-			found[key(h.Name)] = true
+			found[key(h)] = true
 		}
 		got := 0
 		for _, g := range q.Gold {
@@ -90,7 +104,7 @@ func prequential(s *evalset.Set, lp *learnPoint) (all, second float64) {
 			continue
 		}
 		for _, g := range q.Gold {
-			if len(hits) > 0 && key(hits[0].Name) == g {
+			if len(hits) > 0 && key(hits[0]) == g {
 				continue // found first: nothing to learn (as the search tool does)
 			}
 			for _, name := range byKey[g] {
@@ -98,15 +112,16 @@ func prequential(s *evalset.Set, lp *learnPoint) (all, second float64) {
 			}
 		}
 	}
-	return sumAll / float64(len(qs)), sumSecond / float64(len(qs)-len(qs)/2)
+	return sumAll / float64(len(qs)), sumSecond / float64(len(qs)-len(qs)/2), nil
 }
 
 // learnLOSO prints, for each benchmark, R@5 without learning and with it,
 // prequentially: held out (the learning constants chosen on the other
 // three sets, by the best mean prequential R@5 there) and dev (those
 // chosen on all four, the shipped ones), over every query and over the
-// second half, once the first is learned.
-func learnLOSO(w io.Writer, dir string) error {
+// second half, once the first is learned. rank is the ranker learned
+// beside: lexical, or hybrid at fixed fusion constants.
+func learnLOSO(w io.Writer, dir string, rank ranking) error {
 	sets, _, err := loadLOSO(dir, 1)
 	if err != nil {
 		return err
@@ -117,10 +132,10 @@ func learnLOSO(w io.Writer, dir string) error {
 	for i := range grid {
 		r5[i], second[i] = make([]float64, len(sets)), make([]float64, len(sets))
 	}
-	err = parallel(len(grid)*len(sets), func(k int) error {
+	err = parallel(len(grid)*len(sets), func(k int) (err error) {
 		i, j := k/len(sets), k%len(sets)
-		r5[i][j], second[i][j] = prequential(sets[j], &grid[i])
-		return nil
+		r5[i][j], second[i][j], err = prequential(sets[j], &grid[i], rank)
+		return err
 	})
 	if err != nil {
 		return err
@@ -136,7 +151,10 @@ func learnLOSO(w io.Writer, dir string) error {
 	fmt.Fprintf(w, "learning grid: %d points; chosen on all sets: %s\n", len(grid), grid[all])
 	fmt.Fprintf(w, "%-13s %9s %9s %9s %9s %9s %9s  %s\n", "set (R@5)", "none", "held-out", "gain", "dev", "2nd half", "(none)", "chosen on the other sets")
 	for j, s := range sets {
-		base, baseSecond := prequential(s, nil)
+		base, baseSecond, err := prequential(s, nil, rank)
+		if err != nil {
+			return err
+		}
 		i := choose(j)
 		fmt.Fprintf(w, "%-13s %9.4f %9.4f %+9.3f %9.4f %9.4f %9.4f  %s\n", s.Name, base, r5[i][j], r5[i][j]-base, r5[all][j], second[i][j], baseSecond, grid[i])
 	}

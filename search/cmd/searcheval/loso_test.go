@@ -103,8 +103,14 @@ func TestPrequential(t *testing.T) {
 	for range 20 {
 		s.Queries = append(s.Queries, evalset.Query{Text: "an umbrella", Gold: []string{"weather"}})
 	}
-	base, baseSecond := prequential(s, nil)
-	all, second := prequential(s, &learnPoint{weight: 1, terms: 8, words: 64})
+	base, baseSecond, err := prequential(s, nil, lexical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, second, err := prequential(s, &learnPoint{weight: 1, terms: 8, words: 64}, lexical)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if base != 0 || baseSecond != 0 {
 		t.Fatalf("found without learning: %v %v", base, baseSecond)
 	}

@@ -8,6 +8,7 @@
 //	searcheval -tools TOOLS.jsonl -queries QUERIES.jsonl
 //	searcheval -loso [-coord]
 //	searcheval -embed-url URL [-embed-cache FILE] [-vector-weight W] [-rrf-k K] [-loso]
+//	searcheval -learn [-embed-url URL [-embed-cache FILE]]
 //
 // With -loso the ranking constants are chosen by leave-one-set-out over
 // MetaTool, Seal-Tools, LiveMCPBench and MCP-Bench: for each set, the grid
@@ -32,6 +33,11 @@
 // leave-one-set-out, each fold's lexical constants being those the lexical
 // leave-one-set-out chose on its other sets. Each distinct text is embedded
 // once a run; -embed-cache keeps the vectors in a file between runs.
+//
+// With -learn, learning from callers is measured prequentially (each query
+// ranked before it is learned from), its constants chosen leave-one-set-out;
+// with -embed-url as well, beside hybrid ranking at the fusion constants
+// the other flags give.
 package main
 
 import (
@@ -74,7 +80,7 @@ func run() error {
 	losoFlag := flag.Bool("loso", false, "leave-one-set-out: choose the ranking constants on all sets but one, report R@5 on that one")
 	thin := flag.Int("thin", 1, "with -loso: choose the constants on 1 MetaTool query in this many, for speed (the held-out figures read every query)")
 	coord := flag.Bool("coord", false, "with -loso: after the grid, coordinate ascent over the BM25F constants, feedback depth and name boost")
-	learnFlag := flag.Bool("learn", false, "learning from callers, prequentially (each query scored before it is learned from), its constants chosen leave-one-set-out")
+	learnFlag := flag.Bool("learn", false, "learning from callers, prequentially (each query scored before it is learned from), its constants chosen leave-one-set-out; beside hybrid ranking with -embed-url")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -105,7 +111,12 @@ func run() error {
 		emb = memo
 	}
 	if *learnFlag {
-		return learnLOSO(os.Stdout, *corpus)
+		rank := lexical
+		if emb != nil {
+			o := search.HybridOptions{VectorWeight: *vectorWeight, RRFK: *rrfK}
+			rank = func(ix *search.Index) evalset.Ranker { return hybridRanker(ix, emb, o, *embedTimeout) }
+		}
+		return learnLOSO(os.Stdout, *corpus, rank)
 	}
 	if *losoFlag {
 		if emb != nil {
