@@ -31,12 +31,18 @@ type AuditRecord struct {
 	Subject  string `json:"subject,omitempty"`
 	ClientID string `json:"client_id,omitempty"`
 	Issuer   string `json:"issuer,omitempty"`
-	// RemoteAddr is the caller's network address; empty in process.
+	// RemoteAddr is the caller's network address; empty for a call the
+	// application made in process.
 	RemoteAddr string `json:"remote_addr,omitempty"`
 	// Tool is the name called; Target owns it (empty for builtins and for
 	// tools that do not exist).
 	Tool   string `json:"tool,omitempty"`
 	Target string `json:"target,omitempty"`
+	// Via is, for a call made in process within another call's handler
+	// (Gateway.Call with the context the handler received, as a tool that
+	// calls tools does), the name of the tool called there; the record
+	// then carries that call's RemoteAddr, RequestID and SessionID too.
+	Via string `json:"via,omitempty"`
 	// Latency is the time from receiving the request to the answer;
 	// TargetTime the part of it spent in the target.
 	Latency    time.Duration `json:"latency_ns"`
@@ -99,6 +105,7 @@ func (r *AuditRecord) appendJSON(b []byte) []byte {
 	b = appendField(b, "remote_addr", r.RemoteAddr)
 	b = appendField(b, "tool", r.Tool)
 	b = appendField(b, "target", r.Target)
+	b = appendField(b, "via", r.Via)
 	b = append(b, `,"latency_ns":`...)
 	b = strconv.AppendInt(b, int64(r.Latency), 10)
 	if r.TargetTime != 0 {
@@ -165,9 +172,12 @@ func (g *Gateway) audit(ctx context.Context, ob *observation, elapsed time.Durat
 	if ob.entry != nil {
 		rec.Target = ob.entry.info.Target
 	}
-	if ob.ri != nil {
-		rec.RemoteAddr = ob.ri.remoteAddr
-		rec.RequestID = requestID(ob.ri.header.Get("X-Request-Id"))
+	if ri := ob.origin(); ri != nil {
+		rec.RemoteAddr = ri.remoteAddr
+		rec.RequestID = requestID(ri.header.Get("X-Request-Id"))
+	}
+	if ob.via != nil && ob.via.entry != nil {
+		rec.Via = ob.via.entry.info.Name
 	}
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		rec.TraceID = sc.TraceID().String()

@@ -58,7 +58,7 @@ func perByte(s string) string {
 func TestAuditJSONMatchesTags(t *testing.T) {
 	rec := AuditRecord{Time: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Method: "tools/call", Outcome: OutcomeFailed,
 		Reason: "the target failed", Subject: "s", ClientID: "c", Issuer: "https://i", RemoteAddr: "127.0.0.1:1",
-		Tool: "a___b", Target: "a", Latency: 1500, TargetTime: 900, RequestID: "r", SessionID: "sess", TraceID: "t",
+		Tool: "a___b", Target: "a", Via: "search___call", Latency: 1500, TargetTime: 900, RequestID: "r", SessionID: "sess", TraceID: "t",
 		PolicyDecision: "DENY", PolicyMode: "ENFORCE", Policies: []string{"p1", "p\"2"}, PolicyErrors: []string{"p3"},
 		Arguments: json.RawMessage(`{"x":1}`)}
 	type plain AuditRecord // without the MarshalJSON method

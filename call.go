@@ -22,7 +22,10 @@ var ErrUnknownTool = errors.New("unknown tool")
 
 // Call calls a published tool in-process, through the same path as an
 // MCP tools/call: visibility (for the principal in ctx), argument
-// validation, interceptors, guards. args nil means {}.
+// validation, interceptors, guards. args nil means {}. Made with the
+// context a tool's handler received, it is a call within that call: its
+// audit record names the tool (AuditRecord.Via) and carries the caller's
+// session and address, and per-caller limits count it as the caller's.
 func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (res *Result, err error) {
 	p := PrincipalFrom(ctx)
 	ctx, ob := g.observeCall(ctx, nil, name, nil)
@@ -32,7 +35,7 @@ func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (
 		return nil, g.unknownTool(ob, e, name)
 	}
 	ob.entry = e
-	return g.callEntry(WithPrincipal(ctx, p), e, &CallRequest{Arguments: args, Session: inProcess, obs: ob})
+	return g.callEntry(withCall(ctx, ob), e, &CallRequest{Arguments: args, Session: inProcess, obs: ob})
 }
 
 // unknownTool refuses a call of name, a tool that does not exist (e nil)

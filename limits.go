@@ -186,8 +186,8 @@ func (g *Gateway) limitTool(ob *observation, e *entry) error {
 	addr := ""
 	if ob != nil {
 		p = ob.p
-		if ob.ri != nil {
-			addr = ob.ri.remoteAddr
+		if ri := ob.origin(); ri != nil {
+			addr = ri.remoteAddr
 		}
 	}
 	ok, wait := l.allow(callerKey(p, addr), time.Now())

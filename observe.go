@@ -27,6 +27,7 @@ type observation struct {
 	entry  *entry // the tool called, once known to exist
 	ri     *requestInfo
 	p      *Principal
+	via    *observation // the call in whose handler this one was made in process (nested.go)
 	sessID string
 	args   json.RawMessage
 
@@ -67,6 +68,9 @@ func (g *Gateway) observeRequest(ctx context.Context, ri *requestInfo, method, n
 		ri.obs.Store(ob)
 	} else {
 		ob.p = PrincipalFrom(ctx)
+		if ob.via = callOf(ctx); ob.via != nil {
+			ob.sessID = ob.via.sessID
+		}
 	}
 	return g.startSpan(ctx, ob, meta), ob
 }

@@ -194,7 +194,7 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (_ *mc
 		return nil, g.unknownTool(ob, e, name)
 	}
 	ob.entry = e
-	ctx, done := g.requestContext(ctx, cr)
+	ctx, done := g.requestContext(ctx, cr, ob)
 	defer done()
 	sess := g.session(ctx, e, cr, ri)
 	if sess.relays != nil {

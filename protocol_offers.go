@@ -109,11 +109,16 @@ func (g *Gateway) serveOffers(ctx context.Context, method string, req mcp.Reques
 }
 
 // requestContext is the context of a request routed to a target: the
-// caller's principal, ended when the client goes away (the HTTP request
-// that carried it is done).
-func (g *Gateway) requestContext(ctx context.Context, req mcp.Request) (context.Context, func()) {
+// caller's principal (with the call of ob, for a call: withCall), ended
+// when the client goes away (the HTTP request that carried it is done).
+func (g *Gateway) requestContext(ctx context.Context, req mcp.Request, ob *observation) (context.Context, func()) {
 	ri := infoOf(req)
-	ctx, cancel := context.WithCancel(WithPrincipal(ctx, ri.principal))
+	if ob != nil {
+		ctx = withCall(ctx, ob)
+	} else {
+		ctx = WithPrincipal(ctx, ri.principal)
+	}
+	ctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(ri.ctx, cancel)
 	return ctx, func() { stop(); cancel() }
 }
@@ -125,7 +130,7 @@ func (g *Gateway) offerContext(ctx context.Context, req mcp.Request) (context.Co
 	if ss, ok := req.GetSession().(*mcp.ServerSession); ok && ss != nil && ss.ID() != "" {
 		ctx = context.WithValue(ctx, sessionIDKey{}, ss.ID())
 	}
-	return g.requestContext(ctx, req)
+	return g.requestContext(ctx, req, nil)
 }
 
 // page returns the page of items (sorted by key) after cursor, at most

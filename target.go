@@ -250,8 +250,15 @@ func SessionIDFrom(ctx context.Context) string {
 // PrincipalFrom returns the principal of the call in ctx. It never returns
 // nil: without one it returns an anonymous principal.
 func PrincipalFrom(ctx context.Context) *Principal {
-	if p, ok := ctx.Value(principalKey{}).(*Principal); ok && p != nil {
-		return p
+	switch v := ctx.Value(principalKey{}).(type) {
+	case *Principal:
+		if v != nil {
+			return v
+		}
+	case *observation: // a handler's context (withCall)
+		if v.p != nil {
+			return v.p
+		}
 	}
 	return anonymousPrincipal()
 }

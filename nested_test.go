@@ -1,0 +1,180 @@
+package toolgate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// relayTarget's tools call others through gw.Call with the context their
+// handler received: via calls math___add, twice calls relay___via, echo
+// calls math___echo, and as calls math___add as another principal.
+func relayTarget(gw *Gateway) *FuncTarget {
+	call := func(ctx context.Context, name, args string) (string, error) {
+		res, err := gw.Call(ctx, name, json.RawMessage(args))
+		if err != nil {
+			return "", err
+		}
+		if res.IsError {
+			return "", fmt.Errorf("%s: %s", name, textOf(res))
+		}
+		return textOf(res), nil
+	}
+	return Funcs("relay",
+		Func("via", "Adds through math___add", func(ctx context.Context, _ struct{}) (string, error) {
+			return call(ctx, "math___add", `{"a":1,"b":2}`)
+		}),
+		Func("twice", "Calls relay___via", func(ctx context.Context, _ struct{}) (string, error) {
+			return call(ctx, "relay___via", `{}`)
+		}),
+		Func("echo", "Echoes through math___echo", func(ctx context.Context, _ struct{}) (string, error) {
+			return call(ctx, "math___echo", `{"text":"x"}`)
+		}),
+		Func("as", "Adds as someone else", func(ctx context.Context, _ struct{}) (string, error) {
+			return call(WithPrincipal(ctx, &Principal{Subject: "other"}), "math___add", `{"a":1,"b":2}`)
+		}),
+	)
+}
+
+// headers adds fixed headers to each request.
+type headers struct {
+	next http.RoundTripper
+	h    map[string]string
+}
+
+func (t headers) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	for k, v := range t.h {
+		r.Header.Set(k, v)
+	}
+	return t.next.RoundTrip(r)
+}
+
+// auditLine is what TestNestedCallAudit checks of a record.
+func auditLine(r AuditRecord) string {
+	return fmt.Sprintf("%s via=%q subject=%q session=%t addr=%t request=%q %s", r.Tool, r.Via, r.Subject, r.SessionID != "", r.RemoteAddr != "", r.RequestID, r.Outcome)
+}
+
+// TestNestedCallAudit: a call made through Gateway.Call within a tool's
+// handler, with the context the handler received, is audited with the tool
+// it was made in (Via) and the outer call's session, address and request
+// id, however deep, on both call paths and stateless; one made as another
+// principal, and the application's own, are not. The records of one
+// outer call share its session.
+func TestNestedCallAudit(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		opts      Options
+		stateless bool
+	}{
+		{"fast path", Options{}, false},
+		{"go-sdk's call path", Options{DisableFastPath: true}, false},
+		{"stateless", Options{Stateless: true, JSONResponse: true}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var log auditLog
+			opts := tc.opts
+			opts.Authorizer, opts.Audit = keyAuth, log.record
+			gw := mustGateway(t, &opts, mathTarget())
+			if err := gw.AddTarget(context.Background(), relayTarget(gw)); err != nil {
+				t.Fatal(err)
+			}
+			url := serve(t, gw)
+			hdr := map[string]string{"X-Key": "alice", "X-Request-Id": "req-7"}
+			call := func(tool string) {
+				t.Helper()
+				if tc.stateless {
+					body := fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":%q,"arguments":{}}}`, tool)
+					if status, b := rawPost(t, url, []byte(body), map[string]string{"X-Key": "alice", "X-Request-Id": "req-7", "Mcp-Protocol-Version": "2025-06-18"}); status != 200 || strings.Contains(b, `"isError":true`) {
+						t.Fatalf("%s: %d %s", tool, status, b)
+					}
+					return
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil)
+				cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: headers{http.DefaultTransport, hdr}}}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer cs.Close()
+				res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: map[string]any{}})
+				if err != nil || res.IsError {
+					t.Fatalf("%s: %v %v", tool, err, res)
+				}
+			}
+			session := !tc.stateless
+			want := []string{
+				fmt.Sprintf(`math___add via="relay___via" subject="alice" session=%t addr=true request="req-7" ok`, session),
+				fmt.Sprintf(`relay___via via="relay___twice" subject="alice" session=%t addr=true request="req-7" ok`, session),
+				fmt.Sprintf(`relay___twice via="" subject="alice" session=%t addr=true request="req-7" ok`, session),
+				`math___add via="" subject="other" session=false addr=false request="" ok`,
+				fmt.Sprintf(`relay___as via="" subject="alice" session=%t addr=true request="req-7" ok`, session),
+				`math___add via="" subject="alice" session=false addr=false request="" ok`,
+			}
+			call("relay___twice")
+			call("relay___as")
+			if _, err := gw.Call(WithPrincipal(context.Background(), &Principal{Subject: "alice"}), "math___add", json.RawMessage(`{"a":1,"b":2}`)); err != nil {
+				t.Fatal(err)
+			}
+			recs := log.all()
+			var got []string
+			for _, r := range recs {
+				got = append(got, auditLine(r))
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("records\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if session && (recs[0].SessionID != recs[2].SessionID || recs[1].SessionID != recs[2].SessionID) {
+				t.Errorf("sessions %q %q %q: the nested calls' differ from the outer call's", recs[0].SessionID, recs[1].SessionID, recs[2].SessionID)
+			}
+			if recs[0].RemoteAddr != recs[2].RemoteAddr {
+				t.Errorf("addresses %q and %q", recs[0].RemoteAddr, recs[2].RemoteAddr)
+			}
+		})
+	}
+}
+
+// TestNestedCallLimits: a per-tool limit counts a call made within a
+// handler against the caller over the network (for an anonymous caller,
+// its address), not against the application's own in-process calls.
+func TestNestedCallLimits(t *testing.T) {
+	var log auditLog
+	gw := mustGateway(t, &Options{
+		Stateless: true, JSONResponse: true,
+		ToolRates: map[string]Rate{"math___echo": {PerSecond: 0.001, Burst: 1}},
+		Audit:     log.record,
+	}, mathTarget())
+	if err := gw.AddTarget(context.Background(), relayTarget(gw)); err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, gw)
+	res, err := gw.Call(context.Background(), "math___echo", json.RawMessage(`{"text":"x"}`))
+	if err != nil || res.IsError {
+		t.Fatalf("the application's call: %v %v", err, res)
+	}
+	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"relay___echo","arguments":{}}}`)
+	hdr := map[string]string{"Mcp-Protocol-Version": "2025-06-18"}
+	if status, b := rawPost(t, url, body, hdr); status != 200 || strings.Contains(b, `"isError":true`) {
+		t.Fatalf("first call: %d %s", status, b)
+	}
+	if status, b := rawPost(t, url, body, hdr); status != 200 || !strings.Contains(b, `"isError":true`) {
+		t.Fatalf("second call: %d %s, want the inner call throttled", status, b)
+	}
+	recs := log.all()
+	var got []string
+	for _, r := range recs {
+		got = append(got, fmt.Sprintf("%s via=%q %s", r.Tool, r.Via, r.Outcome))
+	}
+	want := `math___echo via="" ok; math___echo via="relay___echo" ok; relay___echo via="" ok; ` +
+		`math___echo via="relay___echo" throttled; relay___echo via="" failed`
+	if g := strings.Join(got, "; "); g != want {
+		t.Fatalf("records %s\nwant %s", g, want)
+	}
+}
