@@ -275,18 +275,29 @@ func mostCounted(m map[string]int, n int) []string {
 // names the tool the caller chose). Calls refused by policy are not
 // followed: among them are those of a tool the ToolFilter hides from the
 // caller, which no search of the caller's could have returned. Nor are
-// the search and call tools' own calls (call_tool counts the tool it
-// calls itself: its inner call is made in process).
+// the search and call tools' own calls: call_tool's is followed by the
+// record of the call it makes within it (its Via), which carries the
+// caller's session and address. Other calls made within a tool are the
+// tool's doing, not the caller's choice, and the application's own calls
+// have no caller to follow.
 func (s *Service) observeCall(ctx context.Context, rec *toolgate.AuditRecord) {
 	if rec.Method != "tools/call" || rec.Outcome == toolgate.OutcomeRefusedPolicy ||
-		rec.Tool == s.opts.ToolName || (s.opts.CallTool && rec.Tool == s.opts.CallToolName) {
+		rec.Tool == s.opts.ToolName || s.isCallTool(rec.Tool) {
 		return
 	}
+	if rec.Via != "" && !s.isCallTool(rec.Via) {
+		return // made by a tool within its call
+	}
 	if rec.SessionID == "" && rec.RemoteAddr == "" {
-		return // in process (Gateway.Call): call_tool's inner call, or the application's own
+		return // the application's own call (Gateway.Call)
 	}
 	p := toolgate.Principal{Issuer: rec.Issuer, Subject: rec.Subject, ClientID: rec.ClientID}
 	s.followCall(ctx, rec.SessionID, &p, rec.Tool)
+}
+
+// isCallTool reports whether name is the call tool's.
+func (s *Service) isCallTool(name string) bool {
+	return s.opts.CallTool && name == s.opts.CallToolName
 }
 
 // followCall counts the call of tool in session by p, if it is a tool of

@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -108,5 +109,52 @@ func TestFollowupsOverMCP(t *testing.T) {
 			call(alice, "weather___get_forecast", city)
 			checkMetrics("after Close")
 		})
+	}
+}
+
+// TestFollowupsNestedCalls: a call a tool makes within its own call (here
+// chain___relay's of weather___get_alerts) is the tool's doing, not the
+// caller's choice: only the tool the caller called is followed, while
+// call_tool's call is followed as the caller's.
+func TestFollowupsNestedCalls(t *testing.T) {
+	ctx := context.Background()
+	gw := newGateway(t, toolgate.Options{})
+	relay := toolgate.Funcs("chain",
+		toolgate.Func("relay", "Relays a city to another service.", func(ctx context.Context, in cityIn) (out, error) {
+			res, err := gw.Call(ctx, "weather___get_alerts", []byte(`{"city":"`+in.City+`"}`))
+			if err != nil || res.IsError {
+				return out{}, fmt.Errorf("relayed: %v %v", err, res)
+			}
+			return out{Text: "relayed"}, nil
+		}))
+	if err := gw.AddTarget(ctx, relay); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := search.Enable(gw, &search.Options{CallTool: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	alice := connectAs(t, startGateway(t, gw), "alice")
+	got := toolNames(callSearch(t, alice, map[string]any{"query": "weather forecast for a city", "limit": 1}))
+	if len(got) != 1 || got[0] != "weather___get_forecast" {
+		t.Fatalf("alice's search: %v", got)
+	}
+	for _, args := range []map[string]any{
+		{"name": "chain___relay", "arguments": map[string]any{"city": "Oslo"}}, // through call_tool
+		{"name": "weather___get_forecast", "arguments": map[string]any{"city": "Oslo"}},
+	} {
+		if res, err := alice.CallTool(ctx, &mcp.CallToolParams{Name: search.DefaultCallToolName, Arguments: args}); err != nil || res.IsError {
+			t.Fatalf("call_tool %v: %v %v", args, err, res)
+		}
+	}
+	st := readSearchStatus(t, gw)
+	for item, want := range map[string]string{
+		"calls_after_search":  "2, 50% of them returned by it (50% first, 50% in its first five)",
+		"called_not_returned": "chain___relay (1)",
+	} {
+		if st.items[item] != want {
+			t.Errorf("%s: %q, want %q", item, st.items[item], want)
+		}
 	}
 }

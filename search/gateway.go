@@ -487,12 +487,7 @@ func (s *Service) callCall(ctx context.Context, req *toolgate.CallRequest) (*too
 	if args.Name == s.opts.CallToolName {
 		return toolgate.ErrorResult(fmt.Sprintf("%s cannot call itself", s.opts.CallToolName)), nil
 	}
-	if p := toolgate.PrincipalFrom(ctx); req.SessionID != "" || !p.Anonymous() { // followed (followKey)
-		if _, ok := s.gw.Lookup(ctx, args.Name); ok { // a tool the caller may see: see observeCall
-			s.followCall(ctx, req.SessionID, p, args.Name)
-		}
-	}
-	res, err := s.gw.Call(ctx, args.Name, args.Arguments)
+	res, err := s.gw.Call(ctx, args.Name, args.Arguments) // followed by its audit record (observeCall)
 	if errors.Is(err, toolgate.ErrUnknownTool) {
 		return toolgate.ErrorResult(fmt.Sprintf("unknown tool %q; find tools with %s", args.Name, s.opts.ToolName)), nil
 	}
