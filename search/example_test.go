@@ -152,3 +152,25 @@ func ExampleIndex_Learn() {
 	// true
 	// homes___rent
 }
+
+// What callers taught can be listed and forgotten: here a word two callers
+// taught for the wrong tool.
+func ExampleIndex_Forget() {
+	ix := search.NewIndex()
+	for _, t := range []struct{ name, desc string }{
+		{"homes___rent", "Find houses for rent in a city."},
+		{"homes___buy", "Find houses for sale in a city."},
+	} {
+		ix.Upsert(search.Document{ToolInfo: toolgate.ToolInfo{Name: t.name, Tool: toolgate.Tool{Name: t.name, Description: t.desc}}})
+	}
+	ix.EnableLearning(search.LearnOptions{})
+	ix.Learn("cheap mortgage", "homes___rent", "mallory")
+	ix.Learn("cheap mortgage", "homes___rent", "trudy")
+	fmt.Println(ix.Learned()["homes___rent"])
+	fmt.Println(ix.Forget("homes___rent", "mortgages"))
+	fmt.Println(ix.Learned()["homes___rent"])
+	// Output:
+	// [{cheap 2} {mortgag 2}]
+	// [mortgag]
+	// [{cheap 2}]
+}

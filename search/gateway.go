@@ -118,6 +118,7 @@ type Service struct {
 	pending atomic.Pointer[Service]
 
 	learnWritten atomic.Uint64 // the learner's change count when LearnFile was last read or written
+	learnWrite   sync.Mutex    // one write of LearnFile at a time
 	learnQ       *learnQueue   // tools whose learned words await indexing; nil without Learn
 	stopLearn    context.CancelFunc
 	learning     sync.WaitGroup // the learned words' applier and file writer

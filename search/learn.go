@@ -98,6 +98,14 @@ func (l *learner) vote(tool string, terms []string, caller string) (changed bool
 	if !grew {
 		return false
 	}
+	return l.relearn(tool)
+}
+
+// relearn sets tool's learned terms from its votes: the l.keep terms
+// taught by at least MinCallers callers, most taught first. It reports
+// whether they changed. l.mu is held.
+func (l *learner) relearn(tool string) bool {
+	byTerm := l.votes[tool]
 	var taught []string
 	for t, callers := range byTerm {
 		if len(callers) >= l.opts.MinCallers {
@@ -111,7 +119,11 @@ func (l *learner) vote(tool string, terms []string, caller string) (changed bool
 	if slices.Equal(taught, l.words[tool]) {
 		return false
 	}
-	l.words[tool] = taught
+	if len(taught) == 0 {
+		delete(l.words, tool)
+	} else {
+		l.words[tool] = taught
+	}
 	return true
 }
 

@@ -135,7 +135,12 @@ func (s *Service) readLearned(ctx context.Context) {
 func (s *Service) writeLearned(ctx context.Context) {
 	path := s.opts.LearnFile
 	l := s.ix.learner()
-	if path == "" || l == nil || l.changeCount() == s.learnWritten.Load() {
+	if path == "" || l == nil {
+		return
+	}
+	s.learnWrite.Lock()
+	defer s.learnWrite.Unlock()
+	if l.changeCount() == s.learnWritten.Load() {
 		return
 	}
 	changes, err := writeFileAtomic(path, l.write)
