@@ -57,6 +57,10 @@ type Built struct {
 	pending    func()            // ends the wait of policies not yet loaded
 }
 
+// SearchService returns the search tool Gateway enabled, or nil (no
+// SEMANTIC search, or before Gateway).
+func (b *Built) SearchService() *search.Service { return b.svc }
+
 // BuiltTarget is one target, built.
 type BuiltTarget struct {
 	Name string

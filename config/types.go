@@ -496,6 +496,11 @@ type Learn struct {
 	// File keeps what was learned across restarts
 	// (search.Options.LearnFile; relative to the configuration file).
 	File string `yaml:"file"`
+	// Admin serves what was learned on toolgate.adminListen:
+	// GET /search/learned lists it, DELETE /search/learned/{tool}
+	// forgets a tool's words (search.Service.Learned and Forget). Off by
+	// default: the admin listener asks for no credentials.
+	Admin bool `yaml:"admin"`
 }
 
 // Embeddings is an OpenAI-compatible embeddings API: a local server

@@ -14,11 +14,23 @@ import (
 // (toolgate.adminListen, whose address the log gives).
 func adminGet(t *testing.T, proc *program.Process, path string) []byte {
 	t.Helper()
+	_, body := adminDo(t, proc, "GET", path)
+	return body
+}
+
+// adminDo makes a request of method on path of proc's admin listener and
+// returns the answer's status and body.
+func adminDo(t *testing.T, proc *program.Process, method, path string) (int, []byte) {
+	t.Helper()
 	admin := regexp.MustCompile(`admin=(127\.0\.0\.1:\d+)`).FindStringSubmatch(proc.Stderr.String())
 	if admin == nil {
 		t.Fatalf("no admin address in the log:\n%s", proc.Stderr)
 	}
-	resp, err := http.Get("http://" + admin[1] + path)
+	req, err := http.NewRequest(method, "http://"+admin[1]+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +39,7 @@ func adminGet(t *testing.T, proc *program.Process, path string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return body
+	return resp.StatusCode, body
 }
 
 // searchItems returns the items of the search tool's section of proc's

@@ -19,7 +19,8 @@ import (
 
 // learnConfig is a gateway over lambdaTools whose callers carry a real
 // OpenID Connect provider's tokens, with the search tool learning from
-// them and keeping what it learned in learned.json.
+// them, keeping what it learned in learned.json and serving it on the
+// admin listener.
 func learnConfig(discoveryURL string) string {
 	return `
 gateway:
@@ -34,7 +35,7 @@ gateway:
   adminListen: 127.0.0.1:0
   telemetry: {statusPage: true}
   search:
-    learn: {file: learned.json}
+    learn: {file: learned.json, admin: true}
 `
 }
 
@@ -44,7 +45,9 @@ gateway:
 // tool teach the search, so that a third finds the weather tool for
 // "umbrella"; the status page counts what was learned; stopped and
 // started again, the gateway reads the learned-words file it wrote and a
-// fourth caller finds the tool too. The file holds no caller's name.
+// fourth caller finds the tool too. The file holds no caller's name. The
+// admin listener lists the word with its two callers and forgets it: a
+// fifth caller no longer finds the tool, and the file no longer holds it.
 func TestLearnServe(t *testing.T) {
 	idp := oidc.Start(t)
 	dir := t.TempDir()
@@ -101,5 +104,22 @@ func TestLearnServe(t *testing.T) {
 	}
 	if !strings.Contains(restarted.Stderr.String(), "learned words read") {
 		t.Errorf("the log does not say the file was read:\n%s", restarted.Stderr)
+	}
+
+	for _, c := range []struct{ method, path, want string }{
+		{"GET", "/search/learned", `{"tools___get_weather":[{"word":"umbrella","callers":2}]}`},
+		{"DELETE", "/search/learned/tools___get_weather?word=sunshine", `{"forgotten":[]}`},
+		{"DELETE", "/search/learned/tools___get_weather?word=umbrellas", `{"forgotten":["umbrella"]}`},
+		{"GET", "/search/learned", `{}`},
+	} {
+		if status, body := adminDo(t, restarted, c.method, c.path); status != 200 || strings.TrimSpace(string(body)) != c.want {
+			t.Errorf("%s %s: %d %s, want %s", c.method, c.path, status, body, c.want)
+		}
+	}
+	if got := search(as(restarted, "erin"), "umbrella"); finds(got) {
+		t.Errorf("erin finds the weather tool by a forgotten word: %v", got)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "learned.json")); err != nil || strings.Contains(string(b), "umbrella") {
+		t.Errorf("learned.json after forgetting: %v %s", err, b)
 	}
 }

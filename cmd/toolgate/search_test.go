@@ -153,6 +153,10 @@ func TestHybridSearch(t *testing.T) {
 	if n, _ := strconv.Atoi(items["hybrid_searches"]); n < 4 {
 		t.Errorf("/status: %q searches ranked hybrid, want at least 4:\n%s", items["hybrid_searches"], status)
 	}
+	// Without toolgate.search.learn.admin, what was learned is not served.
+	if code, body := adminDo(t, proc, "GET", "/search/learned"); code != 404 || !strings.Contains(string(body), "not served here") {
+		t.Errorf("GET /search/learned without learn.admin: %d %s", code, body)
+	}
 
 	// Restarted, it reads the vectors it wrote and embeds no tool.
 	testenv.WaitFor(t, "the vectors written", func() bool { return strings.Contains(proc.Stderr.String(), "search: vectors written") })

@@ -91,6 +91,9 @@ type generation struct {
 	meters *retiringProvider // nil without metrics
 	status http.Handler
 	meta   http.Handler // the CUSTOM_JWT authorizer's metadata, or nil
+	// learnAdmin: the admin listener serves what its search tool learned
+	// (toolgate.search.learn.admin; learnadmin.go).
+	learnAdmin bool
 }
 
 // New loads and validates the configuration. It returns config.Errors when
@@ -160,6 +163,9 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	if (tel.Prometheus || tel.StatusPage) && l.AdminListen == "" {
 		s.log.Warn("config: toolgate.telemetry asks for /metrics or /status, but toolgate.adminListen is not set: they are not served")
+	}
+	if sr := l.Search; sr != nil && sr.Learn != nil && sr.Learn.Admin && l.AdminListen == "" {
+		s.log.Warn("config: toolgate.search.learn.admin asks for /search/learned, but toolgate.adminListen is not set: it is not served")
 	}
 	if err := s.setupTelemetry(tel); err != nil {
 		return err
@@ -334,6 +340,9 @@ func (s *Server) build(ctx context.Context, f *config.File) (*generation, error)
 	}
 	g.gw = gw
 	g.status = gw.StatusHandler()
+	if l := f.Toolgate; l != nil && l.Search != nil && l.Search.Learn != nil {
+		g.learnAdmin = l.Search.Learn.Admin
+	}
 	if b.JWT != nil {
 		g.meta = b.JWT.MetadataHandler()
 	}
@@ -425,6 +434,7 @@ func (s *Server) adminHandler(tel *config.Telemetry) http.Handler {
 			g.status.ServeHTTP(w, r)
 		})
 	}
+	s.learnAdmin(mux)
 	return mux
 }
 
