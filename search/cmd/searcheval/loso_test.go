@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/toolgate/toolgate"
@@ -116,5 +118,32 @@ func TestPrequential(t *testing.T) {
 	}
 	if second != 1 || all != 0.9 { // 18 of 20: the third query on finds it
 		t.Errorf("with learning: all %v, second half %v", all, second)
+	}
+}
+
+// TestLearnOne: -learn on a set of one's own (-tools, -queries) prints
+// R@5 without learning and with it.
+func TestLearnOne(t *testing.T) {
+	dir := t.TempDir()
+	tools, queries := filepath.Join(dir, "tools.jsonl"), filepath.Join(dir, "queries.jsonl")
+	q := strings.Repeat(`{"query":"an umbrella","gold":["weather"]}`+"\n", 20)
+	if err := os.WriteFile(tools, []byte(`{"name":"house_renting","description":"Find houses for rent."}
+{"name":"weather","description":"Weather forecasts."}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(queries, []byte(q), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := evalset.LoadGeneric(tools, queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := learnOne(&out, s, lexical); err != nil {
+		t.Fatal(err)
+	}
+	if want := "R@5 without learning 0.0000 (second half 0.0000), learning 0.9000 (second half 1.0000), gain +0.900"; !strings.Contains(out.String(), want) {
+		t.Errorf("printed %q, want %q", out.String(), want)
 	}
 }

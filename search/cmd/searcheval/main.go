@@ -8,7 +8,7 @@
 //	searcheval -tools TOOLS.jsonl -queries QUERIES.jsonl
 //	searcheval -loso [-coord]
 //	searcheval -embed-url URL [-embed-cache FILE] [-vector-weight W] [-rrf-k K] [-loso]
-//	searcheval -learn [-embed-url URL [-embed-cache FILE]]
+//	searcheval -learn [-embed-url URL [-embed-cache FILE]] [-tools TOOLS.jsonl -queries QUERIES.jsonl]
 //
 // With -loso the ranking constants are chosen by leave-one-set-out over
 // MetaTool, Seal-Tools, LiveMCPBench and MCP-Bench: for each set, the grid
@@ -37,7 +37,9 @@
 // With -learn, learning from callers is measured prequentially (each query
 // ranked before it is learned from), its constants chosen leave-one-set-out;
 // with -embed-url as well, beside hybrid ranking at the fusion constants
-// the other flags give.
+// the other flags give. With -tools and -queries (requests logged by a
+// gateway, say, with the tools callers then called) it measures learning
+// on that set alone, at the shipped constants.
 package main
 
 import (
@@ -115,6 +117,16 @@ func run() error {
 		if emb != nil {
 			o := search.HybridOptions{VectorWeight: *vectorWeight, RRFK: *rrfK}
 			rank = func(ix *search.Index) evalset.Ranker { return hybridRanker(ix, emb, o, *embedTimeout) }
+		}
+		if *tools != "" || *queries != "" {
+			if *tools == "" || *queries == "" {
+				return errors.New("-tools and -queries go together")
+			}
+			s, err := evalset.LoadGeneric(*tools, *queries)
+			if err != nil {
+				return err
+			}
+			return learnOne(os.Stdout, s, rank)
 		}
 		return learnLOSO(os.Stdout, *corpus, rank)
 	}
