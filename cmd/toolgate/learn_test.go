@@ -108,6 +108,8 @@ func TestLearnServe(t *testing.T) {
 
 	for _, c := range []struct{ method, path, want string }{
 		{"GET", "/search/learned", `{"tools___get_weather":[{"word":"umbrella","callers":2}]}`},
+		{"GET", "/search/learned?tool=tools___get_weather", `{"tools___get_weather":[{"word":"umbrella","callers":2}]}`},
+		{"GET", "/search/learned?tool=tools___other", `{}`},
 		{"DELETE", "/search/learned/tools___get_weather?word=sunshine", `{"forgotten":[]}`},
 		{"DELETE", "/search/learned/tools___get_weather?word=umbrellas", `{"forgotten":["umbrella"]}`},
 		{"GET", "/search/learned", `{}`},

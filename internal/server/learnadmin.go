@@ -8,7 +8,7 @@ import (
 )
 
 // What the search tool learned from callers, on the admin listener when
-// toolgate.search.learn.admin is set: GET /search/learned lists it,
+// toolgate.search.learn.admin is set: GET /search/learned[?tool=...] lists it,
 // DELETE /search/learned/{tool}[?word=...] forgets a tool's words (all of
 // them without a word).
 
@@ -22,6 +22,12 @@ func (s *Server) learnAdmin(mux *http.ServeMux) {
 			return
 		}
 		learned := svc.Learned()
+		if tool := r.URL.Query().Get("tool"); tool != "" { // one tool's
+			learned = map[string][]search.LearnedWord{tool: learned[tool]}
+			if learned[tool] == nil {
+				delete(learned, tool)
+			}
+		}
 		if learned == nil {
 			learned = map[string][]search.LearnedWord{}
 		}
