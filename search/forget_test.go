@@ -2,11 +2,13 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -118,5 +120,37 @@ func TestServiceForget(t *testing.T) {
 	}
 	if again.Forget(ctx, "weather___forecast"); again.Learned()["weather___forecast"] != nil {
 		t.Fatal("forgetting every word left some")
+	}
+}
+
+// TestForgetConcurrent: listing and forgetting while callers teach and
+// search (run with -race).
+func TestForgetConcurrent(t *testing.T) {
+	ix := NewIndex()
+	ix.Upsert(learnDocs()...)
+	ix.EnableLearning(LearnOptions{})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				switch g {
+				case 0, 1:
+					ix.Learn("a furnished apartment by the sea", "house_renting", fmt.Sprint("caller-", g, "-", i%7))
+				case 2:
+					ix.Forget("house_renting", "apartment")
+					_ = ix.Learned()
+				default:
+					_ = ix.Search("apartment by the sea", nil)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	ix.Forget("house_renting")
+	if got := ix.Learned()["house_renting"]; got != nil {
+		t.Fatalf("after forgetting all: %v", got)
+	}
+	if first(ix, "furnished apartment") == "house_renting" {
+		t.Error("forgotten words still find the tool")
 	}
 }
