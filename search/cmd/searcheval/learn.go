@@ -53,9 +53,12 @@ func lexical(ix *search.Index) evalset.Ranker {
 // prequential ranks s's queries by rank in a fixed shuffled order with
 // learning (at lp; none for lp nil), each query scored before anything is
 // learned from it: query i's caller, a caller of its own, then calls its
-// gold tools. No query is ranked by what it taught. It returns R@5 over
-// all queries and over the second half, once the first half is learned.
-func prequential(s *evalset.Set, lp *learnPoint, rank ranking) (all, second float64, err error) {
+// gold tools. No query is ranked by what it taught. With noise, each gold
+// tool is instead, with that probability, a wrong tool of the answer that
+// is not its first (an agent that chose wrongly; calling the first hit
+// teaches nothing), when there is one. It returns R@5 over all queries
+// and over the second half, once the first half is learned.
+func prequential(s *evalset.Set, lp *learnPoint, rank ranking, noise float64) (all, second float64, err error) {
 	p := tuning.Default()
 	if lp != nil {
 		p.W[tuning.NumFields-1], p.LearnTerms, p.LearnWords = lp.weight, lp.terms, lp.words
@@ -78,6 +81,7 @@ func prequential(s *evalset.Set, lp *learnPoint, rank ranking) (all, second floa
 	ranker := rank(ix)
 	qs := slices.Clone(s.Queries)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(qs), func(i, j int) { qs[i], qs[j] = qs[j], qs[i] })
+	agent := rand.New(rand.NewPCG(3, 4))
 	var sumAll, sumSecond float64
 	for i, q := range qs {
 		hits, err := ranker(q.Text)
@@ -104,6 +108,17 @@ func prequential(s *evalset.Set, lp *learnPoint, rank ranking) (all, second floa
 			continue
 		}
 		for _, g := range q.Gold {
+			if noise > 0 && agent.Float64() < noise {
+				var wrong []string
+				for _, h := range hits[min(1, len(hits)):] {
+					if !slices.Contains(q.Gold, key(h)) {
+						wrong = append(wrong, key(h))
+					}
+				}
+				if len(wrong) > 0 {
+					g = wrong[agent.IntN(len(wrong))]
+				}
+			}
 			if len(hits) > 0 && key(hits[0]) == g {
 				continue // found first: nothing to learn (as the search tool does)
 			}
@@ -121,7 +136,7 @@ func prequential(s *evalset.Set, lp *learnPoint, rank ranking) (all, second floa
 // on all four) and at the shipped constants, over every query and over
 // the second half, once the first is learned. rank is the ranker learned
 // beside: lexical, or hybrid at fixed fusion constants.
-func learnLOSO(w io.Writer, dir string, rank ranking) error {
+func learnLOSO(w io.Writer, dir string, rank ranking, noise float64) error {
 	sets, _, err := loadLOSO(dir, 1)
 	if err != nil {
 		return err
@@ -134,7 +149,7 @@ func learnLOSO(w io.Writer, dir string, rank ranking) error {
 	}
 	err = parallel(len(grid)*len(sets), func(k int) (err error) {
 		i, j := k/len(sets), k%len(sets)
-		r5[i][j], second[i][j], err = prequential(sets[j], &grid[i], rank)
+		r5[i][j], second[i][j], err = prequential(sets[j], &grid[i], rank, noise)
 		return err
 	})
 	if err != nil {
@@ -151,7 +166,7 @@ func learnLOSO(w io.Writer, dir string, rank ranking) error {
 	fmt.Fprintf(w, "learning grid: %d points; chosen on all sets: %s\n", len(grid), grid[all])
 	fmt.Fprintf(w, "%-13s %9s %9s %9s %9s %9s %9s %9s  %s\n", "set (R@5)", "none", "held-out", "gain", "dev", "shipped", "2nd half", "(none)", "chosen on the other sets")
 	for j, s := range sets {
-		base, baseSecond, err := prequential(s, nil, rank)
+		base, baseSecond, err := prequential(s, nil, rank, 0)
 		if err != nil {
 			return err
 		}
@@ -165,13 +180,13 @@ func learnLOSO(w io.Writer, dir string, rank ranking) error {
 // constants, prequentially, over every query and over the second half.
 // The set's queries are taken in a fixed shuffled order, as in learnLOSO,
 // not in the order of the file.
-func learnOne(w io.Writer, s *evalset.Set, rank ranking) error {
-	base, baseSecond, err := prequential(s, nil, rank)
+func learnOne(w io.Writer, s *evalset.Set, rank ranking, noise float64) error {
+	base, baseSecond, err := prequential(s, nil, rank, 0)
 	if err != nil {
 		return err
 	}
 	shipped := learnGrid()[0]
-	all, second, err := prequential(s, &shipped, rank)
+	all, second, err := prequential(s, &shipped, rank, noise)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,11 +106,11 @@ func TestPrequential(t *testing.T) {
 	for range 20 {
 		s.Queries = append(s.Queries, evalset.Query{Text: "an umbrella", Gold: []string{"weather"}})
 	}
-	base, baseSecond, err := prequential(s, nil, lexical)
+	base, baseSecond, err := prequential(s, nil, lexical, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, second, err := prequential(s, &learnPoint{weight: 1, terms: 8, words: 64}, lexical)
+	all, second, err := prequential(s, &learnPoint{weight: 1, terms: 8, words: 64}, lexical, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,10 +141,38 @@ func TestLearnOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	if err := learnOne(&out, s, lexical); err != nil {
+	if err := learnOne(&out, s, lexical, 0); err != nil {
 		t.Fatal(err)
 	}
 	if want := "R@5 without learning 0.0000 (second half 0.0000), learning 0.9000 (second half 1.0000), gain +0.900"; !strings.Contains(out.String(), want) {
 		t.Errorf("printed %q, want %q", out.String(), want)
+	}
+}
+
+// TestPrequentialNoise: an agent that always calls a wrong tool of the
+// answer (not its first) teaches the words to those tools, and the tool
+// wanted is never found; without noise it is.
+func TestPrequentialNoise(t *testing.T) {
+	doc := func(name, desc string) search.Document {
+		return search.Document{ToolInfo: toolgate.ToolInfo{Name: name, Tool: toolgate.Tool{Name: name, Description: desc}}}
+	}
+	s := &evalset.Set{Name: "homes", Docs: []search.Document{doc("weather", "Weather forecasts.")}}
+	for i := range 6 {
+		s.Docs = append(s.Docs, doc(fmt.Sprint("homes_", i), fmt.Sprintf("Find houses, listing %d.", i)))
+	}
+	for range 20 {
+		s.Queries = append(s.Queries, evalset.Query{Text: "houses and an umbrella", Gold: []string{"weather"}})
+	}
+	lp := &learnPoint{weight: 1, terms: 8, words: 64}
+	clean, _, err := prequential(s, lp, lexical, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noisy, _, err := prequential(s, lp, lexical, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clean < 0.5 || noisy != 0 {
+		t.Errorf("R@5 without noise %v (want at least 0.5), with every call wrong %v (want 0)", clean, noisy)
 	}
 }

@@ -82,6 +82,7 @@ func run() error {
 	losoFlag := flag.Bool("loso", false, "leave-one-set-out: choose the ranking constants on all sets but one, report R@5 on that one")
 	thin := flag.Int("thin", 1, "with -loso: choose the constants on 1 MetaTool query in this many, for speed (the held-out figures read every query)")
 	coord := flag.Bool("coord", false, "with -loso: after the grid, coordinate ascent over the BM25F constants, feedback depth and name boost")
+	noise := flag.Float64("noise", 0, "with -learn: the share of calls after a search that go to a wrong tool of its answer (not its first)")
 	learnFlag := flag.Bool("learn", false, "learning from callers, prequentially (each query scored before it is learned from), its constants chosen leave-one-set-out; beside hybrid ranking with -embed-url")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
 	flag.Parse()
@@ -126,9 +127,9 @@ func run() error {
 			if err != nil {
 				return err
 			}
-			return learnOne(os.Stdout, s, rank)
+			return learnOne(os.Stdout, s, rank, *noise)
 		}
-		return learnLOSO(os.Stdout, *corpus, rank)
+		return learnLOSO(os.Stdout, *corpus, rank, *noise)
 	}
 	if *losoFlag {
 		if emb != nil {
