@@ -25,7 +25,9 @@ var ErrUnknownTool = errors.New("unknown tool")
 // validation, interceptors, guards. args nil means {}. Made with the
 // context a tool's handler received, it is a call within that call: its
 // audit record names the tool (AuditRecord.Via) and carries the caller's
-// session and address, and per-caller limits count it as the caller's.
+// session and address, per-caller limits count it as the caller's, and the
+// target gets the caller's session id (CallRequest.SessionID), so that
+// what it keeps per session stays the caller's.
 func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (res *Result, err error) {
 	p := PrincipalFrom(ctx)
 	ctx, ob := g.observeCall(ctx, nil, name, nil)
@@ -35,7 +37,10 @@ func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (
 		return nil, g.unknownTool(ob, e, name)
 	}
 	ob.entry = e
-	return g.callEntry(withCall(ctx, ob), e, &CallRequest{Arguments: args, Session: inProcess, obs: ob})
+	// Within a call, for the caller's session: a target that keeps
+	// something per session (another MCP server's backend session) keeps
+	// the caller's calls there, apart from other callers'.
+	return g.callEntry(withCall(ctx, ob), e, &CallRequest{Arguments: args, Session: inProcess, SessionID: ob.sessID, obs: ob})
 }
 
 // unknownTool refuses a call of name, a tool that does not exist (e nil)

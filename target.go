@@ -114,7 +114,10 @@ type CallRequest struct {
 	Arguments json.RawMessage
 	// Meta is the request's _meta object from the client, if any.
 	Meta map[string]any
-	// SessionID is the MCP session id; empty in stateless mode.
+	// SessionID is the MCP session id; empty in stateless mode. A call
+	// made in process within another call (Gateway.Call with the context
+	// its handler received) has the caller's; one the application makes
+	// has none.
 	SessionID string
 	// Header holds the inbound HTTP request's headers, for targets that
 	// propagate selected headers. It is nil for in-process calls. Targets
