@@ -26,8 +26,8 @@ var ErrUnknownTool = errors.New("unknown tool")
 // context a tool's handler received, it is a call within that call: its
 // audit record names the tool (AuditRecord.Via) and carries the caller's
 // session and address, per-caller limits count it as the caller's, and the
-// target gets the caller's session id (CallRequest.SessionID), so that
-// what it keeps per session stays the caller's.
+// target gets the caller's session id and headers (CallRequest.SessionID,
+// Header), so that what it keeps per session stays the caller's.
 func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (res *Result, err error) {
 	p := PrincipalFrom(ctx)
 	ctx, ob := g.observeCall(ctx, nil, name, nil)
@@ -37,10 +37,16 @@ func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (
 		return nil, g.unknownTool(ob, e, name)
 	}
 	ob.entry = e
-	// Within a call, for the caller's session: a target that keeps
+	// Within a call, for the caller's session and with the caller's
+	// headers, as the caller's own call would be: a target that keeps
 	// something per session (another MCP server's backend session) keeps
-	// the caller's calls there, apart from other callers'.
-	return g.callEntry(withCall(ctx, ob), e, &CallRequest{Arguments: args, Session: inProcess, SessionID: ob.sessID, obs: ob})
+	// the caller's calls there, apart from other callers', and one that
+	// propagates headers sees the caller's.
+	req := &CallRequest{Arguments: args, Session: inProcess, SessionID: ob.sessID, obs: ob}
+	if ri := ob.origin(); ri != nil {
+		req.Header = ri.header
+	}
+	return g.callEntry(withCall(ctx, ob), e, req)
 }
 
 // unknownTool refuses a call of name, a tool that does not exist (e nil)

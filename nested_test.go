@@ -178,3 +178,68 @@ func TestNestedCallLimits(t *testing.T) {
 		t.Fatalf("records %s\nwant %s", g, want)
 	}
 }
+
+// seesCaller's tool tells the X-Tenant header and the session id its
+// CallRequest carries.
+type seesCaller struct{}
+
+func (seesCaller) Name() string { return "sees" }
+func (seesCaller) ListTools(context.Context) ([]Tool, error) {
+	return []Tool{{Name: "caller", Description: "Tells what it sees of its caller.", InputSchema: json.RawMessage(`{"type":"object"}`)}}, nil
+}
+func (seesCaller) CallTool(_ context.Context, req *CallRequest) (*Result, error) {
+	return TextResult(fmt.Sprintf("tenant=%q session=%t", req.Header.Get("X-Tenant"), req.SessionID != "")), nil
+}
+
+// TestNestedCallRequest: a target called within another call sees what it
+// sees of the caller's own call (its headers, its session), on both call
+// paths and stateless; called by the application, neither.
+func TestNestedCallRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		opts      Options
+		stateless bool
+	}{
+		{"fast path", Options{}, false},
+		{"go-sdk's call path", Options{DisableFastPath: true}, false},
+		{"stateless", Options{Stateless: true, JSONResponse: true}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tc.opts
+			gw := mustGateway(t, &opts, seesCaller{})
+			relay := Tool{Name: "relay", Description: "Calls sees___caller.", InputSchema: json.RawMessage(`{"type":"object"}`)}
+			if err := gw.AddBuiltin(relay, func(ctx context.Context, _ *CallRequest) (*Result, error) {
+				return gw.Call(ctx, "sees___caller", nil)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			url := serve(t, gw)
+			ctx := context.Background()
+			c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "0"}, nil)
+			cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url,
+				HTTPClient: &http.Client{Transport: headers{http.DefaultTransport, map[string]string{"X-Tenant": "acme"}}}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cs.Close()
+			var got []string
+			for _, tool := range []string{"sees___caller", "relay"} {
+				res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: map[string]any{}})
+				if err != nil || res.IsError {
+					t.Fatalf("%s: %v %v", tool, err, res)
+				}
+				got = append(got, textOf(res))
+			}
+			res, err := gw.Call(ctx, "sees___caller", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, textOf(res))
+			s := !tc.stateless
+			want := []string{fmt.Sprintf(`tenant="acme" session=%t`, s), fmt.Sprintf(`tenant="acme" session=%t`, s), `tenant="" session=false`}
+			if strings.Join(got, "; ") != strings.Join(want, "; ") {
+				t.Errorf("direct, nested, the application's: %q, want %q", got, want)
+			}
+		})
+	}
+}

@@ -120,8 +120,9 @@ type CallRequest struct {
 	// has none.
 	SessionID string
 	// Header holds the inbound HTTP request's headers, for targets that
-	// propagate selected headers. It is nil for in-process calls. Targets
-	// must not forward credentials from it unless configured to.
+	// propagate selected headers. It is nil for calls the application
+	// makes in process; a call made within another call has the caller's.
+	// Targets must not forward credentials from it unless configured to.
 	Header http.Header
 	// Session reaches the caller's client while the call runs: progress,
 	// log messages, elicitation, sampling, the client's capabilities. It is
