@@ -31,17 +31,25 @@ go build -o "$WORK/mcpserver" ./examples/mcpserver || exit 1
 go build -o "$WORK/toolgate" ./cmd/toolgate || exit 1
 FIXTURE="${TOOLGATE_TOOLS_DIR:-$HOME/.cache/toolgate-tools}/mcp/everything-server"
 
-# start NAME CMD... : starts a server on a free port and sets URL from its first line.
+# start NAME CMD... : starts a server on a free port and sets URL from its first line
+# (30 s at most: a busy machine starts node servers slowly).
 start() {
   local name=$1; shift
   "$@" >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     URL=$(grep -oE 'http://127\.0\.0\.1:[0-9]+/mcp' "$WORK/$name.log" | head -1)
     [[ -n $URL ]] && return 0
     sleep 0.1
   done
   echo "server $name did not start:"; cat "$WORK/$name.log"; exit 1
+}
+
+# wait_for NAME FILE PATTERN : waits until FILE, a backend's log, holds PATTERN
+# (30 s at most), or says that the backend NAME did not start.
+wait_for() {
+  for _ in $(seq 300); do grep -q "$3" "$2" && return 0; sleep 0.1; done
+  echo "the $1 server did not start in 30 s:"; cat "$2"
 }
 
 client_check() { # client_check URL: TS SDK client lists every page and calls a tool
@@ -106,7 +114,7 @@ federated_check() { # federated_check URL
 port=$(( 20000 + RANDOM % 20000 ))
 "$FIXTURE" -http "127.0.0.1:$port" -stateless=false >"$WORK/fixture.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 100); do grep -q listening "$WORK/fixture.log" && break; sleep 0.1; done
+wait_for fixture "$WORK/fixture.log" listening
 start "federated-http" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_MCP_URL="http://127.0.0.1:$port/mcp" TOOLGATE_MCP_PREFIX=0 "$WORK/mcpserver"
 check "conformance/federated-http" federated_check "$URL"
 # Stateless: the scenarios of a stateless server (no requests to the
@@ -138,7 +146,7 @@ check "everything/stdio" everything_check "$URL"
 eport=$(( 20000 + RANDOM % 20000 ))
 PORT=$eport "${EVERYTHING[@]}" streamableHttp >"$WORK/everything.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 100); do grep -q "running on port" "$WORK/everything.log" && break; sleep 0.1; done
+wait_for everything "$WORK/everything.log" "running on port"
 start "everything-http" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_TARGET_NAME=everything \
   TOOLGATE_MCP_URL="http://127.0.0.1:$eport/mcp" "$WORK/mcpserver"
 check "everything/streamable-http" everything_check "$URL"
