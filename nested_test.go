@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 // relayTarget's tools call others through gw.Call with the context their
@@ -241,5 +243,40 @@ func TestNestedCallRequest(t *testing.T) {
 				t.Errorf("direct, nested, the application's: %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// TestNestedCallSpans: a call made within another call is traced in the
+// caller's trace, with the caller's session on its span.
+func TestNestedCallSpans(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	gw := mustGateway(t, &Options{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))}, mathTarget())
+	relay := Tool{Name: "relay", Description: "Calls math___add.", InputSchema: json.RawMessage(`{"type":"object"}`)}
+	if err := gw.AddBuiltin(relay, func(ctx context.Context, _ *CallRequest) (*Result, error) {
+		return gw.Call(ctx, "math___add", json.RawMessage(`{"a":1,"b":2}`))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cs := connect(t, serve(t, gw), nil)
+	if res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "relay", Arguments: map[string]any{}}); err != nil || res.IsError {
+		t.Fatalf("%v %v", err, res)
+	}
+	var outer, inner sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		switch s.Name() {
+		case "tools/call relay":
+			outer = s
+		case "tools/call math___add":
+			inner = s
+		}
+	}
+	if outer == nil || inner == nil {
+		t.Fatalf("spans %v", rec.Ended())
+	}
+	if inner.SpanContext().TraceID() != outer.SpanContext().TraceID() {
+		t.Error("the nested call is traced apart from its caller's")
+	}
+	if s := attrOf(inner, "mcp.session.id"); s == "" || s != attrOf(outer, "mcp.session.id") || s != cs.ID() {
+		t.Errorf("nested span's session %q, the caller's %q (client's %q)", s, attrOf(outer, "mcp.session.id"), cs.ID())
 	}
 }
