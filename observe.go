@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -29,6 +30,7 @@ type observation struct {
 	p      *Principal
 	via    *observation // the call in whose handler this one was made in process (nested.go)
 	sessID string
+	client *mcp.ServerSession // the client's session (go-sdk's), for the capabilities it declared
 	args   json.RawMessage
 
 	outcome    Outcome

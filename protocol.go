@@ -187,7 +187,7 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (_ *mc
 	var res *Result
 	defer func() { ob.end(ctx, res, err) }()
 	if cr.Session != nil {
-		ob.sessID = cr.Session.ID()
+		ob.sessID, ob.client = cr.Session.ID(), cr.Session
 	}
 	e := g.cat.Load().byName[name]
 	if e == nil || !g.visible(WithPrincipal(ctx, p), p, e) {

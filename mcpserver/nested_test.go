@@ -3,6 +3,7 @@ package mcpserver_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -50,5 +51,31 @@ func TestNestedCallSession(t *testing.T) {
 	res, err := gw.Call(context.Background(), "up___session", nil) // the application's own: the shared session
 	if err != nil || res.IsError || text(res) == aDirect || text(res) == bDirect {
 		t.Errorf("the application's call: %v %+v", err, res)
+	}
+}
+
+// TestNestedCallCapabilities: a caller whose first call of the server is
+// made within another tool's call has its backend session opened with
+// the capabilities it declared, so its direct calls after it find them.
+func TestNestedCallCapabilities(t *testing.T) {
+	_, url := backend(t, nil)
+	gw, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	relay := toolgate.Tool{Name: "relay", Description: "Calls up___session.", InputSchema: json.RawMessage(`{"type":"object"}`)}
+	if err := gw.AddBuiltin(relay, func(ctx context.Context, _ *toolgate.CallRequest) (*toolgate.Result, error) {
+		return gw.Call(ctx, "up___session", nil)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cs := connect(t, gwURL, &mcp.ClientOptions{CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+		return &mcp.CreateMessageResult{Role: "assistant", Model: "m", Content: &mcp.TextContent{Text: "x"}}, nil
+	}})
+	for _, tool := range []string{"relay", "up___caps"} {
+		res, err := cs.CallTool(callCtx(t), &mcp.CallToolParams{Name: tool, Arguments: map[string]any{}})
+		if err != nil || res.IsError {
+			t.Fatalf("%s: %v %+v", tool, err, res)
+		}
+		if tool == "up___caps" && !strings.Contains(text(res), `"sampling"`) {
+			t.Errorf("the backend session declares %s: the caller's sampling is lost", text(res))
+		}
 	}
 }
