@@ -246,9 +246,9 @@ func (ix *Index) learnTerms(request string) []string {
 	return terms[:min(len(terms), ix.p.LearnTerms)]
 }
 
-// takeOver copies what from learned (votes and words) into l, which has
-// learned nothing yet: a search tool that replaces another keeps what
-// callers taught it.
+// takeOver copies from's votes into l, which has learned nothing yet, and
+// learns from them by l's rules: a search tool that replaces another
+// keeps what callers taught it.
 func (l *learner) takeOver(from *learner) {
 	from.mu.Lock()
 	defer from.mu.Unlock()
@@ -262,7 +262,15 @@ func (l *learner) takeOver(from *learner) {
 		l.votes[tool] = m
 	}
 	l.pairs, l.salt, l.changes = from.pairs, from.salt, from.changes // callers hashed alike
-	for tool, w := range from.words {
-		l.words[tool] = slices.Clone(w)
+	// Learned by l's rules: a reload may have changed MinCallers or the
+	// words kept.
+	l.relearnAll()
+}
+
+// relearnAll sets every tool's learned terms from its votes (relearn).
+// l.mu is held.
+func (l *learner) relearnAll() {
+	for tool := range l.votes {
+		l.relearn(tool)
 	}
 }

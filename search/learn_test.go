@@ -132,3 +132,30 @@ func TestLearnQueue(t *testing.T) {
 		t.Errorf("took %v from an empty queue", got)
 	}
 }
+
+// TestLearnTakeOverRules: what a replaced learner learned is learned again
+// by its successor's rules (a reload that raised MinCallers or lowered the
+// words kept), as a file read is.
+func TestLearnTakeOverRules(t *testing.T) {
+	old := newLearner(LearnOptions{MinCallers: 1}, 64)
+	old.vote("weather", []string{"umbrella", "raincoat"}, "alice")
+	old.vote("weather", []string{"umbrella"}, "bob")
+	for _, tc := range []struct {
+		name string
+		opts LearnOptions
+		keep int
+		want []string
+	}{
+		{"the same rules", LearnOptions{MinCallers: 1}, 64, []string{"umbrella", "raincoat"}},
+		{"two callers a word", LearnOptions{MinCallers: 2}, 64, []string{"umbrella"}},
+		{"one word a tool", LearnOptions{MinCallers: 1}, 1, []string{"umbrella"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newLearner(tc.opts, tc.keep)
+			l.takeOver(old)
+			if got := l.learned("weather"); !slices.Equal(got, tc.want) {
+				t.Errorf("learned %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

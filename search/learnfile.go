@@ -34,7 +34,7 @@ type learnFile struct {
 }
 
 type learnedTool struct {
-	Words []string            `json:"words,omitempty"`
+	Words []string            `json:"words,omitempty"` // written for the file's readers; read, they are derived from the votes
 	Votes map[string][]uint64 `json:"votes"`
 }
 
@@ -73,7 +73,6 @@ func (l *learner) read(r io.Reader) error {
 		return errors.New("the salt is not 32 hexadecimal digits")
 	}
 	votes := map[string]map[string][]uint64{}
-	words := map[string][]string{}
 	pairs := 0
 	for tool, t := range f.Tools {
 		byTerm := map[string][]uint64{}
@@ -87,20 +86,12 @@ func (l *learner) read(r io.Reader) error {
 		if len(byTerm) > 0 {
 			votes[tool] = byTerm
 		}
-		var taught []string
-		for _, w := range t.Words {
-			if len(byTerm[w]) >= l.opts.MinCallers && !slices.Contains(taught, w) && len(taught) < l.keep {
-				taught = append(taught, w) // a word without its votes, or not enough of them, is not learned
-			}
-		}
-		if len(taught) > 0 {
-			words[tool] = taught
-		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	copy(l.salt[:], salt)
-	l.votes, l.words, l.pairs = votes, words, pairs
+	l.votes, l.words, l.pairs = votes, map[string][]string{}, pairs
+	l.relearnAll() // from the votes, by this learner's rules: the file's words are for its readers
 	return nil
 }
 
