@@ -15,6 +15,7 @@ import (
 
 	"github.com/toolgate/toolgate/config"
 	"github.com/toolgate/toolgate/internal/testenv"
+	"github.com/toolgate/toolgate/internal/testenv/oidc"
 	"github.com/toolgate/toolgate/search"
 )
 
@@ -281,16 +282,7 @@ toolgate: {search: {embeddings: {url: "http://127.0.0.1:9/v1"`+tt.field+`}}}
 // search tool learns nothing.
 func TestBuildSearchLearn(t *testing.T) {
 	dir := t.TempDir()
-	var idp *httptest.Server // an issuer's discovery document and keys, for CUSTOM_JWT
-	idp = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Path == "/jwks" {
-			fmt.Fprint(w, `{"keys":[]}`)
-			return
-		}
-		fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q}`, idp.URL, idp.URL+"/jwks")
-	}))
-	defer idp.Close()
+	idp := oidc.Start(t) // the issuer CUSTOM_JWT needs
 	build := func(t *testing.T, search string) *config.Built {
 		t.Helper()
 		f, err := config.Parse([]byte(`
@@ -298,7 +290,7 @@ gateway:
   name: gw
   authorizerType: CUSTOM_JWT
   authorizerConfiguration:
-    customJWTAuthorizer: {discoveryUrl: "`+idp.URL+`/.well-known/openid-configuration", allowedAudience: [gw]}
+    customJWTAuthorizer: {discoveryUrl: "`+idp.DiscoveryURL()+`", allowedAudience: [gw]}
   protocolConfiguration: {mcp: {searchType: SEMANTIC}}
 toolgate: {search: {maxResults: 5`+search+`}}
 `), dir)
