@@ -13,6 +13,8 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"golang.org/x/time/rate"
+
+	"github.com/toolgate/toolgate/internal/every"
 )
 
 // errUnknownKey: the token names a signing key the issuer does not publish.
@@ -99,16 +101,7 @@ func (ks *keyStore) fetch(ctx context.Context) error {
 // refreshEvery fetches the keys every d until ctx is done. A failed fetch
 // keeps the keys held.
 func (ks *keyStore) refreshEvery(ctx context.Context, d time.Duration) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_ = ks.fetch(ctx)
-		}
-	}
+	every.Run(ctx, d, func(ctx context.Context) { _ = ks.fetch(ctx) })
 }
 
 // key returns the signing key a token names: the key with its kid, or the

@@ -20,6 +20,7 @@ import (
 
 	"github.com/toolgate/toolgate"
 	"github.com/toolgate/toolgate/credentials"
+	"github.com/toolgate/toolgate/internal/every"
 	"github.com/toolgate/toolgate/internal/httpx"
 )
 
@@ -431,23 +432,15 @@ func (t *Target) CloseSession(id string) {
 // reap closes the backend sessions of callers idle for IdleTimeout.
 func (t *Target) reap() {
 	defer t.wg.Done()
-	every := max(t.opts.IdleTimeout/4, 10*time.Millisecond)
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-t.ctx.Done():
-			return
-		case <-tick.C:
-		}
+	every.Run(t.ctx, max(t.opts.IdleTimeout/4, 10*time.Millisecond), func(context.Context) {
 		t.mu.Lock()
+		defer t.mu.Unlock()
 		for id, l := range t.links {
 			if l.idleSince(t.opts.IdleTimeout) {
 				t.dropLocked(id)
 			}
 		}
-		t.mu.Unlock()
-	}
+	})
 }
 
 // transport returns a new transport to the server: a new process for a

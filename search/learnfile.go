@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/toolgate/toolgate/internal/every"
 )
 
 // What was learned from callers, kept across restarts
@@ -146,17 +148,8 @@ func (s *Service) writeLearned(ctx context.Context) {
 
 // learnWriter writes the learned-words file every learnWriteEvery while
 // votes are taken, until ctx ends.
-func (s *Service) learnWriter(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.writeLearned(ctx)
-		}
-	}
+func (s *Service) learnWriter(ctx context.Context, interval time.Duration) {
+	every.Run(ctx, interval, s.writeLearned)
 }
 
 // writeFileAtomic writes path with write, through a temporary file in the
