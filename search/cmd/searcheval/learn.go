@@ -68,15 +68,10 @@ func prequential(s *evalset.Set, lp *learnPoint, rank ranking, noise float64) (a
 		ix.EnableLearning(search.LearnOptions{})
 	}
 	ix.Upsert(s.Docs...)
-	key := func(n string) string {
-		if k, ok := s.Key[n]; ok {
-			return k
-		}
-		return n
-	}
-	byKey := map[string][]string{}
+	byKey := map[string][]string{} // the tools of each gold key
 	for _, d := range s.Docs {
-		byKey[key(d.Name)] = append(byKey[key(d.Name)], d.Name)
+		k := s.Keys([]string{d.Name})[0]
+		byKey[k] = append(byKey[k], d.Name)
 	}
 	ranker := rank(ix)
 	qs := slices.Clone(s.Queries)
@@ -84,22 +79,12 @@ func prequential(s *evalset.Set, lp *learnPoint, rank ranking, noise float64) (a
 	agent := rand.New(rand.NewPCG(3, 4))
 	var sumAll, sumSecond float64
 	for i, q := range qs {
-		hits, err := ranker(q.Text)
+		names, err := ranker(q.Text)
 		if err != nil {
 			return 0, 0, fmt.Errorf("%s: %w", s.Name, err)
 		}
-		hits = hits[:min(5, len(hits))]
-		found := map[string]bool{}
-		for _, h := range hits {
-			found[key(h)] = true
-		}
-		got := 0
-		for _, g := range q.Gold {
-			if found[g] {
-				got++
-			}
-		}
-		r := float64(got) / float64(len(q.Gold))
+		hits := s.Keys(names[:min(5, len(names))])
+		r := evalset.Recall5(hits, q.Gold)
 		sumAll += r
 		if i >= len(qs)/2 {
 			sumSecond += r
@@ -111,15 +96,15 @@ func prequential(s *evalset.Set, lp *learnPoint, rank ranking, noise float64) (a
 			if noise > 0 && agent.Float64() < noise {
 				var wrong []string
 				for _, h := range hits[min(1, len(hits)):] {
-					if !slices.Contains(q.Gold, key(h)) {
-						wrong = append(wrong, key(h))
+					if !slices.Contains(q.Gold, h) {
+						wrong = append(wrong, h)
 					}
 				}
 				if len(wrong) > 0 {
 					g = wrong[agent.IntN(len(wrong))]
 				}
 			}
-			if len(hits) > 0 && key(hits[0]) == g {
+			if len(hits) > 0 && hits[0] == g {
 				continue // found first: nothing to learn (as the search tool does)
 			}
 			for _, name := range byKey[g] {

@@ -216,12 +216,7 @@ func printMisses(s *evalset.Set, rank evalset.Ranker, n int) {
 		if err != nil {
 			return
 		}
-		top := got[:min(5, len(got))]
-		for j, g := range top {
-			if k, ok := s.Key[g]; ok {
-				top[j] = k
-			}
-		}
+		top := s.Keys(got[:min(5, len(got))])
 		for _, g := range q.Gold {
 			if !slices.Contains(top, g) {
 				fmt.Printf("MISS %q\n  gold %v\n  got  %v\n", q.Text, q.Gold, top)

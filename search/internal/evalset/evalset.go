@@ -453,14 +453,7 @@ func Evaluate(s *Set, rank Ranker) (Metrics, error) {
 		if err != nil {
 			return m, err
 		}
-		keys := make([]string, len(names))
-		for i, n := range names {
-			keys[i] = n
-			if k, ok := s.Key[n]; ok {
-				keys[i] = k
-			}
-		}
-		r := score(keys, q.Gold)
+		r := score(s.Keys(names), q.Gold)
 		m.R1 += r.r1
 		m.R5 += r.r5
 		m.R10 += r.r10
@@ -478,6 +471,22 @@ func Evaluate(s *Set, rank Ranker) (Metrics, error) {
 	m.P99 = lat[len(lat)*99/100]
 	return m, nil
 }
+
+// Keys returns the gold keys of tool names: Key's, or the name itself.
+func (s *Set) Keys(names []string) []string {
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = n
+		if k, ok := s.Key[n]; ok {
+			keys[i] = k
+		}
+	}
+	return keys
+}
+
+// Recall5 is R@5 of one ranked list of gold keys (see Keys), as Evaluate
+// counts it.
+func Recall5(keys, gold []string) float64 { return score(keys, gold).r5 }
 
 type queryScore struct{ r1, r5, r10, rr, ndcg float64 }
 
