@@ -7,9 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -105,21 +102,17 @@ func (s *Service) readLearned(ctx context.Context) {
 	if path == "" {
 		return
 	}
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	found, err := readFileKept(path, s.ix.learner().read)
+	switch {
+	case !found:
 		s.log.InfoContext(ctx, "search: no learned-words file yet", "file", path)
-		return
+	case err == nil:
+		words, tools := s.ix.learner().counts()
+		s.log.InfoContext(ctx, "search: learned words read", "file", path, "words", words, "tools", tools)
+		s.learnWritten.Store(s.ix.learner().changeCount())
+	default:
+		s.log.WarnContext(ctx, "search: learned-words file not used; learning starts over", "file", path, "err", err)
 	}
-	if err == nil {
-		defer f.Close()
-		if err = s.ix.learner().read(f); err == nil {
-			words, tools := s.ix.learner().counts()
-			s.log.InfoContext(ctx, "search: learned words read", "file", path, "words", words, "tools", tools)
-			s.learnWritten.Store(s.ix.learner().changeCount())
-			return
-		}
-	}
-	s.log.WarnContext(ctx, "search: learned-words file not used; learning starts over", "file", path, "err", err)
 }
 
 // writeLearned writes the index's learner to Options.LearnFile, if set and
@@ -137,7 +130,7 @@ func (s *Service) writeLearned(ctx context.Context) {
 		return
 	}
 	changes, err := writeFileAtomic(path, l.write)
-	s.st.wroteLearned(err)
+	s.st.wrote(&s.st.learnErr, err)
 	if err != nil {
 		s.log.WarnContext(ctx, "search: writing the learned-words file failed", "file", path, "err", err)
 		return
@@ -150,32 +143,6 @@ func (s *Service) writeLearned(ctx context.Context) {
 // votes are taken, until ctx ends.
 func (s *Service) learnWriter(ctx context.Context, interval time.Duration) {
 	every.Run(ctx, interval, s.writeLearned)
-}
-
-// writeFileAtomic writes path with write, through a temporary file in the
-// same folder renamed over it once whole and synced, and returns what
-// write returned.
-func writeFileAtomic[N any](path string, write func(io.Writer) (N, error)) (N, error) {
-	var zero N
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return zero, err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, nothing to remove
-	n, err := write(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return zero, fmt.Errorf("search: writing %s: %w", path, err)
-	}
-	return n, nil
 }
 
 // changeCount is the number of votes l has taken.

@@ -29,15 +29,11 @@ func (st *serviceState) warmed(err error, failures int) {
 	st.mu.Unlock()
 }
 
-func (st *serviceState) wrote(err error) {
+// wrote records how the last write of a kept file ended: of the vectors
+// file (&st.writeErr) or the learned-words file (&st.learnErr).
+func (st *serviceState) wrote(file *error, err error) {
 	st.mu.Lock()
-	st.writeErr = err
-	st.mu.Unlock()
-}
-
-func (st *serviceState) wroteLearned(err error) {
-	st.mu.Lock()
-	st.learnErr = err
+	*file = err
 	st.mu.Unlock()
 }
 

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
 )
 
 // readVectors reads Options.VectorFile, if set, into the hybrid's cache.
@@ -17,20 +15,19 @@ func (s *Service) readVectors(ctx context.Context) {
 	if path == "" {
 		return
 	}
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	n := 0
+	found, err := readFileKept(path, func(r io.Reader) (err error) {
+		n, err = s.hybrid.ReadVectors(ctx, r, s.opts.VectorModel)
+		return err
+	})
+	switch {
+	case !found:
 		s.log.InfoContext(ctx, "search: no vectors file yet; the catalogue is embedded", "file", path)
 		return
-	}
-	if err == nil {
-		defer f.Close()
-		var n int
-		if n, err = s.hybrid.ReadVectors(ctx, f, s.opts.VectorModel); err == nil {
-			s.log.InfoContext(ctx, "search: vectors read", "file", path, "vectors", n)
-			return
-		}
-	}
-	if ctx.Err() != nil {
+	case err == nil:
+		s.log.InfoContext(ctx, "search: vectors read", "file", path, "vectors", n)
+		return
+	case ctx.Err() != nil:
 		return
 	}
 	level := slog.LevelWarn
@@ -51,12 +48,12 @@ func (s *Service) writeVectors(ctx context.Context) {
 	n, err := s.writeVectorFile(ctx, path)
 	if err != nil {
 		if ctx.Err() == nil {
-			s.st.wrote(err)
+			s.st.wrote(&s.st.writeErr, err)
 			s.log.WarnContext(ctx, "search: writing the vectors file failed", "file", path, "err", err)
 		}
 		return
 	}
-	s.st.wrote(nil)
+	s.st.wrote(&s.st.writeErr, nil)
 	s.log.DebugContext(ctx, "search: vectors written", "file", path, "vectors", n)
 }
 
