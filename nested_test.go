@@ -58,6 +58,18 @@ func (t headers) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
+// callPaths are the ways a call reaches the gateway that the nested-call
+// tests run on.
+var callPaths = []struct {
+	name      string
+	opts      Options
+	stateless bool
+}{
+	{"fast path", Options{}, false},
+	{"go-sdk's call path", Options{DisableFastPath: true}, false},
+	{"stateless", Options{Stateless: true, JSONResponse: true}, true},
+}
+
 // auditLine is what TestNestedCallAudit checks of a record.
 func auditLine(r AuditRecord) string {
 	return fmt.Sprintf("%s via=%q subject=%q session=%t addr=%t request=%q %s", r.Tool, r.Via, r.Subject, r.SessionID != "", r.RemoteAddr != "", r.RequestID, r.Outcome)
@@ -70,15 +82,7 @@ func auditLine(r AuditRecord) string {
 // principal, and the application's own, are not. The records of one
 // outer call share its session.
 func TestNestedCallAudit(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		opts      Options
-		stateless bool
-	}{
-		{"fast path", Options{}, false},
-		{"go-sdk's call path", Options{DisableFastPath: true}, false},
-		{"stateless", Options{Stateless: true, JSONResponse: true}, true},
-	} {
+	for _, tc := range callPaths {
 		t.Run(tc.name, func(t *testing.T) {
 			var log auditLog
 			opts := tc.opts
@@ -197,15 +201,7 @@ func (seesCaller) CallTool(_ context.Context, req *CallRequest) (*Result, error)
 // sees of the caller's own call (its headers, its session), on both call
 // paths and stateless; called by the application, neither.
 func TestNestedCallRequest(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		opts      Options
-		stateless bool
-	}{
-		{"fast path", Options{}, false},
-		{"go-sdk's call path", Options{DisableFastPath: true}, false},
-		{"stateless", Options{Stateless: true, JSONResponse: true}, true},
-	} {
+	for _, tc := range callPaths {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := tc.opts
 			gw := mustGateway(t, &opts, seesCaller{})

@@ -22,8 +22,10 @@ import (
 // before calling anything counts a search again: often one whose answer did
 // not hold the tool wanted. Only tool names are kept, never a request's
 // text. A stateless gateway has no sessions: there the caller (its
-// principal) stands for one, when it is not anonymous. Calls in process
-// (Gateway.Call) are not followed.
+// principal) stands for one, when it is not anonymous. The calls followed
+// are those a caller chose: its own, and call_tool's on its behalf (see
+// observeCall); not the application's (Gateway.Call) nor those a tool
+// makes within its call.
 
 // followKey is what a search and the calls after it are followed by: the
 // MCP session or, without one (a stateless gateway), the caller's
