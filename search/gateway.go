@@ -77,10 +77,11 @@ type Options struct {
 	Learn *LearnOptions
 	// LearnFile, with Learn, keeps what was learned across restarts:
 	// Enable reads it (a file that cannot be read is logged and learned
-	// over), and it is written, whole, every minute while callers teach
-	// and at Close. It holds the learned words (stems of request words)
-	// and, to tell callers apart, salted hashes of their identities;
-	// never a request. A Seed that learns is taken over instead.
+	// over), and it is written, whole, every minute while callers teach,
+	// by Service.Forget and at Close. It holds the learned words (stems of
+	// request words; read, they are learned again from the votes) and, to
+	// tell callers apart, salted hashes of their identities; never a
+	// request. A Seed that learns is taken over instead.
 	LearnFile string
 	// MeterProvider, if set, receives the search tool's metrics: searches
 	// by how they were ranked, the embedder's calls, the tools indexed
