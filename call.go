@@ -42,7 +42,11 @@ func (g *Gateway) Call(ctx context.Context, name string, args json.RawMessage) (
 	// something per session (another MCP server's backend session) keeps
 	// the caller's calls there, apart from other callers', and one that
 	// propagates headers sees the caller's.
-	req := &CallRequest{Arguments: args, Session: nestedSession(ob.via), SessionID: ob.sessID, obs: ob}
+	req := &CallRequest{Arguments: args, SessionID: ob.sessID, obs: ob}
+	req.Session, req.Meta = nestedSession(ob.via, e)
+	if req.Session.err == nil {
+		ob.sess, ob.meta = req.Session, req.Meta
+	}
 	if ri := ob.origin(); ri != nil {
 		req.Header = ri.header
 	}

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/testenv"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -274,5 +276,80 @@ func TestNestedCallSpans(t *testing.T) {
 	}
 	if s := attrOf(inner, "mcp.session.id"); s == "" || s != attrOf(outer, "mcp.session.id") || s != cs.ID() {
 		t.Errorf("nested span's session %q, the caller's %q (client's %q)", s, attrOf(outer, "mcp.session.id"), cs.ID())
+	}
+}
+
+// TestNestedCallShares: a tool that uses the session, called within a
+// call whose Session reaches the client, shares it; within one whose
+// Session does not, it cannot reach the client. Within a call the fast
+// path answers with a stream of its own (a relaying tool's), the inner
+// tool may not Elicit, as a relaying tool may not; it may do the rest.
+// Each outer tool calls s___use (sessionTool) and answers what it said.
+func TestNestedCallShares(t *testing.T) {
+	outer := func(gw *Gateway) *FuncTarget {
+		inner := func(ctx context.Context) (string, error) {
+			res, err := gw.Call(ctx, "s___use", nil)
+			if err != nil {
+				return "", err
+			}
+			return textOf(res), nil
+		}
+		return Funcs("o",
+			Func("uses", "Uses the session, and calls s___use", func(ctx context.Context, _ struct{}) (string, error) {
+				return inner(ctx)
+			}).WithSession(),
+			relayTool("relays", func(ctx context.Context, _ *Session) (string, error) { return inner(ctx) }),
+			Func("plain", "Calls s___use", func(ctx context.Context, _ struct{}) (string, error) { return inner(ctx) }),
+		)
+	}
+	const caps = "capabilities: elicitation=true sampling=true"
+	full := []string{"progress: sent", "log: sent", "elicit: accept Ada", "sample: from the model", caps}
+	relayed := []string{"progress: sent", "log: sent", "elicit: toolgate: elicitation: a tool that declares Tool.RelaysSession", "sample: from the model", caps}
+	no := "cannot reach the client unless that call's Session can"
+	unreached := []string{no, no, no, no, caps} // one line each for progress, log, elicit, sample
+	for _, path := range callPaths[:2] {
+		for _, tc := range []struct {
+			tool string
+			want []string
+		}{
+			{"o___uses", full},
+			// go-sdk answers a relaying tool's call when the fast path is off
+			{"o___relays", map[bool][]string{false: relayed, true: full}[path.opts.DisableFastPath]},
+			{"o___plain", unreached},
+		} {
+			t.Run(path.name+" "+tc.tool, func(t *testing.T) {
+				opts := path.opts
+				gw := mustGateway(t, &opts, Funcs("s", sessionTool(true)))
+				if err := gw.AddTarget(context.Background(), outer(gw)); err != nil {
+					t.Fatal(err)
+				}
+				var progress atomic.Int32
+				cs := connect(t, serve(t, gw), &mcp.ClientOptions{
+					ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) { progress.Add(1) },
+					ElicitationHandler: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+						return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"name": "Ada"}}, nil
+					},
+					CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+						return &mcp.CreateMessageResult{Role: "assistant", Model: "m", Content: &mcp.TextContent{Text: "from the model"}}, nil
+					},
+				})
+				params := &mcp.CallToolParams{Name: tc.tool, Arguments: map[string]any{}}
+				params.SetProgressToken("p1")
+				res, err := cs.CallTool(context.Background(), params)
+				if err != nil || res.IsError {
+					t.Fatalf("%v %+v", err, res)
+				}
+				got := strings.Split(textOf(res), "\n")
+				for i, w := range tc.want {
+					if i >= len(got) || !strings.Contains(got[i], w) {
+						t.Errorf("s___use within %s said:\n %s\nwant lines with:\n %s", tc.tool, strings.Join(got, "\n "), strings.Join(tc.want, "\n "))
+						break
+					}
+				}
+				if tc.want[0] == "progress: sent" {
+					testenv.WaitFor(t, "the inner tool's progress", func() bool { return progress.Load() == 1 })
+				}
+			})
+		}
 	}
 }

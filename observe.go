@@ -31,6 +31,8 @@ type observation struct {
 	via    *observation // the call in whose handler this one was made in process (nested.go)
 	sessID string
 	client *mcp.ServerSession // the client's session (go-sdk's), for the capabilities it declared
+	sess   *Session           // the call's Session when it reaches the client, shared by the calls made within it
+	meta   map[string]any     // with sess, the request's _meta, which those calls carry too
 	args   json.RawMessage
 
 	outcome    Outcome

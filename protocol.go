@@ -196,9 +196,15 @@ func (g *Gateway) serveCall(ctx context.Context, cr *mcp.CallToolRequest) (_ *mc
 	ob.entry = e
 	ctx, done := g.requestContext(ctx, cr, ob)
 	defer done()
-	sess := g.session(ctx, e, cr, ri)
+	sess := g.session(ctx, g.cat.Load().sessionEntry(e, cr.Params.Arguments), cr, ri)
 	if sess.relays != nil {
 		defer sess.relays.end() // before go-sdk writes the answer
+	}
+	if sess.err == nil {
+		ob.sess, ob.meta = sess, cr.Params.Meta // for the calls made within this one
+	}
+	if !e.prep.tool.UsesSession {
+		sess = undeclared // built for the tool e calls (Tool.CallsTool)
 	}
 
 	req := &CallRequest{
@@ -239,24 +245,27 @@ func encodeTool(e *entry) ([]byte, error) {
 	return b, nil
 }
 
-// direct reports whether the fast path may answer a call of the tool
-// called name: any tool that does not use the caller's session while it
-// runs (an unknown name too: its answer is an error either way), and any
-// tool at all when the call is quiet (nothing could reach the client while
-// it runs; see fastpath.Config.Direct).
-func (g *Gateway) direct(name string, quiet bool) bool {
+// direct reports whether the fast path may answer the call with params: a
+// call of any tool that does not use the caller's session while it runs
+// (an unknown name too: its answer is an error either way; a tool that
+// calls another by name as that one: callstool.go), and any call at all
+// when it is quiet (nothing could reach the client while it runs; see
+// fastpath.Config.Direct).
+func (g *Gateway) direct(params *mcp.CallToolParamsRaw, quiet bool) bool {
 	if quiet {
 		return true
 	}
-	e := g.cat.Load().byName[name]
+	c := g.cat.Load()
+	e := c.sessionEntry(c.byName[params.Name], params.Arguments)
 	return e == nil || !e.prep.tool.UsesSession
 }
 
-// streams reports whether the fast path may answer a call of the tool
-// called name that can reach the client with an event stream of its own:
+// streams reports whether the fast path may answer the call with params,
+// which can reach the client, with an event stream of its own: a call of
 // a tool that only relays another server's session (Tool.RelaysSession).
-func (g *Gateway) streams(name string) bool {
-	e := g.cat.Load().byName[name]
+func (g *Gateway) streams(params *mcp.CallToolParamsRaw) bool {
+	c := g.cat.Load()
+	e := c.sessionEntry(c.byName[params.Name], params.Arguments)
 	return e != nil && e.prep.tool.UsesSession && e.prep.tool.RelaysSession
 }
 

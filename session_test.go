@@ -2,6 +2,7 @@ package toolgate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -53,8 +54,11 @@ func sessionTool(declare bool) FuncTool {
 // TestSessionFromATool drives a tool that uses the caller's session with
 // the go-sdk client, whose handlers answer elicitation and sampling and
 // record progress and log messages, in every transport mode.
+// sessionWant is what each line of sessionTool's answer holds.
+type sessionWant struct{ progress, log, elicit, sample, caps string }
+
 func TestSessionFromATool(t *testing.T) {
-	type want struct{ progress, log, elicit, sample, caps string }
+	type want = sessionWant
 	full := want{"sent", "sent", "accept Ada", "from the model", "elicitation=true sampling=true"}
 	// Stateless: each request stands alone, and the server cannot ask the
 	// client anything; the client's capabilities come with each request.
@@ -77,77 +81,118 @@ func TestSessionFromATool(t *testing.T) {
 			want{"declares that it uses one with WithSession", "WithSession", "WithSession", "WithSession", "elicitation=false sampling=false"}, false},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			gw := mustGateway(t, &tc.opts, Funcs("s", sessionTool(tc.declare)))
-			var mu sync.Mutex
-			var progress, logs []string
-			copts := &mcp.ClientOptions{
-				ProgressNotificationHandler: func(_ context.Context, r *mcp.ProgressNotificationClientRequest) {
-					mu.Lock()
-					progress = append(progress, fmt.Sprintf("%v/%v %s", r.Params.Progress, r.Params.Total, r.Params.Message))
-					mu.Unlock()
-				},
-				LoggingMessageHandler: func(_ context.Context, r *mcp.LoggingMessageRequest) {
-					mu.Lock()
-					logs = append(logs, fmt.Sprintf("%s %s %v", r.Params.Level, r.Params.Logger, r.Params.Data))
-					mu.Unlock()
-				},
+		for _, through := range []string{"", "fwd"} {
+			name := tc.name
+			if through != "" {
+				name += ", through a tool that calls it (Tool.CallsTool)"
 			}
-			if !tc.noHandlers {
-				copts.ElicitationHandler = func(_ context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-					return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"name": "Ada"}}, nil
-				}
-				copts.CreateMessageHandler = func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
-					return &mcp.CreateMessageResult{Role: "assistant", Model: "m", Content: &mcp.TextContent{Text: "from the model"}}, nil
-				}
-			}
-			cs := connect(t, serve(t, gw), copts)
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			if !tc.opts.Stateless {
-				if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			params := &mcp.CallToolParams{Name: "s___use", Arguments: map[string]any{}}
-			params.SetProgressToken("p1")
-			res, err := cs.CallTool(ctx, params)
-			if err != nil || res.IsError {
-				t.Fatalf("call: %v %+v", err, res)
-			}
-			if tc.declare && gw.fast.Calls() != 0 {
-				t.Errorf("a tool that uses the session was answered by the fast path")
-			}
-			lines := strings.Split(textOf(res), "\n")
-			for i, w := range []string{tc.want.progress, tc.want.log, tc.want.elicit, tc.want.sample, tc.want.caps} {
-				if i >= len(lines) || !strings.Contains(lines[i], w) {
-					t.Errorf("line %d: got %q, want %q", i, lines, w)
-				}
-			}
-			// The client runs its notification handlers on their own: wait
-			// for them (a bounded wait; no notification is a failure).
-			wantLogs := 0
-			if tc.progressSeen && !tc.opts.Stateless {
-				wantLogs = 1
-			}
-			wantProgress := map[bool]int{true: 1}[tc.progressSeen]
-			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-				mu.Lock()
-				n, m := len(progress), len(logs)
-				mu.Unlock()
-				if n >= wantProgress && m >= wantLogs {
-					break
-				}
-			}
+			t.Run(name, func(t *testing.T) {
+				testSessionFromATool(t, tc.opts, tc.noHandlers, tc.declare, tc.progressSeen, through, tc.want)
+			})
+		}
+	}
+}
+
+// forwardTool adds to gw the builtin name, which calls the tool its
+// argument "name" names within its own call (Tool.CallsTool), as the
+// search package's call tool does.
+func forwardTool(t *testing.T, gw *Gateway, name string) {
+	t.Helper()
+	tool := Tool{Name: name, CallsTool: "name",
+		InputSchema: json.RawMessage(`{"type":"object","properties":{"name":{"type":"string"},"arguments":{"type":"object"}},"required":["name"]}`)}
+	err := gw.AddBuiltin(tool, func(ctx context.Context, req *CallRequest) (*Result, error) {
+		var args struct {
+			Name      string          `json:"name"`
+			Arguments json.RawMessage `json:"arguments"`
+		}
+		if err := json.Unmarshal(req.Arguments, &args); err != nil {
+			return nil, err
+		}
+		return gw.Call(ctx, args.Name, args.Arguments)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testSessionFromATool is one case of TestSessionFromATool: the tool
+// called directly, or through the builtin through, which must make no
+// difference to what the tool and the client see.
+func testSessionFromATool(t *testing.T, opts Options, noHandlers, declare, progressSeen bool, through string, want sessionWant) {
+	gw := mustGateway(t, &opts, Funcs("s", sessionTool(declare)))
+	if through != "" {
+		forwardTool(t, gw, through)
+	}
+	var mu sync.Mutex
+	var progress, logs []string
+	copts := &mcp.ClientOptions{
+		ProgressNotificationHandler: func(_ context.Context, r *mcp.ProgressNotificationClientRequest) {
 			mu.Lock()
-			defer mu.Unlock()
-			if len(progress) != wantProgress || wantProgress == 1 && progress[0] != "1/2 half way" {
-				t.Errorf("progress seen by the client: %q", progress)
-			}
-			if len(logs) != wantLogs || wantLogs == 1 && logs[0] != "warning tool careful" {
-				t.Errorf("logs seen by the client: %q", logs)
-			}
-		})
+			progress = append(progress, fmt.Sprintf("%v %v/%v %s", r.Params.ProgressToken, r.Params.Progress, r.Params.Total, r.Params.Message))
+			mu.Unlock()
+		},
+		LoggingMessageHandler: func(_ context.Context, r *mcp.LoggingMessageRequest) {
+			mu.Lock()
+			logs = append(logs, fmt.Sprintf("%s %s %v", r.Params.Level, r.Params.Logger, r.Params.Data))
+			mu.Unlock()
+		},
+	}
+	if !noHandlers {
+		copts.ElicitationHandler = func(_ context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"name": "Ada"}}, nil
+		}
+		copts.CreateMessageHandler = func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+			return &mcp.CreateMessageResult{Role: "assistant", Model: "m", Content: &mcp.TextContent{Text: "from the model"}}, nil
+		}
+	}
+	cs := connect(t, serve(t, gw), copts)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if !opts.Stateless {
+		if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	params := &mcp.CallToolParams{Name: "s___use", Arguments: map[string]any{}}
+	if through != "" {
+		params = &mcp.CallToolParams{Name: through, Arguments: map[string]any{"name": "s___use"}}
+	}
+	params.SetProgressToken("p1")
+	res, err := cs.CallTool(ctx, params)
+	if err != nil || res.IsError {
+		t.Fatalf("call: %v %+v", err, res)
+	}
+	if declare && gw.fast.Calls() != 0 {
+		t.Errorf("a call of a tool that uses the session was answered by the fast path")
+	}
+	lines := strings.Split(textOf(res), "\n")
+	for i, w := range []string{want.progress, want.log, want.elicit, want.sample, want.caps} {
+		if i >= len(lines) || !strings.Contains(lines[i], w) {
+			t.Errorf("line %d: got %q, want %q", i, lines, w)
+		}
+	}
+	// The client runs its notification handlers on their own: wait for
+	// them (a bounded wait; no notification is a failure).
+	wantLogs := 0
+	if progressSeen && !opts.Stateless {
+		wantLogs = 1
+	}
+	wantProgress := map[bool]int{true: 1}[progressSeen]
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n, m := len(progress), len(logs)
+		mu.Unlock()
+		if n >= wantProgress && m >= wantLogs {
+			break
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(progress) != wantProgress || wantProgress == 1 && progress[0] != "p1 1/2 half way" {
+		t.Errorf("progress seen by the client: %q", progress)
+	}
+	if len(logs) != wantLogs || wantLogs == 1 && logs[0] != "warning tool careful" {
+		t.Errorf("logs seen by the client: %q", logs)
 	}
 }
 

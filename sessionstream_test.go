@@ -154,15 +154,23 @@ func TestStreamedRelayMatchesSDK(t *testing.T) {
 					tc.notified = 1
 				}
 			}
-			t.Run(fmt.Sprintf("%s stateless=%v", tc.name, stateless), func(t *testing.T) {
-				streamedMatchesSDK(t, stateless, tc.tool, tc.fail, tc.token, tc.level, tc.want, tc.notified, steps, elicit, visit, logs)
-			})
+			for _, through := range []string{"", "fwd"} {
+				name := fmt.Sprintf("%s stateless=%v", tc.name, stateless)
+				if through != "" {
+					name += ", through a tool that calls it (Tool.CallsTool)"
+				}
+				t.Run(name, func(t *testing.T) {
+					streamedMatchesSDK(t, stateless, through, tc.tool, tc.fail, tc.token, tc.level, tc.want, tc.notified, steps, elicit, visit, logs)
+				})
+			}
 		}
 	}
 }
 
-// streamedMatchesSDK runs one case of TestStreamedRelayMatchesSDK.
-func streamedMatchesSDK(t *testing.T, stateless bool, tool string, fail, token bool, level mcp.LoggingLevel, want string, notified int, tools ...FuncTool) {
+// streamedMatchesSDK runs one case of TestStreamedRelayMatchesSDK: the
+// tool called directly, or through the builtin through (forwardTool),
+// which must make no difference.
+func streamedMatchesSDK(t *testing.T, stateless bool, through, tool string, fail, token bool, level mcp.LoggingLevel, want string, notified int, tools ...FuncTool) {
 	tc := struct {
 		tool     string
 		fail     bool
@@ -177,6 +185,9 @@ func streamedMatchesSDK(t *testing.T, stateless bool, tool string, fail, token b
 			var answers [2]string
 			for i, noFast := range []bool{true, false} {
 				gw := mustGateway(t, &Options{DisableFastPath: noFast, Stateless: stateless}, Funcs("r", tools...))
+				if through != "" {
+					forwardTool(t, gw, through)
+				}
 				rec := &recorder{fail: tc.fail}
 				cs := connect(t, serve(t, gw), rec.options())
 				if tc.level != "" {
@@ -185,6 +196,9 @@ func streamedMatchesSDK(t *testing.T, stateless bool, tool string, fail, token b
 					}
 				}
 				p := &mcp.CallToolParams{Name: "r___" + tc.tool, Arguments: map[string]any{}}
+				if through != "" {
+					p = &mcp.CallToolParams{Name: through, Arguments: map[string]any{"name": p.Name}}
+				}
 				if tc.token {
 					p.SetProgressToken("tok")
 				}

@@ -99,6 +99,16 @@ type Tool struct {
 	// with an event stream of their own, where go-sdk's protocol path
 	// costs about half a millisecond more per call (docs/architecture.md).
 	RelaysSession bool
+	// CallsTool, if set, names the argument (a property of the arguments
+	// object) whose value is the name of a tool this tool calls within its
+	// call, through Gateway.Call with the context its handler received,
+	// as the search package's call tool does. A call of this tool then
+	// takes the path a direct call of the tool named would take, so that
+	// the tool named, if it declares UsesSession, reaches the caller's
+	// client through its CallRequest.Session: progress, log messages,
+	// elicitation and sampling. This tool's own Session is still what its
+	// own UsesSession says.
+	CallsTool string
 }
 
 // CallRequest is one tool call as a target sees it.

@@ -47,16 +47,17 @@ type Config struct {
 	// Server is the implementation go-sdk reports (sessionless results
 	// carry it in _meta).
 	Server *mcp.Implementation
-	// Direct reports whether the tool called name may be answered here:
-	// it needs nothing of the client's session while it runs, or the
-	// call is quiet: nothing could reach the client while it runs (no
-	// progress token; a client that can be asked nothing, no sampling or
-	// elicitation capability, and that asked for no log messages).
-	Direct func(name string, quiet bool) bool
-	// Streams, if set, reports whether a call of the tool called name
-	// that is not Direct may be answered here with an event stream of its
-	// own (stream.go): the tool relays another server's session.
-	Streams func(name string) bool
+	// Direct reports whether the call with params (the tool's name and
+	// arguments) may be answered here: it needs nothing of the client's
+	// session while it runs, or the call is quiet: nothing could reach the
+	// client while it runs (no progress token; a client that can be asked
+	// nothing, no sampling or elicitation capability, and that asked for
+	// no log messages).
+	Direct func(params *mcp.CallToolParamsRaw, quiet bool) bool
+	// Streams, if set, reports whether the call with params, not Direct,
+	// may be answered here with an event stream of its own (stream.go):
+	// the tool relays another server's session.
+	Streams func(params *mcp.CallToolParamsRaw) bool
 	// Call runs one tools/call, as the gateway's handler for it does.
 	Call func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error)
 	// Ended, if set, is told the id of each session Track saw when go-sdk
@@ -373,7 +374,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	var st *Stream
-	if !s.cfg.Direct(req.params.Name, quiet(fs, req.params, s.cfg.JSONResponse)) {
+	if !s.cfg.Direct(req.params, quiet(fs, req.params, s.cfg.JSONResponse)) {
 		if !s.streams(fs, req) {
 			return false // a call that may use the session: go-sdk answers
 		}
@@ -458,7 +459,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request) bool {
 // the client's session, with a stream of its own (stream.go).
 func (s *Server) streams(fs *fastSession, req *fastCallRequest) bool {
 	return (fs != nil || s.cfg.Stateless) && !s.cfg.JSONResponse && s.cfg.Streams != nil &&
-		req.params.Meta[mcp.MetaKeyLogLevel] == nil && s.cfg.Streams(req.params.Name)
+		req.params.Meta[mcp.MetaKeyLogLevel] == nil && s.cfg.Streams(req.params)
 }
 
 // sessionlessVersion is the protocol version of the sessionless form.
