@@ -8,6 +8,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/auth"
+	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
 	"github.com/toolgate/toolgate/search"
 )
@@ -80,5 +82,62 @@ func TestNestedCallCapabilities(t *testing.T) {
 		if c.tool == "up___caps" && !strings.Contains(text(res), `"sampling"`) {
 			t.Errorf("the backend session declares %s: the caller's sampling is lost", text(res))
 		}
+	}
+}
+
+// TestNestedCallReachesClient: a tool of the server called through
+// call_tool reaches the caller's client as a direct call of it does, on
+// the fast path (a stream of the call's own) and on go-sdk's: sampling
+// and elicitation are answered by the caller, progress comes under the
+// caller's token, log messages at the level it set.
+func TestNestedCallReachesClient(t *testing.T) {
+	for _, path := range []struct {
+		name string
+		opts toolgate.Options
+	}{{"fast path", toolgate.Options{}}, {"go-sdk's call path", toolgate.Options{DisableFastPath: true}}} {
+		t.Run(path.name, func(t *testing.T) {
+			_, url := backend(t, nil)
+			opts := path.opts
+			opts.Authorizer = auth.None()
+			gw, gwURL := gatewayWith(t, &opts, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+			withCallTool(t, gw)
+			c := &caller{}
+			cs := connect(t, gwURL, c.options())
+			//lint:ignore SA1019 logging is relayed
+			if err := cs.SetLoggingLevel(callCtx(t), &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, tc := range []struct{ tool, want string }{
+				{"up___ask", "model=blue user=accept/Ada"},
+				{"up___progress", "token=true"},
+				{"up___log", "logged"},
+			} {
+				params := &mcp.CallToolParams{Name: search.DefaultCallToolName, Arguments: viaCallTool(tc.tool)}
+				params.SetProgressToken("caller-token")
+				res, err := cs.CallTool(callCtx(t), params)
+				if err != nil || res.IsError || text(res) != tc.want {
+					t.Fatalf("%s through call_tool: %v %+v", tc.tool, err, res)
+				}
+			}
+			// go-sdk's client hands notifications to their handler on its own.
+			testenv.WaitFor(t, "3 progress notifications and a log message", func() bool {
+				c.mu.Lock()
+				defer c.mu.Unlock()
+				return len(c.progress) == 3 && len(c.logs) == 1
+			})
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if got := strings.Join(c.asked, "; "); got != "sampling; elicitation: Your name?" {
+				t.Errorf("the caller was asked: %s", got)
+			}
+			for i, p := range c.progress {
+				if p.ProgressToken != "caller-token" || p.Progress != float64(i+1) {
+					t.Errorf("progress %d: %s", i, jsonOf(t, p))
+				}
+			}
+			if l := c.logs[0]; l.Level != "warning" || jsonOf(t, l.Data) != `{"msg":"careful"}` {
+				t.Errorf("log: %s", jsonOf(t, l))
+			}
+		})
 	}
 }

@@ -475,6 +475,9 @@ func (s *Service) callTool() toolgate.Tool {
   "required": ["name"],
   "additionalProperties": false
 }`),
+		// The tool named reaches the caller's client as a direct call
+		// of it would: progress, log messages, elicitation, sampling.
+		CallsTool: "name",
 	}
 }
 
