@@ -219,6 +219,9 @@ func (f *File) gatewayOptions(ctx context.Context, logger *slog.Logger) (toolgat
 		l = &Local{}
 	}
 	o.Stateless, o.JSONResponse = l.Stateless, l.JSONResponse
+	if l.Search != nil {
+		o.ListBuiltinsOnly = l.Search.ListBuiltinsOnly
+	}
 	if lim := l.Limits; lim != nil {
 		if lim.MaxBodyBytes != nil {
 			o.MaxBodyBytes = *lim.MaxBodyBytes

@@ -199,6 +199,9 @@ func (f *File) checkSearch(p *problems, s *Search) {
 	if s.MaxResults < 0 {
 		p.errorf(join(path, "maxResults"), "must not be negative")
 	}
+	if s.ListBuiltinsOnly && !s.CallTool {
+		p.errorf(join(path, "listBuiltinsOnly"), "needs callTool: clients would list the search tool alone, and no tool to call what it finds")
+	}
 	if l := s.Learn; l != nil {
 		if l.MinCallers < 0 {
 			p.errorf(join(path, "learn.minCallers"), "must not be negative")

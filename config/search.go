@@ -18,6 +18,7 @@ func (f *File) searchOptions(logger *slog.Logger) *search.Options {
 		return o
 	}
 	o.MaxResults = l.Search.MaxResults
+	o.CallTool = l.Search.CallTool
 	if lr := l.Search.Learn; lr != nil {
 		o.Learn = &search.LearnOptions{MinCallers: lr.MinCallers}
 		o.LearnFile = lr.File

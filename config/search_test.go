@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/toolgate/toolgate/config"
 	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/internal/testenv/oidc"
@@ -102,6 +104,58 @@ targets:
               - {name: send_email, description: Sends an email, inputSchema: {type: object}}
     credentialProviderConfigurations: [{credentialProviderType: GATEWAY_IAM_ROLE}]
 `
+
+// TestBuildSearchCallTool: toolgate.search.callTool adds call_tool, and
+// listBuiltinsOnly makes an MCP client's tools/list show it and the search
+// tool alone; the tools found stay callable through it.
+func TestBuildSearchCallTool(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	for _, tc := range []struct {
+		local  string
+		listed string
+	}{
+		{"", "tools___convert_currency tools___get_forecast tools___send_email x_amz_bedrock_agentcore_search"},
+		{"toolgate: {search: {callTool: true}}", "call_tool tools___convert_currency tools___get_forecast tools___send_email x_amz_bedrock_agentcore_search"},
+		{"toolgate: {search: {callTool: true, listBuiltinsOnly: true}}", "call_tool x_amz_bedrock_agentcore_search"},
+	} {
+		t.Run(tc.local, func(t *testing.T) {
+			f, err := config.Parse([]byte(searchTools+tc.local), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, gw := build(t, f, nil)
+			srv := httptest.NewServer(gw)
+			t.Cleanup(srv.Close)
+			ctx := context.Background()
+			cs, err := mcp.NewClient(&mcp.Implementation{Name: "t", Version: "0"}, nil).Connect(ctx, &mcp.StreamableClientTransport{Endpoint: srv.URL}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cs.Close()
+			var listed []string
+			for tool, err := range cs.Tools(ctx, nil) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				listed = append(listed, tool.Name)
+			}
+			if got := strings.Join(listed, " "); got != tc.listed {
+				t.Errorf("tools/list: %s, want %s", got, tc.listed)
+			}
+			if !strings.Contains(tc.local, "callTool") {
+				return
+			}
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: search.DefaultCallToolName,
+				Arguments: map[string]any{"name": search.DefaultToolName, "arguments": map[string]any{"query": "send an email"}}})
+			if err != nil || res.IsError || !strings.Contains(testenv.Text(res), "tools___send_email") {
+				t.Errorf("a search through call_tool: %v %s", err, testenv.Text(res))
+			}
+		})
+	}
+}
 
 // TestBuildSearch: toolgate.search tunes the search tool; with an
 // embeddings API it ranks by meaning too, sending the file's model,

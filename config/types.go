@@ -474,6 +474,14 @@ type Search struct {
 	// MaxResults is the most tools one search returns: the default and
 	// the cap of the search tool's limit argument; default 10.
 	MaxResults int `yaml:"maxResults"`
+	// CallTool adds the call tool, call_tool, which calls any tool by
+	// name with its arguments (search.Options.CallTool).
+	CallTool bool `yaml:"callTool"`
+	// ListBuiltinsOnly, with CallTool, makes tools/list show only the
+	// search tool and call_tool, however large the catalogue
+	// (toolgate.Options.ListBuiltinsOnly); every tool stays callable by
+	// name.
+	ListBuiltinsOnly bool `yaml:"listBuiltinsOnly"`
 	// Embeddings, when set, ranks tools by hybrid lexical and semantic
 	// ranking with an embedding model behind an OpenAI-compatible API
 	// (search.OpenAIEmbedder, search.Hybrid); without it the embedded
