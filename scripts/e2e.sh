@@ -146,7 +146,7 @@ check "everything/stdio" everything_check "$URL"
 eport=$(( 20000 + RANDOM % 20000 ))
 PORT=$eport "${EVERYTHING[@]}" streamableHttp >"$WORK/everything.log" 2>&1 &
 PIDS+=($!)
-wait_for everything "$WORK/everything.log" "running on port"
+wait_for everything "$WORK/everything.log" "listening on port"
 start "everything-http" env TOOLGATE_ADDR=127.0.0.1:0 TOOLGATE_TARGET_NAME=everything \
   TOOLGATE_MCP_URL="http://127.0.0.1:$eport/mcp" "$WORK/mcpserver"
 check "everything/streamable-http" everything_check "$URL"
@@ -173,6 +173,32 @@ sessions_check() { # the listing's process and one per session: at least two
 }
 check "everything/standalone-stdio-per-session" everything_check "$URL"
 check "everything/standalone-stdio-processes" sessions_check
+
+# Find and call: the standalone gateway with the same server, listing the
+# search tool and call_tool alone. The TypeScript client finds the server's
+# long-running tool by searching and calls it through call_tool; the
+# server's progress reaches the client under the client's own token.
+cat >"$WORK/findcall.yaml" <<EOF
+gateway: {name: local, authorizerType: NONE, protocolConfiguration: {mcp: {searchType: SEMANTIC}}}
+targets:
+  - name: everything
+    targetConfiguration:
+      mcp:
+        mcpServer:
+          command: ["${EVERYTHING[0]}", "${EVERYTHING[1]}", stdio]
+toolgate:
+  search: {callTool: true, listBuiltinsOnly: true}
+EOF
+start "standalone-find-call" "$WORK/toolgate" serve --config "$WORK/findcall.yaml" --addr 127.0.0.1:0
+find_call_check() { # find_call_check URL
+  local out
+  out=$("$MCP/client.sh" "$1" --tool x_amz_bedrock_agentcore_search --args '{"query":"long running operation with progress"}') || { echo "$out"; return 1; }
+  contains "$out" "tools/list: 2 tool(s) in 1 page(s): call_tool, x_amz_bedrock_agentcore_search" 'everything___trigger-long-running-operation' || return 1
+  out=$("$MCP/client.sh" "$1" --progress --tool call_tool \
+    --args '{"name":"everything___trigger-long-running-operation","arguments":{"duration":0.3,"steps":3}}') || { echo "$out"; return 1; }
+  contains "$out" 'progress: {"progress":1,"total":3}' 'progress: {"progress":3,"total":3}' 'Long running operation completed'
+}
+check "everything/find-and-call-progress" find_call_check "$URL"
 
 echo "e2e: $pass passed, $fail failed"
 (( fail == 0 ))

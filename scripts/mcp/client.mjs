@@ -5,10 +5,11 @@
 // prompt and resource, gets the first prompt and reads the first resource.
 // With --sample ANSWER it declares sampling and answers every
 // sampling/createMessage with ANSWER as the model's text, or, when ANSWER
-// is "error:MESSAGE", with a JSON-RPC error of MESSAGE.
+// is "error:MESSAGE", with a JSON-RPC error of MESSAGE. With --progress the
+// call asks for progress (a progressToken) and prints each notification.
 // Exit status 0 on success.
 //
-//   node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS] [--offers] [--sample ANSWER]
+//   node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS] [--offers] [--sample ANSWER] [--progress]
 //
 // Run through scripts/mcp/client.sh, which uses the Node and SDK that
 // scripts/setup/mcp.sh installs.
@@ -30,9 +31,12 @@ const sample = flag("--sample", null);
 const offersAt = args.indexOf("--offers");
 const offers = offersAt >= 0;
 if (offers) args.splice(offersAt, 1);
+const progressAt = args.indexOf("--progress");
+const progress = progressAt >= 0;
+if (progress) args.splice(progressAt, 1);
 const [url, token] = args;
 if (!url) {
-  console.error("usage: node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS] [--offers] [--sample ANSWER]");
+  console.error("usage: node client.mjs URL [TOKEN] [--tool NAME] [--args JSON] [--watch SECONDS] [--offers] [--sample ANSWER] [--progress]");
   process.exit(2);
 }
 
@@ -73,7 +77,8 @@ try {
 
   if (tool) {
     const a = toolArgs ?? {};
-    const res = await client.callTool({ name: tool, arguments: a });
+    const options = progress ? { onprogress: (p) => console.log(`progress: ${JSON.stringify(p)}`) } : undefined;
+    const res = await client.callTool({ name: tool, arguments: a }, undefined, options);
     console.log(`tools/call ${tool} ${JSON.stringify(a)} -> ${JSON.stringify(res)}`);
     if (res.isError) process.exitCode = 1;
   }
