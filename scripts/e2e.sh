@@ -153,16 +153,20 @@ check "everything/streamable-http" everything_check "$URL"
 
 # The standalone gateway with the same server as a command in its
 # configuration file (the local extension), a process per client session.
-cat >"$WORK/stdio.yaml" <<EOF
-gateway: {name: local, authorizerType: NONE}
+# everything_config FILE GATEWAY MCPSERVER TOOLGATE: a configuration file
+# with the reference server as a command target (YAML flow values).
+everything_config() {
+  cat >"$1" <<EOF
+gateway: $2
 targets:
   - name: everything
-    targetConfiguration:
-      mcp:
-        mcpServer:
-          command: ["${EVERYTHING[0]}", "${EVERYTHING[1]}", stdio]
-          processPerSession: true
+    targetConfiguration: {mcp: {mcpServer: $3}}
+toolgate: $4
 EOF
+}
+EVERYTHING_COMMAND="[\"${EVERYTHING[0]}\", \"${EVERYTHING[1]}\", stdio]"
+everything_config "$WORK/stdio.yaml" "{name: local, authorizerType: NONE}" \
+  "{command: $EVERYTHING_COMMAND, processPerSession: true}" "{}"
 start "standalone-stdio" "$WORK/toolgate" serve --config "$WORK/stdio.yaml" --addr 127.0.0.1:0
 sessions_check() { # the listing's process and one per session: at least two
   for _ in $(seq 50); do
@@ -178,17 +182,8 @@ check "everything/standalone-stdio-processes" sessions_check
 # search tool and call_tool alone. The TypeScript client finds the server's
 # long-running tool by searching and calls it through call_tool; the
 # server's progress reaches the client under the client's own token.
-cat >"$WORK/findcall.yaml" <<EOF
-gateway: {name: local, authorizerType: NONE, protocolConfiguration: {mcp: {searchType: SEMANTIC}}}
-targets:
-  - name: everything
-    targetConfiguration:
-      mcp:
-        mcpServer:
-          command: ["${EVERYTHING[0]}", "${EVERYTHING[1]}", stdio]
-toolgate:
-  search: {callTool: true, listBuiltinsOnly: true}
-EOF
+everything_config "$WORK/findcall.yaml" "{name: local, authorizerType: NONE, protocolConfiguration: {mcp: {searchType: SEMANTIC}}}" \
+  "{command: $EVERYTHING_COMMAND}" "{search: {callTool: true, listBuiltinsOnly: true}}"
 start "standalone-find-call" "$WORK/toolgate" serve --config "$WORK/findcall.yaml" --addr 127.0.0.1:0
 find_call_check() { # find_call_check URL
   local out
