@@ -22,6 +22,7 @@ import (
 	"github.com/toolgate/toolgate/internal/testenv"
 	"github.com/toolgate/toolgate/mcpserver"
 	"github.com/toolgate/toolgate/mcpserver/internal/testserver"
+	"github.com/toolgate/toolgate/search"
 )
 
 // TestProxiedUnchanged: the gateway publishes the server's tools, every
@@ -154,37 +155,55 @@ func testSessionRelayed(t *testing.T, noFast bool) {
 }
 
 // TestCancelReachesServer: the caller cancelling its call cancels the
-// server's.
+// server's, whether it called the server's tool directly or through
+// call_tool, with or without a progress token (which takes call_tool's
+// call to the fast path's stream or to go-sdk).
 func TestCancelReachesServer(t *testing.T) {
 	started, cancelled := make(chan struct{}, 1), make(chan error, 1)
 	_, url := backend(t, &testserver.Hooks{
 		Blocking:  func() { started <- struct{}{} },
 		Cancelled: func(why error) { cancelled <- why },
 	})
-	_, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	gw, gwURL := gateway(t, newTarget(t, mcpserver.Options{Name: "up", URL: url}))
+	withCallTool(t, gw)
 	cs := connect(t, gwURL, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "up___block", Arguments: map[string]any{}})
-		errc <- err
-	}()
-	select {
-	case <-started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server's tool did not start")
-	}
-	cancel()
-	select {
-	case why := <-cancelled:
-		if !errors.Is(why, context.Canceled) {
-			t.Fatalf("the server's call ended with %v", why)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server's call was not cancelled")
-	}
-	if err := <-errc; err == nil {
-		t.Fatal("the cancelled call succeeded")
+	for _, tc := range []struct {
+		name   string
+		params *mcp.CallToolParams
+		token  bool
+	}{
+		{"direct", &mcp.CallToolParams{Name: "up___block", Arguments: map[string]any{}}, false},
+		{"through call_tool", &mcp.CallToolParams{Name: search.DefaultCallToolName, Arguments: viaCallTool("up___block")}, false},
+		{"through call_tool, a progress token", &mcp.CallToolParams{Name: search.DefaultCallToolName, Arguments: viaCallTool("up___block")}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.token {
+				tc.params.SetProgressToken("p")
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			errc := make(chan error, 1)
+			go func() {
+				_, err := cs.CallTool(ctx, tc.params)
+				errc <- err
+			}()
+			select {
+			case <-started:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server's tool did not start")
+			}
+			cancel()
+			select {
+			case why := <-cancelled:
+				if !errors.Is(why, context.Canceled) {
+					t.Fatalf("the server's call ended with %v", why)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server's call was not cancelled")
+			}
+			if err := <-errc; err == nil {
+				t.Fatal("the cancelled call succeeded")
+			}
+		})
 	}
 }
 
