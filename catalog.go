@@ -149,7 +149,7 @@ func (g *Gateway) AddBuiltin(t Tool, fn CallFunc) error {
 	g.builtins[t.Name] = p
 	g.rebuildLocked()
 	g.mu.Unlock()
-	g.changed()
+	g.changed(true)
 	return nil
 }
 
@@ -276,10 +276,17 @@ func toMCPTool(name string, t *Tool) *mcp.Tool {
 // never listed or callable.
 var sentinelSchema = json.RawMessage(`{"type":"object"}`)
 
-func (g *Gateway) changed() {
-	g.server.AddTool(&mcp.Tool{Name: "toolgate.list-changed", InputSchema: sentinelSchema}, func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		return nil, errors.New("not callable")
-	})
+// changed tells the catalogue's watchers that it changed, and every
+// session that tools/list changed, unless what changed is a target's tools
+// and tools/list shows builtins only (ListBuiltinsOnly): what clients list
+// is then the same, and a large catalogue's changes would otherwise send
+// every session notifications for nothing.
+func (g *Gateway) changed(builtin bool) {
+	if builtin || !g.opts.ListBuiltinsOnly {
+		g.server.AddTool(&mcp.Tool{Name: "toolgate.list-changed", InputSchema: sentinelSchema}, func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return nil, errors.New("not callable")
+		})
+	}
 	for _, w := range g.watchers.list() {
 		w()
 	}

@@ -323,7 +323,7 @@ func (g *Gateway) RemoveTarget(name string) bool {
 	}
 	g.mu.Unlock()
 	if ok {
-		g.changed()
+		g.changed(false)
 		if ts.offersFP != ([32]byte{}) {
 			g.offersChanged()
 		}
@@ -385,7 +385,7 @@ func (g *Gateway) Refresh(ctx context.Context, name string) error {
 		return fmt.Errorf("toolgate: target %q: listing tools: %w", name, err)
 	}
 	if changed {
-		g.changed()
+		g.changed(false)
 	}
 	if offersChanged {
 		g.offersChanged()

@@ -140,3 +140,39 @@ func TestListChangedNotifications(t *testing.T) {
 		t.Fatalf("after remove: %d tools", len(res.Tools))
 	}
 }
+
+// TestListChangedBuiltinsOnly: with ListBuiltinsOnly, a target's change
+// changes nothing a client lists, and sends it no tools/list_changed; a
+// builtin added does.
+func TestListChangedBuiltinsOnly(t *testing.T) {
+	gw := mustGateway(t, &Options{ListBuiltinsOnly: true}, mathTarget())
+	changed := make(chan struct{}, 10)
+	cs := connect(t, serve(t, gw), &mcp.ClientOptions{
+		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { changed <- struct{}{} },
+	})
+	ctx := context.Background()
+	extra := Funcs("clock", Func("now", "Now", func(context.Context, struct{}) (string, error) { return "t", nil }))
+	if err := gw.AddTarget(ctx, extra); err != nil {
+		t.Fatal(err)
+	}
+	if !gw.RemoveTarget("clock") {
+		t.Fatal("RemoveTarget = false")
+	}
+	// go-sdk sends a change 10 ms after the last; give it far longer.
+	select {
+	case <-changed:
+		t.Fatal("tools/list_changed for a target's change, with builtins listed only")
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := gw.AddBuiltin(Tool{Name: "find"}, func(context.Context, *CallRequest) (*Result, error) { return TextResult("x"), nil }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-changed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no tools/list_changed after AddBuiltin")
+	}
+	if res, err := cs.ListTools(ctx, nil); err != nil || len(res.Tools) != 1 || res.Tools[0].Name != "find" {
+		t.Fatalf("tools/list: %v %v", res, err)
+	}
+}

@@ -95,6 +95,8 @@ type Options struct {
 	// ListBuiltinsOnly makes tools/list show only builtin tools (see
 	// AddBuiltin); target tools stay callable by name. This keeps a client's
 	// context small when the catalogue is huge and a builtin finds tools.
+	// Changes to targets' tools then send clients no
+	// notifications/tools/list_changed: what they list is the same.
 	ListBuiltinsOnly bool
 
 	// DisableFastPath answers every request through go-sdk. By default the
