@@ -166,11 +166,17 @@ func ExampleIndex_Forget() {
 	ix.EnableLearning(search.LearnOptions{})
 	ix.Learn("cheap mortgage", "homes___rent", "mallory")
 	ix.Learn("cheap mortgage", "homes___rent", "trudy")
-	fmt.Println(ix.Learned()["homes___rent"])
-	fmt.Println(ix.Forget("homes___rent", "mortgages"))
-	fmt.Println(ix.Learned()["homes___rent"])
+	learned := func() {
+		for _, w := range ix.Learned()["homes___rent"] {
+			fmt.Printf("%s, taught by %d callers\n", w.Word, w.Callers)
+		}
+	}
+	learned()
+	fmt.Println("forgotten:", ix.Forget("homes___rent", "mortgages"))
+	learned()
 	// Output:
-	// [{cheap 2} {mortgag 2}]
-	// [mortgag]
-	// [{cheap 2}]
+	// cheap, taught by 2 callers
+	// mortgag, taught by 2 callers
+	// forgotten: [mortgag]
+	// cheap, taught by 2 callers
 }

@@ -26,8 +26,8 @@ func (ix *Index) feedback(st *scoreState, q []queryTerm, opts *SearchOptions) {
 	for _, h := range top {
 		for _, id := range ix.docs[ix.byName[h.Name]].terms {
 			df := len(ix.postings[id])
-			if df < 2 || weight[id] == inQueryWeight {
-				continue
+			if df < 2 || weight[id] == inQueryWeight || isScoped(ix.terms[id]) {
+				continue // scoped terms: another scope's, or the request's own
 			}
 			if weight[id] == 0 { // idf is positive: a term seen before has a weight
 				cands = append(cands, termWeight{id: id})

@@ -312,7 +312,7 @@ func (s *Service) followCall(ctx context.Context, session string, p *toolgate.Pr
 		return
 	}
 	s.metrics.followed(ctx, rank)
-	if request != "" && rank != rankFirst && !p.Anonymous() && s.ix.teach(request, tool, p.ID()) {
+	if request != "" && rank != rankFirst && !p.Anonymous() && s.ix.teach("", request, tool, p.ID()) {
 		s.learnQ.add(tool) // indexed off the call path (learnqueue.go)
 	}
 }

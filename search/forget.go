@@ -16,6 +16,9 @@ type LearnedWord struct {
 	// Word is the term as the index holds it: lower case, stemmed
 	// ("apart" for apartment, apartments).
 	Word string `json:"word"`
+	// Scope is the scope it was learned within (Index.LearnScoped), ""
+	// for a word every search finds.
+	Scope string `json:"scope,omitempty"`
 	// Callers is how many distinct callers taught it (at most 16 are
 	// counted).
 	Callers int `json:"callers"`
@@ -34,7 +37,8 @@ func (ix *Index) Learned() map[string][]LearnedWord {
 	for tool, words := range l.words {
 		lw := make([]LearnedWord, len(words))
 		for i, w := range words {
-			lw[i] = LearnedWord{Word: w, Callers: len(l.votes[tool][w])}
+			scope, word := splitScoped(w)
+			lw[i] = LearnedWord{Word: word, Scope: scope, Callers: len(l.votes[tool][w])}
 		}
 		out[tool] = lw
 	}
@@ -45,10 +49,11 @@ func (ix *Index) Learned() map[string][]LearnedWord {
 // them, so that MinCallers distinct callers must teach a word again before
 // it is learned; given no words, it forgets all the tool's words and
 // votes. A word is matched as learned ("apart") or as written
-// ("apartments", after the index's text handling). The change is searched
-// at once. Forget returns the learned words it removed (a word taught by
-// too few callers to be learned yet is forgotten without being counted).
-// Without EnableLearning it does nothing.
+// ("apartments", after the index's text handling), in every scope it was
+// learned within. The change is searched at once. Forget returns the
+// learned words it removed, each once (a word taught by too few callers to
+// be learned yet is forgotten without being counted). Without
+// EnableLearning it does nothing.
 func (ix *Index) Forget(tool string, words ...string) []string {
 	l := ix.learner()
 	if l == nil {
@@ -78,7 +83,7 @@ func (l *learner) forget(tool string, terms []string) (removed []string, changed
 	byTerm := l.votes[tool]
 	before := l.words[tool]
 	for t := range byTerm {
-		if len(terms) == 0 || slices.Contains(terms, t) {
+		if _, word := splitScoped(t); len(terms) == 0 || slices.Contains(terms, word) {
 			delete(byTerm, t)
 			l.pairs--
 			l.changes++
@@ -92,11 +97,12 @@ func (l *learner) forget(tool string, terms []string) (removed []string, changed
 	}
 	for _, t := range before {
 		if _, ok := byTerm[t]; !ok {
-			removed = append(removed, t)
+			_, word := splitScoped(t)
+			removed = append(removed, word)
 		}
 	}
 	slices.SortFunc(removed, cmp.Compare)
-	return removed, true
+	return slices.Compact(removed), true
 }
 
 // Learned returns what the search tool learned from callers

@@ -195,7 +195,7 @@ func (h *Hybrid) Search(ctx context.Context, query string, opts *SearchOptions) 
 		filter = opts.Filter
 	}
 	cand := max(h.opts.Candidates, limit)
-	lex := h.ix.Search(query, &SearchOptions{Limit: cand, Filter: filter})
+	lex := h.ix.Search(query, &SearchOptions{Limit: cand, Filter: filter, Scope: opts.scope()})
 	lexical := func(err error) *Result {
 		return &Result{Hits: lex[:min(limit, len(lex))], Mode: ModeLexical, Fallback: err}
 	}

@@ -45,6 +45,17 @@ type SearchOptions struct {
 	// to show a caller only the tools it may call. A hybrid search over
 	// a large catalogue calls it from several goroutines at once.
 	Filter func(name string) bool
+	// Scope, if set, searches with the words callers taught within it
+	// (Index.LearnScoped) as well as those every caller taught: a
+	// tenant's, say. A search without it sees no scope's words.
+	Scope string
+}
+
+func (o *SearchOptions) scope() string {
+	if o == nil {
+		return ""
+	}
+	return o.Scope
 }
 
 func (o *SearchOptions) limit() int {
@@ -368,7 +379,7 @@ func (ix *Index) upsertLocked(p *preparedDoc) (changed bool) {
 			ix.termID[t] = id
 			ix.terms = append(ix.terms, t)
 			ix.postings = append(ix.postings, nil)
-			if len(t) >= prefixLen {
+			if len(t) >= prefixLen && !isScoped(t) {
 				ix.prefixes[t[:prefixLen]] = append(ix.prefixes[t[:prefixLen]], id)
 			}
 		}
@@ -774,6 +785,7 @@ func (ix *Index) rank(q []queryTerm, k int, opts *SearchOptions, memo map[string
 	st := ix.newState()
 	defer ix.scratch.Put(st)
 	ix.score(st, q, memo)
+	ix.scoreScoped(st, q, opts.scope())
 	if ix.p.PRFDocs > 0 && ix.p.PRFW > 0 && !ix.p.Plain {
 		ix.feedback(st, q, opts)
 	}

@@ -101,9 +101,10 @@ func (l *learner) vote(tool string, terms []string, caller string) (changed bool
 	return l.relearn(tool)
 }
 
-// relearn sets tool's learned terms from its votes: the l.keep terms
-// taught by at least MinCallers callers, most taught first. It reports
-// whether they changed. l.mu is held.
+// relearn sets tool's learned terms from its votes: within each scope
+// (learnscope.go), the l.keep terms taught by at least MinCallers
+// callers, most taught first. It reports whether they changed. l.mu is
+// held.
 func (l *learner) relearn(tool string) bool {
 	byTerm := l.votes[tool]
 	var taught []string
@@ -115,7 +116,12 @@ func (l *learner) relearn(tool string) bool {
 	slices.SortFunc(taught, func(a, b string) int {
 		return cmp.Or(cmp.Compare(len(byTerm[b]), len(byTerm[a])), strings.Compare(a, b))
 	})
-	taught = taught[:min(len(taught), l.keep)]
+	kept := map[string]int{}
+	taught = slices.DeleteFunc(taught, func(t string) bool {
+		scope, _ := splitScoped(t)
+		kept[scope]++
+		return kept[scope] > l.keep
+	})
 	if slices.Equal(taught, l.words[tool]) {
 		return false
 	}
@@ -176,17 +182,25 @@ func (ix *Index) learner() *learner {
 // reports whether the tool's learned words changed. Without
 // EnableLearning, for an unknown tool or an empty caller it does nothing.
 func (ix *Index) Learn(request, tool, caller string) bool {
-	if !ix.teach(request, tool, caller) {
+	return ix.LearnScoped("", request, tool, caller)
+}
+
+// LearnScoped is Learn within scope (a tenant, say): the words it learns
+// are found only by searches within the same scope (SearchOptions.Scope);
+// distinct callers are counted, and words kept, within each scope. An
+// empty scope is Learn's: words every search finds.
+func (ix *Index) LearnScoped(scope, request, tool, caller string) bool {
+	if !ix.teach(scope, request, tool, caller) {
 		return false
 	}
 	ix.applyLearned([]string{tool})
 	return true
 }
 
-// teach counts caller's vote, as Learn does, and reports whether the
-// tool's learned words changed; they are searched once applyLearned has
-// indexed them.
-func (ix *Index) teach(request, tool, caller string) bool {
+// teach counts caller's vote within scope, as LearnScoped does, and
+// reports whether the tool's learned words changed; they are searched once
+// applyLearned has indexed them.
+func (ix *Index) teach(scope, request, tool, caller string) bool {
 	ix.mu.RLock()
 	l := ix.learn
 	_, known := ix.byName[tool]
@@ -194,7 +208,11 @@ func (ix *Index) teach(request, tool, caller string) bool {
 	if l == nil || !known || caller == "" {
 		return false
 	}
-	return l.vote(tool, ix.learnTerms(request), caller)
+	terms := ix.learnTerms(request)
+	for i, t := range terms {
+		terms[i] = scopedTerm(scope, t)
+	}
+	return l.vote(tool, terms, caller)
 }
 
 // applyLearned indexes the tools' latest learned words, refreshing the

@@ -37,11 +37,11 @@ func fusionGrid() []search.HybridOptions {
 
 // hybridRanker ranks with ix fused with emb by opts; an embedder failure
 // is an error.
-func hybridRanker(ix *search.Index, emb search.Embedder, opts search.HybridOptions, timeout time.Duration) evalset.Ranker {
+func hybridRanker(ix *search.Index, emb search.Embedder, opts search.HybridOptions, timeout time.Duration, scope string) evalset.Ranker {
 	opts.Timeout, opts.RetryAfter = timeout, -1
 	h := search.NewHybrid(ix, emb, &opts)
 	return func(q string) ([]string, error) {
-		res, err := h.Search(context.Background(), q, nil)
+		res, err := h.Search(context.Background(), q, &search.SearchOptions{Scope: scope})
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +87,7 @@ func losoHybrid(w io.Writer, dir string, thin int, emb search.Embedder, timeout 
 		return parallel(len(todo), func(i int) error {
 			k := todo[i]
 			s := k.set
-			m, err := evalset.Evaluate(s, hybridRanker(indexed(s, mustParams(k.lex)), emb, k.o, timeout))
+			m, err := evalset.Evaluate(s, hybridRanker(indexed(s, mustParams(k.lex)), emb, k.o, timeout, ""))
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.Name, err)
 			}

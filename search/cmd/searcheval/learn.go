@@ -41,13 +41,25 @@ func learnGrid() []learnPoint {
 	return grid
 }
 
-// ranking makes the ranker of an index: lexical (the index alone) or
-// hybrid (the index fused with a model's vectors).
-type ranking func(ix *search.Index) evalset.Ranker
+// ranking makes the ranker of an index, searching within scope (""
+// for none): lexical (the index alone) or hybrid (the index fused with a
+// model's vectors).
+type ranking func(ix *search.Index, scope string) evalset.Ranker
 
 // lexical ranks by the index alone.
-func lexical(ix *search.Index) evalset.Ranker {
-	return func(q string) ([]string, error) { return names(ix.Search(q, &search.SearchOptions{Limit: 5})), nil }
+func lexical(ix *search.Index, scope string) evalset.Ranker {
+	return func(q string) ([]string, error) {
+		return names(ix.Search(q, &search.SearchOptions{Limit: 5, Scope: scope})), nil
+	}
+}
+
+// teaching is how the callers of a prequential run teach: noise is the
+// share of calls after a search that go to a wrong tool of its answer,
+// scope the one they teach and search within ("": every caller's words,
+// Index.Learn).
+type teaching struct {
+	noise float64
+	scope string
 }
 
 // prequential ranks s's queries by rank in a fixed shuffled order with
@@ -58,7 +70,7 @@ func lexical(ix *search.Index) evalset.Ranker {
 // is not its first (an agent that chose wrongly; calling the first hit
 // teaches nothing), when there is one. It returns R@5 over all queries
 // and over the second half, once the first half is learned.
-func prequential(s *evalset.Set, lp *learnPoint, rank ranking, noise float64) (all, second float64, err error) {
+func prequential(s *evalset.Set, lp *learnPoint, rank ranking, how teaching) (all, second float64, err error) {
 	p := tuning.Default()
 	if lp != nil {
 		p.W[tuning.NumFields-1], p.LearnTerms, p.LearnWords = lp.weight, lp.terms, lp.words
@@ -73,7 +85,7 @@ func prequential(s *evalset.Set, lp *learnPoint, rank ranking, noise float64) (a
 		k := s.Keys([]string{d.Name})[0]
 		byKey[k] = append(byKey[k], d.Name)
 	}
-	ranker := rank(ix)
+	ranker := rank(ix, how.scope)
 	qs := slices.Clone(s.Queries)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(qs), func(i, j int) { qs[i], qs[j] = qs[j], qs[i] })
 	agent := rand.New(rand.NewPCG(3, 4))
@@ -93,7 +105,7 @@ func prequential(s *evalset.Set, lp *learnPoint, rank ranking, noise float64) (a
 			continue
 		}
 		for _, g := range q.Gold {
-			if noise > 0 && agent.Float64() < noise {
+			if how.noise > 0 && agent.Float64() < how.noise {
 				var wrong []string
 				for _, h := range hits[min(1, len(hits)):] {
 					if !slices.Contains(q.Gold, h) {
@@ -108,7 +120,7 @@ func prequential(s *evalset.Set, lp *learnPoint, rank ranking, noise float64) (a
 				continue // found first: nothing to learn (as the search tool does)
 			}
 			for _, name := range byKey[g] {
-				ix.Learn(q.Text, name, fmt.Sprint("caller-", i))
+				ix.LearnScoped(how.scope, q.Text, name, fmt.Sprint("caller-", i))
 			}
 		}
 	}
@@ -121,7 +133,7 @@ func prequential(s *evalset.Set, lp *learnPoint, rank ranking, noise float64) (a
 // on all four) and at the shipped constants, over every query and over
 // the second half, once the first is learned. rank is the ranker learned
 // beside: lexical, or hybrid at fixed fusion constants.
-func learnLOSO(w io.Writer, dir string, rank ranking, noise float64) error {
+func learnLOSO(w io.Writer, dir string, rank ranking, how teaching) error {
 	sets, _, err := loadLOSO(dir, 1)
 	if err != nil {
 		return err
@@ -134,7 +146,7 @@ func learnLOSO(w io.Writer, dir string, rank ranking, noise float64) error {
 	}
 	err = parallel(len(grid)*len(sets), func(k int) (err error) {
 		i, j := k/len(sets), k%len(sets)
-		r5[i][j], second[i][j], err = prequential(sets[j], &grid[i], rank, noise)
+		r5[i][j], second[i][j], err = prequential(sets[j], &grid[i], rank, how)
 		return err
 	})
 	if err != nil {
@@ -151,7 +163,7 @@ func learnLOSO(w io.Writer, dir string, rank ranking, noise float64) error {
 	fmt.Fprintf(w, "learning grid: %d points; chosen on all sets: %s\n", len(grid), grid[all])
 	fmt.Fprintf(w, "%-13s %9s %9s %9s %9s %9s %9s %9s  %s\n", "set (R@5)", "none", "held-out", "gain", "dev", "shipped", "2nd half", "(none)", "chosen on the other sets")
 	for j, s := range sets {
-		base, baseSecond, err := prequential(s, nil, rank, 0)
+		base, baseSecond, err := prequential(s, nil, rank, teaching{})
 		if err != nil {
 			return err
 		}
@@ -165,13 +177,13 @@ func learnLOSO(w io.Writer, dir string, rank ranking, noise float64) error {
 // constants, prequentially, over every query and over the second half.
 // The set's queries are taken in a fixed shuffled order, as in learnLOSO,
 // not in the order of the file.
-func learnOne(w io.Writer, s *evalset.Set, rank ranking, noise float64) error {
-	base, baseSecond, err := prequential(s, nil, rank, 0)
+func learnOne(w io.Writer, s *evalset.Set, rank ranking, how teaching) error {
+	base, baseSecond, err := prequential(s, nil, rank, teaching{})
 	if err != nil {
 		return err
 	}
 	shipped := learnGrid()[0]
-	all, second, err := prequential(s, &shipped, rank, noise)
+	all, second, err := prequential(s, &shipped, rank, how)
 	if err != nil {
 		return err
 	}

@@ -106,11 +106,11 @@ func TestPrequential(t *testing.T) {
 	for range 20 {
 		s.Queries = append(s.Queries, evalset.Query{Text: "an umbrella", Gold: []string{"weather"}})
 	}
-	base, baseSecond, err := prequential(s, nil, lexical, 0)
+	base, baseSecond, err := prequential(s, nil, lexical, teaching{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, second, err := prequential(s, &learnPoint{weight: 1, terms: 8, words: 64}, lexical, 0)
+	all, second, err := prequential(s, &learnPoint{weight: 1, terms: 8, words: 64}, lexical, teaching{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestLearnOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	if err := learnOne(&out, s, lexical, 0); err != nil {
+	if err := learnOne(&out, s, lexical, teaching{}); err != nil {
 		t.Fatal(err)
 	}
 	if want := "R@5 without learning 0.0000 (second half 0.0000), learning 0.9000 (second half 1.0000), gain +0.900"; !strings.Contains(out.String(), want) {
@@ -164,11 +164,11 @@ func TestPrequentialNoise(t *testing.T) {
 		s.Queries = append(s.Queries, evalset.Query{Text: "houses and an umbrella", Gold: []string{"weather"}})
 	}
 	lp := &learnPoint{weight: 1, terms: 8, words: 64}
-	clean, _, err := prequential(s, lp, lexical, 0)
+	clean, _, err := prequential(s, lp, lexical, teaching{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	noisy, _, err := prequential(s, lp, lexical, 1)
+	noisy, _, err := prequential(s, lp, lexical, teaching{noise: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

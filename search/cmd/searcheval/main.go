@@ -83,6 +83,7 @@ func run() error {
 	thin := flag.Int("thin", 1, "with -loso: choose the constants on 1 MetaTool query in this many, for speed (the held-out figures read every query)")
 	coord := flag.Bool("coord", false, "with -loso: after the grid, coordinate ascent over the BM25F constants, feedback depth and name boost")
 	noise := flag.Float64("noise", 0, "with -learn: the share of calls after a search that go to a wrong tool of its answer (not its first)")
+	learnScope := flag.String("learn-scope", "", "with -learn: the callers teach and search within this scope (Index.LearnScoped, SearchOptions.Scope) instead of teaching every caller")
 	learnFlag := flag.Bool("learn", false, "learning from callers, prequentially (each query scored before it is learned from), its constants chosen leave-one-set-out; beside hybrid ranking with -embed-url")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the searches to this file")
 	flag.Parse()
@@ -117,7 +118,9 @@ func run() error {
 		rank := lexical
 		if emb != nil {
 			o := search.HybridOptions{VectorWeight: *vectorWeight, RRFK: *rrfK}
-			rank = func(ix *search.Index) evalset.Ranker { return hybridRanker(ix, emb, o, *embedTimeout) }
+			rank = func(ix *search.Index, scope string) evalset.Ranker {
+				return hybridRanker(ix, emb, o, *embedTimeout, scope)
+			}
 		}
 		if *tools != "" || *queries != "" {
 			if *tools == "" || *queries == "" {
@@ -127,9 +130,9 @@ func run() error {
 			if err != nil {
 				return err
 			}
-			return learnOne(os.Stdout, s, rank, *noise)
+			return learnOne(os.Stdout, s, rank, teaching{*noise, *learnScope})
 		}
-		return learnLOSO(os.Stdout, *corpus, rank, *noise)
+		return learnLOSO(os.Stdout, *corpus, rank, teaching{*noise, *learnScope})
 	}
 	if *losoFlag {
 		if emb != nil {
@@ -172,7 +175,7 @@ func run() error {
 		build := time.Since(start)
 		rank := func(q string) ([]string, error) { return names(ix.Search(q, nil)), nil }
 		if emb != nil {
-			rank = hybridRanker(ix, emb, search.HybridOptions{VectorWeight: *vectorWeight, RRFK: *rrfK}, *embedTimeout)
+			rank = hybridRanker(ix, emb, search.HybridOptions{VectorWeight: *vectorWeight, RRFK: *rrfK}, *embedTimeout, "")
 		}
 		if *misses > 0 {
 			printMisses(s, rank, *misses)
