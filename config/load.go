@@ -206,6 +206,9 @@ func (f *File) checkSearch(p *problems, s *Search) {
 		if l.MinCallers < 0 {
 			p.errorf(join(path, "learn.minCallers"), "must not be negative")
 		}
+		if err := checkLearnScope(l.Scope); err != nil {
+			p.errorf(join(path, "learn.scope"), "%v", err)
+		}
 		if f.Gateway != nil && f.Gateway.AuthorizerType != "CUSTOM_JWT" {
 			p.errorf(join(path, "learn"), "needs gateway.authorizerType CUSTOM_JWT: only authenticated callers teach, and with %q every caller is anonymous", f.Gateway.AuthorizerType)
 		}

@@ -163,13 +163,14 @@ toolgate:
   search:
     maxResults: -1
     listBuiltinsOnly: true
-    learn: {minCallers: -2}
+    learn: {minCallers: -2, scope: tenant}
     embeddings: {url: "ftp://127.0.0.1/v1", dimensions: -8, timeout: 0s, apiKey: "", modle: x, requestCache: -1}
 `, []string{
 			"toolgate.search.embeddings.modle: unknown field; did you mean \"model\"?",
 			"toolgate.search.maxResults: must not be negative",
 			"toolgate.search.listBuiltinsOnly: needs callTool: clients would list the search tool alone, and no tool to call what it finds",
 			"toolgate.search.learn.minCallers: must not be negative",
+			`toolgate.search.learn.scope: "tenant" is not issuer, client or claim:NAME`,
 			`toolgate.search.learn: needs gateway.authorizerType CUSTOM_JWT: only authenticated callers teach, and with "NONE" every caller is anonymous`,
 			`toolgate.search.embeddings.url: "ftp://127.0.0.1/v1" is not an http(s) URL`,
 			"toolgate.search.embeddings.dimensions: must not be negative",

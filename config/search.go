@@ -22,6 +22,7 @@ func (f *File) searchOptions(logger *slog.Logger) *search.Options {
 	if lr := l.Search.Learn; lr != nil {
 		o.Learn = &search.LearnOptions{MinCallers: lr.MinCallers}
 		o.LearnFile = lr.File
+		o.LearnScope = learnScope(lr.Scope)
 	}
 	e := l.Search.Embeddings
 	if e == nil {

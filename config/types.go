@@ -504,6 +504,12 @@ type Learn struct {
 	// File keeps what was learned across restarts
 	// (search.Options.LearnFile; relative to the configuration file).
 	File string `yaml:"file"`
+	// Scope keeps what a tenant's callers teach from other tenants'
+	// searches (search.Options.LearnScope): "issuer" (the token's
+	// issuer), "client" (its client id) or "claim:NAME" (the value of
+	// claim NAME) names the scope a caller teaches and searches within.
+	// Default: every caller's words are shared.
+	Scope string `yaml:"scope"`
 	// Admin serves what was learned on toolgate.adminListen:
 	// GET /search/learned lists it, DELETE /search/learned/{tool}
 	// forgets a tool's words (search.Service.Learned and Forget). Off by

@@ -79,12 +79,16 @@ type followups struct {
 
 // followed is a session's last search.
 type followed struct {
-	mu      sync.Mutex
-	tools   []string // returned, in order
-	called  []string // distinct tools called since
-	request string   // the search's request, kept only when the service learns
-	at      time.Time
+	mu     sync.Mutex
+	tools  []string  // returned, in order
+	called []string  // distinct tools called since
+	learn  learnFrom // kept only when the service learns
+	at     time.Time
 }
+
+// learnFrom is what a search leaves to learn from: its request, and the
+// scope its caller teaches within (learnscope.go).
+type learnFrom struct{ request, scope string }
 
 // followCounts are the counts the status page shows.
 type followCounts struct {
@@ -93,9 +97,9 @@ type followCounts struct {
 	returned              uint64 // returned at any rank
 }
 
-// searched remembers session's search of request (kept only to learn
-// from), which returned tools, at now.
-func (f *followups) searched(session string, tools []string, request string, now time.Time) {
+// searched remembers session's search, which returned tools, at now, and
+// what to learn from it (empty when the service does not learn).
+func (f *followups) searched(session string, tools []string, learn learnFrom, now time.Time) {
 	if session == "" {
 		return
 	}
@@ -112,7 +116,7 @@ func (f *followups) searched(session string, tools []string, request string, now
 	s.mu.Lock()
 	again := !s.at.IsZero() && len(s.called) == 0 && now.Sub(s.at) <= followWindow
 	passed := passedOver(s.tools, s.called)
-	s.tools, s.called, s.request, s.at = tools, s.called[:0], request, now
+	s.tools, s.called, s.learn, s.at = tools, s.called[:0], learn, now
 	s.mu.Unlock()
 	f.searches.Add(1)
 	if again {
@@ -186,32 +190,32 @@ func (f *followups) evict(now time.Time) {
 // called counts session's call of tool after its last search, and returns
 // the rank class it was counted in ("" when it was not counted: no search
 // to follow, the tool already counted for it, or a tool the search did not
-// return and known says is not one it could have), and the search's
-// request, if kept. known is asked only then, so that the calls of a tool
-// counted before cost a lookup and the session's own lock.
-func (f *followups) called(session, tool string, now time.Time, known func(string) bool) (rank string, request string) {
+// return and known says is not one it could have), and what the search
+// left to learn from. known is asked only then, so that the calls of a
+// tool counted before cost a lookup and the session's own lock.
+func (f *followups) called(session, tool string, now time.Time, known func(string) bool) (rank string, learn learnFrom) {
 	if session == "" {
-		return "", ""
+		return "", learnFrom{}
 	}
 	v, ok := f.sessions.Load(session)
 	if !ok {
-		return "", ""
+		return "", learnFrom{}
 	}
 	s := v.(*followed)
 	s.mu.Lock()
 	if now.Sub(s.at) > followWindow || slices.Contains(s.called, tool) || len(s.called) >= maxCalledPerSearch {
 		s.mu.Unlock()
-		return "", ""
+		return "", learnFrom{}
 	}
 	at := slices.Index(s.tools, tool) + 1
 	if at == 0 && !known(tool) {
 		s.mu.Unlock()
-		return "", ""
+		return "", learnFrom{}
 	}
 	s.called = append(s.called, tool)
-	request = s.request
+	learn = s.learn
 	s.mu.Unlock()
-	return f.count(tool, at), request
+	return f.count(tool, at), learn
 }
 
 // count counts a tool called after a search that returned it at rank
@@ -307,12 +311,12 @@ func (s *Service) isCallTool(name string) bool {
 // learns, counts p's vote for the search's words for a tool the search did
 // not return first. Anonymous callers teach nothing.
 func (s *Service) followCall(ctx context.Context, session string, p *toolgate.Principal, tool string) {
-	rank, request := s.follow.called(followKey(session, p), tool, time.Now(), s.ix.has)
+	rank, learn := s.follow.called(followKey(session, p), tool, time.Now(), s.ix.has)
 	if rank == "" {
 		return
 	}
 	s.metrics.followed(ctx, rank)
-	if request != "" && rank != rankFirst && !p.Anonymous() && s.ix.teach("", request, tool, p.ID()) {
+	if learn.request != "" && rank != rankFirst && !p.Anonymous() && s.ix.teach(learn.scope, learn.request, tool, p.ID()) {
 		s.learnQ.add(tool) // indexed off the call path (learnqueue.go)
 	}
 }

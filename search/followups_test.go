@@ -55,7 +55,7 @@ func TestFollowups(t *testing.T) {
 	for _, st := range steps {
 		now := t0.Add(st.at)
 		if st.search {
-			f.searched(st.session, results, "", now)
+			f.searched(st.session, results, learnFrom{}, now)
 			continue
 		}
 		if got, _ := f.called(st.session, st.tool, now, known); got != st.want {
@@ -107,7 +107,7 @@ func TestFollowupsBounds(t *testing.T) {
 	var f followups
 	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	for i := range maxFollowed + 1 {
-		f.searched(fmt.Sprint("s", i), []string{"a"}, "", t0.Add(time.Duration(i)*time.Millisecond))
+		f.searched(fmt.Sprint("s", i), []string{"a"}, learnFrom{}, t0.Add(time.Duration(i)*time.Millisecond))
 	}
 	if n := f.held.Load(); n != maxFollowed {
 		t.Fatalf("%d sessions held", n)
@@ -119,7 +119,7 @@ func TestFollowupsBounds(t *testing.T) {
 		t.Error("the second oldest was dropped")
 	}
 	later := t0.Add(followWindow + time.Hour)
-	f.searched("new", []string{"a"}, "", later) // every other search is past the window
+	f.searched("new", []string{"a"}, learnFrom{}, later) // every other search is past the window
 	if n := f.held.Load(); n != 1 {
 		t.Errorf("%d sessions held after the window, want 1", n)
 	}
@@ -139,7 +139,7 @@ func TestFollowupsConcurrent(t *testing.T) {
 	var f followups
 	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	for i := range maxFollowed - 4 { // near the bound: the goroutines' searches evict
-		f.searched(fmt.Sprint("old", i), []string{"a"}, "", t0)
+		f.searched(fmt.Sprint("old", i), []string{"a"}, learnFrom{}, t0)
 	}
 	const goroutines, rounds = 8, 200
 	var wg sync.WaitGroup
@@ -148,7 +148,7 @@ func TestFollowupsConcurrent(t *testing.T) {
 			session := fmt.Sprint("s", g)
 			for r := range rounds {
 				now := t0.Add(time.Duration(r+1) * time.Second)
-				f.searched(session, []string{"a", "b"}, "", now)
+				f.searched(session, []string{"a", "b"}, learnFrom{}, now)
 				f.called(session, "a", now, known)
 				f.called(session, "a", now, known) // counted once
 				f.called(session, "z", now, known)

@@ -75,6 +75,15 @@ type Options struct {
 	// authenticated callers teach. Off by default: it lets callers change
 	// what other callers find.
 	Learn *LearnOptions
+	// LearnScope, with Learn, names the scope a caller teaches and
+	// searches within (Index.LearnScoped): the words a scope's callers
+	// teach are then found by that scope's searches alone, so that a
+	// gateway serving several tenants keeps each tenant's from the
+	// others'. A caller it gives "" teaches nothing (a token without the
+	// tenant's claim, say) and finds only the words every caller shares
+	// (learned before scopes). Called for every search, with the
+	// caller's principal.
+	LearnScope func(*toolgate.Principal) string
 	// LearnFile, with Learn, keeps what was learned across restarts:
 	// Enable reads it (a file that cannot be read is logged and learned
 	// over), and it is written, whole, every minute while callers teach,
@@ -332,7 +341,7 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolga
 	opts := &SearchOptions{Limit: limit, Filter: func(name string) bool {
 		_, ok := s.gw.Lookup(ctx, name)
 		return ok
-	}}
+	}, Scope: s.learnScope(toolgate.PrincipalFrom(ctx))}
 	var res *Result
 	if s.hybrid != nil {
 		var err error
@@ -427,11 +436,14 @@ func (s *Service) callSearch(ctx context.Context, req *toolgate.CallRequest) (*t
 		names[i] = infos[i].Name
 	}
 	p := toolgate.PrincipalFrom(ctx)
-	request := ""
+	var learn learnFrom
 	if s.opts.Learn != nil { // kept for the calls after it, as long as the search is followed
-		request = args.Query
+		learn = learnFrom{request: args.Query, scope: s.learnScope(p)}
+		if learn.scope == "" && s.opts.LearnScope != nil {
+			learn = learnFrom{} // a caller without a scope teaches nothing
+		}
 	}
-	s.follow.searched(followKey(req.SessionID, p), names, request, time.Now())
+	s.follow.searched(followKey(req.SessionID, p), names, learn, time.Now())
 	if s.hybrid != nil {
 		out.Ranking = res.Mode
 		if res.Fallback != nil {

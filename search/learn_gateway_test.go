@@ -157,3 +157,59 @@ func TestLearnFile(t *testing.T) {
 		t.Error("LearnFile without Learn: no error")
 	}
 }
+
+// TestLearnScopeOverMCP: with Options.LearnScope, what a tenant's callers
+// teach is found by that tenant's callers alone; callers of two tenants
+// do not add up to the two a word needs; callers without a tenant teach
+// nothing.
+func TestLearnScopeOverMCP(t *testing.T) {
+	tenant := func(p *toolgate.Principal) string { _, t, _ := strings.Cut(p.Subject, "@"); return t }
+	for _, tc := range []struct {
+		name     string
+		teachers []string
+		finds    map[string]bool // who finds the forecast first after
+	}{
+		{"two callers of a tenant", []string{"alice@acme", "bob@acme"},
+			map[string]bool{"carol@acme": true, "dave@globex": false, "erin": false}},
+		{"a caller of each of two tenants", []string{"alice@acme", "bob@globex"},
+			map[string]bool{"carol@acme": false, "dave@globex": false, "erin": false}},
+		{"two callers without a tenant", []string{"frank", "grace"},
+			map[string]bool{"carol@acme": false, "erin": false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			gw := newGateway(t, toolgate.Options{})
+			svc, err := search.Enable(gw, &search.Options{Learn: &search.LearnOptions{}, LearnScope: tenant})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer svc.Close()
+			url := startGateway(t, gw)
+			for _, who := range tc.teachers {
+				cs := connectAs(t, url, who)
+				callSearch(t, cs, map[string]any{"query": "will I need an umbrella"})
+				if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "weather___get_forecast", Arguments: map[string]any{"city": "Oslo"}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			finds := func(who string) bool {
+				got := toolNames(callSearch(t, connectAs(t, url, who), map[string]any{"query": "umbrella"}))
+				return len(got) > 0 && got[0] == "weather___get_forecast"
+			}
+			for who, want := range tc.finds {
+				if want {
+					testenv.WaitFor(t, who+" finds the forecast first", func() bool { return finds(who) })
+				}
+			}
+			for who, want := range tc.finds {
+				if !want && finds(who) {
+					t.Errorf("%s finds the forecast first", who)
+				}
+			}
+			learned := svc.Learned()["weather___get_forecast"]
+			if want := tc.finds["carol@acme"]; want != (len(learned) == 1 && learned[0].Scope == "acme" && learned[0].Word == "umbrella") {
+				t.Errorf("learned %+v", learned)
+			}
+		})
+	}
+}

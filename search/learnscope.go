@@ -1,6 +1,10 @@
 package search
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/toolgate/toolgate"
+)
 
 // Learning within a scope: a gateway that serves several tenants may keep
 // what one tenant's callers teach from the others' searches. A word
@@ -57,4 +61,12 @@ func (ix *Index) scoreScoped(st *scoreState, q []queryTerm, scope string) {
 		}
 		ix.addTerm(st, sid, w, false)
 	}
+}
+
+// learnScope is the scope p teaches and searches within (Options.LearnScope).
+func (s *Service) learnScope(p *toolgate.Principal) string {
+	if s.opts.Learn == nil || s.opts.LearnScope == nil {
+		return ""
+	}
+	return s.opts.LearnScope(p)
 }

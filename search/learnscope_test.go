@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 	"slices"
@@ -79,5 +80,25 @@ func TestLearnScopedKeep(t *testing.T) {
 	want := []string{"globex\x1fstudio", "globex\x1floft", "acme\x1fapart"} // most taught first
 	if got := ix.learn.learned("house_renting"); !slices.Equal(got, want) {
 		t.Errorf("learned %q, want %q", got, want)
+	}
+}
+
+// TestLearnFileScoped: words learned within a scope are written with it,
+// and read back within it.
+func TestLearnFileScoped(t *testing.T) {
+	l := newLearner(LearnOptions{}, 64)
+	for _, caller := range []string{"alice", "bob"} {
+		l.vote("weather", []string{scopedTerm("https://idp.acme.example", "umbrella"), "raincoat"}, caller)
+	}
+	var buf bytes.Buffer
+	if _, err := l.write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back := newLearner(LearnOptions{}, 64)
+	if err := back.read(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := back.learned("weather"), l.learned("weather"); !slices.Equal(got, want) || len(got) != 2 {
+		t.Errorf("read back %q, want %q", got, want)
 	}
 }

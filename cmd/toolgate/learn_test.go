@@ -39,6 +39,24 @@ gateway:
 `
 }
 
+// searchNames searches with query as cs and returns the tools found.
+func searchNames(t *testing.T, cs *mcp.ClientSession, query string) []string {
+	t.Helper()
+	res := callTool(t, cs, "x_amz_bedrock_agentcore_search", map[string]any{"query": query})
+	var out struct{ Tools []mcp.Tool }
+	if b, _ := json.Marshal(res.StructuredContent); json.Unmarshal(b, &out) != nil {
+		t.Fatalf("search %q: %s", query, testenv.Text(res))
+	}
+	var names []string
+	for _, tool := range out.Tools {
+		names = append(names, tool.Name)
+	}
+	return names
+}
+
+// findsWeather reports whether names has the weather tool first.
+func findsWeather(names []string) bool { return len(names) > 0 && names[0] == "tools___get_weather" }
+
 // TestLearnServe: toolgate serve with toolgate.search.learn, its callers
 // authenticated by a real OpenID Connect provider: two callers who search
 // "will I need an umbrella" (no tool's word) and then call the weather
@@ -57,20 +75,8 @@ func TestLearnServe(t *testing.T) {
 	as := func(proc *program.Process, who string) *mcp.ClientSession {
 		return connectAs(t, proc.URL, idp.Mint(t, map[string]any{"sub": who, "aud": gatewayAudience}, "RS256", time.Hour))
 	}
-	search := func(cs *mcp.ClientSession, query string) []string {
-		t.Helper()
-		res := callTool(t, cs, "x_amz_bedrock_agentcore_search", map[string]any{"query": query})
-		var out struct{ Tools []mcp.Tool }
-		if b, _ := json.Marshal(res.StructuredContent); json.Unmarshal(b, &out) != nil {
-			t.Fatalf("search %q: %s", query, testenv.Text(res))
-		}
-		var names []string
-		for _, tool := range out.Tools {
-			names = append(names, tool.Name)
-		}
-		return names
-	}
-	finds := func(names []string) bool { return len(names) > 0 && names[0] == "tools___get_weather" }
+	search := func(cs *mcp.ClientSession, query string) []string { return searchNames(t, cs, query) }
+	finds := findsWeather
 
 	proc := program.Exec(t, toolgateBin(t), []string{"serve", "--config", path, "--addr", "127.0.0.1:0", "--watch=false"}, env...)
 	for _, who := range []string{"alice", "bob"} {
@@ -123,5 +129,38 @@ func TestLearnServe(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "learned.json")); err != nil || strings.Contains(string(b), "umbrella") {
 		t.Errorf("learned.json after forgetting: %v %s", err, b)
+	}
+}
+
+// TestLearnScopeServe: toolgate serve with toolgate.search.learn.scope
+// claim:tenant, its callers' tokens from a real OpenID Connect provider
+// with a tenant claim: what two of a tenant's callers teach, a third of
+// the tenant finds, a caller of another tenant does not, and the admin
+// listener lists the word with its tenant.
+func TestLearnScopeServe(t *testing.T) {
+	idp := oidc.Start(t)
+	path := filepath.Join(t.TempDir(), "gateway.yaml")
+	write(t, path, strings.Replace(learnConfig(idp.DiscoveryURL()), "learn: {file: learned.json, admin: true}",
+		`learn: {admin: true, scope: "claim:tenant"}`, 1))
+	proc := program.Exec(t, toolgateBin(t), []string{"serve", "--config", path, "--addr", "127.0.0.1:0", "--watch=false"},
+		awsEnv(t, "http://127.0.0.1:1")...)
+	as := func(who, tenant string) *mcp.ClientSession {
+		return connectAs(t, proc.URL, idp.Mint(t, map[string]any{"sub": who, "aud": gatewayAudience, "tenant": tenant}, "RS256", time.Hour))
+	}
+	for _, who := range []string{"alice", "bob"} {
+		cs := as(who, "acme")
+		searchNames(t, cs, "will I need an umbrella")
+		if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "tools___get_weather", Arguments: map[string]any{}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	carol, dave := as("carol", "acme"), as("dave", "globex")
+	testenv.WaitFor(t, "carol of acme finds the weather tool", func() bool { return findsWeather(searchNames(t, carol, "umbrella")) })
+	if got := searchNames(t, dave, "umbrella"); findsWeather(got) {
+		t.Errorf("dave of globex finds the weather tool by acme's word: %v", got)
+	}
+	want := `{"tools___get_weather":[{"word":"umbrella","scope":"acme","callers":2}]}`
+	if status, body := adminDo(t, proc, "GET", "/search/learned"); status != 200 || strings.TrimSpace(string(body)) != want {
+		t.Errorf("GET /search/learned: %d %s, want %s", status, body, want)
 	}
 }
