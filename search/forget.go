@@ -85,7 +85,7 @@ func (l *learner) forget(tool string, terms []string) (removed []string, changed
 	for t := range byTerm {
 		if _, word := splitScoped(t); len(terms) == 0 || slices.Contains(terms, word) {
 			delete(byTerm, t)
-			l.pairs--
+			l.pairs.add(t, -1)
 			l.changes++
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -32,8 +33,9 @@ type LearnOptions struct {
 
 // Bounds of what learning holds.
 const (
-	maxVoters = 16     // distinct callers remembered per tool and term
-	maxVotes  = 200000 // tool and term pairs voted for; past it, new pairs are ignored
+	maxVoters     = 16           // distinct callers remembered per tool and term
+	maxVotes      = 200000       // tool and term pairs voted for; past it, new pairs are ignored
+	maxScopeVotes = maxVotes / 8 // the pairs of one scope (learnscope.go): no tenant takes them all
 )
 
 // learner holds the votes of callers and the words learned.
@@ -43,7 +45,7 @@ type learner struct {
 	salt  [16]byte // callers are kept as hashes salted with it (see hashCaller)
 	mu    sync.Mutex
 	votes map[string]map[string][]uint64 // tool -> term -> callers (hashed) who taught it
-	pairs int
+	pairs votesHeld
 	words map[string][]string // tool -> learned terms, most taught first
 	// changes counts the votes taken (see learnfile.go: the file is
 	// written when it moved)
@@ -78,7 +80,7 @@ func (l *learner) vote(tool string, terms []string, caller string) (changed bool
 	grew := false
 	for _, t := range terms {
 		callers, ok := byTerm[t]
-		if !ok && l.pairs >= maxVotes {
+		if !ok && l.pairs.full(t) {
 			continue
 		}
 		if slices.Contains(callers, who) || len(callers) >= maxVoters {
@@ -89,7 +91,7 @@ func (l *learner) vote(tool string, terms []string, caller string) (changed bool
 			l.votes[tool] = byTerm
 		}
 		if !ok {
-			l.pairs++
+			l.pairs.add(t, 1)
 		}
 		byTerm[t] = append(callers, who)
 		l.changes++
@@ -279,7 +281,8 @@ func (l *learner) takeOver(from *learner) {
 		}
 		l.votes[tool] = m
 	}
-	l.pairs, l.salt, l.changes = from.pairs, from.salt, from.changes // callers hashed alike
+	l.pairs = votesHeld{all: from.pairs.all, byScope: maps.Clone(from.pairs.byScope)}
+	l.salt, l.changes = from.salt, from.changes // callers hashed alike
 	// Learned by l's rules: a reload may have changed MinCallers or the
 	// words kept.
 	l.relearnAll()

@@ -72,15 +72,15 @@ func (l *learner) read(r io.Reader) error {
 		return errors.New("the salt is not 32 hexadecimal digits")
 	}
 	votes := map[string]map[string][]uint64{}
-	pairs := 0
+	var pairs votesHeld
 	for tool, t := range f.Tools {
 		byTerm := map[string][]uint64{}
 		for term, callers := range t.Votes {
-			if pairs >= maxVotes || term == "" || len(callers) == 0 {
+			if pairs.full(term) || term == "" || len(callers) == 0 {
 				continue
 			}
 			byTerm[term] = slices.Clone(callers[:min(len(callers), maxVoters)])
-			pairs++
+			pairs.add(term, 1)
 		}
 		if len(byTerm) > 0 {
 			votes[tool] = byTerm

@@ -70,3 +70,36 @@ func (s *Service) learnScope(p *toolgate.Principal) string {
 	}
 	return s.opts.LearnScope(p)
 }
+
+// votesHeld counts the tool and term pairs voted for, in all and by
+// scope: past maxVotes in all, or maxScopeVotes in a scope, new pairs
+// are ignored, so that the callers of one scope cannot keep the others'
+// from being learned.
+type votesHeld struct {
+	all     int
+	byScope map[string]int
+}
+
+// full reports whether a new pair of term may not be held.
+func (v *votesHeld) full(term string) bool {
+	if v.all >= maxVotes {
+		return true
+	}
+	scope, _ := splitScoped(term)
+	return scope != "" && v.byScope[scope] >= maxScopeVotes
+}
+
+// add counts d pairs of term.
+func (v *votesHeld) add(term string, d int) {
+	v.all += d
+	scope, _ := splitScoped(term)
+	if scope == "" {
+		return
+	}
+	if v.byScope == nil {
+		v.byScope = map[string]int{}
+	}
+	if v.byScope[scope] += d; v.byScope[scope] <= 0 {
+		delete(v.byScope, scope)
+	}
+}

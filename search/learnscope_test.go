@@ -102,3 +102,28 @@ func TestLearnFileScoped(t *testing.T) {
 		t.Errorf("read back %q, want %q", got, want)
 	}
 }
+
+// TestLearnScopeBudget: the callers of one scope hold at most
+// maxScopeVotes tool and term pairs: past them, that scope's new words
+// are ignored, and the others' are still counted; forgetting frees them.
+func TestLearnScopeBudget(t *testing.T) {
+	l := newLearner(LearnOptions{}, 64)
+	for i := range maxScopeVotes {
+		l.vote("tool", []string{scopedTerm("greedy", fmt.Sprint("w", i))}, "mallory")
+	}
+	held := func(tool, scope, word string) bool { _, ok := l.votes[tool][scopedTerm(scope, word)]; return ok }
+	l.vote("tool", []string{scopedTerm("greedy", "more")}, "mallory")
+	l.vote("tool", []string{scopedTerm("other", "umbrella"), "raincoat"}, "alice")
+	if held("tool", "greedy", "more") || !held("tool", "other", "umbrella") || !held("tool", "", "raincoat") {
+		t.Errorf("past its share, greedy's new word held %v; other's %v; the shared one %v",
+			held("tool", "greedy", "more"), held("tool", "other", "umbrella"), held("tool", "", "raincoat"))
+	}
+	if l.pairs.all != maxScopeVotes+2 || l.pairs.byScope["greedy"] != maxScopeVotes || l.pairs.byScope["other"] != 1 {
+		t.Errorf("pairs %d, by scope %v", l.pairs.all, l.pairs.byScope)
+	}
+	l.forget("tool", []string{"w0"})
+	l.vote("tool", []string{scopedTerm("greedy", "more")}, "mallory")
+	if !held("tool", "greedy", "more") {
+		t.Error("a word forgotten did not free its pair")
+	}
+}
