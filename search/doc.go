@@ -58,6 +58,20 @@
 //	gw, _ := toolgate.New(&toolgate.Options{ListBuiltinsOnly: true})
 //	svc, err := search.Enable(gw, &search.Options{CallTool: true})
 //
+// A tool called through the call tool reaches the caller's client as a
+// direct call of it does (progress, log messages, sampling, elicitation:
+// the call tool declares toolgate.Tool.CallsTool).
+//
+// # Learning from callers
+//
+// With Options.Learn the search tool learns the words of requests after
+// which distinct authenticated callers called a tool the search had not
+// returned first ([Index.Learn]); with Options.LearnScope, within each
+// caller's scope (a tenant: [Index.LearnScoped], SearchOptions.Scope).
+// What was learned is listed and forgotten with [Index.Learned] and
+// [Index.Forget]. Off by default: it lets callers change what others
+// find.
+//
 // The searcheval command (search/cmd/searcheval) measures retrieval on
 // public benchmarks or on any tool set; see docs/search.md.
 package search

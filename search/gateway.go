@@ -88,9 +88,10 @@ type Options struct {
 	// Enable reads it (a file that cannot be read is logged and learned
 	// over), and it is written, whole, every minute while callers teach,
 	// by Service.Forget and at Close. It holds the learned words (stems of
-	// request words; read, they are learned again from the votes) and, to
-	// tell callers apart, salted hashes of their identities; never a
-	// request. A Seed that learns is taken over instead.
+	// request words, each with its scope under LearnScope; read, they are
+	// learned again from the votes) and, to tell callers apart, salted
+	// hashes of their identities; never a request. A Seed that learns is
+	// taken over instead.
 	LearnFile string
 	// MeterProvider, if set, receives the search tool's metrics: searches
 	// by how they were ranked, the embedder's calls, the tools indexed
