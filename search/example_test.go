@@ -153,6 +153,27 @@ func ExampleIndex_Learn() {
 	// homes___rent
 }
 
+// Learning within a scope: what two callers of one tenant taught, that
+// tenant's searches find; another tenant's do not.
+func ExampleIndex_LearnScoped() {
+	ix := search.NewIndex()
+	doc := func(name, desc string) search.Document {
+		return search.Document{ToolInfo: toolgate.ToolInfo{Name: name, Tool: toolgate.Tool{Name: name, Description: desc}}}
+	}
+	ix.Upsert(doc("homes___rent", "Find houses for rent in a city."), doc("weather___forecast", "The forecast for a city."))
+	ix.EnableLearning(search.LearnOptions{})
+	for _, caller := range []string{"alice", "bob"} {
+		ix.LearnScoped("acme", "a flat to let", "homes___rent", caller)
+	}
+	for _, tenant := range []string{"acme", "globex"} {
+		hits := ix.Search("a flat to let", &search.SearchOptions{Scope: tenant})
+		fmt.Println(tenant, len(hits) > 0 && hits[0].Name == "homes___rent")
+	}
+	// Output:
+	// acme true
+	// globex false
+}
+
 // What callers taught can be listed and forgotten: here a word two callers
 // taught for the wrong tool.
 func ExampleIndex_Forget() {
