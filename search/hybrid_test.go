@@ -769,3 +769,29 @@ func TestHybridModelChange(t *testing.T) {
 		}
 	})
 }
+
+// A hybrid search within a scope ranks lexically with the scope's learned
+// words: a word acme's callers taught finds the tool for acme alone, the
+// model's ranking (every tool alike here, by name) never placing it.
+func TestHybridScope(t *testing.T) {
+	ix := search.NewIndex()
+	ix.Upsert(catalogue()...)
+	ix.EnableLearning(search.LearnOptions{})
+	for _, caller := range []string{"alice", "bob"} {
+		ix.LearnScoped("acme", "umbrella", "weather___get_forecast", caller)
+	}
+	h := search.NewHybrid(ix, &sharedEmbedder{v: []float32{3, 4, 0}}, &search.HybridOptions{RetryAfter: -1})
+	h.Logger = discard()
+	for _, tc := range []struct {
+		scope string
+		want  bool
+	}{{"acme", true}, {"globex", false}, {"", false}} {
+		res, err := h.Search(context.Background(), "umbrella", &search.SearchOptions{Limit: 3, Scope: tc.scope})
+		if err != nil || res.Mode != search.ModeHybrid {
+			t.Fatalf("%v %+v", err, res)
+		}
+		if got := slices.Contains(names(res.Hits), "weather___get_forecast"); got != tc.want {
+			t.Errorf("scope %q: %v", tc.scope, names(res.Hits))
+		}
+	}
+}
