@@ -179,64 +179,60 @@ func streamedMatchesSDK(t *testing.T, stateless bool, through, tool string, fail
 		want     string
 		notified int
 	}{tool, fail, token, level, want, notified}
-	{
-		{
-			var got [2][]string
-			var answers [2]string
-			for i, noFast := range []bool{true, false} {
-				gw := mustGateway(t, &Options{DisableFastPath: noFast, Stateless: stateless}, Funcs("r", tools...))
-				if through != "" {
-					forwardTool(t, gw, through)
-				}
-				rec := &recorder{fail: tc.fail}
-				cs := connect(t, serve(t, gw), rec.options())
-				if tc.level != "" {
-					if err := cs.SetLoggingLevel(context.Background(), &mcp.SetLoggingLevelParams{Level: tc.level}); err != nil {
-						t.Fatal(err)
-					}
-				}
-				p := &mcp.CallToolParams{Name: "r___" + tc.tool, Arguments: map[string]any{}}
-				if through != "" {
-					p = &mcp.CallToolParams{Name: through, Arguments: map[string]any{"name": p.Name}}
-				}
-				if tc.token {
-					p.SetProgressToken("tok")
-				}
-				before := gw.fast.Calls()
-				res, err := cs.CallTool(context.Background(), p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if fast := gw.fast.Calls() - before; fast != map[bool]uint64{true: 0, false: 1}[noFast] {
-					t.Errorf("noFast=%v: the fast path answered %d calls", noFast, fast)
-				}
-				// notifications are handled apart from the answer
-				testenv.WaitFor(t, "the notifications", func() bool {
-					rec.mu.Lock()
-					defer rec.mu.Unlock()
-					n := 0
-					for _, s := range rec.seen {
-						if strings.HasPrefix(s, "progress ") || strings.HasPrefix(s, "log ") {
-							n++
-						}
-					}
-					return n >= tc.notified
-				})
-				answers[i] = textOf(res)
-				if !strings.HasPrefix(answers[i], tc.want) {
-					t.Errorf("noFast=%v: answered %q, want %q", noFast, answers[i], tc.want)
-				}
-				rec.mu.Lock()
-				got[i] = rec.seen
-				rec.mu.Unlock()
-			}
-			if answers[0] != answers[1] {
-				t.Errorf("answers differ:\n go-sdk %q\n   fast %q", answers[0], answers[1])
-			}
-			if strings.Join(got[0], "\n") != strings.Join(got[1], "\n") {
-				t.Errorf("the client saw, through go-sdk:\n%s\nthrough the fast path:\n%s", strings.Join(got[0], "\n"), strings.Join(got[1], "\n"))
+	var got [2][]string
+	var answers [2]string
+	for i, noFast := range []bool{true, false} {
+		gw := mustGateway(t, &Options{DisableFastPath: noFast, Stateless: stateless}, Funcs("r", tools...))
+		if through != "" {
+			forwardTool(t, gw, through)
+		}
+		rec := &recorder{fail: tc.fail}
+		cs := connect(t, serve(t, gw), rec.options())
+		if tc.level != "" {
+			if err := cs.SetLoggingLevel(context.Background(), &mcp.SetLoggingLevelParams{Level: tc.level}); err != nil {
+				t.Fatal(err)
 			}
 		}
+		p := &mcp.CallToolParams{Name: "r___" + tc.tool, Arguments: map[string]any{}}
+		if through != "" {
+			p = &mcp.CallToolParams{Name: through, Arguments: map[string]any{"name": p.Name}}
+		}
+		if tc.token {
+			p.SetProgressToken("tok")
+		}
+		before := gw.fast.Calls()
+		res, err := cs.CallTool(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast := gw.fast.Calls() - before; fast != map[bool]uint64{true: 0, false: 1}[noFast] {
+			t.Errorf("noFast=%v: the fast path answered %d calls", noFast, fast)
+		}
+		// notifications are handled apart from the answer
+		testenv.WaitFor(t, "the notifications", func() bool {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			n := 0
+			for _, s := range rec.seen {
+				if strings.HasPrefix(s, "progress ") || strings.HasPrefix(s, "log ") {
+					n++
+				}
+			}
+			return n >= tc.notified
+		})
+		answers[i] = textOf(res)
+		if !strings.HasPrefix(answers[i], tc.want) {
+			t.Errorf("noFast=%v: answered %q, want %q", noFast, answers[i], tc.want)
+		}
+		rec.mu.Lock()
+		got[i] = rec.seen
+		rec.mu.Unlock()
+	}
+	if answers[0] != answers[1] {
+		t.Errorf("answers differ:\n go-sdk %q\n   fast %q", answers[0], answers[1])
+	}
+	if strings.Join(got[0], "\n") != strings.Join(got[1], "\n") {
+		t.Errorf("the client saw, through go-sdk:\n%s\nthrough the fast path:\n%s", strings.Join(got[0], "\n"), strings.Join(got[1], "\n"))
 	}
 }
 
