@@ -72,6 +72,27 @@ func ExampleGateway_Call() {
 	// Output: true invalid arguments for tool "hello___greet": /name: got number, want string
 }
 
+// Listable looks tools up as the caller's tools/list would show them: here
+// a ToolFilter keeps the admin tool from everyone but admins.
+func ExampleGateway_Listable() {
+	gw, _ := toolgate.New(&toolgate.Options{Authorizer: auth.None(), Logger: slog.New(slog.DiscardHandler),
+		ToolFilter: func(_ context.Context, p *toolgate.Principal, t *toolgate.ToolInfo) bool {
+			return t.Tool.Name != "purge" || p.HasScope("admin")
+		}})
+	nop := func(context.Context, struct{}) (string, error) { return "", nil }
+	_ = gw.AddTarget(context.Background(), toolgate.Funcs("cache",
+		toolgate.Func("get", "Get a cached value", nop), toolgate.Func("purge", "Empty the cache", nop)))
+	for _, p := range []*toolgate.Principal{{Subject: "ann"}, {Subject: "root", Scopes: []string{"admin"}}} {
+		listable := gw.Listable(toolgate.WithPrincipal(context.Background(), p))
+		_, get := listable("cache___get")
+		_, purge := listable("cache___purge")
+		fmt.Println(p.Subject, get, purge)
+	}
+	// Output:
+	// ann true false
+	// root true true
+}
+
 // RawFunc serves a tool described by a hand-written JSON Schema.
 func ExampleRawFunc() {
 	shout := toolgate.RawFunc(toolgate.Tool{

@@ -138,7 +138,9 @@ type Service struct {
 // Enable adds the search tool (and, with Options.CallTool, the call tool)
 // to gw as builtins and keeps an index of gw's catalogue, updated
 // incrementally whenever the catalogue changes. Searches respect
-// per-principal visibility: a caller finds only tools it may call. The
+// per-principal visibility: a caller finds only the tools its tools/list
+// would show it (toolgate.Gateway.Listable: the ToolFilter and the
+// policies). The
 // gateway's status page (toolgate.Gateway.StatusHandler) gains a section,
 // "search", that shows how the tool ranks and why, the tools indexed and
 // embedded, the searches answered and what fails. opts may be nil.
@@ -329,18 +331,21 @@ func (s *Service) warmer(ctx context.Context) {
 // Index returns the service's index.
 func (s *Service) Index() *Index { return s.ix }
 
-// Search returns the tools visible to the principal in ctx that best match
-// query, most relevant first; limit <= 0 means Options.MaxResults. The
-// Result says whether hybrid ranking was used.
+// Search returns the tools the principal in ctx may list
+// (toolgate.Gateway.Listable) that best match query, most relevant first;
+// limit <= 0 means Options.MaxResults. The Result says whether hybrid
+// ranking was used.
 func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolgate.ToolInfo, *Result, error) {
 	if limit <= 0 || limit > s.opts.MaxResults {
 		limit = s.opts.MaxResults
 	}
 	s.sync()
-	// The index holds every tool; a caller finds only those it may see,
-	// and none removed since the last sync.
+	// The index holds every tool; a caller finds only those its
+	// tools/list would show it (its ToolFilter, and the policies that
+	// could permit it to call them), and none removed since the last sync.
+	listable := s.gw.Listable(ctx)
 	opts := &SearchOptions{Limit: limit, Filter: func(name string) bool {
-		_, ok := s.gw.Lookup(ctx, name)
+		_, ok := listable(name)
 		return ok
 	}, Scope: s.learnScope(toolgate.PrincipalFrom(ctx))}
 	var res *Result
@@ -359,7 +364,7 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolga
 	}
 	out := make([]toolgate.ToolInfo, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		if info, ok := s.gw.Lookup(ctx, h.Name); ok {
+		if info, ok := listable(h.Name); ok {
 			out = append(out, info)
 		}
 	}
