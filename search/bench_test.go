@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/policy"
 	"github.com/toolgate/toolgate/search"
 	"github.com/toolgate/toolgate/search/internal/evalset"
 )
@@ -98,15 +99,36 @@ func BenchmarkMemory10k(b *testing.B) {
 }
 
 // BenchmarkServiceSearch10k is the search tool's in-process path over a
-// gateway of 10,000 tools: the caller's catalogue, the index, the filter.
+// gateway of 10,000 tools: the caller's catalogue, the index, the filter;
+// "open" without policies, "policies" under Cedar policies (a permit by
+// role for every tool, a permit and a forbid for one tool of each of the
+// 20 targets), which the filter applies to each candidate as tools/list
+// would.
 func BenchmarkServiceSearch10k(b *testing.B) {
+	for _, withPolicies := range []bool{false, true} {
+		name := map[bool]string{false: "open", true: "policies"}[withPolicies]
+		b.Run(name, func(b *testing.B) { benchServiceSearch(b, withPolicies) })
+	}
+}
+
+func benchServiceSearch(b *testing.B, withPolicies bool) {
 	docs, queries := corpus10k(b)
-	gw, err := toolgate.New(&toolgate.Options{Logger: discard()})
+	opts := &toolgate.Options{Logger: discard()}
+	var eng *policy.Engine
+	if withPolicies {
+		var err error
+		if eng, err = policy.New(policy.Config{Gateway: "gw", Logger: discard()}); err != nil {
+			b.Fatal(err)
+		}
+		opts.Policy = eng
+	}
+	gw, err := toolgate.New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer gw.Close()
 	byTarget := map[string][]toolgate.FuncTool{}
+	var firsts []string // the first tool of each target
 	for i, d := range docs {
 		t := d.Tool
 		t.Name = fmt.Sprintf("%s_%d", sanitize(t.Name), i)
@@ -114,6 +136,9 @@ func BenchmarkServiceSearch10k(b *testing.B) {
 			t.Name = t.Name[len(t.Name)-60:]
 		}
 		target := fmt.Sprintf("t%02d", i%20)
+		if len(byTarget[target]) == 0 {
+			firsts = append(firsts, target+"___"+t.Name)
+		}
 		byTarget[target] = append(byTarget[target], toolgate.RawFunc(t, func(context.Context, json.RawMessage) (*toolgate.Result, error) {
 			return toolgate.TextResult("ok"), nil
 		}))
@@ -129,8 +154,22 @@ func BenchmarkServiceSearch10k(b *testing.B) {
 	}
 	defer svc.Close()
 	ctx := context.Background()
-	if _, _, err := svc.Search(ctx, "warm up", 0); err != nil { // first search builds the index
-		b.Fatal(err)
+	if withPolicies {
+		defer eng.Attach(gw)()
+		ps := []policy.Policy{{Name: "ops", Statement: `permit(principal is AgentCore::OAuthUser, action in AgentCore::Action::"CallTool", resource == AgentCore::Gateway::"gw")
+when { principal.hasTag("role") && principal.getTag("role") == "ops" };`}}
+		for i, name := range firsts {
+			ps = append(ps,
+				policy.Policy{Name: fmt.Sprintf("p%d", i), Statement: `permit(principal, action == AgentCore::Action::"` + name + `", resource == AgentCore::Gateway::"gw");`},
+				policy.Policy{Name: fmt.Sprintf("f%d", i), Statement: `forbid(principal, action == AgentCore::Action::"` + name + `", resource == AgentCore::Gateway::"gw") when { principal.hasTag("role") && principal.getTag("role") == "guest" };`})
+		}
+		if err := eng.SetPolicies(ps); err != nil {
+			b.Fatal(err)
+		}
+		ctx = toolgate.WithPrincipal(ctx, &toolgate.Principal{Subject: "ops-1", Claims: map[string]any{"role": "ops"}})
+	}
+	if infos, _, err := svc.Search(ctx, "warm up", 0); err != nil || len(infos) == 0 { // first search builds the index
+		b.Fatal(err, len(infos))
 	}
 	lat := make([]time.Duration, 0, b.N)
 	i := 0
