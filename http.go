@@ -38,6 +38,12 @@ const requestInfoExtra = "toolgate.request"
 // the fast path for a call it may answer directly. The caller's request is
 // not modified.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		// A call's answer is written after its target returns: Shutdown
+		// waits for the request, not only for the call (invoke).
+		g.running.Add(1)
+		defer g.running.Add(-1)
+	}
 	if max := g.opts.MaxBodyBytes; max > 0 && r.ContentLength > max {
 		writeJSONRPCError(w, http.StatusRequestEntityTooLarge, nil, jsonrpc.CodeInvalidRequest,
 			fmt.Sprintf("request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, max))

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,4 +95,63 @@ func TestShutdownDeadline(t *testing.T) {
 	}
 	close(bt.release)
 	<-done
+}
+
+// TestShutdownWaitsForAnswers: Shutdown waits for a call's answer to be
+// written, not only for its target to return: a call whose audit record
+// is still being taken (what runs between the target's answer and the
+// client's) when Shutdown begins gets its answer (before, Shutdown closed
+// its session in that moment and the answer was dropped: a reload that
+// rebuilt the gateway lost it, now and then, under load).
+func TestShutdownWaitsForAnswers(t *testing.T) {
+	for _, stateless := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stateless=%v", stateless), func(t *testing.T) {
+			auditing, release := make(chan struct{}), make(chan struct{})
+			var once, released sync.Once
+			letGo := func() { released.Do(func() { close(release) }) }
+			defer letGo() // a failure lets the call end, and the gateway close
+			audit := func(_ context.Context, rec *AuditRecord) {
+				if rec.Tool == "math___add" {
+					once.Do(func() { close(auditing); <-release })
+				}
+			}
+			gw := mustGateway(t, &Options{Stateless: stateless, Audit: audit}, mathTarget())
+			cs := connect(t, serve(t, gw), nil)
+			answered := make(chan error, 1)
+			go func() {
+				res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "math___add", Arguments: map[string]any{"a": 1, "b": 2}})
+				if err == nil && (res.IsError || !strings.Contains(textOf(res), "3")) {
+					err = fmt.Errorf("answer %+v", res)
+				}
+				answered <- err
+			}()
+			<-auditing // the target has answered; the answer is not written yet
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			stopped := make(chan error, 1)
+			go func() { stopped <- gw.Shutdown(ctx) }()
+			for !gw.draining.Load() {
+				time.Sleep(time.Millisecond)
+			}
+			select {
+			case err := <-stopped:
+				t.Fatalf("Shutdown returned before the answer was written: %v", err)
+			case <-time.After(50 * time.Millisecond):
+			}
+			letGo()
+			for _, c := range []struct {
+				what string
+				ch   chan error
+			}{{"the call", answered}, {"Shutdown", stopped}} {
+				select {
+				case err := <-c.ch:
+					if err != nil {
+						t.Fatalf("%s: %v", c.what, err)
+					}
+				case <-time.After(5 * time.Second):
+					t.Fatalf("%s: no end after 5 s", c.what)
+				}
+			}
+		})
+	}
 }

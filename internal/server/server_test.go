@@ -213,8 +213,11 @@ func TestReloadKeepsCallsInFlight(t *testing.T) {
 			close(b.release)
 			select {
 			case g := <-got:
-				if g.err != nil || g.res.IsError || !strings.Contains(testenv.Text(g.res), `"/slow"`) {
-					t.Fatalf("the call in flight: %v %s", g.err, testenv.Text(g.res))
+				if g.err != nil {
+					t.Fatalf("the call in flight: %v", g.err)
+				}
+				if g.res.IsError || !strings.Contains(testenv.Text(g.res), `"/slow"`) {
+					t.Fatalf("the call in flight: %s", testenv.Text(g.res))
 				}
 			case <-time.After(20 * time.Second):
 				t.Fatal("the call in flight did not finish")
