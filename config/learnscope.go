@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/toolgate/toolgate"
+	"github.com/toolgate/toolgate/internal/claimtext"
 )
 
 // toolgate.search.learn.scope names what a caller's learning scope is
@@ -35,14 +36,8 @@ func learnScope(s string) func(*toolgate.Principal) string {
 	case strings.HasPrefix(s, claimScope):
 		claim := s[len(claimScope):]
 		return func(p *toolgate.Principal) string {
-			switch v := p.Claims[claim].(type) {
-			case nil:
-				return ""
-			case string:
-				return v
-			default:
-				return fmt.Sprint(v)
-			}
+			s, _ := claimtext.String(p.Claims[claim]) // as a policy reads the claim as a tag
+			return s
 		}
 	}
 	return nil

@@ -10,7 +10,7 @@ import (
 // principal; a bad value is refused.
 func TestLearnScope(t *testing.T) {
 	p := &toolgate.Principal{Issuer: "https://idp.example", ClientID: "agent-7",
-		Claims: map[string]any{"tenant": "acme", "org": float64(42)}}
+		Claims: map[string]any{"tenant": "acme", "org": float64(42), "groups": []any{"eu", "ops"}}}
 	for _, tc := range []struct {
 		value, want string
 		bad         bool
@@ -20,6 +20,7 @@ func TestLearnScope(t *testing.T) {
 		{"client", "agent-7", false},
 		{"claim:tenant", "acme", false},
 		{"claim:org", "42", false},
+		{"claim:groups", "eu ops", false}, // as a policy reads it as a tag
 		{"claim:missing", "", false},
 		{"claim:", "", true},
 		{"tenant", "", true},

@@ -357,7 +357,7 @@ func (e *Engine) Decide(_ context.Context, req *toolgate.PolicyRequest) (d toolg
 }
 
 // principal returns the entity of p: AgentCore::OAuthUser::"<sub>" with
-// id = sub and a tag per claim (see tagValue). A principal without a
+// id = sub and a tag per claim (see claimtext.String). A principal without a
 // subject is named by its client id; one without claims (an Authorizer
 // other than auth.JWT) gets tags from its subject, client, issuer and
 // scopes.

@@ -7,10 +7,11 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cedar-policy/cedar-go/types"
 	segjson "github.com/segmentio/encoding/json"
+
+	"github.com/toolgate/toolgate/internal/claimtext"
 )
 
 // The Cedar types tool arguments take, after AgentCore's mapping from JSON
@@ -309,62 +310,6 @@ func parseDecimal(s string) (int64, error) {
 	return i, nil
 }
 
-// tagValue returns the String a claim's value becomes as a tag of the
-// principal (AgentCore declares OAuthUser's tags String), and false for a
-// claim that becomes no tag (null):
-//
-//   - a string is itself;
-//   - a number is its JSON text (3, 1.5, 1e+21); a time (exp, iat, nbf as
-//     some JWT libraries decode them) its NumericDate, seconds since 1970;
-//   - a boolean is "true" or "false";
-//   - an array is its elements' values joined with single spaces, as the
-//     OAuth scope claim is written, so `like "*admin*"` finds an element;
-//   - an object is its compact JSON.
-func tagValue(v any) (string, bool) {
-	switch x := v.(type) {
-	case nil:
-		return "", false
-	case string:
-		return x, true
-	case bool:
-		return strconv.FormatBool(x), true
-	case json.Number:
-		return x.String(), true
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "", false
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64), true
-	case float32:
-		return tagValue(float64(x))
-	case int:
-		return strconv.Itoa(x), true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	case int32:
-		return strconv.FormatInt(int64(x), 10), true
-	case uint64:
-		return strconv.FormatUint(x, 10), true
-	case time.Time:
-		return strconv.FormatInt(x.Unix(), 10), true
-	case []string:
-		return strings.Join(x, " "), true
-	case []any:
-		parts := make([]string, 0, len(x))
-		for _, e := range x {
-			if s, ok := tagValue(e); ok {
-				parts = append(parts, s)
-			}
-		}
-		return strings.Join(parts, " "), true
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", false
-	}
-	return string(b), true
-}
-
 // claimTags returns the tags of a principal with claims: those that the
 // policies read (ts), as no other can change a decision.
 func claimTags(claims map[string]any, ts *tagSet) types.Record {
@@ -373,7 +318,7 @@ func claimTags(claims map[string]any, ts *tagSet) types.Record {
 	}
 	rm := make(types.RecordMap, min(len(claims), len(ts.names)))
 	add := func(k string, v any) {
-		if s, ok := tagValue(v); ok {
+		if s, ok := claimtext.String(v); ok {
 			rm[types.String(k)] = types.String(s)
 		}
 	}
