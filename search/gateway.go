@@ -336,6 +336,11 @@ func (s *Service) Index() *Index { return s.ix }
 // limit <= 0 means Options.MaxResults. The Result says whether hybrid
 // ranking was used.
 func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolgate.ToolInfo, *Result, error) {
+	return s.search(ctx, query, limit, s.learnScope(toolgate.PrincipalFrom(ctx)))
+}
+
+// search is Search within scope, the caller's learning scope.
+func (s *Service) search(ctx context.Context, query string, limit int, scope string) ([]toolgate.ToolInfo, *Result, error) {
 	if limit <= 0 || limit > s.opts.MaxResults {
 		limit = s.opts.MaxResults
 	}
@@ -347,7 +352,7 @@ func (s *Service) Search(ctx context.Context, query string, limit int) ([]toolga
 	opts := &SearchOptions{Limit: limit, Filter: func(name string) bool {
 		_, ok := listable(name)
 		return ok
-	}, Scope: s.learnScope(toolgate.PrincipalFrom(ctx))}
+	}, Scope: scope}
 	var res *Result
 	if s.hybrid != nil {
 		var err error
@@ -431,7 +436,9 @@ func (s *Service) callSearch(ctx context.Context, req *toolgate.CallRequest) (*t
 	if err := json.Unmarshal(req.Arguments, &args); err != nil {
 		return toolgate.ErrorResult("invalid arguments: " + err.Error()), nil
 	}
-	infos, res, err := s.Search(ctx, args.Query, args.Limit)
+	p := toolgate.PrincipalFrom(ctx)
+	scope := s.learnScope(p)
+	infos, res, err := s.search(ctx, args.Query, args.Limit, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -441,13 +448,11 @@ func (s *Service) callSearch(ctx context.Context, req *toolgate.CallRequest) (*t
 		out.Tools = append(out.Tools, mcpTool(&infos[i]))
 		names[i] = infos[i].Name
 	}
-	p := toolgate.PrincipalFrom(ctx)
 	var learn learnFrom
-	if s.opts.Learn != nil { // kept for the calls after it, as long as the search is followed
-		learn = learnFrom{request: args.Query, scope: s.learnScope(p)}
-		if learn.scope == "" && s.opts.LearnScope != nil {
-			learn = learnFrom{} // a caller without a scope teaches nothing
-		}
+	// Kept for the calls after it, as long as the search is followed; a
+	// caller without a scope, when there are scopes, teaches nothing.
+	if s.opts.Learn != nil && (scope != "" || s.opts.LearnScope == nil) {
+		learn = learnFrom{request: args.Query, scope: scope}
 	}
 	s.follow.searched(followKey(req.SessionID, p), names, learn, time.Now())
 	if s.hybrid != nil {
